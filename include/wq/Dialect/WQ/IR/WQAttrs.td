@@ -1,0 +1,88 @@
+//===- WQAttrs.td - wq attributes ---------------------------*- tablegen -*-===//
+
+#ifndef WQ_ATTRS
+#define WQ_ATTRS
+
+include "wq/Dialect/WQ/IR/WQBase.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+def WQ_LayoutKind : I32EnumAttr<"LayoutKind", "physical weight layout", [
+    I32EnumAttrCase<"row_major", 0>
+  ]> {
+  let cppNamespace = "::mlir::wq";
+  let genSpecializedAttr = 0;
+}
+
+def WQ_LayoutAttr : AttrDef<WQ_Dialect, "Layout"> {
+  let mnemonic = "layout";
+  let summary = "Physical order of a quantized weight's packed bytes";
+  let description = [{
+    `row_major`: storage tensor `[batch..., N, G, Bg] x i8` where
+    `G = ceil(K / group)` and `Bg = ceil(group * bits / 8)`: output channels,
+    then groups along K, then each group's little-endian bit string (element e
+    of a group occupies bits `[e*bits, (e+1)*bits)`; for 4 bits element 2i is
+    the low nibble of byte i). A ragged last group leaves its unused bits zero.
+
+    Further kinds (GPU tile orders) re-tile the same logical weight; the
+    `#wq.qweight` attribute keeps the meaning, the layout only the order.
+  }];
+  let parameters = (ins EnumParameter<WQ_LayoutKind>:$kind);
+  let assemblyFormat = "`<` $kind `>`";
+}
+
+def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
+  let mnemonic = "qweight";
+  let summary = "Describes a quantized weight: meaning and storage";
+  let description = [{
+    Logical shape `[batch..., N, K]` (nn.Linear layout: N output channels, K
+    input channels, K is the reduction dimension), storage integer type
+    (`u4`, `i4`, `u8`, `i8`; 2 to 8 bits), group size along K (0 = one group
+    per output channel; the last group may be shorter), scale element type
+    (f16, bf16, f32), optional per-group zero points (unsigned storage only),
+    optional act-order permutation (`permuted`: stored column j holds logical
+    input channel perm[j], so groups are contiguous in the stored order),
+    optional outlier side channel (`outliers = O`: O input channels kept in
+    full precision and added to the quantized product) and a physical layout.
+
+    Dequantized value of stored element (n, k) in group g:
+    `w = scale[n, g] * (q[n, k] - zero[n, g])` (zero = 0 when absent).
+
+    ```mlir
+    #wq.qweight<256x300, u4, group_size = 32, scale_type = f16, zero_points,
+                layout = #wq.layout<row_major>>
+    ```
+  }];
+  let parameters = (ins
+    ArrayRefParameter<"int64_t", "logical shape [batch..., N, K]">:$shape,
+    "unsigned":$bits,
+    "bool":$isSigned,
+    "int64_t":$groupSize,
+    "::mlir::Type":$scaleType,
+    "bool":$zeroPoints,
+    "bool":$permuted,
+    "int64_t":$numOutliers,
+    "::mlir::wq::LayoutAttr":$layout
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t getN() const { return getShape()[getShape().size() - 2]; }
+    int64_t getK() const { return getShape().back(); }
+    ::llvm::ArrayRef<int64_t> getBatchShape() const {
+      return getShape().drop_back(2);
+    }
+    /// The numerics library's view of this scheme.
+    ::wq::numerics::QuantScheme getScheme() const;
+    int64_t getEffectiveGroupSize() const;
+    int64_t getNumGroups() const;
+    int64_t getBytesPerGroup() const;
+    /// Storage tensor types of the packed bytes, scales and zero points.
+    ::mlir::RankedTensorType getPackedType() const;
+    ::mlir::RankedTensorType getScalesType() const;
+    ::mlir::RankedTensorType getZeroPointsType() const;
+    /// Bytes of quantized storage (packed + scales + zero points).
+    int64_t getStorageBytes() const;
+  }];
+}
+
+#endif // WQ_ATTRS

@@ -1,0 +1,97 @@
+//===- WQOps.td - wq operations -----------------------------*- tablegen -*-===//
+
+#ifndef WQ_OPS
+#define WQ_OPS
+
+include "wq/Dialect/WQ/IR/WQBase.td"
+include "wq/Dialect/WQ/IR/WQAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def WQ_QuantizeOp : WQ_Op<"quantize", [Pure]> {
+  let summary = "Round-to-nearest quantization of a float weight";
+  let description = [{
+    Quantizes a float weight of shape `[batch..., N, K]` with the RTN rules of
+    the `weight` attribute's scheme and returns the packed storage, the scales
+    and (for asymmetric schemes) the zero points. Folds when the input is a
+    constant, so that quantizing a constant weight costs nothing at run time.
+    Act-order permutations and outlier channels come from calibrated
+    algorithms, not from this op, so `weight` must not carry them.
+
+    ```mlir
+    %packed, %scales, %zeros = wq.quantize %w
+        {weight = #wq.qweight<256x300, u4, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<row_major>>}
+        : (tensor<256x300xf32>) -> (tensor<256x10x16xi8>, tensor<256x10xf16>, tensor<256x10xi8>)
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, WQ_QuantizedWeightAttr:$weight);
+  let results = (outs AnyRankedTensor:$packed, AnyRankedTensor:$scales,
+                      Optional<AnyRankedTensor>:$zero_points);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def WQ_DequantizeOp : WQ_Op<"dequantize", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Expands a quantized weight to floats";
+  let description = [{
+    Returns the logical float weight `[batch..., N, K]` that the quantized
+    operands represent: `scale * (q - zero)`, columns un-permuted when the
+    weight is `permuted`, plus the outlier side channel when present. Matmuls
+    should use `wq.matmul` instead, which never materializes this tensor.
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$packed, AnyRankedTensor:$scales,
+    Optional<AnyRankedTensor>:$zero_points,
+    Optional<AnyRankedTensor>:$perm,
+    Optional<AnyRankedTensor>:$outlier_channels,
+    Optional<AnyRankedTensor>:$outlier_weights,
+    WQ_QuantizedWeightAttr:$weight);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $packed `,` $scales
+    (`zero_points` `(` $zero_points^ `)`)?
+    (`perm` `(` $perm^ `)`)?
+    (`outliers` `(` $outlier_channels^ `,` $outlier_weights `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def WQ_MatmulOp : WQ_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Float activations times a quantized weight, dequantization fused";
+  let description = [{
+    `result[..., n] = sum_k input[..., k] * W[n, k]` where W is the logical
+    weight of the quantized operands (see `wq.dequantize`). The weight is used
+    in nn.Linear layout `[N, K]`: with a 2-D weight, `input` has shape
+    `[..., K]` (any rank >= 1: a matvec, a matmul, or a batch sharing one
+    weight) and `result` `[..., N]`; with a batched weight `[B, N, K]`,
+    `input` is `[B, M, K]` and `result` `[B, M, N]`. Accumulation is in f32;
+    activations and result may be f16, bf16 or f32. Lowerings must never
+    materialize the float weight.
+
+    ```mlir
+    %y = wq.matmul %x, %packed, %scales zero_points(%zeros)
+        {weight = #wq.qweight<256x300, u4, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<row_major>>}
+        : (tensor<4x300xf32>, tensor<256x10x16xi8>, tensor<256x10xf16>, tensor<256x10xi8>) -> tensor<4x256xf32>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$input,
+    AnyRankedTensor:$packed, AnyRankedTensor:$scales,
+    Optional<AnyRankedTensor>:$zero_points,
+    Optional<AnyRankedTensor>:$perm,
+    Optional<AnyRankedTensor>:$outlier_channels,
+    Optional<AnyRankedTensor>:$outlier_weights,
+    WQ_QuantizedWeightAttr:$weight);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $packed `,` $scales
+    (`zero_points` `(` $zero_points^ `)`)?
+    (`perm` `(` $perm^ `)`)?
+    (`outliers` `(` $outlier_channels^ `,` $outlier_weights `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // WQ_OPS

@@ -1,0 +1,45 @@
+//===- WeightConstants.h - Constant weights <-> numerics --------*- C++ -*-===//
+//
+// Bridges MLIR constant attributes (dense and dense_resource) and the plain
+// C++ numerics library: reading float weights out of attributes and building
+// the packed/scale/zero-point attributes of a quantized weight.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_DIALECT_WQ_IR_WEIGHTCONSTANTS_H
+#define WQ_DIALECT_WQ_IR_WEIGHTCONSTANTS_H
+
+#include "wq/Dialect/WQ/IR/WQDialect.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::wq {
+
+/// Reads the elements of a float constant (dense or dense_resource; f16, bf16,
+/// f32 or f64) in row-major order. Returns an error message on failure (for
+/// example a dense_resource whose blob is missing or has the wrong size).
+std::optional<std::string> readFloatElements(ElementsAttr attr,
+                                             std::vector<float> &values);
+
+/// The constant operands of a quantized weight.
+struct QuantizedWeightConstants {
+  DenseElementsAttr packed;
+  DenseElementsAttr scales;
+  DenseElementsAttr zeroPoints; // Null unless the scheme has zero points.
+};
+
+/// Quantizes `values` (row-major, the weight's logical shape) with RTN under
+/// `weight`'s scheme. Returns an error message for non-finite weights or a
+/// scale that overflows the scale type.
+std::optional<std::string>
+quantizeToConstants(QuantizedWeightAttr weight, ArrayRef<float> values,
+                    QuantizedWeightConstants &result);
+
+/// Reads the raw bytes of an i8 constant (dense or dense_resource).
+std::optional<std::string> readByteElements(ElementsAttr attr,
+                                            std::vector<uint8_t> &bytes);
+
+} // namespace mlir::wq
+
+#endif // WQ_DIALECT_WQ_IR_WEIGHTCONSTANTS_H

@@ -1,0 +1,101 @@
+//===- Passes.td - wq transformation passes -----------------*- tablegen -*-===//
+//
+// wq passes (keep alphabetical).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_PASSES
+#define WQ_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def WQFoldConstantDequantizePass : Pass<"wq-fold-constant-dequantize"> {
+  let summary = "Fold wq.dequantize of constant operands into a float constant";
+  let description = [{
+    Replaces `wq.dequantize` whose operands are all constants by an
+    `arith.constant` holding the dequantized weight. This trades memory for
+    nothing at run time and is therefore opt-in (for example to feed a
+    quantized checkpoint to a flow that expects float weights, or to check
+    numerics). Weights larger than `max-elements` are left alone.
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"1 << 26",
+           "Largest weight (in elements) to materialize">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
+  let summary = "Lower wq ops to fused linalg.generic ops on tensors";
+  let description = [{
+    Lowers `wq.matmul` to a single `linalg.generic` whose body unpacks each
+    stored integer, subtracts the zero point, multiplies by the group scale and
+    accumulates `x * w` in f32, so the float weight is never materialized. The
+    iteration space is `[batch, m, n, group, byte, element-in-byte]`, with the
+    activations reshaped (and zero-padded for ragged groups) to
+    `[batch, M, G, Bg, 8/bits]`, which keeps every indexing map a projected
+    permutation so that later tiling and vectorization apply. Act-order
+    permutations gather the activation channels first; outlier channels add a
+    small full-precision matmul. `wq.dequantize` lowers to the same decoding
+    generic without the reduction.
+
+    Storage widths that divide 8 (2, 4, 8 bits) are supported; `wq.quantize`
+    must have folded (constant input) before this pass.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def WQQuantizeWeightsPass : Pass<"wq-quantize-weights"> {
+  let summary = "Quantize the constant weights of linear ops";
+  let description = [{
+    Rewrites each selected `linalg.matmul` (plain, or with `indexing_maps`
+    reading the weight as [N, K]), `linalg.batch_matmul`, `linalg.matvec` and
+    `linalg.vecmat` whose weight operand is a float constant (`dense` or
+    `dense_resource`) into `wq.matmul` with packed integer, scale and
+    zero-point constants. The float weight is dropped from the IR.
+
+    ```mlir
+    %w = arith.constant dense<...> : tensor<300x256xf32>
+    %y = linalg.matmul ins(%x, %w : tensor<4x300xf32>, tensor<300x256xf32>)
+                       outs(%zero : tensor<4x256xf32>) -> tensor<4x256xf32>
+    // --wq-quantize-weights="bits=4 group-size=32" becomes
+    %p = arith.constant dense<...> : tensor<256x10x16xi8>
+    %s = arith.constant dense<...> : tensor<256x10xf16>
+    %z = arith.constant dense<...> : tensor<256x10xi8>
+    %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<256x300, u4, ...>}
+    ```
+
+    Ops are selected by kind (`ops`), by size (`min-elements`), and can opt
+    out individually with the unit attribute `wq.skip`. A weight whose K is
+    smaller than the group size is quantized per channel. A weight holding
+    NaN or Inf is an error naming the op. A matmul that accumulates into a
+    non-zero init keeps the accumulation as a `linalg.add`.
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Storage bit width: 4 or 8">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
+           "Weights per group along K; 0 = one group per output channel">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "Symmetric signed storage without zero points (llama.cpp Q4_0 / "
+           "Q8_0 rules) instead of asymmetric unsigned storage with zero points">,
+    Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
+           "Element type of the group scales: f16, bf16 or f32">,
+    Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
+           "Quantization algorithm: rtn (GPTQ and AWQ need calibration data "
+           "and arrive with it)">,
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "Leave weights with fewer elements than this in full precision">,
+    ListOption<"ops", "ops", "std::string",
+               "Op kinds to quantize (default: linalg.matmul, "
+               "linalg.batch_matmul, linalg.matvec, linalg.vecmat)">
+  ];
+  let dependentDialects = ["::mlir::wq::WQDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+#endif // WQ_PASSES

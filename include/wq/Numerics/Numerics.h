@@ -1,0 +1,150 @@
+//===- Numerics.h - Weight quantization numerics (no MLIR) -----*- C++ -*-===//
+//
+// Plain C++ implementation of wq's quantization rules: the scheme description,
+// bit packing, low-precision float conversion and round-to-nearest (RTN)
+// quantization. The MLIR passes and the tools call this library; it has no
+// dependency on MLIR or LLVM so that it can be unit-tested and reused alone.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_NUMERICS_NUMERICS_H
+#define WQ_NUMERICS_NUMERICS_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wq::numerics {
+
+/// Element type that group scales are stored in.
+enum class ScaleType { F16, BF16, F32 };
+
+/// Parses "f16" / "bf16" / "f32".
+std::optional<ScaleType> parseScaleType(const std::string &name);
+const char *scaleTypeName(ScaleType type);
+/// Bytes one scale occupies in storage.
+int64_t scaleTypeBytes(ScaleType type);
+
+/// How a [rows, cols] weight (nn.Linear layout: rows = output channels N,
+/// cols = input channels K, the reduction dimension) is quantized.
+///
+/// Storage ("row_major" layout): for each row, for each group of `groupSize`
+/// consecutive input channels, ceil(groupSize * bits / 8) bytes. Element e of
+/// a group occupies bits [e*bits, (e+1)*bits) of the group's little-endian bit
+/// string: for 4 bits, element 2i is the low nibble and element 2i+1 the high
+/// nibble of byte i. The last group of a row may be shorter (K not a multiple
+/// of the group size); its unused bits are zero. Signed storage is two's
+/// complement in `bits` bits.
+struct QuantScheme {
+  unsigned bits = 4;
+  bool isSigned = false;
+  /// Asymmetric quantization with a per-group integer zero point.
+  bool zeroPoints = true;
+  /// Elements per group along K; 0 means one group per row (per channel).
+  int64_t groupSize = 128;
+  ScaleType scaleType = ScaleType::F16;
+
+  /// Checks the combination; returns a message for an inconsistent one.
+  std::optional<std::string> validate() const;
+
+  /// Group size in effect for a row of `cols` elements.
+  int64_t effectiveGroupSize(int64_t cols) const {
+    return groupSize == 0 ? cols : groupSize;
+  }
+  int64_t numGroups(int64_t cols) const {
+    int64_t g = effectiveGroupSize(cols);
+    return (cols + g - 1) / g;
+  }
+  int64_t bytesPerGroup(int64_t cols) const {
+    return (effectiveGroupSize(cols) * bits + 7) / 8;
+  }
+  int64_t packedBytesPerRow(int64_t cols) const {
+    return numGroups(cols) * bytesPerGroup(cols);
+  }
+  /// Smallest and largest stored integer.
+  int32_t qmin() const { return isSigned ? -(1 << (bits - 1)) : 0; }
+  int32_t qmax() const {
+    return isSigned ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+  }
+};
+
+/// The quantized form of a [rows, cols] matrix under a QuantScheme.
+struct QuantizedMatrix {
+  int64_t rows = 0, cols = 0;
+  /// rows * packedBytesPerRow(cols) bytes, layout as in QuantScheme.
+  std::vector<uint8_t> packed;
+  /// rows * numGroups scales, already rounded to the scale type.
+  std::vector<float> scales;
+  /// rows * numGroups zero points (empty unless scheme.zeroPoints).
+  std::vector<int32_t> zeros;
+};
+
+//===----------------------------------------------------------------------===//
+// Low-precision floats (round to nearest even; NaN stays NaN).
+//===----------------------------------------------------------------------===//
+
+uint16_t floatToHalfBits(float value);
+float halfBitsToFloat(uint16_t bits);
+uint16_t floatToBFloat16Bits(float value);
+float bfloat16BitsToFloat(uint16_t bits);
+/// Rounds `value` to the nearest value representable in `type`.
+float roundToScaleType(float value, ScaleType type);
+/// Smallest positive value representable in `type`.
+float smallestPositive(ScaleType type);
+
+//===----------------------------------------------------------------------===//
+// Bit packing.
+//===----------------------------------------------------------------------===//
+
+/// Writes `value` (already in [qmin, qmax]) as element `index` of a group's
+/// bit string starting at `groupBytes`.
+void packElement(uint8_t *groupBytes, int64_t index, unsigned bits,
+                 int32_t value);
+/// Reads element `index` of a group's bit string, sign-extending if signed.
+int32_t unpackElement(const uint8_t *groupBytes, int64_t index, unsigned bits,
+                      bool isSigned);
+
+//===----------------------------------------------------------------------===//
+// Round-to-nearest quantization.
+//===----------------------------------------------------------------------===//
+
+/// Scale and zero point of one group.
+struct GroupParams {
+  float scale = 1.0f; // Rounded to the scheme's scale type.
+  int32_t zero = 0;   // 0 for symmetric schemes.
+};
+
+/// RTN parameters of one group of `count` finite weights (the contract):
+///  - asymmetric: lo = min(0, min w), hi = max(0, max w), lo == hi -> (-1, 1);
+///    scale = (hi - lo) / (2^b - 1); zero = round(-lo / scale).
+///  - symmetric, 8 bits: scale = max|w| / 127 (1 for an all-zero group).
+///  - symmetric, fewer bits: scale = m / -2^(b-1), m the value of largest
+///    magnitude with its sign (llama.cpp Q4_0); 1 for an all-zero group.
+/// The scale is computed in f32, rounded to the scale type, and the zero point
+/// and integers are computed with the rounded scale. A scale that rounds to
+/// zero becomes the type's smallest positive value (same sign), so no group
+/// ever divides by zero. Returns an error if the scale overflows the type.
+std::optional<std::string> computeRtnParams(const float *weights,
+                                            int64_t count,
+                                            const QuantScheme &scheme,
+                                            GroupParams &params);
+
+/// q = clamp(round(w / scale) + zero, qmin, qmax) with round half to even.
+/// Symmetric 8-bit clamps to [-127, 127].
+int32_t quantizeValue(float weight, const GroupParams &params,
+                      const QuantScheme &scheme);
+
+/// Quantizes a row-major [rows, cols] matrix with RTN. Fails on non-finite
+/// weights (naming the first offending element) and on scale overflow.
+std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
+                                       int64_t cols, const QuantScheme &scheme,
+                                       QuantizedMatrix &result);
+
+/// Dequantizes into a row-major [rows, cols] buffer: w' = scale * (q - zero).
+void dequantize(const QuantizedMatrix &matrix, const QuantScheme &scheme,
+                float *out);
+
+} // namespace wq::numerics
+
+#endif // WQ_NUMERICS_NUMERICS_H

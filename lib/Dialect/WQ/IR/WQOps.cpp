@@ -1,0 +1,169 @@
+//===- WQOps.cpp - wq operations ------------------------------------------===//
+
+#include "wq/Dialect/WQ/IR/WQDialect.h"
+#include "wq/Dialect/WQ/IR/WeightConstants.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::wq;
+
+#define GET_OP_CLASSES
+#include "wq/Dialect/WQ/IR/WQOps.cpp.inc"
+
+/// Checks that `value` has exactly type `expected`, naming the operand.
+static LogicalResult checkOperandType(Operation *op, StringRef name,
+                                      Value value, RankedTensorType expected) {
+  if (value.getType() != expected)
+    return op->emitOpError() << name << " must have type " << expected
+                             << " for this weight, got " << value.getType();
+  return success();
+}
+
+/// Verifies the operands that carry a quantized weight against its attribute.
+static LogicalResult verifyQuantizedOperands(Operation *op,
+                                             QuantizedWeightAttr weight,
+                                             Value packed, Value scales,
+                                             Value zeroPoints, Value perm,
+                                             Value outlierChannels,
+                                             Value outlierWeights) {
+  if (failed(checkOperandType(op, "packed", packed, weight.getPackedType())) ||
+      failed(checkOperandType(op, "scales", scales, weight.getScalesType())))
+    return failure();
+  if (weight.getZeroPoints() != static_cast<bool>(zeroPoints))
+    return op->emitOpError()
+           << (zeroPoints ? "has zero points but the weight is symmetric"
+                          : "is missing the zero points of an asymmetric "
+                            "weight");
+  if (zeroPoints && failed(checkOperandType(op, "zero points", zeroPoints,
+                                            weight.getZeroPointsType())))
+    return failure();
+
+  MLIRContext *ctx = op->getContext();
+  Type i32 = IntegerType::get(ctx, 32);
+  if (weight.getPermuted() != static_cast<bool>(perm))
+    return op->emitOpError()
+           << (perm ? "has a permutation but the weight is not 'permuted'"
+                    : "is missing the permutation of a 'permuted' weight");
+  if (perm && failed(checkOperandType(
+                  op, "perm", perm,
+                  RankedTensorType::get({weight.getK()}, i32))))
+    return failure();
+
+  bool hasOutliers = weight.getNumOutliers() > 0;
+  if (hasOutliers != static_cast<bool>(outlierChannels) ||
+      static_cast<bool>(outlierChannels) != static_cast<bool>(outlierWeights))
+    return op->emitOpError() << "outlier operands must be present exactly "
+                                "when the weight declares outliers";
+  if (hasOutliers) {
+    if (failed(checkOperandType(
+            op, "outlier channels", outlierChannels,
+            RankedTensorType::get({weight.getNumOutliers()}, i32))))
+      return failure();
+    auto type = cast<RankedTensorType>(outlierWeights.getType());
+    if (type.getShape() !=
+            ArrayRef<int64_t>{weight.getN(), weight.getNumOutliers()} ||
+        !isa<FloatType>(type.getElementType()))
+      return op->emitOpError()
+             << "outlier weights must be a float tensor of shape ["
+             << weight.getN() << ", " << weight.getNumOutliers() << "], got "
+             << type;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  QuantizedWeightAttr weight = getWeight();
+  if (weight.getPermuted() || weight.getNumOutliers() > 0)
+    return emitOpError("implements RTN and cannot produce act-order "
+                       "permutations or outlier channels");
+  auto inputType = getInput().getType();
+  if (inputType.getShape() != weight.getShape() ||
+      !isa<FloatType>(inputType.getElementType()))
+    return emitOpError() << "input must be a float tensor of the weight's "
+                            "logical shape, got "
+                         << inputType;
+  return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
+                                 getZeroPoints(), nullptr, nullptr, nullptr);
+}
+
+LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
+                               SmallVectorImpl<OpFoldResult> &results) {
+  auto input = dyn_cast_if_present<ElementsAttr>(adaptor.getInput());
+  if (!input)
+    return failure();
+  std::vector<float> values;
+  if (readFloatElements(input, values))
+    return failure();
+  QuantizedWeightConstants constants;
+  // Weights that cannot be quantized (NaN, overflow) are left for a pass to
+  // diagnose; a folder must not emit errors.
+  if (quantizeToConstants(getWeight(), values, constants))
+    return failure();
+  results.push_back(constants.packed);
+  results.push_back(constants.scales);
+  if (constants.zeroPoints)
+    results.push_back(constants.zeroPoints);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  QuantizedWeightAttr weight = getWeight();
+  auto resultType = getResult().getType();
+  if (resultType.getShape() != weight.getShape() ||
+      !isa<FloatType>(resultType.getElementType()))
+    return emitOpError() << "result must be a float tensor of the weight's "
+                            "logical shape "
+                         << "[" << weight.getShape() << "], got " << resultType;
+  return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
+                                 getZeroPoints(), getPerm(),
+                                 getOutlierChannels(), getOutlierWeights());
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  QuantizedWeightAttr weight = getWeight();
+  auto inputType = getInput().getType();
+  auto resultType = getResult().getType();
+  if (!isa<FloatType>(inputType.getElementType()) ||
+      !isa<FloatType>(resultType.getElementType()))
+    return emitOpError("input and result must have float elements");
+  if (inputType.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (inputType.getShape().back() != weight.getK())
+    return emitOpError() << "input reduction dimension must be K = "
+                         << weight.getK() << ", got " << inputType;
+
+  SmallVector<int64_t> expected(inputType.getShape());
+  expected.back() = weight.getN();
+  if (!weight.getBatchShape().empty()) {
+    if (inputType.getRank() != 3)
+      return emitOpError("a batched weight [B, N, K] needs input [B, M, K]");
+    if (!ShapedType::isDynamic(inputType.getDimSize(0)) &&
+        inputType.getDimSize(0) != weight.getShape()[0])
+      return emitOpError() << "input batch " << inputType.getDimSize(0)
+                           << " does not match the weight's batch "
+                           << weight.getShape()[0];
+    expected[0] = weight.getShape()[0];
+  }
+  if (failed(verifyCompatibleShape(resultType.getShape(), expected)))
+    return emitOpError() << "result shape must be [" << expected << "], got "
+                         << resultType;
+  return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
+                                 getZeroPoints(), getPerm(),
+                                 getOutlierChannels(), getOutlierWeights());
+}

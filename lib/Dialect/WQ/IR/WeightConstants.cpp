@@ -1,0 +1,144 @@
+//===- WeightConstants.cpp - Constant weights <-> numerics ----------------===//
+
+#include "wq/Dialect/WQ/IR/WeightConstants.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::wq;
+
+/// The raw little-endian payload of a dense or dense_resource constant, and
+/// whether it is a splat (one element standing for all).
+static std::optional<std::string> getRawPayload(ElementsAttr attr,
+                                                ArrayRef<char> &data,
+                                                bool &isSplat) {
+  isSplat = false;
+  if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(attr)) {
+    data = dense.getRawData();
+    isSplat = dense.isSplat();
+    return std::nullopt;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return "dense_resource '" + resource.getRawHandle().getKey().str() +
+             "' has no data (missing from the file's resource section?)";
+    data = blob->getData();
+    return std::nullopt;
+  }
+  return std::string("unsupported constant kind (expected dense or "
+                     "dense_resource elements)");
+}
+
+std::optional<std::string> mlir::wq::readFloatElements(
+    ElementsAttr attr, std::vector<float> &values) {
+  ArrayRef<char> data;
+  bool isSplat;
+  if (auto error = getRawPayload(attr, data, isSplat))
+    return error;
+  Type elementType = attr.getShapedType().getElementType();
+  int64_t count = attr.getShapedType().getNumElements();
+  int64_t width;
+  if (elementType.isF32())
+    width = 4;
+  else if (elementType.isF16() || elementType.isBF16())
+    width = 2;
+  else if (elementType.isF64())
+    width = 8;
+  else
+    return "unsupported weight element type (expected f16, bf16, f32 or f64)";
+
+  int64_t stored = isSplat ? 1 : count;
+  if (static_cast<int64_t>(data.size()) != stored * width)
+    return "constant holds " + std::to_string(data.size()) +
+           " bytes but its type needs " + std::to_string(stored * width);
+  values.resize(count);
+  for (int64_t i = 0; i < stored; ++i) {
+    const char *element = data.data() + i * width;
+    float value;
+    if (width == 4) {
+      std::memcpy(&value, element, 4);
+    } else if (width == 8) {
+      double wide;
+      std::memcpy(&wide, element, 8);
+      value = static_cast<float>(wide);
+    } else {
+      uint16_t bits;
+      std::memcpy(&bits, element, 2);
+      value = elementType.isF16() ? numerics::halfBitsToFloat(bits)
+                                  : numerics::bfloat16BitsToFloat(bits);
+    }
+    values[i] = value;
+  }
+  if (isSplat)
+    std::fill(values.begin() + 1, values.end(), values[0]);
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::wq::readByteElements(ElementsAttr attr, std::vector<uint8_t> &bytes) {
+  ArrayRef<char> data;
+  bool isSplat;
+  if (auto error = getRawPayload(attr, data, isSplat))
+    return error;
+  if (!attr.getShapedType().getElementType().isInteger(8))
+    return std::string("expected i8 elements");
+  int64_t count = attr.getShapedType().getNumElements();
+  if (static_cast<int64_t>(data.size()) != (isSplat ? 1 : count))
+    return std::string("constant size does not match its type");
+  bytes.assign(count, static_cast<uint8_t>(data.empty() ? 0 : data[0]));
+  if (!isSplat)
+    std::memcpy(bytes.data(), data.data(), count);
+  return std::nullopt;
+}
+
+/// Encodes rounded scale values in the scale type's little-endian bytes.
+static DenseElementsAttr buildScalesAttr(RankedTensorType type,
+                                         ArrayRef<float> scales) {
+  Type elementType = type.getElementType();
+  std::vector<char> raw;
+  if (elementType.isF32()) {
+    raw.resize(scales.size() * 4);
+    std::memcpy(raw.data(), scales.data(), raw.size());
+  } else {
+    raw.resize(scales.size() * 2);
+    for (size_t i = 0; i < scales.size(); ++i) {
+      uint16_t bits = elementType.isF16()
+                          ? numerics::floatToHalfBits(scales[i])
+                          : numerics::floatToBFloat16Bits(scales[i]);
+      std::memcpy(raw.data() + 2 * i, &bits, 2);
+    }
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+std::optional<std::string>
+mlir::wq::quantizeToConstants(QuantizedWeightAttr weight,
+                              ArrayRef<float> values,
+                              QuantizedWeightConstants &result) {
+  // Groups never cross rows, so a batched weight [B, N, K] quantizes as the
+  // matrix [B * N, K].
+  int64_t rows = 1;
+  for (int64_t dim : weight.getShape().drop_back())
+    rows *= dim;
+  if (static_cast<int64_t>(values.size()) != rows * weight.getK())
+    return std::string("weight has the wrong number of elements");
+  numerics::QuantizedMatrix matrix;
+  if (auto error = numerics::quantizeRtn(values.data(), rows, weight.getK(),
+                                         weight.getScheme(), matrix))
+    return error;
+  auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(matrix.packed.data()),
+                              matrix.packed.size());
+  result.packed = DenseElementsAttr::getFromRawBuffer(weight.getPackedType(), bytes);
+  result.scales = buildScalesAttr(weight.getScalesType(), matrix.scales);
+  result.zeroPoints = nullptr;
+  if (weight.getZeroPoints()) {
+    std::vector<char> zeros(matrix.zeros.begin(), matrix.zeros.end());
+    result.zeroPoints =
+        DenseElementsAttr::getFromRawBuffer(weight.getZeroPointsType(), zeros);
+  }
+  return std::nullopt;
+}

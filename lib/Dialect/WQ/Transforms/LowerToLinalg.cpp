@@ -1,0 +1,549 @@
+//===- LowerToLinalg.cpp - wq-lower-to-linalg -----------------------------===//
+//
+// Lowers wq.matmul and wq.dequantize to linalg on tensors. The matmul becomes
+// one linalg.generic that decodes each stored integer inside the reduction, so
+// the float weight never exists at run time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "wq-lower-to-linalg"
+
+namespace mlir::wq {
+#define GEN_PASS_DEF_WQLOWERTOLINALGPASS
+#include "wq/Dialect/WQ/Transforms/Passes.h.inc"
+} // namespace mlir::wq
+
+using namespace mlir;
+using namespace mlir::wq;
+
+namespace {
+
+using utils::IteratorType;
+
+/// Builds linalg-on-tensors IR for one quantized weight.
+class WeightLowering {
+public:
+  WeightLowering(OpBuilder &b, Location loc, QuantizedWeightAttr weight)
+      : b(b), loc(loc), weight(weight), ctx(b.getContext()),
+        f32(Float32Type::get(ctx)),
+        numBatch(static_cast<unsigned>(weight.getBatchShape().size())),
+        bits(weight.getBits()), elementsPerByte(8 / weight.getBits()) {}
+
+  /// Decodes one stored element to f32: scale * (q - zero). `byte` is the i8
+  /// holding it and `slot` (an index) its position within the byte.
+  Value decode(Value byte, Value slot, Value scale, Value zero) {
+    Value q = byte;
+    if (bits < 8) {
+      Type i8 = b.getI8Type();
+      Value slotI8 = arith::IndexCastOp::create(b, loc, i8, slot);
+      Value shift = arith::MulIOp::create(
+          b, loc, slotI8, arith::ConstantIntOp::create(b, loc, i8, bits));
+      q = arith::ShRUIOp::create(b, loc, q, shift);
+      if (weight.getIsSigned()) {
+        // Move the field to the top of the byte, then shift it back down
+        // arithmetically to sign-extend it.
+        Value up = arith::ConstantIntOp::create(b, loc, i8, 8 - bits);
+        q = arith::ShLIOp::create(b, loc, q, up);
+        q = arith::ShRSIOp::create(b, loc, q, up);
+      } else {
+        q = arith::AndIOp::create(
+            b, loc, q,
+            arith::ConstantIntOp::create(b, loc, i8, (1 << bits) - 1));
+      }
+    }
+    Value value = weight.getIsSigned()
+                      ? Value(arith::SIToFPOp::create(b, loc, f32, q))
+                      : Value(arith::UIToFPOp::create(b, loc, f32, q));
+    if (zero)
+      value = arith::SubFOp::create(b, loc, value,
+                                    arith::UIToFPOp::create(b, loc, f32, zero));
+    return arith::MulFOp::create(b, loc, value, toF32(scale));
+  }
+
+  Value toF32(Value value) {
+    if (value.getType() == f32)
+      return value;
+    return arith::ExtFOp::create(b, loc, f32, value);
+  }
+
+  Value fromF32(Value value, Type type) {
+    if (type == f32)
+      return value;
+    return arith::TruncFOp::create(b, loc, type, value);
+  }
+
+  /// Map over `numDims` dims selecting `dims`.
+  AffineMap map(unsigned numDims, ArrayRef<unsigned> dims) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : dims)
+      exprs.push_back(b.getAffineDimExpr(d));
+    return AffineMap::get(numDims, 0, exprs, ctx);
+  }
+
+  SmallVector<unsigned> range(unsigned begin, unsigned end) {
+    SmallVector<unsigned> dims;
+    for (unsigned d = begin; d < end; ++d)
+      dims.push_back(d);
+    return dims;
+  }
+
+  /// tensor.empty + linalg.fill(0) of the given sizes.
+  Value zeros(ArrayRef<OpFoldResult> sizes, Type elementType) {
+    Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+    return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+        .getResult(0);
+  }
+
+  /// Pads the last dim of `value` with zeros up to `size`.
+  Value padLastDim(Value value, int64_t size) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getShape().back() == size)
+      return value;
+    SmallVector<int64_t> shape(type.getShape());
+    shape.back() = size;
+    SmallVector<Value> dynamicDims;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (type.isDynamicDim(i))
+        dynamicDims.push_back(tensor::DimOp::create(b, loc, value, i));
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+    return tensor::createPadHighOp(
+        RankedTensorType::get(shape, type.getElementType()), value, zero,
+        /*nofold=*/false, loc, b, dynamicDims);
+  }
+
+  /// Splits the last dim of `value` into `inner` (whose product it must be).
+  Value splitLastDim(Value value, ArrayRef<int64_t> inner) {
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+    sizes.pop_back();
+    SmallVector<ReassociationIndices> reassociation;
+    for (int64_t i = 0; i + 1 < type.getRank(); ++i)
+      reassociation.push_back({i});
+    ReassociationIndices last;
+    SmallVector<int64_t> shape(type.getShape().drop_back());
+    for (int64_t size : inner) {
+      last.push_back(static_cast<int64_t>(shape.size()));
+      shape.push_back(size);
+      sizes.push_back(b.getIndexAttr(size));
+    }
+    reassociation.push_back(last);
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), value,
+        reassociation, sizes);
+  }
+
+  /// [[0, .., rank-2], [rank-1]]: all leading dims of a rank-`rank` tensor
+  /// form M.
+  static SmallVector<ReassociationIndices> leadingReassociation(int64_t rank) {
+    SmallVector<ReassociationIndices> reassociation(2);
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      reassociation[0].push_back(i);
+    reassociation[1].push_back(rank - 1);
+    return reassociation;
+  }
+
+  /// Merges the last `count` dims of `value`.
+  Value mergeLastDims(Value value, int64_t count) {
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<ReassociationIndices> reassociation;
+    for (int64_t i = 0; i < type.getRank() - count; ++i)
+      reassociation.push_back({i});
+    ReassociationIndices last;
+    for (int64_t i = type.getRank() - count; i < type.getRank(); ++i)
+      last.push_back(i);
+    reassociation.push_back(last);
+    return tensor::CollapseShapeOp::create(b, loc, value, reassociation);
+  }
+
+  /// Keeps the first `size` elements of the last dim.
+  Value sliceLastDim(Value value, int64_t size) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getShape().back() == size)
+      return value;
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+    sizes.back() = b.getIndexAttr(size);
+    return tensor::ExtractSliceOp::create(b, loc, value, offsets, sizes,
+                                          strides);
+  }
+
+  /// result[..., c] = source[..., channels[c]]: a gather along the last dim.
+  /// `channels` is a 1-D i32 tensor.
+  Value gatherLastDim(Value source, Value channels) {
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    auto channelsType = cast<RankedTensorType>(channels.getType());
+    unsigned rank = static_cast<unsigned>(sourceType.getRank());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
+    sizes.back() = b.getIndexAttr(channelsType.getDimSize(0));
+    Value init = tensor::EmptyOp::create(b, loc, sizes,
+                                         sourceType.getElementType());
+    SmallVector<AffineMap> maps = {map(rank, {rank - 1}),
+                                   b.getMultiDimIdentityMap(rank)};
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{channels}, ValueRange{init},
+               maps, iterators,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 SmallVector<Value> indices;
+                 for (unsigned d = 0; d + 1 < rank; ++d)
+                   indices.push_back(linalg::IndexOp::create(nb, nloc, d));
+                 indices.push_back(arith::IndexCastOp::create(
+                     nb, nloc, nb.getIndexType(), args[0]));
+                 Value element =
+                     tensor::ExtractOp::create(nb, nloc, source, indices);
+                 linalg::YieldOp::create(nb, nloc, element);
+               })
+        .getResult(0);
+  }
+
+  /// Lowers wq.matmul; returns the result of `resultType`.
+  Value lowerMatmul(MatmulOp op) {
+    auto inputType = op.getInput().getType();
+    auto resultType = op.getResult().getType();
+    int64_t rank = inputType.getRank();
+    int64_t k = weight.getK(), n = weight.getN();
+    int64_t groupSize = weight.getEffectiveGroupSize();
+    int64_t groups = weight.getNumGroups();
+    int64_t groupBytes = weight.getBytesPerGroup();
+    int64_t paddedGroup = groupBytes * elementsPerByte;
+
+    // Activations as a matrix [batch?, M, K].
+    Value x = op.getInput();
+    SmallVector<OpFoldResult> leadingSizes = tensor::getMixedSizes(b, loc, x);
+    leadingSizes.pop_back();
+    if (numBatch == 0 && rank == 1) {
+      x = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({1, k}, inputType.getElementType()), x,
+          SmallVector<ReassociationIndices>{{0, 1}});
+    } else if (numBatch == 0 && rank > 2) {
+      // Collapse all leading dims into M.
+      x = tensor::CollapseShapeOp::create(b, loc, x,
+                                          leadingReassociation(rank));
+    }
+    Value xMatrix = x;
+    if (Value perm = op.getPerm())
+      x = gatherLastDim(x, perm);
+
+    // [.., M, K] -> [.., M, G, Bg, elementsPerByte], zero-padded so that every
+    // group fills whole bytes.
+    x = padLastDim(x, groups * groupSize);
+    x = splitLastDim(x, {groups, groupSize});
+    x = padLastDim(x, paddedGroup);
+    x = splitLastDim(x, {groupBytes, elementsPerByte});
+
+    // Iteration space (batch?, m, n, g, byte, slot).
+    unsigned nb = numBatch, numDims = nb + 5;
+    unsigned dm = nb, dn = nb + 1, dg = nb + 2, dbyte = nb + 3, dslot = nb + 4;
+    SmallVector<unsigned> batchDims = range(0, nb);
+    auto withBatch = [&](ArrayRef<unsigned> dims) {
+      SmallVector<unsigned> all(batchDims);
+      all.append(dims.begin(), dims.end());
+      return all;
+    };
+    SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, xMatrix);
+    outSizes.back() = b.getIndexAttr(n);
+    Value acc = zeros(outSizes, f32);
+
+    SmallVector<Value> inputs = {x, op.getPacked(), op.getScales()};
+    SmallVector<AffineMap> maps = {
+        map(numDims, withBatch({dm, dg, dbyte, dslot})),
+        map(numDims, withBatch({dn, dg, dbyte})),
+        map(numDims, withBatch({dn, dg}))};
+    Value zeroPoints = op.getZeroPoints();
+    if (zeroPoints) {
+      inputs.push_back(zeroPoints);
+      maps.push_back(map(numDims, withBatch({dn, dg})));
+    }
+    maps.push_back(map(numDims, withBatch({dm, dn})));
+    SmallVector<IteratorType> iterators(nb + 2, IteratorType::parallel);
+    iterators.append(3, IteratorType::reduction);
+    acc = linalg::GenericOp::create(
+              b, loc, acc.getType(), inputs, ValueRange{acc}, maps, iterators,
+              [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                OpBuilder::InsertionGuard guard(b);
+                b.setInsertionPoint(nbld.getInsertionBlock(),
+                                    nbld.getInsertionPoint());
+                Value slot = linalg::IndexOp::create(b, nloc, dslot);
+                Value w = decode(args[1], slot, args[2],
+                                 zeroPoints ? args[3] : Value());
+                Value product =
+                    arith::MulFOp::create(b, nloc, toF32(args[0]), w);
+                Value sum =
+                    arith::AddFOp::create(b, nloc, args.back(), product);
+                linalg::YieldOp::create(b, nloc, sum);
+              })
+              .getResult(0);
+
+    // Outlier side channel: acc += x[:, channels] * outlierWeights^T.
+    if (Value channels = op.getOutlierChannels()) {
+      Value xOutliers = gatherLastDim(xMatrix, channels); // [M, O]
+      SmallVector<AffineMap> outlierMaps = {map(3, {0, 2}), map(3, {1, 2}),
+                                            map(3, {0, 1})};
+      SmallVector<IteratorType> outlierIterators = {
+          IteratorType::parallel, IteratorType::parallel,
+          IteratorType::reduction};
+      acc = linalg::GenericOp::create(
+                b, loc, acc.getType(),
+                ValueRange{xOutliers, op.getOutlierWeights()}, ValueRange{acc},
+                outlierMaps, outlierIterators,
+                [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                  OpBuilder::InsertionGuard guard(b);
+                  b.setInsertionPoint(nbld.getInsertionBlock(),
+                                      nbld.getInsertionPoint());
+                  Value product = arith::MulFOp::create(
+                      b, nloc, toF32(args[0]), toF32(args[1]));
+                  linalg::YieldOp::create(
+                      b, nloc, arith::AddFOp::create(b, nloc, args[2], product)
+                                   .getResult());
+                })
+                .getResult(0);
+    }
+
+    acc = convertElements(acc, resultType.getElementType());
+    // Back to the caller's shape.
+    if (numBatch == 0 && rank == 1) {
+      acc = tensor::CollapseShapeOp::create(
+          b, loc, acc, SmallVector<ReassociationIndices>{{0, 1}});
+    } else if (numBatch == 0 && rank > 2) {
+      SmallVector<OpFoldResult> sizes(leadingSizes);
+      sizes.push_back(b.getIndexAttr(n));
+      SmallVector<int64_t> shape(inputType.getShape());
+      shape.back() = n;
+      acc = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get(shape, resultType.getElementType()),
+          acc, leadingReassociation(rank), sizes);
+    }
+    if (acc.getType() != resultType)
+      acc = tensor::CastOp::create(b, loc, resultType, acc);
+    return acc;
+  }
+
+  /// Elementwise conversion of an f32 tensor to `elementType`.
+  Value convertElements(Value value, Type elementType) {
+    if (elementType == f32)
+      return value;
+    auto type = cast<RankedTensorType>(value.getType());
+    Value init = tensor::EmptyOp::create(
+        b, loc, tensor::getMixedSizes(b, loc, value), elementType);
+    unsigned rank = static_cast<unsigned>(type.getRank());
+    SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{value}, ValueRange{init},
+               maps, iterators,
+               [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                 linalg::YieldOp::create(
+                     nbld, nloc,
+                     arith::TruncFOp::create(nbld, nloc, elementType, args[0])
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
+  /// Lowers wq.dequantize to the logical float weight.
+  Value lowerDequantize(DequantizeOp op) {
+    int64_t k = weight.getK();
+    int64_t groupSize = weight.getEffectiveGroupSize();
+    int64_t groups = weight.getNumGroups();
+    int64_t groupBytes = weight.getBytesPerGroup();
+    unsigned nb = numBatch, numDims = nb + 4;
+    // Iteration space (batch?, n, g, byte, slot), all parallel.
+    SmallVector<unsigned> lead = range(0, nb + 2); // batch?, n, g
+    SmallVector<Value> inputs = {op.getPacked(), op.getScales()};
+    SmallVector<AffineMap> maps = {map(numDims, range(0, nb + 3)),
+                                   map(numDims, lead)};
+    Value zeroPoints = op.getZeroPoints();
+    if (zeroPoints) {
+      inputs.push_back(zeroPoints);
+      maps.push_back(map(numDims, lead));
+    }
+    maps.push_back(b.getMultiDimIdentityMap(numDims));
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t size : weight.getBatchShape())
+      sizes.push_back(b.getIndexAttr(size));
+    for (int64_t size : {weight.getN(), groups, groupBytes,
+                         static_cast<int64_t>(elementsPerByte)})
+      sizes.push_back(b.getIndexAttr(size));
+    Value init = tensor::EmptyOp::create(b, loc, sizes, f32);
+    SmallVector<IteratorType> iterators(numDims, IteratorType::parallel);
+    Value w = linalg::GenericOp::create(
+                  b, loc, init.getType(), inputs, ValueRange{init}, maps,
+                  iterators,
+                  [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                    OpBuilder::InsertionGuard guard(b);
+                    b.setInsertionPoint(nbld.getInsertionBlock(),
+                                        nbld.getInsertionPoint());
+                    Value slot = linalg::IndexOp::create(b, nloc, nb + 3);
+                    linalg::YieldOp::create(
+                        b, nloc,
+                        decode(args[0], slot, args[1],
+                               zeroPoints ? args[2] : Value()));
+                  })
+                  .getResult(0);
+    // [.., N, G, Bg, epb] -> [.., N, K].
+    w = mergeLastDims(w, 2);
+    w = sliceLastDim(w, groupSize);
+    w = mergeLastDims(w, 2);
+    w = sliceLastDim(w, k);
+
+    if (Value perm = op.getPerm())
+      w = gatherLastDim(w, inversePermutation(perm));
+    if (Value channels = op.getOutlierChannels())
+      w = addOutlierColumns(w, channels, op.getOutlierWeights());
+    auto resultType = op.getResult().getType();
+    w = convertElements(w, resultType.getElementType());
+    if (w.getType() != resultType)
+      w = tensor::CastOp::create(b, loc, resultType, w);
+    return w;
+  }
+
+  /// inverse[perm[j]] = j, computed with a loop at run time.
+  Value inversePermutation(Value perm) {
+    auto type = cast<RankedTensorType>(perm.getType());
+    int64_t size = type.getDimSize(0);
+    Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                         type.getElementType());
+    Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+    Value ub = arith::ConstantIndexOp::create(b, loc, size);
+    Value step = arith::ConstantIndexOp::create(b, loc, 1);
+    auto loop = scf::ForOp::create(
+        b, loc, lb, ub, step, ValueRange{init},
+        [&](OpBuilder &lb2, Location nloc, Value j, ValueRange iterArgs) {
+          Value target = arith::IndexCastOp::create(
+              lb2, nloc, lb2.getIndexType(),
+              tensor::ExtractOp::create(lb2, nloc, perm, ValueRange{j}));
+          Value jI32 = arith::IndexCastOp::create(lb2, nloc,
+                                                  type.getElementType(), j);
+          Value next = tensor::InsertOp::create(lb2, nloc, jI32, iterArgs[0],
+                                                ValueRange{target});
+          scf::YieldOp::create(lb2, nloc, next);
+        });
+    return loop.getResult(0);
+  }
+
+  /// w[n, channels[o]] += extra[n, o].
+  Value addOutlierColumns(Value w, Value channels, Value extra) {
+    auto extraType = cast<RankedTensorType>(extra.getType());
+    Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+    Value step = arith::ConstantIndexOp::create(b, loc, 1);
+    Value numRows = arith::ConstantIndexOp::create(b, loc, extraType.getDimSize(0));
+    Value numOutliers =
+        arith::ConstantIndexOp::create(b, loc, extraType.getDimSize(1));
+    auto outer = scf::ForOp::create(
+        b, loc, lb, numOutliers, step, ValueRange{w},
+        [&](OpBuilder &ob, Location oloc, Value o, ValueRange outerArgs) {
+          Value column = arith::IndexCastOp::create(
+              ob, oloc, ob.getIndexType(),
+              tensor::ExtractOp::create(ob, oloc, channels, ValueRange{o}));
+          auto inner = scf::ForOp::create(
+              ob, oloc, lb, numRows, step, ValueRange{outerArgs[0]},
+              [&](OpBuilder &ib, Location iloc, Value row, ValueRange args) {
+                Value current = tensor::ExtractOp::create(
+                    ib, iloc, args[0], ValueRange{row, column});
+                Value delta = tensor::ExtractOp::create(ib, iloc, extra,
+                                                        ValueRange{row, o});
+                if (delta.getType() != f32)
+                  delta = arith::ExtFOp::create(ib, iloc, f32, delta);
+                Value sum = arith::AddFOp::create(ib, iloc, current, delta);
+                scf::YieldOp::create(
+                    ib, iloc,
+                    tensor::InsertOp::create(ib, iloc, sum, args[0],
+                                             ValueRange{row, column})
+                        .getResult());
+              });
+          scf::YieldOp::create(ob, oloc, inner.getResult(0));
+        });
+    return outer.getResult(0);
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  QuantizedWeightAttr weight;
+  MLIRContext *ctx;
+  Type f32;
+  unsigned numBatch;
+  unsigned bits;
+  unsigned elementsPerByte;
+};
+
+struct LowerMatmulPattern : public OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (8 % op.getWeight().getBits() != 0)
+      return rewriter.notifyMatchFailure(op, "storage width must divide 8");
+    WeightLowering lowering(rewriter, op.getLoc(), op.getWeight());
+    rewriter.replaceOp(op, lowering.lowerMatmul(op));
+    return success();
+  }
+};
+
+struct LowerDequantizePattern : public OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (8 % op.getWeight().getBits() != 0)
+      return rewriter.notifyMatchFailure(op, "storage width must divide 8");
+    WeightLowering lowering(rewriter, op.getLoc(), op.getWeight());
+    rewriter.replaceOp(op, lowering.lowerDequantize(op));
+    return success();
+  }
+};
+
+struct WQLowerToLinalgPass
+    : public mlir::wq::impl::WQLowerToLinalgPassBase<WQLowerToLinalgPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    WalkResult checked = getOperation()->walk([](Operation *op) {
+      return failed(checkLowerableToLinalg(op)) ? WalkResult::interrupt()
+                                                : WalkResult::advance();
+    });
+    if (checked.wasInterrupted())
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    populateWQToLinalgPatterns(patterns);
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+
+LogicalResult mlir::wq::checkLowerableToLinalg(Operation *op) {
+  if (isa<QuantizeOp>(op))
+    return op->emitOpError(
+        "has a non-constant input and cannot be lowered: wq quantizes weights "
+        "at compile time (a wq.quantize of a finite constant folds away)");
+  QuantizedWeightAttr weight;
+  if (auto matmul = dyn_cast<MatmulOp>(op))
+    weight = matmul.getWeight();
+  else if (auto dequantize = dyn_cast<DequantizeOp>(op))
+    weight = dequantize.getWeight();
+  else
+    return success();
+  if (8 % weight.getBits() != 0)
+    return op->emitOpError() << "cannot be lowered: " << weight.getBits()
+                             << "-bit storage straddles bytes; the CPU "
+                                "lowering supports 2, 4 and 8 bits";
+  return success();
+}
+
+void mlir::wq::populateWQToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerMatmulPattern, LowerDequantizePattern>(
+      patterns.getContext());
+}

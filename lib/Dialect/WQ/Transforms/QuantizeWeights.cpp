@@ -1,0 +1,252 @@
+//===- QuantizeWeights.cpp - wq-quantize-weights --------------------------===//
+//
+// Rewrites linalg matmul-like ops with constant weights into wq.matmul with
+// packed constants computed by the numerics library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Dialect/WQ/IR/WeightConstants.h"
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringSet.h"
+
+#define DEBUG_TYPE "wq-quantize-weights"
+
+namespace mlir::wq {
+#define GEN_PASS_DEF_WQQUANTIZEWEIGHTSPASS
+#include "wq/Dialect/WQ/Transforms/Passes.h.inc"
+} // namespace mlir::wq
+
+using namespace mlir;
+using namespace mlir::wq;
+
+namespace {
+
+/// A linear op in terms of wq.matmul: activations times weight^T.
+struct LinearOpMatch {
+  Value activation;
+  Value weight;
+  /// The constant weight is stored [.., K, N] and must be transposed to the
+  /// nn.Linear layout [.., N, K].
+  bool transposed = false;
+};
+
+/// Builds the affine maps `dims` (given by position) over `numDims` dims.
+static AffineMap dimsMap(MLIRContext *ctx, unsigned numDims,
+                         ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+/// Recognizes the op kinds wq quantizes and where their weight is. Returns a
+/// reason when the op has a form that is not supported.
+static FailureOr<LinearOpMatch> matchLinearOp(linalg::LinalgOp op,
+                                              std::string &reason) {
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1) {
+    reason = "expected two inputs and one init";
+    return failure();
+  }
+  Value lhs = op.getDpsInputOperand(0)->get();
+  Value rhs = op.getDpsInputOperand(1)->get();
+  LinearOpMatch match;
+  if (isa<linalg::MatmulOp>(op)) {
+    // (m, n, k): A (m, k) and B (k, n) or B (n, k), C (m, n).
+    if (maps[0] != dimsMap(ctx, 3, {0, 2}) || maps[2] != dimsMap(ctx, 3, {0, 1})) {
+      reason = "unsupported indexing maps (the activation must be [M, K])";
+      return failure();
+    }
+    if (maps[1] == dimsMap(ctx, 3, {2, 1}))
+      match.transposed = true;
+    else if (maps[1] != dimsMap(ctx, 3, {1, 2})) {
+      reason = "unsupported weight indexing map";
+      return failure();
+    }
+    match.activation = lhs;
+    match.weight = rhs;
+    return match;
+  }
+  if (isa<linalg::BatchMatmulOp>(op)) {
+    // (b, m, n, k): A (b, m, k), B (b, k, n) or (b, n, k), C (b, m, n).
+    if (maps[0] != dimsMap(ctx, 4, {0, 1, 3}) ||
+        maps[2] != dimsMap(ctx, 4, {0, 1, 2})) {
+      reason = "unsupported indexing maps (the activation must be [B, M, K])";
+      return failure();
+    }
+    if (maps[1] == dimsMap(ctx, 4, {0, 3, 2}))
+      match.transposed = true;
+    else if (maps[1] != dimsMap(ctx, 4, {0, 2, 3})) {
+      reason = "unsupported weight indexing map";
+      return failure();
+    }
+    match.activation = lhs;
+    match.weight = rhs;
+    return match;
+  }
+  if (isa<linalg::MatvecOp>(op)) {
+    // y[m] = sum_k A[m, k] x[k]: A is already [N, K].
+    match.activation = rhs;
+    match.weight = lhs;
+    return match;
+  }
+  if (isa<linalg::VecmatOp>(op)) {
+    // y[n] = sum_k x[k] B[k, n].
+    match.activation = lhs;
+    match.weight = rhs;
+    match.transposed = true;
+    return match;
+  }
+  reason = "not a linear op";
+  return failure();
+}
+
+/// True if `init` is known to be all zeros (or undefined), so that the
+/// matmul's accumulation into it can be dropped.
+static bool isZeroInit(Value init) {
+  if (init.getDefiningOp<tensor::EmptyOp>())
+    return true;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.value(), m_AnyZeroFloat());
+  return matchPattern(init, m_AnyZeroFloat());
+}
+
+/// Transposes the two innermost dims of a row-major [.., R, C] buffer.
+static std::vector<float> transposeInner(ArrayRef<float> values,
+                                         ArrayRef<int64_t> shape) {
+  int64_t rows = shape[shape.size() - 2], cols = shape.back();
+  int64_t batch = static_cast<int64_t>(values.size()) / (rows * cols);
+  std::vector<float> result(values.size());
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        result[b * rows * cols + c * rows + r] =
+            values[b * rows * cols + r * cols + c];
+  return result;
+}
+
+struct WQQuantizeWeightsPass
+    : public mlir::wq::impl::WQQuantizeWeightsPassBase<WQQuantizeWeightsPass> {
+  using Base::Base;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    auto fail = [&](const Twine &message) {
+      emitError(UnknownLoc::get(ctx)) << "wq-quantize-weights: " << message;
+      return failure();
+    };
+    if (method != "rtn")
+      return fail("unsupported method '" + method +
+                  "' (supported: rtn; gptq and awq need calibration data)");
+    if (bits != 4 && bits != 8)
+      return fail("bits must be 4 or 8, got " + Twine(bits));
+    if (groupSize < 0)
+      return fail("group-size must be positive, or 0 for per-channel");
+    if (!numerics::parseScaleType(scaleType))
+      return fail("scale-type must be f16, bf16 or f32, got '" + scaleType +
+                  "'");
+    static const char *kKnownOps[] = {"linalg.matmul", "linalg.batch_matmul",
+                                      "linalg.matvec", "linalg.vecmat"};
+    selectedOps.clear();
+    for (const std::string &name : ops) {
+      if (!llvm::is_contained(kKnownOps, StringRef(name)))
+        return fail("unknown op kind '" + name +
+                    "' in ops= (supported: linalg.matmul, linalg.batch_matmul, "
+                    "linalg.matvec, linalg.vecmat)");
+      selectedOps.insert(name);
+    }
+    if (selectedOps.empty())
+      for (const char *name : kKnownOps)
+        selectedOps.insert(name);
+    return success();
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (selectedOps.contains(op->getName().getStringRef()) &&
+          !op->hasAttr("wq.skip"))
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : candidates)
+      if (failed(quantizeOp(rewriter, op)))
+        return signalPassFailure();
+  }
+
+  LogicalResult quantizeOp(IRRewriter &rewriter, linalg::LinalgOp op) {
+    std::string reason;
+    FailureOr<LinearOpMatch> match = matchLinearOp(op, reason);
+    if (failed(match))
+      return success(); // Leave unsupported forms in full precision.
+    ElementsAttr weightAttr;
+    if (!matchPattern(match->weight, m_Constant(&weightAttr)))
+      return success(); // Only constant weights are quantized.
+    auto weightType = dyn_cast<RankedTensorType>(weightAttr.getType());
+    Type resultType = op->getResult(0).getType();
+    if (!weightType || !weightType.hasStaticShape() ||
+        !isa<FloatType>(weightType.getElementType()) ||
+        !isa<FloatType>(getElementTypeOrSelf(match->activation.getType())) ||
+        !isa<FloatType>(getElementTypeOrSelf(resultType)))
+      return success();
+    if (weightType.getNumElements() < minElements)
+      return success();
+
+    std::vector<float> values;
+    if (auto error = readFloatElements(weightAttr, values))
+      return op->emitError() << "cannot read the weight constant: " << *error;
+    SmallVector<int64_t> shape(weightType.getShape());
+    if (match->transposed) {
+      values = transposeInner(values, shape);
+      std::swap(shape[shape.size() - 1], shape[shape.size() - 2]);
+    }
+
+    MLIRContext *ctx = op->getContext();
+    numerics::ScaleType scale = *numerics::parseScaleType(scaleType);
+    Type scaleElementType = scale == numerics::ScaleType::F16
+                                ? Type(Float16Type::get(ctx))
+                                : scale == numerics::ScaleType::BF16
+                                      ? Type(BFloat16Type::get(ctx))
+                                      : Type(Float32Type::get(ctx));
+    // A group larger than the row is one group per output channel.
+    int64_t effectiveGroup = groupSize > shape.back() ? 0 : int64_t(groupSize);
+    auto weight = QuantizedWeightAttr::get(
+        ctx, shape, bits, /*isSigned=*/symmetric.getValue(), effectiveGroup,
+        scaleElementType, /*zeroPoints=*/!symmetric, /*permuted=*/false,
+        /*numOutliers=*/0, LayoutAttr::get(ctx, LayoutKind::row_major));
+
+    QuantizedWeightConstants constants;
+    if (auto error = quantizeToConstants(weight, values, constants))
+      return op->emitError() << "cannot quantize the weight of this op: "
+                             << *error;
+
+    Location loc = op->getLoc();
+    rewriter.setInsertionPoint(op);
+    Value packed = arith::ConstantOp::create(rewriter, loc, constants.packed);
+    Value scales = arith::ConstantOp::create(rewriter, loc, constants.scales);
+    Value zeros;
+    if (constants.zeroPoints)
+      zeros = arith::ConstantOp::create(rewriter, loc, constants.zeroPoints);
+    Value result = MatmulOp::create(rewriter, loc, resultType, match->activation,
+                                    packed, scales, zeros, /*perm=*/Value(),
+                                    /*outlier_channels=*/Value(),
+                                    /*outlier_weights=*/Value(), weight);
+    Value init = op.getDpsInitOperand(0)->get();
+    if (!isZeroInit(init))
+      result = linalg::AddOp::create(rewriter, loc, TypeRange{resultType},
+                                     ValueRange{result, init}, ValueRange{init})
+                   ->getResult(0);
+    Operation *weightOp = match->weight.getDefiningOp();
+    rewriter.replaceOp(op, result);
+    if (weightOp && weightOp->use_empty())
+      rewriter.eraseOp(weightOp);
+    return success();
+  }
+
+  llvm::StringSet<> selectedOps;
+};
+
+} // namespace

@@ -1,0 +1,48 @@
+//===- CpuPipeline.cpp - wq-cpu-pipeline ----------------------------------===//
+
+#include "wq/Pipelines/Pipelines.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+/// The CPU pipeline, stage by stage. Kept textual so that every stage is a
+/// registered upstream or wq pass that users can also run one at a time.
+static const char *const kCpuPipeline =
+    // wq ops -> fused linalg.generic on tensors.
+    "wq-lower-to-linalg,"
+    "canonicalize,"
+    // Whole-program bufferization, including function signatures (so callers
+    // may pass tensor<*xf32> to external functions such as printMemrefF32).
+    "one-shot-bufferize{bufferize-function-boundaries=1 "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    // Loops, then LLVM.
+    "func.func(convert-linalg-to-loops),"
+    "expand-strided-metadata,"
+    "lower-affine,"
+    "convert-scf-to-cf,"
+    "finalize-memref-to-llvm,"
+    "convert-arith-to-llvm,"
+    "convert-math-to-llvm,"
+    "convert-index-to-llvm,"
+    "convert-func-to-llvm,"
+    "convert-cf-to-llvm,"
+    "reconcile-unrealized-casts";
+
+LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
+                                         raw_ostream &errorStream) {
+  return parsePassPipeline(kCpuPipeline, pm, errorStream);
+}
+
+void mlir::wq::registerPipelines() {
+  PassPipelineRegistration<>(
+      "wq-cpu-pipeline",
+      "Lower wq and upstream tensor-level IR to the LLVM dialect for the host "
+      "CPU (run the result with mlir-runner, see README)",
+      [](OpPassManager &pm) {
+        if (failed(buildCpuPipeline(pm)))
+          llvm::report_fatal_error("wq-cpu-pipeline: a stage is not registered");
+      });
+}

@@ -1,0 +1,28 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "WQ"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.wq_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Runner utility libraries for end-to-end tests (printMemrefF32 and friends).
+runner_libs = ",".join(
+    os.path.join(config.llvm_lib_dir, lib)
+    for lib in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so")
+)
+config.substitutions.append(("%mlir_runner_libs", runner_libs))
+config.substitutions.append(("%wq_scripts", os.path.join(config.wq_src_root, "scripts")))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+
+tool_dirs = [os.path.join(config.wq_obj_root, "bin"), config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["wq-opt", "mlir-runner"], tool_dirs)
