@@ -1,0 +1,248 @@
+// RUN: wq-opt %s --split-input-file --verify-diagnostics
+
+// expected-error @+1 {{quantized weight shape must be [N, K] or [B, N, K], got rank 1}}
+func.func private @rank_one() attributes {w = #wq.qweight<8, u4, group_size = 4, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{storage bit width must be between 2 and 8, got 16}}
+func.func private @bits_too_wide() attributes {w = #wq.qweight<8x8, u16, group_size = 4, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{storage bit width must be between 2 and 8, got 1}}
+func.func private @bits_too_narrow() attributes {w = #wq.qweight<8x8, u1, group_size = 4, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{quantized weight dimensions must be static and positive}}
+func.func private @zero_dim() attributes {w = #wq.qweight<0x8, u4, group_size = 4, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{group_size must be positive, or 0 for one group per output channel; got -2}}
+func.func private @negative_group() attributes {w = #wq.qweight<8x8, u4, group_size = -2, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{group_size 16 exceeds the reduction dimension K = 8; use 0 for one group per output channel}}
+func.func private @group_exceeds_k() attributes {w = #wq.qweight<8x8, u4, group_size = 16, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{scale_type must be f16, bf16 or f32, got 'f64'}}
+func.func private @bad_scale_type() attributes {w = #wq.qweight<8x8, u4, group_size = 4, scale_type = f64>}
+
+// -----
+
+// expected-error @+1 {{zero points require unsigned storage (u4), got i4}}
+func.func private @signed_with_zero_points() attributes {w = #wq.qweight<8x8, i4, group_size = 4, scale_type = f16, zero_points>}
+
+// -----
+
+// expected-error @+1 {{outliers must be between 0 and K - 1 = 7, got 8}}
+func.func private @too_many_outliers() attributes {w = #wq.qweight<8x8, u4, group_size = 4, scale_type = f16, outliers = 8>}
+
+// -----
+
+// expected-error @+1 {{act-order permutations and outlier channels require a 2-D weight}}
+func.func private @permuted_batched() attributes {w = #wq.qweight<2x8x8, u4, group_size = 4, scale_type = f16, permuted>}
+
+// -----
+
+// expected-error @+1 {{expected storage type like u4 or i8, got 'x4'}}
+func.func private @bad_storage() attributes {w = #wq.qweight<8x8, x4, group_size = 4, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{unknown quantized weight parameter 'groups'}}
+func.func private @unknown_param() attributes {w = #wq.qweight<8x8, u4, groups = 4, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{missing group_size}}
+func.func private @missing_group() attributes {w = #wq.qweight<8x8, u4, scale_type = f16>}
+
+// -----
+
+// expected-error @+1 {{missing scale_type}}
+func.func private @missing_scale() attributes {w = #wq.qweight<8x8, u4, group_size = 4>}
+
+// -----
+
+// expected-error @+1 {{expected a #wq.layout attribute}}
+func.func private @bad_layout() attributes {w = #wq.qweight<8x8, u4, group_size = 4, scale_type = f16, layout = 3 : i32>}
+
+// -----
+
+// expected-error @+2 {{expected ::mlir::wq::LayoutKind to be one of: row_major}}
+// expected-error @+1 {{failed to parse WQ_LayoutAttr parameter 'kind'}}
+func.func private @unknown_layout() attributes {w = #wq.layout<col_major>}
+
+// -----
+
+func.func @packed_type(%x: tensor<2x8xf32>, %p: tensor<4x2x4xi8>, %s: tensor<4x2xf16>, %z: tensor<4x2xi8>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op packed must have type 'tensor<4x2x2xi8>' for this weight, got 'tensor<4x2x4xi8>'}}
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, zero_points>} : (tensor<2x8xf32>, tensor<4x2x4xi8>, tensor<4x2xf16>, tensor<4x2xi8>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @scales_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf32>, %z: tensor<4x2xi8>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op scales must have type 'tensor<4x2xf16>' for this weight, got 'tensor<4x2xf32>'}}
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, zero_points>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf32>, tensor<4x2xi8>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @missing_zero_points(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op is missing the zero points of an asymmetric weight}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, zero_points>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @extra_zero_points(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %z: tensor<4x2xi8>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op has zero points but the weight is symmetric}}
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<4x2xi8>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @zero_points_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %z: tensor<4x2xi32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op zero points must have type 'tensor<4x2xi8>' for this weight, got 'tensor<4x2xi32>'}}
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, zero_points>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<4x2xi32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @missing_perm(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op is missing the permutation of a 'permuted' weight}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, permuted>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @extra_perm(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %perm: tensor<8xi32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op has a permutation but the weight is not 'permuted'}}
+  %y = wq.matmul %x, %p, %s perm(%perm) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<8xi32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @perm_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %perm: tensor<7xi32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op perm must have type 'tensor<8xi32>' for this weight, got 'tensor<7xi32>'}}
+  %y = wq.matmul %x, %p, %s perm(%perm) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, permuted>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<7xi32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @missing_outliers(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op outlier operands must be present exactly when the weight declares outliers}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, outliers = 1>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @outlier_channels_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %oc: tensor<2xi32>, %ow: tensor<4x1xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op outlier channels must have type 'tensor<1xi32>' for this weight, got 'tensor<2xi32>'}}
+  %y = wq.matmul %x, %p, %s outliers(%oc, %ow) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, outliers = 1>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<2xi32>, tensor<4x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @outlier_weights_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %oc: tensor<1xi32>, %ow: tensor<1x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op outlier weights must be a float tensor of shape [4, 1], got 'tensor<1x4xf32>'}}
+  %y = wq.matmul %x, %p, %s outliers(%oc, %ow) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, outliers = 1>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<1xi32>, tensor<1x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @integer_activations(%x: tensor<2x8xi32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op input and result must have float elements}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xi32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @scalar_activation(%x: tensor<f32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{'wq.matmul' op input must have rank >= 1}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<f32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @wrong_k(%x: tensor<2x9xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op input reduction dimension must be K = 8, got 'tensor<2x9xf32>'}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x9xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @wrong_result(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{'wq.matmul' op result shape must be [2, 4], got 'tensor<2x5xf32>'}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @batched_needs_rank3(%x: tensor<8xf32>, %p: tensor<2x4x2x2xi8>, %s: tensor<2x4x2xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{'wq.matmul' op a batched weight [B, N, K] needs input [B, M, K]}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<2x4x8, i4, group_size = 4, scale_type = f16>} : (tensor<8xf32>, tensor<2x4x2x2xi8>, tensor<2x4x2xf16>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @batch_mismatch(%x: tensor<3x1x8xf32>, %p: tensor<2x4x2x2xi8>, %s: tensor<2x4x2xf16>) -> tensor<3x1x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op input batch 3 does not match the weight's batch 2}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<2x4x8, i4, group_size = 4, scale_type = f16>} : (tensor<3x1x8xf32>, tensor<2x4x2x2xi8>, tensor<2x4x2xf16>) -> tensor<3x1x4xf32>
+  return %y : tensor<3x1x4xf32>
+}
+
+// -----
+
+func.func @quantize_permuted(%w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'wq.quantize' op implements RTN and cannot produce act-order permutations or outlier channels}}
+  %p, %s = wq.quantize %w {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, permuted>} : (tensor<4x8xf32>) -> (tensor<4x2x2xi8>, tensor<4x2xf16>)
+  return
+}
+
+// -----
+
+func.func @quantize_input_shape(%w: tensor<8x4xf32>) {
+  // expected-error @+1 {{'wq.quantize' op input must be a float tensor of the weight's logical shape, got 'tensor<8x4xf32>'}}
+  %p, %s = wq.quantize %w {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<8x4xf32>) -> (tensor<4x2x2xi8>, tensor<4x2xf16>)
+  return
+}
+
+// -----
+
+func.func @quantize_result_type(%w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'wq.quantize' op packed must have type 'tensor<4x2x2xi8>' for this weight, got 'tensor<4x4xi8>'}}
+  %p, %s = wq.quantize %w {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<4x8xf32>) -> (tensor<4x4xi8>, tensor<4x2xf16>)
+  return
+}
+
+// -----
+
+func.func @dequantize_result(%p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'wq.dequantize' op result must be a float tensor of the weight's logical shape [4, 8], got 'tensor<8x4xf32>'}}
+  %w = wq.dequantize %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<8x4xf32>
+  return %w : tensor<8x4xf32>
+}

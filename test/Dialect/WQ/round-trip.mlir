@@ -1,0 +1,46 @@
+// RUN: wq-opt %s --split-input-file | wq-opt --split-input-file | FileCheck %s
+
+// Asymmetric int4 with ragged last group (K = 300, group 32 -> 10 groups).
+// CHECK-LABEL: func.func @asym_int4
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} zero_points(%{{.*}}) {weight = #wq.qweight<256x300, u4, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<row_major>>} : (tensor<4x300xf32>, tensor<256x10x16xi8>, tensor<256x10xf16>, tensor<256x10xi8>) -> tensor<4x256xf32>
+func.func @asym_int4(%x: tensor<4x300xf32>, %p: tensor<256x10x16xi8>, %s: tensor<256x10xf16>, %z: tensor<256x10xi8>) -> tensor<4x256xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<256x300, u4, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<row_major>>} : (tensor<4x300xf32>, tensor<256x10x16xi8>, tensor<256x10xf16>, tensor<256x10xi8>) -> tensor<4x256xf32>
+  return %y : tensor<4x256xf32>
+}
+
+// -----
+
+// Symmetric int8 per channel, layout omitted (defaults to row_major), matvec
+// form with f16 activations.
+// CHECK-LABEL: func.func @sym_int8_per_channel
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} {weight = #wq.qweight<7x5, i8, group_size = 0, scale_type = bf16, layout = #wq.layout<row_major>>} : (tensor<5xf16>, tensor<7x1x5xi8>, tensor<7x1xbf16>) -> tensor<7xf16>
+func.func @sym_int8_per_channel(%x: tensor<5xf16>, %p: tensor<7x1x5xi8>, %s: tensor<7x1xbf16>) -> tensor<7xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<7x5, i8, group_size = 0, scale_type = bf16>} : (tensor<5xf16>, tensor<7x1x5xi8>, tensor<7x1xbf16>) -> tensor<7xf16>
+  return %y : tensor<7xf16>
+}
+
+// -----
+
+// Act-order permutation and an outlier side channel of 2 input channels, with
+// dynamic leading activation dims.
+// CHECK-LABEL: func.func @permuted_with_outliers
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} zero_points(%{{.*}}) perm(%{{.*}}) outliers(%{{.*}}, %{{.*}}) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2, layout = #wq.layout<row_major>>}
+// CHECK: wq.dequantize %{{.*}}, %{{.*}} zero_points(%{{.*}}) perm(%{{.*}}) outliers(%{{.*}}, %{{.*}})
+func.func @permuted_with_outliers(%x: tensor<?x2x8xf32>, %p: tensor<3x2x2xi8>, %s: tensor<3x2xf32>, %z: tensor<3x2xi8>, %perm: tensor<8xi32>, %oc: tensor<2xi32>, %ow: tensor<3x2xf16>) -> (tensor<?x2x3xf32>, tensor<3x8xf32>) {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2>} : (tensor<?x2x8xf32>, tensor<3x2x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>, tensor<8xi32>, tensor<2xi32>, tensor<3x2xf16>) -> tensor<?x2x3xf32>
+  %w = wq.dequantize %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2>} : (tensor<3x2x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>, tensor<8xi32>, tensor<2xi32>, tensor<3x2xf16>) -> tensor<3x8xf32>
+  return %y, %w : tensor<?x2x3xf32>, tensor<3x8xf32>
+}
+
+// -----
+
+// Batched weight [B, N, K] and the quantize op; odd group size 5 with 4 bits
+// pads each group to 3 bytes.
+// CHECK-LABEL: func.func @batched_quantize
+// CHECK: wq.quantize %{{.*}} {weight = #wq.qweight<2x3x10, u4, group_size = 5, scale_type = f16, zero_points, layout = #wq.layout<row_major>>} : (tensor<2x3x10xf32>) -> (tensor<2x3x2x3xi8>, tensor<2x3x2xf16>, tensor<2x3x2xi8>)
+// CHECK: wq.matmul
+func.func @batched_quantize(%x: tensor<2x4x10xf32>, %w: tensor<2x3x10xf32>) -> tensor<2x4x3xf32> {
+  %p, %s, %z = wq.quantize %w {weight = #wq.qweight<2x3x10, u4, group_size = 5, scale_type = f16, zero_points>} : (tensor<2x3x10xf32>) -> (tensor<2x3x2x3xi8>, tensor<2x3x2xf16>, tensor<2x3x2xi8>)
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<2x3x10, u4, group_size = 5, scale_type = f16, zero_points>} : (tensor<2x4x10xf32>, tensor<2x3x2x3xi8>, tensor<2x3x2xf16>, tensor<2x3x2xi8>) -> tensor<2x4x3xf32>
+  return %y : tensor<2x4x3xf32>
+}
