@@ -1,0 +1,86 @@
+// RUN: wq-opt %s --split-input-file --wq-lower-to-linalg | FileCheck %s
+
+// Asymmetric int4, group 5 (odd: each group padded to 3 bytes). One generic
+// over (m, n, g, byte, slot) decodes inside the reduction; the activations are
+// reshaped and padded, the weight is never expanded to floats.
+// CHECK-LABEL: func.func @int4_asym
+// CHECK: %[[X1:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1, 2]] output_shape [3, 2, 5]
+// CHECK: %[[X2:.*]] = tensor.pad %[[X1]] low[0, 0, 0] high[0, 0, 1]
+// CHECK: %[[X3:.*]] = tensor.expand_shape %[[X2]] {{.*}} into tensor<3x2x3x2xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK-SAME: ins(%[[X3]], %arg1, %arg2, %arg3 : tensor<3x2x3x2xf32>, tensor<5x2x3xi8>, tensor<5x2xf16>, tensor<5x2xi8>)
+// CHECK: linalg.index 4
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: arith.uitofp
+// CHECK: arith.subf
+// CHECK: arith.extf
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: tensor<5x10xf32>
+func.func @int4_asym(%x: tensor<3x10xf32>, %p: tensor<5x2x3xi8>, %s: tensor<5x2xf16>, %z: tensor<5x2xi8>) -> tensor<3x5xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<5x10, u4, group_size = 5, scale_type = f16, zero_points>} : (tensor<3x10xf32>, tensor<5x2x3xi8>, tensor<5x2xf16>, tensor<5x2xi8>) -> tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}
+
+// -----
+
+// Signed int4 sign-extends the nibble (shift up, arithmetic shift down); an
+// f16 matvec converts on the way in and out.
+// CHECK-LABEL: func.func @int4_signed_matvec_f16
+// CHECK: tensor.expand_shape %arg0 {{\[\[}}0, 1]]
+// CHECK: linalg.generic
+// CHECK: arith.shli
+// CHECK: arith.shrsi
+// CHECK: arith.sitofp
+// CHECK: linalg.generic
+// CHECK: arith.truncf
+// CHECK: tensor.collapse_shape
+func.func @int4_signed_matvec_f16(%x: tensor<8xf16>, %p: tensor<4x1x4xi8>, %s: tensor<4x1xf16>) -> tensor<4xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 0, scale_type = f16>} : (tensor<8xf16>, tensor<4x1x4xi8>, tensor<4x1xf16>) -> tensor<4xf16>
+  return %y : tensor<4xf16>
+}
+
+// -----
+
+// int8 needs no bit extraction; a batched weight adds a leading parallel dim.
+// CHECK-LABEL: func.func @int8_batched
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK-NOT: arith.shrui
+// CHECK: arith.sitofp
+func.func @int8_batched(%x: tensor<2x3x8xf32>, %p: tensor<2x4x1x8xi8>, %s: tensor<2x4x1xf32>) -> tensor<2x3x4xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<2x4x8, i8, group_size = 8, scale_type = f32>} : (tensor<2x3x8xf32>, tensor<2x4x1x8xi8>, tensor<2x4x1xf32>) -> tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+
+// -----
+
+// Act-order gathers activation channels first; outliers add a small
+// full-precision contraction on the gathered outlier channels.
+// CHECK-LABEL: func.func @permuted_outliers
+// CHECK: linalg.generic {{.*}} ins(%arg4 : tensor<8xi32>)
+// CHECK: tensor.extract %arg0
+// CHECK: %[[Q:[0-9]+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: %[[O:[0-9]+]] = linalg.generic {{.*}} ins(%arg5 : tensor<1xi32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[O]], %arg6 : tensor<2x1xf32>, tensor<3x1xf32>) outs(%[[Q]] : tensor<2x3xf32>)
+func.func @permuted_outliers(%x: tensor<2x8xf32>, %p: tensor<3x2x2xi8>, %s: tensor<3x2xf32>, %z: tensor<3x2xi8>, %perm: tensor<8xi32>, %oc: tensor<1xi32>, %ow: tensor<3x1xf32>) -> tensor<2x3xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 1>} : (tensor<2x8xf32>, tensor<3x2x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>, tensor<8xi32>, tensor<1xi32>, tensor<3x1xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+// Dequantize decodes every element in a parallel generic, then drops the
+// ragged tail: [5, 3, 2, 2] -> [5, 3, 4] -> [5, 12] -> [5, 10].
+// CHECK-LABEL: func.func @dequantize
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<5x3x4xf32>
+// CHECK: tensor.collapse_shape {{.*}} into tensor<5x12xf32>
+// CHECK: tensor.extract_slice {{.*}} to tensor<5x10xf32>
+func.func @dequantize(%p: tensor<5x3x2xi8>, %s: tensor<5x3xf16>, %z: tensor<5x3xi8>) -> tensor<5x10xf32> {
+  %w = wq.dequantize %p, %s zero_points(%z) {weight = #wq.qweight<5x10, u4, group_size = 4, scale_type = f16, zero_points>} : (tensor<5x3x2xi8>, tensor<5x3xf16>, tensor<5x3xi8>) -> tensor<5x10xf32>
+  return %w : tensor<5x10xf32>
+}

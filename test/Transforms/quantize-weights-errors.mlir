@@ -1,0 +1,61 @@
+// RUN: wq-opt %s --split-input-file --verify-diagnostics --wq-quantize-weights="bits=4 group-size=4"
+// RUN: not wq-opt %s --wq-quantize-weights="bits=3" 2>&1 | FileCheck %s --check-prefix=BITS
+// RUN: not wq-opt %s --wq-quantize-weights="method=gptq" 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: not wq-opt %s --wq-quantize-weights="scale-type=f64" 2>&1 | FileCheck %s --check-prefix=SCALE
+// RUN: not wq-opt %s --wq-quantize-weights="ops=linalg.conv_2d" 2>&1 | FileCheck %s --check-prefix=OPS
+// RUN: not wq-opt %s --wq-quantize-weights="group-size=-1" 2>&1 | FileCheck %s --check-prefix=GROUP
+
+// BITS: wq-quantize-weights: bits must be 4 or 8, got 3
+// METHOD: wq-quantize-weights: unsupported method 'gptq' (supported: rtn; gptq and awq need calibration data)
+// SCALE: wq-quantize-weights: scale-type must be f16, bf16 or f32, got 'f64'
+// OPS: wq-quantize-weights: unknown op kind 'linalg.conv_2d' in ops=
+// GROUP: wq-quantize-weights: group-size must be positive, or 0 for per-channel
+
+// A NaN weight is an error that names the op and the element.
+func.func @nan_weight(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[1.0, 0x7FC00000], [2.0, 3.0]]> : tensor<2x2xf32>
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  // expected-error @+1 {{cannot quantize the weight of this op: weight [1, 0] is not finite (nan)}}
+  %y = linalg.matmul ins(%x, %w : tensor<2x2xf32>, tensor<2x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @inf_weight(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %w = arith.constant dense<[[1.0, 0x7F800000], [2.0, 3.0]]> : tensor<2x2xf32>
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<2xf32>) -> tensor<2xf32>
+  // expected-error @+1 {{cannot quantize the weight of this op: weight [0, 1] is not finite (inf)}}
+  %y = linalg.matvec ins(%w, %x : tensor<2x2xf32>, tensor<2xf32>) outs(%z : tensor<2xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+// A weight too large for f16 scales is an error rather than an Inf scale.
+func.func @scale_overflow(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %w = arith.constant dense<[[1.0e+30, 2.0], [2.0, 3.0]]> : tensor<2x2xf32>
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<2xf32>) -> tensor<2xf32>
+  // expected-error @+1 {{overflows the scale type f16}}
+  %y = linalg.matvec ins(%w, %x : tensor<2x2xf32>, tensor<2xf32>) outs(%z : tensor<2xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+// A dense_resource whose blob is missing.
+func.func @missing_blob(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %w = arith.constant dense_resource<nowhere> : tensor<2x2xf32>
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<2xf32>) -> tensor<2xf32>
+  // expected-error @+1 {{cannot read the weight constant: dense_resource 'nowhere' has no data}}
+  %y = linalg.matvec ins(%w, %x : tensor<2x2xf32>, tensor<2xf32>) outs(%z : tensor<2xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
