@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what wq needs on Debian 12 (as root) and configures + builds it into
+# build/. Idempotent: installs only missing packages and rebuilds only what
+# changed. Sourced by scripts/test.sh and scripts/demo.sh.
+set -euo pipefail
+
+WQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WQ_BUILD="${WQ_BUILD:-$WQ_ROOT/build}"
+LLVM_PREFIX=/usr/lib/llvm-22
+
+WQ_PACKAGES=(cmake ninja-build g++ libmlir-22-dev mlir-22-tools llvm-22-dev
+             llvm-22-tools libgtest-dev python3 python3-numpy)
+
+wq_install_packages() {
+  local missing=()
+  for pkg in "${WQ_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "wq: installing ${missing[*]}" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "wq: missing packages and not root; install them: ${missing[*]}" >&2
+      return 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+wq_build() {
+  if [ ! -f "$WQ_BUILD/build.ninja" ]; then
+    cmake -S "$WQ_ROOT" -B "$WQ_BUILD" -G Ninja \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DMLIR_DIR="$LLVM_PREFIX/lib/cmake/mlir" \
+      -DLLVM_DIR="$LLVM_PREFIX/lib/cmake/llvm" >&2
+  fi
+  cmake --build "$WQ_BUILD" -j2 >&2
+}
+
+wq_install_packages
+wq_build

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs missing packages, builds, and runs every lit test and unit test.
+# Usage: scripts/test.sh   (as root on Debian 12; idempotent)
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+
+status=0
+echo "== lit tests (test/)"
+lit_log="$WQ_BUILD/lit.log"
+"$LLVM_PREFIX/bin/lit" -sv "$WQ_BUILD/test" 2>&1 | tee "$lit_log" || status=1
+
+echo "== unit tests (unittests/)"
+ctest_log="$WQ_BUILD/ctest.log"
+(cd "$WQ_BUILD" && ctest --output-on-failure) 2>&1 | tee "$ctest_log" || status=1
+
+count() { grep -Eo "$1: *[0-9]+" "$2" | grep -Eo '[0-9]+$' | tail -1; }
+lit_passed=$(count "Passed" "$lit_log"); lit_passed=${lit_passed:-0}
+lit_failed=$(( $(count "Failed" "$lit_log" || true) + 0 ))
+unit_total=$(grep -Eo 'out of [0-9]+' "$ctest_log" | grep -Eo '[0-9]+' | tail -1)
+unit_failed=$(grep -Eo '[0-9]+ tests failed' "$ctest_log" | grep -Eo '^[0-9]+' | tail -1)
+unit_total=${unit_total:-0}; unit_failed=${unit_failed:-0}
+passed=$(( lit_passed + unit_total - unit_failed ))
+failed=$(( lit_failed + unit_failed ))
+[ "$failed" -eq 0 ] || status=1
+echo
+echo "wq: $passed passed, $failed failed"
+exit $status
