@@ -28,16 +28,18 @@ func.func @int4_asym(%x: tensor<3x10xf32>, %p: tensor<5x2x3xi8>, %s: tensor<5x2x
 // -----
 
 // Signed int4 sign-extends the nibble (shift up, arithmetic shift down); an
-// f16 matvec converts on the way in and out.
+// f16 matvec iterates over (n, g, byte, slot) and converts on the way out.
 // CHECK-LABEL: func.func @int4_signed_matvec_f16
-// CHECK: tensor.expand_shape %arg0 {{\[\[}}0, 1]]
+// CHECK: tensor.expand_shape %arg0 {{\[\[}}0, 1]] output_shape [1, 8]
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 4, 2]
 // CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "reduction", "reduction"]
 // CHECK: arith.shli
 // CHECK: arith.shrsi
 // CHECK: arith.sitofp
+// CHECK: arith.extf
 // CHECK: linalg.generic
 // CHECK: arith.truncf
-// CHECK: tensor.collapse_shape
 func.func @int4_signed_matvec_f16(%x: tensor<8xf16>, %p: tensor<4x1x4xi8>, %s: tensor<4x1xf16>) -> tensor<4xf16> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 0, scale_type = f16>} : (tensor<8xf16>, tensor<4x1x4xi8>, tensor<4x1xf16>) -> tensor<4xf16>
   return %y : tensor<4xf16>
@@ -83,4 +85,17 @@ func.func @permuted_outliers(%x: tensor<2x8xf32>, %p: tensor<3x2x2xi8>, %s: tens
 func.func @dequantize(%p: tensor<5x3x2xi8>, %s: tensor<5x3xf16>, %z: tensor<5x3xi8>) -> tensor<5x10xf32> {
   %w = wq.dequantize %p, %s zero_points(%z) {weight = #wq.qweight<5x10, u4, group_size = 4, scale_type = f16, zero_points>} : (tensor<5x3x2xi8>, tensor<5x3xf16>, tensor<5x3xi8>) -> tensor<5x10xf32>
   return %w : tensor<5x10xf32>
+}
+
+// -----
+
+// Dynamic leading dims stay parallel iteration dims: no dynamic reshapes.
+// CHECK-LABEL: func.func @dynamic_leading_dims
+// CHECK: tensor.expand_shape %arg0 {{\[\[}}0], [1], [2, 3]] output_shape [%{{.*}}, %{{.*}}, 2, 4]
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK-NOT: tensor.collapse_shape
+func.func @dynamic_leading_dims(%x: tensor<?x?x8xf16>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<?x?x4xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<?x?x8xf16>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<?x?x4xf16>
+  return %y : tensor<?x?x4xf16>
 }

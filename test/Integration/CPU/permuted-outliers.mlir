@@ -32,6 +32,16 @@ func.func @main() {
   %yu = tensor.cast %y : tensor<?x2xf32> to tensor<*xf32>
   call @printMemrefF32(%yu) : (tensor<*xf32>) -> ()
 
+  // The same product with two dynamic leading dims.
+  // CHECK: sizes = [2, 1, 2]
+  // CHECK-NEXT: {{\[\[\[}}35, -10]],
+  // CHECK-NEXT: {{\[\[}}-9, 8]]]
+  %x3 = tensor.expand_shape %x [[0, 1], [2]] output_shape [2, 1, 4] : tensor<2x4xf32> into tensor<2x1x4xf32>
+  %x3d = tensor.cast %x3 : tensor<2x1x4xf32> to tensor<?x?x4xf32>
+  %y3 = wq.matmul %x3d, %p, %s perm(%perm) outliers(%oc, %ow) {weight = #permuted} : (tensor<?x?x4xf32>, tensor<2x2x2xi8>, tensor<2x2xf32>, tensor<4xi32>, tensor<1xi32>, tensor<2x1xf32>) -> tensor<?x?x2xf32>
+  %y3u = tensor.cast %y3 : tensor<?x?x2xf32> to tensor<*xf32>
+  call @printMemrefF32(%y3u) : (tensor<*xf32>) -> ()
+
   // CHECK: sizes = [2, 4]
   // CHECK-NEXT: {{\[\[}}2, 12, 1, 1.5],
   // CHECK-NEXT: [0, -12, -2, 5]]

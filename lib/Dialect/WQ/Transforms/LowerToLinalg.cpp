@@ -141,16 +141,6 @@ public:
         reassociation, sizes);
   }
 
-  /// [[0, .., rank-2], [rank-1]]: all leading dims of a rank-`rank` tensor
-  /// form M.
-  static SmallVector<ReassociationIndices> leadingReassociation(int64_t rank) {
-    SmallVector<ReassociationIndices> reassociation(2);
-    for (int64_t i = 0; i + 1 < rank; ++i)
-      reassociation[0].push_back(i);
-    reassociation[1].push_back(rank - 1);
-    return reassociation;
-  }
-
   /// Merges the last `count` dims of `value`.
   Value mergeLastDims(Value value, int64_t count) {
     auto type = cast<RankedTensorType>(value.getType());
@@ -206,66 +196,58 @@ public:
         .getResult(0);
   }
 
-  /// Lowers wq.matmul; returns the result of `resultType`.
+  /// Lowers wq.matmul. The activation's leading dims [L...] (possibly
+  /// dynamic) are kept as parallel iteration dims rather than reshaped, so no
+  /// dynamic reshapes are needed; with a batched weight the first of them
+  /// also indexes the weight.
   Value lowerMatmul(MatmulOp op) {
-    auto inputType = op.getInput().getType();
     auto resultType = op.getResult().getType();
-    int64_t rank = inputType.getRank();
-    int64_t k = weight.getK(), n = weight.getN();
+    unsigned numLead =
+        static_cast<unsigned>(op.getInput().getType().getRank()) - 1;
+    int64_t n = weight.getN();
     int64_t groupSize = weight.getEffectiveGroupSize();
     int64_t groups = weight.getNumGroups();
     int64_t groupBytes = weight.getBytesPerGroup();
     int64_t paddedGroup = groupBytes * elementsPerByte;
 
-    // Activations as a matrix [batch?, M, K].
-    Value x = op.getInput();
-    SmallVector<OpFoldResult> leadingSizes = tensor::getMixedSizes(b, loc, x);
-    leadingSizes.pop_back();
-    if (numBatch == 0 && rank == 1) {
-      x = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({1, k}, inputType.getElementType()), x,
-          SmallVector<ReassociationIndices>{{0, 1}});
-    } else if (numBatch == 0 && rank > 2) {
-      // Collapse all leading dims into M.
-      x = tensor::CollapseShapeOp::create(b, loc, x,
-                                          leadingReassociation(rank));
-    }
-    Value xMatrix = x;
+    Value input = op.getInput();
+    Value x = input;
     if (Value perm = op.getPerm())
       x = gatherLastDim(x, perm);
-
-    // [.., M, K] -> [.., M, G, Bg, elementsPerByte], zero-padded so that every
+    // [L..., K] -> [L..., G, Bg, elementsPerByte], zero-padded so that every
     // group fills whole bytes.
     x = padLastDim(x, groups * groupSize);
     x = splitLastDim(x, {groups, groupSize});
     x = padLastDim(x, paddedGroup);
     x = splitLastDim(x, {groupBytes, elementsPerByte});
 
-    // Iteration space (batch?, m, n, g, byte, slot).
-    unsigned nb = numBatch, numDims = nb + 5;
-    unsigned dm = nb, dn = nb + 1, dg = nb + 2, dbyte = nb + 3, dslot = nb + 4;
-    SmallVector<unsigned> batchDims = range(0, nb);
-    auto withBatch = [&](ArrayRef<unsigned> dims) {
-      SmallVector<unsigned> all(batchDims);
-      all.append(dims.begin(), dims.end());
+    // Iteration space (L..., n, g, byte, slot).
+    unsigned numDims = numLead + 4;
+    unsigned dn = numLead, dg = numLead + 1, dbyte = numLead + 2,
+             dslot = numLead + 3;
+    SmallVector<unsigned> lead = range(0, numLead);
+    SmallVector<unsigned> batch = range(0, numBatch);
+    auto concat = [](ArrayRef<unsigned> a, ArrayRef<unsigned> b) {
+      SmallVector<unsigned> all(a);
+      all.append(b.begin(), b.end());
       return all;
     };
-    SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, xMatrix);
+    SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, input);
     outSizes.back() = b.getIndexAttr(n);
     Value acc = zeros(outSizes, f32);
 
     SmallVector<Value> inputs = {x, op.getPacked(), op.getScales()};
     SmallVector<AffineMap> maps = {
-        map(numDims, withBatch({dm, dg, dbyte, dslot})),
-        map(numDims, withBatch({dn, dg, dbyte})),
-        map(numDims, withBatch({dn, dg}))};
+        map(numDims, concat(lead, {dg, dbyte, dslot})),
+        map(numDims, concat(batch, {dn, dg, dbyte})),
+        map(numDims, concat(batch, {dn, dg}))};
     Value zeroPoints = op.getZeroPoints();
     if (zeroPoints) {
       inputs.push_back(zeroPoints);
-      maps.push_back(map(numDims, withBatch({dn, dg})));
+      maps.push_back(map(numDims, concat(batch, {dn, dg})));
     }
-    maps.push_back(map(numDims, withBatch({dm, dn})));
-    SmallVector<IteratorType> iterators(nb + 2, IteratorType::parallel);
+    maps.push_back(map(numDims, concat(lead, {dn})));
+    SmallVector<IteratorType> iterators(numLead + 1, IteratorType::parallel);
     iterators.append(3, IteratorType::reduction);
     acc = linalg::GenericOp::create(
               b, loc, acc.getType(), inputs, ValueRange{acc}, maps, iterators,
@@ -284,14 +266,17 @@ public:
               })
               .getResult(0);
 
-    // Outlier side channel: acc += x[:, channels] * outlierWeights^T.
+    // Outlier side channel: acc[L..., n] += sum_o x[L..., channels[o]] *
+    // outlierWeights[n, o].
     if (Value channels = op.getOutlierChannels()) {
-      Value xOutliers = gatherLastDim(xMatrix, channels); // [M, O]
-      SmallVector<AffineMap> outlierMaps = {map(3, {0, 2}), map(3, {1, 2}),
-                                            map(3, {0, 1})};
-      SmallVector<IteratorType> outlierIterators = {
-          IteratorType::parallel, IteratorType::parallel,
-          IteratorType::reduction};
+      Value xOutliers = gatherLastDim(input, channels); // [L..., O]
+      unsigned outlierDims = numLead + 2, dOut = numLead + 1;
+      SmallVector<AffineMap> outlierMaps = {
+          map(outlierDims, concat(lead, {dOut})),
+          map(outlierDims, {dn, dOut}), map(outlierDims, concat(lead, {dn}))};
+      SmallVector<IteratorType> outlierIterators(numLead + 1,
+                                                 IteratorType::parallel);
+      outlierIterators.push_back(IteratorType::reduction);
       acc = linalg::GenericOp::create(
                 b, loc, acc.getType(),
                 ValueRange{xOutliers, op.getOutlierWeights()}, ValueRange{acc},
@@ -310,19 +295,6 @@ public:
     }
 
     acc = convertElements(acc, resultType.getElementType());
-    // Back to the caller's shape.
-    if (numBatch == 0 && rank == 1) {
-      acc = tensor::CollapseShapeOp::create(
-          b, loc, acc, SmallVector<ReassociationIndices>{{0, 1}});
-    } else if (numBatch == 0 && rank > 2) {
-      SmallVector<OpFoldResult> sizes(leadingSizes);
-      sizes.push_back(b.getIndexAttr(n));
-      SmallVector<int64_t> shape(inputType.getShape());
-      shape.back() = n;
-      acc = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get(shape, resultType.getElementType()),
-          acc, leadingReassociation(rank), sizes);
-    }
     if (acc.getType() != resultType)
       acc = tensor::CastOp::create(b, loc, resultType, acc);
     return acc;
