@@ -139,3 +139,17 @@ func.func @resource_weight(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
     }
   }
 #-}
+
+// -----
+
+// Dynamic activations: the weight fixes K, so a dynamic K is cast to static.
+// CHECK-LABEL: func.func @dynamic_activation
+// CHECK: %[[X:.*]] = tensor.cast %arg0 : tensor<?x?xf32> to tensor<?x8xf32>
+// CHECK: wq.matmul %[[X]], {{.*}} -> tensor<?x3xf32>
+func.func @dynamic_activation(%x: tensor<?x?xf32>, %init: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %w = arith.constant dense<0.5> : tensor<8x3xf32>
+  %cst = arith.constant 0.0 : f32
+  %z = linalg.fill ins(%cst : f32) outs(%init : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x?xf32>, tensor<8x3xf32>) outs(%z : tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}

@@ -230,7 +230,18 @@ struct WQQuantizeWeightsPass
     Value zeros;
     if (constants.zeroPoints)
       zeros = arith::ConstantOp::create(rewriter, loc, constants.zeroPoints);
-    Value result = MatmulOp::create(rewriter, loc, resultType, match->activation,
+    // The weight fixes K: give a dynamic reduction dim its static size.
+    Value activation = match->activation;
+    auto activationType = cast<RankedTensorType>(activation.getType());
+    if (activationType.isDynamicDim(activationType.getRank() - 1)) {
+      SmallVector<int64_t> staticShape(activationType.getShape());
+      staticShape.back() = weight.getK();
+      activation = tensor::CastOp::create(
+          rewriter, loc,
+          RankedTensorType::get(staticShape, activationType.getElementType()),
+          activation);
+    }
+    Value result = MatmulOp::create(rewriter, loc, resultType, activation,
                                     packed, scales, zeros, /*perm=*/Value(),
                                     /*outlier_channels=*/Value(),
                                     /*outlier_weights=*/Value(), weight);
