@@ -200,7 +200,7 @@ public:
   /// dynamic) are kept as parallel iteration dims rather than reshaped, so no
   /// dynamic reshapes are needed; with a batched weight the first of them
   /// also indexes the weight.
-  Value lowerMatmul(MatmulOp op) {
+  Value lower(MatmulOp op) {
     auto resultType = op.getResult().getType();
     unsigned numLead =
         static_cast<unsigned>(op.getInput().getType().getRank()) - 1;
@@ -323,7 +323,7 @@ public:
   }
 
   /// Lowers wq.dequantize to the logical float weight.
-  Value lowerDequantize(DequantizeOp op) {
+  Value lower(DequantizeOp op) {
     int64_t k = weight.getK();
     int64_t groupSize = weight.getEffectiveGroupSize();
     int64_t groups = weight.getNumGroups();
@@ -449,26 +449,16 @@ private:
   unsigned elementsPerByte;
 };
 
-struct LowerMatmulPattern : public OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MatmulOp op,
+/// Lowers a wq op carrying a quantized weight (wq.matmul, wq.dequantize).
+template <typename OpTy>
+struct LowerQuantizedOpPattern : public OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     if (8 % op.getWeight().getBits() != 0)
       return rewriter.notifyMatchFailure(op, "storage width must divide 8");
     WeightLowering lowering(rewriter, op.getLoc(), op.getWeight());
-    rewriter.replaceOp(op, lowering.lowerMatmul(op));
-    return success();
-  }
-};
-
-struct LowerDequantizePattern : public OpRewritePattern<DequantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DequantizeOp op,
-                                PatternRewriter &rewriter) const override {
-    if (8 % op.getWeight().getBits() != 0)
-      return rewriter.notifyMatchFailure(op, "storage width must divide 8");
-    WeightLowering lowering(rewriter, op.getLoc(), op.getWeight());
-    rewriter.replaceOp(op, lowering.lowerDequantize(op));
+    rewriter.replaceOp(op, lowering.lower(op));
     return success();
   }
 };
@@ -516,6 +506,7 @@ LogicalResult mlir::wq::checkLowerableToLinalg(Operation *op) {
 }
 
 void mlir::wq::populateWQToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMatmulPattern, LowerDequantizePattern>(
+  patterns.add<LowerQuantizedOpPattern<MatmulOp>,
+               LowerQuantizedOpPattern<DequantizeOp>>(
       patterns.getContext());
 }
