@@ -13,14 +13,31 @@ echo "== unit tests (unittests/)"
 ctest_log="$WQ_BUILD/ctest.log"
 (cd "$WQ_BUILD" && ctest --output-on-failure) 2>&1 | tee "$ctest_log" || status=1
 
+echo "== out-of-tree example (examples/wq-plugin-example) against a fresh install"
+example_log="$WQ_BUILD/example.log"
+(
+  set -e
+  rm -rf "$WQ_BUILD/install"
+  cmake --install "$WQ_BUILD" --prefix "$WQ_BUILD/install" >/dev/null
+  cmake -S "$WQ_ROOT/examples/wq-plugin-example" -B "$WQ_BUILD/example" -G Ninja \
+    -DWQ_DIR="$WQ_BUILD/install/lib/cmake/wq" >/dev/null
+  cmake --build "$WQ_BUILD/example" -j2 >/dev/null
+  cmake --build "$WQ_BUILD/example" --target check-wq-example
+) 2>&1 | tee "$example_log" || status=1
+
 count() { grep -Eo "$1: *[0-9]+" "$2" | grep -Eo '[0-9]+$' | tail -1; }
 lit_passed=$(count "Passed" "$lit_log"); lit_passed=${lit_passed:-0}
 lit_failed=$(( $(count "Failed" "$lit_log" || true) + 0 ))
 unit_total=$(grep -Eo 'out of [0-9]+' "$ctest_log" | grep -Eo '[0-9]+' | tail -1)
 unit_failed=$(grep -Eo '[0-9]+ tests failed' "$ctest_log" | grep -Eo '^[0-9]+' | tail -1)
 unit_total=${unit_total:-0}; unit_failed=${unit_failed:-0}
-passed=$(( lit_passed + unit_total - unit_failed ))
-failed=$(( lit_failed + unit_failed ))
+example_passed=$(count "Passed" "$example_log"); example_passed=${example_passed:-0}
+example_failed=$(( $(count "Failed" "$example_log" || true) + 0 ))
+if [ "$example_passed" -eq 0 ] && [ "$example_failed" -eq 0 ]; then
+  example_failed=1  # the example did not build or ran no test
+fi
+passed=$(( lit_passed + unit_total - unit_failed + example_passed ))
+failed=$(( lit_failed + unit_failed + example_failed ))
 [ "$failed" -eq 0 ] || status=1
 echo
 echo "wq: $passed passed, $failed failed"

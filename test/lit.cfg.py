@@ -23,6 +23,8 @@ runner_libs = ",".join(
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
 config.substitutions.append(("%wq_scripts", os.path.join(config.wq_src_root, "scripts")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(
+    ("%wq_plugin", os.path.join(config.wq_obj_root, "lib", "libWQPlugin.so")))
 
 tool_dirs = [os.path.join(config.wq_obj_root, "bin"), config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["wq-opt", "mlir-runner"], tool_dirs)
+llvm_config.add_tool_substitutions(["wq-opt", "mlir-opt", "mlir-runner"], tool_dirs)

@@ -8,7 +8,7 @@
 #include <limits>
 #include <sstream>
 
-namespace wq::numerics {
+namespace wq_numerics {
 
 std::optional<ScaleType> parseScaleType(const std::string &name) {
   if (name == "f16")
@@ -318,4 +318,4 @@ void dequantize(const QuantizedMatrix &matrix, const QuantScheme &scheme,
   }
 }
 
-} // namespace wq::numerics
+} // namespace wq_numerics

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <random>
 
-using namespace wq::numerics;
+using namespace wq_numerics;
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace wq::numerics {
+namespace wq_numerics {
 
 /// Element type that group scales are stored in.
 enum class ScaleType { F16, BF16, F32 };
@@ -145,6 +145,6 @@ std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
 void dequantize(const QuantizedMatrix &matrix, const QuantScheme &scheme,
                 float *out);
 
-} // namespace wq::numerics
+} // namespace wq_numerics
 
 #endif // WQ_NUMERICS_NUMERICS_H

@@ -72,7 +72,7 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
       return getShape().drop_back(2);
     }
     /// The numerics library's view of this scheme.
-    ::wq::numerics::QuantScheme getScheme() const;
+    ::wq_numerics::QuantScheme getScheme() const;
     int64_t getEffectiveGroupSize() const;
     int64_t getNumGroups() const;
     int64_t getBytesPerGroup() const;

@@ -14,7 +14,7 @@
 #include "wq/Numerics/Numerics.h"
 
 namespace mlir::wq {
-namespace numerics = ::wq::numerics;
+namespace numerics = ::wq_numerics;
 } // namespace mlir::wq
 
 #include "wq/Dialect/WQ/IR/WQOpsDialect.h.inc"
