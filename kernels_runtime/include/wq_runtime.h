@@ -1,0 +1,103 @@
+/*===- wq_runtime.h - wq kernels runtime: stable C API --------------------===*
+ *
+ * The runtime that wq-compiled GPU code and wq's tools link against. It talks
+ * to the NVIDIA driver through the CUDA driver API, which it loads at run time
+ * (dlopen of libcuda.so.1, or the file named by the environment variable
+ * WQRT_CUDA_DRIVER), so programs start on machines without CUDA and fail with
+ * a clear message only when they need a GPU.
+ *
+ * Versioning: WQRT_API_VERSION is (major << 16) | minor. Minor versions only
+ * add functions and enum values; a major version change may remove or change
+ * them. Compare wqrtGetApiVersion() >> 16 with WQRT_API_VERSION_MAJOR to
+ * detect a mismatched library at run time.
+ *
+ * Errors: every function returns a wqrtStatus. On failure,
+ * wqrtGetLastErrorMessage() (per thread, never NULL) says what failed, naming
+ * the CUDA error (e.g. CUDA_ERROR_INVALID_IMAGE) and, for launches, the kernel.
+ *
+ * Threads: calls may come from any thread; each makes the runtime's context
+ * current on its thread. Handles are not reference counted.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef WQ_RUNTIME_H
+#define WQ_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WQRT_API_VERSION_MAJOR 1
+#define WQRT_API_VERSION_MINOR 0
+#define WQRT_API_VERSION ((WQRT_API_VERSION_MAJOR << 16) | WQRT_API_VERSION_MINOR)
+
+typedef enum wqrtStatus {
+  WQRT_SUCCESS = 0,
+  /** libcuda could not be loaded or lacks a required entry point. */
+  WQRT_ERROR_DRIVER_NOT_FOUND = 1,
+  /** The driver loaded but the requested device does not exist. */
+  WQRT_ERROR_NO_DEVICE = 2,
+  /** An argument was rejected before reaching the driver. */
+  WQRT_ERROR_INVALID_ARGUMENT = 3,
+  /** The driver returned an error (named in the message). */
+  WQRT_ERROR_CUDA = 4,
+  /** wqrtInit has not succeeded yet. */
+  WQRT_ERROR_NOT_INITIALIZED = 5
+} wqrtStatus;
+
+typedef struct wqrtModule_ *wqrtModule;
+typedef struct wqrtKernel_ *wqrtKernel;
+typedef struct wqrtStream_ *wqrtStream; /* NULL is the default stream. */
+typedef struct wqrtEvent_ *wqrtEvent;
+
+/** WQRT_API_VERSION of the library actually loaded. */
+uint32_t wqrtGetApiVersion(void);
+
+/** Message of the last failure on this thread ("" if none). */
+const char *wqrtGetLastErrorMessage(void);
+
+/** Loads the driver and makes `device`'s primary context current. Idempotent
+ *  for the same device. */
+wqrtStatus wqrtInit(int device);
+
+/** Number of CUDA devices (loads the driver if needed). */
+wqrtStatus wqrtGetDeviceCount(int *count);
+
+/** Loads a cubin, fatbin or NUL-terminated PTX image. `size` is the image's
+ *  size in bytes (informational for PTX). */
+wqrtStatus wqrtModuleLoad(const void *image, size_t size, wqrtModule *module);
+wqrtStatus wqrtModuleUnload(wqrtModule module);
+wqrtStatus wqrtModuleGetKernel(wqrtModule module, const char *name,
+                               wqrtKernel *kernel);
+
+wqrtStatus wqrtMalloc(size_t bytes, void **devicePtr);
+wqrtStatus wqrtFree(void *devicePtr);
+wqrtStatus wqrtMemcpyHostToDevice(void *dst, const void *src, size_t bytes);
+wqrtStatus wqrtMemcpyDeviceToHost(void *dst, const void *src, size_t bytes);
+wqrtStatus wqrtMemcpyDeviceToDevice(void *dst, const void *src, size_t bytes);
+
+wqrtStatus wqrtStreamCreate(wqrtStream *stream);
+wqrtStatus wqrtStreamDestroy(wqrtStream stream);
+wqrtStatus wqrtStreamSynchronize(wqrtStream stream);
+
+/** Launches `kernel` on a grid of grid[0..2] blocks of block[0..2] threads.
+ *  `args` points to one pointer per kernel parameter (as cuLaunchKernel). */
+wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
+                            const uint32_t block[3], uint32_t sharedBytes,
+                            wqrtStream stream, void **args);
+
+wqrtStatus wqrtEventCreate(wqrtEvent *event);
+wqrtStatus wqrtEventDestroy(wqrtEvent event);
+wqrtStatus wqrtEventRecord(wqrtEvent event, wqrtStream stream);
+wqrtStatus wqrtEventSynchronize(wqrtEvent event);
+/** Milliseconds between two recorded events. */
+wqrtStatus wqrtEventElapsedMs(wqrtEvent start, wqrtEvent end, float *ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WQ_RUNTIME_H */

@@ -1,0 +1,81 @@
+//===- CudaDriver.h - The CUDA driver API, loaded at run time ---*- C++ -*-===//
+//
+// The subset of the CUDA driver API that the runtime uses, declared here (the
+// driver ABI is stable) so that the runtime builds without CUDA headers and
+// loads libcuda with dlopen.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_KERNELS_RUNTIME_CUDADRIVER_H
+#define WQ_KERNELS_RUNTIME_CUDADRIVER_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace wqrt {
+
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;
+using CUcontext = struct CUctx_st *;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
+using CUevent = struct CUevent_st *;
+
+constexpr CUresult CUDA_SUCCESS = 0;
+
+/// Entry points, resolved by name from the driver library.
+#define WQRT_CUDA_DRIVER_FUNCTIONS(X)                                          \
+  X(cuInit, CUresult, (unsigned))                                              \
+  X(cuGetErrorName, CUresult, (CUresult, const char **))                       \
+  X(cuGetErrorString, CUresult, (CUresult, const char **))                     \
+  X(cuDeviceGetCount, CUresult, (int *))                                       \
+  X(cuDeviceGet, CUresult, (CUdevice *, int))                                  \
+  X(cuDevicePrimaryCtxRetain, CUresult, (CUcontext *, CUdevice))               \
+  X(cuCtxSetCurrent, CUresult, (CUcontext))                                    \
+  X(cuModuleLoadData, CUresult, (CUmodule *, const void *))                    \
+  X(cuModuleUnload, CUresult, (CUmodule))                                      \
+  X(cuModuleGetFunction, CUresult, (CUfunction *, CUmodule, const char *))     \
+  X(cuLaunchKernel, CUresult,                                                  \
+    (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,   \
+     unsigned, CUstream, void **, void **))                                    \
+  X(cuMemAlloc_v2, CUresult, (CUdeviceptr *, size_t))                          \
+  X(cuMemAllocManaged, CUresult, (CUdeviceptr *, size_t, unsigned))            \
+  X(cuMemFree_v2, CUresult, (CUdeviceptr))                                     \
+  X(cuMemcpyHtoD_v2, CUresult, (CUdeviceptr, const void *, size_t))            \
+  X(cuMemcpyDtoH_v2, CUresult, (void *, CUdeviceptr, size_t))                  \
+  X(cuMemcpyDtoD_v2, CUresult, (CUdeviceptr, CUdeviceptr, size_t))             \
+  X(cuMemcpyAsync, CUresult, (CUdeviceptr, CUdeviceptr, size_t, CUstream))     \
+  X(cuMemsetD32Async, CUresult, (CUdeviceptr, unsigned, size_t, CUstream))     \
+  X(cuMemsetD16Async, CUresult,                                                \
+    (CUdeviceptr, unsigned short, size_t, CUstream))                           \
+  X(cuMemHostRegister_v2, CUresult, (void *, size_t, unsigned))                \
+  X(cuMemHostUnregister, CUresult, (void *))                                   \
+  X(cuStreamCreate, CUresult, (CUstream *, unsigned))                          \
+  X(cuStreamDestroy_v2, CUresult, (CUstream))                                  \
+  X(cuStreamSynchronize, CUresult, (CUstream))                                 \
+  X(cuStreamWaitEvent, CUresult, (CUstream, CUevent, unsigned))                \
+  X(cuEventCreate, CUresult, (CUevent *, unsigned))                            \
+  X(cuEventDestroy_v2, CUresult, (CUevent))                                    \
+  X(cuEventRecord, CUresult, (CUevent, CUstream))                              \
+  X(cuEventSynchronize, CUresult, (CUevent))                                   \
+  X(cuEventElapsedTime, CUresult, (float *, CUevent, CUevent))
+
+struct CudaDriver {
+#define WQRT_DECLARE_POINTER(name, ret, args) ret(*name) args = nullptr;
+  WQRT_CUDA_DRIVER_FUNCTIONS(WQRT_DECLARE_POINTER)
+#undef WQRT_DECLARE_POINTER
+};
+
+/// Loads the driver once per process (thread-safe). Returns null and sets
+/// `error` when the library or an entry point is missing.
+const CudaDriver *loadCudaDriver(std::string &error);
+
+/// "CUDA_ERROR_X (description)" for a driver result.
+std::string describeCudaError(const CudaDriver &driver, CUresult result);
+
+} // namespace wqrt
+
+#endif // WQ_KERNELS_RUNTIME_CUDADRIVER_H

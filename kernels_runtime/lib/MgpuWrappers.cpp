@@ -1,0 +1,223 @@
+//===- MgpuWrappers.cpp - The mgpu* ABI of MLIR's GPU host lowering -------===//
+//
+// MLIR lowers gpu.launch_func, gpu.alloc, gpu.memcpy, ... on the host to calls
+// of these functions (the ABI of upstream's CudaRuntimeWrappers.cpp, as MLIR
+// 22 emits it). Debian ships no libmlir_cuda_runtime.so; this library provides
+// the same entry points over the wq runtime, so host code from upstream's
+// lowering links and runs unchanged. The ABI has no error channel: a failure
+// prints the runtime's message (naming the CUDA error and kernel) and exits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Runtime.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace wqrt;
+
+namespace {
+
+[[noreturn]] void die(const char *entry) {
+  std::fprintf(stderr, "%s: %s\n", entry, wqrtGetLastErrorMessage());
+  std::exit(1);
+}
+
+void require(wqrtStatus status, const char *entry) {
+  if (status != WQRT_SUCCESS)
+    die(entry);
+}
+
+const CudaDriver &driverFor(const char *entry) {
+  require(ensureInitialized(), entry);
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    die(entry);
+  return *driver;
+}
+
+void checkDriver(const CudaDriver &driver, CUresult result, const char *entry) {
+  if (result != CUDA_SUCCESS) {
+    fail(WQRT_ERROR_CUDA, describeCudaError(driver, result));
+    die(entry);
+  }
+}
+
+/// The memref descriptor MLIR passes for mgpuMemHostRegisterMemRef.
+/// Sizes[rank] and strides[rank] follow the three fixed fields.
+struct MemRefDescriptor {
+  char *allocated;
+  char *aligned;
+  int64_t offset;
+  const int64_t *sizes() const {
+    return reinterpret_cast<const int64_t *>(this + 1);
+  }
+};
+
+} // namespace
+
+extern "C" {
+
+void *mgpuModuleLoad(void *data, size_t gpuBlobSize) {
+  require(ensureInitialized(), "mgpuModuleLoad");
+  wqrtModule module;
+  require(wqrtModuleLoad(data, gpuBlobSize, &module), "mgpuModuleLoad");
+  return module;
+}
+
+void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
+  // PTX: the driver JIT-compiles it at its default optimization level.
+  require(ensureInitialized(), "mgpuModuleLoadJIT");
+  wqrtModule module;
+  require(wqrtModuleLoad(data, 0, &module), "mgpuModuleLoadJIT");
+  return module;
+}
+
+void mgpuModuleUnload(void *module) {
+  require(wqrtModuleUnload(static_cast<wqrtModule>(module)),
+          "mgpuModuleUnload");
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  wqrtKernel kernel;
+  require(wqrtModuleGetKernel(static_cast<wqrtModule>(module), name, &kernel),
+          "mgpuModuleGetFunction");
+  return kernel;
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void ** /*extra*/,
+                      size_t /*paramsCount*/) {
+  const uint32_t grid[3] = {uint32_t(gridX), uint32_t(gridY), uint32_t(gridZ)};
+  const uint32_t block[3] = {uint32_t(blockX), uint32_t(blockY),
+                             uint32_t(blockZ)};
+  require(wqrtLaunchKernel(static_cast<wqrtKernel>(function), grid, block,
+                           uint32_t(smem), static_cast<wqrtStream>(stream),
+                           params),
+          "mgpuLaunchKernel");
+}
+
+void *mgpuStreamCreate() {
+  require(ensureInitialized(), "mgpuStreamCreate");
+  wqrtStream stream;
+  require(wqrtStreamCreate(&stream), "mgpuStreamCreate");
+  return stream;
+}
+
+void mgpuStreamDestroy(void *stream) {
+  require(wqrtStreamDestroy(static_cast<wqrtStream>(stream)),
+          "mgpuStreamDestroy");
+}
+
+void mgpuStreamSynchronize(void *stream) {
+  require(wqrtStreamSynchronize(static_cast<wqrtStream>(stream)),
+          "mgpuStreamSynchronize");
+}
+
+void mgpuStreamWaitEvent(void *stream, void *event) {
+  const CudaDriver &driver = driverFor("mgpuStreamWaitEvent");
+  checkDriver(driver,
+              driver.cuStreamWaitEvent(static_cast<CUstream>(stream),
+                                       static_cast<CUevent>(event), 0),
+              "mgpuStreamWaitEvent");
+}
+
+void *mgpuEventCreate() {
+  require(ensureInitialized(), "mgpuEventCreate");
+  wqrtEvent event;
+  require(wqrtEventCreate(&event), "mgpuEventCreate");
+  return event;
+}
+
+void mgpuEventDestroy(void *event) {
+  require(wqrtEventDestroy(static_cast<wqrtEvent>(event)), "mgpuEventDestroy");
+}
+
+void mgpuEventSynchronize(void *event) {
+  require(wqrtEventSynchronize(static_cast<wqrtEvent>(event)),
+          "mgpuEventSynchronize");
+}
+
+void mgpuEventRecord(void *event, void *stream) {
+  require(wqrtEventRecord(static_cast<wqrtEvent>(event),
+                          static_cast<wqrtStream>(stream)),
+          "mgpuEventRecord");
+}
+
+void *mgpuMemAlloc(uint64_t sizeBytes, void * /*stream*/, bool isHostShared) {
+  const CudaDriver &driver = driverFor("mgpuMemAlloc");
+  if (sizeBytes == 0)
+    return nullptr;
+  CUdeviceptr ptr = 0;
+  constexpr unsigned kAttachGlobal = 1; // CU_MEM_ATTACH_GLOBAL
+  checkDriver(driver,
+              isHostShared
+                  ? driver.cuMemAllocManaged(&ptr, sizeBytes, kAttachGlobal)
+                  : driver.cuMemAlloc_v2(&ptr, sizeBytes),
+              "mgpuMemAlloc");
+  return reinterpret_cast<void *>(static_cast<uintptr_t>(ptr));
+}
+
+void mgpuMemFree(void *ptr, void * /*stream*/) {
+  require(wqrtFree(ptr), "mgpuMemFree");
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {
+  const CudaDriver &driver = driverFor("mgpuMemcpy");
+  checkDriver(driver,
+              driver.cuMemcpyAsync(reinterpret_cast<uintptr_t>(dst),
+                                   reinterpret_cast<uintptr_t>(src), sizeBytes,
+                                   static_cast<CUstream>(stream)),
+              "mgpuMemcpy");
+}
+
+void mgpuMemset32(void *dst, unsigned int value, size_t count, void *stream) {
+  const CudaDriver &driver = driverFor("mgpuMemset32");
+  checkDriver(driver,
+              driver.cuMemsetD32Async(reinterpret_cast<uintptr_t>(dst), value,
+                                      count, static_cast<CUstream>(stream)),
+              "mgpuMemset32");
+}
+
+void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
+  const CudaDriver &driver = driverFor("mgpuMemset16");
+  checkDriver(driver,
+              driver.cuMemsetD16Async(reinterpret_cast<uintptr_t>(dst), value,
+                                      count, static_cast<CUstream>(stream)),
+              "mgpuMemset16");
+}
+
+void mgpuMemHostRegister(void *ptr, uint64_t sizeBytes) {
+  const CudaDriver &driver = driverFor("mgpuMemHostRegister");
+  checkDriver(driver, driver.cuMemHostRegister_v2(ptr, sizeBytes, 0),
+              "mgpuMemHostRegister");
+}
+
+void mgpuMemHostUnregister(void *ptr) {
+  const CudaDriver &driver = driverFor("mgpuMemHostUnregister");
+  checkDriver(driver, driver.cuMemHostUnregister(ptr), "mgpuMemHostUnregister");
+}
+
+/// Registers the memory of a strided memref (rank `rank`) with the driver.
+void mgpuMemHostRegisterMemRef(int64_t rank, MemRefDescriptor *descriptor,
+                               int64_t elementSizeBytes) {
+  int64_t count = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    count *= descriptor->sizes()[i];
+  char *ptr = descriptor->aligned + descriptor->offset * elementSizeBytes;
+  mgpuMemHostRegister(ptr, uint64_t(count * elementSizeBytes));
+}
+
+void mgpuMemHostUnregisterMemRef(int64_t rank, MemRefDescriptor *descriptor,
+                                 int64_t elementSizeBytes) {
+  (void)rank;
+  mgpuMemHostUnregister(descriptor->aligned +
+                        descriptor->offset * elementSizeBytes);
+}
+
+void mgpuSetDefaultDevice(int32_t device) { setDefaultDevice(device); }
+
+} // extern "C"

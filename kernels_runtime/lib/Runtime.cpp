@@ -1,0 +1,365 @@
+//===- Runtime.cpp - The wq runtime C API ---------------------------------===//
+
+#include "Runtime.h"
+
+#include <mutex>
+
+using namespace wqrt;
+
+namespace {
+
+struct RuntimeState {
+  std::mutex mutex;
+  const CudaDriver *driver = nullptr;
+  CUcontext context = nullptr;
+  int device = -1;
+  int defaultDevice = 0;
+};
+
+RuntimeState &state() {
+  static RuntimeState instance;
+  return instance;
+}
+
+thread_local std::string lastError;
+
+/// Checks a driver result, recording "<what>: <CUDA error>" on failure.
+wqrtStatus check(const CudaDriver &driver, CUresult result,
+                 const std::string &what) {
+  if (result == CUDA_SUCCESS)
+    return WQRT_SUCCESS;
+  return fail(WQRT_ERROR_CUDA,
+              what + " failed: " + describeCudaError(driver, result));
+}
+
+CUdeviceptr toDevice(const void *ptr) {
+  return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(ptr));
+}
+
+} // namespace
+
+wqrtStatus wqrt::fail(wqrtStatus status, std::string message) {
+  lastError = "wq runtime: " + std::move(message);
+  return status;
+}
+
+void wqrt::setDefaultDevice(int device) {
+  std::lock_guard<std::mutex> lock(state().mutex);
+  state().defaultDevice = device;
+}
+
+wqrtStatus wqrt::ensureInitialized() {
+  int device;
+  {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (state().driver)
+      return WQRT_SUCCESS;
+    device = state().defaultDevice;
+  }
+  return wqrtInit(device);
+}
+
+const CudaDriver *wqrt::activeDriver(wqrtStatus &status) {
+  RuntimeState &s = state();
+  const CudaDriver *driver;
+  CUcontext context;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    driver = s.driver;
+    context = s.context;
+  }
+  if (!driver) {
+    status = fail(WQRT_ERROR_NOT_INITIALIZED,
+                  "wqrtInit has not been called (or failed)");
+    return nullptr;
+  }
+  status = check(*driver, driver->cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  return status == WQRT_SUCCESS ? driver : nullptr;
+}
+
+extern "C" {
+
+uint32_t wqrtGetApiVersion(void) { return WQRT_API_VERSION; }
+
+const char *wqrtGetLastErrorMessage(void) { return lastError.c_str(); }
+
+wqrtStatus wqrtGetDeviceCount(int *count) {
+  if (!count)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtGetDeviceCount: null count");
+  std::string error;
+  const CudaDriver *driver = loadCudaDriver(error);
+  if (!driver)
+    return fail(WQRT_ERROR_DRIVER_NOT_FOUND, error);
+  if (wqrtStatus status = check(*driver, driver->cuInit(0), "cuInit"))
+    return status;
+  return check(*driver, driver->cuDeviceGetCount(count), "cuDeviceGetCount");
+}
+
+wqrtStatus wqrtInit(int device) {
+  RuntimeState &s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.driver) {
+    if (s.device == device)
+      return WQRT_SUCCESS;
+    return fail(WQRT_ERROR_INVALID_ARGUMENT,
+                "already initialized on device " + std::to_string(s.device) +
+                    ", cannot switch to device " + std::to_string(device));
+  }
+  std::string error;
+  const CudaDriver *driver = loadCudaDriver(error);
+  if (!driver)
+    return fail(WQRT_ERROR_DRIVER_NOT_FOUND, error);
+  if (wqrtStatus status = check(*driver, driver->cuInit(0), "cuInit"))
+    return status;
+  int count = 0;
+  if (wqrtStatus status =
+          check(*driver, driver->cuDeviceGetCount(&count), "cuDeviceGetCount"))
+    return status;
+  if (device < 0 || device >= count)
+    return fail(WQRT_ERROR_NO_DEVICE,
+                "CUDA device " + std::to_string(device) + " requested but " +
+                    std::to_string(count) + " device(s) present");
+  CUdevice handle;
+  if (wqrtStatus status =
+          check(*driver, driver->cuDeviceGet(&handle, device), "cuDeviceGet"))
+    return status;
+  CUcontext context;
+  if (wqrtStatus status =
+          check(*driver, driver->cuDevicePrimaryCtxRetain(&context, handle),
+                "cuDevicePrimaryCtxRetain"))
+    return status;
+  if (wqrtStatus status =
+          check(*driver, driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"))
+    return status;
+  s.driver = driver;
+  s.context = context;
+  s.device = device;
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtModuleLoad(const void *image, size_t size, wqrtModule *module) {
+  if (!image || !module)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtModuleLoad: null argument");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  CUmodule handle;
+  if ((status = check(*driver, driver->cuModuleLoadData(&handle, image),
+                      "loading a module of " + std::to_string(size) +
+                          " bytes (cuModuleLoadData)")))
+    return status;
+  *module = new wqrtModule_{handle, {}};
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtModuleUnload(wqrtModule module) {
+  if (!module)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtModuleUnload: null module");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  status =
+      check(*driver, driver->cuModuleUnload(module->module), "cuModuleUnload");
+  delete module;
+  return status;
+}
+
+wqrtStatus wqrtModuleGetKernel(wqrtModule module, const char *name,
+                               wqrtKernel *kernel) {
+  if (!module || !name || !kernel)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT,
+                "wqrtModuleGetKernel: null argument");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  CUfunction function;
+  if ((status =
+           check(*driver,
+                 driver->cuModuleGetFunction(&function, module->module, name),
+                 std::string("looking up kernel '") + name + "'")))
+    return status;
+  module->kernels.push_back(
+      std::make_unique<wqrtKernel_>(wqrtKernel_{function, name}));
+  *kernel = module->kernels.back().get();
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtMalloc(size_t bytes, void **devicePtr) {
+  if (!devicePtr)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtMalloc: null result pointer");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  CUdeviceptr ptr = 0;
+  if ((status = check(*driver, driver->cuMemAlloc_v2(&ptr, bytes),
+                      "allocating " + std::to_string(bytes) +
+                          " bytes (cuMemAlloc)")))
+    return status;
+  *devicePtr = reinterpret_cast<void *>(static_cast<uintptr_t>(ptr));
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtFree(void *devicePtr) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver, driver->cuMemFree_v2(toDevice(devicePtr)), "cuMemFree");
+}
+
+wqrtStatus wqrtMemcpyHostToDevice(void *dst, const void *src, size_t bytes) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver, driver->cuMemcpyHtoD_v2(toDevice(dst), src, bytes),
+               "cuMemcpyHtoD");
+}
+
+wqrtStatus wqrtMemcpyDeviceToHost(void *dst, const void *src, size_t bytes) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver, driver->cuMemcpyDtoH_v2(dst, toDevice(src), bytes),
+               "cuMemcpyDtoH");
+}
+
+wqrtStatus wqrtMemcpyDeviceToDevice(void *dst, const void *src, size_t bytes) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver,
+               driver->cuMemcpyDtoD_v2(toDevice(dst), toDevice(src), bytes),
+               "cuMemcpyDtoD");
+}
+
+wqrtStatus wqrtStreamCreate(wqrtStream *stream) {
+  if (!stream)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtStreamCreate: null result");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  CUstream handle;
+  if ((status = check(*driver, driver->cuStreamCreate(&handle, 0),
+                      "cuStreamCreate")))
+    return status;
+  *stream = reinterpret_cast<wqrtStream>(handle);
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtStreamDestroy(wqrtStream stream) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver,
+               driver->cuStreamDestroy_v2(reinterpret_cast<CUstream>(stream)),
+               "cuStreamDestroy");
+}
+
+wqrtStatus wqrtStreamSynchronize(wqrtStream stream) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver,
+               driver->cuStreamSynchronize(reinterpret_cast<CUstream>(stream)),
+               "cuStreamSynchronize");
+}
+
+wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
+                            const uint32_t block[3], uint32_t sharedBytes,
+                            wqrtStream stream, void **args) {
+  if (!kernel || !grid || !block)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT,
+                "wqrtLaunchKernel: null kernel, grid or block");
+  uint64_t threads = uint64_t(block[0]) * block[1] * block[2];
+  if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0 || threads == 0 ||
+      threads > 1024)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT,
+                "launching kernel '" + kernel->name + "': invalid grid (" +
+                    std::to_string(grid[0]) + ", " + std::to_string(grid[1]) +
+                    ", " + std::to_string(grid[2]) + ") or block (" +
+                    std::to_string(block[0]) + ", " + std::to_string(block[1]) +
+                    ", " + std::to_string(block[2]) +
+                    "): every dimension must be positive and a block at most "
+                    "1024 threads");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(
+      *driver,
+      driver->cuLaunchKernel(kernel->function, grid[0], grid[1], grid[2],
+                             block[0], block[1], block[2], sharedBytes,
+                             reinterpret_cast<CUstream>(stream), args, nullptr),
+      "launching kernel '" + kernel->name + "'");
+}
+
+wqrtStatus wqrtEventCreate(wqrtEvent *event) {
+  if (!event)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtEventCreate: null result");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  CUevent handle;
+  if ((status =
+           check(*driver, driver->cuEventCreate(&handle, 0), "cuEventCreate")))
+    return status;
+  *event = reinterpret_cast<wqrtEvent>(handle);
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtEventDestroy(wqrtEvent event) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver,
+               driver->cuEventDestroy_v2(reinterpret_cast<CUevent>(event)),
+               "cuEventDestroy");
+}
+
+wqrtStatus wqrtEventRecord(wqrtEvent event, wqrtStream stream) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver,
+               driver->cuEventRecord(reinterpret_cast<CUevent>(event),
+                                     reinterpret_cast<CUstream>(stream)),
+               "cuEventRecord");
+}
+
+wqrtStatus wqrtEventSynchronize(wqrtEvent event) {
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver,
+               driver->cuEventSynchronize(reinterpret_cast<CUevent>(event)),
+               "cuEventSynchronize");
+}
+
+wqrtStatus wqrtEventElapsedMs(wqrtEvent start, wqrtEvent end, float *ms) {
+  if (!ms)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtEventElapsedMs: null result");
+  wqrtStatus status;
+  const CudaDriver *driver = activeDriver(status);
+  if (!driver)
+    return status;
+  return check(*driver,
+               driver->cuEventElapsedTime(ms, reinterpret_cast<CUevent>(start),
+                                          reinterpret_cast<CUevent>(end)),
+               "cuEventElapsedTime");
+}
+
+} // extern "C"

@@ -1,0 +1,40 @@
+//===- Runtime.h - Internals shared by the C API and the mgpu ABI -*- C++
+//-*-===//
+
+#ifndef WQ_KERNELS_RUNTIME_RUNTIME_H
+#define WQ_KERNELS_RUNTIME_RUNTIME_H
+
+#include "CudaDriver.h"
+#include "wq_runtime.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+struct wqrtKernel_ {
+  wqrt::CUfunction function;
+  std::string name;
+};
+
+struct wqrtModule_ {
+  wqrt::CUmodule module;
+  std::vector<std::unique_ptr<wqrtKernel_>> kernels;
+};
+
+namespace wqrt {
+
+/// Records `message` as this thread's last error and returns `status`.
+wqrtStatus fail(wqrtStatus status, std::string message);
+
+/// Makes sure wqrtInit succeeded and the context is current on this thread;
+/// returns the driver, or null with the error recorded.
+const CudaDriver *activeDriver(wqrtStatus &status);
+
+/// Initializes with the default device (0, or the one set through the mgpu
+/// ABI's mgpuSetDefaultDevice) unless already initialized.
+wqrtStatus ensureInitialized();
+void setDefaultDevice(int device);
+
+} // namespace wqrt
+
+#endif // WQ_KERNELS_RUNTIME_RUNTIME_H

@@ -1,0 +1,186 @@
+//===- FakeCudaDriver.cpp - A stand-in libcuda for runtime tests ----------===//
+//
+// Implements the driver entry points the runtime loads, on host memory, with
+// failures the tests can provoke: images not starting with "FAKECUBIN" are
+// invalid, only "known_kernel" exists, launches without parameters fail, and
+// FAKE_CUDA_DEVICE_COUNT sets the device count. Built with
+// WQRT_FAKE_OMIT_LAUNCH it lacks cuLaunchKernel (an "old driver").
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdlib>
+#include <cstring>
+
+extern "C" {
+
+typedef int CUresult;
+enum : CUresult {
+  SUCCESS = 0,
+  INVALID_VALUE = 1,
+  OUT_OF_MEMORY = 2,
+  INVALID_IMAGE = 200,
+  NOT_FOUND = 500,
+};
+
+static int fakeModule, fakeFunction, fakeContext, fakeStream, fakeEvent;
+
+CUresult cuInit(unsigned) { return SUCCESS; }
+
+CUresult cuGetErrorName(CUresult result, const char **name) {
+  switch (result) {
+  case SUCCESS:
+    *name = "CUDA_SUCCESS";
+    return SUCCESS;
+  case INVALID_VALUE:
+    *name = "CUDA_ERROR_INVALID_VALUE";
+    return SUCCESS;
+  case OUT_OF_MEMORY:
+    *name = "CUDA_ERROR_OUT_OF_MEMORY";
+    return SUCCESS;
+  case INVALID_IMAGE:
+    *name = "CUDA_ERROR_INVALID_IMAGE";
+    return SUCCESS;
+  case NOT_FOUND:
+    *name = "CUDA_ERROR_NOT_FOUND";
+    return SUCCESS;
+  default:
+    *name = nullptr;
+    return INVALID_VALUE;
+  }
+}
+
+CUresult cuGetErrorString(CUresult result, const char **text) {
+  switch (result) {
+  case INVALID_IMAGE:
+    *text = "device kernel image is invalid";
+    return SUCCESS;
+  case NOT_FOUND:
+    *text = "named symbol not found";
+    return SUCCESS;
+  case INVALID_VALUE:
+    *text = "invalid argument";
+    return SUCCESS;
+  default:
+    *text = "";
+    return SUCCESS;
+  }
+}
+
+CUresult cuDeviceGetCount(int *count) {
+  const char *env = std::getenv("FAKE_CUDA_DEVICE_COUNT");
+  *count = env ? std::atoi(env) : 1;
+  return SUCCESS;
+}
+
+CUresult cuDeviceGet(int *device, int ordinal) {
+  *device = ordinal;
+  return SUCCESS;
+}
+
+CUresult cuDevicePrimaryCtxRetain(void **context, int) {
+  *context = &fakeContext;
+  return SUCCESS;
+}
+
+CUresult cuCtxSetCurrent(void *) { return SUCCESS; }
+
+CUresult cuModuleLoadData(void **module, const void *image) {
+  if (std::strncmp(static_cast<const char *>(image), "FAKECUBIN", 9) != 0)
+    return INVALID_IMAGE;
+  *module = &fakeModule;
+  return SUCCESS;
+}
+
+CUresult cuModuleUnload(void *) { return SUCCESS; }
+
+CUresult cuModuleGetFunction(void **function, void *, const char *name) {
+  if (std::strcmp(name, "known_kernel") != 0)
+    return NOT_FOUND;
+  *function = &fakeFunction;
+  return SUCCESS;
+}
+
+#ifndef WQRT_FAKE_OMIT_LAUNCH
+CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
+                        unsigned, unsigned, unsigned, void *, void **params,
+                        void **) {
+  return params ? SUCCESS : INVALID_VALUE;
+}
+#endif
+
+CUresult cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
+  void *memory = std::malloc(bytes ? bytes : 1);
+  if (!memory)
+    return OUT_OF_MEMORY;
+  *ptr = reinterpret_cast<unsigned long long>(memory);
+  return SUCCESS;
+}
+
+CUresult cuMemAllocManaged(unsigned long long *ptr, size_t bytes, unsigned) {
+  return cuMemAlloc_v2(ptr, bytes);
+}
+
+CUresult cuMemFree_v2(unsigned long long ptr) {
+  std::free(reinterpret_cast<void *>(ptr));
+  return SUCCESS;
+}
+
+CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src, size_t n) {
+  std::memcpy(reinterpret_cast<void *>(dst), src, n);
+  return SUCCESS;
+}
+
+CUresult cuMemcpyDtoH_v2(void *dst, unsigned long long src, size_t n) {
+  std::memcpy(dst, reinterpret_cast<void *>(src), n);
+  return SUCCESS;
+}
+
+CUresult cuMemcpyDtoD_v2(unsigned long long dst, unsigned long long src,
+                         size_t n) {
+  std::memcpy(reinterpret_cast<void *>(dst), reinterpret_cast<void *>(src), n);
+  return SUCCESS;
+}
+
+CUresult cuMemcpyAsync(unsigned long long dst, unsigned long long src, size_t n,
+                       void *) {
+  return cuMemcpyDtoD_v2(dst, src, n);
+}
+
+CUresult cuMemsetD32Async(unsigned long long dst, unsigned value, size_t n,
+                          void *) {
+  for (size_t i = 0; i < n; ++i)
+    reinterpret_cast<unsigned *>(dst)[i] = value;
+  return SUCCESS;
+}
+
+CUresult cuMemsetD16Async(unsigned long long dst, unsigned short value,
+                          size_t n, void *) {
+  for (size_t i = 0; i < n; ++i)
+    reinterpret_cast<unsigned short *>(dst)[i] = value;
+  return SUCCESS;
+}
+
+CUresult cuMemHostRegister_v2(void *, size_t, unsigned) { return SUCCESS; }
+CUresult cuMemHostUnregister(void *) { return SUCCESS; }
+
+CUresult cuStreamCreate(void **stream, unsigned) {
+  *stream = &fakeStream;
+  return SUCCESS;
+}
+CUresult cuStreamDestroy_v2(void *) { return SUCCESS; }
+CUresult cuStreamSynchronize(void *) { return SUCCESS; }
+CUresult cuStreamWaitEvent(void *, void *, unsigned) { return SUCCESS; }
+
+CUresult cuEventCreate(void **event, unsigned) {
+  *event = &fakeEvent;
+  return SUCCESS;
+}
+CUresult cuEventDestroy_v2(void *) { return SUCCESS; }
+CUresult cuEventRecord(void *, void *) { return SUCCESS; }
+CUresult cuEventSynchronize(void *) { return SUCCESS; }
+CUresult cuEventElapsedTime(float *ms, void *, void *) {
+  *ms = 1.5f;
+  return SUCCESS;
+}
+
+} // extern "C"

@@ -1,0 +1,219 @@
+//===- RuntimeTest.cpp - Error paths of the wq runtime --------------------===//
+//
+// Runs without a GPU: the driver is either missing or the fake driver library
+// built next to this test. The runtime loads its driver once per process, so
+// each case runs in a child process (EXPECT_EXIT) with its own environment.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+extern "C" {
+void *mgpuModuleLoad(void *data, size_t size);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuLaunchKernel(void *function, intptr_t, intptr_t, intptr_t, intptr_t,
+                      intptr_t, intptr_t, int32_t, void *, void **, void **,
+                      size_t);
+void *mgpuMemAlloc(uint64_t, void *, bool);
+void mgpuMemcpy(void *, void *, size_t, void *);
+void mgpuMemFree(void *, void *);
+}
+
+namespace {
+
+/// Exits with 0 if `condition` holds, else prints the runtime's last error
+/// and exits with 1; used inside EXPECT_EXIT children.
+void finish(bool condition) {
+  if (!condition)
+    std::fprintf(stderr, "unexpected: %s\n", wqrtGetLastErrorMessage());
+  std::exit(condition ? 0 : 1);
+}
+
+bool messageContains(const char *text) {
+  return std::strstr(wqrtGetLastErrorMessage(), text) != nullptr;
+}
+
+void useFakeDriver() { setenv("WQRT_CUDA_DRIVER", WQRT_FAKE_DRIVER, 1); }
+
+const char kImage[] = "FAKECUBIN payload";
+
+TEST(RuntimeTest, ReportsItsApiVersion) {
+  EXPECT_EQ(wqrtGetApiVersion(), uint32_t(WQRT_API_VERSION));
+  EXPECT_EQ(wqrtGetApiVersion() >> 16, uint32_t(WQRT_API_VERSION_MAJOR));
+  EXPECT_STREQ(wqrtGetLastErrorMessage(), "");
+}
+
+TEST(RuntimeTest, MissingDriverIsAClearError) {
+  auto body = [] {
+    setenv("WQRT_CUDA_DRIVER", "/nonexistent/libcuda.so.1", 1);
+    wqrtStatus status = wqrtInit(0);
+    finish(status == WQRT_ERROR_DRIVER_NOT_FOUND &&
+           messageContains("cannot load the CUDA driver "
+                           "'/nonexistent/libcuda.so.1'"));
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, CallsBeforeInitFail) {
+  auto body = [] {
+    void *ptr = nullptr;
+    finish(wqrtMalloc(16, &ptr) == WQRT_ERROR_NOT_INITIALIZED &&
+           messageContains("wqrtInit has not been called"));
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, MissingDeviceIsAClearError) {
+  auto body = [] {
+    useFakeDriver();
+    setenv("FAKE_CUDA_DEVICE_COUNT", "0", 1);
+    wqrtStatus status = wqrtInit(0);
+    finish(status == WQRT_ERROR_NO_DEVICE &&
+           messageContains("CUDA device 0 requested but 0 device(s)"));
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, BadModuleNamesTheCudaError) {
+  auto body = [] {
+    useFakeDriver();
+    wqrtModule module;
+    bool ok = wqrtInit(0) == WQRT_SUCCESS &&
+              wqrtModuleLoad("garbage", 8, &module) == WQRT_ERROR_CUDA &&
+              messageContains("loading a module of 8 bytes") &&
+              messageContains("CUDA_ERROR_INVALID_IMAGE");
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, UnknownKernelIsNamed) {
+  auto body = [] {
+    useFakeDriver();
+    wqrtModule module;
+    wqrtKernel kernel;
+    bool ok = wqrtInit(0) == WQRT_SUCCESS &&
+              wqrtModuleLoad(kImage, sizeof(kImage), &module) == WQRT_SUCCESS &&
+              wqrtModuleGetKernel(module, "no_such_kernel", &kernel) ==
+                  WQRT_ERROR_CUDA &&
+              messageContains("kernel 'no_such_kernel'") &&
+              messageContains("CUDA_ERROR_NOT_FOUND");
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, BadLaunchArgumentsAreRejectedWithTheKernelName) {
+  auto body = [] {
+    useFakeDriver();
+    wqrtModule module;
+    wqrtKernel kernel;
+    bool ok =
+        wqrtInit(0) == WQRT_SUCCESS &&
+        wqrtModuleLoad(kImage, sizeof(kImage), &module) == WQRT_SUCCESS &&
+        wqrtModuleGetKernel(module, "known_kernel", &kernel) == WQRT_SUCCESS;
+    const uint32_t grid[3] = {1, 1, 1}, badBlock[3] = {2048, 1, 1},
+                   zeroGrid[3] = {0, 1, 1}, block[3] = {128, 1, 1};
+    ok = ok &&
+         wqrtLaunchKernel(kernel, grid, badBlock, 0, nullptr, nullptr) ==
+             WQRT_ERROR_INVALID_ARGUMENT &&
+         messageContains("launching kernel 'known_kernel': invalid grid");
+    ok = ok && wqrtLaunchKernel(kernel, zeroGrid, block, 0, nullptr, nullptr) ==
+                   WQRT_ERROR_INVALID_ARGUMENT;
+    // The driver rejects missing parameters; the message names both.
+    ok = ok &&
+         wqrtLaunchKernel(kernel, grid, block, 0, nullptr, nullptr) ==
+             WQRT_ERROR_CUDA &&
+         messageContains("launching kernel 'known_kernel' failed") &&
+         messageContains("CUDA_ERROR_INVALID_VALUE");
+    int value = 7;
+    void *args[] = {&value};
+    ok = ok && wqrtLaunchKernel(kernel, grid, block, 0, nullptr, args) ==
+                   WQRT_SUCCESS;
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, CopiesAndTimesThroughTheDriver) {
+  auto body = [] {
+    useFakeDriver();
+    const int input[4] = {1, 2, 3, 4};
+    int output[4] = {0, 0, 0, 0};
+    void *device = nullptr;
+    wqrtEvent start, end;
+    float ms = 0;
+    bool ok =
+        wqrtInit(0) == WQRT_SUCCESS &&
+        wqrtMalloc(sizeof(input), &device) == WQRT_SUCCESS &&
+        wqrtMemcpyHostToDevice(device, input, sizeof(input)) == WQRT_SUCCESS &&
+        wqrtMemcpyDeviceToHost(output, device, sizeof(input)) == WQRT_SUCCESS &&
+        std::memcmp(input, output, sizeof(input)) == 0 &&
+        wqrtFree(device) == WQRT_SUCCESS &&
+        wqrtEventCreate(&start) == WQRT_SUCCESS &&
+        wqrtEventCreate(&end) == WQRT_SUCCESS &&
+        wqrtEventRecord(start, nullptr) == WQRT_SUCCESS &&
+        wqrtEventRecord(end, nullptr) == WQRT_SUCCESS &&
+        wqrtEventElapsedMs(start, end, &ms) == WQRT_SUCCESS && ms == 1.5f;
+    // Switching devices after initialization is refused.
+    ok = ok && wqrtInit(1) == WQRT_ERROR_INVALID_ARGUMENT;
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, OldDriverWithoutAnEntryPointIsAClearError) {
+  auto body = [] {
+    setenv("WQRT_CUDA_DRIVER", WQRT_OLD_FAKE_DRIVER, 1);
+    finish(wqrtInit(0) == WQRT_ERROR_DRIVER_NOT_FOUND &&
+           messageContains("lacks the entry point cuLaunchKernel"));
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(MgpuAbiTest, LaunchFailureExitsNamingKernelAndError) {
+  auto body = [] {
+    useFakeDriver();
+    void *module = mgpuModuleLoad(const_cast<char *>(kImage), sizeof(kImage));
+    void *function = mgpuModuleGetFunction(module, "known_kernel");
+    mgpuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, nullptr, nullptr, nullptr,
+                     0);
+    std::exit(0);
+  };
+  EXPECT_EXIT(
+      body(), ::testing::ExitedWithCode(1),
+      "mgpuLaunchKernel: wq runtime: launching kernel 'known_kernel' failed: "
+      "CUDA_ERROR_INVALID_VALUE");
+}
+
+TEST(MgpuAbiTest, MissingDriverExitsWithAMessage) {
+  auto body = [] {
+    setenv("WQRT_CUDA_DRIVER", "/nonexistent/libcuda.so.1", 1);
+    mgpuMemAlloc(64, nullptr, false);
+    std::exit(0);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(1),
+              "mgpuMemAlloc: wq runtime: cannot load the CUDA driver");
+}
+
+TEST(MgpuAbiTest, AllocCopyFree) {
+  auto body = [] {
+    useFakeDriver();
+    float host[3] = {1.f, 2.f, 3.f}, back[3] = {0, 0, 0};
+    void *device = mgpuMemAlloc(sizeof(host), nullptr, false);
+    mgpuMemcpy(device, host, sizeof(host), nullptr);
+    mgpuMemcpy(back, device, sizeof(host), nullptr);
+    mgpuMemFree(device, nullptr);
+    std::exit(std::memcmp(host, back, sizeof(host)) == 0 ? 0 : 1);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+} // namespace
