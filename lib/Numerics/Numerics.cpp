@@ -201,10 +201,11 @@ static std::optional<std::string> finishScale(float rawScale,
   return std::nullopt;
 }
 
-std::optional<std::string> computeRtnParams(const float *weights,
-                                            int64_t count,
-                                            const QuantScheme &scheme,
-                                            GroupParams &params) {
+std::optional<std::string> computeShrunkParams(const float *weights,
+                                               int64_t count,
+                                               const QuantScheme &scheme,
+                                               float shrink,
+                                               GroupParams &params) {
   if (scheme.zeroPoints) {
     float lo = 0.0f, hi = 0.0f;
     for (int64_t i = 0; i < count; ++i) {
@@ -215,6 +216,8 @@ std::optional<std::string> computeRtnParams(const float *weights,
       lo = -1.0f;
       hi = 1.0f;
     }
+    lo *= shrink;
+    hi *= shrink;
     float rawScale = (hi - lo) / static_cast<float>(scheme.qmax());
     if (auto error = finishScale(rawScale, scheme, params.scale))
       return error;
@@ -229,17 +232,25 @@ std::optional<std::string> computeRtnParams(const float *weights,
     float maxAbs = 0.0f;
     for (int64_t i = 0; i < count; ++i)
       maxAbs = std::max(maxAbs, std::fabs(weights[i]));
-    float rawScale = maxAbs == 0.0f ? 1.0f : maxAbs / 127.0f;
+    float rawScale = maxAbs == 0.0f ? 1.0f : shrink * maxAbs / 127.0f;
     return finishScale(rawScale, scheme, params.scale);
   }
   float extreme = 0.0f; // Value of largest magnitude, sign kept.
   for (int64_t i = 0; i < count; ++i)
     if (std::fabs(weights[i]) > std::fabs(extreme))
       extreme = weights[i];
-  float rawScale = extreme == 0.0f
-                       ? 1.0f
-                       : extreme / -static_cast<float>(1 << (scheme.bits - 1));
+  float rawScale =
+      extreme == 0.0f
+          ? 1.0f
+          : shrink * extreme / -static_cast<float>(1 << (scheme.bits - 1));
   return finishScale(rawScale, scheme, params.scale);
+}
+
+std::optional<std::string> computeRtnParams(const float *weights,
+                                            int64_t count,
+                                            const QuantScheme &scheme,
+                                            GroupParams &params) {
+  return computeShrunkParams(weights, count, scheme, 1.0f, params);
 }
 
 int32_t quantizeValue(float weight, const GroupParams &params,
@@ -252,22 +263,40 @@ int32_t quantizeValue(float weight, const GroupParams &params,
   return static_cast<int32_t>(q);
 }
 
-std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
-                                       int64_t cols, const QuantScheme &scheme,
-                                       QuantizedMatrix &result) {
+void initQuantizedMatrix(int64_t rows, int64_t cols, const QuantScheme &scheme,
+                         QuantizedMatrix &result) {
+  const int64_t groups = scheme.numGroups(cols);
+  result.rows = rows;
+  result.cols = cols;
+  result.packed.assign(
+      static_cast<size_t>(rows * groups * scheme.bytesPerGroup(cols)), 0);
+  result.scales.assign(static_cast<size_t>(rows * groups), 0.0f);
+  result.zeros.assign(scheme.zeroPoints ? static_cast<size_t>(rows * groups) : 0,
+                      0);
+}
+
+void storeElement(QuantizedMatrix &matrix, const QuantScheme &scheme,
+                  int64_t row, int64_t col, int32_t q) {
+  const int64_t groupSize = scheme.effectiveGroupSize(matrix.cols);
+  const int64_t group = col / groupSize;
+  uint8_t *bytes =
+      matrix.packed.data() +
+      (row * scheme.numGroups(matrix.cols) + group) * scheme.bytesPerGroup(matrix.cols);
+  packElement(bytes, col - group * groupSize, scheme.bits, q);
+}
+
+std::optional<std::string> quantizeGroups(const float *weights, int64_t rows,
+                                          int64_t cols,
+                                          const QuantScheme &scheme,
+                                          const GroupParamsFn &choose,
+                                          QuantizedMatrix &result) {
   if (auto error = scheme.validate())
     return error;
   if (rows <= 0 || cols <= 0)
     return "matrix dimensions must be positive";
   const int64_t groupSize = scheme.effectiveGroupSize(cols);
   const int64_t groups = scheme.numGroups(cols);
-  const int64_t groupBytes = scheme.bytesPerGroup(cols);
-  result.rows = rows;
-  result.cols = cols;
-  result.packed.assign(static_cast<size_t>(rows * groups * groupBytes), 0);
-  result.scales.assign(static_cast<size_t>(rows * groups), 0.0f);
-  result.zeros.assign(scheme.zeroPoints ? static_cast<size_t>(rows * groups) : 0,
-                      0);
+  initQuantizedMatrix(rows, cols, scheme, result);
   for (int64_t r = 0; r < rows; ++r) {
     const float *row = weights + r * cols;
     for (int64_t c = 0; c < cols; ++c) {
@@ -282,7 +311,7 @@ std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
       int64_t begin = g * groupSize;
       int64_t count = std::min(groupSize, cols - begin);
       GroupParams params;
-      if (auto error = computeRtnParams(row + begin, count, scheme, params)) {
+      if (auto error = choose(row + begin, count, params)) {
         std::ostringstream os;
         os << "row " << r << ", group " << g << ": " << *error;
         return os.str();
@@ -290,13 +319,23 @@ std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
       result.scales[r * groups + g] = params.scale;
       if (scheme.zeroPoints)
         result.zeros[r * groups + g] = params.zero;
-      uint8_t *bytes = result.packed.data() + (r * groups + g) * groupBytes;
       for (int64_t i = 0; i < count; ++i)
-        packElement(bytes, i, scheme.bits,
-                    quantizeValue(row[begin + i], params, scheme));
+        storeElement(result, scheme, r, begin + i,
+                     quantizeValue(row[begin + i], params, scheme));
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
+                                       int64_t cols, const QuantScheme &scheme,
+                                       QuantizedMatrix &result) {
+  return quantizeGroups(
+      weights, rows, cols, scheme,
+      [&](const float *w, int64_t count, GroupParams &params) {
+        return computeRtnParams(w, count, scheme, params);
+      },
+      result);
 }
 
 void dequantize(const QuantizedMatrix &matrix, const QuantScheme &scheme,

@@ -11,6 +11,7 @@
 #define WQ_NUMERICS_NUMERICS_H
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -130,16 +131,44 @@ std::optional<std::string> computeRtnParams(const float *weights,
                                             const QuantScheme &scheme,
                                             GroupParams &params);
 
+/// computeRtnParams with the group's range (lo and hi, or the extreme value)
+/// multiplied by `shrink` in (0, 1]; shrink = 1 is RTN. Used by range searches.
+std::optional<std::string> computeShrunkParams(const float *weights,
+                                               int64_t count,
+                                               const QuantScheme &scheme,
+                                               float shrink,
+                                               GroupParams &params);
+
 /// q = clamp(round(w / scale) + zero, qmin, qmax) with round half to even.
 /// Symmetric 8-bit clamps to [-127, 127].
 int32_t quantizeValue(float weight, const GroupParams &params,
                       const QuantScheme &scheme);
+
+/// Chooses the parameters of one group of `count` finite weights.
+using GroupParamsFn = std::function<std::optional<std::string>(
+    const float *weights, int64_t count, GroupParams &params)>;
+
+/// Quantizes a row-major [rows, cols] matrix group by group with parameters
+/// from `choose`. Fails on non-finite weights (naming the first one).
+std::optional<std::string> quantizeGroups(const float *weights, int64_t rows,
+                                          int64_t cols,
+                                          const QuantScheme &scheme,
+                                          const GroupParamsFn &choose,
+                                          QuantizedMatrix &result);
 
 /// Quantizes a row-major [rows, cols] matrix with RTN. Fails on non-finite
 /// weights (naming the first offending element) and on scale overflow.
 std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
                                        int64_t cols, const QuantScheme &scheme,
                                        QuantizedMatrix &result);
+
+/// Allocates `result` for a [rows, cols] matrix (zeroed storage).
+void initQuantizedMatrix(int64_t rows, int64_t cols, const QuantScheme &scheme,
+                         QuantizedMatrix &result);
+
+/// Stores q (already clamped) as element (row, col) of `matrix`.
+void storeElement(QuantizedMatrix &matrix, const QuantScheme &scheme,
+                  int64_t row, int64_t col, int32_t q);
 
 /// Dequantizes into a row-major [rows, cols] buffer: w' = scale * (q - zero).
 void dequantize(const QuantizedMatrix &matrix, const QuantScheme &scheme,

@@ -1,0 +1,172 @@
+//===- Calibrated.h - Calibrated quantization (GPTQ, AWQ, MSE) --*- C++ -*-===//
+//
+// Quantization algorithms that use calibration data, on top of the RTN rules
+// in Numerics.h. Plain C++ with BLAS/LAPACK (OpenBLAS, LAPACKE); no MLIR.
+// Matrices are row-major; a weight is [N, K] (nn.Linear layout), activations
+// are [tokens, K].
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_NUMERICS_CALIBRATED_H
+#define WQ_NUMERICS_CALIBRATED_H
+
+#include "wq/Numerics/Numerics.h"
+
+#include <functional>
+
+namespace wq_numerics {
+
+/// Called with (done, total) as long operations advance.
+using ProgressFn = std::function<void(int64_t done, int64_t total)>;
+
+//===----------------------------------------------------------------------===//
+// Calibration statistics.
+//===----------------------------------------------------------------------===//
+
+/// GPTQ's Hessian H = 2 X^T X, kept as a running average over calibration
+/// samples exactly as the reference does (H *= n / (n + m); n += m;
+/// H += (2 / n) X_m^T X_m), plus AWQ's per-channel mean |x|.
+class CalibrationStats {
+public:
+  explicit CalibrationStats(int64_t k);
+  /// Adds `tokens` rows of activations [tokens, K] that belong to `samples`
+  /// calibration samples (sequences). Fails on non-finite activations.
+  std::optional<std::string> add(const float *x, int64_t tokens,
+                                 int64_t samples = 1);
+  int64_t k() const { return k_; }
+  int64_t numSamples() const { return samples_; }
+  int64_t numTokens() const { return tokens_; }
+  /// [K, K] row-major (symmetric).
+  const std::vector<float> &hessian() const { return hessian_; }
+  /// mean over tokens of |x[:, c]|.
+  std::vector<float> channelMeanAbs() const;
+
+private:
+  int64_t k_;
+  int64_t samples_ = 0;
+  int64_t tokens_ = 0;
+  std::vector<float> hessian_;
+  std::vector<double> absSum_;
+};
+
+//===----------------------------------------------------------------------===//
+// RTN with an MSE-optimal range (GPTQ quantizer's mse option).
+//===----------------------------------------------------------------------===//
+
+struct MseOptions {
+  int grid = 100;         // Shrink step 1/grid.
+  double maxShrink = 0.8; // Try p = 1, 1 - 1/grid, ... while i < maxShrink*grid.
+  double norm = 2.4;      // Error = sum |fq(w) - w|^norm.
+};
+
+/// Like computeRtnParams, but shrinks the group's range by p and keeps the p
+/// with the smallest error.
+std::optional<std::string> computeMseParams(const float *weights, int64_t count,
+                                            const QuantScheme &scheme,
+                                            const MseOptions &options,
+                                            GroupParams &params);
+
+//===----------------------------------------------------------------------===//
+// Generic quantization given per-group parameters.
+//===----------------------------------------------------------------------===//
+
+/// How a group's parameters are chosen from its weights.
+enum class RangeRule { MinMax, Mse };
+
+/// Quantizes a row-major [rows, cols] matrix, group parameters chosen by
+/// `rule` (MinMax = RTN). Fails on non-finite weights.
+std::optional<std::string> quantizeWithRule(const float *weights, int64_t rows,
+                                            int64_t cols,
+                                            const QuantScheme &scheme,
+                                            RangeRule rule,
+                                            QuantizedMatrix &result);
+
+//===----------------------------------------------------------------------===//
+// GPTQ.
+//===----------------------------------------------------------------------===//
+
+struct GptqOptions {
+  double dampPercent = 0.01; // Of mean(diag H), added to the diagonal.
+  int64_t blockSize = 128;   // Lazy batch width.
+  bool actOrder = false;     // Columns by descending diag(H).
+  bool staticGroups = false; // Group params from the original weights.
+  int maxDampRetries = 6;    // Damping x10 per retry when Cholesky fails.
+};
+
+struct GptqResult {
+  /// The quantized weight in stored order: with act-order and dynamic groups
+  /// the columns are permuted (stored column j = input channel perm[j]) so
+  /// that groups are contiguous; otherwise in the original order.
+  QuantizedMatrix matrix;
+  std::vector<int32_t> perm; // Empty unless the storage is permuted.
+  /// Group of each original input column (GPTQ's g_idx).
+  std::vector<int32_t> groupIndex;
+  double loss = 0;            // GPTQ's sum of Losses (reference definition).
+  double dampPercentUsed = 0; // After retries.
+};
+
+/// GPTQ as the reference implementation (IST-DASLab/gptq) defines it, with
+/// wq's quantizer rules (RTN contract). `hessian` is [K, K]; it may be
+/// singular (dead columns, damping retries) but must be finite.
+std::optional<std::string> gptqQuantize(const float *weights, int64_t n,
+                                        int64_t k, const float *hessian,
+                                        const QuantScheme &scheme,
+                                        const GptqOptions &options,
+                                        GptqResult &result,
+                                        const ProgressFn &progress = nullptr);
+
+//===----------------------------------------------------------------------===//
+// AWQ.
+//===----------------------------------------------------------------------===//
+
+struct AwqOptions {
+  int grid = 20;             // alpha = i / grid, i = 0 .. grid-1.
+  bool clip = true;          // Search a per-group clipping range too.
+  int clipGrid = 20;         // Shrink step for clipping.
+  double maxClipShrink = 0.5;
+  int64_t maxSearchTokens = 512; // Calibration tokens used by the searches.
+};
+
+struct AwqResult {
+  /// Quantized W * diag(scales) (after clipping).
+  QuantizedMatrix matrix;
+  /// Per-input-channel scales s: the layer computes Q(W s) (x / s).
+  std::vector<float> inputScales;
+  double alpha = 0;       // Chosen exponent.
+  double searchLoss = 0;  // Output MSE at the chosen alpha.
+  double baselineLoss = 0; // Output MSE of plain RTN (alpha = 0, no clip).
+};
+
+/// AWQ (llm-awq): s = s_x^alpha normalized by sqrt(max(s) min(s)), alpha on a
+/// grid, minimizing the layer's output MSE on `x` [tokens, K]; then optional
+/// clipping. `channelMeanAbs` is s_x (mean |x| over all calibration tokens).
+std::optional<std::string> awqQuantize(const float *weights, int64_t n,
+                                       int64_t k, const float *x,
+                                       int64_t tokens,
+                                       const std::vector<float> &channelMeanAbs,
+                                       const QuantScheme &scheme,
+                                       const AwqOptions &options,
+                                       AwqResult &result,
+                                       const ProgressFn &progress = nullptr);
+
+//===----------------------------------------------------------------------===//
+// Outlier channels.
+//===----------------------------------------------------------------------===//
+
+/// Picks round(fraction * K) input channels with the largest
+/// channelMeanAbs[c] * max_n |W[n, c]| (activation times weight magnitude),
+/// returned in increasing order.
+std::vector<int32_t> selectOutlierChannels(const float *weights, int64_t n,
+                                           int64_t k,
+                                           const std::vector<float> &channelMeanAbs,
+                                           double fraction);
+
+/// Relative output error ||X (Wq - W)^T|| / ||X W^T|| of a dequantized
+/// weight on activations x [tokens, K].
+double relativeOutputError(const float *weights, const float *dequantized,
+                           int64_t n, int64_t k, const float *x,
+                           int64_t tokens);
+
+} // namespace wq_numerics
+
+#endif // WQ_NUMERICS_CALIBRATED_H
