@@ -356,9 +356,25 @@ static std::optional<std::string> fakeQuantize(const std::vector<float> &w,
   return std::nullopt;
 }
 
+/// sum over the listed rows of d_r H d_r^T for D = a - b ([rows, k] each).
+static double quadraticError(const std::vector<float> &a,
+                             const std::vector<float> &b, int64_t rows,
+                             int64_t k, const float *hessian) {
+  std::vector<float> d(a.size()), dh(a.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    d[i] = a[i] - b[i];
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows),
+              static_cast<int>(k), static_cast<int>(k), 1.0f, d.data(),
+              static_cast<int>(k), hessian, static_cast<int>(k), 0.0f,
+              dh.data(), static_cast<int>(k));
+  double sum = 0;
+  for (size_t i = 0; i < d.size(); ++i)
+    sum += static_cast<double>(d[i]) * dh[i];
+  return sum;
+}
+
 std::optional<std::string> awqQuantize(const float *weights, int64_t n,
-                                       int64_t k, const float *x,
-                                       int64_t tokens,
+                                       int64_t k, const float *hessian,
                                        const std::vector<float> &channelMeanAbs,
                                        const QuantScheme &scheme,
                                        const AwqOptions &options,
@@ -366,46 +382,37 @@ std::optional<std::string> awqQuantize(const float *weights, int64_t n,
                                        const ProgressFn &progress) {
   if (auto error = scheme.validate())
     return error;
-  if (n <= 0 || k <= 0 || tokens <= 0)
-    return std::string("AWQ needs a non-empty weight and calibration tokens");
+  if (n <= 0 || k <= 0)
+    return std::string("AWQ needs a non-empty weight");
   if (static_cast<int64_t>(channelMeanAbs.size()) != k)
     return std::string("AWQ channel statistics have the wrong length");
   if (auto error = checkFinite(weights, n * k, "weight"))
     return error;
-  if (auto error = checkFinite(x, tokens * k, "calibration activation"))
+  if (auto error = checkFinite(hessian, k * k, "Hessian"))
     return error;
   if (auto error = checkFinite(channelMeanAbs.data(), k, "channel magnitude"))
     return error;
 
-  // Evenly strided subset of the calibration tokens for the searches.
-  int64_t searchTokens = std::min(tokens, options.maxSearchTokens);
-  std::vector<float> xs(static_cast<size_t>(searchTokens * k));
-  for (int64_t t = 0; t < searchTokens; ++t) {
-    int64_t source = t * tokens / searchTokens;
-    std::copy(&x[source * k], &x[source * k + k], &xs[t * k]);
+  // Evenly strided rows score the alpha search.
+  const int64_t searchRows = std::min(n, options.maxSearchRows);
+  std::vector<float> subset(static_cast<size_t>(searchRows * k));
+  for (int64_t i = 0; i < searchRows; ++i) {
+    int64_t row = i * n / searchRows;
+    std::copy(&weights[row * k], &weights[row * k + k], &subset[i * k]);
   }
-  std::vector<float> reference(static_cast<size_t>(searchTokens * n));
-  matmulTransposed(xs.data(), weights, searchTokens, n, k, reference.data());
-  auto outputMse = [&](const std::vector<float> &wq) {
-    std::vector<float> y(reference.size());
-    matmulTransposed(xs.data(), wq.data(), searchTokens, n, k, y.data());
-    double sum = 0;
-    for (size_t i = 0; i < y.size(); ++i)
-      sum += static_cast<double>(y[i] - reference[i]) * (y[i] - reference[i]);
-    return sum / static_cast<double>(y.size());
-  };
+  const double searchNorm = quadraticError(
+      subset, std::vector<float>(subset.size(), 0.0f), searchRows, k, hessian);
 
-  // Scale search.
   std::vector<float> scales(static_cast<size_t>(k)), best;
-  std::vector<float> scaled(static_cast<size_t>(n * k)), fq;
+  std::vector<float> scaled(subset.size()), fq;
   double bestLoss = INFINITY;
   for (int i = 0; i < options.grid; ++i) {
     double alpha = static_cast<double>(i) / options.grid;
     float lo = INFINITY, hi = 0;
     for (int64_t c = 0; c < k; ++c) {
       scales[c] = std::max(
-          static_cast<float>(std::pow(static_cast<double>(channelMeanAbs[c]),
-                                      alpha)),
+          static_cast<float>(
+              std::pow(static_cast<double>(channelMeanAbs[c]), alpha)),
           1e-4f);
       lo = std::min(lo, scales[c]);
       hi = std::max(hi, scales[c]);
@@ -418,15 +425,16 @@ std::optional<std::string> awqQuantize(const float *weights, int64_t n,
     }
     if (!finite)
       continue;
-    for (int64_t r = 0; r < n; ++r)
+    for (int64_t r = 0; r < searchRows; ++r)
       for (int64_t c = 0; c < k; ++c)
-        scaled[r * k + c] = weights[r * k + c] * scales[c];
-    if (auto error = fakeQuantize(scaled, n, k, scheme, fq))
+        scaled[r * k + c] = subset[r * k + c] * scales[c];
+    if (auto error = fakeQuantize(scaled, searchRows, k, scheme, fq))
       return error;
-    for (int64_t r = 0; r < n; ++r)
+    for (int64_t r = 0; r < searchRows; ++r)
       for (int64_t c = 0; c < k; ++c)
         fq[r * k + c] /= scales[c];
-    double loss = outputMse(fq);
+    double loss = quadraticError(fq, subset, searchRows, k, hessian) /
+                  std::max(searchNorm, 1e-30);
     if (i == 0)
       result.baselineLoss = loss;
     if (std::isfinite(loss) && loss < bestLoss) {
@@ -442,32 +450,35 @@ std::optional<std::string> awqQuantize(const float *weights, int64_t n,
   result.inputScales = best;
   result.searchLoss = bestLoss;
 
-  // W * s, then the optional clipping search on it with inputs x / s.
+  // W * s; clipping is searched on it against inputs x / s, whose Hessian is
+  // H_ij / (s_i s_j).
+  std::vector<float> full(static_cast<size_t>(n * k));
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < k; ++c)
-      scaled[r * k + c] = weights[r * k + c] * best[c];
+      full[r * k + c] = weights[r * k + c] * best[c];
   if (options.clip) {
     const int64_t groupSize = scheme.effectiveGroupSize(k);
     const int64_t groups = scheme.numGroups(k);
     const int steps =
         std::max(1, static_cast<int>(options.maxClipShrink * options.clipGrid));
-    std::vector<float> xg, dg, e(static_cast<size_t>(searchTokens * n));
-    std::vector<float> bestMax(static_cast<size_t>(n));
-    std::vector<double> bestErr(static_cast<size_t>(n));
+    std::vector<float> clamped, diff, hg, dh;
     for (int64_t g = 0; g < groups; ++g) {
-      int64_t begin = g * groupSize, count = std::min(groupSize, k - begin);
-      xg.assign(static_cast<size_t>(searchTokens * count), 0.0f);
-      for (int64_t t = 0; t < searchTokens; ++t)
+      const int64_t begin = g * groupSize, count = std::min(groupSize, k - begin);
+      hg.assign(static_cast<size_t>(count * count), 0.0f);
+      for (int64_t i = 0; i < count; ++i)
         for (int64_t j = 0; j < count; ++j)
-          xg[t * count + j] = xs[t * k + begin + j] / best[begin + j];
-      std::fill(bestErr.begin(), bestErr.end(), INFINITY);
-      dg.assign(static_cast<size_t>(n * count), 0.0f);
-      std::vector<float> clamped(static_cast<size_t>(count));
+          hg[i * count + j] = hessian[(begin + i) * k + begin + j] /
+                              (best[begin + i] * best[begin + j]);
+      std::vector<float> bestMax(static_cast<size_t>(n), 0.0f);
+      std::vector<double> bestErr(static_cast<size_t>(n), INFINITY);
+      diff.assign(static_cast<size_t>(n * count), 0.0f);
+      dh.assign(diff.size(), 0.0f);
+      clamped.assign(static_cast<size_t>(count), 0.0f);
       for (int step = 0; step < steps; ++step) {
-        float shrink = 1.0f - static_cast<float>(step) / options.clipGrid;
+        const float shrink = 1.0f - static_cast<float>(step) / options.clipGrid;
         std::vector<float> maxVal(static_cast<size_t>(n));
         for (int64_t r = 0; r < n; ++r) {
-          const float *row = &scaled[r * k + begin];
+          const float *row = &full[r * k + begin];
           float orgMax = 0;
           for (int64_t j = 0; j < count; ++j)
             orgMax = std::max(orgMax, std::fabs(row[j]));
@@ -475,36 +486,41 @@ std::optional<std::string> awqQuantize(const float *weights, int64_t n,
           for (int64_t j = 0; j < count; ++j)
             clamped[j] = std::clamp(row[j], -maxVal[r], maxVal[r]);
           GroupParams params;
-          if (auto error = computeRtnParams(clamped.data(), count, scheme, params))
+          if (auto error =
+                  computeRtnParams(clamped.data(), count, scheme, params))
             return error;
           for (int64_t j = 0; j < count; ++j) {
             int32_t qv = quantizeValue(clamped[j], params, scheme);
-            dg[r * count + j] =
+            diff[r * count + j] =
                 params.scale * static_cast<float>(qv - params.zero) - row[j];
           }
         }
-        // e[t, r] = sum_j xg[t, j] * dg[r, j]; error per row = mean_t e^2.
-        matmulTransposed(xg.data(), dg.data(), searchTokens, n, count, e.data());
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                    static_cast<int>(n), static_cast<int>(count),
+                    static_cast<int>(count), 1.0f, diff.data(),
+                    static_cast<int>(count), hg.data(),
+                    static_cast<int>(count), 0.0f, dh.data(),
+                    static_cast<int>(count));
         for (int64_t r = 0; r < n; ++r) {
-          double sum = 0;
-          for (int64_t t = 0; t < searchTokens; ++t)
-            sum += static_cast<double>(e[t * n + r]) * e[t * n + r];
-          if (sum < bestErr[r]) {
-            bestErr[r] = sum;
+          double err = 0;
+          for (int64_t j = 0; j < count; ++j)
+            err += static_cast<double>(diff[r * count + j]) * dh[r * count + j];
+          if (err < bestErr[r]) {
+            bestErr[r] = err;
             bestMax[r] = maxVal[r];
           }
         }
       }
       for (int64_t r = 0; r < n; ++r)
         for (int64_t j = 0; j < count; ++j) {
-          float &v = scaled[r * k + begin + j];
+          float &v = full[r * k + begin + j];
           v = std::clamp(v, -bestMax[r], bestMax[r]);
         }
     }
     if (progress)
       progress(options.grid + 1, options.grid + 1);
   }
-  return quantizeRtn(scaled.data(), n, k, scheme, result.matrix);
+  return quantizeRtn(full.data(), n, k, scheme, result.matrix);
 }
 
 //===----------------------------------------------------------------------===//
@@ -532,6 +548,18 @@ std::vector<int32_t> selectOutlierChannels(const float *weights, int64_t n,
   order.resize(static_cast<size_t>(count));
   std::sort(order.begin(), order.end());
   return order;
+}
+
+double relativeOutputErrorFromHessian(const float *weights,
+                                      const float *dequantized, int64_t n,
+                                      int64_t k, const float *hessian) {
+  std::vector<float> w(weights, weights + n * k), q(dequantized,
+                                                     dequantized + n * k);
+  double num = quadraticError(q, w, n, k, hessian);
+  double den = quadraticError(w, std::vector<float>(w.size(), 0.0f), n, k,
+                              hessian);
+  num = std::max(num, 0.0);
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
 double relativeOutputError(const float *weights, const float *dequantized,

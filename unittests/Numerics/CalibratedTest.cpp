@@ -309,7 +309,7 @@ TEST(AwqTest, ScalesReduceOutputErrorOnSalientChannels) {
   std::vector<float> x = activations(tokens, k, 16);
   CalibrationStats stats = statsFor(x, tokens, k);
   AwqResult result;
-  ASSERT_FALSE(awqQuantize(w.data(), n, k, x.data(), tokens,
+  ASSERT_FALSE(awqQuantize(w.data(), n, k, stats.hessian().data(),
                            stats.channelMeanAbs(), s, AwqOptions(), result));
   EXPECT_LE(result.searchLoss, result.baselineLoss);
   EXPECT_GT(result.alpha, 0.0);
@@ -325,6 +325,10 @@ TEST(AwqTest, ScalesReduceOutputErrorOnSalientChannels) {
   double rtnError = relativeOutputError(
       w.data(), dequantized(rtn, s).data(), n, k, x.data(), tokens);
   EXPECT_LT(awqError, rtnError);
+  // The Hessian form of the output error agrees with the direct one.
+  EXPECT_NEAR(relativeOutputErrorFromHessian(w.data(), back.data(), n, k,
+                                             stats.hessian().data()),
+              awqError, 1e-3 * awqError);
 }
 
 TEST(OutlierTest, PicksChannelsWithLargeActivationTimesWeight) {

@@ -124,7 +124,9 @@ struct AwqOptions {
   bool clip = true;          // Search a per-group clipping range too.
   int clipGrid = 20;         // Shrink step for clipping.
   double maxClipShrink = 0.5;
-  int64_t maxSearchTokens = 512; // Calibration tokens used by the searches.
+  /// Output channels (evenly strided) whose error scores the alpha search;
+  /// rows are independent, so a subset estimates the loss at lower cost.
+  int64_t maxSearchRows = 512;
 };
 
 struct AwqResult {
@@ -138,11 +140,15 @@ struct AwqResult {
 };
 
 /// AWQ (llm-awq): s = s_x^alpha normalized by sqrt(max(s) min(s)), alpha on a
-/// grid, minimizing the layer's output MSE on `x` [tokens, K]; then optional
-/// clipping. `channelMeanAbs` is s_x (mean |x| over all calibration tokens).
+/// grid, minimizing the layer's output error on the calibration data; then
+/// optional per-(row, group) clipping. `channelMeanAbs` is s_x (mean |x|).
+/// The output error of a weight change D over calibration tokens X is
+/// sum_r d_r X^T X d_r^T, so it is computed from the Hessian H = 2 X^T X / m
+/// (the same statistics GPTQ uses) rather than from the raw activations; the
+/// clipping error of a group uses the group's diagonal block of H, as the
+/// reference does (per-group output error).
 std::optional<std::string> awqQuantize(const float *weights, int64_t n,
-                                       int64_t k, const float *x,
-                                       int64_t tokens,
+                                       int64_t k, const float *hessian,
                                        const std::vector<float> &channelMeanAbs,
                                        const QuantScheme &scheme,
                                        const AwqOptions &options,
@@ -166,6 +172,12 @@ std::vector<int32_t> selectOutlierChannels(const float *weights, int64_t n,
 double relativeOutputError(const float *weights, const float *dequantized,
                            int64_t n, int64_t k, const float *x,
                            int64_t tokens);
+
+/// The same error from the Hessian H ∝ X^T X [K, K]:
+/// sqrt(tr(D H D^T) / tr(W H W^T)) with D = Wq - W.
+double relativeOutputErrorFromHessian(const float *weights,
+                                      const float *dequantized, int64_t n,
+                                      int64_t k, const float *hessian);
 
 } // namespace wq_numerics
 
