@@ -7,7 +7,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "WQ"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.wq_obj_root, "test")
@@ -27,4 +27,5 @@ config.substitutions.append(
     ("%wq_plugin", os.path.join(config.wq_obj_root, "lib", "libWQPlugin.so")))
 
 tool_dirs = [os.path.join(config.wq_obj_root, "bin"), config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["wq-opt", "mlir-opt", "mlir-runner"], tool_dirs)
+llvm_config.add_tool_substitutions(
+    ["wq-opt", "wq-quantize", "mlir-opt", "mlir-runner"], tool_dirs)

@@ -1,0 +1,361 @@
+//===- wq-quantize.cpp - Quantize checkpoints into GPTQ/AWQ/wq formats ----===//
+//
+//   wq-quantize --weights W.safetensors [--calib X.safetensors]
+//               --method rtn|rtn-mse|gptq|awq --bits 4|8 --group-size N [--sym]
+//               [--act-order] [--static-groups] [--damp F]
+//               [--outlier-fraction F] [--scale-type f16|bf16|f32]
+//               --format gptq|awq|wq -o OUT.safetensors [--report FILE]
+//   wq-quantize --dequantize IN.safetensors -o OUT.safetensors
+//
+// Every 2-D float tensor of W is a linear weight [N, K]; other tensors are
+// copied. Calibration data for weight "x.weight" is "x.weight.calib_input" or
+// "x.calib_input" [tokens, K] (activations), or "...hessian" [K, K] plus
+// optionally "...channel_mean_abs" [K].
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Formats/Checkpoint.h"
+#include "wq/Numerics/Calibrated.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+
+using namespace llvm;
+using namespace wq_formats;
+using namespace wq_numerics;
+
+namespace {
+
+cl::OptionCategory category("wq-quantize options");
+cl::opt<std::string> weightsPath("weights", cl::desc("Input weights (.safetensors)"),
+                                 cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> calibPath("calib", cl::desc("Calibration data (.safetensors)"),
+                               cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> method("method", cl::desc("rtn | rtn-mse | gptq | awq"),
+                            cl::init("rtn"), cl::cat(category));
+cl::opt<unsigned> bits("bits", cl::desc("4 or 8"), cl::init(4), cl::cat(category));
+cl::opt<int64_t> groupSize("group-size",
+                           cl::desc("Group size along K (0 = per channel)"),
+                           cl::init(128), cl::cat(category));
+cl::opt<bool> symmetric("sym", cl::desc("Symmetric (no zero points)"),
+                        cl::cat(category));
+cl::opt<bool> actOrder("act-order", cl::desc("GPTQ act-order"), cl::cat(category));
+cl::opt<bool> staticGroups("static-groups", cl::desc("GPTQ static groups"),
+                           cl::cat(category));
+cl::opt<double> damp("damp", cl::desc("GPTQ damping (fraction of mean diag H)"),
+                     cl::init(0.01), cl::cat(category));
+cl::opt<double> outlierFraction(
+    "outlier-fraction",
+    cl::desc("Fraction of input channels kept in full precision (wq format)"),
+    cl::init(0.0), cl::cat(category));
+cl::opt<std::string> scaleTypeOption("scale-type", cl::desc("f16 | bf16 | f32"),
+                                   cl::init("f16"), cl::cat(category));
+cl::opt<std::string> formatName("format", cl::desc("gptq | awq | wq"),
+                                cl::init("wq"), cl::cat(category));
+cl::opt<std::string> outputPath("o", cl::desc("Output file (.safetensors)"),
+                                cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> reportPath("report", cl::desc("Write a JSON report"),
+                                cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> dequantizePath(
+    "dequantize", cl::desc("Read a gptq/awq/wq checkpoint and write f32 weights"),
+    cl::value_desc("file"), cl::cat(category));
+
+int fail(const Twine &message) {
+  errs() << "wq-quantize: error: " << message << "\n";
+  return 1;
+}
+
+/// Calibration statistics of one weight: Hessian and channel magnitudes, plus
+/// whether they came from activations.
+struct WeightCalibration {
+  std::vector<float> hessian;
+  std::vector<float> channelMeanAbs;
+};
+
+Expected<std::optional<WeightCalibration>>
+findCalibration(const SafetensorsFile *calib, StringRef name, int64_t k) {
+  if (!calib)
+    return std::nullopt;
+  std::string base = baseName(name);
+  auto lookup = [&](StringRef suffix) -> const TensorView * {
+    if (const TensorView *t = calib->find((name + suffix).str()))
+      return t;
+    return calib->find(base + suffix.str());
+  };
+  WeightCalibration result;
+  if (const TensorView *x = lookup(".calib_input")) {
+    if (x->shape.size() != 2 || x->shape[1] != k)
+      return createStringError(inconvertibleErrorCode(),
+                               "calibration tensor '" + x->name +
+                                   "' must be [tokens, " + std::to_string(k) +
+                                   "]");
+    Expected<std::vector<float>> values = calib->readFloats(*x);
+    if (!values)
+      return values.takeError();
+    CalibrationStats stats(k);
+    if (auto error = stats.add(values->data(), x->shape[0], 1))
+      return createStringError(inconvertibleErrorCode(),
+                               "'" + x->name + "': " + *error);
+    result.hessian = stats.hessian();
+    result.channelMeanAbs = stats.channelMeanAbs();
+    return result;
+  }
+  if (const TensorView *h = lookup(".hessian")) {
+    if (h->shape != std::vector<int64_t>{k, k})
+      return createStringError(inconvertibleErrorCode(),
+                               "calibration tensor '" + h->name + "' must be [" +
+                                   std::to_string(k) + ", " +
+                                   std::to_string(k) + "]");
+    Expected<std::vector<float>> values = calib->readFloats(*h);
+    if (!values)
+      return values.takeError();
+    result.hessian = std::move(*values);
+    if (const TensorView *m = lookup(".channel_mean_abs")) {
+      Expected<std::vector<float>> mean = calib->readFloats(*m);
+      if (!mean)
+        return mean.takeError();
+      if (static_cast<int64_t>(mean->size()) != k)
+        return createStringError(inconvertibleErrorCode(),
+                                 "calibration tensor '" + m->name +
+                                     "' must have K elements");
+      result.channelMeanAbs = std::move(*mean);
+    }
+    return result;
+  }
+  return std::nullopt;
+}
+
+int dequantizeCheckpoint() {
+  Expected<SafetensorsFile> file = SafetensorsFile::open(dequantizePath);
+  if (!file)
+    return fail(toString(file.takeError()));
+  Expected<CheckpointFormat> format = detectFormat(*file);
+  if (!format)
+    return fail(toString(format.takeError()));
+  Expected<std::vector<QuantizedLinear>> linears =
+      readQuantizedLinears(*file, *format);
+  if (!linears)
+    return fail(toString(linears.takeError()));
+  SafetensorsWriter writer;
+  for (const QuantizedLinear &linear : *linears)
+    writer.addFloats(linear.name, {linear.n, linear.k}, dequantizeLinear(linear));
+  for (const TensorView &t : file->tensors())
+    if (!isQuantizedTensorName(t.name, *format))
+      writer.add(t.name, t.dtype, t.shape,
+                 std::vector<uint8_t>(t.data.begin(), t.data.end()));
+  if (Error error = writer.write(outputPath))
+    return fail(toString(std::move(error)));
+  errs() << "wq-quantize: dequantized " << linears->size() << " "
+         << checkpointFormatName(*format) << " weight(s) to " << outputPath
+         << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "wq-quantize: quantize linear weights (RTN, RTN-MSE, GPTQ, AWQ) into "
+      "GPTQ, AWQ or wq checkpoints, or dequantize one\n");
+  if (outputPath.empty())
+    return fail("-o OUT.safetensors is required");
+  if (!dequantizePath.empty())
+    return dequantizeCheckpoint();
+  if (weightsPath.empty())
+    return fail("--weights W.safetensors is required");
+
+  CheckpointFormat format;
+  if (!parseCheckpointFormat(formatName, format))
+    return fail("unknown --format '" + formatName + "' (gptq, awq, wq)");
+  if (bits != 4 && bits != 8)
+    return fail("--bits must be 4 or 8");
+  std::optional<ScaleType> scaleType = parseScaleType(scaleTypeOption);
+  if (!scaleType)
+    return fail("--scale-type must be f16, bf16 or f32");
+  if (method != "rtn" && method != "rtn-mse" && method != "gptq" &&
+      method != "awq")
+    return fail("unknown --method '" + method + "' (rtn, rtn-mse, gptq, awq)");
+  if (outlierFraction < 0 || outlierFraction >= 1)
+    return fail("--outlier-fraction must be in [0, 1)");
+  if ((actOrder || staticGroups) && method != "gptq")
+    return fail("--act-order and --static-groups apply to --method gptq");
+
+  Expected<SafetensorsFile> weights = SafetensorsFile::open(weightsPath);
+  if (!weights)
+    return fail(toString(weights.takeError()));
+  std::optional<SafetensorsFile> calib;
+  if (!calibPath.empty()) {
+    Expected<SafetensorsFile> opened = SafetensorsFile::open(calibPath);
+    if (!opened)
+      return fail(toString(opened.takeError()));
+    calib = std::move(*opened);
+  }
+
+  SafetensorsWriter writer;
+  json::Array report;
+  int64_t layers = 0, total = 0;
+  for (const TensorView &t : weights->tensors())
+    total += t.shape.size() == 2 && (t.dtype == DType::F32 || t.dtype == DType::F16 ||
+                                     t.dtype == DType::BF16);
+  for (const TensorView &t : weights->tensors()) {
+    bool isLinear = t.shape.size() == 2 &&
+                    (t.dtype == DType::F32 || t.dtype == DType::F16 ||
+                     t.dtype == DType::BF16);
+    if (!isLinear) {
+      writer.add(t.name, t.dtype, t.shape,
+                 std::vector<uint8_t>(t.data.begin(), t.data.end()));
+      continue;
+    }
+    auto start = std::chrono::steady_clock::now();
+    const int64_t n = t.shape[0], k = t.shape[1];
+    Expected<std::vector<float>> w = weights->readFloats(t);
+    if (!w)
+      return fail(toString(w.takeError()));
+    Expected<std::optional<WeightCalibration>> calibration =
+        findCalibration(calib ? &*calib : nullptr, t.name, k);
+    if (!calibration)
+      return fail(toString(calibration.takeError()));
+    if ((method == "gptq" || method == "awq") && !*calibration)
+      return fail("--method " + method + " needs calibration data for '" +
+                  t.name + "' (" + t.name + ".calib_input or .hessian in --calib)");
+    if (method == "awq" && (*calibration)->channelMeanAbs.empty())
+      return fail("--method awq needs activations (.calib_input) or "
+                  ".channel_mean_abs for '" + t.name + "'");
+
+    QuantizedLinear linear;
+    linear.name = t.name;
+    linear.n = n;
+    linear.k = k;
+    linear.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
+                                groupSize > k ? 0 : int64_t(groupSize),
+                                *scaleType};
+    if (auto error = linear.scheme.validate())
+      return fail(*error);
+    std::vector<float> toQuantize = *w;
+    if (outlierFraction > 0) {
+      std::vector<float> meanAbs =
+          *calibration ? (*calibration)->channelMeanAbs : std::vector<float>();
+      linear.outlierChannels =
+          selectOutlierChannels(w->data(), n, k, meanAbs, outlierFraction);
+      int64_t o = static_cast<int64_t>(linear.outlierChannels.size());
+      linear.outlierWeights.assign(static_cast<size_t>(n * o), 0.0f);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t i = 0; i < o; ++i) {
+          int32_t c = linear.outlierChannels[i];
+          linear.outlierWeights[r * o + i] = (*w)[r * k + c];
+          toQuantize[r * k + c] = 0.0f;
+        }
+    }
+
+    std::optional<std::string> error;
+    // In-place progress for long layers, on terminals only.
+    ProgressFn progress = [&](int64_t done, int64_t all) {
+      if (!errs().is_displayed())
+        return;
+      errs() << formatv("\r  [{0}/{1}] {2}: {3} {4}/{5}", layers + 1, total,
+                        t.name, method, done, all);
+    };
+    if (method == "rtn" || method == "rtn-mse") {
+      error = quantizeWithRule(toQuantize.data(), n, k, linear.scheme,
+                               method == "rtn" ? RangeRule::MinMax
+                                               : RangeRule::Mse,
+                               linear.matrix);
+    } else if (method == "gptq") {
+      GptqOptions options;
+      options.dampPercent = damp;
+      options.actOrder = actOrder;
+      options.staticGroups = staticGroups;
+      GptqResult result;
+      error = gptqQuantize(toQuantize.data(), n, k,
+                           (*calibration)->hessian.data(), linear.scheme,
+                           options, result, progress);
+      linear.matrix = std::move(result.matrix);
+      linear.perm = std::move(result.perm);
+      if (!error && result.dampPercentUsed != damp)
+        errs() << "\n  note: " << t.name << ": damping raised to "
+               << result.dampPercentUsed * 100 << "% (Cholesky failed)\n";
+    } else {
+      AwqResult result;
+      error = awqQuantize(toQuantize.data(), n, k,
+                          (*calibration)->hessian.data(),
+                          (*calibration)->channelMeanAbs, linear.scheme,
+                          AwqOptions(), result, progress);
+      linear.matrix = std::move(result.matrix);
+      linear.inputScales = std::move(result.inputScales);
+    }
+    if (error)
+      return fail("weight '" + t.name + "': " + *error);
+
+    std::vector<float> back = dequantizeLinear(linear);
+    double relError;
+    const char *errorKind;
+    if (*calibration) {
+      relError = relativeOutputErrorFromHessian(w->data(), back.data(), n, k,
+                                                (*calibration)->hessian.data());
+      errorKind = "output";
+    } else {
+      double num = 0, den = 0;
+      for (size_t i = 0; i < back.size(); ++i) {
+        num += double(back[i] - (*w)[i]) * (back[i] - (*w)[i]);
+        den += double((*w)[i]) * (*w)[i];
+      }
+      relError = den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+      errorKind = "weight";
+    }
+    if (Error e = addQuantizedLinear(writer, linear, format))
+      return fail(toString(std::move(e)));
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    ++layers;
+    errs() << formatv("\r  [{0}/{1}] {2} [{3}x{4}] {5}: relative {6} error "
+                      "{7:e3} ({8:f2} s)\n",
+                      layers, total, t.name, n, k, method, errorKind, relError,
+                      seconds);
+    report.push_back(json::Object{{"name", t.name},
+                                  {"n", n},
+                                  {"k", k},
+                                  {"method", method},
+                                  {"relative_error", relError},
+                                  {"error_kind", errorKind},
+                                  {"outlier_channels",
+                                   int64_t(linear.outlierChannels.size())},
+                                  {"seconds", seconds}});
+  }
+  if (Error e = writer.write(outputPath))
+    return fail(toString(std::move(e)));
+  QuantScheme scheme{bits, bool(symmetric), !symmetric, groupSize, *scaleType};
+  if (std::optional<ConfigFile> config = checkpointConfig(
+          format, scheme, actOrder, staticGroups, damp)) {
+    SmallString<256> path(sys::path::parent_path(outputPath));
+    sys::path::append(path, config->fileName);
+    if (Error e = writeFileAtomically(path, config->text))
+      return fail(toString(std::move(e)));
+  }
+  if (!reportPath.empty()) {
+    std::string text;
+    raw_string_ostream os(text);
+    os << formatv("{0:2}", json::Value(json::Object{
+                               {"method", method},
+                               {"bits", int64_t(bits)},
+                               {"group_size", int64_t(groupSize)},
+                               {"format", formatName},
+                               {"layers", std::move(report)}}))
+       << "\n";
+    if (Error e = writeFileAtomically(reportPath, os.str()))
+      return fail(toString(std::move(e)));
+  }
+  errs() << "wq-quantize: wrote " << layers << " quantized weight(s) to "
+         << outputPath << " (" << formatName << " format)\n";
+  return 0;
+}
