@@ -169,6 +169,30 @@ func.func @outlier_weights_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: t
 
 // -----
 
+func.func @missing_input_scales(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op is missing the input scales of an 'input_scaled' weight}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, input_scaled>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @extra_input_scales(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %is: tensor<8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op has input scales but the weight is not 'input_scaled'}}
+  %y = wq.matmul %x, %p, %s input_scales(%is) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<8xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @input_scales_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %is: tensor<4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op input scales must be a float tensor of shape [8], got 'tensor<4xf32>'}}
+  %y = wq.matmul %x, %p, %s input_scales(%is) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, input_scaled>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
 func.func @integer_activations(%x: tensor<2x8xi32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'wq.matmul' op input and result must have float elements}}
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xi32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
@@ -218,7 +242,7 @@ func.func @batch_mismatch(%x: tensor<3x1x8xf32>, %p: tensor<2x4x2x2xi8>, %s: ten
 // -----
 
 func.func @quantize_permuted(%w: tensor<4x8xf32>) {
-  // expected-error @+1 {{'wq.quantize' op implements RTN and cannot produce act-order permutations or outlier channels}}
+  // expected-error @+1 {{'wq.quantize' op implements RTN and cannot produce act-order permutations, outlier channels or input scales}}
   %p, %s = wq.quantize %w {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, permuted>} : (tensor<4x8xf32>) -> (tensor<4x2x2xi8>, tensor<4x2xf16>)
   return
 }

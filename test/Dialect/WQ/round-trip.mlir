@@ -21,13 +21,13 @@ func.func @sym_int8_per_channel(%x: tensor<5xf16>, %p: tensor<7x1x5xi8>, %s: ten
 
 // -----
 
-// Act-order permutation and an outlier side channel of 2 input channels, with
-// dynamic leading activation dims.
+// Act-order permutation, an outlier side channel of 2 input channels and AWQ
+// input scales, with dynamic leading activation dims.
 // CHECK-LABEL: func.func @permuted_with_outliers
-// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} zero_points(%{{.*}}) perm(%{{.*}}) outliers(%{{.*}}, %{{.*}}) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2, layout = #wq.layout<row_major>>}
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} zero_points(%{{.*}}) perm(%{{.*}}) outliers(%{{.*}}, %{{.*}}) input_scales(%{{.*}}) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2, input_scaled, layout = #wq.layout<row_major>>}
 // CHECK: wq.dequantize %{{.*}}, %{{.*}} zero_points(%{{.*}}) perm(%{{.*}}) outliers(%{{.*}}, %{{.*}})
-func.func @permuted_with_outliers(%x: tensor<?x2x8xf32>, %p: tensor<3x2x2xi8>, %s: tensor<3x2xf32>, %z: tensor<3x2xi8>, %perm: tensor<8xi32>, %oc: tensor<2xi32>, %ow: tensor<3x2xf16>) -> (tensor<?x2x3xf32>, tensor<3x8xf32>) {
-  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2>} : (tensor<?x2x8xf32>, tensor<3x2x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>, tensor<8xi32>, tensor<2xi32>, tensor<3x2xf16>) -> tensor<?x2x3xf32>
+func.func @permuted_with_outliers(%x: tensor<?x2x8xf32>, %p: tensor<3x2x2xi8>, %s: tensor<3x2xf32>, %z: tensor<3x2xi8>, %perm: tensor<8xi32>, %oc: tensor<2xi32>, %ow: tensor<3x2xf16>, %is: tensor<8xf32>) -> (tensor<?x2x3xf32>, tensor<3x8xf32>) {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) input_scales(%is) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2, input_scaled>} : (tensor<?x2x8xf32>, tensor<3x2x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>, tensor<8xi32>, tensor<2xi32>, tensor<3x2xf16>, tensor<8xf32>) -> tensor<?x2x3xf32>
   %w = wq.dequantize %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f32, zero_points, permuted, outliers = 2>} : (tensor<3x2x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>, tensor<8xi32>, tensor<2xi32>, tensor<3x2xf16>) -> tensor<3x8xf32>
   return %y, %w : tensor<?x2x3xf32>, tensor<3x8xf32>
 }

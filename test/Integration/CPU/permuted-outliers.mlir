@@ -49,6 +49,23 @@ func.func @main() {
   %wu = tensor.cast %w : tensor<2x4xf32> to tensor<*xf32>
   call @printMemrefF32(%wu) : (tensor<*xf32>) -> ()
 
+  // AWQ input scales s = [1, 2, 0.5, 4] divide the stored columns:
+  // W = [-4, 1.75, -1, 0.375]; x . W = -4 + 3.5 - 3 + 1.5 = -2.
+  // CHECK: sizes = [1]
+  // CHECK-NEXT: [-2]
+  %is = arith.constant dense<[1.0, 2.0, 0.5, 4.0]> : tensor<4xf32>
+  %x4s = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %p4s = arith.constant dense<[[[120, 63]]]> : tensor<1x1x2xi8>
+  %s4s = arith.constant dense<[[0.5]]> : tensor<1x1xf16>
+  %y4s = wq.matmul %x4s, %p4s, %s4s input_scales(%is) {weight = #wq.qweight<1x4, i4, group_size = 0, scale_type = f16, input_scaled>} : (tensor<4xf32>, tensor<1x1x2xi8>, tensor<1x1xf16>, tensor<4xf32>) -> tensor<1xf32>
+  %y4su = tensor.cast %y4s : tensor<1xf32> to tensor<*xf32>
+  call @printMemrefF32(%y4su) : (tensor<*xf32>) -> ()
+  // CHECK: sizes = [1, 4]
+  // CHECK-NEXT: {{\[\[}}-4, 1.75, -1, 0.375]]
+  %w4s = wq.dequantize %p4s, %s4s input_scales(%is) {weight = #wq.qweight<1x4, i4, group_size = 0, scale_type = f16, input_scaled>} : (tensor<1x1x2xi8>, tensor<1x1xf16>, tensor<4xf32>) -> tensor<1x4xf32>
+  %w4su = tensor.cast %w4s : tensor<1x4xf32> to tensor<*xf32>
+  call @printMemrefF32(%w4su) : (tensor<*xf32>) -> ()
+
   // CHECK: sizes = [1]
   // CHECK-NEXT: [7.5]
   %p4 = arith.constant dense<[[[120, 63]]]> : tensor<1x1x2xi8>

@@ -38,7 +38,7 @@ QuantizedWeightAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             ArrayRef<int64_t> shape, unsigned bits,
                             bool isSigned, int64_t groupSize, Type scaleType,
                             bool zeroPoints, bool permuted, int64_t numOutliers,
-                            LayoutAttr layout) {
+                            bool inputScaled, LayoutAttr layout) {
   if (shape.size() != 2 && shape.size() != 3)
     return emitError() << "quantized weight shape must be [N, K] or [B, N, K], "
                           "got rank "
@@ -101,7 +101,7 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
 
   std::optional<int64_t> groupSize;
   Type scaleType;
-  bool zeroPoints = false, permuted = false;
+  bool zeroPoints = false, permuted = false, inputScaled = false;
   int64_t numOutliers = 0;
   LayoutAttr layout;
   while (succeeded(parser.parseOptionalComma())) {
@@ -113,6 +113,8 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
       zeroPoints = true;
     } else if (key == "permuted") {
       permuted = true;
+    } else if (key == "input_scaled") {
+      inputScaled = true;
     } else if (key == "group_size") {
       int64_t value;
       if (parser.parseEqual() || parser.parseInteger(value))
@@ -154,7 +156,7 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
     layout = LayoutAttr::get(ctx, LayoutKind::row_major);
   return parser.getChecked<QuantizedWeightAttr>(
       ctx, shape, bits, isSigned, *groupSize, scaleType, zeroPoints, permuted,
-      numOutliers, layout);
+      numOutliers, inputScaled, layout);
 }
 
 void QuantizedWeightAttr::print(AsmPrinter &printer) const {
@@ -169,6 +171,8 @@ void QuantizedWeightAttr::print(AsmPrinter &printer) const {
     printer << ", permuted";
   if (getNumOutliers() > 0)
     printer << ", outliers = " << getNumOutliers();
+  if (getInputScaled())
+    printer << ", input_scaled";
   printer << ", layout = " << getLayout() << ">";
 }
 

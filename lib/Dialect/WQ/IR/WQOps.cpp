@@ -29,7 +29,8 @@ static LogicalResult verifyQuantizedOperands(Operation *op,
                                              Value packed, Value scales,
                                              Value zeroPoints, Value perm,
                                              Value outlierChannels,
-                                             Value outlierWeights) {
+                                             Value outlierWeights,
+                                             Value inputScales) {
   if (failed(checkOperandType(op, "packed", packed, weight.getPackedType())) ||
       failed(checkOperandType(op, "scales", scales, weight.getScalesType())))
     return failure();
@@ -52,6 +53,19 @@ static LogicalResult verifyQuantizedOperands(Operation *op,
                   op, "perm", perm,
                   RankedTensorType::get({weight.getK()}, i32))))
     return failure();
+
+  if (weight.getInputScaled() != static_cast<bool>(inputScales))
+    return op->emitOpError()
+           << (inputScales
+                   ? "has input scales but the weight is not 'input_scaled'"
+                   : "is missing the input scales of an 'input_scaled' weight");
+  if (inputScales) {
+    auto type = cast<RankedTensorType>(inputScales.getType());
+    if (type.getShape() != ArrayRef<int64_t>{weight.getK()} ||
+        !isa<FloatType>(type.getElementType()))
+      return op->emitOpError() << "input scales must be a float tensor of shape ["
+                               << weight.getK() << "], got " << type;
+  }
 
   bool hasOutliers = weight.getNumOutliers() > 0;
   if (hasOutliers != static_cast<bool>(outlierChannels) ||
@@ -81,9 +95,10 @@ static LogicalResult verifyQuantizedOperands(Operation *op,
 
 LogicalResult QuantizeOp::verify() {
   QuantizedWeightAttr weight = getWeight();
-  if (weight.getPermuted() || weight.getNumOutliers() > 0)
+  if (weight.getPermuted() || weight.getNumOutliers() > 0 ||
+      weight.getInputScaled())
     return emitOpError("implements RTN and cannot produce act-order "
-                       "permutations or outlier channels");
+                       "permutations, outlier channels or input scales");
   auto inputType = getInput().getType();
   if (inputType.getShape() != weight.getShape() ||
       !isa<FloatType>(inputType.getElementType()))
@@ -91,7 +106,8 @@ LogicalResult QuantizeOp::verify() {
                             "logical shape, got "
                          << inputType;
   return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
-                                 getZeroPoints(), nullptr, nullptr, nullptr);
+                                 getZeroPoints(), nullptr, nullptr, nullptr,
+                                 nullptr);
 }
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
@@ -128,7 +144,8 @@ LogicalResult DequantizeOp::verify() {
                          << "[" << weight.getShape() << "], got " << resultType;
   return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
                                  getZeroPoints(), getPerm(),
-                                 getOutlierChannels(), getOutlierWeights());
+                                 getOutlierChannels(), getOutlierWeights(),
+                                 getInputScales());
 }
 
 //===----------------------------------------------------------------------===//
@@ -165,5 +182,6 @@ LogicalResult MatmulOp::verify() {
                          << resultType;
   return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
                                  getZeroPoints(), getPerm(),
-                                 getOutlierChannels(), getOutlierWeights());
+                                 getOutlierChannels(), getOutlierWeights(),
+                                 getInputScales());
 }

@@ -196,6 +196,32 @@ public:
         .getResult(0);
   }
 
+  /// result[..., c] = value[..., c] / divisors[c] (any float types; the
+  /// result keeps value's type).
+  Value divideLastDim(Value value, Value divisors) {
+    auto type = cast<RankedTensorType>(value.getType());
+    unsigned rank = static_cast<unsigned>(type.getRank());
+    Value init = tensor::EmptyOp::create(
+        b, loc, tensor::getMixedSizes(b, loc, value), type.getElementType());
+    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                   map(rank, {rank - 1}),
+                                   b.getMultiDimIdentityMap(rank)};
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{value, divisors},
+               ValueRange{init}, maps, iterators,
+               [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                 OpBuilder::InsertionGuard guard(b);
+                 b.setInsertionPoint(nbld.getInsertionBlock(),
+                                     nbld.getInsertionPoint());
+                 Value quotient = arith::DivFOp::create(b, nloc, toF32(args[0]),
+                                                        toF32(args[1]));
+                 linalg::YieldOp::create(
+                     b, nloc, fromF32(quotient, type.getElementType()));
+               })
+        .getResult(0);
+  }
+
   /// Lowers wq.matmul. The activation's leading dims [L...] (possibly
   /// dynamic) are kept as parallel iteration dims rather than reshaped, so no
   /// dynamic reshapes are needed; with a batched weight the first of them
@@ -212,6 +238,9 @@ public:
 
     Value input = op.getInput();
     Value x = input;
+    // AWQ: the stored weight is Q(W diag(s)); it multiplies x / s.
+    if (Value inputScales = op.getInputScales())
+      x = divideLastDim(x, inputScales);
     if (Value perm = op.getPerm())
       x = gatherLastDim(x, perm);
     // [L..., K] -> [L..., G, Bg, elementsPerByte], zero-padded so that every
@@ -370,6 +399,8 @@ public:
 
     if (Value perm = op.getPerm())
       w = gatherLastDim(w, inversePermutation(perm));
+    if (Value inputScales = op.getInputScales())
+      w = divideLastDim(w, inputScales);
     if (Value channels = op.getOutlierChannels())
       w = addOutlierColumns(w, channels, op.getOutlierWeights());
     auto resultType = op.getResult().getType();

@@ -216,7 +216,8 @@ struct WQQuantizeWeightsPass
     auto weight = QuantizedWeightAttr::get(
         ctx, shape, bits, /*isSigned=*/symmetric.getValue(), effectiveGroup,
         scaleElementType, /*zeroPoints=*/!symmetric, /*permuted=*/false,
-        /*numOutliers=*/0, LayoutAttr::get(ctx, LayoutKind::row_major));
+        /*numOutliers=*/0, /*inputScaled=*/false,
+        LayoutAttr::get(ctx, LayoutKind::row_major));
 
     QuantizedWeightConstants constants;
     if (auto error = quantizeToConstants(weight, values, constants))
@@ -244,7 +245,8 @@ struct WQQuantizeWeightsPass
     Value result = MatmulOp::create(rewriter, loc, resultType, activation,
                                     packed, scales, zeros, /*perm=*/Value(),
                                     /*outlier_channels=*/Value(),
-                                    /*outlier_weights=*/Value(), weight);
+                                    /*outlier_weights=*/Value(),
+                                    /*input_scales=*/Value(), weight);
     Value init = op.getDpsInitOperand(0)->get();
     if (!isZeroInit(init))
       result = linalg::AddOp::create(rewriter, loc, TypeRange{resultType},

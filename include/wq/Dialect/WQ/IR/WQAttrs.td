@@ -42,10 +42,14 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     optional act-order permutation (`permuted`: stored column j holds logical
     input channel perm[j], so groups are contiguous in the stored order),
     optional outlier side channel (`outliers = O`: O input channels kept in
-    full precision and added to the quantized product) and a physical layout.
+    full precision and added to the quantized product), optional per-input-
+    channel activation scales (`input_scaled`: AWQ stores Q(W diag(s)) and the
+    layer computes it on x / s, operand `input_scales`) and a physical layout.
 
     Dequantized value of stored element (n, k) in group g:
-    `w = scale[n, g] * (q[n, k] - zero[n, g])` (zero = 0 when absent).
+    `w = scale[n, g] * (q[n, k] - zero[n, g])` (zero = 0 when absent). The
+    logical weight un-permutes the columns, divides column c by
+    `input_scales[c]` and adds the outlier channels.
 
     ```mlir
     #wq.qweight<256x300, u4, group_size = 32, scale_type = f16, zero_points,
@@ -61,6 +65,7 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     "bool":$zeroPoints,
     "bool":$permuted,
     "int64_t":$numOutliers,
+    "bool":$inputScaled,
     "::mlir::wq::LayoutAttr":$layout
   );
   let hasCustomAssemblyFormat = 1;

@@ -36,7 +36,8 @@ def WQ_DequantizeOp : WQ_Op<"dequantize", [Pure, AttrSizedOperandSegments]> {
   let description = [{
     Returns the logical float weight `[batch..., N, K]` that the quantized
     operands represent: `scale * (q - zero)`, columns un-permuted when the
-    weight is `permuted`, plus the outlier side channel when present. Matmuls
+    weight is `permuted`, divided by the input scales when `input_scaled`,
+    plus the outlier side channel when present. Matmuls
     should use `wq.matmul` instead, which never materializes this tensor.
   }];
   let arguments = (ins
@@ -45,6 +46,7 @@ def WQ_DequantizeOp : WQ_Op<"dequantize", [Pure, AttrSizedOperandSegments]> {
     Optional<AnyRankedTensor>:$perm,
     Optional<AnyRankedTensor>:$outlier_channels,
     Optional<AnyRankedTensor>:$outlier_weights,
+    Optional<AnyRankedTensor>:$input_scales,
     WQ_QuantizedWeightAttr:$weight);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -52,6 +54,7 @@ def WQ_DequantizeOp : WQ_Op<"dequantize", [Pure, AttrSizedOperandSegments]> {
     (`zero_points` `(` $zero_points^ `)`)?
     (`perm` `(` $perm^ `)`)?
     (`outliers` `(` $outlier_channels^ `,` $outlier_weights `)`)?
+    (`input_scales` `(` $input_scales^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -82,6 +85,7 @@ def WQ_MatmulOp : WQ_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     Optional<AnyRankedTensor>:$perm,
     Optional<AnyRankedTensor>:$outlier_channels,
     Optional<AnyRankedTensor>:$outlier_weights,
+    Optional<AnyRankedTensor>:$input_scales,
     WQ_QuantizedWeightAttr:$weight);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -89,6 +93,7 @@ def WQ_MatmulOp : WQ_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     (`zero_points` `(` $zero_points^ `)`)?
     (`perm` `(` $perm^ `)`)?
     (`outliers` `(` $outlier_channels^ `,` $outlier_weights `)`)?
+    (`input_scales` `(` $input_scales^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
