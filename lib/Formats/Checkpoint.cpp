@@ -555,27 +555,6 @@ std::string baseName(StringRef name) {
   return name.str();
 }
 
-std::vector<float> dequantizeLinear(const QuantizedLinear &linear) {
-  const int64_t n = linear.n, k = linear.k;
-  std::vector<float> stored(static_cast<size_t>(n * k));
-  dequantize(linear.matrix, linear.scheme, stored.data());
-  std::vector<float> logical(stored.size());
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t j = 0; j < k; ++j) {
-      int64_t c = linear.perm.empty() ? j : linear.perm[j];
-      logical[r * k + c] = stored[r * k + j];
-    }
-  if (!linear.inputScales.empty())
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < k; ++c)
-        logical[r * k + c] /= linear.inputScales[c];
-  const int64_t o = static_cast<int64_t>(linear.outlierChannels.size());
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t i = 0; i < o; ++i)
-      logical[r * k + linear.outlierChannels[i]] += linear.outlierWeights[r * o + i];
-  return logical;
-}
-
 Error addQuantizedLinear(SafetensorsWriter &writer,
                          const QuantizedLinear &linear,
                          CheckpointFormat format) {
@@ -623,6 +602,51 @@ std::optional<ConfigFile> checkpointConfig(CheckpointFormat format,
   os << formatv("{0:2}", json::Value(std::move(config))) << "\n";
   os.flush();
   return file;
+}
+
+Expected<std::optional<LinearCalibration>>
+loadLinearCalibration(const SafetensorsFile &file, StringRef name, int64_t k) {
+  std::string base = baseName(name);
+  auto lookup = [&](StringRef suffix) -> const TensorView * {
+    if (const TensorView *t = file.find((name + suffix).str()))
+      return t;
+    return file.find(base + suffix.str());
+  };
+  LinearCalibration result;
+  if (const TensorView *x = lookup(".calib_input")) {
+    if (x->shape.size() != 2 || x->shape[1] != k)
+      return formatError(file.path() + ": calibration tensor '" + x->name +
+                         "' must be [tokens, " + Twine(k) + "]");
+    Expected<std::vector<float>> values = file.readFloats(*x);
+    if (!values)
+      return values.takeError();
+    CalibrationStats stats(k);
+    if (auto error = stats.add(values->data(), x->shape[0], 1))
+      return formatError("'" + x->name + "': " + *error);
+    result.hessian = stats.hessian();
+    result.channelMeanAbs = stats.channelMeanAbs();
+    return std::optional<LinearCalibration>(std::move(result));
+  }
+  const TensorView *h = lookup(".hessian");
+  if (!h)
+    return std::optional<LinearCalibration>();
+  if (h->shape != std::vector<int64_t>{k, k})
+    return formatError(file.path() + ": calibration tensor '" + h->name +
+                       "' must be [" + Twine(k) + ", " + Twine(k) + "]");
+  Expected<std::vector<float>> hessian = file.readFloats(*h);
+  if (!hessian)
+    return hessian.takeError();
+  result.hessian = std::move(*hessian);
+  if (const TensorView *m = lookup(".channel_mean_abs")) {
+    if (m->numElements() != k)
+      return formatError(file.path() + ": calibration tensor '" + m->name +
+                         "' must have " + Twine(k) + " elements");
+    Expected<std::vector<float>> mean = file.readFloats(*m);
+    if (!mean)
+      return mean.takeError();
+    result.channelMeanAbs = std::move(*mean);
+  }
+  return std::optional<LinearCalibration>(std::move(result));
 }
 
 bool isQuantizedTensorName(StringRef name, CheckpointFormat format) {

@@ -576,4 +576,128 @@ double relativeOutputError(const float *weights, const float *dequantized,
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
+std::vector<float> dequantizeLinear(const QuantizedLinear &linear) {
+  const int64_t n = linear.n, k = linear.k;
+  std::vector<float> stored(static_cast<size_t>(n * k));
+  dequantize(linear.matrix, linear.scheme, stored.data());
+  std::vector<float> logical(stored.size());
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t c = linear.perm.empty() ? j : linear.perm[j];
+      logical[r * k + c] = stored[r * k + j];
+    }
+  if (!linear.inputScales.empty())
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < k; ++c)
+        logical[r * k + c] /= linear.inputScales[c];
+  const int64_t o = static_cast<int64_t>(linear.outlierChannels.size());
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t i = 0; i < o; ++i)
+      logical[r * k + linear.outlierChannels[i]] += linear.outlierWeights[r * o + i];
+  return logical;
+}
+
+std::optional<QuantMethod> parseQuantMethod(const std::string &name) {
+  if (name == "rtn")
+    return QuantMethod::Rtn;
+  if (name == "rtn-mse")
+    return QuantMethod::RtnMse;
+  if (name == "gptq")
+    return QuantMethod::Gptq;
+  if (name == "awq")
+    return QuantMethod::Awq;
+  return std::nullopt;
+}
+
+const char *quantMethodName(QuantMethod method) {
+  switch (method) {
+  case QuantMethod::Rtn:
+    return "rtn";
+  case QuantMethod::RtnMse:
+    return "rtn-mse";
+  case QuantMethod::Gptq:
+    return "gptq";
+  case QuantMethod::Awq:
+    return "awq";
+  }
+  return "?";
+}
+
+std::optional<std::string>
+quantizeLinear(const std::string &name, const float *weights, int64_t n,
+               int64_t k, const LinearQuantOptions &options,
+               const LinearCalibration *calibration, QuantizedLinear &result,
+               std::string *notes, const ProgressFn &progress) {
+  result = QuantizedLinear();
+  result.name = name;
+  result.n = n;
+  result.k = k;
+  result.scheme = options.scheme;
+  if (result.scheme.groupSize > k)
+    result.scheme.groupSize = 0; // a group larger than K: one per channel
+  if (auto error = result.scheme.validate())
+    return error;
+  const bool hasHessian =
+      calibration && static_cast<int64_t>(calibration->hessian.size()) == k * k;
+  const bool hasMagnitudes =
+      calibration &&
+      static_cast<int64_t>(calibration->channelMeanAbs.size()) == k;
+  const char *method = quantMethodName(options.method);
+  if ((options.method == QuantMethod::Gptq ||
+       options.method == QuantMethod::Awq) &&
+      !hasHessian)
+    return std::string(method) + " needs calibration statistics (a Hessian)";
+  if (options.method == QuantMethod::Awq && !hasMagnitudes)
+    return std::string("awq needs per-channel activation magnitudes");
+
+  std::vector<float> rest(weights, weights + n * k);
+  if (options.outlierFraction > 0) {
+    result.outlierChannels = selectOutlierChannels(
+        weights, n, k,
+        hasMagnitudes ? calibration->channelMeanAbs : std::vector<float>(),
+        options.outlierFraction);
+    const int64_t o = static_cast<int64_t>(result.outlierChannels.size());
+    result.outlierWeights.assign(static_cast<size_t>(n * o), 0.0f);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t i = 0; i < o; ++i) {
+        int32_t c = result.outlierChannels[i];
+        result.outlierWeights[r * o + i] = weights[r * k + c];
+        rest[r * k + c] = 0.0f;
+      }
+  }
+  switch (options.method) {
+  case QuantMethod::Rtn:
+  case QuantMethod::RtnMse:
+    return quantizeWithRule(rest.data(), n, k, result.scheme,
+                            options.method == QuantMethod::Rtn
+                                ? RangeRule::MinMax
+                                : RangeRule::Mse,
+                            result.matrix);
+  case QuantMethod::Gptq: {
+    GptqResult gptq;
+    if (auto error = gptqQuantize(rest.data(), n, k, calibration->hessian.data(),
+                                  result.scheme, options.gptq, gptq, progress))
+      return error;
+    result.matrix = std::move(gptq.matrix);
+    result.perm = std::move(gptq.perm);
+    if (notes && gptq.dampPercentUsed != options.gptq.dampPercent)
+      *notes += name + ": damping raised to " +
+                std::to_string(gptq.dampPercentUsed * 100) +
+                "% (Cholesky failed)\n";
+    return std::nullopt;
+  }
+  case QuantMethod::Awq: {
+    AwqResult awq;
+    if (auto error = awqQuantize(rest.data(), n, k, calibration->hessian.data(),
+                                 calibration->channelMeanAbs, result.scheme,
+                                 options.awq, awq, progress))
+      return error;
+    result.matrix = std::move(awq.matrix);
+    result.inputScales = std::move(awq.inputScales);
+    return std::nullopt;
+  }
+  }
+  return std::string("unknown method");
+}
+
 } // namespace wq_numerics

@@ -72,66 +72,6 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// Calibration statistics of one weight: Hessian and channel magnitudes, plus
-/// whether they came from activations.
-struct WeightCalibration {
-  std::vector<float> hessian;
-  std::vector<float> channelMeanAbs;
-};
-
-Expected<std::optional<WeightCalibration>>
-findCalibration(const SafetensorsFile *calib, StringRef name, int64_t k) {
-  if (!calib)
-    return std::nullopt;
-  std::string base = baseName(name);
-  auto lookup = [&](StringRef suffix) -> const TensorView * {
-    if (const TensorView *t = calib->find((name + suffix).str()))
-      return t;
-    return calib->find(base + suffix.str());
-  };
-  WeightCalibration result;
-  if (const TensorView *x = lookup(".calib_input")) {
-    if (x->shape.size() != 2 || x->shape[1] != k)
-      return createStringError(inconvertibleErrorCode(),
-                               "calibration tensor '" + x->name +
-                                   "' must be [tokens, " + std::to_string(k) +
-                                   "]");
-    Expected<std::vector<float>> values = calib->readFloats(*x);
-    if (!values)
-      return values.takeError();
-    CalibrationStats stats(k);
-    if (auto error = stats.add(values->data(), x->shape[0], 1))
-      return createStringError(inconvertibleErrorCode(),
-                               "'" + x->name + "': " + *error);
-    result.hessian = stats.hessian();
-    result.channelMeanAbs = stats.channelMeanAbs();
-    return result;
-  }
-  if (const TensorView *h = lookup(".hessian")) {
-    if (h->shape != std::vector<int64_t>{k, k})
-      return createStringError(inconvertibleErrorCode(),
-                               "calibration tensor '" + h->name + "' must be [" +
-                                   std::to_string(k) + ", " +
-                                   std::to_string(k) + "]");
-    Expected<std::vector<float>> values = calib->readFloats(*h);
-    if (!values)
-      return values.takeError();
-    result.hessian = std::move(*values);
-    if (const TensorView *m = lookup(".channel_mean_abs")) {
-      Expected<std::vector<float>> mean = calib->readFloats(*m);
-      if (!mean)
-        return mean.takeError();
-      if (static_cast<int64_t>(mean->size()) != k)
-        return createStringError(inconvertibleErrorCode(),
-                                 "calibration tensor '" + m->name +
-                                     "' must have K elements");
-      result.channelMeanAbs = std::move(*mean);
-    }
-    return result;
-  }
-  return std::nullopt;
-}
-
 int dequantizeCheckpoint() {
   Expected<SafetensorsFile> file = SafetensorsFile::open(dequantizePath);
   if (!file)
@@ -182,8 +122,8 @@ int main(int argc, char **argv) {
   std::optional<ScaleType> scaleType = parseScaleType(scaleTypeOption);
   if (!scaleType)
     return fail("--scale-type must be f16, bf16 or f32");
-  if (method != "rtn" && method != "rtn-mse" && method != "gptq" &&
-      method != "awq")
+  std::optional<QuantMethod> quantMethod = parseQuantMethod(method);
+  if (!quantMethod)
     return fail("unknown --method '" + method + "' (rtn, rtn-mse, gptq, awq)");
   if (outlierFraction < 0 || outlierFraction >= 1)
     return fail("--outlier-fraction must be in [0, 1)");
@@ -221,43 +161,25 @@ int main(int argc, char **argv) {
     Expected<std::vector<float>> w = weights->readFloats(t);
     if (!w)
       return fail(toString(w.takeError()));
-    Expected<std::optional<WeightCalibration>> calibration =
-        findCalibration(calib ? &*calib : nullptr, t.name, k);
+    Expected<std::optional<LinearCalibration>> calibration =
+        calib ? loadLinearCalibration(*calib, t.name, k)
+              : Expected<std::optional<LinearCalibration>>(std::nullopt);
     if (!calibration)
       return fail(toString(calibration.takeError()));
-    if ((method == "gptq" || method == "awq") && !*calibration)
+    if ((*quantMethod == QuantMethod::Gptq ||
+         *quantMethod == QuantMethod::Awq) &&
+        !*calibration)
       return fail("--method " + method + " needs calibration data for '" +
                   t.name + "' (" + t.name + ".calib_input or .hessian in --calib)");
-    if (method == "awq" && (*calibration)->channelMeanAbs.empty())
-      return fail("--method awq needs activations (.calib_input) or "
-                  ".channel_mean_abs for '" + t.name + "'");
 
-    QuantizedLinear linear;
-    linear.name = t.name;
-    linear.n = n;
-    linear.k = k;
-    linear.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
-                                groupSize > k ? 0 : int64_t(groupSize),
-                                *scaleType};
-    if (auto error = linear.scheme.validate())
-      return fail(*error);
-    std::vector<float> toQuantize = *w;
-    if (outlierFraction > 0) {
-      std::vector<float> meanAbs =
-          *calibration ? (*calibration)->channelMeanAbs : std::vector<float>();
-      linear.outlierChannels =
-          selectOutlierChannels(w->data(), n, k, meanAbs, outlierFraction);
-      int64_t o = static_cast<int64_t>(linear.outlierChannels.size());
-      linear.outlierWeights.assign(static_cast<size_t>(n * o), 0.0f);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t i = 0; i < o; ++i) {
-          int32_t c = linear.outlierChannels[i];
-          linear.outlierWeights[r * o + i] = (*w)[r * k + c];
-          toQuantize[r * k + c] = 0.0f;
-        }
-    }
-
-    std::optional<std::string> error;
+    LinearQuantOptions linearOptions;
+    linearOptions.method = *quantMethod;
+    linearOptions.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
+                                       int64_t(groupSize), *scaleType};
+    linearOptions.gptq.dampPercent = damp;
+    linearOptions.gptq.actOrder = actOrder;
+    linearOptions.gptq.staticGroups = staticGroups;
+    linearOptions.outlierFraction = outlierFraction;
     // In-place progress for long layers, on terminals only.
     ProgressFn progress = [&](int64_t done, int64_t all) {
       if (!errs().is_displayed())
@@ -265,36 +187,14 @@ int main(int argc, char **argv) {
       errs() << formatv("\r  [{0}/{1}] {2}: {3} {4}/{5}", layers + 1, total,
                         t.name, method, done, all);
     };
-    if (method == "rtn" || method == "rtn-mse") {
-      error = quantizeWithRule(toQuantize.data(), n, k, linear.scheme,
-                               method == "rtn" ? RangeRule::MinMax
-                                               : RangeRule::Mse,
-                               linear.matrix);
-    } else if (method == "gptq") {
-      GptqOptions options;
-      options.dampPercent = damp;
-      options.actOrder = actOrder;
-      options.staticGroups = staticGroups;
-      GptqResult result;
-      error = gptqQuantize(toQuantize.data(), n, k,
-                           (*calibration)->hessian.data(), linear.scheme,
-                           options, result, progress);
-      linear.matrix = std::move(result.matrix);
-      linear.perm = std::move(result.perm);
-      if (!error && result.dampPercentUsed != damp)
-        errs() << "\n  note: " << t.name << ": damping raised to "
-               << result.dampPercentUsed * 100 << "% (Cholesky failed)\n";
-    } else {
-      AwqResult result;
-      error = awqQuantize(toQuantize.data(), n, k,
-                          (*calibration)->hessian.data(),
-                          (*calibration)->channelMeanAbs, linear.scheme,
-                          AwqOptions(), result, progress);
-      linear.matrix = std::move(result.matrix);
-      linear.inputScales = std::move(result.inputScales);
-    }
-    if (error)
+    QuantizedLinear linear;
+    std::string notes;
+    if (auto error = quantizeLinear(t.name, w->data(), n, k, linearOptions,
+                                    *calibration ? &**calibration : nullptr,
+                                    linear, &notes, progress))
       return fail("weight '" + t.name + "': " + *error);
+    if (!notes.empty())
+      errs() << "\n  note: " << notes;
 
     std::vector<float> back = dequantizeLinear(linear);
     double relError;

@@ -21,35 +21,19 @@
 #define WQ_FORMATS_CHECKPOINT_H
 
 #include "wq/Formats/Safetensors.h"
-#include "wq/Numerics/Numerics.h"
+#include "wq/Numerics/Calibrated.h"
 
 namespace wq_formats {
+
+using wq_numerics::QuantizedLinear;
+using wq_numerics::dequantizeLinear;
 
 enum class CheckpointFormat { Gptq, Awq, Wq };
 bool parseCheckpointFormat(llvm::StringRef name, CheckpointFormat &format);
 const char *checkpointFormatName(CheckpointFormat format);
 
-/// A quantized linear weight [N, K] in wq's representation.
-struct QuantizedLinear {
-  std::string name; // e.g. "layers.0.attention.wq.weight"
-  int64_t n = 0, k = 0;
-  wq_numerics::QuantScheme scheme;
-  wq_numerics::QuantizedMatrix matrix; // stored column order
-  /// Stored column j holds input channel perm[j]; empty = identity.
-  std::vector<int32_t> perm;
-  /// Input channels kept in full precision, added to the quantized part.
-  std::vector<int32_t> outlierChannels;
-  std::vector<float> outlierWeights; // [N, O]
-  /// AWQ: the layer computes Q(W s) (x / s); empty = none.
-  std::vector<float> inputScales;
-};
-
 /// "<name>" without a trailing ".weight".
 std::string baseName(llvm::StringRef name);
-
-/// The logical float weight [N, K] (un-permuted, outliers added, input scales
-/// divided out).
-std::vector<float> dequantizeLinear(const QuantizedLinear &linear);
 
 /// Adds the tensors of `linear` in `format`; fails (naming the weight) when
 /// the format cannot represent it (e.g. outliers in GPTQ, 8 bits in AWQ).
@@ -77,6 +61,15 @@ llvm::Expected<CheckpointFormat> detectFormat(const SafetensorsFile &file);
 /// naming the tensor.
 llvm::Expected<std::vector<QuantizedLinear>>
 readQuantizedLinears(const SafetensorsFile &file, CheckpointFormat format);
+
+/// Calibration statistics of weight `name` ([N, k]) from a calibration file:
+/// "<name>.calib_input" or "<base>.calib_input" [tokens, K] (activations,
+/// turned into a Hessian and channel magnitudes), or "<name>.hessian" [K, K]
+/// with optional "<name>.channel_mean_abs" [K] (as wq-opt's observers write
+/// them). None if the file has nothing for this weight.
+llvm::Expected<std::optional<wq_numerics::LinearCalibration>>
+loadLinearCalibration(const SafetensorsFile &file, llvm::StringRef name,
+                      int64_t k);
 
 /// Names of the tensors that make up the quantized linears of `file`.
 bool isQuantizedTensorName(llvm::StringRef name, CheckpointFormat format);

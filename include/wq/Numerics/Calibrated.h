@@ -179,6 +179,61 @@ double relativeOutputErrorFromHessian(const float *weights,
                                       const float *dequantized, int64_t n,
                                       int64_t k, const float *hessian);
 
+//===----------------------------------------------------------------------===//
+// A whole linear layer: method, outliers, calibration.
+//===----------------------------------------------------------------------===//
+
+/// A quantized linear weight [N, K] with everything that defines it.
+struct QuantizedLinear {
+  std::string name; // e.g. "layers.0.attention.wq.weight"
+  int64_t n = 0, k = 0;
+  QuantScheme scheme;
+  QuantizedMatrix matrix; // stored column order
+  /// Stored column j holds input channel perm[j]; empty = identity.
+  std::vector<int32_t> perm;
+  /// Input channels kept in full precision, added to the quantized part.
+  std::vector<int32_t> outlierChannels;
+  std::vector<float> outlierWeights; // [N, O]
+  /// AWQ: the layer computes Q(W s) (x / s); empty = none.
+  std::vector<float> inputScales;
+};
+
+/// The logical float weight [N, K] (un-permuted, input scales divided out,
+/// outliers added).
+std::vector<float> dequantizeLinear(const QuantizedLinear &linear);
+
+enum class QuantMethod { Rtn, RtnMse, Gptq, Awq };
+/// "rtn", "rtn-mse", "gptq", "awq".
+std::optional<QuantMethod> parseQuantMethod(const std::string &name);
+const char *quantMethodName(QuantMethod method);
+
+struct LinearQuantOptions {
+  QuantMethod method = QuantMethod::Rtn;
+  QuantScheme scheme;
+  GptqOptions gptq;
+  AwqOptions awq;
+  /// Fraction of input channels kept in full precision (0 = none).
+  double outlierFraction = 0;
+};
+
+/// Calibration statistics of one linear layer (Hessian [K, K] and mean |x|
+/// per input channel; either may be empty when unknown).
+struct LinearCalibration {
+  std::vector<float> hessian;
+  std::vector<float> channelMeanAbs;
+};
+
+/// Quantizes one linear weight [N, K] with `options`: outlier channels are
+/// set aside first (ranked by calibration magnitude when known), the rest is
+/// quantized with the method. GPTQ needs a Hessian, AWQ a Hessian and
+/// channel magnitudes. `notes` receives remarks (e.g. raised damping).
+std::optional<std::string>
+quantizeLinear(const std::string &name, const float *weights, int64_t n,
+               int64_t k, const LinearQuantOptions &options,
+               const LinearCalibration *calibration, QuantizedLinear &result,
+               std::string *notes = nullptr,
+               const ProgressFn &progress = nullptr);
+
 } // namespace wq_numerics
 
 #endif // WQ_NUMERICS_CALIBRATED_H
