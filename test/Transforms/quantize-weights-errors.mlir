@@ -1,12 +1,18 @@
 // RUN: wq-opt %s --split-input-file --verify-diagnostics --wq-quantize-weights="bits=4 group-size=4"
 // RUN: not wq-opt %s --wq-quantize-weights="bits=3" 2>&1 | FileCheck %s --check-prefix=BITS
-// RUN: not wq-opt %s --wq-quantize-weights="method=gptq" 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: not wq-opt %s --wq-quantize-weights="method=foo" 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: not wq-opt %s --wq-quantize-weights="method=gptq" 2>&1 | FileCheck %s --check-prefix=NOCALIB
+// RUN: not wq-opt %s --wq-quantize-weights="method=awq calibration=%t.missing" 2>&1 | FileCheck %s --check-prefix=NOFILE
+// RUN: not wq-opt %s --wq-quantize-weights="outlier-fraction=1.5" 2>&1 | FileCheck %s --check-prefix=OUTLIERS
 // RUN: not wq-opt %s --wq-quantize-weights="scale-type=f64" 2>&1 | FileCheck %s --check-prefix=SCALE
 // RUN: not wq-opt %s --wq-quantize-weights="ops=linalg.conv_2d" 2>&1 | FileCheck %s --check-prefix=OPS
 // RUN: not wq-opt %s --wq-quantize-weights="group-size=-1" 2>&1 | FileCheck %s --check-prefix=GROUP
 
 // BITS: wq-quantize-weights: bits must be 4 or 8, got 3
-// METHOD: wq-quantize-weights: unsupported method 'gptq' (supported: rtn; gptq and awq need calibration data)
+// METHOD: wq-quantize-weights: unknown method 'foo' (supported: rtn, rtn-mse, gptq, awq)
+// NOCALIB: wq-quantize-weights: method=gptq needs calibration=<statistics.safetensors>
+// NOFILE: wq-quantize-weights: {{.*}}.missing: cannot open
+// OUTLIERS: wq-quantize-weights: outlier-fraction must be in [0, 1)
 // SCALE: wq-quantize-weights: scale-type must be f16, bf16 or f32, got 'f64'
 // OPS: wq-quantize-weights: unknown op kind 'linalg.conv_2d' in ops=
 // GROUP: wq-quantize-weights: group-size must be positive, or 0 for per-channel

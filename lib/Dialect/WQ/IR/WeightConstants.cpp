@@ -115,6 +115,67 @@ static DenseElementsAttr buildScalesAttr(RankedTensorType type,
   return DenseElementsAttr::getFromRawBuffer(type, raw);
 }
 
+/// Packs quantized storage into the constants `weight` describes.
+static void matrixToConstants(QuantizedWeightAttr weight,
+                              const numerics::QuantizedMatrix &matrix,
+                              QuantizedWeightConstants &result) {
+  auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(matrix.packed.data()),
+                              matrix.packed.size());
+  result.packed = DenseElementsAttr::getFromRawBuffer(weight.getPackedType(), bytes);
+  result.scales = buildScalesAttr(weight.getScalesType(), matrix.scales);
+  result.zeroPoints = nullptr;
+  if (weight.getZeroPoints()) {
+    std::vector<char> zeros(matrix.zeros.begin(), matrix.zeros.end());
+    result.zeroPoints =
+        DenseElementsAttr::getFromRawBuffer(weight.getZeroPointsType(), zeros);
+  }
+}
+
+QuantizedWeightAttr
+mlir::wq::getQuantizedWeightAttr(MLIRContext *ctx,
+                                 const numerics::QuantizedLinear &linear) {
+  const numerics::QuantScheme &s = linear.scheme;
+  Type scaleType = s.scaleType == numerics::ScaleType::F16
+                       ? Type(Float16Type::get(ctx))
+                   : s.scaleType == numerics::ScaleType::BF16
+                       ? Type(BFloat16Type::get(ctx))
+                       : Type(Float32Type::get(ctx));
+  return QuantizedWeightAttr::get(
+      ctx, {linear.n, linear.k}, s.bits, s.isSigned, s.groupSize, scaleType,
+      s.zeroPoints, !linear.perm.empty(),
+      static_cast<int64_t>(linear.outlierChannels.size()),
+      !linear.inputScales.empty(), LayoutAttr::get(ctx, LayoutKind::row_major));
+}
+
+QuantizedWeightConstants
+mlir::wq::linearToConstants(QuantizedWeightAttr weight,
+                            const numerics::QuantizedLinear &linear) {
+  QuantizedWeightConstants result;
+  matrixToConstants(weight, linear.matrix, result);
+  MLIRContext *ctx = weight.getContext();
+  Type i32 = IntegerType::get(ctx, 32), f32 = Float32Type::get(ctx);
+  auto i32Attr = [&](const std::vector<int32_t> &values) {
+    return DenseElementsAttr::get(
+        RankedTensorType::get({int64_t(values.size())}, i32),
+        ArrayRef<int32_t>(values));
+  };
+  auto f32Attr = [&](ArrayRef<int64_t> shape, const std::vector<float> &values) {
+    return DenseElementsAttr::get(RankedTensorType::get(shape, f32),
+                                  ArrayRef<float>(values));
+  };
+  if (!linear.perm.empty())
+    result.perm = i32Attr(linear.perm);
+  if (!linear.outlierChannels.empty()) {
+    result.outlierChannels = i32Attr(linear.outlierChannels);
+    result.outlierWeights =
+        f32Attr({linear.n, int64_t(linear.outlierChannels.size())},
+                linear.outlierWeights);
+  }
+  if (!linear.inputScales.empty())
+    result.inputScales = f32Attr({linear.k}, linear.inputScales);
+  return result;
+}
+
 std::optional<std::string>
 mlir::wq::quantizeToConstants(QuantizedWeightAttr weight,
                               ArrayRef<float> values,
@@ -130,15 +191,7 @@ mlir::wq::quantizeToConstants(QuantizedWeightAttr weight,
   if (auto error = numerics::quantizeRtn(values.data(), rows, weight.getK(),
                                          weight.getScheme(), matrix))
     return error;
-  auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(matrix.packed.data()),
-                              matrix.packed.size());
-  result.packed = DenseElementsAttr::getFromRawBuffer(weight.getPackedType(), bytes);
-  result.scales = buildScalesAttr(weight.getScalesType(), matrix.scales);
-  result.zeroPoints = nullptr;
-  if (weight.getZeroPoints()) {
-    std::vector<char> zeros(matrix.zeros.begin(), matrix.zeros.end());
-    result.zeroPoints =
-        DenseElementsAttr::getFromRawBuffer(weight.getZeroPointsType(), zeros);
-  }
+  result = QuantizedWeightConstants();
+  matrixToConstants(weight, matrix, result);
   return std::nullopt;
 }

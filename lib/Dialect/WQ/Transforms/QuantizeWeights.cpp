@@ -7,10 +7,12 @@
 
 #include "wq/Dialect/WQ/IR/WeightConstants.h"
 #include "wq/Dialect/WQ/Transforms/Passes.h"
+#include "wq/Formats/Checkpoint.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #define DEBUG_TYPE "wq-quantize-weights"
 
@@ -138,9 +140,28 @@ struct WQQuantizeWeightsPass
       emitError(UnknownLoc::get(ctx)) << "wq-quantize-weights: " << message;
       return failure();
     };
-    if (method != "rtn")
-      return fail("unsupported method '" + method +
-                  "' (supported: rtn; gptq and awq need calibration data)");
+    std::optional<numerics::QuantMethod> parsed =
+        numerics::parseQuantMethod(method);
+    if (!parsed)
+      return fail("unknown method '" + method +
+                  "' (supported: rtn, rtn-mse, gptq, awq)");
+    quantMethod = *parsed;
+    if (outlierFraction < 0 || outlierFraction >= 1)
+      return fail("outlier-fraction must be in [0, 1)");
+    if ((quantMethod == numerics::QuantMethod::Gptq ||
+         quantMethod == numerics::QuantMethod::Awq) &&
+        calibration.empty())
+      return fail("method=" + method +
+                  " needs calibration=<statistics.safetensors>");
+    calibrationFile.reset();
+    if (!calibration.empty()) {
+      llvm::Expected<wq_formats::SafetensorsFile> file =
+          wq_formats::SafetensorsFile::open(calibration);
+      if (!file)
+        return fail(llvm::toString(file.takeError()));
+      calibrationFile = std::make_shared<wq_formats::SafetensorsFile>(
+          std::move(*file));
+    }
     if (bits != 4 && bits != 8)
       return fail("bits must be 4 or 8, got " + Twine(bits));
     if (groupSize < 0)
@@ -205,32 +226,92 @@ struct WQQuantizeWeightsPass
     }
 
     MLIRContext *ctx = op->getContext();
-    numerics::ScaleType scale = *numerics::parseScaleType(scaleType);
-    Type scaleElementType = scale == numerics::ScaleType::F16
-                                ? Type(Float16Type::get(ctx))
-                                : scale == numerics::ScaleType::BF16
-                                      ? Type(BFloat16Type::get(ctx))
-                                      : Type(Float32Type::get(ctx));
-    // A group larger than the row is one group per output channel.
-    int64_t effectiveGroup = groupSize > shape.back() ? 0 : int64_t(groupSize);
-    auto weight = QuantizedWeightAttr::get(
-        ctx, shape, bits, /*isSigned=*/symmetric.getValue(), effectiveGroup,
-        scaleElementType, /*zeroPoints=*/!symmetric, /*permuted=*/false,
-        /*numOutliers=*/0, /*inputScaled=*/false,
-        LayoutAttr::get(ctx, LayoutKind::row_major));
-
+    numerics::QuantScheme scheme{bits, symmetric.getValue(), !symmetric,
+                                 int64_t(groupSize),
+                                 *numerics::parseScaleType(scaleType)};
+    QuantizedWeightAttr weight;
     QuantizedWeightConstants constants;
-    if (auto error = quantizeToConstants(weight, values, constants))
-      return op->emitError() << "cannot quantize the weight of this op: "
-                             << *error;
+    if (shape.size() == 2) {
+      // One path for every method: numerics::quantizeLinear.
+      std::string name = weightName(op, match->weight);
+      std::optional<numerics::LinearCalibration> stats;
+      if (calibrationFile && !name.empty()) {
+        llvm::Expected<std::optional<numerics::LinearCalibration>> loaded =
+            wq_formats::loadLinearCalibration(*calibrationFile, name,
+                                              shape.back());
+        if (!loaded)
+          return op->emitError() << llvm::toString(loaded.takeError());
+        stats = std::move(*loaded);
+      }
+      bool calibrated = quantMethod == numerics::QuantMethod::Gptq ||
+                        quantMethod == numerics::QuantMethod::Awq;
+      if (calibrated && !stats)
+        return op->emitError()
+               << "no calibration statistics for "
+               << (name.empty() ? std::string("this weight (give the op a "
+                                              "wq.name attribute)")
+                                : "weight '" + name + "'")
+               << " in '" << calibration << "'";
+      numerics::LinearQuantOptions options;
+      options.method = quantMethod;
+      options.scheme = scheme;
+      options.gptq.dampPercent = damp;
+      options.gptq.actOrder = actOrder;
+      options.gptq.staticGroups = staticGroups;
+      options.outlierFraction = outlierFraction;
+      numerics::QuantizedLinear linear;
+      std::string notes;
+      if (auto error = numerics::quantizeLinear(
+              name, values.data(), shape[0], shape[1], options,
+              stats ? &*stats : nullptr, linear, &notes))
+        return op->emitError() << "cannot quantize the weight of this op: "
+                               << *error;
+      if (calibrated || outlierFraction > 0)
+        llvm::errs() << llvm::formatv(
+            "wq-quantize-weights: {0} [{1}x{2}] {3}\n",
+            name.empty() ? std::string("(unnamed)") : name, shape[0], shape[1],
+            method);
+      if (!notes.empty())
+        llvm::errs() << "wq-quantize-weights: note: " << notes;
+      weight = getQuantizedWeightAttr(ctx, linear);
+      constants = linearToConstants(weight, linear);
+    } else {
+      if (quantMethod != numerics::QuantMethod::Rtn || outlierFraction > 0)
+        return op->emitError() << "method=" << method
+                               << " (and outliers) apply to 2-D weights; this "
+                                  "op has a batched weight";
+      // A group larger than the row is one group per output channel.
+      int64_t effectiveGroup =
+          groupSize > shape.back() ? 0 : int64_t(groupSize);
+      Type scaleElementType =
+          scheme.scaleType == numerics::ScaleType::F16
+              ? Type(Float16Type::get(ctx))
+          : scheme.scaleType == numerics::ScaleType::BF16
+              ? Type(BFloat16Type::get(ctx))
+              : Type(Float32Type::get(ctx));
+      weight = QuantizedWeightAttr::get(
+          ctx, shape, bits, /*isSigned=*/symmetric.getValue(), effectiveGroup,
+          scaleElementType, /*zeroPoints=*/!symmetric, /*permuted=*/false,
+          /*numOutliers=*/0, /*inputScaled=*/false,
+          LayoutAttr::get(ctx, LayoutKind::row_major));
+      if (auto error = quantizeToConstants(weight, values, constants))
+        return op->emitError() << "cannot quantize the weight of this op: "
+                               << *error;
+    }
 
     Location loc = op->getLoc();
     rewriter.setInsertionPoint(op);
     Value packed = arith::ConstantOp::create(rewriter, loc, constants.packed);
     Value scales = arith::ConstantOp::create(rewriter, loc, constants.scales);
-    Value zeros;
-    if (constants.zeroPoints)
-      zeros = arith::ConstantOp::create(rewriter, loc, constants.zeroPoints);
+    auto optionalConstant = [&](DenseElementsAttr attr) -> Value {
+      return attr ? Value(arith::ConstantOp::create(rewriter, loc, attr))
+                  : Value();
+    };
+    Value zeros = optionalConstant(constants.zeroPoints);
+    Value perm = optionalConstant(constants.perm);
+    Value outlierChannels = optionalConstant(constants.outlierChannels);
+    Value outlierWeights = optionalConstant(constants.outlierWeights);
+    Value inputScales = optionalConstant(constants.inputScales);
     // The weight fixes K: give a dynamic reduction dim its static size.
     Value activation = match->activation;
     auto activationType = cast<RankedTensorType>(activation.getType());
@@ -243,10 +324,9 @@ struct WQQuantizeWeightsPass
           activation);
     }
     Value result = MatmulOp::create(rewriter, loc, resultType, activation,
-                                    packed, scales, zeros, /*perm=*/Value(),
-                                    /*outlier_channels=*/Value(),
-                                    /*outlier_weights=*/Value(),
-                                    /*input_scales=*/Value(), weight);
+                                    packed, scales, zeros, perm,
+                                    outlierChannels, outlierWeights,
+                                    inputScales, weight);
     Value init = op.getDpsInitOperand(0)->get();
     if (!isZeroInit(init))
       result = linalg::AddOp::create(rewriter, loc, TypeRange{resultType},
@@ -259,7 +339,20 @@ struct WQQuantizeWeightsPass
     return success();
   }
 
+  /// The weight's name for calibration lookups: the op's `wq.name`, else
+  /// the name of the weight constant's (or the op's) location.
+  static std::string weightName(Operation *op, Value weight) {
+    if (auto name = op->getAttrOfType<StringAttr>("wq.name"))
+      return name.str();
+    for (Location loc : {weight.getLoc(), op->getLoc()})
+      if (auto named = dyn_cast<NameLoc>(loc))
+        return named.getName().str();
+    return "";
+  }
+
   llvm::StringSet<> selectedOps;
+  numerics::QuantMethod quantMethod = numerics::QuantMethod::Rtn;
+  std::shared_ptr<wq_formats::SafetensorsFile> calibrationFile;
 };
 
 } // namespace

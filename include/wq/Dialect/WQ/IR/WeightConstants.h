@@ -10,6 +10,7 @@
 #define WQ_DIALECT_WQ_IR_WEIGHTCONSTANTS_H
 
 #include "wq/Dialect/WQ/IR/WQDialect.h"
+#include "wq/Numerics/Calibrated.h"
 
 #include <string>
 #include <vector>
@@ -22,11 +23,15 @@ namespace mlir::wq {
 std::optional<std::string> readFloatElements(ElementsAttr attr,
                                              std::vector<float> &values);
 
-/// The constant operands of a quantized weight.
+/// The constant operands of a quantized weight (null when absent).
 struct QuantizedWeightConstants {
   DenseElementsAttr packed;
   DenseElementsAttr scales;
-  DenseElementsAttr zeroPoints; // Null unless the scheme has zero points.
+  DenseElementsAttr zeroPoints;
+  DenseElementsAttr perm;
+  DenseElementsAttr outlierChannels;
+  DenseElementsAttr outlierWeights;
+  DenseElementsAttr inputScales;
 };
 
 /// Quantizes `values` (row-major, the weight's logical shape) with RTN under
@@ -35,6 +40,14 @@ struct QuantizedWeightConstants {
 std::optional<std::string>
 quantizeToConstants(QuantizedWeightAttr weight, ArrayRef<float> values,
                     QuantizedWeightConstants &result);
+
+/// The weight attribute (row_major layout) and constants of a 2-D quantized
+/// linear weight produced by the numerics library.
+QuantizedWeightAttr getQuantizedWeightAttr(MLIRContext *ctx,
+                                           const numerics::QuantizedLinear &linear);
+QuantizedWeightConstants
+linearToConstants(QuantizedWeightAttr weight,
+                  const numerics::QuantizedLinear &linear);
 
 /// Reads the raw bytes of an i8 constant (dense or dense_resource).
 std::optional<std::string> readByteElements(ElementsAttr attr,

@@ -48,7 +48,7 @@ def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
                            "::mlir::scf::SCFDialect"];
 }
 
-def WQQuantizeWeightsPass : Pass<"wq-quantize-weights"> {
+def WQQuantizeWeightsPass : Pass<"wq-quantize-weights", "::mlir::ModuleOp"> {
   let summary = "Quantize the constant weights of linear ops";
   let description = [{
     Rewrites each selected `linalg.matmul` (plain, or with `indexing_maps`
@@ -68,11 +68,26 @@ def WQQuantizeWeightsPass : Pass<"wq-quantize-weights"> {
     %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<256x300, u4, ...>}
     ```
 
+    Methods: `rtn` (round to nearest), `rtn-mse` (MSE-optimal range per
+    group), `gptq` and `awq` (calibrated). Calibrated methods read the
+    statistics of each weight from `calibration`, a safetensors file keyed by
+    the weight's name (the op's `wq.name` string attribute, else the name of
+    the weight constant's location): `<name>.hessian` [K, K] f32 (GPTQ's
+    H = 2 X^T X averaged over samples) and `<name>.channel_mean_abs` [K] f32
+    (mean |x| per input channel, for AWQ and outlier ranking), as written by
+    running a model compiled with `wq-insert-observers`; `<name>.calib_input`
+    [tokens, K] activations are accepted too. GPTQ with `act-order` stores the
+    weight with permuted columns (`permuted` weights: groups contiguous, the
+    activation gather happens in the fused kernel); AWQ's scales become the
+    weight's `input_scales`; `outlier-fraction` keeps the most salient input
+    channels in full precision (`outliers = O`).
+
     Ops are selected by kind (`ops`), by size (`min-elements`), and can opt
     out individually with the unit attribute `wq.skip`. A weight whose K is
     smaller than the group size is quantized per channel. A weight holding
     NaN or Inf is an error naming the op. A matmul that accumulates into a
-    non-zero init keeps the accumulation as a `linalg.add`.
+    non-zero init keeps the accumulation as a `linalg.add`. Calibrated
+    methods report progress on stderr.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", /*default=*/"4",
@@ -85,8 +100,18 @@ def WQQuantizeWeightsPass : Pass<"wq-quantize-weights"> {
     Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
            "Element type of the group scales: f16, bf16 or f32">,
     Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
-           "Quantization algorithm: rtn (GPTQ and AWQ need calibration data "
-           "and arrive with it)">,
+           "Quantization algorithm: rtn, rtn-mse, gptq or awq">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "Calibration statistics (.safetensors) for gptq, awq and outlier "
+           "ranking">,
+    Option<"actOrder", "act-order", "bool", /*default=*/"false",
+           "GPTQ: process columns by descending Hessian diagonal">,
+    Option<"staticGroups", "static-groups", "bool", /*default=*/"false",
+           "GPTQ: group parameters from the original weights">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "GPTQ damping as a fraction of the mean Hessian diagonal">,
+    Option<"outlierFraction", "outlier-fraction", "double", /*default=*/"0.0",
+           "Fraction of input channels kept in full precision">,
     Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
            "Leave weights with fewer elements than this in full precision">,
     ListOption<"ops", "ops", "std::string",
@@ -95,7 +120,8 @@ def WQQuantizeWeightsPass : Pass<"wq-quantize-weights"> {
   ];
   let dependentDialects = ["::mlir::wq::WQDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::linalg::LinalgDialect"];
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 #endif // WQ_PASSES
