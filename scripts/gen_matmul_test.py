@@ -41,6 +41,13 @@ def main():
     p.add_argument("--nonzero-init", action="store_true",
                    help="accumulate into a non-zero init tensor")
     p.add_argument("--expect", default="rtn", choices=["rtn", "fp32"])
+    p.add_argument("--calls", type=int, default=1,
+                   help="call the layer on this many different inputs")
+    p.add_argument("--name", default=None,
+                   help="name the weight constant (location) for calibration")
+    p.add_argument("--x-out", default=None, help="save the inputs [calls, ...] (.npy)")
+    p.add_argument("--weights-out", default=None,
+                   help="save the logical weight [N, K] as NAME in a safetensors file")
     p.add_argument("--mlir", required=True)
     p.add_argument("--expected", required=True)
     a = p.parse_args()
@@ -56,7 +63,8 @@ def main():
     if a.op in ("matvec", "vecmat"):
         m = 1
     xshape = (b, m, k) if batched else (m, k)
-    x = rng.standard_normal(xshape).astype(np.float32)
+    xs = rng.standard_normal((a.calls,) + xshape).astype(np.float32)
+    x = xs[0]
     init = rng.standard_normal(xshape[:-1] + (n,)).astype(np.float32) if a.nonzero_init else None
 
     if a.expect == "rtn":
@@ -67,12 +75,20 @@ def main():
             wref = rtn_dequantize(w, a.bits, a.group_size, a.symmetric, a.scale_type)
     else:
         wref = w.astype(np.float64)
-    y = np.matmul(x.astype(np.float64), np.swapaxes(wref, -1, -2))
-    if init is not None:
-        y = y + init
-    if a.op in ("matvec", "vecmat"):
-        y = y.reshape(n)
-    np.save(a.expected, y)
+    ys = []
+    for xi in xs:
+        y = np.matmul(xi.astype(np.float64), np.swapaxes(wref, -1, -2))
+        if init is not None:
+            y = y + init
+        if a.op in ("matvec", "vecmat"):
+            y = y.reshape(n)
+        ys.append(y)
+    np.save(a.expected, np.stack(ys))
+    if a.x_out:
+        np.save(a.x_out, xs)
+    if a.weights_out:
+        from safetensors_io import save
+        save(a.weights_out, {a.name or "weight": w})
 
     # The weight constant in the layout the op reads it in.
     if a.op == "matmul":
@@ -97,7 +113,8 @@ def main():
     lines.append("func.func private @printMemrefF32(tensor<*xf32>) attributes {llvm.emit_c_interface}")
     lines.append("")
     lines.append("func.func @linear(%%x: %s) -> %s {" % (ttype(xin.shape), ttype(yshape)))
-    lines.append("  %%w = arith.constant %s : %s" % (wattr, wt))
+    lines.append("  %%w = arith.constant %s : %s%s" % (
+        wattr, wt, ' loc("%s")' % a.name if a.name else ""))
     if init is not None:
         lines.append("  %%init = arith.constant %s : %s" % (dense(init), ttype(yshape)))
     else:
@@ -127,10 +144,12 @@ def main():
     lines.append("}")
     lines.append("")
     lines.append("func.func @main() {")
-    lines.append("  %%x = arith.constant %s : %s" % (dense(xin), ttype(xin.shape)))
-    lines.append("  %%y = call @linear(%%x) : (%s) -> %s" % (ttype(xin.shape), yt))
-    lines.append("  %%u = tensor.cast %%y : %s to tensor<*xf32>" % yt)
-    lines.append("  call @printMemrefF32(%u) : (tensor<*xf32>) -> ()")
+    for i, xi in enumerate(xs):
+        xi = xi.reshape(k) if a.op in ("matvec", "vecmat") else xi
+        lines.append("  %%x%d = arith.constant %s : %s" % (i, dense(xi), ttype(xin.shape)))
+        lines.append("  %%y%d = call @linear(%%x%d) : (%s) -> %s" % (i, i, ttype(xin.shape), yt))
+        lines.append("  %%u%d = tensor.cast %%y%d : %s to tensor<*xf32>" % (i, i, yt))
+        lines.append("  call @printMemrefF32(%%u%d) : (tensor<*xf32>) -> ()" % i)
     lines.append("  return")
     lines.append("}")
     if a.resource:

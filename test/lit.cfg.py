@@ -24,6 +24,8 @@ config.substitutions.append(("%mlir_runner_libs", runner_libs))
 config.substitutions.append(("%wq_scripts", os.path.join(config.wq_src_root, "scripts")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(
+    ("%wq_observer", os.path.join(config.wq_obj_root, "lib", "libwq_observer.so")))
+config.substitutions.append(
     ("%wq_plugin", os.path.join(config.wq_obj_root, "lib", "libWQPlugin.so")))
 
 tool_dirs = [os.path.join(config.wq_obj_root, "bin"), config.llvm_tools_dir]

@@ -26,87 +26,6 @@ using namespace mlir::wq;
 
 namespace {
 
-/// A linear op in terms of wq.matmul: activations times weight^T.
-struct LinearOpMatch {
-  Value activation;
-  Value weight;
-  /// The constant weight is stored [.., K, N] and must be transposed to the
-  /// nn.Linear layout [.., N, K].
-  bool transposed = false;
-};
-
-/// Builds the affine maps `dims` (given by position) over `numDims` dims.
-static AffineMap dimsMap(MLIRContext *ctx, unsigned numDims,
-                         ArrayRef<unsigned> dims) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d : dims)
-    exprs.push_back(getAffineDimExpr(d, ctx));
-  return AffineMap::get(numDims, 0, exprs, ctx);
-}
-
-/// Recognizes the op kinds wq quantizes and where their weight is. Returns a
-/// reason when the op has a form that is not supported.
-static FailureOr<LinearOpMatch> matchLinearOp(linalg::LinalgOp op,
-                                              std::string &reason) {
-  MLIRContext *ctx = op->getContext();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1) {
-    reason = "expected two inputs and one init";
-    return failure();
-  }
-  Value lhs = op.getDpsInputOperand(0)->get();
-  Value rhs = op.getDpsInputOperand(1)->get();
-  LinearOpMatch match;
-  if (isa<linalg::MatmulOp>(op)) {
-    // (m, n, k): A (m, k) and B (k, n) or B (n, k), C (m, n).
-    if (maps[0] != dimsMap(ctx, 3, {0, 2}) || maps[2] != dimsMap(ctx, 3, {0, 1})) {
-      reason = "unsupported indexing maps (the activation must be [M, K])";
-      return failure();
-    }
-    if (maps[1] == dimsMap(ctx, 3, {2, 1}))
-      match.transposed = true;
-    else if (maps[1] != dimsMap(ctx, 3, {1, 2})) {
-      reason = "unsupported weight indexing map";
-      return failure();
-    }
-    match.activation = lhs;
-    match.weight = rhs;
-    return match;
-  }
-  if (isa<linalg::BatchMatmulOp>(op)) {
-    // (b, m, n, k): A (b, m, k), B (b, k, n) or (b, n, k), C (b, m, n).
-    if (maps[0] != dimsMap(ctx, 4, {0, 1, 3}) ||
-        maps[2] != dimsMap(ctx, 4, {0, 1, 2})) {
-      reason = "unsupported indexing maps (the activation must be [B, M, K])";
-      return failure();
-    }
-    if (maps[1] == dimsMap(ctx, 4, {0, 3, 2}))
-      match.transposed = true;
-    else if (maps[1] != dimsMap(ctx, 4, {0, 2, 3})) {
-      reason = "unsupported weight indexing map";
-      return failure();
-    }
-    match.activation = lhs;
-    match.weight = rhs;
-    return match;
-  }
-  if (isa<linalg::MatvecOp>(op)) {
-    // y[m] = sum_k A[m, k] x[k]: A is already [N, K].
-    match.activation = rhs;
-    match.weight = lhs;
-    return match;
-  }
-  if (isa<linalg::VecmatOp>(op)) {
-    // y[n] = sum_k x[k] B[k, n].
-    match.activation = lhs;
-    match.weight = rhs;
-    match.transposed = true;
-    return match;
-  }
-  reason = "not a linear op";
-  return failure();
-}
-
 /// True if `init` is known to be all zeros (or undefined), so that the
 /// matmul's accumulation into it can be dropped.
 static bool isZeroInit(Value init) {
@@ -169,18 +88,16 @@ struct WQQuantizeWeightsPass
     if (!numerics::parseScaleType(scaleType))
       return fail("scale-type must be f16, bf16 or f32, got '" + scaleType +
                   "'");
-    static const char *kKnownOps[] = {"linalg.matmul", "linalg.batch_matmul",
-                                      "linalg.matvec", "linalg.vecmat"};
     selectedOps.clear();
     for (const std::string &name : ops) {
-      if (!llvm::is_contained(kKnownOps, StringRef(name)))
+      if (!llvm::is_contained(linearOpNames(), StringRef(name)))
         return fail("unknown op kind '" + name +
                     "' in ops= (supported: linalg.matmul, linalg.batch_matmul, "
                     "linalg.matvec, linalg.vecmat)");
       selectedOps.insert(name);
     }
     if (selectedOps.empty())
-      for (const char *name : kKnownOps)
+      for (StringRef name : linearOpNames())
         selectedOps.insert(name);
     return success();
   }
@@ -199,8 +116,7 @@ struct WQQuantizeWeightsPass
   }
 
   LogicalResult quantizeOp(IRRewriter &rewriter, linalg::LinalgOp op) {
-    std::string reason;
-    FailureOr<LinearOpMatch> match = matchLinearOp(op, reason);
+    FailureOr<LinearOpMatch> match = matchLinearOp(op);
     if (failed(match))
       return success(); // Leave unsupported forms in full precision.
     ElementsAttr weightAttr;
@@ -233,7 +149,7 @@ struct WQQuantizeWeightsPass
     QuantizedWeightConstants constants;
     if (shape.size() == 2) {
       // One path for every method: numerics::quantizeLinear.
-      std::string name = weightName(op, match->weight);
+      std::string name = getWeightName(op, match->weight);
       std::optional<numerics::LinearCalibration> stats;
       if (calibrationFile && !name.empty()) {
         llvm::Expected<std::optional<numerics::LinearCalibration>> loaded =
@@ -337,17 +253,6 @@ struct WQQuantizeWeightsPass
     if (weightOp && weightOp->use_empty())
       rewriter.eraseOp(weightOp);
     return success();
-  }
-
-  /// The weight's name for calibration lookups: the op's `wq.name`, else
-  /// the name of the weight constant's (or the op's) location.
-  static std::string weightName(Operation *op, Value weight) {
-    if (auto name = op->getAttrOfType<StringAttr>("wq.name"))
-      return name.str();
-    for (Location loc : {weight.getLoc(), op->getLoc()})
-      if (auto named = dyn_cast<NameLoc>(loc))
-        return named.getName().str();
-    return "";
   }
 
   llvm::StringSet<> selectedOps;

@@ -4,6 +4,7 @@
 #define WQ_DIALECT_WQ_TRANSFORMS_PASSES_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -16,6 +17,27 @@ namespace wq {
 
 #define GEN_PASS_DECL
 #include "wq/Dialect/WQ/Transforms/Passes.h.inc"
+
+/// A linear op as wq sees it: activations times the weight in nn.Linear
+/// layout [.., N, K] (transposed when the constant is stored [.., K, N]).
+struct LinearOpMatch {
+  Value activation;
+  Value weight;
+  bool transposed = false;
+};
+
+/// Recognizes linalg.matmul (plain or with an [N, K] weight map),
+/// linalg.batch_matmul, linalg.matvec and linalg.vecmat; fails for other ops
+/// and unsupported indexing maps.
+FailureOr<LinearOpMatch> matchLinearOp(linalg::LinalgOp op);
+
+/// The op kinds matchLinearOp recognizes.
+ArrayRef<StringRef> linearOpNames();
+
+/// The name under which statistics of `op`'s weight are recorded: the op's
+/// `wq.name`, else the name of the weight's (or the op's) location; empty if
+/// none.
+std::string getWeightName(Operation *op, Value weight);
 
 /// Patterns lowering wq.matmul and wq.dequantize to linalg on tensors.
 void populateWQToLinalgPatterns(RewritePatternSet &patterns);

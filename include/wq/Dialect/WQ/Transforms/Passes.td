@@ -25,6 +25,37 @@ def WQFoldConstantDequantizePass : Pass<"wq-fold-constant-dequantize"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def WQInsertObserversPass : Pass<"wq-insert-observers", "::mlir::ModuleOp"> {
+  let summary = "Record the activations of linear ops to calibrate quantization";
+  let description = [{
+    Before each linear op that `wq-quantize-weights` would quantize (same op
+    kinds, constant 2-D weights, `wq.skip` honored), inserts a call
+
+    ```mlir
+    func.call @wqObserveF32(%x_unranked, %name_unranked)
+        : (tensor<*xf32>, tensor<*xi8>) -> ()
+    ```
+
+    passing the op's activations and the weight's name. Running the lowered
+    program with wq's observer runtime (`libwq_observer.so`, see README)
+    accumulates, per weight, GPTQ's Hessian H = 2 X^T X (running average over
+    calls) and the mean |x| per input channel, and writes them at exit to the
+    safetensors file named by the environment variable WQ_CALIBRATION_OUT as
+    `<name>.hessian` and `<name>.channel_mean_abs`: the `calibration` input
+    of `wq-quantize-weights`. Weights are named by the op's `wq.name`, else
+    by the weight constant's location name; unnamed ones get
+    `<function>.linear<i>`, recorded as `wq.name` on the op so that the same
+    module quantizes with the statistics later. Activations must be f32.
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "Op kinds to observe (default: as wq-quantize-weights)">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
   let summary = "Lower wq ops to fused linalg.generic ops on tensors";
   let description = [{
