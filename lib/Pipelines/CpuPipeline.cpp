@@ -16,6 +16,9 @@ static const char *const kCpuPipeline =
     // may pass tensor<*xf32> to external functions such as printMemrefF32).
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map},"
+    // Results that are updated arguments (in-place state such as KV caches)
+    // are dropped, so callers own all memory.
+    "drop-equivalent-buffer-results,"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     // Loops, then LLVM.

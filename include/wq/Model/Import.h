@@ -1,0 +1,33 @@
+//===- Import.h - Building MLIR modules for models --------------*- C++ -*-===//
+
+#ifndef WQ_MODEL_IMPORT_H
+#define WQ_MODEL_IMPORT_H
+
+#include "wq/Model/Llama.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace wq_model {
+
+/// Registers the dialects a model module uses (func, linalg, tensor, arith,
+/// math, bufferization, wq).
+void registerModelDialects(mlir::DialectRegistry &registry);
+
+struct ImportOptions {
+  /// Store float weights as f16 ("f16") or f32 ("f32").
+  std::string weightDtype = "f32";
+  /// Weights the checkpoint already holds quantized become wq.matmul ops.
+  bool keepQuantized = true;
+};
+
+/// The model's forward pass in upstream dialects (and wq ops for weights the
+/// checkpoint holds quantized), every weight a dense_resource blob.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+buildModelModule(mlir::MLIRContext &context, const LlamaWeights &weights,
+                 const ImportOptions &options = {});
+
+} // namespace wq_model
+
+#endif // WQ_MODEL_IMPORT_H
