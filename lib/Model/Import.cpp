@@ -10,6 +10,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 
 using namespace mlir;
@@ -18,9 +20,11 @@ using namespace llvm;
 namespace wq_model {
 
 void registerModelDialects(DialectRegistry &registry) {
-  registry.insert<arith::ArithDialect, bufferization::BufferizationDialect,
-                  func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
-                  tensor::TensorDialect, mlir::wq::WQDialect>();
+  // All upstream dialects and their interface models (bufferization,
+  // conversion to LLVM) since the module goes through the whole pipeline.
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<mlir::wq::WQDialect>();
 }
 
 /// The float tensor behind a dense_resource constant, by location name.

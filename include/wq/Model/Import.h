@@ -11,8 +11,8 @@
 
 namespace wq_model {
 
-/// Registers the dialects a model module uses (func, linalg, tensor, arith,
-/// math, bufferization, wq).
+/// Registers the dialects a model module uses and everything its lowering
+/// needs (all upstream dialects and extensions, and wq).
 void registerModelDialects(mlir::DialectRegistry &registry);
 
 struct ImportOptions {

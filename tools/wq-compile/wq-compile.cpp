@@ -1,0 +1,399 @@
+//===- wq-compile.cpp - Checkpoint to a compiled, quantized model ---------===//
+//
+//   wq-compile CHECKPOINT --tokenizer T --bits 4|8|16|32 --group-size N
+//              --method rtn|rtn-mse|gptq|awq [--sym] [--act-order]
+//              [--static-groups] [--outlier-fraction F] [--calib TEXT]
+//              [--calib-tokens N] [--quantize-classifier] --target cpu -o OUTDIR
+//
+// Import, calibration (the model itself, compiled with observers, run over
+// TEXT), quantization of every linear layer, lowering and native code
+// generation. OUTDIR holds model.so (forward pass with its packed weights),
+// config.json, tokenizer.bin, report.md and report.json. It is written
+// atomically: on failure no OUTDIR is left behind.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+#include "wq/Formats/Checkpoint.h"
+#include "wq/Model/Import.h"
+#include "wq/Model/Runtime.h"
+#include "wq/Model/Tokenizer.h"
+#include "wq/Pipelines/Pipelines.h"
+
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+
+#include <chrono>
+#include <cmath>
+
+extern "C" int wqObserverWrite(const char *path);
+
+using namespace llvm;
+using namespace wq_model;
+using namespace wq_numerics;
+
+namespace {
+cl::opt<std::string> checkpoint(cl::Positional, cl::desc("<checkpoint>"));
+cl::opt<std::string> tokenizerPath("tokenizer", cl::desc("Tokenizer file"));
+cl::opt<unsigned> bits("bits", cl::desc("4 | 8 | 16 | 32 (16, 32: no quantization)"),
+                       cl::init(4));
+cl::opt<int64_t> groupSize("group-size", cl::desc("Group size (0 = per channel)"),
+                           cl::init(32));
+cl::opt<std::string> method("method", cl::desc("rtn | rtn-mse | gptq | awq"),
+                            cl::init("rtn"));
+cl::opt<bool> symmetric("sym", cl::desc("Symmetric quantization"));
+cl::opt<bool> actOrder("act-order", cl::desc("GPTQ act-order"));
+cl::opt<bool> staticGroups("static-groups", cl::desc("GPTQ static groups"));
+cl::opt<double> damp("damp", cl::desc("GPTQ damping"), cl::init(0.01));
+cl::opt<double> outlierFraction("outlier-fraction",
+                                cl::desc("Input channels kept in full precision"),
+                                cl::init(0.0));
+cl::opt<std::string> calibPath("calib", cl::desc("Calibration text"));
+cl::opt<int64_t> calibTokens("calib-tokens", cl::desc("Calibration tokens"),
+                             cl::init(8192));
+cl::opt<bool> quantizeClassifier("quantize-classifier",
+                                 cl::desc("Also quantize the classifier"));
+cl::opt<std::string> scaleType("scale-type", cl::desc("f16 | bf16 | f32"),
+                               cl::init("f16"));
+cl::opt<std::string> target("target", cl::desc("cpu"), cl::init("cpu"));
+cl::opt<std::string> outDir("o", cl::desc("Output directory"));
+
+int fail(const Twine &message) {
+  errs() << "wq-compile: error: " << message << "\n";
+  return 1;
+}
+
+double elapsed(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// Splits calibration text into stories on <|endoftext|> (trimmed, non-empty).
+std::vector<std::string> splitStories(StringRef text) {
+  std::vector<std::string> stories;
+  SmallVector<StringRef> parts;
+  text.split(parts, "<|endoftext|>");
+  for (StringRef part : parts) {
+    StringRef story = part.trim();
+    if (!story.empty())
+      stories.push_back(story.str());
+  }
+  return stories;
+}
+
+/// Lowers a module with the CPU pipeline and compiles it to `library`.
+Error compileToLibrary(mlir::ModuleOp module, StringRef library,
+                       bool observe) {
+  mlir::PassManager pm(module->getContext());
+  if (observe)
+    pm.addPass(mlir::wq::createWQInsertObserversPass());
+  std::string pipelineError;
+  raw_string_ostream errorStream(pipelineError);
+  if (failed(mlir::wq::buildCpuPipeline(pm, errorStream)))
+    return createStringError(inconvertibleErrorCode(), pipelineError);
+  if (failed(pm.run(module)))
+    return createStringError(inconvertibleErrorCode(),
+                             "lowering the model failed");
+  return emitSharedLibrary(module, library);
+}
+
+struct LayerReport {
+  std::string name;
+  int64_t n, k;
+  int64_t bytes;
+  double relativeError;
+  const char *errorKind;
+};
+
+int64_t linearBytes(const QuantizedLinear &l) {
+  return int64_t(l.matrix.packed.size()) +
+         int64_t(l.matrix.scales.size()) * scaleTypeBytes(l.scheme.scaleType) +
+         int64_t(l.matrix.zeros.size()) + 4 * int64_t(l.perm.size()) +
+         4 * int64_t(l.outlierChannels.size()) +
+         4 * int64_t(l.outlierWeights.size()) + 4 * int64_t(l.inputScales.size());
+}
+
+int run(SmallString<256> &tmp) {
+  auto start = std::chrono::steady_clock::now();
+  Expected<LlamaWeights> weights = readLlama2cCheckpoint(checkpoint);
+  if (!weights)
+    return fail(toString(weights.takeError()));
+  LlamaConfig &config = weights->config;
+  Expected<Tokenizer> tokenizer = Tokenizer::load(tokenizerPath, config.vocabSize);
+  if (!tokenizer)
+    return fail(toString(tokenizer.takeError()));
+  Expected<int64_t> tokenizerSize = tokenizerVocabSize(tokenizerPath);
+  if (!tokenizerSize)
+    return fail(toString(tokenizerSize.takeError()));
+  if (*tokenizerSize != config.vocabSize)
+    return fail("tokenizer '" + tokenizerPath + "' has " + Twine(*tokenizerSize) +
+                " tokens but the model's vocabulary is " +
+                Twine(config.vocabSize) + ": mismatched tokenizer");
+  std::optional<QuantMethod> quantMethod = parseQuantMethod(method);
+  if (!quantMethod)
+    return fail("unknown --method '" + method + "'");
+  std::optional<ScaleType> scales = parseScaleType(scaleType);
+  if (!scales)
+    return fail("--scale-type must be f16, bf16 or f32");
+  const bool quantize = bits == 4 || bits == 8;
+  const bool calibrated = quantize && (*quantMethod == QuantMethod::Gptq ||
+                                       *quantMethod == QuantMethod::Awq ||
+                                       outlierFraction > 0);
+  if (calibrated && calibPath.empty())
+    return fail("--method " + method +
+                (outlierFraction > 0 ? " with --outlier-fraction" : "") +
+                " needs --calib TEXT");
+  errs() << formatv("wq-compile: {0}: dim {1}, hidden {2}, {3} layers, vocab "
+                    "{4}\n",
+                    checkpoint, config.dim, config.hiddenDim, config.numLayers,
+                    config.vocabSize);
+
+  // Calibration: the fp32 model compiled with observers, run over the text.
+  std::string statsPath = (tmp + "/calibration.safetensors").str();
+  if (calibrated) {
+    auto buffer = MemoryBuffer::getFile(calibPath);
+    if (!buffer)
+      return fail(calibPath + ": " + buffer.getError().message());
+    mlir::MLIRContext context;
+    LlamaWeights plain = *weights;
+    plain.quantized.clear();
+    auto module = buildModelModule(context, plain);
+    if (!module)
+      return fail(toString(module.takeError()));
+    std::string library = (tmp + "/observed.so").str();
+    if (Error e = compileToLibrary(**module, library, /*observe=*/true))
+      return fail(toString(std::move(e)));
+    Expected<CompiledModel> observed = CompiledModel::load(library, config);
+    if (!observed)
+      return fail(toString(observed.takeError()));
+    int64_t seen = 0;
+    for (const std::string &story : splitStories((*buffer)->getBuffer())) {
+      std::vector<int> tokens = tokenizer->encode(story, true, false);
+      if (int64_t(tokens.size()) > config.seqLen)
+        tokens.resize(size_t(config.seqLen));
+      observed->reset();
+      for (size_t pos = 0; pos < tokens.size() && seen < calibTokens; ++pos, ++seen)
+        observed->forward(tokens[pos], int(pos));
+      errs() << formatv("\rwq-compile: calibrating: {0}/{1} tokens", seen,
+                        int64_t(calibTokens));
+      if (seen >= calibTokens)
+        break;
+    }
+    errs() << "\n";
+    if (wqObserverWrite(statsPath.c_str()) != 0)
+      return fail("writing calibration statistics failed");
+  }
+
+  // Quantization of every linear layer.
+  std::vector<LayerReport> reports;
+  std::optional<wq_formats::SafetensorsFile> statsFile;
+  if (calibrated) {
+    Expected<wq_formats::SafetensorsFile> opened =
+        wq_formats::SafetensorsFile::open(statsPath);
+    if (!opened)
+      return fail(toString(opened.takeError()));
+    statsFile = std::move(*opened);
+  }
+  weights->quantized.clear();
+  std::vector<std::string> names = linearWeightNames(config);
+  if (quantizeClassifier)
+    names.push_back(config.sharedClassifier ? "tok_embeddings.weight"
+                                            : "output.weight");
+  if (quantize) {
+    LinearQuantOptions options;
+    options.method = *quantMethod;
+    options.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
+                                 int64_t(groupSize), *scales};
+    options.gptq.dampPercent = damp;
+    options.gptq.actOrder = actOrder;
+    options.gptq.staticGroups = staticGroups;
+    options.outlierFraction = outlierFraction;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string &name = names[i];
+      const FloatTensor &w = weights->tensors.at(name);
+      std::optional<LinearCalibration> calibration;
+      if (statsFile) {
+        Expected<std::optional<LinearCalibration>> loaded =
+            wq_formats::loadLinearCalibration(*statsFile, name, w.shape[1]);
+        if (!loaded)
+          return fail(toString(loaded.takeError()));
+        calibration = std::move(*loaded);
+        if (!calibration && *quantMethod != QuantMethod::Rtn &&
+            *quantMethod != QuantMethod::RtnMse)
+          return fail("no calibration statistics for '" + name + "'");
+      }
+      QuantizedLinear linear;
+      std::string notes;
+      if (auto error = quantizeLinear(name, w.values.data(), w.shape[0],
+                                      w.shape[1], options,
+                                      calibration ? &*calibration : nullptr,
+                                      linear, &notes))
+        return fail("'" + name + "': " + *error);
+      std::vector<float> back = dequantizeLinear(linear);
+      LayerReport report{name, w.shape[0], w.shape[1], linearBytes(linear), 0,
+                         "weight"};
+      if (calibration && !calibration->hessian.empty()) {
+        report.relativeError = relativeOutputErrorFromHessian(
+            w.values.data(), back.data(), w.shape[0], w.shape[1],
+            calibration->hessian.data());
+        report.errorKind = "output";
+      } else {
+        double num = 0, den = 0;
+        for (size_t j = 0; j < back.size(); ++j) {
+          num += double(back[j] - w.values[j]) * (back[j] - w.values[j]);
+          den += double(w.values[j]) * w.values[j];
+        }
+        report.relativeError = den > 0 ? std::sqrt(num / den) : 0.0;
+      }
+      reports.push_back(report);
+      errs() << formatv("wq-compile: [{0}/{1}] {2} [{3}x{4}] {5} int{6}: "
+                        "relative {7} error {8:e3}\n",
+                        i + 1, names.size(), name, w.shape[0], w.shape[1],
+                        method, unsigned(bits), report.errorKind,
+                        report.relativeError);
+      if (!notes.empty())
+        errs() << "wq-compile: note: " << notes;
+      weights->quantized[name] = std::move(linear);
+    }
+  }
+
+  // Lowering and code generation.
+  mlir::MLIRContext context;
+  ImportOptions importOptions;
+  importOptions.weightDtype = bits == 16 ? "f16" : "f32";
+  auto module = buildModelModule(context, *weights, importOptions);
+  if (!module)
+    return fail(toString(module.takeError()));
+  if (quantizeClassifier)
+    (*module)->walk([](mlir::Operation *op) {
+      if (op->hasAttr("wq.classifier"))
+        op->removeAttr("wq.skip");
+    });
+  if (failed(mlir::verify(**module)))
+    return fail("internal error: the model module does not verify");
+  errs() << "wq-compile: lowering and generating native code\n";
+  if (Error e = compileToLibrary(**module, (tmp + "/model.so").str(), false))
+    return fail(toString(std::move(e)));
+
+  // Config, tokenizer, report.
+  if (Error e = wq_formats::writeFileAtomically((tmp + "/config.json").str(),
+                                                config.toJson() + "\n"))
+    return fail(toString(std::move(e)));
+  if (std::error_code ec =
+          sys::fs::copy_file(tokenizerPath, (tmp + "/tokenizer.bin").str()))
+    return fail("copying the tokenizer: " + ec.message());
+  int64_t params = 0, quantizedParams = 0, bytes = 0;
+  for (const auto &[name, tensor] : weights->tensors) {
+    int64_t count = int64_t(tensor.values.size());
+    params += count;
+    auto it = weights->quantized.find(name);
+    bool isLinear = it != weights->quantized.end();
+    if (isLinear) {
+      quantizedParams += count;
+      bytes += linearBytes(it->second);
+    }
+    // Tensors kept in float (norms always f32; weights f16 with --bits 16).
+    if (!isLinear || (config.sharedClassifier && name == "tok_embeddings.weight"))
+      bytes += count * (bits == 16 && tensor.shape.size() == 2 ? 2 : 4);
+  }
+  json::Array layers;
+  std::string markdown;
+  raw_string_ostream md(markdown);
+  md << "# wq-compile report\n\n"
+     << formatv("- checkpoint: `{0}`\n- method: {1}, bits {2}, group size {3}{4}{5}{6}\n",
+                checkpoint, method, unsigned(bits), int64_t(groupSize),
+                symmetric ? ", symmetric" : "", actOrder ? ", act-order" : "",
+                outlierFraction > 0
+                    ? formatv(", outliers {0}", double(outlierFraction)).str()
+                    : std::string())
+     << formatv("- parameters: {0} ({1} in quantized linear layers)\n", params,
+                quantizedParams)
+     << formatv("- model bytes: {0} (fp32 {1}: {2:f2}x smaller; fp16 {3}: "
+                "{4:f2}x smaller)\n\n",
+                bytes, params * 4, double(params * 4) / double(bytes),
+                params * 2, double(params * 2) / double(bytes));
+  if (!reports.empty()) {
+    md << "| layer | shape | bits | group | bytes | relative error |\n"
+       << "|---|---|---|---|---|---|\n";
+    for (const LayerReport &r : reports) {
+      md << formatv("| {0} | {1}x{2} | {3} | {4} | {5} | {6:e3} ({7}) |\n",
+                    r.name, r.n, r.k, unsigned(bits), int64_t(groupSize),
+                    r.bytes, r.relativeError, r.errorKind);
+      layers.push_back(json::Object{{"name", r.name},
+                                    {"n", r.n},
+                                    {"k", r.k},
+                                    {"bits", int64_t(bits)},
+                                    {"group_size", int64_t(groupSize)},
+                                    {"bytes", r.bytes},
+                                    {"relative_error", r.relativeError},
+                                    {"error_kind", r.errorKind}});
+    }
+  }
+  json::Object reportJson{{"checkpoint", checkpoint},
+                          {"method", method},
+                          {"bits", int64_t(bits)},
+                          {"group_size", int64_t(groupSize)},
+                          {"symmetric", bool(symmetric)},
+                          {"act_order", bool(actOrder)},
+                          {"outlier_fraction", double(outlierFraction)},
+                          {"parameters", params},
+                          {"model_bytes", bytes},
+                          {"fp32_bytes", params * 4},
+                          {"fp16_bytes", params * 2},
+                          {"layers", std::move(layers)}};
+  std::string jsonText;
+  raw_string_ostream js(jsonText);
+  js << formatv("{0:2}", json::Value(std::move(reportJson))) << "\n";
+  if (Error e = wq_formats::writeFileAtomically((tmp + "/report.json").str(),
+                                                js.str()))
+    return fail(toString(std::move(e)));
+  if (Error e = wq_formats::writeFileAtomically((tmp + "/report.md").str(),
+                                                md.str()))
+    return fail(toString(std::move(e)));
+  sys::fs::remove(statsPath);
+  sys::fs::remove((tmp + "/observed.so").str());
+  errs() << formatv("wq-compile: model bytes {0} (fp32 {1}), {2:f1} s\n", bytes,
+                    params * 4, elapsed(start));
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAllPasses();
+  mlir::wq::registerWQPasses();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "wq-compile: compile a model for the CPU\n");
+  if (checkpoint.empty() || tokenizerPath.empty() || outDir.empty())
+    return fail("usage: wq-compile CHECKPOINT --tokenizer T ... -o OUTDIR");
+  if (target != "cpu")
+    return fail("unsupported --target '" + target + "' (cpu)");
+  if (bits != 4 && bits != 8 && bits != 16 && bits != 32)
+    return fail("--bits must be 4, 8, 16 or 32");
+  SmallString<256> tmp(outDir);
+  tmp += formatv(".tmp-{0}", sys::Process::getProcessId()).str();
+  sys::fs::remove_directories(tmp);
+  if (std::error_code ec = sys::fs::create_directories(tmp))
+    return fail(tmp + ": " + ec.message());
+  int rc = run(tmp);
+  if (rc != 0) {
+    sys::fs::remove_directories(tmp);
+    return rc;
+  }
+  sys::fs::remove_directories(outDir);
+  if (std::error_code ec = sys::fs::rename(tmp, outDir)) {
+    sys::fs::remove_directories(tmp);
+    return fail(outDir + ": " + ec.message());
+  }
+  return 0;
+}
