@@ -23,6 +23,11 @@ runner_libs = ",".join(
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
 config.substitutions.append(("%wq_scripts", os.path.join(config.wq_src_root, "scripts")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+# Real models, read from ../shared/models beside the checkout (never copied).
+models_dir = os.path.join(os.path.dirname(config.wq_src_root), "shared", "models")
+config.substitutions.append(("%models", models_dir))
+if os.path.exists(os.path.join(models_dir, "stories260K.bin")):
+    config.available_features.add("models")
 config.substitutions.append(
     ("%wq_observer", os.path.join(config.wq_obj_root, "lib", "libwq_observer.so")))
 config.substitutions.append(
@@ -30,4 +35,5 @@ config.substitutions.append(
 
 tool_dirs = [os.path.join(config.wq_obj_root, "bin"), config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["wq-opt", "wq-quantize", "mlir-opt", "mlir-runner"], tool_dirs)
+    ["wq-opt", "wq-quantize", "wq-import", "wq-compile", "wq-run", "mlir-opt",
+     "mlir-runner"], tool_dirs)
