@@ -21,6 +21,7 @@ runner_libs = ",".join(
     for lib in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so")
 )
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
+config.substitutions.append(("%wq_source_root", config.wq_src_root))
 config.substitutions.append(("%wq_scripts", os.path.join(config.wq_src_root, "scripts")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 # Real models, read from ../shared/models beside the checkout (never copied).

@@ -66,6 +66,9 @@ cl::opt<std::string> scaleType("scale-type", cl::desc("f16 | bf16 | f32"),
                                cl::init("f16"));
 cl::opt<std::string> target("target", cl::desc("cpu"), cl::init("cpu"));
 cl::opt<std::string> outDir("o", cl::desc("Output directory"));
+cl::opt<std::string> planConfig(
+    "plan", cl::desc("Print the memory plan for a Hugging Face config.json"),
+    cl::value_desc("config.json"));
 
 int fail(const Twine &message) {
   errs() << "wq-compile: error: " << message << "\n";
@@ -120,6 +123,79 @@ int64_t linearBytes(const QuantizedLinear &l) {
          int64_t(l.matrix.zeros.size()) + 4 * int64_t(l.perm.size()) +
          4 * int64_t(l.outlierChannels.size()) +
          4 * int64_t(l.outlierWeights.size()) + 4 * int64_t(l.inputScales.size());
+}
+
+/// Bytes per tensor kind of a Hugging Face Llama-family config at fp32, fp16,
+/// int8 and int4 (an f16 scale per group, plus a u8 zero point at int4),
+/// without any weights.
+int printPlan() {
+  auto text = MemoryBuffer::getFile(planConfig);
+  if (!text)
+    return fail(planConfig + ": " + text.getError().message());
+  Expected<json::Value> parsed = json::parse((*text)->getBuffer());
+  if (!parsed)
+    return fail(planConfig + ": " + toString(parsed.takeError()));
+  json::Object *o = parsed->getAsObject();
+  auto get = [&](const char *key, int64_t fallback = -1) {
+    std::optional<int64_t> v = o ? o->getInteger(key) : std::nullopt;
+    return v ? *v : fallback;
+  };
+  int64_t hidden = get("hidden_size"), inter = get("intermediate_size"),
+          layers = get("num_hidden_layers"), heads = get("num_attention_heads"),
+          vocab = get("vocab_size");
+  int64_t kvHeads = get("num_key_value_heads", heads);
+  bool tied = o && o->getBoolean("tie_word_embeddings").value_or(false);
+  if (hidden <= 0 || inter <= 0 || layers <= 0 || heads <= 0 || vocab <= 0 ||
+      kvHeads <= 0 || hidden % heads != 0)
+    return fail(planConfig + ": not a Llama-family config (needs hidden_size, "
+                "intermediate_size, num_hidden_layers, num_attention_heads, "
+                "vocab_size)");
+  int64_t kvDim = kvHeads * (hidden / heads);
+  struct Kind {
+    const char *name;
+    int64_t rows, cols, count;
+    bool linear;
+  };
+  std::vector<Kind> kinds = {
+      {"token embeddings", vocab, hidden, 1, false},
+      {"attention q, o", hidden, hidden, 2 * layers, true},
+      {"attention k, v", kvDim, hidden, 2 * layers, true},
+      {"mlp gate, up", inter, hidden, 2 * layers, true},
+      {"mlp down", hidden, inter, layers, true},
+      {"norms", 1, hidden, 2 * layers + 1, false}};
+  if (!tied)
+    kinds.push_back({"classifier (lm_head)", vocab, hidden, 1, true});
+  int64_t g = groupSize > 0 ? int64_t(groupSize) : 0;
+  auto quantBytes = [&](const Kind &k, int b) -> double {
+    if (!k.linear)
+      return 2.0 * k.rows * k.cols; // kept in f16
+    double groups = g > 0 ? double(k.rows) * ((k.cols + g - 1) / g) : k.rows;
+    double packed = double(k.rows) * k.cols * b / 8.0;
+    double meta = b == 4 ? groups * 3.0 : groups * 2.0; // f16 scale (+ u8 zero)
+    return packed + meta;
+  };
+  double totals[4] = {0, 0, 0, 0};
+  outs() << formatv("memory plan for {0}: groups of {1} along K, an f16 scale "
+                    "per group (plus a u8 zero point at int4)\n\n",
+                    planConfig,
+                    g > 0 ? std::to_string(g) : std::string("a whole row"));
+  outs() << formatv("{0,-22} {1,14} {2,12} {3,12} {4,12} {5,12}\n", "tensors",
+                    "parameters", "fp32 GB", "fp16 GB", "int8 GB", "int4 GB");
+  for (const Kind &k : kinds) {
+    double params = double(k.rows) * k.cols * k.count;
+    double b[4] = {params * 4, params * 2, quantBytes(k, 8) * k.count,
+                   quantBytes(k, 4) * k.count};
+    for (int i = 0; i < 4; ++i)
+      totals[i] += b[i];
+    outs() << formatv("{0,-22} {1,14} {2,12:f2} {3,12:f2} {4,12:f2} {5,12:f2}\n",
+                      k.name, int64_t(params), b[0] / 1e9, b[1] / 1e9,
+                      b[2] / 1e9, b[3] / 1e9);
+  }
+  outs() << formatv("{0,-22} {1,14} {2,12:f2} {3,12:f2} {4,12:f2} {5,12:f2}\n",
+                    "total", int64_t(totals[0] / 4), totals[0] / 1e9,
+                    totals[1] / 1e9, totals[2] / 1e9, totals[3] / 1e9);
+  outs() << "(embeddings and norms stay f16 in the int8/int4 columns)\n";
+  return 0;
 }
 
 int run(SmallString<256> &tmp) {
@@ -374,6 +450,8 @@ int main(int argc, char **argv) {
   mlir::wq::registerWQPasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "wq-compile: compile a model for the CPU\n");
+  if (!planConfig.empty())
+    return printPlan();
   if (checkpoint.empty() || tokenizerPath.empty() || outDir.empty())
     return fail("usage: wq-compile CHECKPOINT --tokenizer T ... -o OUTDIR");
   if (target != "cpu")
