@@ -75,8 +75,9 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
       blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
           ArrayRef<float>(tensor->values));
     }
-    op.setValueAttr(DenseResourceElementsAttr::get(
-        type, resource.getRawHandle().getKey(), std::move(blob)));
+    StringRef key = resource.getRawHandle().getKey();
+    key.consume_front("unbound_");
+    op.setValueAttr(DenseResourceElementsAttr::get(type, key, std::move(blob)));
     return WalkResult::advance();
   });
   if (!error.empty())

@@ -72,7 +72,7 @@ std::vector<std::string> linearWeightNames(const LlamaConfig &config) {
 }
 
 std::string resourceName(StringRef name) {
-  std::string result = name.str();
+  std::string result = "unbound_" + name.str();
   for (char &c : result)
     if (c == '.')
       c = '_';
@@ -516,7 +516,7 @@ func.func private @swiglu(%h1: tensor<${7}xf32>, %h3: tensor<${7}xf32>) -> tenso
   %len = arith.addi %pos, %c1 : index
   %freqD = arith.constant ${2} : tensor<${3}xf32>
   %freqKV = arith.constant ${4} : tensor<${5}xf32>
-  %emb = arith.constant dense_resource<tok_embeddings_weight> : tensor<${1}x${6}x${7}> loc("tok_embeddings.weight")
+  %emb = arith.constant dense_resource<unbound_tok_embeddings_weight> : tensor<${1}x${6}x${7}> loc("tok_embeddings.weight")
   %row = tensor.extract_slice %emb[%tok, 0] [1, ${6}] [1, 1] : tensor<${1}x${6}x${7}> to tensor<${6}x${7}>
 )", {cacheType, V, freqs(D), D / 2, freqs(KVD), KVD / 2, D, W, cacheMemref});
   if (W == "f32") {
@@ -596,7 +596,7 @@ func.func private @swiglu(%h1: tensor<${7}xf32>, %h3: tensor<${7}xf32>) -> tenso
                   "tensor<{0}xf32>) -> tensor<{0}xf32>\n",
                   V, D, W);
   } else {
-    os << subst(R"(  %cls_w = arith.constant dense_resource<output_weight> : tensor<${0}x${1}x${2}> loc("output.weight")
+    os << subst(R"(  %cls_w = arith.constant dense_resource<unbound_output_weight> : tensor<${0}x${1}x${2}> loc("output.weight")
   %logits = linalg.matvec {wq.skip, wq.classifier} ins(%cls_w, %fin : tensor<${0}x${1}x${2}>, tensor<${1}xf32>) outs(%cls_z : tensor<${0}xf32>) -> tensor<${0}xf32>
 )", {V, D, W});
   }

@@ -60,6 +60,10 @@ cl::opt<double> outlierFraction("outlier-fraction",
 cl::opt<std::string> calibPath("calib", cl::desc("Calibration text"));
 cl::opt<int64_t> calibTokens("calib-tokens", cl::desc("Calibration tokens"),
                              cl::init(8192));
+cl::opt<bool> requantize(
+    "requantize",
+    cl::desc("Re-quantize a checkpoint that is already quantized (GPTQ/AWQ "
+             "directories) instead of compiling its integers as they are"));
 cl::opt<bool> quantizeClassifier("quantize-classifier",
                                  cl::desc("Also quantize the classifier"));
 cl::opt<std::string> scaleType("scale-type", cl::desc("f16 | bf16 | f32"),
@@ -200,7 +204,7 @@ int printPlan() {
 
 int run(SmallString<256> &tmp) {
   auto start = std::chrono::steady_clock::now();
-  Expected<LlamaWeights> weights = readLlama2cCheckpoint(checkpoint);
+  Expected<LlamaWeights> weights = readCheckpoint(checkpoint);
   if (!weights)
     return fail(toString(weights.takeError()));
   LlamaConfig &config = weights->config;
@@ -220,7 +224,8 @@ int run(SmallString<256> &tmp) {
   std::optional<ScaleType> scales = parseScaleType(scaleType);
   if (!scales)
     return fail("--scale-type must be f16, bf16 or f32");
-  const bool quantize = bits == 4 || bits == 8;
+  const bool preQuantized = !weights->quantized.empty() && !requantize;
+  const bool quantize = (bits == 4 || bits == 8) && !preQuantized;
   const bool calibrated = quantize && (*quantMethod == QuantMethod::Gptq ||
                                        *quantMethod == QuantMethod::Awq ||
                                        outlierFraction > 0);
@@ -279,7 +284,17 @@ int run(SmallString<256> &tmp) {
       return fail(toString(opened.takeError()));
     statsFile = std::move(*opened);
   }
-  weights->quantized.clear();
+  if (preQuantized) {
+    // The checkpoint's own integers are compiled as they are.
+    for (const auto &[name, linear] : weights->quantized) {
+      reports.push_back({name, linear.n, linear.k, linearBytes(linear), 0.0,
+                         "checkpoint"});
+      errs() << formatv("wq-compile: {0} [{1}x{2}] int{3} from the checkpoint\n",
+                        name, linear.n, linear.k, linear.scheme.bits);
+    }
+  } else {
+    weights->quantized.clear();
+  }
   std::vector<std::string> names = linearWeightNames(config);
   if (quantizeClassifier)
     names.push_back(config.sharedClassifier ? "tok_embeddings.weight"

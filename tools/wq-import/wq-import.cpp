@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "wq-import: checkpoints to MLIR\n");
   Expected<wq_model::LlamaWeights> weights =
-      wq_model::readLlama2cCheckpoint(checkpoint);
+      wq_model::readCheckpoint(checkpoint);
   if (!weights)
     return fail(toString(weights.takeError()));
   if (!tokenizer.empty()) {

@@ -59,15 +59,25 @@ std::vector<std::string> linearWeightNames(const LlamaConfig &config);
 /// reports truncated or lying files with the path and what is wrong.
 llvm::Expected<LlamaWeights> readLlama2cCheckpoint(llvm::StringRef path);
 
+/// Reads a Hugging Face Llama-family directory: config.json and *.safetensors
+/// (f32, f16 or bf16), or a GPTQ (AutoGPTQ/transformers v1) or AWQ (AutoAWQ
+/// GEMM) quantized one, whose linear weights are kept quantized (q/k rows
+/// re-ordered from HF's rotate-half layout to interleaved RoPE pairs).
+llvm::Expected<LlamaWeights> readHuggingFaceDirectory(llvm::StringRef dir);
+
+/// A llama2.c file or a Hugging Face directory.
+llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path);
+
 /// The forward pass as MLIR text: func @forward(token, pos, k_cache,
 /// v_cache, logits) updating the caches and logits in place, with every
-/// weight a `dense_resource<NAME>` constant (resource names: weight names
-/// with '.' replaced by '_') located at `loc("NAME")`. `weightDtype` is the
+/// weight a `dense_resource<unbound_NAME>` constant (NAME: the weight name
+/// with '.' replaced by '_') located at `loc("<weight name>")`; the importer
+/// binds each to a resource named NAME holding the data. `weightDtype` is the
 /// element type the weights are stored in ("f32" or "f16").
 std::string llamaForwardMlir(const LlamaConfig &config,
                              llvm::StringRef weightDtype = "f32");
 
-/// Resource name used for weight `name` in llamaForwardMlir.
+/// The unbound resource name llamaForwardMlir uses for weight `name`.
 std::string resourceName(llvm::StringRef name);
 
 } // namespace wq_model
