@@ -287,10 +287,14 @@ public:
                 Value slot = linalg::IndexOp::create(b, nloc, dslot);
                 Value w = decode(args[1], slot, args[2],
                                  zeroPoints ? args[3] : Value());
-                Value product =
-                    arith::MulFOp::create(b, nloc, toF32(args[0]), w);
-                Value sum =
-                    arith::AddFOp::create(b, nloc, args.back(), product);
+                // The reduction may be reassociated (vectorized): its
+                // order is not part of wq.matmul's semantics.
+                auto fastmath = arith::FastMathFlags::reassoc |
+                                arith::FastMathFlags::contract;
+                Value product = arith::MulFOp::create(
+                    b, nloc, toF32(args[0]), w, fastmath);
+                Value sum = arith::AddFOp::create(b, nloc, args.back(),
+                                                  product, fastmath);
                 linalg::YieldOp::create(b, nloc, sum);
               })
               .getResult(0);
