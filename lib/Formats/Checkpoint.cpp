@@ -266,6 +266,22 @@ Expected<std::vector<float>> readScales(const SafetensorsFile &file,
   return file.readFloats(t);
 }
 
+/// AWQ input scales written beside GPTQ/AWQ tensors as <base>.input_scales.
+Error readInputScales(const SafetensorsFile &file, const std::string &base,
+                      QuantizedLinear &linear) {
+  const TensorView *t = file.find(base + ".input_scales");
+  if (!t)
+    return Error::success();
+  if (t->numElements() != linear.k)
+    return formatError("tensor '" + base + ".input_scales' must have K = " +
+                       Twine(linear.k) + " elements");
+  Expected<std::vector<float>> values = file.readFloats(*t);
+  if (!values)
+    return values.takeError();
+  linear.inputScales = std::move(*values);
+  return Error::success();
+}
+
 Expected<QuantizedLinear> readGptq(const SafetensorsFile &file,
                                    const std::string &base) {
   const TensorView *qweight = file.find(base + ".qweight");
@@ -351,12 +367,8 @@ Expected<QuantizedLinear> readGptq(const SafetensorsFile &file,
                    static_cast<int32_t>((word >> (bits * (c % perWord))) & mask));
     }
   }
-  if (const TensorView *s = file.find(base + ".input_scales")) {
-    Expected<std::vector<float>> v = file.readFloats(*s);
-    if (!v)
-      return v.takeError();
-    linear.inputScales = std::move(*v);
-  }
+  if (Error e = readInputScales(file, base, linear))
+    return std::move(e);
   return std::move(linear);
 }
 
@@ -412,12 +424,8 @@ Expected<QuantizedLinear> readAwq(const SafetensorsFile &file,
         storeElement(linear.matrix, linear.scheme, w * 8 + kAwqOrder[i], c,
                      static_cast<int32_t>((word >> (4 * i)) & 0xFu));
     }
-  if (const TensorView *s = file.find(base + ".input_scales")) {
-    Expected<std::vector<float>> v = file.readFloats(*s);
-    if (!v)
-      return v.takeError();
-    linear.inputScales = std::move(*v);
-  }
+  if (Error e = readInputScales(file, base, linear))
+    return std::move(e);
   return std::move(linear);
 }
 
