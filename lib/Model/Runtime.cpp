@@ -71,7 +71,12 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path) {
     return runtimeError("no C compiler ('cc') to link the model library");
   std::string message;
   std::string out = path.str();
-  int rc = sys::ExecuteAndWait(*cc, {*cc, "-shared", "-o", out, objectPath, "-lm"},
+  // -Bsymbolic: calls inside the library bind to its own functions, so
+  // several compiled libraries (with the same function names) can be loaded
+  // into one process.
+  int rc = sys::ExecuteAndWait(*cc,
+                               {*cc, "-shared", "-Wl,-Bsymbolic", "-o", out,
+                                objectPath, "-lm"},
                                std::nullopt, {}, 0, 0, &message);
   sys::fs::remove(objectPath);
   if (rc != 0)

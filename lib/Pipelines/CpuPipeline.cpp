@@ -9,7 +9,9 @@ using namespace mlir;
 /// The CPU pipeline, stage by stage. Kept textual so that every stage is a
 /// registered upstream or wq pass that users can also run one at a time.
 static const char *const kCpuPipeline =
-    // wq ops -> fused linalg.generic on tensors.
+    // wq ops -> vector code where the fast path applies, else fused
+    // linalg.generic on tensors.
+    "wq-lower-to-vector,"
     "wq-lower-to-linalg,"
     "canonicalize,"
     // Whole-program bufferization, including function signatures (so callers
@@ -22,10 +24,12 @@ static const char *const kCpuPipeline =
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     // Loops, then LLVM.
+    "func.func(convert-vector-to-scf),"
     "func.func(convert-linalg-to-loops),"
     "expand-strided-metadata,"
     "lower-affine,"
     "convert-scf-to-cf,"
+    "convert-vector-to-llvm{reassociate-fp-reductions=1},"
     "finalize-memref-to-llvm,"
     "convert-arith-to-llvm,"
     "convert-math-to-llvm,"

@@ -32,4 +32,14 @@
 // RUN: wq-opt %t.7.mlir --wq-quantize-weights="bits=8 group-size=32 scale-type=f32" --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.7.out
 // RUN: %python %wq_scripts/check_output.py %t.7.out %t.7.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
 
+//
+// The vector fast path (groups filling 16-byte chunks): int8 per channel with
+// K = 320, signed int4 g64 with a ragged K = 200, M = 5 and M = 1.
+// RUN: %python %wq_scripts/gen_matmul_test.py --m 5 --k 320 --n 24 --bits 8 --group-size 0 --symmetric --seed 18 --mlir %t.8.mlir --expected %t.8.npy
+// RUN: wq-opt %t.8.mlir --wq-quantize-weights="bits=8 group-size=0 symmetric=true" --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.8.out
+// RUN: %python %wq_scripts/check_output.py %t.8.out %t.8.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: %python %wq_scripts/gen_matmul_test.py --op matmul_nk --m 1 --k 200 --n 33 --bits 4 --group-size 64 --symmetric --seed 19 --mlir %t.9.mlir --expected %t.9.npy
+// RUN: wq-opt %t.9.mlir --wq-quantize-weights="bits=4 group-size=64 symmetric=true" --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.9.out
+// RUN: %python %wq_scripts/check_output.py %t.9.out %t.9.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+
 // CHECK: PASS

@@ -79,6 +79,28 @@ def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def WQLowerToVectorPass : Pass<"wq-lower-to-vector"> {
+  let summary = "Lower decode-shaped wq.matmul to vector code for the CPU";
+  let description = [{
+    The CPU fast path for `wq.matmul` on 2-D weights with 4- or 8-bit storage
+    whose groups fill whole 16-byte chunks (int4: group size a multiple of 32,
+    int8: of 16; per channel: K likewise): for each output channel and
+    activation row it loads 16 packed bytes at a time (`vector.transfer_read`),
+    unpacks nibbles with masks, shifts and `vector.interleave`, converts to
+    f32 and accumulates `x * q` in a vector register, reduces once per group
+    and applies the group's scale and zero point there
+    (`s * (sum x q - z * sum x)`, with the activation group sums computed
+    once). Act-order permutations, AWQ input scales and outlier channels are
+    applied to the activations before and added after, as in the linalg
+    lowering. Other matmuls are left to `wq-lower-to-linalg`.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def WQQuantizeWeightsPass : Pass<"wq-quantize-weights", "::mlir::ModuleOp"> {
   let summary = "Quantize the constant weights of linear ops";
   let description = [{
