@@ -11,7 +11,7 @@ bits=${1:-4}
 group=${2:-32}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-runner_libs="$LLVM_PREFIX/lib/libmlir_runner_utils.so,$LLVM_PREFIX/lib/libmlir_c_runner_utils.so"
+runner_libs="$LLVM_PREFIX/lib/libmlir_runner_utils.so,$LLVM_PREFIX/lib/libmlir_c_runner_utils.so,$LLVM_PREFIX/lib/libomp.so"
 run() { "$LLVM_PREFIX/bin/mlir-runner" -e main -entry-point-result=void -shared-libs="$runner_libs"; }
 
 echo "== input: linalg.matmul, x 4x300, W 256x300 (random, seed 1)"

@@ -9,7 +9,7 @@ WQ_BUILD="${WQ_BUILD:-$WQ_ROOT/build}"
 LLVM_PREFIX=/usr/lib/llvm-22
 
 WQ_PACKAGES=(cmake ninja-build g++ libmlir-22-dev mlir-22-tools llvm-22-dev
-             llvm-22-tools libgtest-dev libopenblas-dev liblapacke-dev python3 python3-numpy)
+             llvm-22-tools libgtest-dev libopenblas-dev liblapacke-dev libomp-22-dev python3 python3-numpy)
 
 wq_install_packages() {
   local missing=()

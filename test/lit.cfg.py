@@ -18,7 +18,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # Runner utility libraries for end-to-end tests (printMemrefF32 and friends).
 runner_libs = ",".join(
     os.path.join(config.llvm_lib_dir, lib)
-    for lib in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so")
+    for lib in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so", "libomp.so")
 )
 config.substitutions.append(("%mlir_runner_libs", runner_libs))
 config.substitutions.append(("%wq_source_root", config.wq_src_root))

@@ -5,6 +5,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -29,6 +30,7 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path) {
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
+  mlir::registerOpenMPDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
 
   InitializeNativeTarget();
@@ -76,7 +78,9 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path) {
   // into one process.
   int rc = sys::ExecuteAndWait(*cc,
                                {*cc, "-shared", "-Wl,-Bsymbolic", "-o", out,
-                                objectPath, "-lm"},
+                                objectPath, "-L" WQ_LLVM_LIBRARY_DIR,
+                                "-Wl,-rpath," WQ_LLVM_LIBRARY_DIR, "-lomp",
+                                "-lm"},
                                std::nullopt, {}, 0, 0, &message);
   sys::fs::remove(objectPath);
   if (rc != 0)

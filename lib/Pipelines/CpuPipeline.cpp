@@ -23,6 +23,13 @@ static const char *const kCpuPipeline =
     "drop-equivalent-buffer-results,"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
+    // Parallel loops (scf.forall from the vector fast path) run on OpenMP
+    // threads (LLVM's libomp).
+    "func.func(scf-forall-to-parallel),"
+    "convert-scf-to-openmp,"
+    // Inlines the memref.alloca_scope ops scf-to-openmp wraps bodies in
+    // (they hold no allocas here), which scf-to-cf could not split.
+    "canonicalize,"
     // Loops, then LLVM.
     "func.func(convert-vector-to-scf),"
     "func.func(convert-linalg-to-loops),"
@@ -30,6 +37,7 @@ static const char *const kCpuPipeline =
     "lower-affine,"
     "convert-scf-to-cf,"
     "convert-vector-to-llvm{reassociate-fp-reductions=1},"
+    "convert-openmp-to-llvm,"
     "finalize-memref-to-llvm,"
     "convert-arith-to-llvm,"
     "convert-math-to-llvm,"

@@ -49,3 +49,17 @@ func.func @not_vectorized(%x: tensor<2x16xf32>, %p: tensor<4x2x4xi8>, %s: tensor
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<4x16, u4, group_size = 8, scale_type = f16, zero_points>} : (tensor<2x16xf32>, tensor<4x2x4xi8>, tensor<4x2xf16>, tensor<4x2xi8>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// Layers of at least 2^18 weights spread output channels over threads:
+// scf.forall with in-place column slices (OpenMP after wq-cpu-pipeline).
+// CHECK-LABEL: func.func @parallel_channels
+// CHECK: scf.forall (%{{.*}}) in (512) shared_outs
+// CHECK: tensor.extract_slice {{.*}}[0, %{{.*}}] [1, 1] [1, 1]
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice
+func.func @parallel_channels(%x: tensor<1x512xf32>, %p: tensor<512x16x16xi8>, %s: tensor<512x16xf16>) -> tensor<1x512xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<512x512, i4, group_size = 32, scale_type = f16>} : (tensor<1x512xf32>, tensor<512x16x16xi8>, tensor<512x16xf16>) -> tensor<1x512xf32>
+  return %y : tensor<1x512xf32>
+}

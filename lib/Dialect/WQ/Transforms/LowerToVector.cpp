@@ -26,6 +26,10 @@ namespace {
 
 /// Packed bytes read per vector load (one 128-bit load).
 constexpr int64_t kChunkBytes = 16;
+/// Weights (elements) from which output channels are spread over threads:
+/// below this, a layer takes a few microseconds and the fork/join of a
+/// parallel region costs more than it saves.
+constexpr int64_t kParallelMinElements = 1 << 18;
 
 struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -119,7 +123,6 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     Value numGroups = arith::ConstantIndexOp::create(b, loc, groups);
     Value numChunks =
         arith::ConstantIndexOp::create(b, loc, groupBytes / kChunkBytes);
-    Value numOutputs = arith::ConstantIndexOp::create(b, loc, n);
     Value bytePad = arith::ConstantIntOp::create(b, loc, i8, 0);
     Value floatPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
     Value zeroLanes = arith::ConstantOp::create(
@@ -132,11 +135,20 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     const bool isSigned = weight.getIsSigned();
     Value packed = op.getPacked(), scales = op.getScales();
 
-    auto outer = scf::ForOp::create(
-        b, loc, c0, numOutputs, c1, ValueRange{out},
-        [&](OpBuilder &nb, Location nl, Value col, ValueRange nArgs) {
-          auto rowLoop = scf::ForOp::create(
-              nb, nl, c0, rows, c1, ValueRange{nArgs[0]},
+    // One output channel: its column of the output, filled row by row.
+    auto buildColumn = [&](Value col, Value shared,
+                           SmallVector<OpFoldResult> &colOffsets,
+                           SmallVector<OpFoldResult> &colSizes,
+                           SmallVector<OpFoldResult> &unitStrides) -> Value {
+      OpBuilder &nb = b;
+      Location nl = loc;
+      colOffsets = {b.getIndexAttr(0), col};
+      colSizes = {rowSize, b.getIndexAttr(1)};
+      unitStrides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+      Value column = tensor::ExtractSliceOp::create(
+          b, loc, shared, colOffsets, colSizes, unitStrides);
+      auto rowLoop = scf::ForOp::create(
+          nb, nl, c0, rows, c1, ValueRange{column},
               [&](OpBuilder &mb, Location ml, Value row, ValueRange mArgs) {
                 // Per group: acc = sum x q over its chunks; the row total
                 // accumulates s * acc lane-wise (one horizontal reduction per
@@ -225,12 +237,45 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
                     mb, ml, dot, groupLoop.getResult(1), fastmath);
                 Value updated = tensor::InsertOp::create(
                     mb, ml, rowValue, mArgs[0],
-                    ValueRange{row, col});
+                    ValueRange{row, c0});
                 scf::YieldOp::create(mb, ml, updated);
               });
-          scf::YieldOp::create(nb, nl, rowLoop.getResult(0));
-        });
-    Value result = outer.getResult(0);
+      return rowLoop.getResult(0);
+    };
+    SmallVector<OpFoldResult> colOffsets, colSizes, unitStrides;
+    Value result;
+    if (n * k >= kParallelMinElements) {
+      // Output channels in parallel (OpenMP threads after scf-to-openmp);
+      // each iteration fills its column of the output in place.
+      auto forall = scf::ForallOp::create(
+          b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(n)}, ValueRange{out},
+          std::nullopt);
+      OpBuilder::InsertionGuard guard(b);
+      Block *block = forall.getBody();
+      b.setInsertionPoint(block->getTerminator());
+      Value column = buildColumn(block->getArgument(0), block->getArgument(1),
+                                 colOffsets, colSizes, unitStrides);
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(b, loc, column,
+                                            block->getArgument(1), colOffsets,
+                                            colSizes, unitStrides);
+      result = forall.getResult(0);
+    } else {
+      // Small layers: threads would cost more than they save.
+      Value numOutputs = arith::ConstantIndexOp::create(b, loc, n);
+      auto loop = scf::ForOp::create(
+          b, loc, c0, numOutputs, c1, ValueRange{out},
+          [&](OpBuilder &lb, Location ll, Value col, ValueRange args) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
+            Value column =
+                buildColumn(col, args[0], colOffsets, colSizes, unitStrides);
+            Value updated = tensor::InsertSliceOp::create(
+                b, ll, column, args[0], colOffsets, colSizes, unitStrides);
+            scf::YieldOp::create(b, ll, updated);
+          });
+      result = loop.getResult(0);
+    }
     if (inputType.getRank() == 1)
       result = tensor::CollapseShapeOp::create(
           b, loc, result, SmallVector<ReassociationIndices>{{0, 1}});
