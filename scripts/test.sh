@@ -25,14 +25,15 @@ example_log="$WQ_BUILD/example.log"
   cmake --build "$WQ_BUILD/example" --target check-wq-example
 ) 2>&1 | tee "$example_log" || status=1
 
-count() { grep -Eo "$1: *[0-9]+" "$2" | grep -Eo '[0-9]+$' | tail -1; }
+count() { grep -Eo "$1 *: *[0-9]+" "$2" | grep -Eo '[0-9]+$' | tail -1 || true; }
 lit_passed=$(count "Passed" "$lit_log"); lit_passed=${lit_passed:-0}
-lit_failed=$(( $(count "Failed" "$lit_log" || true) + 0 ))
+lit_failed=$(( $(count "Failed" "$lit_log") + 0 ))
+lit_skipped=$(( $(count "Unsupported" "$lit_log") + 0 ))
 unit_total=$(grep -Eo 'out of [0-9]+' "$ctest_log" | grep -Eo '[0-9]+' | tail -1)
 unit_failed=$(grep -Eo '[0-9]+ tests failed' "$ctest_log" | grep -Eo '^[0-9]+' | tail -1)
 unit_total=${unit_total:-0}; unit_failed=${unit_failed:-0}
 example_passed=$(count "Passed" "$example_log"); example_passed=${example_passed:-0}
-example_failed=$(( $(count "Failed" "$example_log" || true) + 0 ))
+example_failed=$(( $(count "Failed" "$example_log") + 0 ))
 if [ "$example_passed" -eq 0 ] && [ "$example_failed" -eq 0 ]; then
   example_failed=1  # the example did not build or ran no test
 fi
@@ -40,5 +41,9 @@ passed=$(( lit_passed + unit_total - unit_failed + example_passed ))
 failed=$(( lit_failed + unit_failed + example_failed ))
 [ "$failed" -eq 0 ] || status=1
 echo
-echo "wq: $passed passed, $failed failed"
+if [ "$lit_skipped" -gt 0 ]; then
+  echo "wq: $passed passed, $failed failed, $lit_skipped skipped"
+else
+  echo "wq: $passed passed, $failed failed"
+fi
 exit $status
