@@ -282,19 +282,33 @@ Error readInputScales(const SafetensorsFile &file, const std::string &base,
   return Error::success();
 }
 
-Expected<QuantizedLinear> readGptq(const SafetensorsFile &file,
-                                   const std::string &base) {
-  const TensorView *qweight = file.find(base + ".qweight");
-  const TensorView *qzeros = file.find(base + ".qzeros");
-  const TensorView *scalesT = file.find(base + ".scales");
-  const TensorView *gIdxT = file.find(base + ".g_idx");
-  if (Error e = expectTensor(qweight, base + ".qweight", {DType::I32}, 2))
+/// The int32-packed weight, zero points and scales GPTQ and AWQ share.
+struct PackedTensors {
+  const TensorView *qweight, *qzeros, *scales;
+};
+
+Expected<PackedTensors> findPackedTensors(const SafetensorsFile &file,
+                                          const std::string &base) {
+  PackedTensors t{file.find(base + ".qweight"), file.find(base + ".qzeros"),
+                  file.find(base + ".scales")};
+  if (Error e = expectTensor(t.qweight, base + ".qweight", {DType::I32}, 2))
     return std::move(e);
-  if (Error e = expectTensor(qzeros, base + ".qzeros", {DType::I32}, 2))
+  if (Error e = expectTensor(t.qzeros, base + ".qzeros", {DType::I32}, 2))
     return std::move(e);
-  if (Error e = expectTensor(scalesT, base + ".scales",
+  if (Error e = expectTensor(t.scales, base + ".scales",
                              {DType::F16, DType::BF16, DType::F32}, 2))
     return std::move(e);
+  return t;
+}
+
+Expected<QuantizedLinear> readGptq(const SafetensorsFile &file,
+                                   const std::string &base) {
+  Expected<PackedTensors> tensors = findPackedTensors(file, base);
+  if (!tensors)
+    return tensors.takeError();
+  const TensorView *qweight = tensors->qweight, *qzeros = tensors->qzeros,
+                   *scalesT = tensors->scales;
+  const TensorView *gIdxT = file.find(base + ".g_idx");
   if (Error e = expectTensor(gIdxT, base + ".g_idx", {DType::I32}, 1))
     return std::move(e);
   const int64_t k = gIdxT->shape[0], n = qweight->shape[1];
@@ -374,16 +388,11 @@ Expected<QuantizedLinear> readGptq(const SafetensorsFile &file,
 
 Expected<QuantizedLinear> readAwq(const SafetensorsFile &file,
                                   const std::string &base) {
-  const TensorView *qweight = file.find(base + ".qweight");
-  const TensorView *qzeros = file.find(base + ".qzeros");
-  const TensorView *scalesT = file.find(base + ".scales");
-  if (Error e = expectTensor(qweight, base + ".qweight", {DType::I32}, 2))
-    return std::move(e);
-  if (Error e = expectTensor(qzeros, base + ".qzeros", {DType::I32}, 2))
-    return std::move(e);
-  if (Error e = expectTensor(scalesT, base + ".scales",
-                             {DType::F16, DType::BF16, DType::F32}, 2))
-    return std::move(e);
+  Expected<PackedTensors> tensors = findPackedTensors(file, base);
+  if (!tensors)
+    return tensors.takeError();
+  const TensorView *qweight = tensors->qweight, *qzeros = tensors->qzeros,
+                   *scalesT = tensors->scales;
   const int64_t k = qweight->shape[0], n = scalesT->shape[1];
   const int64_t groups = scalesT->shape[0];
   if (n % 8 != 0 || qweight->shape[1] * 8 != n || groups <= 0 || k % groups != 0 ||
