@@ -8,6 +8,7 @@
 // Import, calibration (the model itself, compiled with observers, run over
 // TEXT), quantization of every linear layer, lowering and native code
 // generation. OUTDIR holds model.so (forward pass with its packed weights),
+// weights.safetensors (the same quantized weights in wq's checkpoint format),
 // config.json, tokenizer.bin, report.md and report.json. It is written
 // atomically: on failure no OUTDIR is left behind.
 //
@@ -374,6 +375,18 @@ int run(SmallString<256> &tmp) {
   errs() << "wq-compile: lowering and generating native code\n";
   if (Error e = compileToLibrary(**module, (tmp + "/model.so").str(), false))
     return fail(toString(std::move(e)));
+
+  // The packed weights in wq's checkpoint format (the same integers and
+  // scales the library embeds), for inspection and other tools.
+  if (!weights->quantized.empty()) {
+    wq_formats::SafetensorsWriter writer;
+    for (const auto &[name, linear] : weights->quantized)
+      if (Error e = wq_formats::addQuantizedLinear(writer, linear,
+                                                   wq_formats::CheckpointFormat::Wq))
+        return fail(toString(std::move(e)));
+    if (Error e = writer.write((tmp + "/weights.safetensors").str()))
+      return fail(toString(std::move(e)));
+  }
 
   // Config, tokenizer, report.
   if (Error e = wq_formats::writeFileAtomically((tmp + "/config.json").str(),
