@@ -62,11 +62,15 @@ def main():
         if key not in tensors:
             continue
         rows, cols = q.shape
-        if cols % gs != 0:
+        scheme = json.loads(meta["wq." + base])
+        if scheme.get("flat_groups"):
+            # Groups over the flattened tensor, as llama2.c's export: 1-D bytes.
+            got = tensors[key].view(np.int8).reshape(rows, cols)
+        elif cols % gs != 0:
             straddling.append(name)
             continue
-        scheme = json.loads(meta["wq." + base])
-        got = unpack(tensors[key], 8, True, cols, scheme["group_size"] or cols)
+        else:
+            got = unpack(tensors[key], 8, True, cols, scheme["group_size"] or cols)
         same = np.mean(got == q)
         scales = tensors[base + ".wq.scales"].reshape(-1)
         rel = np.max(np.abs(scales - s) / np.maximum(np.abs(s), 1e-30))

@@ -69,6 +69,11 @@ int32_t zeroPoint(const QuantizedLinear &linear, int64_t row, int64_t group) {
 
 Error checkRepresentable(const QuantizedLinear &linear, CheckpointFormat format,
                          const char *formatName) {
+  if (linear.flatGroups)
+    return formatError(Twine("weight '") + linear.name + "': the " +
+                       formatName +
+                       " format has no groups over the flattened weight "
+                       "(use --format wq)");
   if (!linear.outlierChannels.empty())
     return formatError(Twine("weight '") + linear.name + "': the " +
                        formatName +
@@ -198,10 +203,17 @@ Error addAwq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
 
 Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
   const QuantScheme &s = linear.scheme;
-  const int64_t n = linear.n, k = linear.k, groups = s.numGroups(k);
+  const int64_t n = linear.n, k = linear.k;
   std::string base = baseName(linear.name);
-  writer.add(base + ".wq.packed", DType::U8, {n, groups, s.bytesPerGroup(k)},
-             linear.matrix.packed);
+  // Flat groups: one row of N*K elements (1-D packed, scales, zero points).
+  const int64_t groups = linear.flatGroups ? s.numGroups(n * k) : s.numGroups(k);
+  std::vector<int64_t> packedShape =
+      linear.flatGroups ? std::vector<int64_t>{int64_t(linear.matrix.packed.size())}
+                        : std::vector<int64_t>{n, groups, s.bytesPerGroup(k)};
+  std::vector<int64_t> groupShape =
+      linear.flatGroups ? std::vector<int64_t>{groups}
+                        : std::vector<int64_t>{n, groups};
+  writer.add(base + ".wq.packed", DType::U8, packedShape, linear.matrix.packed);
   std::vector<uint8_t> scaleBytes;
   DType scaleDType = DType::F32;
   if (s.scaleType == ScaleType::F32) {
@@ -218,11 +230,11 @@ Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
       std::memcpy(&scaleBytes[2 * i], &b, 2);
     }
   }
-  writer.add(base + ".wq.scales", scaleDType, {n, groups}, std::move(scaleBytes));
+  writer.add(base + ".wq.scales", scaleDType, groupShape, std::move(scaleBytes));
   if (s.zeroPoints) {
     std::vector<uint8_t> zeros(linear.matrix.zeros.begin(),
                                linear.matrix.zeros.end());
-    writer.add(base + ".wq.zeros", DType::U8, {n, groups}, std::move(zeros));
+    writer.add(base + ".wq.zeros", DType::U8, groupShape, std::move(zeros));
   }
   if (!linear.perm.empty())
     writer.addInt32(base + ".wq.perm", {k}, linear.perm);
@@ -239,7 +251,8 @@ Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
                       {"signed", s.isSigned},
                       {"group_size", s.groupSize},
                       {"scale_type", scaleTypeName(s.scaleType)},
-                      {"zero_points", s.zeroPoints}};
+                      {"zero_points", s.zeroPoints},
+                      {"flat_groups", linear.flatGroups}};
   std::string text;
   raw_string_ostream os(text);
   os << json::Value(std::move(scheme));
@@ -468,22 +481,36 @@ Expected<QuantizedLinear> readWq(const SafetensorsFile &file,
                               *scaleType};
   if (auto error = linear.scheme.validate())
     return formatError("weight '" + linear.name + "': " + *error);
-  if (linear.scheme.groupSize > linear.k)
-    return formatError("weight '" + linear.name + "': group size exceeds K");
+  linear.flatGroups = o->getBoolean("flat_groups").value_or(false);
   const QuantScheme &s = linear.scheme;
-  const int64_t groups = s.numGroups(*k);
-  initQuantizedMatrix(*n, *k, s, linear.matrix);
+  if (linear.flatGroups ? (s.groupSize <= 0 || (*n * *k) % s.groupSize != 0)
+                        : s.groupSize > *k)
+    return formatError("weight '" + linear.name +
+                       "': group size does not fit the weight");
+  // Flat groups are stored as one row of N*K elements.
+  const int64_t rows = linear.flatGroups ? 1 : *n;
+  const int64_t cols = linear.flatGroups ? *n * *k : *k;
+  const int64_t groups = s.numGroups(cols);
+  initQuantizedMatrix(rows, cols, s, linear.matrix);
+  const std::vector<int64_t> packedShape =
+      linear.flatGroups ? std::vector<int64_t>{groups * s.bytesPerGroup(cols)}
+                        : std::vector<int64_t>{*n, groups, s.bytesPerGroup(*k)};
+  const std::vector<int64_t> groupShape =
+      linear.flatGroups ? std::vector<int64_t>{groups}
+                        : std::vector<int64_t>{*n, groups};
   const TensorView *packed = file.find(base + ".wq.packed");
-  if (Error e = expectTensor(packed, base + ".wq.packed", {DType::U8, DType::I8}, 3))
+  if (Error e = expectTensor(packed, base + ".wq.packed", {DType::U8, DType::I8},
+                             packedShape.size()))
     return std::move(e);
-  if (packed->shape != std::vector<int64_t>{*n, groups, s.bytesPerGroup(*k)})
+  if (packed->shape != packedShape)
     return formatError("tensor '" + base + ".wq.packed' does not match the scheme");
   std::memcpy(linear.matrix.packed.data(), packed->data.data(), packed->data.size());
   const TensorView *scales = file.find(base + ".wq.scales");
   if (Error e = expectTensor(scales, base + ".wq.scales",
-                             {DType::F16, DType::BF16, DType::F32}, 2))
+                             {DType::F16, DType::BF16, DType::F32},
+                             groupShape.size()))
     return std::move(e);
-  if (scales->shape != std::vector<int64_t>{*n, groups})
+  if (scales->shape != groupShape)
     return formatError("tensor '" + base + ".wq.scales' does not match the scheme");
   Expected<std::vector<float>> scaleValues = file.readFloats(*scales);
   if (!scaleValues)
@@ -491,9 +518,10 @@ Expected<QuantizedLinear> readWq(const SafetensorsFile &file,
   linear.matrix.scales = std::move(*scaleValues);
   if (s.zeroPoints) {
     const TensorView *zeros = file.find(base + ".wq.zeros");
-    if (Error e = expectTensor(zeros, base + ".wq.zeros", {DType::U8}, 2))
+    if (Error e = expectTensor(zeros, base + ".wq.zeros", {DType::U8},
+                               groupShape.size()))
       return std::move(e);
-    if (zeros->shape != std::vector<int64_t>{*n, groups})
+    if (zeros->shape != groupShape)
       return formatError("tensor '" + base + ".wq.zeros' does not match the scheme");
     linear.matrix.zeros.assign(zeros->data.begin(), zeros->data.end());
   }

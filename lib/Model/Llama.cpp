@@ -299,23 +299,22 @@ Expected<LlamaWeights> readLlama2cCheckpoint(StringRef path) {
       FloatTensor t{{item.rows, item.cols}, std::vector<float>(q.size())};
       for (int64_t i = 0; i < count; ++i)
         t.values[i] = float(q[i]) * scales[i / groupSize];
-      // The same integers and scales in wq's representation when groups do
-      // not cross rows (they do for [D, 172] with group 8: those weights are
-      // carried dequantized).
-      if (item.cols % groupSize == 0) {
-        QuantizedLinear linear;
-        linear.name = item.name;
-        linear.n = item.rows;
-        linear.k = item.cols;
-        linear.scheme = QuantScheme{8, true, false, groupSize, ScaleType::F32};
-        initQuantizedMatrix(item.rows, item.cols, linear.scheme, linear.matrix);
-        linear.matrix.scales = scales;
-        for (int64_t r = 0; r < item.rows; ++r)
-          for (int64_t col = 0; col < item.cols; ++col)
-            storeElement(linear.matrix, linear.scheme, r, col,
-                         q[r * item.cols + col]);
-        weights.quantized[item.name] = std::move(linear);
-      }
+      // The same integers and scales in wq's representation: per-row groups
+      // when rows hold whole groups, else groups over the flattened tensor
+      // (llama2.c's own grouping, e.g. rows of 172 with group 8).
+      QuantizedLinear linear;
+      linear.name = item.name;
+      linear.n = item.rows;
+      linear.k = item.cols;
+      linear.flatGroups = item.cols % groupSize != 0;
+      linear.scheme = QuantScheme{8, true, false, groupSize, ScaleType::F32};
+      const int64_t rows = linear.flatGroups ? 1 : item.rows;
+      const int64_t cols = linear.flatGroups ? count : item.cols;
+      initQuantizedMatrix(rows, cols, linear.scheme, linear.matrix);
+      linear.matrix.scales = scales;
+      for (int64_t i = 0; i < count; ++i)
+        storeElement(linear.matrix, linear.scheme, i / cols, i % cols, q[i]);
+      weights.quantized[item.name] = std::move(linear);
       weights.tensors[item.name] = std::move(t);
     }
   }

@@ -633,7 +633,7 @@ quantizeLinear(const std::string &name, const float *weights, int64_t n,
   result.n = n;
   result.k = k;
   result.scheme = options.scheme;
-  if (result.scheme.groupSize > k)
+  if (result.scheme.groupSize > k && !options.flatGroups)
     result.scheme.groupSize = 0; // a group larger than K: one per channel
   if (auto error = result.scheme.validate())
     return error;
@@ -650,6 +650,21 @@ quantizeLinear(const std::string &name, const float *weights, int64_t n,
   if (options.method == QuantMethod::Awq && !hasMagnitudes)
     return std::string("awq needs per-channel activation magnitudes");
 
+  if (options.flatGroups) {
+    if (options.method != QuantMethod::Rtn && options.method != QuantMethod::RtnMse)
+      return std::string("flat groups are implemented for rtn and rtn-mse");
+    if (options.outlierFraction > 0 || result.scheme.groupSize <= 0 ||
+        (n * k) % result.scheme.groupSize != 0 ||
+        (result.scheme.groupSize * result.scheme.bits) % 8 != 0)
+      return std::string("flat groups need N*K divisible by the group size, "
+                         "groups of whole bytes and no outliers");
+    result.flatGroups = true;
+    return quantizeWithRule(weights, 1, n * k, result.scheme,
+                            options.method == QuantMethod::Rtn
+                                ? RangeRule::MinMax
+                                : RangeRule::Mse,
+                            result.matrix);
+  }
   std::vector<float> rest(weights, weights + n * k);
   if (options.outlierFraction > 0) {
     result.outlierChannels = selectOutlierChannels(

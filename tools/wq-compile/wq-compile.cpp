@@ -65,6 +65,10 @@ cl::opt<bool> requantize(
     "requantize",
     cl::desc("Re-quantize a checkpoint that is already quantized (GPTQ/AWQ "
              "directories) instead of compiling its integers as they are"));
+cl::opt<bool> flatGroups(
+    "flat-groups",
+    cl::desc("Groups over each flattened weight (llama2.c's int8 export "
+             "grouping) instead of along rows; rtn and rtn-mse only"));
 cl::opt<bool> quantizeClassifier("quantize-classifier",
                                  cl::desc("Also quantize the classifier"));
 cl::opt<std::string> scaleType("scale-type", cl::desc("f16 | bf16 | f32"),
@@ -309,6 +313,7 @@ int run(SmallString<256> &tmp) {
     options.gptq.actOrder = actOrder;
     options.gptq.staticGroups = staticGroups;
     options.outlierFraction = outlierFraction;
+    options.flatGroups = flatGroups;
     for (size_t i = 0; i < names.size(); ++i) {
       const std::string &name = names[i];
       const FloatTensor &w = weights->tensors.at(name);

@@ -196,6 +196,9 @@ struct QuantizedLinear {
   std::vector<float> outlierWeights; // [N, O]
   /// AWQ: the layer computes Q(W s) (x / s); empty = none.
   std::vector<float> inputScales;
+  /// Groups run over the flattened row-major weight (llama2.c's int8
+  /// export); `matrix` is then one row of N*K elements.
+  bool flatGroups = false;
 };
 
 /// The logical float weight [N, K] (un-permuted, input scales divided out,
@@ -214,6 +217,8 @@ struct LinearQuantOptions {
   AwqOptions awq;
   /// Fraction of input channels kept in full precision (0 = none).
   double outlierFraction = 0;
+  /// Groups over the flattened weight (RTN only; see QuantizedLinear).
+  bool flatGroups = false;
 };
 
 /// Calibration statistics of one linear layer (Hessian [K, K] and mean |x|

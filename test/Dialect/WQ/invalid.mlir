@@ -50,6 +50,16 @@ func.func private @permuted_batched() attributes {w = #wq.qweight<2x8x8, u4, gro
 
 // -----
 
+// expected-error @+1 {{flat_groups needs N*K (15) divisible by group_size 4 and groups of whole bytes}}
+func.func private @flat_not_divisible() attributes {w = #wq.qweight<3x5, i8, group_size = 4, scale_type = f32, flat_groups>}
+
+// -----
+
+// expected-error @+1 {{flat_groups needs a 2-D weight, a positive group_size and no permutation, outliers or input scales}}
+func.func private @flat_permuted() attributes {w = #wq.qweight<4x8, i8, group_size = 8, scale_type = f32, flat_groups, permuted>}
+
+// -----
+
 // expected-error @+1 {{expected storage type like u4 or i8, got 'x4'}}
 func.func private @bad_storage() attributes {w = #wq.qweight<8x8, x4, group_size = 4, scale_type = f16>}
 

@@ -44,3 +44,13 @@ func.func @batched_quantize(%x: tensor<2x4x10xf32>, %w: tensor<2x3x10xf32>) -> t
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<2x3x10, u4, group_size = 5, scale_type = f16, zero_points>} : (tensor<2x4x10xf32>, tensor<2x3x2x3xi8>, tensor<2x3x2xf16>, tensor<2x3x2xi8>) -> tensor<2x4x3xf32>
   return %y : tensor<2x4x3xf32>
 }
+
+// -----
+
+// Flat groups: 1-D packed bytes and scales; a group may exceed a row.
+// CHECK-LABEL: func.func @flat_groups
+// CHECK: wq.matmul {{.*}} {weight = #wq.qweight<2x3, i8, group_size = 6, scale_type = f32, flat_groups, layout = #wq.layout<row_major>>} : (tensor<3xf32>, tensor<6xi8>, tensor<1xf32>) -> tensor<2xf32>
+func.func @flat_groups(%x: tensor<3xf32>, %p: tensor<6xi8>, %s: tensor<1xf32>) -> tensor<2xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<2x3, i8, group_size = 6, scale_type = f32, flat_groups>} : (tensor<3xf32>, tensor<6xi8>, tensor<1xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}

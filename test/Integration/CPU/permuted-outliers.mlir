@@ -66,6 +66,25 @@ func.func @main() {
   %w4su = tensor.cast %w4s : tensor<1x4xf32> to tensor<*xf32>
   call @printMemrefF32(%w4su) : (tensor<*xf32>) -> ()
 
+  // Flat groups (llama2.c's int8 export): groups of 2 over the flattened
+  // 2x3 weight, so the middle group straddles the rows. q = [1, 2 | 3, 4 |
+  // 5, 6], scales [1, 0.5, 2]: W = [[1, 2, 1.5], [2, 10, 12]];
+  // x = [1, 1, 2]: y = [6, 36].
+  // CHECK: sizes = [2]
+  // CHECK-NEXT: [6, 36]
+  // CHECK: sizes = [2, 3]
+  // CHECK-NEXT: {{\[\[}}1, 2, 1.5],
+  // CHECK-NEXT: [2, 10, 12]]
+  %pf = arith.constant dense<[1, 2, 3, 4, 5, 6]> : tensor<6xi8>
+  %sf = arith.constant dense<[1.0, 0.5, 2.0]> : tensor<3xf32>
+  %xf = arith.constant dense<[1.0, 1.0, 2.0]> : tensor<3xf32>
+  %yf = wq.matmul %xf, %pf, %sf {weight = #wq.qweight<2x3, i8, group_size = 2, scale_type = f32, flat_groups>} : (tensor<3xf32>, tensor<6xi8>, tensor<3xf32>) -> tensor<2xf32>
+  %yfu = tensor.cast %yf : tensor<2xf32> to tensor<*xf32>
+  call @printMemrefF32(%yfu) : (tensor<*xf32>) -> ()
+  %wf = wq.dequantize %pf, %sf {weight = #wq.qweight<2x3, i8, group_size = 2, scale_type = f32, flat_groups>} : (tensor<6xi8>, tensor<3xf32>) -> tensor<2x3xf32>
+  %wfu = tensor.cast %wf : tensor<2x3xf32> to tensor<*xf32>
+  call @printMemrefF32(%wfu) : (tensor<*xf32>) -> ()
+
   // CHECK: sizes = [1]
   // CHECK-NEXT: [7.5]
   %p4 = arith.constant dense<[[[120, 63]]]> : tensor<1x1x2xi8>

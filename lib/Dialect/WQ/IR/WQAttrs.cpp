@@ -38,7 +38,8 @@ QuantizedWeightAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             ArrayRef<int64_t> shape, unsigned bits,
                             bool isSigned, int64_t groupSize, Type scaleType,
                             bool zeroPoints, bool permuted, int64_t numOutliers,
-                            bool inputScaled, LayoutAttr layout) {
+                            bool inputScaled, bool flatGroups,
+                            LayoutAttr layout) {
   if (shape.size() != 2 && shape.size() != 3)
     return emitError() << "quantized weight shape must be [N, K] or [B, N, K], "
                           "got rank "
@@ -55,7 +56,7 @@ QuantizedWeightAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "group_size must be positive, or 0 for one group "
                           "per output channel; got "
                        << groupSize;
-  if (groupSize > k)
+  if (groupSize > k && !flatGroups)
     return emitError() << "group_size " << groupSize
                        << " exceeds the reduction dimension K = " << k
                        << "; use 0 for one group per output channel";
@@ -71,6 +72,17 @@ QuantizedWeightAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if ((permuted || numOutliers > 0) && shape.size() != 2)
     return emitError() << "act-order permutations and outlier channels "
                           "require a 2-D weight";
+  if (flatGroups) {
+    if (shape.size() != 2 || groupSize <= 0 || permuted || numOutliers > 0 ||
+        inputScaled)
+      return emitError() << "flat_groups needs a 2-D weight, a positive "
+                            "group_size and no permutation, outliers or input "
+                            "scales";
+    if ((shape[0] * shape[1]) % groupSize != 0 || (groupSize * bits) % 8 != 0)
+      return emitError() << "flat_groups needs N*K (" << shape[0] * shape[1]
+                         << ") divisible by group_size " << groupSize
+                         << " and groups of whole bytes";
+  }
   if (!layout)
     return emitError() << "missing layout";
   return success();
@@ -101,7 +113,8 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
 
   std::optional<int64_t> groupSize;
   Type scaleType;
-  bool zeroPoints = false, permuted = false, inputScaled = false;
+  bool zeroPoints = false, permuted = false, inputScaled = false,
+       flatGroups = false;
   int64_t numOutliers = 0;
   LayoutAttr layout;
   while (succeeded(parser.parseOptionalComma())) {
@@ -115,6 +128,8 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
       permuted = true;
     } else if (key == "input_scaled") {
       inputScaled = true;
+    } else if (key == "flat_groups") {
+      flatGroups = true;
     } else if (key == "group_size") {
       int64_t value;
       if (parser.parseEqual() || parser.parseInteger(value))
@@ -156,7 +171,7 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
     layout = LayoutAttr::get(ctx, LayoutKind::row_major);
   return parser.getChecked<QuantizedWeightAttr>(
       ctx, shape, bits, isSigned, *groupSize, scaleType, zeroPoints, permuted,
-      numOutliers, inputScaled, layout);
+      numOutliers, inputScaled, flatGroups, layout);
 }
 
 void QuantizedWeightAttr::print(AsmPrinter &printer) const {
@@ -173,6 +188,8 @@ void QuantizedWeightAttr::print(AsmPrinter &printer) const {
     printer << ", outliers = " << getNumOutliers();
   if (getInputScaled())
     printer << ", input_scaled";
+  if (getFlatGroups())
+    printer << ", flat_groups";
   printer << ", layout = " << getLayout() << ">";
 }
 
@@ -199,6 +216,8 @@ int64_t QuantizedWeightAttr::getBytesPerGroup() const {
 }
 
 static SmallVector<int64_t> groupedShape(QuantizedWeightAttr weight) {
+  if (weight.getFlatGroups())
+    return {weight.getN() * weight.getK() / weight.getGroupSize()};
   SmallVector<int64_t> shape(weight.getBatchShape());
   shape.push_back(weight.getN());
   shape.push_back(weight.getNumGroups());
@@ -206,6 +225,9 @@ static SmallVector<int64_t> groupedShape(QuantizedWeightAttr weight) {
 }
 
 RankedTensorType QuantizedWeightAttr::getPackedType() const {
+  if (getFlatGroups())
+    return RankedTensorType::get({getN() * getK() * getBits() / 8},
+                                 IntegerType::get(getContext(), 8));
   SmallVector<int64_t> shape = groupedShape(*this);
   shape.push_back(getBytesPerGroup());
   return RankedTensorType::get(shape, IntegerType::get(getContext(), 8));

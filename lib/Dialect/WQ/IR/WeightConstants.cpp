@@ -144,7 +144,8 @@ mlir::wq::getQuantizedWeightAttr(MLIRContext *ctx,
       ctx, {linear.n, linear.k}, s.bits, s.isSigned, s.groupSize, scaleType,
       s.zeroPoints, !linear.perm.empty(),
       static_cast<int64_t>(linear.outlierChannels.size()),
-      !linear.inputScales.empty(), LayoutAttr::get(ctx, LayoutKind::row_major));
+      !linear.inputScales.empty(), linear.flatGroups,
+      LayoutAttr::get(ctx, LayoutKind::row_major));
 }
 
 QuantizedWeightConstants

@@ -222,11 +222,119 @@ public:
         .getResult(0);
   }
 
+  /// Maps of a flat-group weight's operands over (lead..., n, k): element
+  /// e = n*K + k of the flattened weight lives in byte e / E, group e / gs.
+  SmallVector<AffineMap> flatMaps(unsigned numDims, unsigned dn, unsigned dk,
+                                  bool zeroPoints) {
+    AffineExpr e = b.getAffineDimExpr(dn) * weight.getK() +
+                   b.getAffineDimExpr(dk);
+    AffineMap byte = AffineMap::get(numDims, 0, {e.floorDiv(elementsPerByte)}, ctx);
+    AffineMap group =
+        AffineMap::get(numDims, 0, {e.floorDiv(weight.getGroupSize())}, ctx);
+    SmallVector<AffineMap> maps = {byte, group};
+    if (zeroPoints)
+      maps.push_back(group);
+    return maps;
+  }
+
+  /// The field of element (n, k) within its byte, for flat groups.
+  Value flatSlot(unsigned dn, unsigned dk) {
+    Value n = linalg::IndexOp::create(b, loc, dn);
+    Value k = linalg::IndexOp::create(b, loc, dk);
+    Value e = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, n,
+                              arith::ConstantIndexOp::create(b, loc, weight.getK())),
+        k);
+    return arith::RemUIOp::create(
+        b, loc, e, arith::ConstantIndexOp::create(b, loc, elementsPerByte));
+  }
+
+  /// wq.matmul with flat groups: one generic over (lead..., n, k).
+  Value lowerFlat(MatmulOp op) {
+    auto resultType = op.getResult().getType();
+    Value input = op.getInput();
+    unsigned numLead =
+        static_cast<unsigned>(op.getInput().getType().getRank()) - 1;
+    unsigned dn = numLead, dk = numLead + 1, numDims = numLead + 2;
+    SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, input);
+    outSizes.back() = b.getIndexAttr(weight.getN());
+    Value acc = zeros(outSizes, f32);
+    Value zeroPoints = op.getZeroPoints();
+    SmallVector<Value> inputs = {input, op.getPacked(), op.getScales()};
+    if (zeroPoints)
+      inputs.push_back(zeroPoints);
+    SmallVector<unsigned> lead = range(0, numLead);
+    SmallVector<unsigned> xDims(lead), outDims(lead);
+    xDims.push_back(dk);
+    outDims.push_back(dn);
+    SmallVector<AffineMap> maps = {map(numDims, xDims)};
+    maps.append(flatMaps(numDims, dn, dk, bool(zeroPoints)));
+    maps.push_back(map(numDims, outDims));
+    SmallVector<IteratorType> iterators(numLead + 1, IteratorType::parallel);
+    iterators.push_back(IteratorType::reduction);
+    acc = linalg::GenericOp::create(
+              b, loc, acc.getType(), inputs, ValueRange{acc}, maps, iterators,
+              [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                OpBuilder::InsertionGuard guard(b);
+                b.setInsertionPoint(nbld.getInsertionBlock(),
+                                    nbld.getInsertionPoint());
+                Value w = decode(args[1], flatSlot(dn, dk), args[2],
+                                 zeroPoints ? args[3] : Value());
+                auto fastmath = arith::FastMathFlags::reassoc |
+                                arith::FastMathFlags::contract;
+                Value product = arith::MulFOp::create(
+                    b, nloc, toF32(args[0]), w, fastmath);
+                linalg::YieldOp::create(
+                    b, nloc,
+                    arith::AddFOp::create(b, nloc, args.back(), product,
+                                          fastmath)
+                        .getResult());
+              })
+              .getResult(0);
+    acc = convertElements(acc, resultType.getElementType());
+    if (acc.getType() != resultType)
+      acc = tensor::CastOp::create(b, loc, resultType, acc);
+    return acc;
+  }
+
+  /// wq.dequantize with flat groups: one parallel generic over (n, k).
+  Value lowerFlat(DequantizeOp op) {
+    Value zeroPoints = op.getZeroPoints();
+    SmallVector<Value> inputs = {op.getPacked(), op.getScales()};
+    if (zeroPoints)
+      inputs.push_back(zeroPoints);
+    SmallVector<AffineMap> maps = flatMaps(2, 0, 1, bool(zeroPoints));
+    maps.push_back(b.getMultiDimIdentityMap(2));
+    Value init = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{weight.getN(), weight.getK()}, f32);
+    Value w = linalg::GenericOp::create(
+                  b, loc, init.getType(), inputs, ValueRange{init}, maps,
+                  {IteratorType::parallel, IteratorType::parallel},
+                  [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                    OpBuilder::InsertionGuard guard(b);
+                    b.setInsertionPoint(nbld.getInsertionBlock(),
+                                        nbld.getInsertionPoint());
+                    linalg::YieldOp::create(
+                        b, nloc,
+                        decode(args[0], flatSlot(0, 1), args[1],
+                               zeroPoints ? args[2] : Value()));
+                  })
+                  .getResult(0);
+    auto resultType = op.getResult().getType();
+    w = convertElements(w, resultType.getElementType());
+    if (w.getType() != resultType)
+      w = tensor::CastOp::create(b, loc, resultType, w);
+    return w;
+  }
+
   /// Lowers wq.matmul. The activation's leading dims [L...] (possibly
   /// dynamic) are kept as parallel iteration dims rather than reshaped, so no
   /// dynamic reshapes are needed; with a batched weight the first of them
   /// also indexes the weight.
   Value lower(MatmulOp op) {
+    if (weight.getFlatGroups())
+      return lowerFlat(op);
     auto resultType = op.getResult().getType();
     unsigned numLead =
         static_cast<unsigned>(op.getInput().getType().getRank()) - 1;
@@ -357,6 +465,8 @@ public:
 
   /// Lowers wq.dequantize to the logical float weight.
   Value lower(DequantizeOp op) {
+    if (weight.getFlatGroups())
+      return lowerFlat(op);
     int64_t k = weight.getK();
     int64_t groupSize = weight.getEffectiveGroupSize();
     int64_t groups = weight.getNumGroups();

@@ -37,7 +37,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &b) const override {
     QuantizedWeightAttr weight = op.getWeight();
-    if (!weight.getBatchShape().empty() || op.getPerm() ||
+    if (!weight.getBatchShape().empty() || weight.getFlatGroups() ||
+        op.getPerm() ||
         op.getOutlierChannels() || op.getInputScales())
       return b.notifyMatchFailure(op, "batched, permuted, outlier or scaled");
     const unsigned bits = weight.getBits();

@@ -208,7 +208,7 @@ struct WQQuantizeWeightsPass
       weight = QuantizedWeightAttr::get(
           ctx, shape, bits, /*isSigned=*/symmetric.getValue(), effectiveGroup,
           scaleElementType, /*zeroPoints=*/!symmetric, /*permuted=*/false,
-          /*numOutliers=*/0, /*inputScaled=*/false,
+          /*numOutliers=*/0, /*inputScaled=*/false, /*flatGroups=*/false,
           LayoutAttr::get(ctx, LayoutKind::row_major));
       if (auto error = quantizeToConstants(weight, values, constants))
         return op->emitError() << "cannot quantize the weight of this op: "

@@ -44,7 +44,11 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     optional outlier side channel (`outliers = O`: O input channels kept in
     full precision and added to the quantized product), optional per-input-
     channel activation scales (`input_scaled`: AWQ stores Q(W diag(s)) and the
-    layer computes it on x / s, operand `input_scales`) and a physical layout.
+    layer computes it on x / s, operand `input_scales`), optionally groups
+    that run over the flattened row-major weight instead of along each row
+    (`flat_groups`: llama2.c's int8 export; then the packed bytes, scales and
+    zero points are 1-D, groups may straddle rows, and N*K must be a multiple
+    of the group size) and a physical layout.
 
     Dequantized value of stored element (n, k) in group g:
     `w = scale[n, g] * (q[n, k] - zero[n, g])` (zero = 0 when absent). The
@@ -66,6 +70,7 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     "bool":$permuted,
     "int64_t":$numOutliers,
     "bool":$inputScaled,
+    "bool":$flatGroups,
     "::mlir::wq::LayoutAttr":$layout
   );
   let hasCustomAssemblyFormat = 1;
