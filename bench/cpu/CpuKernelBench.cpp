@@ -30,6 +30,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <random>
 
 using namespace llvm;
@@ -158,6 +159,13 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::wq::registerWQPasses();
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  // --shape NxK: one shape only (M = 1).
+  std::optional<std::pair<int64_t, int64_t>> only;
+  if (argc > 2 && std::strcmp(argv[1], "--shape") == 0) {
+    long long sn, sk;
+    if (std::sscanf(argv[2], "%lldx%lld", &sn, &sk) == 2)
+      only = {sn, sk};
+  }
   SmallString<128> dir;
   sys::fs::createUniqueDirectory("wq-cpu-bench", dir);
   double copyGBs = copyBandwidth();
@@ -171,8 +179,10 @@ int main(int argc, char **argv) {
             : std::vector<std::pair<int64_t, int64_t>>{
                   {4096, 4096}, {11008, 4096}, {4096, 11008}, {14336, 4096},
                   {4096, 14336}};
-  std::vector<int64_t> ms = quick ? std::vector<int64_t>{1}
-                                  : std::vector<int64_t>{1, 16};
+  std::vector<int64_t> ms = quick || only ? std::vector<int64_t>{1}
+                                          : std::vector<int64_t>{1, 16};
+  if (only)
+    shapes = {*only};
   int index = 0;
   std::mt19937 gen(1);
   std::normal_distribution<float> dist(0, 1);

@@ -41,5 +41,9 @@
 // RUN: %python %wq_scripts/gen_matmul_test.py --op matmul_nk --m 1 --k 200 --n 33 --bits 4 --group-size 64 --symmetric --seed 19 --mlir %t.9.mlir --expected %t.9.npy
 // RUN: wq-opt %t.9.mlir --wq-quantize-weights="bits=4 group-size=64 symmetric=true" --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.9.out
 // RUN: %python %wq_scripts/check_output.py %t.9.out %t.9.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// K tiles: K = 4296 spans two tiles of 4096 activations (ragged last group).
+// RUN: %python %wq_scripts/gen_matmul_test.py --op matmul_nk --m 2 --k 4296 --n 5 --bits 4 --group-size 32 --seed 20 --mlir %t.10.mlir --expected %t.10.npy
+// RUN: wq-opt %t.10.mlir --wq-quantize-weights="bits=4 group-size=32" --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.10.out
+// RUN: %python %wq_scripts/check_output.py %t.10.out %t.10.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
 
 // CHECK: PASS
