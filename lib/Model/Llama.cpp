@@ -584,8 +584,6 @@ func.func private @swiglu(%h1: tensor<${7}xf32>, %h3: tensor<${7}xf32>) -> tenso
   norm("fin", "norm.weight", formatv("x_{0}", L).str());
   // The classifier (the token embedding when shared) is marked wq.skip here;
   // the compiler removes the mark when asked to quantize it.
-  std::string classifier = c.sharedClassifier ? "tok_embeddings.weight"
-                                              : "output.weight";
   os << subst(R"(  %cls_e = tensor.empty() : tensor<${0}xf32>
   %cls_z = linalg.fill ins(%zero : f32) outs(%cls_e : tensor<${0}xf32>) -> tensor<${0}xf32>
 )", {V});
@@ -599,7 +597,6 @@ func.func private @swiglu(%h1: tensor<${7}xf32>, %h3: tensor<${7}xf32>) -> tenso
   %logits = linalg.matvec {wq.skip, wq.classifier} ins(%cls_w, %fin : tensor<${0}x${1}x${2}>, tensor<${1}xf32>) outs(%cls_z : tensor<${0}xf32>) -> tensor<${0}xf32>
 )", {V, D, W});
   }
-  (void)classifier;
   os << subst(R"(  bufferization.materialize_in_destination %logits in restrict writable %outm : (tensor<${0}xf32>, memref<${0}xf32>) -> ()
   bufferization.materialize_in_destination %l${1}_kc in restrict writable %kcm : (${2}, ${3}) -> ()
   bufferization.materialize_in_destination %l${1}_vc in restrict writable %vcm : (${2}, ${3}) -> ()

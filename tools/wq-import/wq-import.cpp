@@ -19,7 +19,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
 
@@ -79,14 +78,14 @@ int main(int argc, char **argv) {
     return fail(toString(module.takeError()));
   if (failed(mlir::verify(**module)))
     return fail("internal error: the imported module does not verify");
-  std::error_code ec;
-  ToolOutputFile out(output, ec, sys::fs::OF_None);
-  if (ec)
-    return fail(output + ": " + ec.message());
+  // Written atomically (temporary file + rename): no partial output.
+  std::string buffer;
+  raw_string_ostream os(buffer);
   if (emitText)
-    (*module)->print(out.os());
-  else if (failed(mlir::writeBytecodeToFile(**module, out.os())))
+    (*module)->print(os);
+  else if (failed(mlir::writeBytecodeToFile(**module, os)))
     return fail("cannot write bytecode");
-  out.keep();
+  if (Error e = wq_formats::writeFileAtomically(output, os.str()))
+    return fail(toString(std::move(e)));
   return 0;
 }
