@@ -292,10 +292,7 @@ public:
                         .getResult());
               })
               .getResult(0);
-    acc = convertElements(acc, resultType.getElementType());
-    if (acc.getType() != resultType)
-      acc = tensor::CastOp::create(b, loc, resultType, acc);
-    return acc;
+    return toResultType(acc, resultType);
   }
 
   /// wq.dequantize with flat groups: one parallel generic over (n, k).
@@ -321,11 +318,7 @@ public:
                                zeroPoints ? args[2] : Value()));
                   })
                   .getResult(0);
-    auto resultType = op.getResult().getType();
-    w = convertElements(w, resultType.getElementType());
-    if (w.getType() != resultType)
-      w = tensor::CastOp::create(b, loc, resultType, w);
-    return w;
+    return toResultType(w, op.getResult().getType());
   }
 
   /// Lowers wq.matmul. The activation's leading dims [L...] (possibly
@@ -435,10 +428,16 @@ public:
                 .getResult(0);
     }
 
-    acc = convertElements(acc, resultType.getElementType());
-    if (acc.getType() != resultType)
-      acc = tensor::CastOp::create(b, loc, resultType, acc);
-    return acc;
+    return toResultType(acc, resultType);
+  }
+
+  /// An f32 result converted to the op's result type (element type and
+  /// static/dynamic shape).
+  Value toResultType(Value value, RankedTensorType resultType) {
+    value = convertElements(value, resultType.getElementType());
+    if (value.getType() != resultType)
+      value = tensor::CastOp::create(b, loc, resultType, value);
+    return value;
   }
 
   /// Elementwise conversion of an f32 tensor to `elementType`.
@@ -517,11 +516,7 @@ public:
       w = divideLastDim(w, inputScales);
     if (Value channels = op.getOutlierChannels())
       w = addOutlierColumns(w, channels, op.getOutlierWeights());
-    auto resultType = op.getResult().getType();
-    w = convertElements(w, resultType.getElementType());
-    if (w.getType() != resultType)
-      w = tensor::CastOp::create(b, loc, resultType, w);
-    return w;
+    return toResultType(w, op.getResult().getType());
   }
 
   /// inverse[perm[j]] = j, computed with a loop at run time.
