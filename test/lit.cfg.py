@@ -38,3 +38,18 @@ tool_dirs = [os.path.join(config.wq_obj_root, "bin"), config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     ["wq-opt", "wq-quantize", "wq-import", "wq-compile", "wq-run", "mlir-opt",
      "mlir-runner"], tool_dirs)
+
+# The GPU pipeline assembles cubins with the CUDA toolkit's ptxas, found the
+# way MLIR finds it (CUDA_ROOT/CUDA_HOME/CUDA_PATH, else /usr/local/cuda).
+import shutil
+for var in ("CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+cuda_roots = [os.environ[v] for v in ("CUDA_ROOT", "CUDA_HOME", "CUDA_PATH")
+              if v in os.environ] + ["/usr/local/cuda"]
+if shutil.which("ptxas") or any(
+        os.path.exists(os.path.join(root, "bin", "ptxas")) for root in cuda_roots):
+    config.available_features.add("ptxas")
+config.substitutions.append(
+    ("%wq_runtime_dir", os.path.join(config.wq_obj_root, "lib")))
+llvm_config.add_tool_substitutions(["mlir-translate", "llc"], tool_dirs)

@@ -60,4 +60,16 @@ void mlir::wq::registerPipelines() {
         if (failed(buildCpuPipeline(pm)))
           llvm::report_fatal_error("wq-cpu-pipeline: a stage is not registered");
       });
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "wq-gpu-pipeline",
+      "Lower wq and upstream tensor-level IR to GPU kernels (embedded cubin "
+      "for sm_80 or sm_90) and host LLVM dialect code that launches them "
+      "through kernels_runtime (see README)",
+      [](OpPassManager &pm, const GpuPipelineOptions &options) {
+        // A bad option (chip name) was printed; the registration callback
+        // cannot return an error, so exit cleanly rather than run nothing.
+        if (failed(buildGpuPipeline(pm, options)))
+          llvm::report_fatal_error("wq-gpu-pipeline: invalid options",
+                                   /*gen_crash_diag=*/false);
+      });
 }

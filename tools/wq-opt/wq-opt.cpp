@@ -10,6 +10,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "wq/Dialect/WQ/IR/WQDialect.h"
 #include "wq/Dialect/WQ/Transforms/Passes.h"
@@ -23,6 +24,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR inside the pipeline.
+  mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::wq::WQDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "wq optimizer driver\n", registry));

@@ -4,6 +4,7 @@
 #define WQ_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace mlir::wq {
 
@@ -14,7 +15,29 @@ namespace mlir::wq {
 LogicalResult buildCpuPipeline(OpPassManager &pm,
                                raw_ostream &errorStream = llvm::errs());
 
-/// Registers `wq-cpu-pipeline`.
+struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("Target GPU: sm_80 (A100) or sm_90 (H100, "
+                                    "H200)"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Embedded kernel format: bin (cubin, needs ptxas from "
+                     "the CUDA toolkit), isa (PTX text) or fatbin"),
+      llvm::cl::init("bin")};
+  PassOptions::Option<int> optLevel{
+      *this, "opt-level", llvm::cl::desc("Optimization level of the kernels"),
+      llvm::cl::init(3)};
+};
+
+/// Lowers the same input as the CPU pipeline to kernels in a `gpu.binary`
+/// (cubin for `options.chip`) and host LLVM dialect code that launches them
+/// through the `mgpu*` entry points of kernels_runtime.
+LogicalResult buildGpuPipeline(OpPassManager &pm,
+                               const GpuPipelineOptions &options,
+                               raw_ostream &errorStream = llvm::errs());
+
+/// Registers `wq-cpu-pipeline` and `wq-gpu-pipeline`.
 void registerPipelines();
 
 } // namespace mlir::wq

@@ -9,6 +9,23 @@
 
 include "mlir/Pass/PassBase.td"
 
+def WQAllocateOnDevicePass : Pass<"wq-allocate-on-device", "::mlir::ModuleOp"> {
+  let summary = "Place the buffers of host functions in GPU device memory";
+  let description = [{
+    Runs on bufferized IR before its loops become GPU kernels, so that every
+    buffer a kernel touches is device memory: in host functions (those outside
+    `gpu.module`s) `memref.alloc` becomes `gpu.alloc` and `memref.dealloc`
+    becomes `gpu.dealloc`; `memref.copy` becomes `linalg.copy`, which then
+    runs as a kernel like the other linalg ops; `memref.get_global` (constant
+    weights baked into the module) is copied into a device buffer with
+    `gpu.memcpy` on entry and freed before returning. Function arguments are
+    the caller's and must already be device memory (`wq_runtime` or
+    `mgpuMemAlloc` allocations).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def WQFoldConstantDequantizePass : Pass<"wq-fold-constant-dequantize"> {
   let summary = "Fold wq.dequantize of constant operands into a float constant";
   let description = [{

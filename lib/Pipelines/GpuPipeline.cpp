@@ -1,0 +1,60 @@
+//===- GpuPipeline.cpp - wq-gpu-pipeline ----------------------------------===//
+
+#include "wq/Pipelines/Pipelines.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+/// Tensor-level IR to bufferized loops whose buffers are device memory, then
+/// GPU kernels. This first schedule maps the fused dequant-matmul of
+/// wq-lower-to-linalg directly: output rows/columns over blocks and threads,
+/// the K reduction sequential in each thread. The decode schedule of the GPU
+/// issue (16-byte loads, lop3 conversion, warp reductions) replaces it for
+/// wq.matmul; every other op keeps this path.
+static const char *const kGpuKernelStages =
+    "wq-lower-to-linalg,"
+    "canonicalize,"
+    "one-shot-bufferize{bufferize-function-boundaries=1 "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "drop-equivalent-buffer-results,"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    "wq-allocate-on-device,"
+    "func.func(convert-linalg-to-parallel-loops),"
+    // Inner loops of 64 threads over the innermost output dimension; guards
+    // (not min/max bounds) keep the loop bounds constant for the GPU mapping.
+    "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=1,64 "
+    "no-min-max-bounds=1}),"
+    "func.func(gpu-map-parallel-loops),"
+    "func.func(convert-parallel-loops-to-gpu),"
+    "gpu-kernel-outlining,"
+    // The host lowering of gpu.alloc/memcpy/dealloc needs async tokens: chain
+    // them (and the launches) on one stream with a final wait.
+    "func.func(gpu-async-region),"
+    "canonicalize";
+
+LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
+                                         const GpuPipelineOptions &options,
+                                         raw_ostream &errorStream) {
+  if (options.chip != "sm_80" && options.chip != "sm_90") {
+    errorStream << "wq-gpu-pipeline: chip must be sm_80 or sm_90, got '"
+                << options.chip << "'\n";
+    return failure();
+  }
+  if (options.format != "bin" && options.format != "isa" &&
+      options.format != "fatbin") {
+    errorStream << "wq-gpu-pipeline: format must be bin, isa or fatbin, got '"
+                << options.format << "'\n";
+    return failure();
+  }
+  // LLVM's NVPTX default PTX ISA (6.0) predates sm_90; 8.0 covers both chips
+  // and every CUDA 12+ ptxas.
+  std::string pipeline = llvm::formatv(
+      "{0},nvvm-attach-target{{chip={1} features=+ptx80 O={2}},"
+      "gpu-lower-to-nvvm-pipeline{{cubin-chip={1} cubin-features=+ptx80 "
+      "cubin-format={3} opt-level={2}}",
+      kGpuKernelStages, options.chip, options.optLevel, options.format);
+  return parsePassPipeline(pipeline, pm, errorStream);
+}
