@@ -60,3 +60,15 @@ func.func @stack_buffer() {
   %a = memref.alloca() : memref<4xf32>
   return
 }
+
+// -----
+
+memref.global "private" constant @nested : memref<2xi8> = dense<[5, 6]>
+func.func @nested_constant(%c: i1, %out: memref<2xi8>) {
+  scf.if %c {
+    // expected-error @+1 {{'memref.get_global' op inside a nested region cannot be copied to the device; hoist it to the function entry}}
+    %g = memref.get_global @nested : memref<2xi8>
+    memref.copy %g, %out : memref<2xi8> to memref<2xi8>
+  }
+  return
+}

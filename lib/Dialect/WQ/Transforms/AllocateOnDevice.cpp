@@ -55,7 +55,11 @@ LogicalResult moveToDevice(func::FuncOp func) {
       toErase.push_back(op);
     } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
       // Constants are copied in on each call: correct, and the compiled
-      // models pass their weights as arguments instead.
+      // models pass their weights as arguments instead. The copy is freed
+      // before each return, which needs it to dominate them.
+      if (op->getBlock() != &func.front())
+        return global.emitOpError("inside a nested region cannot be copied to "
+                                  "the device; hoist it to the function entry");
       builder.setInsertionPointAfter(op);
       Value device = createDeviceAlloc(builder, loc, global.getType(), {});
       auto memcpy =
