@@ -2,27 +2,22 @@
 
 #include "wq/Pipelines/Pipelines.h"
 
+#include "CommonStages.h"
+
 #include "mlir/Pass/PassRegistry.h"
 
 using namespace mlir;
 
 /// The CPU pipeline, stage by stage. Kept textual so that every stage is a
 /// registered upstream or wq pass that users can also run one at a time.
-static const char *const kCpuPipeline =
+static const char *const kCpuLowerStages =
     // wq ops -> vector code where the fast path applies, else fused
     // linalg.generic on tensors.
     "wq-lower-to-vector,"
     "wq-lower-to-linalg,"
-    "canonicalize,"
-    // Whole-program bufferization, including function signatures (so callers
-    // may pass tensor<*xf32> to external functions such as printMemrefF32).
-    "one-shot-bufferize{bufferize-function-boundaries=1 "
-    "function-boundary-type-conversion=identity-layout-map},"
-    // Results that are updated arguments (in-place state such as KV caches)
-    // are dropped, so callers own all memory.
-    "drop-equivalent-buffer-results,"
-    "buffer-deallocation-pipeline,"
-    "convert-bufferization-to-memref,"
+    "canonicalize,";
+
+static const char *const kCpuLoopStages =
     // Parallel loops (scf.forall from the vector fast path) run on OpenMP
     // threads (LLVM's libomp).
     "func.func(scf-forall-to-parallel),"
@@ -48,7 +43,9 @@ static const char *const kCpuPipeline =
 
 LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
                                          raw_ostream &errorStream) {
-  return parsePassPipeline(kCpuPipeline, pm, errorStream);
+  return parsePassPipeline(std::string(kCpuLowerStages) + kBufferizeStages +
+                               kCpuLoopStages,
+                           pm, errorStream);
 }
 
 void mlir::wq::registerPipelines() {

@@ -2,6 +2,8 @@
 
 #include "wq/Pipelines/Pipelines.h"
 
+#include "CommonStages.h"
+
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -10,21 +12,18 @@ using namespace mlir;
 /// Tensor-level IR to bufferized loops whose buffers are device memory, then
 /// GPU kernels. This first schedule maps the fused dequant-matmul of
 /// wq-lower-to-linalg directly: output rows/columns over blocks and threads,
-/// the K reduction sequential in each thread. The decode schedule of the GPU
-/// issue (16-byte loads, lop3 conversion, warp reductions) replaces it for
-/// wq.matmul; every other op keeps this path.
+/// the K reduction sequential in each thread. It is correct for every op but
+/// slow; the decode kernels (16-byte loads, lop3 conversion, warp reductions)
+/// are to take over wq.matmul, leaving this path for the other ops.
+static const char *const kGpuLowerStages = "wq-lower-to-linalg,"
+                                           "canonicalize,";
+
 static const char *const kGpuKernelStages =
-    "wq-lower-to-linalg,"
-    "canonicalize,"
-    "one-shot-bufferize{bufferize-function-boundaries=1 "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "drop-equivalent-buffer-results,"
-    "buffer-deallocation-pipeline,"
-    "convert-bufferization-to-memref,"
     "wq-allocate-on-device,"
     "func.func(convert-linalg-to-parallel-loops),"
-    // Inner loops of 64 threads over the innermost output dimension; guards
-    // (not min/max bounds) keep the loop bounds constant for the GPU mapping.
+    // The first two parallel dimensions are tiled 1x64: blocks of 64
+    // threads. Guards (not min/max bounds) keep the inner loop bounds
+    // constant, which the GPU mapping requires.
     "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=1,64 "
     "no-min-max-bounds=1}),"
     "func.func(gpu-map-parallel-loops),"
@@ -55,6 +54,7 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
       "{0},nvvm-attach-target{{chip={1} features=+ptx80 O={2}},"
       "gpu-lower-to-nvvm-pipeline{{cubin-chip={1} cubin-features=+ptx80 "
       "cubin-format={3} opt-level={2}}",
-      kGpuKernelStages, options.chip, options.optLevel, options.format);
+      std::string(kGpuLowerStages) + kBufferizeStages + kGpuKernelStages,
+      options.chip, options.optLevel, options.format);
   return parsePassPipeline(pipeline, pm, errorStream);
 }
