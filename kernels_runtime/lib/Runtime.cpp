@@ -36,6 +36,25 @@ CUdeviceptr toDevice(const void *ptr) {
   return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(ptr));
 }
 
+/// Calls the active driver (initialized and made current on first use) and
+/// turns its result into a status. `describe()` names the call in the error
+/// message and only runs on failure, so launches build no string.
+template <typename Call, typename Describe>
+wqrtStatus callDriver(Call call, Describe describe) {
+  wqrtStatus status;
+  const CudaDriver *driver = wqrt::activeDriver(status);
+  if (!driver)
+    return status;
+  CUresult result = call(*driver);
+  if (result == CUDA_SUCCESS)
+    return WQRT_SUCCESS;
+  return check(*driver, result, describe());
+}
+
+template <typename Call> wqrtStatus callDriver(Call call, const char *what) {
+  return callDriver(call, [what] { return std::string(what); });
+}
+
 } // namespace
 
 wqrtStatus wqrt::fail(wqrtStatus status, std::string message) {
@@ -140,14 +159,15 @@ wqrtStatus wqrtInit(int device) {
 wqrtStatus wqrtModuleLoad(const void *image, size_t size, wqrtModule *module) {
   if (!image || !module)
     return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtModuleLoad: null argument");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
   CUmodule handle;
-  if ((status = check(*driver, driver->cuModuleLoadData(&handle, image),
-                      "loading a module of " + std::to_string(size) +
-                          " bytes (cuModuleLoadData)")))
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) {
+            return d.cuModuleLoadData(&handle, image);
+          },
+          [&] {
+            return "loading a module of " + std::to_string(size) +
+                   " bytes (cuModuleLoadData)";
+          }))
     return status;
   *module = new wqrtModule_{handle, {}};
   return WQRT_SUCCESS;
@@ -171,15 +191,12 @@ wqrtStatus wqrtModuleGetKernel(wqrtModule module, const char *name,
   if (!module || !name || !kernel)
     return fail(WQRT_ERROR_INVALID_ARGUMENT,
                 "wqrtModuleGetKernel: null argument");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
   CUfunction function;
-  if ((status =
-           check(*driver,
-                 driver->cuModuleGetFunction(&function, module->module, name),
-                 std::string("looking up kernel '") + name + "'")))
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) {
+            return d.cuModuleGetFunction(&function, module->module, name);
+          },
+          [&] { return std::string("looking up kernel '") + name + "'"; }))
     return status;
   module->kernels.push_back(
       std::make_unique<wqrtKernel_>(wqrtKernel_{function, name}));
@@ -190,88 +207,74 @@ wqrtStatus wqrtModuleGetKernel(wqrtModule module, const char *name,
 wqrtStatus wqrtMalloc(size_t bytes, void **devicePtr) {
   if (!devicePtr)
     return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtMalloc: null result pointer");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
   CUdeviceptr ptr = 0;
-  if ((status = check(*driver, driver->cuMemAlloc_v2(&ptr, bytes),
-                      "allocating " + std::to_string(bytes) +
-                          " bytes (cuMemAlloc)")))
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) { return d.cuMemAlloc_v2(&ptr, bytes); },
+          [&] {
+            return "allocating " + std::to_string(bytes) +
+                   " bytes (cuMemAlloc)";
+          }))
     return status;
   *devicePtr = reinterpret_cast<void *>(static_cast<uintptr_t>(ptr));
   return WQRT_SUCCESS;
 }
 
 wqrtStatus wqrtFree(void *devicePtr) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver, driver->cuMemFree_v2(toDevice(devicePtr)), "cuMemFree");
+  return callDriver(
+      [&](const CudaDriver &d) { return d.cuMemFree_v2(toDevice(devicePtr)); },
+      "cuMemFree");
 }
 
 wqrtStatus wqrtMemcpyHostToDevice(void *dst, const void *src, size_t bytes) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver, driver->cuMemcpyHtoD_v2(toDevice(dst), src, bytes),
-               "cuMemcpyHtoD");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuMemcpyHtoD_v2(toDevice(dst), src, bytes);
+      },
+      "cuMemcpyHtoD");
 }
 
 wqrtStatus wqrtMemcpyDeviceToHost(void *dst, const void *src, size_t bytes) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver, driver->cuMemcpyDtoH_v2(dst, toDevice(src), bytes),
-               "cuMemcpyDtoH");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuMemcpyDtoH_v2(dst, toDevice(src), bytes);
+      },
+      "cuMemcpyDtoH");
 }
 
 wqrtStatus wqrtMemcpyDeviceToDevice(void *dst, const void *src, size_t bytes) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver,
-               driver->cuMemcpyDtoD_v2(toDevice(dst), toDevice(src), bytes),
-               "cuMemcpyDtoD");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuMemcpyDtoD_v2(toDevice(dst), toDevice(src), bytes);
+      },
+      "cuMemcpyDtoD");
 }
 
 wqrtStatus wqrtStreamCreate(wqrtStream *stream) {
   if (!stream)
     return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtStreamCreate: null result");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
   CUstream handle;
-  if ((status = check(*driver, driver->cuStreamCreate(&handle, 0),
-                      "cuStreamCreate")))
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) { return d.cuStreamCreate(&handle, 0); },
+          "cuStreamCreate"))
     return status;
   *stream = reinterpret_cast<wqrtStream>(handle);
   return WQRT_SUCCESS;
 }
 
 wqrtStatus wqrtStreamDestroy(wqrtStream stream) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver,
-               driver->cuStreamDestroy_v2(reinterpret_cast<CUstream>(stream)),
-               "cuStreamDestroy");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuStreamDestroy_v2(reinterpret_cast<CUstream>(stream));
+      },
+      "cuStreamDestroy");
 }
 
 wqrtStatus wqrtStreamSynchronize(wqrtStream stream) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver,
-               driver->cuStreamSynchronize(reinterpret_cast<CUstream>(stream)),
-               "cuStreamSynchronize");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuStreamSynchronize(reinterpret_cast<CUstream>(stream));
+      },
+      "cuStreamSynchronize");
 }
 
 wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
@@ -291,75 +294,62 @@ wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
                     ", " + std::to_string(block[2]) +
                     "): every dimension must be positive and a block at most "
                     "1024 threads");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(
-      *driver,
-      driver->cuLaunchKernel(kernel->function, grid[0], grid[1], grid[2],
-                             block[0], block[1], block[2], sharedBytes,
-                             reinterpret_cast<CUstream>(stream), args, nullptr),
-      "launching kernel '" + kernel->name + "'");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuLaunchKernel(kernel->function, grid[0], grid[1], grid[2],
+                                block[0], block[1], block[2], sharedBytes,
+                                reinterpret_cast<CUstream>(stream), args,
+                                nullptr);
+      },
+      [&] { return "launching kernel '" + kernel->name + "'"; });
 }
 
 wqrtStatus wqrtEventCreate(wqrtEvent *event) {
   if (!event)
     return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtEventCreate: null result");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
   CUevent handle;
-  if ((status =
-           check(*driver, driver->cuEventCreate(&handle, 0), "cuEventCreate")))
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) { return d.cuEventCreate(&handle, 0); },
+          "cuEventCreate"))
     return status;
   *event = reinterpret_cast<wqrtEvent>(handle);
   return WQRT_SUCCESS;
 }
 
 wqrtStatus wqrtEventDestroy(wqrtEvent event) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver,
-               driver->cuEventDestroy_v2(reinterpret_cast<CUevent>(event)),
-               "cuEventDestroy");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuEventDestroy_v2(reinterpret_cast<CUevent>(event));
+      },
+      "cuEventDestroy");
 }
 
 wqrtStatus wqrtEventRecord(wqrtEvent event, wqrtStream stream) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver,
-               driver->cuEventRecord(reinterpret_cast<CUevent>(event),
-                                     reinterpret_cast<CUstream>(stream)),
-               "cuEventRecord");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuEventRecord(reinterpret_cast<CUevent>(event),
+                               reinterpret_cast<CUstream>(stream));
+      },
+      "cuEventRecord");
 }
 
 wqrtStatus wqrtEventSynchronize(wqrtEvent event) {
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver,
-               driver->cuEventSynchronize(reinterpret_cast<CUevent>(event)),
-               "cuEventSynchronize");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuEventSynchronize(reinterpret_cast<CUevent>(event));
+      },
+      "cuEventSynchronize");
 }
 
 wqrtStatus wqrtEventElapsedMs(wqrtEvent start, wqrtEvent end, float *ms) {
   if (!ms)
     return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtEventElapsedMs: null result");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
-  if (!driver)
-    return status;
-  return check(*driver,
-               driver->cuEventElapsedTime(ms, reinterpret_cast<CUevent>(start),
-                                          reinterpret_cast<CUevent>(end)),
-               "cuEventElapsedTime");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuEventElapsedTime(ms, reinterpret_cast<CUevent>(start),
+                                    reinterpret_cast<CUevent>(end));
+      },
+      "cuEventElapsedTime");
 }
 
 } // extern "C"
