@@ -4,7 +4,9 @@
 Writes MLIR in upstream dialects (func, linalg, tensor, arith) with a random
 weight constant, and a .npy file with the expected result computed in float64:
 x times the RTN-dequantized weight (--expect rtn) or x times the fp32 weight
-(--expect fp32).
+(--expect fp32). With --int8-activations, x is first quantized the way the CPU
+kernels with activation-bits=8 do it: per block of 32 along K, scale =
+max|x| / 127 and q = round-half-even(x * (127 / max|x|)), in float32.
 """
 import argparse
 
@@ -20,6 +22,23 @@ def dense(a):
 
 def ttype(shape):
     return "tensor<%sxf32>" % "x".join(str(d) for d in shape)
+
+
+def int8_activations(x, block=32):
+    """x with each block of 32 along the last axis replaced by its int8
+    quantization (dequantized, float64), computed in float32 like the kernel."""
+    k = x.shape[-1]
+    padded = -(-k // block) * block
+    xp = np.zeros(x.shape[:-1] + (padded,), np.float32)
+    xp[..., :k] = x
+    xb = xp.reshape(x.shape[:-1] + (padded // block, block))
+    amax = np.abs(xb).max(axis=-1, keepdims=True).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        inverse = np.where(amax > 0, np.float32(127) / amax, np.float32(0)).astype(np.float32)
+    q = np.round((xb * inverse).astype(np.float32))
+    scale = (amax / np.float32(127)).astype(np.float32)
+    deq = (q.astype(np.float64) * scale.astype(np.float64)).reshape(xp.shape)
+    return deq[..., :k]
 
 
 def main():
@@ -48,6 +67,8 @@ def main():
     p.add_argument("--x-out", default=None, help="save the inputs [calls, ...] (.npy)")
     p.add_argument("--weights-out", default=None,
                    help="save the logical weight [N, K] as NAME in a safetensors file")
+    p.add_argument("--int8-activations", action="store_true",
+                   help="expect int8 activations per 32 (activation-bits=8)")
     p.add_argument("--mlir", required=True)
     p.add_argument("--expected", required=True)
     a = p.parse_args()
@@ -77,6 +98,8 @@ def main():
         wref = w.astype(np.float64)
     ys = []
     for xi in xs:
+        if a.int8_activations:
+            xi = int8_activations(xi)
         y = np.matmul(xi.astype(np.float64), np.swapaxes(wref, -1, -2))
         if init is not None:
             y = y + init

@@ -72,6 +72,7 @@ struct GeneratedKernel {
 Expected<GeneratedKernel> generate(int64_t m, int64_t n, int64_t k,
                                    const std::vector<float> &w,
                                    const std::string &quantizeOptions,
+                                   unsigned activationBits,
                                    const std::string &dir, int index) {
   mlir::MLIRContext context;
   mlir::DialectRegistry registry;
@@ -108,7 +109,9 @@ Expected<GeneratedKernel> generate(int64_t m, int64_t n, int64_t k,
       failed(mlir::parsePassPipeline("wq-quantize-weights{" + quantizeOptions + "}",
                                      pm, errors)))
     return createStringError(inconvertibleErrorCode(), error);
-  if (failed(mlir::wq::buildCpuPipeline(pm, errors)))
+  mlir::wq::CpuPipelineOptions pipelineOptions;
+  pipelineOptions.activationBits = activationBits;
+  if (failed(mlir::wq::buildCpuPipeline(pm, pipelineOptions, errors)))
     return createStringError(inconvertibleErrorCode(), error);
   int64_t weightBytes = n * k * 4;
   if (failed(pm.run(*module)))
@@ -215,13 +218,18 @@ int main(int argc, char **argv) {
           double(n * k * 4));
       struct Variant {
         const char *label, *options;
-      } variants[] = {{"wq fp32 (linalg)", ""},
-                      {"wq int8 per-channel", "bits=8 group-size=0 symmetric=true"},
-                      {"wq int4 g128", "bits=4 group-size=128"},
-                      {"wq int4 g32", "bits=4 group-size=32"}};
+        unsigned activationBits;
+      } variants[] = {
+          {"wq fp32 (linalg)", "", 32},
+          {"wq int8 per-channel", "bits=8 group-size=0 symmetric=true", 32},
+          {"wq int4 g128", "bits=4 group-size=128", 32},
+          {"wq int4 g32", "bits=4 group-size=32", 32},
+          {"wq int4 g128, int8 act.", "bits=4 group-size=128", 8},
+          {"wq int4 g32, int8 act.", "bits=4 group-size=32", 8}};
       for (const Variant &v : variants) {
         Expected<GeneratedKernel> kernel =
-            generate(m, n, k, w, v.options, dir.str().str(), index++);
+            generate(m, n, k, w, v.options, v.activationBits,
+                     dir.str().str(), index++);
         if (!kernel) {
           errs() << "cpu-kernel-bench: " << toString(kernel.takeError()) << "\n";
           return 1;

@@ -11,9 +11,8 @@ using namespace mlir;
 /// The CPU pipeline, stage by stage. Kept textual so that every stage is a
 /// registered upstream or wq pass that users can also run one at a time.
 static const char *const kCpuLowerStages =
-    // wq ops -> vector code where the fast path applies, else fused
-    // linalg.generic on tensors.
-    "wq-lower-to-vector,"
+    // wq ops -> vector code where the fast path applies (the option is
+    // appended below), else fused linalg.generic on tensors.
     "wq-lower-to-linalg,"
     "canonicalize,";
 
@@ -26,6 +25,7 @@ static const char *const kCpuLoopStages =
     // (they hold no allocas here), which scf-to-cf could not split.
     "canonicalize,"
     // Loops, then LLVM.
+    "wq-lower-byte-dot,"
     "func.func(convert-vector-to-scf),"
     "func.func(convert-linalg-to-loops),"
     "expand-strided-metadata,"
@@ -39,23 +39,38 @@ static const char *const kCpuLoopStages =
     "convert-index-to-llvm,"
     "convert-func-to-llvm,"
     "convert-cf-to-llvm,"
+    "convert-ub-to-llvm,"
     "reconcile-unrealized-casts";
 
 LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
+                                         const CpuPipelineOptions &options,
                                          raw_ostream &errorStream) {
-  return parsePassPipeline(std::string(kCpuLowerStages) + kBufferizeStages +
-                               kCpuLoopStages,
-                           pm, errorStream);
+  const unsigned activationBits = options.activationBits;
+  if (activationBits != 32 && activationBits != 8) {
+    errorStream << "wq-cpu-pipeline: activation-bits must be 32 or 8, got "
+                << activationBits << "\n";
+    return failure();
+  }
+  return parsePassPipeline(
+      "wq-lower-to-vector{activation-bits=" + std::to_string(activationBits) +
+          "}," + kCpuLowerStages + kBufferizeStages + kCpuLoopStages,
+      pm, errorStream);
+}
+
+LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
+                                         raw_ostream &errorStream) {
+  return buildCpuPipeline(pm, CpuPipelineOptions(), errorStream);
 }
 
 void mlir::wq::registerPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CpuPipelineOptions>(
       "wq-cpu-pipeline",
       "Lower wq and upstream tensor-level IR to the LLVM dialect for the host "
       "CPU (run the result with mlir-runner, see README)",
-      [](OpPassManager &pm) {
-        if (failed(buildCpuPipeline(pm)))
-          llvm::report_fatal_error("wq-cpu-pipeline: a stage is not registered");
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        if (failed(buildCpuPipeline(pm, options)))
+          llvm::report_fatal_error("wq-cpu-pipeline: invalid options",
+                                   /*gen_crash_diag=*/false);
       });
   PassPipelineRegistration<GpuPipelineOptions>(
       "wq-gpu-pipeline",

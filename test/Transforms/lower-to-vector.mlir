@@ -1,25 +1,53 @@
 // RUN: wq-opt %s --split-input-file --wq-lower-to-vector | FileCheck %s
+// RUN: wq-opt %s --split-input-file --wq-lower-to-vector=activation-bits=8 | FileCheck %s --check-prefix=INT8
+// RUN: not wq-opt %s --split-input-file --wq-lower-to-vector=activation-bits=4 2>&1 | FileCheck %s --check-prefix=BADBITS
 
-// int4 g32 with zero points: 16-byte loads, nibble unpack, interleave, f32
-// FMA per chunk; scale and zero point once per group; one reduction per row.
+// BADBITS: activation-bits must be 32 or 8, got 4
+
+// int4 g32 with zero points: activation group sums, activations reordered
+// per 16 (evens, odds), 8-byte loads widened to i32, nibbles masked and
+// shifted, f32 FMA chains, the scale once per group (groups two at a time),
+// one reduction per row, then the zero-point term 8 groups at a time.
 // CHECK-LABEL: func.func @int4_asym
 // CHECK: linalg.generic
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2, 3]] output_shape [2, 4, 8, 2]
+// CHECK: linalg.transpose {{.*}} permutation = [0, 1, 3, 2]
 // CHECK: scf.for
 // CHECK: scf.for
-// CHECK: scf.for
-// CHECK: scf.for
-// CHECK: vector.transfer_read %arg1{{.*}} : tensor<8x2x16xi8>, vector<16xi8>
+// CHECK: scf.for {{.*}} step %c2 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>)
+// CHECK: vector.transfer_read %arg1{{.*}} : tensor<8x2x16xi8>, vector<8xi8>
+// CHECK: arith.extui {{.*}} : vector<8xi8> to vector<8xi32>
 // CHECK: arith.andi
 // CHECK: arith.shrui
-// CHECK: vector.interleave {{.*}} : vector<16xi8> -> vector<32xi8>
-// CHECK: arith.uitofp {{.*}} : vector<32xi8> to vector<32xf32>
-// CHECK: vector.transfer_read {{.*}} : tensor<2x64xf32>, vector<32xf32>
+// CHECK: arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<2x64xf32>, vector<8xf32>
+// CHECK: arith.mulf
 // CHECK: vector.fma
-// CHECK: vector.broadcast
+// CHECK: vector.broadcast {{.*}} : f16 to vector<8xf16>
+// CHECK: arith.extf
 // CHECK: vector.fma
 // CHECK: vector.reduction <add>
+// CHECK: vector.transfer_read %arg3{{.*}} : tensor<8x2xi8>, vector<8xi8>
+// CHECK: arith.subf
 // CHECK: tensor.insert
 // CHECK-NOT: wq.matmul
+// INT8-LABEL: func.func @int4_asym
+// INT8: output_shape [2, 2, 16, 2]
+// INT8: linalg.transpose
+// INT8: math.absf {{.*}} : vector<32xf32>
+// INT8: vector.reduction <maxnumf>
+// INT8: math.roundeven
+// INT8: arith.fptosi
+// INT8: arith.trunci {{.*}} : vector<32xi32> to vector<32xi8>
+// INT8: vector.transfer_write
+// INT8: vector.transfer_read %arg1{{.*}} : tensor<8x2x16xi8>, vector<16xi8>
+// INT8: arith.andi
+// INT8: arith.shrui
+// INT8: vector.shuffle {{.*}} : vector<16xi8>, vector<16xi8>
+// INT8: wq.byte_dot {{.*}} : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+// INT8: arith.sitofp
+// INT8: vector.fma
+// INT8-NOT: wq.matmul
 func.func @int4_asym(%x: tensor<2x64xf32>, %p: tensor<8x2x16xi8>, %s: tensor<8x2xf16>, %z: tensor<8x2xi8>) -> tensor<2x8xf32> {
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<8x64, u4, group_size = 32, scale_type = f16, zero_points>} : (tensor<2x64xf32>, tensor<8x2x16xi8>, tensor<8x2xf16>, tensor<8x2xi8>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
@@ -28,13 +56,20 @@ func.func @int4_asym(%x: tensor<2x64xf32>, %p: tensor<8x2x16xi8>, %s: tensor<8x2
 // -----
 
 // Signed int4 sign-extends both nibbles arithmetically; a ragged K pads the
-// activations to whole groups; a rank-1 input is a matvec.
+// activations to whole groups; a rank-1 input is a matvec. With int8
+// activations, signed nibbles are read as unsigned (xor 0x88) with zero
+// point 8.
 // CHECK-LABEL: func.func @int4_signed_ragged_matvec
 // CHECK: tensor.pad
+// CHECK: arith.extsi
 // CHECK: arith.shli
 // CHECK: arith.shrsi
 // CHECK: arith.sitofp
 // CHECK: tensor.collapse_shape
+// INT8-LABEL: func.func @int4_signed_ragged_matvec
+// INT8: arith.xori
+// INT8: wq.byte_dot
+// INT8: arith.constant dense<8.000000e+00> : vector<8xf32>
 func.func @int4_signed_ragged_matvec(%x: tensor<50xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf32>) -> tensor<4xf32> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x50, i4, group_size = 32, scale_type = f32>} : (tensor<50xf32>, tensor<4x2x16xi8>, tensor<4x2xf32>) -> tensor<4xf32>
   return %y : tensor<4xf32>
@@ -42,7 +77,8 @@ func.func @int4_signed_ragged_matvec(%x: tensor<50xf32>, %p: tensor<4x2x16xi8>, 
 
 // -----
 
-// Groups that do not fill 16-byte chunks (group 8) stay for the linalg path.
+// Groups that do not fill 8-byte chunks (int4 group 8) stay for the linalg
+// path.
 // CHECK-LABEL: func.func @not_vectorized
 // CHECK: wq.matmul
 func.func @not_vectorized(%x: tensor<2x16xf32>, %p: tensor<4x2x4xi8>, %s: tensor<4x2xf16>, %z: tensor<4x2xi8>) -> tensor<2x4xf32> {
@@ -62,4 +98,18 @@ func.func @not_vectorized(%x: tensor<2x16xf32>, %p: tensor<4x2x4xi8>, %s: tensor
 func.func @parallel_channels(%x: tensor<1x512xf32>, %p: tensor<512x16x16xi8>, %s: tensor<512x16xf16>) -> tensor<1x512xf32> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<512x512, i4, group_size = 32, scale_type = f16>} : (tensor<1x512xf32>, tensor<512x16x16xi8>, tensor<512x16xf16>) -> tensor<1x512xf32>
   return %y : tensor<1x512xf32>
+}
+
+// -----
+
+// int8 weights per channel: 32-byte chunks in four independent FMA chains;
+// int8 activations do not apply to them.
+// CHECK-LABEL: func.func @int8_per_channel
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-4: vector.fma
+// INT8-LABEL: func.func @int8_per_channel
+// INT8-NOT: wq.byte_dot
+func.func @int8_per_channel(%x: tensor<1x64xf32>, %p: tensor<4x1x64xi8>, %s: tensor<4x1xf32>) -> tensor<1x4xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x64, i8, group_size = 0, scale_type = f32>} : (tensor<1x64xf32>, tensor<4x1x64xi8>, tensor<4x1xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
 }

@@ -8,10 +8,24 @@
 
 namespace mlir::wq {
 
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  PassOptions::Option<unsigned> activationBits{
+      *this, "activation-bits",
+      llvm::cl::desc("Activations inside the int4 kernels: 32 (f32, exact) or "
+                     "8 (int8 per 32 with AVX2 integer dot products, like "
+                     "llama.cpp's Q4 x Q8; faster, ~0.3% output error)"),
+      llvm::cl::init(32)};
+};
+
 /// Lowers a module of func/linalg/tensor/arith and wq ops on tensors to the
-/// LLVM dialect for the host CPU: wq ops to fused linalg, bufferization across
-/// function boundaries, loops, then LLVM. Returns failure (after printing to
-/// `errorStream`) if a constituent pass is not registered.
+/// LLVM dialect for the host CPU: wq ops to vector kernels or fused linalg,
+/// bufferization across function boundaries, loops, then LLVM. Returns
+/// failure (after printing to `errorStream`) if a constituent pass is not
+/// registered.
+LogicalResult buildCpuPipeline(OpPassManager &pm,
+                               const CpuPipelineOptions &options,
+                               raw_ostream &errorStream = llvm::errs());
+/// The same with the default options.
 LogicalResult buildCpuPipeline(OpPassManager &pm,
                                raw_ostream &errorStream = llvm::errs());
 

@@ -280,3 +280,11 @@ func.func @dequantize_result(%p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tenso
   %w = wq.dequantize %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<8x4xf32>
   return %w : tensor<8x4xf32>
 }
+
+// -----
+
+func.func @byte_dot_wrong_width(%u: vector<16xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+  // expected-error @+1 {{operand #0 must be vector of 8-bit signless integer values of length 32}}
+  %d = wq.byte_dot %u, %s : vector<16xi8>, vector<32xi8> -> vector<8xi32>
+  return %d : vector<8xi32>
+}

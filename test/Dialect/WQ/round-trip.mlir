@@ -54,3 +54,12 @@ func.func @flat_groups(%x: tensor<3xf32>, %p: tensor<6xi8>, %s: tensor<1xf32>) -
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<2x3, i8, group_size = 6, scale_type = f32, flat_groups>} : (tensor<3xf32>, tensor<6xi8>, tensor<1xf32>) -> tensor<2xf32>
   return %y : tensor<2xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @byte_dot
+// CHECK: wq.byte_dot %arg0, %arg1 : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+func.func @byte_dot(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+  %d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  return %d : vector<8xi32>
+}

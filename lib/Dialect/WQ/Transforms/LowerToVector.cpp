@@ -24,15 +24,45 @@ using namespace mlir::wq;
 
 namespace {
 
-/// Packed bytes read per vector load (one 128-bit load).
-constexpr int64_t kChunkBytes = 16;
+/// Lanes of one f32 vector register on AVX2 (and half of one on AVX-512):
+/// every decoded piece of a chunk is one `vector<8xf32>`.
+constexpr int64_t kLanes = 8;
 /// Weights (elements) from which output channels are spread over threads:
 /// below this, a layer takes a few microseconds and the fork/join of a
 /// parallel region costs more than it saves.
 constexpr int64_t kParallelMinElements = 1 << 18;
 
+/// How one group's packed bytes are walked: `chunkBytes` per step, decoded
+/// into `piecesPerChunk` vectors of 8 weights that each meet 8 activations.
+struct ChunkPlan {
+  int64_t chunkBytes = 0;
+  int64_t piecesPerChunk = 0;
+  int64_t elementsPerChunk = 0;
+};
+
+/// The widest chunk (32, 16 or 8 bytes; 32 only for 8-bit, whose 32 bytes
+/// fill four registers as 16 bytes of int4 do) that divides a group.
+std::optional<ChunkPlan> planChunks(unsigned bits, int64_t groupBytes) {
+  for (int64_t chunkBytes : {32, 16, 8}) {
+    if (bits == 4 && chunkBytes == 32)
+      continue;
+    if (groupBytes % chunkBytes != 0)
+      continue;
+    ChunkPlan plan;
+    plan.chunkBytes = chunkBytes;
+    plan.elementsPerChunk = chunkBytes * (8 / bits);
+    plan.piecesPerChunk = plan.elementsPerChunk / kLanes;
+    return plan;
+  }
+  return std::nullopt;
+}
+
+/// Activations of one int8 block share one f32 scale (llama.cpp's Q8_0).
+constexpr int64_t kActivationBlock = 32;
+
 struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerMatmulToVector(MLIRContext *context, bool int8Activations)
+      : OpRewritePattern(context), int8Activations(int8Activations) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &b) const override {
@@ -45,21 +75,26 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     if (bits != 4 && bits != 8)
       return b.notifyMatchFailure(op, "only 4- and 8-bit storage");
     const int64_t groupBytes = weight.getBytesPerGroup();
-    const int64_t perByte = 8 / bits;
     const int64_t groupSize = weight.getEffectiveGroupSize();
-    if (groupBytes % kChunkBytes != 0 || groupBytes * perByte != groupSize)
-      return b.notifyMatchFailure(op, "groups do not fill whole chunks");
+    std::optional<ChunkPlan> plan = planChunks(bits, groupBytes);
+    if (!plan || groupBytes * (8 / bits) != groupSize)
+      return b.notifyMatchFailure(op, "groups do not fill whole 8-byte chunks");
     auto inputType = op.getInput().getType();
     if (inputType.getRank() > 2 || !inputType.getElementType().isF32() ||
         !op.getResult().getType().getElementType().isF32())
       return b.notifyMatchFailure(op, "f32 activations of rank 1 or 2 only");
 
+    // Integer dot products need whole 32-weight blocks (16 bytes) of int4.
+    const bool useInt8 =
+        int8Activations && bits == 4 && groupSize % kActivationBlock == 0;
+    const bool isSigned = weight.getIsSigned();
+
     Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
     const int64_t n = weight.getN(), k = weight.getK();
     const int64_t groups = weight.getNumGroups();
     const int64_t paddedK = groups * groupSize;
-    const int64_t lanes = kChunkBytes * perByte;
-    Type f32 = b.getF32Type(), i8 = b.getI8Type();
+    Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
 
     // Activations as [M, K], zero-padded to whole groups.
     Value x = op.getInput();
@@ -68,13 +103,14 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
           b, loc, RankedTensorType::get({1, k}, f32), x,
           SmallVector<ReassociationIndices>{{0, 1}});
     auto xType = cast<RankedTensorType>(x.getType());
+    const int64_t staticRows = xType.getDimSize(0);
     if (paddedK != k) {
       SmallVector<Value> dynamicDims;
       if (xType.isDynamicDim(0))
         dynamicDims.push_back(tensor::DimOp::create(b, loc, x, 0));
       Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
       x = tensor::createPadHighOp(
-          RankedTensorType::get({xType.getDimSize(0), paddedK}, f32), x, zero,
+          RankedTensorType::get({staticRows, paddedK}, f32), x, zero,
           /*nofold=*/false, loc, b, dynamicDims);
     }
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
@@ -82,12 +118,12 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     Value rows = tensor::DimOp::create(b, loc, x, 0);
     OpFoldResult rowSize = tensor::getMixedSizes(b, loc, x)[0];
 
-    // Per-group activation sums for the zero-point term.
+    // Per-group activation sums for the zero-point term (the int8 path
+    // computes them from the quantized activations below).
     Value zeroPoints = op.getZeroPoints(), groupSums;
-    if (zeroPoints) {
+    if (zeroPoints && !useInt8) {
       Value x3 = tensor::ExpandShapeOp::create(
-          b, loc,
-          RankedTensorType::get({xType.getDimSize(0), groups, groupSize}, f32),
+          b, loc, RankedTensorType::get({staticRows, groups, groupSize}, f32),
           x, SmallVector<ReassociationIndices>{{0}, {1, 2}},
           SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(groups),
                                     b.getIndexAttr(groupSize)});
@@ -97,7 +133,6 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
       init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init})
                  .getResult(0);
-      MLIRContext *ctx = b.getContext();
       SmallVector<AffineMap> maps = {
           AffineMap::getMultiDimIdentityMap(3, ctx),
           AffineMap::get(3, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)},
@@ -115,132 +150,445 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
               .getResult(0);
     }
 
+    // int4: byte i of a chunk holds weights 2i (low nibble) and 2i + 1. The
+    // kernel widens 8 bytes at once to 32-bit lanes and masks or shifts out
+    // the low and the high nibbles, so it meets the even and the odd weights
+    // of 16 in separate registers; the activations are reordered once per
+    // call to match (within each 16: the 8 even ones, then the 8 odd ones)
+    // instead of shuffling weights for every output channel.
+    // The int8 path decodes 16 bytes into one register of 32 weights, low
+    // nibbles first, so it pairs within each 32 instead.
+    if (bits == 4) {
+      const int64_t half = useInt8 ? kActivationBlock / 2 : kLanes;
+      const int64_t blocks = paddedK / (2 * half);
+      Value x4 = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({staticRows, blocks, half, 2}, f32), x,
+          SmallVector<ReassociationIndices>{{0}, {1, 2, 3}},
+          SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(blocks),
+                                    b.getIndexAttr(half), b.getIndexAttr(2)});
+      Value init = tensor::EmptyOp::create(
+          b, loc,
+          SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(blocks),
+                                    b.getIndexAttr(2), b.getIndexAttr(half)},
+          f32);
+      Value transposed =
+          linalg::TransposeOp::create(b, loc, x4, init,
+                                      ArrayRef<int64_t>{0, 1, 3, 2})
+              .getResult()[0];
+      x = tensor::CollapseShapeOp::create(
+          b, loc, transposed, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    }
+
     auto fastmath =
         arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
-    auto byteVectorType = VectorType::get({kChunkBytes}, i8);
-    auto laneType = VectorType::get({lanes}, f32);
+    auto laneType = VectorType::get({kLanes}, f32);
+    auto wideIntType = VectorType::get({kLanes}, i32);
     Value out = tensor::EmptyOp::create(
         b, loc, SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(n)}, f32);
     Value numGroups = arith::ConstantIndexOp::create(b, loc, groups);
     Value numChunks =
-        arith::ConstantIndexOp::create(b, loc, groupBytes / kChunkBytes);
+        arith::ConstantIndexOp::create(b, loc, groupBytes / plan->chunkBytes);
     Value bytePad = arith::ConstantIntOp::create(b, loc, i8, 0);
     Value floatPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
     Value zeroLanes = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(0.0f)));
-    auto splat8 = [&](OpBuilder &ob, Location l, int64_t value) -> Value {
-      return arith::ConstantOp::create(
-          ob, l, DenseElementsAttr::get(byteVectorType,
-                                        ob.getIntegerAttr(i8, value)));
+    auto index = [&](OpBuilder &ob, Location l, int64_t value) -> Value {
+      return arith::ConstantIndexOp::create(ob, l, value);
     };
-    const bool isSigned = weight.getIsSigned();
+    auto splat32 = [&](OpBuilder &ob, Location l, int64_t value) -> Value {
+      return arith::ConstantOp::create(
+          ob, l, DenseElementsAttr::get(wideIntType,
+                                        ob.getIntegerAttr(i32, value)));
+    };
     Value packed = op.getPacked(), scales = op.getScales();
+    Type scaleType = weight.getScaleType();
+
+    // int8 activations, once per call: per block of 32, scale = max|x| / 127
+    // and q = round(x / scale); per weight group, the sum of the dequantized
+    // q (for the zero-point term, consistent with the products).
+    const int64_t blocksPerGroup = groupSize / kActivationBlock;
+    Value xq, xScales;
+    if (useInt8) {
+      auto blockType = VectorType::get({kActivationBlock}, f32);
+      Value xqInit = tensor::EmptyOp::create(
+          b, loc, SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(paddedK)},
+          i8);
+      Value scalesInit = tensor::EmptyOp::create(
+          b, loc,
+          SmallVector<OpFoldResult>{
+              rowSize, b.getIndexAttr(paddedK / kActivationBlock)},
+          f32);
+      Value sumsInit = tensor::EmptyOp::create(
+          b, loc, SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(groups)},
+          f32);
+      Value maxQ = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(127.0f));
+      auto rowLoop = scf::ForOp::create(
+          b, loc, c0, rows, c1, ValueRange{xqInit, scalesInit, sumsInit},
+          [&](OpBuilder &rb, Location rl, Value row, ValueRange rowArgs) {
+            auto groupLoop = scf::ForOp::create(
+                rb, rl, c0, numGroups, c1, rowArgs,
+                [&](OpBuilder &gb, Location gl, Value g, ValueRange gArgs) {
+                  auto blockLoop = scf::ForOp::create(
+                      gb, gl, c0, index(gb, gl, blocksPerGroup), c1,
+                      ValueRange{gArgs[0], gArgs[1], floatPad},
+                      [&](OpBuilder &lb, Location l, Value bi,
+                          ValueRange bArgs) {
+                        Value block = arith::AddIOp::create(
+                            lb, l,
+                            arith::MulIOp::create(
+                                lb, l, g, index(lb, l, blocksPerGroup)),
+                            bi);
+                        Value start = arith::MulIOp::create(
+                            lb, l, block, index(lb, l, kActivationBlock));
+                        Value v = vector::TransferReadOp::create(
+                            lb, l, blockType, x, ValueRange{row, start},
+                            floatPad, ArrayRef<bool>{true});
+                        Value amax = vector::ReductionOp::create(
+                            lb, l, vector::CombiningKind::MAXNUMF,
+                            math::AbsFOp::create(lb, l, v));
+                        Value scale = arith::DivFOp::create(lb, l, amax, maxQ);
+                        Value positive = arith::CmpFOp::create(
+                            lb, l, arith::CmpFPredicate::OGT, amax, floatPad);
+                        Value inverse = arith::SelectOp::create(
+                            lb, l, positive,
+                            arith::DivFOp::create(lb, l, maxQ, amax), floatPad);
+                        Value rounded = math::RoundEvenOp::create(
+                            lb, l,
+                            arith::MulFOp::create(
+                                lb, l, v,
+                                vector::BroadcastOp::create(lb, l, blockType,
+                                                            inverse)));
+                        Value q = arith::TruncIOp::create(
+                            lb, l, VectorType::get({kActivationBlock}, i8),
+                            arith::FPToSIOp::create(
+                                lb, l,
+                                VectorType::get({kActivationBlock}, i32),
+                                rounded));
+                        Value xqNext =
+                            vector::TransferWriteOp::create(
+                                lb, l, q, bArgs[0], ValueRange{row, start},
+                                ArrayRef<bool>{true})
+                                .getResult();
+                        Value scalesNext = tensor::InsertOp::create(
+                            lb, l, scale, bArgs[1], ValueRange{row, block});
+                        Value blockSum = vector::ReductionOp::create(
+                            lb, l, vector::CombiningKind::ADD, rounded);
+                        Value sum = arith::AddFOp::create(
+                            lb, l, bArgs[2],
+                            arith::MulFOp::create(lb, l, blockSum, scale));
+                        scf::YieldOp::create(
+                            lb, l, ValueRange{xqNext, scalesNext, sum});
+                      });
+                  Value sumsNext = tensor::InsertOp::create(
+                      gb, gl, blockLoop.getResult(2), gArgs[2],
+                      ValueRange{row, g});
+                  scf::YieldOp::create(
+                      gb, gl,
+                      ValueRange{blockLoop.getResult(0),
+                                 blockLoop.getResult(1), sumsNext});
+                });
+            scf::YieldOp::create(rb, rl, groupLoop.getResults());
+          });
+      xq = rowLoop.getResult(0);
+      xScales = rowLoop.getResult(1);
+      groupSums = rowLoop.getResult(2);
+    }
+
+    // Decodes the chunk at `byteOffset` of group `g` of channel `col` into
+    // f32 pieces of 8 weights, in the order the activations are laid out.
+    auto decodeChunk = [&](OpBuilder &cb, Location cl, Value col, Value g,
+                           Value byteOffset) -> SmallVector<Value> {
+      SmallVector<Value> pieces;
+      auto bytesType = VectorType::get({kLanes}, i8);
+      for (int64_t start = 0; start < plan->chunkBytes; start += kLanes) {
+        Value offset =
+            arith::AddIOp::create(cb, cl, byteOffset, index(cb, cl, start));
+        Value bytesV = vector::TransferReadOp::create(
+            cb, cl, bytesType, packed, ValueRange{col, g, offset}, bytePad,
+            ArrayRef<bool>{true});
+        // Widening first lets one vpmovzxbd/vpmovsxbd load serve 8 bytes.
+        Value wide =
+            isSigned
+                ? Value(arith::ExtSIOp::create(cb, cl, wideIntType, bytesV))
+                : Value(arith::ExtUIOp::create(cb, cl, wideIntType, bytesV));
+        SmallVector<Value> ints;
+        if (bits == 8) {
+          ints.push_back(wide);
+        } else if (isSigned) {
+          // The sign-extended byte's top nibble is already signed; the low
+          // nibble is moved to the top and shifted back arithmetically.
+          ints.push_back(arith::ShRSIOp::create(
+              cb, cl, arith::ShLIOp::create(cb, cl, wide, splat32(cb, cl, 28)),
+              splat32(cb, cl, 28)));
+          ints.push_back(
+              arith::ShRSIOp::create(cb, cl, wide, splat32(cb, cl, 4)));
+        } else {
+          ints.push_back(
+              arith::AndIOp::create(cb, cl, wide, splat32(cb, cl, 15)));
+          ints.push_back(
+              arith::ShRUIOp::create(cb, cl, wide, splat32(cb, cl, 4)));
+        }
+        // Every value fits in 9 bits, so the signed conversion (one
+        // instruction on x86) is exact for unsigned storage too.
+        for (Value v : ints)
+          pieces.push_back(arith::SIToFPOp::create(cb, cl, laneType, v));
+      }
+      return pieces;
+    };
+
+    // Sum over all groups of s * z * (sum of the group's activations), the
+    // zero-point term of one output, 8 groups at a time. The int8 path reads
+    // signed int4 as unsigned (nibble ^ 8) with zero point 8.
+    Value signedOffset;
+    if (useInt8 && isSigned)
+      signedOffset = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(8.0f)));
+    const bool hasZeroPointTerm = zeroPoints || signedOffset;
+    auto buildZeroPointTerm = [&](OpBuilder &rb, Location rl, Value col,
+                                  Value row) -> Value {
+      const int64_t vectorGroups = groups / kLanes * kLanes;
+      auto loadScales = [&](OpBuilder &lb, Location l, Value g) -> Value {
+        Value s = vector::TransferReadOp::create(
+            lb, l, VectorType::get({kLanes}, scaleType), scales,
+            ValueRange{col, g},
+            arith::ConstantOp::create(lb, l, lb.getZeroAttr(scaleType)),
+            ArrayRef<bool>{true});
+        return scaleType.isF32() ? s
+                                 : Value(arith::ExtFOp::create(lb, l, laneType, s));
+      };
+      auto vectorLoop = scf::ForOp::create(
+          rb, rl, c0, index(rb, rl, vectorGroups), index(rb, rl, kLanes),
+          ValueRange{zeroLanes},
+          [&](OpBuilder &lb, Location l, Value g, ValueRange args) {
+            Value s = loadScales(lb, l, g);
+            Value zf = signedOffset;
+            if (!zf) {
+              Value z = vector::TransferReadOp::create(
+                  lb, l, VectorType::get({kLanes}, i8), zeroPoints,
+                  ValueRange{col, g}, bytePad, ArrayRef<bool>{true});
+              zf = arith::SIToFPOp::create(
+                  lb, l, laneType,
+                  arith::ExtUIOp::create(lb, l, wideIntType, z));
+            }
+            Value sums = vector::TransferReadOp::create(
+                lb, l, laneType, groupSums, ValueRange{row, g}, floatPad,
+                ArrayRef<bool>{true});
+            Value sz = arith::MulFOp::create(lb, l, s, zf, fastmath);
+            scf::YieldOp::create(
+                lb, l, ValueRange{vector::FMAOp::create(lb, l, sz, sums, args[0])});
+          });
+      Value term = vector::ReductionOp::create(
+          rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(0), Value(),
+          arith::FastMathFlags::reassoc);
+      // The last groups % 8 groups one by one.
+      auto tailLoop = scf::ForOp::create(
+          rb, rl, index(rb, rl, vectorGroups), numGroups, c1, ValueRange{term},
+          [&](OpBuilder &lb, Location l, Value g, ValueRange args) {
+            Value s = tensor::ExtractOp::create(lb, l, scales, ValueRange{col, g});
+            if (!scaleType.isF32())
+              s = arith::ExtFOp::create(lb, l, f32, s);
+            Value zf;
+            if (signedOffset) {
+              zf = arith::ConstantOp::create(lb, l, lb.getF32FloatAttr(8.0f));
+            } else {
+              Value z = tensor::ExtractOp::create(lb, l, zeroPoints,
+                                                  ValueRange{col, g});
+              zf = arith::UIToFPOp::create(lb, l, f32, z);
+            }
+            Value sum = tensor::ExtractOp::create(lb, l, groupSums,
+                                                  ValueRange{row, g});
+            Value t = arith::MulFOp::create(
+                lb, l, arith::MulFOp::create(lb, l, s, zf, fastmath), sum,
+                fastmath);
+            scf::YieldOp::create(
+                lb, l, ValueRange{arith::AddFOp::create(lb, l, args[0], t,
+                                                        fastmath)});
+          });
+      return tailLoop.getResult(0);
+    };
+
+    // One group's contribution `s * sum(x q)` added to `total`. A group of
+    // one chunk is a straight chain (one multiply, then FMAs); longer groups
+    // keep one accumulator per piece so the FMA chains are independent.
+    // total + s[col, g] * groupDot.
+    auto applyGroupScale = [&](OpBuilder &gb, Location gl, Value col, Value g,
+                               Value groupDot, Value total) -> Value {
+      Value s = tensor::ExtractOp::create(gb, gl, scales, ValueRange{col, g});
+      Value sv = vector::BroadcastOp::create(
+          gb, gl, VectorType::get({kLanes}, scaleType), s);
+      if (!scaleType.isF32())
+        sv = arith::ExtFOp::create(gb, gl, laneType, sv);
+      return vector::FMAOp::create(gb, gl, sv, groupDot, total);
+    };
+
+    // int8 path: per 32-weight block, 16 bytes become one register of 32
+    // unsigned weights (low nibbles, then high nibbles, matching the
+    // activation order), wq.byte_dot multiplies them with the int8
+    // activations into 8 int32 lanes (vpmaddubsw + vpmaddwd on x86); the
+    // block's activation scale is applied in f32.
+    auto buildGroupInt8 = [&](OpBuilder &gb, Location gl, Value col,
+                              Value row, Value g, Value total) -> Value {
+      auto byteType = VectorType::get({16}, i8);
+      auto splat8 = [&](OpBuilder &ob, Location l, int64_t value) -> Value {
+        return arith::ConstantOp::create(
+            ob, l, DenseElementsAttr::get(byteType, ob.getIntegerAttr(i8, value)));
+      };
+      auto blockProduct = [&](OpBuilder &cb, Location cl, Value bi,
+                              Value acc) -> Value {
+        Value bytesV = vector::TransferReadOp::create(
+            cb, cl, byteType, packed,
+            ValueRange{col, g,
+                       arith::MulIOp::create(cb, cl, bi, index(cb, cl, 16))},
+            bytePad, ArrayRef<bool>{true});
+        if (isSigned)
+          bytesV = arith::XOrIOp::create(cb, cl, bytesV, splat8(cb, cl, 0x88));
+        Value lo = arith::AndIOp::create(cb, cl, bytesV, splat8(cb, cl, 15));
+        Value hi = arith::ShRUIOp::create(cb, cl, bytesV, splat8(cb, cl, 4));
+        SmallVector<int64_t> concat = llvm::to_vector(llvm::seq<int64_t>(0, 32));
+        Value w = vector::ShuffleOp::create(cb, cl, lo, hi, concat);
+        Value block = arith::AddIOp::create(
+            cb, cl, arith::MulIOp::create(cb, cl, g, index(cb, cl, blocksPerGroup)),
+            bi);
+        Value a = vector::TransferReadOp::create(
+            cb, cl, VectorType::get({kActivationBlock}, i8), xq,
+            ValueRange{row, arith::MulIOp::create(
+                                cb, cl, block, index(cb, cl, kActivationBlock))},
+            bytePad, ArrayRef<bool>{true});
+        Value quads = ByteDotOp::create(cb, cl, wideIntType, w, a);
+        Value dot = arith::SIToFPOp::create(cb, cl, laneType, quads);
+        Value xs = vector::BroadcastOp::create(
+            cb, cl, laneType,
+            tensor::ExtractOp::create(cb, cl, xScales, ValueRange{row, block}));
+        return acc ? Value(vector::FMAOp::create(cb, cl, dot, xs, acc))
+                   : Value(arith::MulFOp::create(cb, cl, dot, xs, fastmath));
+      };
+      Value groupDot;
+      if (blocksPerGroup == 1) {
+        groupDot = blockProduct(gb, gl, c0, Value());
+      } else {
+        groupDot = scf::ForOp::create(
+                       gb, gl, c0, index(gb, gl, blocksPerGroup), c1,
+                       ValueRange{zeroLanes},
+                       [&](OpBuilder &cb, Location cl, Value bi,
+                           ValueRange args) {
+                         scf::YieldOp::create(
+                             cb, cl,
+                             ValueRange{blockProduct(cb, cl, bi, args[0])});
+                       })
+                       .getResult(0);
+      }
+      return applyGroupScale(gb, gl, col, g, groupDot, total);
+    };
+
+    auto buildGroup = [&](OpBuilder &gb, Location gl, Value col, Value row,
+                          Value g, Value total) -> Value {
+      if (useInt8)
+        return buildGroupInt8(gb, gl, col, row, g, total);
+      Value groupBase =
+          arith::MulIOp::create(gb, gl, g, index(gb, gl, groupSize));
+      auto chunkProducts = [&](OpBuilder &cb, Location cl, Value chunk,
+                               ValueRange accs) -> SmallVector<Value> {
+        Value byteOffset = arith::MulIOp::create(
+            cb, cl, chunk, index(cb, cl, plan->chunkBytes));
+        SmallVector<Value> pieces = decodeChunk(cb, cl, col, g, byteOffset);
+        Value chunkBase = arith::AddIOp::create(
+            cb, cl, groupBase,
+            arith::MulIOp::create(cb, cl, chunk,
+                                  index(cb, cl, plan->elementsPerChunk)));
+        SmallVector<Value> results;
+        for (auto [i, piece] : llvm::enumerate(pieces)) {
+          Value xOffset = arith::AddIOp::create(
+              cb, cl, chunkBase, index(cb, cl, int64_t(i) * kLanes));
+          Value xv = vector::TransferReadOp::create(
+              cb, cl, laneType, x, ValueRange{row, xOffset}, floatPad,
+              ArrayRef<bool>{true});
+          if (accs.empty()) {
+            // Single chunk: chain the pieces into one register.
+            results = {results.empty()
+                           ? Value(arith::MulFOp::create(cb, cl, piece, xv,
+                                                         fastmath))
+                           : Value(vector::FMAOp::create(cb, cl, piece, xv,
+                                                         results.front()))};
+          } else {
+            results.push_back(
+                vector::FMAOp::create(cb, cl, piece, xv, accs[i]));
+          }
+        }
+        return results;
+      };
+      Value groupDot;
+      if (groupBytes == plan->chunkBytes) {
+        groupDot = chunkProducts(gb, gl, c0, ValueRange{}).front();
+      } else {
+        SmallVector<Value> zeros(plan->piecesPerChunk, zeroLanes);
+        auto chunkLoop = scf::ForOp::create(
+            gb, gl, c0, numChunks, c1, zeros,
+            [&](OpBuilder &cb, Location cl, Value chunk, ValueRange cArgs) {
+              scf::YieldOp::create(cb, cl, chunkProducts(cb, cl, chunk, cArgs));
+            });
+        // Pairwise sum of the per-piece accumulators.
+        SmallVector<Value> partial(chunkLoop.getResults());
+        while (partial.size() > 1) {
+          SmallVector<Value> next;
+          for (size_t i = 0; i + 1 < partial.size(); i += 2)
+            next.push_back(arith::AddFOp::create(gb, gl, partial[i],
+                                                 partial[i + 1], fastmath));
+          if (partial.size() % 2)
+            next.push_back(partial.back());
+          partial = std::move(next);
+        }
+        groupDot = partial.front();
+      }
+      return applyGroupScale(gb, gl, col, g, groupDot, total);
+    };
+
+    // One output: groups two at a time into two running totals (so the
+    // per-group FMA does not serialize consecutive groups), an odd last
+    // group after, then one horizontal reduction.
+    auto buildOutput = [&](OpBuilder &mb, Location ml, Value col,
+                           Value row) -> Value {
+      auto pairLoop = scf::ForOp::create(
+          mb, ml, c0, index(mb, ml, groups / 2 * 2), index(mb, ml, 2),
+          ValueRange{zeroLanes, zeroLanes},
+          [&](OpBuilder &gb, Location gl, Value g, ValueRange totals) {
+            Value next = arith::AddIOp::create(gb, gl, g, c1);
+            scf::YieldOp::create(
+                gb, gl,
+                ValueRange{buildGroup(gb, gl, col, row, g, totals[0]),
+                           buildGroup(gb, gl, col, row, next, totals[1])});
+          });
+      Value total = arith::AddFOp::create(mb, ml, pairLoop.getResult(0),
+                                          pairLoop.getResult(1), fastmath);
+      if (groups % 2)
+        total = buildGroup(mb, ml, col, row, index(mb, ml, groups - 1), total);
+      Value dot = vector::ReductionOp::create(
+          mb, ml, vector::CombiningKind::ADD, total, Value(),
+          arith::FastMathFlags::reassoc);
+      if (!hasZeroPointTerm)
+        return dot;
+      return arith::SubFOp::create(mb, ml, dot,
+                                   buildZeroPointTerm(mb, ml, col, row),
+                                   fastmath);
+    };
 
     // One output channel: its column of the output, filled row by row.
     auto buildColumn = [&](Value col, Value shared,
                            SmallVector<OpFoldResult> &colOffsets,
                            SmallVector<OpFoldResult> &colSizes,
                            SmallVector<OpFoldResult> &unitStrides) -> Value {
-      OpBuilder &nb = b;
-      Location nl = loc;
       colOffsets = {b.getIndexAttr(0), col};
       colSizes = {rowSize, b.getIndexAttr(1)};
       unitStrides = {b.getIndexAttr(1), b.getIndexAttr(1)};
       Value column = tensor::ExtractSliceOp::create(
           b, loc, shared, colOffsets, colSizes, unitStrides);
       auto rowLoop = scf::ForOp::create(
-          nb, nl, c0, rows, c1, ValueRange{column},
-              [&](OpBuilder &mb, Location ml, Value row, ValueRange mArgs) {
-                // Per group: acc = sum x q over its chunks; the row total
-                // accumulates s * acc lane-wise (one horizontal reduction per
-                // row) and the zero-point term s * z * sum(x) as a scalar.
-                auto groupLoop = scf::ForOp::create(
-                    mb, ml, c0, numGroups, c1, ValueRange{zeroLanes, floatPad},
-                    [&](OpBuilder &gb, Location gl, Value g, ValueRange gArgs) {
-                      Value groupBase = arith::MulIOp::create(
-                          gb, gl, g,
-                          arith::ConstantIndexOp::create(gb, gl, groupSize));
-                      auto chunkLoop = scf::ForOp::create(
-                          gb, gl, c0, numChunks, c1, ValueRange{zeroLanes},
-                          [&](OpBuilder &cb, Location cl, Value chunk,
-                              ValueRange cArgs) {
-                            Value byteOffset = arith::MulIOp::create(
-                                cb, cl, chunk,
-                                arith::ConstantIndexOp::create(cb, cl,
-                                                               kChunkBytes));
-                            Value bytesV = vector::TransferReadOp::create(
-                                cb, cl, byteVectorType, packed,
-                                ValueRange{col, g, byteOffset}, bytePad,
-                                ArrayRef<bool>{true});
-                            Value q = bytesV;
-                            if (bits == 4) {
-                              Value four = splat8(cb, cl, 4);
-                              Value lo, hi;
-                              if (isSigned) {
-                                lo = arith::ShRSIOp::create(
-                                    cb, cl,
-                                    arith::ShLIOp::create(cb, cl, bytesV, four),
-                                    four);
-                                hi = arith::ShRSIOp::create(cb, cl, bytesV, four);
-                              } else {
-                                lo = arith::AndIOp::create(cb, cl, bytesV,
-                                                           splat8(cb, cl, 15));
-                                hi = arith::ShRUIOp::create(cb, cl, bytesV, four);
-                              }
-                              // Element 2i is the low nibble of byte i.
-                              q = vector::InterleaveOp::create(cb, cl, lo, hi);
-                            }
-                            Value qf =
-                                isSigned
-                                    ? Value(arith::SIToFPOp::create(cb, cl,
-                                                                    laneType, q))
-                                    : Value(arith::UIToFPOp::create(cb, cl,
-                                                                    laneType, q));
-                            Value xOffset = arith::AddIOp::create(
-                                cb, cl, groupBase,
-                                arith::MulIOp::create(
-                                    cb, cl, chunk,
-                                    arith::ConstantIndexOp::create(cb, cl,
-                                                                   lanes)));
-                            Value xv = vector::TransferReadOp::create(
-                                cb, cl, laneType, x, ValueRange{row, xOffset},
-                                floatPad, ArrayRef<bool>{true});
-                            Value acc =
-                                vector::FMAOp::create(cb, cl, qf, xv, cArgs[0]);
-                            scf::YieldOp::create(cb, cl, acc);
-                          });
-                      Value s = tensor::ExtractOp::create(gb, gl, scales,
-                                                          ValueRange{col, g});
-                      if (!s.getType().isF32())
-                        s = arith::ExtFOp::create(gb, gl, f32, s);
-                      Value sv = vector::BroadcastOp::create(gb, gl, laneType, s);
-                      Value total = vector::FMAOp::create(
-                          gb, gl, sv, chunkLoop.getResult(0), gArgs[0]);
-                      Value correction = gArgs[1];
-                      if (zeroPoints) {
-                        Value z = tensor::ExtractOp::create(
-                            gb, gl, zeroPoints, ValueRange{col, g});
-                        Value zf = arith::UIToFPOp::create(gb, gl, f32, z);
-                        Value sum = tensor::ExtractOp::create(
-                            gb, gl, groupSums, ValueRange{row, g});
-                        Value term = arith::MulFOp::create(
-                            gb, gl, arith::MulFOp::create(gb, gl, s, zf, fastmath),
-                            sum, fastmath);
-                        correction =
-                            arith::AddFOp::create(gb, gl, correction, term, fastmath);
-                      }
-                      scf::YieldOp::create(gb, gl, ValueRange{total, correction});
-                    });
-                Value dot = vector::ReductionOp::create(
-                    mb, ml, vector::CombiningKind::ADD, groupLoop.getResult(0),
-                    Value(), arith::FastMathFlags::reassoc);
-                Value rowValue = arith::SubFOp::create(
-                    mb, ml, dot, groupLoop.getResult(1), fastmath);
-                Value updated = tensor::InsertOp::create(
-                    mb, ml, rowValue, mArgs[0],
-                    ValueRange{row, c0});
-                scf::YieldOp::create(mb, ml, updated);
-              });
+          b, loc, c0, rows, c1, ValueRange{column},
+          [&](OpBuilder &mb, Location ml, Value row, ValueRange mArgs) {
+            Value updated = tensor::InsertOp::create(
+                mb, ml, buildOutput(mb, ml, col, row), mArgs[0],
+                ValueRange{row, c0});
+            scf::YieldOp::create(mb, ml, updated);
+          });
       return rowLoop.getResult(0);
     };
     SmallVector<OpFoldResult> colOffsets, colSizes, unitStrides;
@@ -285,14 +633,24 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     b.replaceOp(op, result);
     return success();
   }
+
+private:
+  bool int8Activations;
 };
 
 struct WQLowerToVectorPass
     : public mlir::wq::impl::WQLowerToVectorPassBase<WQLowerToVectorPass> {
   using Base::Base;
   void runOnOperation() override {
+    if (activationBits != 32 && activationBits != 8) {
+      getOperation()->emitError("wq-lower-to-vector: activation-bits must be "
+                                "32 or 8, got ")
+          << static_cast<unsigned>(activationBits);
+      return signalPassFailure();
+    }
+    const bool int8Activations = activationBits == 8;
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerMatmulToVector>(&getContext());
+    patterns.add<LowerMatmulToVector>(&getContext(), int8Activations);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),

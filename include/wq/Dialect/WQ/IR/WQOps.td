@@ -99,4 +99,26 @@ def WQ_MatmulOp : WQ_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def WQ_ByteDotOp : WQ_Op<"byte_dot", [Pure]> {
+  let summary = "Dot products of 4 small unsigned bytes with 4 signed bytes per lane";
+  let description = [{
+    `%d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>`
+    computes, for each lane j of the result,
+    `sum_{i<4} zext(u[4j+i]) * sext(s[4j+i])`.
+
+    The unsigned operand must hold values below 128 (wq uses it for 4-bit
+    weights): then the result is exact on every target, including x86's
+    `vpmaddubsw` + `vpmaddwd`, whose 16-bit pair sums would otherwise
+    saturate. It is the integer core of the CPU kernels that multiply int4
+    weights with int8 activations (`wq-lower-to-vector{activation-bits=8}`)
+    and is lowered after bufferization by `wq-lower-byte-dot`.
+  }];
+  let arguments = (ins VectorOfLengthAndType<[32], [I8]>:$lhs,
+                       VectorOfLengthAndType<[32], [I8]>:$rhs);
+  let results = (outs VectorOfLengthAndType<[8], [I32]>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
 #endif // WQ_OPS

@@ -1,0 +1,100 @@
+//===- LowerByteDot.cpp - wq-lower-byte-dot -------------------------------===//
+//
+// wq.byte_dot to AVX2's vpmaddubsw + vpmaddwd, or to vector arithmetic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace mlir::wq {
+#define GEN_PASS_DEF_WQLOWERBYTEDOTPASS
+#include "wq/Dialect/WQ/Transforms/Passes.h.inc"
+} // namespace mlir::wq
+
+using namespace mlir;
+using namespace mlir::wq;
+
+namespace {
+
+/// vpmaddubsw multiplies unsigned by signed bytes and adds pairs into 16
+/// bits (exact: the unsigned operand is below 128 by the op's contract);
+/// vpmaddwd with ones adds those pairs into 32 bits.
+struct ByteDotToX86 : public OpRewritePattern<ByteDotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ByteDotOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto pairType = VectorType::get({16}, b.getI16Type());
+    Value pairs = LLVM::CallIntrinsicOp::create(
+                      b, loc, pairType,
+                      b.getStringAttr("llvm.x86.avx2.pmadd.ub.sw"),
+                      ValueRange{op.getLhs(), op.getRhs()})
+                      .getResult(0);
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pairType, b.getI16IntegerAttr(1)));
+    b.replaceOp(op, LLVM::CallIntrinsicOp::create(
+                        b, loc, op.getType(),
+                        b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                        ValueRange{pairs, ones})
+                        .getResult(0));
+    return success();
+  }
+};
+
+/// Widen to 32 bits, multiply, add each group of 4 lanes.
+struct ByteDotToArith : public OpRewritePattern<ByteDotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ByteDotOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto wide = VectorType::get({32}, b.getI32Type());
+    Value lhs = arith::ExtUIOp::create(b, loc, wide, op.getLhs());
+    Value rhs = arith::ExtSIOp::create(b, loc, wide, op.getRhs());
+    Value products = arith::MulIOp::create(b, loc, lhs, rhs);
+    // Lane j sums products 4j .. 4j + 3: add the four strided selections.
+    Value sum;
+    for (int64_t i = 0; i < 4; ++i) {
+      SmallVector<int64_t> strided;
+      for (int64_t j = 0; j < 8; ++j)
+        strided.push_back(4 * j + i);
+      Value part =
+          vector::ShuffleOp::create(b, loc, products, products, strided);
+      sum = sum ? Value(arith::AddIOp::create(b, loc, sum, part)) : part;
+    }
+    b.replaceOp(op, sum);
+    return success();
+  }
+};
+
+struct WQLowerByteDotPass
+    : public mlir::wq::impl::WQLowerByteDotPassBase<WQLowerByteDotPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    bool useX86;
+    if (target == "x86") {
+      useX86 = true;
+    } else if (target == "generic") {
+      useX86 = false;
+    } else if (target == "host") {
+      useX86 = llvm::sys::getHostCPUFeatures().lookup("avx2");
+    } else {
+      getOperation()->emitError("wq-lower-byte-dot: target must be x86, "
+                                "generic or host, got '")
+          << target << "'";
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    if (useX86)
+      patterns.add<ByteDotToX86>(&getContext());
+    else
+      patterns.add<ByteDotToArith>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,26 @@
+// RUN: wq-opt %s --wq-lower-byte-dot=target=x86 | FileCheck %s --check-prefix=X86
+// RUN: wq-opt %s --wq-lower-byte-dot=target=generic | FileCheck %s --check-prefix=GENERIC
+// RUN: not wq-opt %s --wq-lower-byte-dot=target=arm 2>&1 | FileCheck %s --check-prefix=BAD
+
+// X86-LABEL: func.func @byte_dot
+// X86: %[[ONES:.*]] = arith.constant dense<1> : vector<16xi16>
+// X86: %[[PAIRS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%arg0, %arg1) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// X86: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PAIRS]], %[[ONES]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// X86-NOT: wq.byte_dot
+
+// GENERIC-LABEL: func.func @byte_dot
+// GENERIC: arith.extui %arg0 : vector<32xi8> to vector<32xi32>
+// GENERIC: arith.extsi %arg1 : vector<32xi8> to vector<32xi32>
+// GENERIC: arith.muli
+// GENERIC: vector.shuffle {{.*}} [0, 4, 8, 12, 16, 20, 24, 28]
+// GENERIC: vector.shuffle {{.*}} [1, 5, 9, 13, 17, 21, 25, 29]
+// GENERIC: vector.shuffle {{.*}} [2, 6, 10, 14, 18, 22, 26, 30]
+// GENERIC: vector.shuffle {{.*}} [3, 7, 11, 15, 19, 23, 27, 31]
+// GENERIC: arith.addi
+// GENERIC-NOT: wq.byte_dot
+
+// BAD: wq-lower-byte-dot: target must be x86, generic or host, got 'arm'
+func.func @byte_dot(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+  %d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  return %d : vector<8xi32>
+}
