@@ -400,35 +400,73 @@ public:
               })
               .getResult(0);
 
-    // Outlier side channel: acc[L..., n] += sum_o x[L..., channels[o]] *
-    // outlierWeights[n, o].
-    if (Value channels = op.getOutlierChannels()) {
-      Value xOutliers = gatherLastDim(input, channels); // [L..., O]
-      unsigned outlierDims = numLead + 2, dOut = numLead + 1;
-      SmallVector<AffineMap> outlierMaps = {
-          map(outlierDims, concat(lead, {dOut})),
-          map(outlierDims, {dn, dOut}), map(outlierDims, concat(lead, {dn}))};
-      SmallVector<IteratorType> outlierIterators(numLead + 1,
-                                                 IteratorType::parallel);
-      outlierIterators.push_back(IteratorType::reduction);
-      acc = linalg::GenericOp::create(
-                b, loc, acc.getType(),
-                ValueRange{xOutliers, op.getOutlierWeights()}, ValueRange{acc},
-                outlierMaps, outlierIterators,
-                [&](OpBuilder &nbld, Location nloc, ValueRange args) {
-                  OpBuilder::InsertionGuard guard(b);
-                  b.setInsertionPoint(nbld.getInsertionBlock(),
-                                      nbld.getInsertionPoint());
-                  Value product = arith::MulFOp::create(
-                      b, nloc, toF32(args[0]), toF32(args[1]));
-                  linalg::YieldOp::create(
-                      b, nloc, arith::AddFOp::create(b, nloc, args[2], product)
-                                   .getResult());
-                })
-                .getResult(0);
-    }
+    if (Value channels = op.getOutlierChannels())
+      acc = addOutlierProducts(acc, input, channels, op.getOutlierWeights());
 
     return toResultType(acc, resultType);
+  }
+
+  /// Outlier side channel: acc[L..., n] += sum_o x[L..., channels[o]] *
+  /// outlierWeights[n, o], with `acc` in f32.
+  Value addOutlierProducts(Value acc, Value input, Value channels,
+                           Value outlierWeights) {
+    unsigned numLead =
+        static_cast<unsigned>(cast<RankedTensorType>(input.getType()).getRank()) -
+        1;
+    Value xOutliers = gatherLastDim(input, channels); // [L..., O]
+    unsigned outlierDims = numLead + 2, dn = numLead, dOut = numLead + 1;
+    SmallVector<unsigned> leadAndOutlier = range(0, numLead);
+    leadAndOutlier.push_back(dOut);
+    SmallVector<unsigned> leadAndN = range(0, numLead);
+    leadAndN.push_back(dn);
+    SmallVector<AffineMap> outlierMaps = {map(outlierDims, leadAndOutlier),
+                                          map(outlierDims, {dn, dOut}),
+                                          map(outlierDims, leadAndN)};
+    SmallVector<IteratorType> outlierIterators(numLead + 1,
+                                               IteratorType::parallel);
+    outlierIterators.push_back(IteratorType::reduction);
+    return linalg::GenericOp::create(
+               b, loc, acc.getType(), ValueRange{xOutliers, outlierWeights},
+               ValueRange{acc}, outlierMaps, outlierIterators,
+               [&](OpBuilder &nbld, Location nloc, ValueRange args) {
+                 OpBuilder::InsertionGuard guard(b);
+                 b.setInsertionPoint(nbld.getInsertionBlock(),
+                                     nbld.getInsertionPoint());
+                 Value product = arith::MulFOp::create(
+                     b, nloc, toF32(args[0]), toF32(args[1]));
+                 linalg::YieldOp::create(
+                     b, nloc,
+                     arith::AddFOp::create(b, nloc, args[2], product)
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
+  /// A wq.matmul with side inputs, as x / s and the gather by perm in
+  /// linalg, a plain wq.matmul on the same storage, and the outlier products
+  /// added in linalg (f32 results only).
+  Value splitSideInputs(MatmulOp op, MatmulOp *plainOp) {
+    Value x = op.getInput();
+    if (Value inputScales = op.getInputScales())
+      x = divideLastDim(x, inputScales);
+    if (Value perm = op.getPerm())
+      x = gatherLastDim(x, perm);
+    auto plainWeight = QuantizedWeightAttr::get(
+        ctx, weight.getShape(), weight.getBits(), weight.getIsSigned(),
+        weight.getGroupSize(), weight.getScaleType(), weight.getZeroPoints(),
+        /*permuted=*/false, /*numOutliers=*/0, /*inputScaled=*/false,
+        weight.getFlatGroups(), weight.getLayout());
+    auto plain = MatmulOp::create(b, loc, op.getResult().getType(), x,
+                                  op.getPacked(), op.getScales(),
+                                  op.getZeroPoints(), Value(), Value(),
+                                  Value(), Value(), plainWeight);
+    if (plainOp)
+      *plainOp = plain;
+    Value y = plain.getResult();
+    if (Value channels = op.getOutlierChannels())
+      y = addOutlierProducts(y, op.getInput(), channels,
+                             op.getOutlierWeights());
+    return y;
   }
 
   /// An f32 result converted to the op's result type (element type and
@@ -625,6 +663,12 @@ struct WQLowerToLinalgPass
 };
 
 } // namespace
+
+Value mlir::wq::splitSideInputs(OpBuilder &b, MatmulOp op,
+                                MatmulOp *plainOp) {
+  WeightLowering lowering(b, op.getLoc(), op.getWeight());
+  return lowering.splitSideInputs(op, plainOp);
+}
 
 LogicalResult mlir::wq::checkLowerableToLinalg(Operation *op) {
   if (isa<QuantizeOp>(op))

@@ -67,10 +67,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &b) const override {
     QuantizedWeightAttr weight = op.getWeight();
-    if (!weight.getBatchShape().empty() || weight.getFlatGroups() ||
-        op.getPerm() ||
-        op.getOutlierChannels() || op.getInputScales())
-      return b.notifyMatchFailure(op, "batched, permuted, outlier or scaled");
+    if (!weight.getBatchShape().empty() || weight.getFlatGroups())
+      return b.notifyMatchFailure(op, "batched or flat groups");
     const unsigned bits = weight.getBits();
     if (bits != 4 && bits != 8)
       return b.notifyMatchFailure(op, "only 4- and 8-bit storage");
@@ -83,6 +81,17 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     if (inputType.getRank() > 2 || !inputType.getElementType().isF32() ||
         !op.getResult().getType().getElementType().isF32())
       return b.notifyMatchFailure(op, "f32 activations of rank 1 or 2 only");
+
+    // Act-order permutation, AWQ input scales and outlier channels are
+    // applied around the kernel (x / s and the gather once per call, the
+    // outlier products added after), as linalg.
+    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels()) {
+      MatmulOp plain;
+      b.replaceOp(op, splitSideInputs(b, op, &plain));
+      // The kernel replaces `plain`, before the outlier products that use it.
+      op = plain;
+      b.setInsertionPoint(plain);
+    }
 
     // Integer dot products need whole 32-weight blocks (16 bytes) of int4.
     const bool useInt8 =

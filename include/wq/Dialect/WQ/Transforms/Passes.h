@@ -46,6 +46,12 @@ std::string getWeightName(Operation *op, Value weight);
 /// Patterns lowering wq.matmul and wq.dequantize to linalg on tensors.
 void populateWQToLinalgPatterns(RewritePatternSet &patterns);
 
+/// Rewrites the side inputs of a 2-D `wq.matmul` with f32 activations and
+/// result (act-order permutation, AWQ input scales, outlier channels) into
+/// linalg around a plain `wq.matmul` on the same storage, which is returned
+/// in `plainOp`; returns the value replacing `op`'s result.
+Value splitSideInputs(OpBuilder &b, MatmulOp op, MatmulOp *plainOp = nullptr);
+
 /// Returns failure (after emitting an error naming the op and the reason) if
 /// `op` is a wq op that the linalg lowering cannot handle.
 LogicalResult checkLowerableToLinalg(Operation *op);
