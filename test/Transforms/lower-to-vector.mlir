@@ -128,6 +128,8 @@ func.func @int8_per_channel(%x: tensor<1x64xf32>, %p: tensor<4x1x64xi8>, %s: ten
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK-NOT: wq.matmul
+// INT8-LABEL: func.func @side_inputs
+// INT8: wq.byte_dot
 func.func @side_inputs(%x: tensor<2x64xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf16>, %z: tensor<4x2xi8>, %perm: tensor<64xi32>, %oc: tensor<2xi32>, %ow: tensor<4x2xf16>, %is: tensor<64xf32>) -> tensor<2x4xf32> {
   %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) input_scales(%is) {weight = #wq.qweight<4x64, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, input_scaled>} : (tensor<2x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>, tensor<4x2xi8>, tensor<64xi32>, tensor<2xi32>, tensor<4x2xf16>, tensor<64xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
