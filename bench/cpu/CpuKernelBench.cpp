@@ -6,7 +6,10 @@
 // bandwidth. Prints microseconds, weight GB/s, % of copy bandwidth and the
 // speedup over OpenBLAS.
 //
-// Usage: cpu-kernel-bench [--quick] [--threads N]
+// Usage: cpu-kernel-bench [--quick | --shape NxK]
+//
+// Every configuration runs on all cores (OpenBLAS's thread count) and on one
+// thread.
 //
 //===----------------------------------------------------------------------===//
 
@@ -175,8 +178,10 @@ int main(int argc, char **argv) {
   outs() << formatv("memory copy bandwidth (read + write): {0:f1} GB/s; "
                     "OpenBLAS threads: {1}\n\n",
                     copyGBs, openblas_get_num_threads());
-  outs() << "| N x K | M | kernel | us | weight GB/s | % copy bw | vs OpenBLAS |\n"
-         << "|---|---|---|---|---|---|---|\n";
+  const int allThreads = openblas_get_num_threads();
+  outs() << "| N x K | M | threads | kernel | us | weight GB/s | % copy bw | "
+            "vs OpenBLAS |\n"
+         << "|---|---|---|---|---|---|---|---|\n";
   std::vector<std::pair<int64_t, int64_t>> shapes =
       quick ? std::vector<std::pair<int64_t, int64_t>>{{1024, 1024}}
             : std::vector<std::pair<int64_t, int64_t>>{
@@ -197,25 +202,6 @@ int main(int argc, char **argv) {
       std::vector<float> x(size_t(m * k)), y(size_t(m * n));
       for (float &v : x)
         v = dist(gen);
-      double blas = timeMicros([&] {
-        if (m == 1)
-          cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), 1.0f,
-                      w.data(), int(k), x.data(), 1, 0.0f, y.data(), 1);
-        else
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n),
-                      int(k), 1.0f, x.data(), int(k), w.data(), int(k), 0.0f,
-                      y.data(), int(n));
-      });
-      auto row = [&](const char *label, double us, double bytes) {
-        double gbs = bytes / (us * 1e-6) / 1e9;
-        outs() << formatv("| {0}x{1} | {2} | {3} | {4:f1} | {5:f1} | {6:f0}% | "
-                          "{7:f2}x |\n",
-                          n, k, m, label, us, gbs, 100 * gbs / copyGBs,
-                          blas / us);
-        outs().flush();
-      };
-      row(m == 1 ? "OpenBLAS sgemv fp32" : "OpenBLAS sgemm fp32", blas,
-          double(n * k * 4));
       struct Variant {
         const char *label, *options;
         unsigned activationBits;
@@ -226,6 +212,7 @@ int main(int argc, char **argv) {
           {"wq int4 g32", "bits=4 group-size=32", 32},
           {"wq int4 g128, int8 act.", "bits=4 group-size=128", 8},
           {"wq int4 g32, int8 act.", "bits=4 group-size=32", 8}};
+      std::vector<GeneratedKernel> kernels;
       for (const Variant &v : variants) {
         Expected<GeneratedKernel> kernel =
             generate(m, n, k, w, v.options, v.activationBits,
@@ -234,10 +221,42 @@ int main(int argc, char **argv) {
           errs() << "cpu-kernel-bench: " << toString(kernel.takeError()) << "\n";
           return 1;
         }
-        MemRef<2> xd{x.data(), x.data(), 0, {m, k}, {k, 1}};
-        MemRef<2> yd{y.data(), y.data(), 0, {m, n}, {n, 1}};
-        double us = timeMicros([&] { kernel->fn(&xd, &yd); }, 0.2);
-        row(v.label, us, double(kernel->weightBytes));
+        kernels.push_back(*kernel);
+      }
+      // The generated kernels run on LLVM's libomp (loaded with them).
+      auto setOmpThreads = reinterpret_cast<void (*)(int)>(
+          sys::DynamicLibrary::SearchForAddressOfSymbol("omp_set_num_threads"));
+      for (int threads : {allThreads, 1}) {
+        if (threads == 1 && allThreads == 1)
+          break;
+        openblas_set_num_threads(threads);
+        if (setOmpThreads)
+          setOmpThreads(threads);
+        double blas = timeMicros([&] {
+          if (m == 1)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), 1.0f,
+                        w.data(), int(k), x.data(), 1, 0.0f, y.data(), 1);
+          else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m),
+                        int(n), int(k), 1.0f, x.data(), int(k), w.data(),
+                        int(k), 0.0f, y.data(), int(n));
+        });
+        auto row = [&](const char *label, double us, double bytes) {
+          double gbs = bytes / (us * 1e-6) / 1e9;
+          outs() << formatv("| {0}x{1} | {2} | {3} | {4} | {5:f1} | {6:f1} | "
+                            "{7:f0}% | {8:f2}x |\n",
+                            n, k, m, threads, label, us, gbs,
+                            100 * gbs / copyGBs, blas / us);
+          outs().flush();
+        };
+        row(m == 1 ? "OpenBLAS sgemv fp32" : "OpenBLAS sgemm fp32", blas,
+            double(n * k * 4));
+        for (auto [v, kernel] : llvm::zip(variants, kernels)) {
+          MemRef<2> xd{x.data(), x.data(), 0, {m, k}, {k, 1}};
+          MemRef<2> yd{y.data(), y.data(), 0, {m, n}, {n, 1}};
+          double us = timeMicros([&] { kernel.fn(&xd, &yd); }, 0.2);
+          row(v.label, us, double(kernel.weightBytes));
+        }
       }
     }
   }

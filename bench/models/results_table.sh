@@ -41,6 +41,8 @@ row "${S[@]}" "int4 GPTQ g32 act-order" --bits 4 --group-size 32 --method gptq -
 row "${S[@]}" "int4 AWQ g32" --bits 4 --group-size 32 --method awq --calib "$CALIB"
 row "${S[@]}" "int4 RTN g32 + 1% outliers" --bits 4 --group-size 32 --outlier-fraction 0.01 --calib "$CALIB"
 row "${S[@]}" "int4 GPTQ g32 act-order + 1% outliers" --bits 4 --group-size 32 --method gptq --act-order --outlier-fraction 0.01 --calib "$CALIB"
+row "${S[@]}" "int4 RTN g32 asym, int8 activations" --bits 4 --group-size 32 --activation-bits 8
+row "${S[@]}" "int4 GPTQ g32 act-order, int8 activations" --bits 4 --group-size 32 --method gptq --act-order --calib "$CALIB" --activation-bits 8
 A=(aidreams260K.bin aidreams_tok512.bin)
 row "${A[@]}" "fp32" --bits 32
 row "${A[@]}" "int8 per-channel (sym)" --bits 8 --group-size 0 --sym
@@ -51,7 +53,8 @@ row "${A[@]}" "int4 AWQ g32" --bits 4 --group-size 32 --method awq --calib "$CAL
 echo
 echo "| stories260K decode | tokens/s |"
 echo "|---|---|"
-for cfg in "fp32:--bits 32" "int8 per-channel:--bits 8 --group-size 0 --sym" "int4 g32:--bits 4 --group-size 32"; do
+for cfg in "fp32:--bits 32" "int8 per-channel:--bits 8 --group-size 0 --sym" "int4 g32:--bits 4 --group-size 32" \
+           "int4 g32, int8 activations:--bits 4 --group-size 32 --activation-bits 8"; do
   label="${cfg%%:*}"; args="${cfg#*:}"
   rm -rf "$WORK/m"
   # shellcheck disable=SC2086

@@ -71,6 +71,11 @@ cl::opt<bool> flatGroups(
              "grouping) instead of along rows; rtn and rtn-mse only"));
 cl::opt<bool> quantizeClassifier("quantize-classifier",
                                  cl::desc("Also quantize the classifier"));
+cl::opt<bool> quantizeEmbedding(
+    "quantize-embedding",
+    cl::desc("Also store the token embedding table quantized (RTN with the "
+             "same bits, group size and scheme); only the row looked up is "
+             "dequantized"));
 cl::opt<std::string> scaleType("scale-type", cl::desc("f16 | bf16 | f32"),
                                cl::init("f16"));
 cl::opt<std::string> target("target", cl::desc("cpu"), cl::init("cpu"));
@@ -386,6 +391,24 @@ int run(SmallString<256> &tmp) {
       if (op->hasAttr("wq.classifier"))
         op->removeAttr("wq.skip");
     });
+  if (quantizeEmbedding) {
+    // The lookup of tok_embeddings is the module's only constant-table row
+    // read; wq-quantize-weights quantizes it where it is read.
+    mlir::PassManager pm(&context);
+    std::string pipelineError;
+    raw_string_ostream errorStream(pipelineError);
+    std::string pipeline =
+        formatv("wq-quantize-weights{{bits={0} group-size={1} symmetric={2} "
+                "scale-type={3} embeddings=true}",
+                unsigned(bits), int64_t(groupSize),
+                symmetric ? "true" : "false", std::string(scaleType))
+            .str();
+    if (failed(mlir::parsePassPipeline(pipeline, pm, errorStream)) ||
+        failed(pm.run(**module)))
+      return fail("quantizing the token embedding failed" +
+                  (pipelineError.empty() ? std::string()
+                                         : ": " + pipelineError));
+  }
   if (failed(mlir::verify(**module)))
     return fail("internal error: the model module does not verify");
   errs() << "wq-compile: lowering and generating native code\n";
@@ -420,6 +443,20 @@ int run(SmallString<256> &tmp) {
     if (isLinear) {
       quantizedParams += count;
       bytes += linearBytes(it->second);
+    }
+    // The embedding table, quantized for lookups with --quantize-embedding;
+    // a shared classifier that stays in float still reads the float table.
+    if (name == "tok_embeddings.weight" && quantizeEmbedding) {
+      if (!isLinear && config.sharedClassifier)
+        bytes += count * 4;
+      QuantScheme scheme{bits, bool(symmetric), !symmetric, int64_t(groupSize),
+                         *parseScaleType(scaleType)};
+      int64_t rows = tensor.shape[0], dim = tensor.shape[1];
+      int64_t groups = scheme.numGroups(dim);
+      bytes += rows * groups *
+               (scheme.bytesPerGroup(dim) + scaleTypeBytes(scheme.scaleType) +
+                (scheme.zeroPoints ? 1 : 0));
+      continue;
     }
     // Tensors kept in float (norms always f32; weights f16 with --bits 16).
     if (!isLinear || (config.sharedClassifier && name == "tok_embeddings.weight"))
@@ -506,6 +543,8 @@ int main(int argc, char **argv) {
     return fail("unsupported --target '" + target + "' (cpu)");
   if (bits != 4 && bits != 8 && bits != 16 && bits != 32)
     return fail("--bits must be 4, 8, 16 or 32");
+  if (quantizeEmbedding && bits != 4 && bits != 8)
+    return fail("--quantize-embedding needs --bits 4 or 8");
   if (activationBits != 32 && activationBits != 8)
     return fail("--activation-bits must be 32 or 8");
   SmallString<256> tmp(outDir);

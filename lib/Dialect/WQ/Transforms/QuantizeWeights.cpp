@@ -113,6 +113,111 @@ struct WQQuantizeWeightsPass
     for (linalg::LinalgOp op : candidates)
       if (failed(quantizeOp(rewriter, op)))
         return signalPassFailure();
+    if (!embeddings)
+      return;
+    SmallVector<tensor::ExtractSliceOp> lookups;
+    getOperation()->walk([&](tensor::ExtractSliceOp op) {
+      if (!op->hasAttr("wq.skip"))
+        lookups.push_back(op);
+    });
+    for (tensor::ExtractSliceOp op : lookups)
+      if (failed(quantizeLookup(rewriter, op)))
+        return signalPassFailure();
+  }
+
+  /// A row lookup `tensor.extract_slice %table[%i, 0] [1, D] [1, 1]` of a
+  /// constant float table [V, D] (a token embedding): the table is stored
+  /// quantized (RTN with the pass's scheme, one group layout per row) and
+  /// only the row read is dequantized, by `wq.dequantize` of the row's
+  /// packed bytes, scales and zero points.
+  LogicalResult quantizeLookup(IRRewriter &rewriter, tensor::ExtractSliceOp op) {
+    ElementsAttr tableAttr;
+    if (!matchPattern(op.getSource(), m_Constant(&tableAttr)))
+      return success();
+    auto tableType = dyn_cast<RankedTensorType>(tableAttr.getType());
+    if (!tableType || tableType.getRank() != 2 ||
+        !tableType.hasStaticShape() ||
+        !isa<FloatType>(tableType.getElementType()) ||
+        tableType.getNumElements() < minElements)
+      return success();
+    const int64_t rows = tableType.getDimSize(0), dim = tableType.getDimSize(1);
+    SmallVector<OpFoldResult> offsets = op.getMixedOffsets(),
+                              sizes = op.getMixedSizes(),
+                              strides = op.getMixedStrides();
+    if (getConstantIntValue(offsets[1]) != 0 ||
+        getConstantIntValue(sizes[0]) != 1 ||
+        getConstantIntValue(sizes[1]) != dim ||
+        getConstantIntValue(strides[0]) != 1 ||
+        getConstantIntValue(strides[1]) != 1)
+      return success(); // Not a whole-row lookup.
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    if (!resultType.getElementType().isF32())
+      return success();
+
+    std::vector<float> values;
+    if (auto error = readFloatElements(tableAttr, values))
+      return op->emitError() << "cannot read the table constant: " << *error;
+    MLIRContext *ctx = op->getContext();
+    numerics::QuantScheme scheme{bits, symmetric.getValue(), !symmetric,
+                                 int64_t(groupSize),
+                                 *numerics::parseScaleType(scaleType)};
+    auto makeWeight = [&](int64_t n) {
+      int64_t effectiveGroup = groupSize > dim ? 0 : int64_t(groupSize);
+      Type scaleElementType =
+          scheme.scaleType == numerics::ScaleType::F16
+              ? Type(Float16Type::get(ctx))
+          : scheme.scaleType == numerics::ScaleType::BF16
+              ? Type(BFloat16Type::get(ctx))
+              : Type(Float32Type::get(ctx));
+      return QuantizedWeightAttr::get(
+          ctx, ArrayRef<int64_t>{n, dim}, bits,
+          /*isSigned=*/symmetric.getValue(), effectiveGroup, scaleElementType,
+          /*zeroPoints=*/!symmetric, /*permuted=*/false, /*numOutliers=*/0,
+          /*inputScaled=*/false, /*flatGroups=*/false,
+          LayoutAttr::get(ctx, LayoutKind::row_major));
+    };
+    QuantizedWeightAttr table = makeWeight(rows);
+    QuantizedWeightConstants constants;
+    if (auto error = quantizeToConstants(table, values, constants))
+      return op->emitError() << "cannot quantize the table read here: "
+                             << *error;
+
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    Value row = getValueOrCreateConstantIndexOp(rewriter, loc, offsets[0]);
+    // Slices one row of a [V, ...] constant, keeping the leading 1.
+    auto rowOf = [&](DenseElementsAttr attr) -> Value {
+      if (!attr)
+        return Value();
+      auto type = cast<RankedTensorType>(attr.getType());
+      Value all = arith::ConstantOp::create(rewriter, loc, attr);
+      SmallVector<OpFoldResult> rowOffsets(type.getRank(),
+                                           rewriter.getIndexAttr(0));
+      rowOffsets[0] = row;
+      SmallVector<OpFoldResult> rowSizes;
+      rowSizes.push_back(rewriter.getIndexAttr(1));
+      for (int64_t d : type.getShape().drop_front())
+        rowSizes.push_back(rewriter.getIndexAttr(d));
+      SmallVector<OpFoldResult> unit(type.getRank(), rewriter.getIndexAttr(1));
+      return tensor::ExtractSliceOp::create(rewriter, loc, all, rowOffsets,
+                                            rowSizes, unit);
+    };
+    QuantizedWeightAttr rowWeight = makeWeight(1);
+    Value dequantized = DequantizeOp::create(
+        rewriter, loc, RankedTensorType::get({1, dim}, rewriter.getF32Type()),
+        rowOf(constants.packed), rowOf(constants.scales),
+        rowOf(constants.zeroPoints), Value(), Value(), Value(), Value(),
+        rowWeight);
+    Value result = dequantized;
+    if (resultType.getRank() == 1)
+      result = tensor::CollapseShapeOp::create(
+          rewriter, loc, resultType, dequantized,
+          SmallVector<ReassociationIndices>{{0, 1}});
+    Operation *tableOp = op.getSource().getDefiningOp();
+    rewriter.replaceOp(op, result);
+    if (tableOp && tableOp->use_empty())
+      rewriter.eraseOp(tableOp);
+    return success();
   }
 
   LogicalResult quantizeOp(IRRewriter &rewriter, linalg::LinalgOp op) {

@@ -197,6 +197,11 @@ def WQQuantizeWeightsPass : Pass<"wq-quantize-weights", "::mlir::ModuleOp"> {
     methods report progress on stderr.
   }];
   let options = [
+    Option<"embeddings", "embeddings", "bool", /*default=*/"false",
+           "Also quantize constant tables read one whole row at a time by "
+           "tensor.extract_slice (token embeddings), RTN with the same bits, "
+           "group size and scheme; only the row read is dequantized">,
+
     Option<"bits", "bits", "unsigned", /*default=*/"4",
            "Storage bit width: 4 or 8">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
