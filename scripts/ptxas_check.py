@@ -6,7 +6,8 @@ ops whose objects carry `assembly = "..."`), writes each PTX to a temporary
 file and runs `ptxas -v -arch=<chip>` on it. Prints one line per kernel:
   kernel <binary> <chip>: <R> registers, <S> bytes stack, <L> spill stores, <M> spill loads
 Exits non-zero if ptxas fails, if no kernel is found, or (with --no-spills) if
-any kernel spills to local memory.
+any kernel spills to local memory. --print-ptx prints the PTX instead (no
+ptxas needed), for FileCheck tests of the generated instructions.
 """
 import argparse
 import os
@@ -37,8 +38,21 @@ def main():
     parser.add_argument("module", help="wq-opt output (MLIR text), '-' for stdin")
     parser.add_argument("--no-spills", action="store_true",
                         help="fail if a kernel spills registers to local memory")
+    parser.add_argument("--print-ptx", action="store_true",
+                        help="print each embedded PTX module instead of assembling it")
     args = parser.parse_args()
     text = sys.stdin.read() if args.module == "-" else open(args.module).read()
+    if args.print_ptx:
+        found = False
+        for match in BINARY.finditer(text):
+            name, chip, assembly = match.groups()
+            print(f"// gpu.binary @{name} ({chip})")
+            print(unescape_mlir_string(assembly))
+            found = True
+        if not found:
+            print("error: no PTX kernel found (run the pipeline with format=isa)", file=sys.stderr)
+            return 1
+        return 0
     ptxas = find_ptxas()
     kernels = 0
     failed = False

@@ -10,12 +10,14 @@
 using namespace mlir;
 
 /// Tensor-level IR to bufferized loops whose buffers are device memory, then
-/// GPU kernels. This first schedule maps the fused dequant-matmul of
-/// wq-lower-to-linalg directly: output rows/columns over blocks and threads,
-/// the K reduction sequential in each thread. It is correct for every op but
-/// slow; the decode kernels (16-byte loads, lop3 conversion, warp reductions)
-/// are to take over wq.matmul, leaving this path for the other ops.
-static const char *const kGpuLowerStages = "wq-lower-to-linalg,"
+/// GPU kernels. Decode-shaped int4 wq.matmul ops become the warp-per-channel
+/// decode kernel (wq-lower-to-gpu-decode: 16-byte loads, lop3 conversion,
+/// shuffle reductions); every other op takes the generic schedule, which maps
+/// the fused dequant-matmul of wq-lower-to-linalg directly (output
+/// rows/columns over blocks and threads, the K reduction sequential in each
+/// thread): correct for every op, but slow.
+static const char *const kGpuLowerStages = "wq-lower-to-gpu-decode,"
+                                           "wq-lower-to-linalg,"
                                            "canonicalize,";
 
 static const char *const kGpuKernelStages =

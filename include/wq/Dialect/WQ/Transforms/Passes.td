@@ -134,6 +134,38 @@ def WQLowerToVectorPass : Pass<"wq-lower-to-vector"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
+  let summary = "Lower decode-shaped int4 wq.matmul to a warp-per-channel GPU kernel";
+  let description = [{
+    The GPU decode schedule for `wq.matmul` with int4 storage, K and the
+    group size multiples of 32, and static [M, K] f32 or f16 activations with
+    M <= 8 (act-order, AWQ scales and outliers are applied around it with f32
+    activations). It emits a `gpu.launch` on the operands' buffers
+    (`bufferization.to_buffer`, result in a fresh `memref.alloc`): one warp
+    per output channel, `warps-per-block` warps per block; each lane reads
+    16 packed bytes per step with one 128-bit load (consecutive lanes,
+    consecutive chunks: 512 coalesced bytes per warp and step), converts each
+    nibble to f32 with one `lop3.b32` (nibble ORed into the mantissa of 2^23,
+    inline PTX) and one subtraction that also removes the zero point,
+    accumulates in f32 per activation row, applies the group scale once per
+    chunk, and reduces across the warp with five xor shuffles; lane 0 writes
+    the outputs. Other matmuls are left to the generic path. Run it first in
+    `wq-gpu-pipeline`.
+  }];
+  let options = [
+    Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"4",
+           "Warps (output channels) per thread block">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def WQLowerByteDotPass : Pass<"wq-lower-byte-dot"> {
   let summary = "Lower wq.byte_dot to x86 integer dot products or vector arithmetic";
   let description = [{

@@ -1,0 +1,307 @@
+//===- LowerToGpuDecode.cpp - wq-lower-to-gpu-decode ----------------------===//
+//
+// The GPU decode schedule for wq.matmul (M from 1 to 8): one warp per output
+// channel, each lane reading 16 packed bytes (32 int4 weights) per step with
+// one 128-bit load, so a warp reads 512 consecutive bytes of its row at a
+// time; nibbles become f32 with the magic-number trick (one lop3 per weight:
+// the nibble ORed into the mantissa of 2^23), products accumulate in f32 per
+// activation row, each chunk's group scale is applied once, and the warp
+// reduces with five xor shuffles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::wq {
+#define GEN_PASS_DEF_WQLOWERTOGPUDECODEPASS
+#include "wq/Dialect/WQ/Transforms/Passes.h.inc"
+} // namespace mlir::wq
+
+using namespace mlir;
+using namespace mlir::wq;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+/// Packed bytes per lane and step: one 128-bit load.
+constexpr int64_t kChunkBytes = 16;
+/// Weights per chunk (int4).
+constexpr int64_t kChunkWeights = 2 * kChunkBytes;
+/// Activation rows kept in registers per warp.
+constexpr int64_t kMaxRows = 8;
+/// 2^23 as f32 bits: a nibble ORed into its mantissa gives 2^23 + q exactly.
+constexpr int64_t kMagicBits = 0x4B000000;
+constexpr float kMagic = 8388608.0f;
+
+struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
+  LowerMatmulToGpuDecode(MLIRContext *context, int64_t warpsPerBlock)
+      : OpRewritePattern(context), warpsPerBlock(warpsPerBlock) {}
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &b) const override {
+    QuantizedWeightAttr weight = op.getWeight();
+    if (!weight.getBatchShape().empty() || weight.getFlatGroups())
+      return b.notifyMatchFailure(op, "batched or flat groups");
+    if (weight.getBits() != 4)
+      return b.notifyMatchFailure(op, "only int4 storage");
+    const int64_t n = weight.getN(), k = weight.getK();
+    const int64_t groupSize = weight.getEffectiveGroupSize();
+    const int64_t groupBytes = weight.getBytesPerGroup();
+    if (k % kChunkWeights != 0 || groupSize % kChunkWeights != 0 ||
+        groupBytes * 2 != groupSize)
+      return b.notifyMatchFailure(op, "K and the groups must be multiples "
+                                      "of 32");
+    auto inputType = op.getInput().getType();
+    auto resultType = op.getResult().getType();
+    Type elementType = inputType.getElementType();
+    if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
+        inputType.getDimSize(0) > kMaxRows ||
+        !(elementType.isF32() || elementType.isF16()) ||
+        resultType.getElementType() != elementType)
+      return b.notifyMatchFailure(op, "static [M <= 8, K] f32/f16 activations");
+    // Side inputs around the kernel (the outlier term is added in f32).
+    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels()) {
+      if (!elementType.isF32())
+        return b.notifyMatchFailure(op, "side inputs need f32 activations");
+      MatmulOp plain;
+      b.replaceOp(op, splitSideInputs(b, op, &plain));
+      op = plain;
+      b.setInsertionPoint(plain);
+    }
+
+    Location loc = op.getLoc();
+    const int64_t rows = inputType.getDimSize(0);
+    const int64_t chunksPerRow = k / kChunkWeights;
+    const int64_t chunksPerGroup = groupSize / kChunkWeights;
+    const int64_t steps = (chunksPerRow + kWarpSize - 1) / kWarpSize;
+    const bool isSigned = weight.getIsSigned();
+
+    auto bufferOf = [&](Value tensor) -> Value {
+      if (!tensor)
+        return Value();
+      auto type = cast<RankedTensorType>(tensor.getType());
+      return bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+          tensor, /*read_only=*/true);
+    };
+    Value x = bufferOf(op.getInput()), packed = bufferOf(op.getPacked()),
+          scales = bufferOf(op.getScales()),
+          zeros = bufferOf(op.getZeroPoints());
+    auto outType =
+        MemRefType::get(resultType.getShape(), resultType.getElementType());
+    Value out = memref::AllocOp::create(b, loc, outType);
+
+    auto index = [&](OpBuilder &ob, Location l, int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(ob, l, v);
+    };
+    Value gridX = index(b, loc, (n + warpsPerBlock - 1) / warpsPerBlock);
+    Value blockX = index(b, loc, warpsPerBlock * kWarpSize);
+    Value one = index(b, loc, 1);
+    auto launch =
+        gpu::LaunchOp::create(b, loc, gridX, one, one, blockX, one, one);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&launch.getBody().front());
+      Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
+      Value warpSize = index(b, loc, kWarpSize);
+      Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
+      Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
+      Value channel = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, bid, index(b, loc, warpsPerBlock)),
+          warp);
+      Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            channel, index(b, loc, n));
+      auto ifChannel = scf::IfOp::create(b, loc, inRange);
+      b.setInsertionPointToStart(&ifChannel.getThenRegion().front());
+      Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+      SmallVector<Value> initial(rows, zeroF);
+
+      // Lane `lane` takes chunks lane, lane + 32, ...: the warp's 16-byte
+      // loads are consecutive (coalesced 512 bytes per step).
+      auto stepLoop = scf::ForOp::create(
+          b, loc, index(b, loc, 0), index(b, loc, steps), one, initial,
+          [&](OpBuilder &sb, Location sl, Value step, ValueRange accs) {
+            Value chunk = arith::AddIOp::create(
+                sb, sl, lane,
+                arith::MulIOp::create(sb, sl, step, warpSize));
+            Value valid = arith::CmpIOp::create(
+                sb, sl, arith::CmpIPredicate::ult, chunk,
+                index(sb, sl, chunksPerRow));
+            auto ifValid = scf::IfOp::create(sb, sl, TypeRange(accs), valid,
+                                             /*addThenBlock=*/true,
+                                             /*addElseBlock=*/true);
+            {
+              OpBuilder::InsertionGuard guard(sb);
+              sb.setInsertionPointToStart(ifValid.thenBlock());
+              scf::YieldOp::create(
+                  sb, sl, buildChunk(sb, sl, x, packed, scales, zeros, channel,
+                                     chunk, accs, rows, chunksPerGroup,
+                                     isSigned));
+              sb.setInsertionPointToStart(ifValid.elseBlock());
+              scf::YieldOp::create(sb, sl, accs);
+            }
+            scf::YieldOp::create(sb, sl, ifValid.getResults());
+          });
+
+      // Warp reduction, then lane 0 writes the M outputs of the channel.
+      SmallVector<Value> totals(stepLoop.getResults());
+      for (Value &total : totals)
+        for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
+          Value other = gpu::ShuffleOp::create(b, loc, total, offset,
+                                               int32_t(kWarpSize),
+                                               gpu::ShuffleMode::XOR)
+                            .getShuffleResult();
+          total = arith::AddFOp::create(b, loc, total, other);
+        }
+      Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            lane, index(b, loc, 0));
+      auto ifFirst = scf::IfOp::create(b, loc, isFirst);
+      b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+      for (int64_t m = 0; m < rows; ++m) {
+        Value value = totals[m];
+        if (!elementType.isF32())
+          value = arith::TruncFOp::create(b, loc, elementType, value);
+        memref::StoreOp::create(b, loc, value, out,
+                                ValueRange{index(b, loc, m), channel});
+      }
+      b.setInsertionPointToEnd(&launch.getBody().front());
+      gpu::TerminatorOp::create(b, loc);
+    }
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, resultType, out, /*restrict=*/true, /*writable=*/true);
+    b.replaceOp(op, result);
+    return success();
+  }
+
+  /// One lane's chunk: 16 bytes of channel `channel` at chunk `chunk`, for
+  /// every activation row; returns the updated per-row accumulators.
+  SmallVector<Value> buildChunk(OpBuilder &b, Location loc, Value x,
+                                Value packed, Value scales, Value zeros,
+                                Value channel, Value chunk, ValueRange accs,
+                                int64_t rows, int64_t chunksPerGroup,
+                                bool isSigned) const {
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    auto index = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    auto i32Const = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(b, loc, i32, v);
+    };
+    Value group = arith::DivUIOp::create(b, loc, chunk, index(chunksPerGroup));
+    Value byteOffset = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, chunk, index(chunksPerGroup)),
+        index(kChunkBytes));
+    // One 128-bit load: the packed rows are 16-byte aligned (whole chunks).
+    Value bytes = vector::LoadOp::create(
+        b, loc, VectorType::get({kChunkBytes}, b.getI8Type()), packed,
+        ValueRange{channel, group, byteOffset}, /*nontemporal=*/false,
+        llvm::MaybeAlign(kChunkBytes));
+    Value words = vector::BitCastOp::create(
+        b, loc, VectorType::get({4}, i32), bytes);
+
+    Value scale = memref::LoadOp::create(b, loc, scales,
+                                         ValueRange{channel, group});
+    if (!scale.getType().isF32())
+      scale = arith::ExtFOp::create(b, loc, f32, scale);
+    // (2^23 + q) - (2^23 + z) = q - z exactly; signed nibbles are read as
+    // unsigned (xor 8) with zero point 8.
+    Value zero;
+    if (zeros) {
+      Value z = memref::LoadOp::create(b, loc, zeros,
+                                       ValueRange{channel, group});
+      zero = arith::UIToFPOp::create(b, loc, f32, z);
+    } else {
+      zero = arith::ConstantOp::create(
+          b, loc, b.getF32FloatAttr(isSigned ? 8.0f : 0.0f));
+    }
+    Value bias = arith::AddFOp::create(
+        b, loc, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(kMagic)),
+        zero);
+
+    // Activations of the chunk's 32 positions, per row (eight 128-bit loads
+    // of f32, four of f16).
+    Value firstElement =
+        arith::MulIOp::create(b, loc, chunk, index(kChunkWeights));
+    SmallVector<Value> activations;
+    for (int64_t m = 0; m < rows; ++m) {
+      auto xType = cast<MemRefType>(x.getType());
+      Value xs = vector::LoadOp::create(
+          b, loc, VectorType::get({kChunkWeights}, xType.getElementType()), x,
+          ValueRange{index(m), firstElement}, /*nontemporal=*/false,
+          llvm::MaybeAlign(16));
+      if (!xType.getElementType().isF32())
+        xs = arith::ExtFOp::create(
+            b, loc, VectorType::get({kChunkWeights}, f32), xs);
+      activations.push_back(xs);
+    }
+
+    SmallVector<Value> partial(rows);
+    Value mask = i32Const(0xF), magic = i32Const(kMagicBits);
+    for (int64_t w = 0; w < 4; ++w) {
+      Value word = vector::ExtractOp::create(b, loc, words, w);
+      if (isSigned)
+        word = arith::XOrIOp::create(b, loc, word, i32Const(0x88888888));
+      // Nibble i of word w is weight 8w + i (element 2j is the low nibble of
+      // byte j).
+      for (int64_t i = 0; i < 8; ++i) {
+        Value field = i == 0 ? word
+                             : arith::ShRUIOp::create(b, loc, word,
+                                                      i32Const(4 * i));
+        // (field & 0xF) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
+        Value bits =
+            LLVM::InlineAsmOp::create(
+                b, loc, i32, ValueRange{field, mask, magic},
+                "lop3.b32 $0, $1, $2, $3, 0xEA;", "=r,r,r,r",
+                /*has_side_effects=*/false, /*is_align_stack=*/false,
+                LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
+                ArrayAttr())
+                .getRes();
+        Value q = arith::SubFOp::create(
+            b, loc, arith::BitcastOp::create(b, loc, f32, bits), bias);
+        for (int64_t m = 0; m < rows; ++m) {
+          Value xv = vector::ExtractOp::create(b, loc, activations[m],
+                                               8 * w + i);
+          partial[m] = partial[m]
+                           ? Value(math::FmaOp::create(b, loc, q, xv,
+                                                       partial[m]))
+                           : Value(arith::MulFOp::create(b, loc, q, xv));
+        }
+      }
+    }
+    SmallVector<Value> updated;
+    for (int64_t m = 0; m < rows; ++m)
+      updated.push_back(
+          math::FmaOp::create(b, loc, scale, partial[m], accs[m]));
+    return updated;
+  }
+
+  int64_t warpsPerBlock;
+};
+
+struct WQLowerToGpuDecodePass
+    : public mlir::wq::impl::WQLowerToGpuDecodePassBase<
+          WQLowerToGpuDecodePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (warpsPerBlock < 1 || warpsPerBlock > 32) {
+      getOperation()->emitError("wq-lower-to-gpu-decode: warps-per-block "
+                                "must be in [1, 32]");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock);
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

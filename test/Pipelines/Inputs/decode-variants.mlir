@@ -1,0 +1,19 @@
+// wq.matmul forms the GPU decode kernel takes (wq-lower-to-gpu-decode):
+// int4 asym g32 / sym g128 / per channel, M = 1, 4 and 8, f32 and f16
+// activations, and act-order + outliers around the kernel.
+func.func @asym_g32_m1(%x: tensor<1x256xf32>, %p: tensor<64x8x16xi8>, %s: tensor<64x8xf16>, %z: tensor<64x8xi8>) -> tensor<1x64xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 32, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x8x16xi8>, tensor<64x8xf16>, tensor<64x8xi8>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+func.func @sym_g128_m4(%x: tensor<4x512xf32>, %p: tensor<96x4x64xi8>, %s: tensor<96x4xf16>) -> tensor<4x96xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<96x512, i4, group_size = 128, scale_type = f16>} : (tensor<4x512xf32>, tensor<96x4x64xi8>, tensor<96x4xf16>) -> tensor<4x96xf32>
+  return %y : tensor<4x96xf32>
+}
+func.func @per_channel_m8_f16(%x: tensor<8x256xf16>, %p: tensor<33x1x128xi8>, %s: tensor<33x1xf16>, %z: tensor<33x1xi8>) -> tensor<8x33xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<33x256, u4, group_size = 0, scale_type = f16, zero_points>} : (tensor<8x256xf16>, tensor<33x1x128xi8>, tensor<33x1xf16>, tensor<33x1xi8>) -> tensor<8x33xf16>
+  return %y : tensor<8x33xf16>
+}
+func.func @act_order_outliers(%x: tensor<2x64xf32>, %p: tensor<16x2x16xi8>, %s: tensor<16x2xf16>, %z: tensor<16x2xi8>, %perm: tensor<64xi32>, %oc: tensor<2xi32>, %ow: tensor<16x2xf16>) -> tensor<2x16xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x64, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2>} : (tensor<2x64xf32>, tensor<16x2x16xi8>, tensor<16x2xf16>, tensor<16x2xi8>, tensor<64xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}

@@ -1,0 +1,41 @@
+// The PTX of the GPU decode kernels (wq-lower-to-gpu-decode, first in
+// wq-gpu-pipeline) has the essentials: 128-bit global loads of the packed
+// weights, one lop3 per weight for the int4 -> f32 conversion, xor-shuffle
+// warp reductions (5 per activation row). format=isa needs no CUDA toolkit.
+// RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s
+// RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_80 format=isa" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s --check-prefix=SM80
+
+// CHECK-LABEL: // gpu.binary @asym_g32_m1_kernel (sm_90)
+// CHECK: .target sm_90
+// CHECK: .visible .entry asym_g32_m1_kernel(
+// CHECK: ld.global.v4.b32
+// CHECK-COUNT-32: lop3.b32 {{.*}}, 0xEA;
+// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK-NOT: shfl.sync
+// CHECK: ret;
+
+// M = 4: four rows reduced; signed nibbles are read as unsigned (xor 8).
+// CHECK-LABEL: // gpu.binary @sym_g128_m4_kernel (sm_90)
+// CHECK: xor.b32
+// CHECK: lop3.b32
+// CHECK-COUNT-20: shfl.sync.bfly.b32
+// CHECK-NOT: shfl.sync
+
+// f16 activations are loaded as f16 and widened; the result is stored as f16.
+// CHECK-LABEL: // gpu.binary @per_channel_m8_f16_kernel (sm_90)
+// CHECK: ld.global.v4.b32
+// CHECK: cvt.f32.f16
+// CHECK-COUNT-40: shfl.sync.bfly.b32
+// CHECK: cvt.rn.f16.f32
+// CHECK: st.global.b16
+
+// Act-order: the gather and the outlier term are kernels of their own
+// around the decode kernel.
+// CHECK-LABEL: // gpu.binary @act_order_outliers_kernel
+// CHECK: lop3.b32
+
+// SM80: // gpu.binary @asym_g32_m1_kernel (sm_80)
+// SM80: .target sm_80
+// SM80: ld.global.v4.b32
+// SM80: lop3.b32
+// SM80: shfl.sync.bfly.b32

@@ -1,0 +1,71 @@
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode | FileCheck %s
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode=warps-per-block=8 | FileCheck %s --check-prefix=W8
+// RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=warps-per-block=0 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: warps-per-block must be in [1, 32]
+
+// One warp per output channel: 64 channels, 4 warps per block -> 16 blocks
+// of 128 threads; lanes walk chunks lane, lane + 32, ... with one 16-byte
+// load each; the nibble conversion is one lop3 (inline PTX) per weight and
+// a subtraction of 2^23 + zero; scale once per chunk; 5 xor shuffles per
+// row; lane 0 stores.
+// CHECK-LABEL: func.func @asym_g128
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK: bufferization.to_buffer %arg0 read_only : tensor<2x256xf32> to memref<2x256xf32>
+// CHECK: bufferization.to_buffer %arg1 read_only
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<2x64xf32>
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C16]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
+// CHECK: scf.for {{.*}} -> (f32, f32)
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<64x2x64xi8>, vector<16xi8>
+// CHECK: vector.bitcast {{.*}} : vector<16xi8> to vector<4xi32>
+// CHECK: memref.load {{.*}} : memref<64x2xi8>
+// CHECK: arith.uitofp
+// CHECK: vector.load {{.*}} : memref<2x256xf32>, vector<32xf32>
+// CHECK-COUNT-8: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xEA;"
+// CHECK: math.fma
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: arith.cmpi eq
+// CHECK: memref.store {{.*}}, %[[OUT]]
+// CHECK: gpu.terminator
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT: wq.matmul
+// W8-LABEL: func.func @asym_g128
+// W8: arith.constant 256 : index
+// W8: gpu.launch
+func.func @asym_g128(%x: tensor<2x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<2x64xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<2x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
+}
+
+// -----
+
+// Signed storage: every word is xored with 0x88888888 (nibble + 8) and the
+// zero point is 8.
+// CHECK-LABEL: func.func @signed_f16
+// CHECK-DAG: arith.constant 8.000000e+00 : f32
+// CHECK-DAG: arith.constant -2004318072 : i32
+// CHECK: vector.load {{.*}} : memref<1x64xf16>, vector<32xf16>
+// CHECK: arith.extf {{.*}} : vector<32xf16> to vector<32xf32>
+// CHECK: arith.xori
+// CHECK: arith.truncf {{.*}} : f32 to f16
+func.func @signed_f16(%x: tensor<1x64xf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x2xf16>) -> tensor<1x8xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<8x64, i4, group_size = 32, scale_type = f16>} : (tensor<1x64xf16>, tensor<8x2x16xi8>, tensor<8x2xf16>) -> tensor<1x8xf16>
+  return %y : tensor<1x8xf16>
+}
+
+// -----
+
+// Left for the generic path: K not a multiple of 32, more than 8 rows,
+// dynamic rows, 8-bit storage.
+// CHECK-LABEL: func.func @not_decode
+// CHECK-COUNT-4: wq.matmul
+// CHECK-NOT: gpu.launch
+func.func @not_decode(%x: tensor<1x50xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf16>,
+                      %x16: tensor<16x64xf32>, %xd: tensor<?x64xf32>, %p4: tensor<4x2x16xi8>,
+                      %p8: tensor<4x2x32xi8>, %x2: tensor<1x64xf32>) -> (tensor<1x4xf32>, tensor<16x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>) {
+  %a = wq.matmul %x, %p, %s {weight = #wq.qweight<4x50, i4, group_size = 32, scale_type = f16>} : (tensor<1x50xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
+  %b = wq.matmul %x16, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<16x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<16x4xf32>
+  %c = wq.matmul %xd, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<?x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<?x4xf32>
+  %d = wq.matmul %x2, %p8, %s {weight = #wq.qweight<4x64, i8, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<4x2x32xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
+  return %a, %b, %c, %d : tensor<1x4xf32>, tensor<16x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>
+}
