@@ -37,7 +37,7 @@ config.substitutions.append(
 tool_dirs = [os.path.join(config.wq_obj_root, "bin"), config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     ["wq-opt", "wq-quantize", "wq-import", "wq-compile", "wq-run", "mlir-opt",
-     "mlir-runner"], tool_dirs)
+     "mlir-runner", "gpu-kernel-gen", "gpu-bench-runner"], tool_dirs)
 
 # The GPU pipeline assembles cubins with the CUDA toolkit's ptxas, found the
 # way MLIR finds it (CUDA_ROOT/CUDA_HOME/CUDA_PATH, else /usr/local/cuda).

@@ -4,6 +4,7 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -14,6 +15,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <cstring>
@@ -26,11 +28,13 @@ static Error runtimeError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
 }
 
-Error emitSharedLibrary(mlir::ModuleOp module, StringRef path) {
+Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
+                        const SharedLibraryOptions &options) {
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
   mlir::registerOpenMPDialectTranslation(registry);
+  mlir::registerGPUDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
 
   InitializeNativeTarget();
@@ -41,7 +45,10 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path) {
   if (!llvmModule)
     return runtimeError("translation to LLVM IR failed");
   Expected<orc::JITTargetMachineBuilder> builder =
-      orc::JITTargetMachineBuilder::detectHost();
+      options.hostCpu
+          ? orc::JITTargetMachineBuilder::detectHost()
+          : Expected<orc::JITTargetMachineBuilder>(
+                orc::JITTargetMachineBuilder(Triple(sys::getProcessTriple())));
   if (!builder)
     return builder.takeError();
   builder->setRelocationModel(Reloc::PIC_);
@@ -76,12 +83,16 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path) {
   // -Bsymbolic: calls inside the library bind to its own functions, so
   // several compiled libraries (with the same function names) can be loaded
   // into one process.
-  int rc = sys::ExecuteAndWait(*cc,
-                               {*cc, "-shared", "-Wl,-Bsymbolic", "-o", out,
-                                objectPath, "-L" WQ_LLVM_LIBRARY_DIR,
-                                "-Wl,-rpath," WQ_LLVM_LIBRARY_DIR, "-lomp",
-                                "-lm"},
-                               std::nullopt, {}, 0, 0, &message);
+  std::vector<std::string> args = {*cc, "-shared", "-Wl,-Bsymbolic", "-o",
+                                   out, objectPath};
+  if (options.linkArgs.empty())
+    args.insert(args.end(),
+                {"-L" WQ_LLVM_LIBRARY_DIR, "-Wl,-rpath," WQ_LLVM_LIBRARY_DIR,
+                 "-lomp", "-lm"});
+  else
+    args.insert(args.end(), options.linkArgs.begin(), options.linkArgs.end());
+  std::vector<StringRef> argRefs(args.begin(), args.end());
+  int rc = sys::ExecuteAndWait(*cc, argRefs, std::nullopt, {}, 0, 0, &message);
   sys::fs::remove(objectPath);
   if (rc != 0)
     return runtimeError("linking " + out + " failed" +

@@ -10,10 +10,20 @@
 
 namespace wq_model {
 
-/// Compiles a module in the LLVM dialect to a shared library at `path`
-/// (host CPU, -O3, position independent; linked with the system C compiler
-/// and libm). Temporary files go next to `path`.
-llvm::Error emitSharedLibrary(mlir::ModuleOp module, llvm::StringRef path);
+struct SharedLibraryOptions {
+  /// Use the host CPU's features; otherwise the generic target of the host
+  /// triple (for libraries that run on another machine).
+  bool hostCpu = true;
+  /// What the link step adds after the object (empty: LLVM's libomp and
+  /// libm, with an rpath to LLVM's library directory).
+  std::vector<std::string> linkArgs;
+};
+
+/// Compiles a module in the LLVM dialect (with `gpu.binary` kernels, if any)
+/// to a shared library at `path` (-O3, position independent; linked with
+/// the system C compiler). Temporary files go next to `path`.
+llvm::Error emitSharedLibrary(mlir::ModuleOp module, llvm::StringRef path,
+                              const SharedLibraryOptions &options = {});
 
 /// A compiled model (its forward pass from a shared library) with its state.
 class CompiledModel {

@@ -1,0 +1,279 @@
+//===- GpuBenchRunner.cpp - runs the GPU benchmark kernels on a GPU -------===//
+//
+// Runs on the GPU machine with only libwq_runtime (which loads the CUDA
+// driver) and the kernels gpu-kernel-gen wrote. For each kernel of
+// OUTDIR/manifest.txt: random weights, scales, zero points and activations
+// (fixed seeds); the output poisoned with NaN; one call, then a float64
+// reference of 64 output channels spread over N (dequantized on the host from
+// the same bytes) with a relative error bound of 1e-3 of the output norm;
+// then timing, rotating through enough weight copies that the working set is
+// at least 256 MB (5x the H200's 50 MB L2). Prints one Markdown row per
+// kernel: microseconds per call (host-timed over the calls, which each create,
+// synchronize and destroy their stream), weight GB/s, % of the measured
+// device-to-device copy bandwidth, and the check.
+//
+// Usage: gpu-bench-runner OUTDIR
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq_runtime.h"
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+template <int N> struct MemRef {
+  void *allocated, *aligned;
+  int64_t offset, sizes[N], strides[N];
+};
+
+template <int N> MemRef<N> deviceMemRef(void *ptr, const int64_t (&sizes)[N]) {
+  MemRef<N> d{ptr, ptr, 0, {}, {}};
+  int64_t stride = 1;
+  for (int i = N - 1; i >= 0; --i) {
+    d.sizes[i] = sizes[i];
+    d.strides[i] = stride;
+    stride *= sizes[i];
+  }
+  return d;
+}
+
+using KernelFn = void (*)(MemRef<2> *, MemRef<3> *, MemRef<2> *, MemRef<2> *,
+                          MemRef<2> *);
+
+bool check(wqrtStatus status, const char *what) {
+  if (status == WQRT_SUCCESS)
+    return true;
+  std::fprintf(stderr, "gpu-bench-runner: %s: %s\n", what,
+               wqrtGetLastErrorMessage());
+  return false;
+}
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = uint32_t(h >> 15) << 31, exponent = (h >> 10) & 31,
+           mantissa = h & 1023, bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else { // subnormal
+      exponent = 127 - 15 + 1;
+      while (!(mantissa & 1024)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      bits = sign | (exponent << 23) | ((mantissa & 1023) << 13);
+    }
+  } else if (exponent == 31) {
+    bits = sign | 0x7F800000u | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t floatToHalf(float f) { // for values well inside the normal range
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  uint32_t sign = (bits >> 16) & 0x8000;
+  int32_t exponent = int32_t((bits >> 23) & 255) - 127 + 15;
+  uint32_t mantissa = (bits >> 13) & 1023;
+  return uint16_t(sign | (uint32_t(exponent) << 10) | mantissa);
+}
+
+double copyBandwidthGBs() {
+  const size_t bytes = size_t(1) << 30;
+  void *a = nullptr, *b = nullptr;
+  if (!check(wqrtMalloc(bytes, &a), "malloc") ||
+      !check(wqrtMalloc(bytes, &b), "malloc"))
+    return 0;
+  wqrtEvent start, end;
+  wqrtEventCreate(&start);
+  wqrtEventCreate(&end);
+  wqrtMemcpyDeviceToDevice(b, a, bytes); // warm up
+  const int reps = 10;
+  wqrtEventRecord(start, nullptr);
+  for (int i = 0; i < reps; ++i)
+    wqrtMemcpyDeviceToDevice(b, a, bytes);
+  wqrtEventRecord(end, nullptr);
+  wqrtEventSynchronize(end);
+  float ms = 0;
+  wqrtEventElapsedMs(start, end, &ms);
+  wqrtEventDestroy(start);
+  wqrtEventDestroy(end);
+  wqrtFree(a);
+  wqrtFree(b);
+  return 2.0 * double(bytes) * reps / (ms * 1e-3) / 1e9; // read + write
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: gpu-bench-runner OUTDIR\n");
+    return 1;
+  }
+  std::string dir = argv[1];
+  if (!check(wqrtInit(0), "init"))
+    return 1;
+  double copyGBs = copyBandwidthGBs();
+  std::printf("device-to-device copy bandwidth (read + write): %.1f GB/s\n\n",
+              copyGBs);
+  std::printf("| kernel | N x K | M | us | weight GB/s | %% copy bw | check "
+              "(rel. error) |\n|---|---|---|---|---|---|---|\n");
+  std::ifstream manifest(dir + "/manifest.txt");
+  std::string line;
+  int failures = 0;
+  std::mt19937 gen(7);
+  while (std::getline(manifest, line)) {
+    std::istringstream fields(line);
+    std::string file;
+    int64_t n, k, m, groupSize;
+    int symmetric;
+    if (!(fields >> file >> n >> k >> m >> groupSize >> symmetric))
+      continue;
+    void *library = dlopen((dir + "/" + file).c_str(), RTLD_NOW | RTLD_LOCAL);
+    KernelFn kernel =
+        library ? reinterpret_cast<KernelFn>(dlsym(library, "_mlir_ciface_kernel"))
+                : nullptr;
+    if (!kernel) {
+      std::fprintf(stderr, "gpu-bench-runner: %s: %s\n", file.c_str(),
+                   dlerror());
+      ++failures;
+      continue;
+    }
+    const int64_t group = groupSize ? groupSize : k;
+    const int64_t groups = k / group, groupBytes = group / 2;
+    const size_t packedBytes = size_t(n * k / 2), scaleCount = size_t(n * groups);
+    std::vector<uint8_t> packed(packedBytes), zeros(scaleCount);
+    std::vector<uint16_t> scales(scaleCount);
+    std::vector<float> x(size_t(m * k)), y(size_t(m * n));
+    std::uniform_int_distribution<int> byte(0, 255), nibble(0, 15);
+    std::uniform_real_distribution<float> scale(0.005f, 0.02f);
+    std::normal_distribution<float> normal(0, 1);
+    for (uint8_t &b : packed)
+      b = uint8_t(byte(gen));
+    for (size_t i = 0; i < scaleCount; ++i) {
+      scales[i] = floatToHalf(scale(gen));
+      zeros[i] = uint8_t(nibble(gen));
+    }
+    for (float &v : x)
+      v = normal(gen);
+
+    // Enough weight copies that the working set is >= 256 MB.
+    const size_t weightBytes = packedBytes + scaleCount * 3;
+    const int copies =
+        int(std::min<size_t>(16, (size_t(256) << 20) / weightBytes + 1));
+    std::vector<void *> dPacked(copies), dScales(copies), dZeros(copies);
+    void *dX = nullptr, *dY = nullptr;
+    bool ok = check(wqrtMalloc(x.size() * 4, &dX), "malloc") &&
+              check(wqrtMalloc(y.size() * 4, &dY), "malloc");
+    for (int c = 0; ok && c < copies; ++c)
+      ok = check(wqrtMalloc(packedBytes, &dPacked[c]), "malloc") &&
+           check(wqrtMalloc(scaleCount * 2, &dScales[c]), "malloc") &&
+           check(wqrtMalloc(scaleCount, &dZeros[c]), "malloc") &&
+           check(wqrtMemcpyHostToDevice(dPacked[c], packed.data(), packedBytes),
+                 "copy") &&
+           check(wqrtMemcpyHostToDevice(dScales[c], scales.data(),
+                                        scaleCount * 2),
+                 "copy") &&
+           check(wqrtMemcpyHostToDevice(dZeros[c], zeros.data(), scaleCount),
+                 "copy");
+    std::vector<float> poison(y.size(), std::nanf(""));
+    ok = ok && check(wqrtMemcpyHostToDevice(dX, x.data(), x.size() * 4), "copy") &&
+         check(wqrtMemcpyHostToDevice(dY, poison.data(), y.size() * 4), "copy");
+    if (!ok) {
+      ++failures;
+      continue;
+    }
+    auto call = [&](int c) {
+      MemRef<2> xd = deviceMemRef<2>(dX, {m, k});
+      MemRef<3> pd = deviceMemRef<3>(dPacked[c], {n, groups, groupBytes});
+      MemRef<2> sd = deviceMemRef<2>(dScales[c], {n, groups});
+      MemRef<2> zd = deviceMemRef<2>(dZeros[c], {n, groups});
+      MemRef<2> yd = deviceMemRef<2>(dY, {m, n});
+      kernel(&xd, &pd, &sd, &zd, &yd);
+    };
+    call(0);
+    wqrtStreamSynchronize(nullptr);
+    check(wqrtMemcpyDeviceToHost(y.data(), dY, y.size() * 4), "copy back");
+
+    // float64 reference on 64 channels spread over N.
+    double errorSq = 0, normSq = 0;
+    bool finite = true;
+    for (int64_t sample = 0; sample < 64; ++sample) {
+      int64_t channel = (sample * 7919) % n;
+      for (int64_t row = 0; row < m; ++row) {
+        double expected = 0;
+        for (int64_t kk = 0; kk < k; ++kk) {
+          int64_t g = kk / group, within = kk % group;
+          uint8_t b = packed[size_t((channel * groups + g) * groupBytes +
+                                    within / 2)];
+          int q = (within % 2) ? (b >> 4) : (b & 15);
+          if (symmetric)
+            q = q >= 8 ? q - 16 : q;
+          else
+            q -= zeros[size_t(channel * groups + g)];
+          expected += double(halfToFloat(scales[size_t(channel * groups + g)])) *
+                      q * double(x[size_t(row * k + kk)]);
+        }
+        double got = y[size_t(row * n + channel)];
+        finite = finite && std::isfinite(got);
+        errorSq += (got - expected) * (got - expected);
+        normSq += expected * expected;
+      }
+    }
+    double relative = normSq > 0 ? std::sqrt(errorSq / normSq) : 0;
+    bool passed = finite && relative < 1e-3;
+    failures += !passed;
+
+    // Timing: enough calls for ~0.2 s, rotating weight copies.
+    int reps = 20;
+    double start = now();
+    for (int i = 0; i < reps; ++i)
+      call(i % copies);
+    double elapsed = now() - start;
+    if (elapsed < 0.2) {
+      reps = std::max(20, int(reps * 0.2 / elapsed));
+      start = now();
+      for (int i = 0; i < reps; ++i)
+        call(i % copies);
+      elapsed = now() - start;
+    }
+    double us = elapsed / reps * 1e6;
+    double gbs = double(weightBytes) / (us * 1e-6) / 1e9;
+    std::printf("| %s | %lldx%lld | %lld | %.1f | %.0f | %.0f%% | %s (%.1e) |\n",
+                file.c_str(), (long long)n, (long long)k, (long long)m, us, gbs,
+                copyGBs > 0 ? 100 * gbs / copyGBs : 0.0,
+                passed ? "ok" : "FAIL", relative);
+    std::fflush(stdout);
+    for (int c = 0; c < copies; ++c) {
+      wqrtFree(dPacked[c]);
+      wqrtFree(dScales[c]);
+      wqrtFree(dZeros[c]);
+    }
+    wqrtFree(dX);
+    wqrtFree(dY);
+  }
+  if (failures)
+    std::fprintf(stderr, "gpu-bench-runner: %d kernel(s) failed\n", failures);
+  return failures ? 1 : 0;
+}
