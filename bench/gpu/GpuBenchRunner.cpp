@@ -147,8 +147,9 @@ int main(int argc, char **argv) {
     std::istringstream fields(line);
     std::string file;
     int64_t n, k, m, groupSize;
-    int symmetric;
-    if (!(fields >> file >> n >> k >> m >> groupSize >> symmetric))
+    int symmetric, bits;
+    if (!(fields >> file >> n >> k >> m >> groupSize >> symmetric >> bits) ||
+        (bits != 4 && bits != 8))
       continue;
     void *library = dlopen((dir + "/" + file).c_str(), RTLD_NOW | RTLD_LOCAL);
     KernelFn kernel =
@@ -161,8 +162,9 @@ int main(int argc, char **argv) {
       continue;
     }
     const int64_t group = groupSize ? groupSize : k;
-    const int64_t groups = k / group, groupBytes = group / 2;
-    const size_t packedBytes = size_t(n * k / 2), scaleCount = size_t(n * groups);
+    const int64_t groups = k / group, groupBytes = group * bits / 8;
+    const size_t packedBytes = size_t(n * k * bits / 8),
+                 scaleCount = size_t(n * groups);
     std::vector<uint8_t> packed(packedBytes), zeros(scaleCount);
     std::vector<uint16_t> scales(scaleCount);
     std::vector<float> x(size_t(m * k)), y(size_t(m * n));
@@ -179,7 +181,8 @@ int main(int argc, char **argv) {
       v = normal(gen);
 
     // Enough weight copies that the working set is >= 256 MB.
-    const size_t weightBytes = packedBytes + scaleCount * 3;
+    const size_t weightBytes =
+        packedBytes + scaleCount * 2 + (symmetric ? 0 : scaleCount);
     const int copies =
         int(std::min<size_t>(16, (size_t(256) << 20) / weightBytes + 1));
     std::vector<void *> dPacked(copies), dScales(copies), dZeros(copies);
@@ -225,12 +228,19 @@ int main(int argc, char **argv) {
         double expected = 0;
         for (int64_t kk = 0; kk < k; ++kk) {
           int64_t g = kk / group, within = kk % group;
-          uint8_t b = packed[size_t((channel * groups + g) * groupBytes +
-                                    within / 2)];
-          int q = (within % 2) ? (b >> 4) : (b & 15);
-          if (symmetric)
-            q = q >= 8 ? q - 16 : q;
-          else
+          int q;
+          if (bits == 4) {
+            uint8_t b = packed[size_t((channel * groups + g) * groupBytes +
+                                      within / 2)];
+            q = (within % 2) ? (b >> 4) : (b & 15);
+            if (symmetric)
+              q = q >= 8 ? q - 16 : q;
+          } else {
+            uint8_t b = packed[size_t((channel * groups + g) * groupBytes +
+                                      within)];
+            q = symmetric ? int(int8_t(b)) : int(b);
+          }
+          if (!symmetric)
             q -= zeros[size_t(channel * groups + g)];
           expected += double(halfToFloat(scales[size_t(channel * groups + g)])) *
                       q * double(x[size_t(row * k + kk)]);

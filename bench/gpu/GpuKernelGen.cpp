@@ -7,7 +7,7 @@
 // a shared library (cubin inside, generic x86-64 host code linked against
 // libwq_runtime with an $ORIGIN rpath, so the directory can be carried to a
 // GPU machine without LLVM). Writes OUTDIR/manifest.txt, one line per
-// kernel: `file n k m group_size symmetric`.
+// kernel: `file n k m group_size symmetric bits`.
 //
 // Usage: gpu-kernel-gen OUTDIR [--chip sm_90] [--quick]
 //
@@ -35,6 +35,7 @@ namespace {
 
 struct Variant {
   const char *name;
+  unsigned bits;
   int64_t groupSize; // 0: per channel
   bool symmetric;
 };
@@ -42,10 +43,11 @@ struct Variant {
 std::string kernelSource(int64_t m, int64_t n, int64_t k,
                          const Variant &variant) {
   int64_t group = variant.groupSize ? variant.groupSize : k;
-  int64_t groups = k / group, bytes = group / 2;
+  int64_t groups = k / group, bytes = group * variant.bits / 8;
   std::string attr = formatv(
       "#wq.qweight<{0}x{1}, {2}, group_size = {3}, scale_type = f16{4}>", n, k,
-      variant.symmetric ? "i4" : "u4", variant.groupSize,
+      formatv("{0}{1}", variant.symmetric ? "i" : "u", variant.bits).str(),
+      variant.groupSize,
       variant.symmetric ? "" : ", zero_points");
   std::string zeros = variant.symmetric ? "" : " zero_points(%z)";
   std::string zerosType =
@@ -93,9 +95,10 @@ int main(int argc, char **argv) {
                   {8192, 8192}, {28672, 8192}, {8192, 28672}};
   std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                   : std::vector<int64_t>{1, 2, 4, 8, 16};
-  const Variant variants[] = {{"int4_g128_asym", 128, false},
-                              {"int4_g32_asym", 32, false},
-                              {"int4_g128_sym", 128, true}};
+  const Variant variants[] = {{"int4_g128_asym", 4, 128, false},
+                              {"int4_g32_asym", 4, 32, false},
+                              {"int4_g128_sym", 4, 128, true},
+                              {"int8_per_channel_sym", 8, 0, true}};
   std::string manifest;
   raw_string_ostream list(manifest);
   mlir::wq::GpuPipelineOptions gpuOptions;
@@ -137,8 +140,9 @@ int main(int argc, char **argv) {
           errs() << "gpu-kernel-gen: " << toString(std::move(e)) << "\n";
           return 1;
         }
-        list << formatv("{0} {1} {2} {3} {4} {5}\n", file, n, k, m,
-                        variant.groupSize, variant.symmetric ? 1 : 0);
+        list << formatv("{0} {1} {2} {3} {4} {5} {6}\n", file, n, k, m,
+                        variant.groupSize, variant.symmetric ? 1 : 0,
+                        variant.bits);
       }
   std::error_code ec;
   raw_fd_ostream out(outDir + "/manifest.txt", ec);

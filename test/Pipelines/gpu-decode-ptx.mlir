@@ -34,6 +34,13 @@
 // CHECK-LABEL: // gpu.binary @act_order_outliers_kernel
 // CHECK: lop3.b32
 
+// int8 per channel: 16 weights per 128-bit load, mask 0xFF.
+// CHECK-LABEL: // gpu.binary @int8_per_channel_m1_kernel (sm_90)
+// CHECK: ld.global.v4.b32
+// CHECK: xor.b32
+// CHECK-COUNT-16: lop3.b32 {{.*}}, 0xEA;
+// CHECK-COUNT-5: shfl.sync.bfly.b32
+
 // SM80: // gpu.binary @asym_g32_m1_kernel (sm_80)
 // SM80: .target sm_80
 // SM80: ld.global.v4.b32

@@ -55,17 +55,33 @@ func.func @signed_f16(%x: tensor<1x64xf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x
 
 // -----
 
+// int8 storage: 16 weights per 16-byte chunk, one lop3 with mask 0xFF per
+// weight; signed bytes are read as unsigned (xor 0x80) with zero point 128.
+// CHECK-LABEL: func.func @int8_g32
+// CHECK-DAG: arith.constant 1.280000e+02 : f32
+// CHECK-DAG: arith.constant -2139062144 : i32
+// CHECK-DAG: arith.constant 255 : i32
+// CHECK: vector.load {{.*}} : memref<1x64xf32>, vector<16xf32>
+// CHECK-COUNT-4: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xEA;"
+// CHECK: gpu.shuffle  xor
+func.func @int8_g32(%x: tensor<1x64xf32>, %p: tensor<4x2x32xi8>, %s: tensor<4x2xf16>) -> tensor<1x4xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x64, i8, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<4x2x32xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
 // Left for the generic path: K not a multiple of 32, more than 8 rows,
-// dynamic rows, 8-bit storage.
+// dynamic rows, 2-bit storage.
 // CHECK-LABEL: func.func @not_decode
 // CHECK-COUNT-4: wq.matmul
 // CHECK-NOT: gpu.launch
 func.func @not_decode(%x: tensor<1x50xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf16>,
                       %x16: tensor<16x64xf32>, %xd: tensor<?x64xf32>, %p4: tensor<4x2x16xi8>,
-                      %p8: tensor<4x2x32xi8>, %x2: tensor<1x64xf32>) -> (tensor<1x4xf32>, tensor<16x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>) {
+                      %p2: tensor<4x2x8xi8>, %x2: tensor<1x64xf32>) -> (tensor<1x4xf32>, tensor<16x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>) {
   %a = wq.matmul %x, %p, %s {weight = #wq.qweight<4x50, i4, group_size = 32, scale_type = f16>} : (tensor<1x50xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
   %b = wq.matmul %x16, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<16x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<16x4xf32>
   %c = wq.matmul %xd, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<?x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<?x4xf32>
-  %d = wq.matmul %x2, %p8, %s {weight = #wq.qweight<4x64, i8, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<4x2x32xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
+  %d = wq.matmul %x2, %p2, %s {weight = #wq.qweight<4x64, i2, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<4x2x8xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
   return %a, %b, %c, %d : tensor<1x4xf32>, tensor<16x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>
 }

@@ -17,3 +17,7 @@ func.func @act_order_outliers(%x: tensor<2x64xf32>, %p: tensor<16x2x16xi8>, %s: 
   %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x64, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2>} : (tensor<2x64xf32>, tensor<16x2x16xi8>, tensor<16x2xf16>, tensor<16x2xi8>, tensor<64xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf32>
   return %y : tensor<2x16xf32>
 }
+func.func @int8_per_channel_m1(%x: tensor<1x256xf32>, %p: tensor<48x1x256xi8>, %s: tensor<48x1xf16>) -> tensor<1x48xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<48x256, i8, group_size = 0, scale_type = f16>} : (tensor<1x256xf32>, tensor<48x1x256xi8>, tensor<48x1xf16>) -> tensor<1x48xf32>
+  return %y : tensor<1x48xf32>
+}

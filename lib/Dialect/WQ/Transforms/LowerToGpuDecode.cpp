@@ -1,12 +1,12 @@
 //===- LowerToGpuDecode.cpp - wq-lower-to-gpu-decode ----------------------===//
 //
 // The GPU decode schedule for wq.matmul (M from 1 to 8): one warp per output
-// channel, each lane reading 16 packed bytes (32 int4 weights) per step with
-// one 128-bit load, so a warp reads 512 consecutive bytes of its row at a
-// time; nibbles become f32 with the magic-number trick (one lop3 per weight:
-// the nibble ORed into the mantissa of 2^23), products accumulate in f32 per
-// activation row, each chunk's group scale is applied once, and the warp
-// reduces with five xor shuffles.
+// channel, each lane reading 16 packed bytes (32 int4 or 16 int8 weights) per
+// step with one 128-bit load, so a warp reads 512 consecutive bytes of its
+// row at a time; fields become f32 with the magic-number trick (one lop3 per
+// weight: the field ORed into the mantissa of 2^23), products accumulate in
+// f32 per activation row, each chunk's group scale is applied once, and the
+// warp reduces with five xor shuffles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,8 +30,6 @@ namespace {
 constexpr int64_t kWarpSize = 32;
 /// Packed bytes per lane and step: one 128-bit load.
 constexpr int64_t kChunkBytes = 16;
-/// Weights per chunk (int4).
-constexpr int64_t kChunkWeights = 2 * kChunkBytes;
 /// Activation rows kept in registers per warp.
 constexpr int64_t kMaxRows = 8;
 /// 2^23 as f32 bits: a nibble ORed into its mantissa gives 2^23 + q exactly.
@@ -47,15 +45,18 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     QuantizedWeightAttr weight = op.getWeight();
     if (!weight.getBatchShape().empty() || weight.getFlatGroups())
       return b.notifyMatchFailure(op, "batched or flat groups");
-    if (weight.getBits() != 4)
-      return b.notifyMatchFailure(op, "only int4 storage");
+    const unsigned bits = weight.getBits();
+    if (bits != 4 && bits != 8)
+      return b.notifyMatchFailure(op, "only int4 and int8 storage");
     const int64_t n = weight.getN(), k = weight.getK();
     const int64_t groupSize = weight.getEffectiveGroupSize();
     const int64_t groupBytes = weight.getBytesPerGroup();
-    if (k % kChunkWeights != 0 || groupSize % kChunkWeights != 0 ||
-        groupBytes * 2 != groupSize)
-      return b.notifyMatchFailure(op, "K and the groups must be multiples "
-                                      "of 32");
+    // One 16-byte chunk: 32 int4 or 16 int8 weights.
+    const int64_t chunkWeights = kChunkBytes * (8 / bits);
+    if (k % chunkWeights != 0 || groupSize % chunkWeights != 0 ||
+        groupBytes * int64_t(8 / bits) != groupSize)
+      return b.notifyMatchFailure(op, "K and the groups must fill whole "
+                                      "16-byte chunks");
     auto inputType = op.getInput().getType();
     auto resultType = op.getResult().getType();
     Type elementType = inputType.getElementType();
@@ -76,8 +77,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
 
     Location loc = op.getLoc();
     const int64_t rows = inputType.getDimSize(0);
-    const int64_t chunksPerRow = k / kChunkWeights;
-    const int64_t chunksPerGroup = groupSize / kChunkWeights;
+    const int64_t chunksPerRow = k / chunkWeights;
+    const int64_t chunksPerGroup = groupSize / chunkWeights;
     const int64_t steps = (chunksPerRow + kWarpSize - 1) / kWarpSize;
     const bool isSigned = weight.getIsSigned();
 
@@ -141,7 +142,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
               sb.setInsertionPointToStart(ifValid.thenBlock());
               scf::YieldOp::create(
                   sb, sl, buildChunk(sb, sl, x, packed, scales, zeros, channel,
-                                     chunk, accs, rows, chunksPerGroup,
+                                     chunk, accs, rows, chunksPerGroup, bits,
                                      isSigned));
               sb.setInsertionPointToStart(ifValid.elseBlock());
               scf::YieldOp::create(sb, sl, accs);
@@ -185,7 +186,13 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                 Value packed, Value scales, Value zeros,
                                 Value channel, Value chunk, ValueRange accs,
                                 int64_t rows, int64_t chunksPerGroup,
-                                bool isSigned) const {
+                                unsigned bits, bool isSigned) const {
+    const int64_t chunkWeights = kChunkBytes * (8 / bits);
+    const int64_t fieldsPerWord = 32 / bits;
+    // Signed fields are read as unsigned (top bit flipped) with the zero
+    // point 2^(bits-1).
+    const int64_t signFlip = bits == 4 ? 0x88888888 : 0x80808080;
+    const float signedZero = float(1 << (bits - 1));
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
@@ -218,7 +225,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       zero = arith::UIToFPOp::create(b, loc, f32, z);
     } else {
       zero = arith::ConstantOp::create(
-          b, loc, b.getF32FloatAttr(isSigned ? 8.0f : 0.0f));
+          b, loc, b.getF32FloatAttr(isSigned ? signedZero : 0.0f));
     }
     Value bias = arith::AddFOp::create(
         b, loc, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(kMagic)),
@@ -227,34 +234,34 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     // Activations of the chunk's 32 positions, per row (eight 128-bit loads
     // of f32, four of f16).
     Value firstElement =
-        arith::MulIOp::create(b, loc, chunk, index(kChunkWeights));
+        arith::MulIOp::create(b, loc, chunk, index(chunkWeights));
     SmallVector<Value> activations;
     for (int64_t m = 0; m < rows; ++m) {
       auto xType = cast<MemRefType>(x.getType());
       Value xs = vector::LoadOp::create(
-          b, loc, VectorType::get({kChunkWeights}, xType.getElementType()), x,
+          b, loc, VectorType::get({chunkWeights}, xType.getElementType()), x,
           ValueRange{index(m), firstElement}, /*nontemporal=*/false,
           llvm::MaybeAlign(16));
       if (!xType.getElementType().isF32())
         xs = arith::ExtFOp::create(
-            b, loc, VectorType::get({kChunkWeights}, f32), xs);
+            b, loc, VectorType::get({chunkWeights}, f32), xs);
       activations.push_back(xs);
     }
 
     SmallVector<Value> partial(rows);
-    Value mask = i32Const(0xF), magic = i32Const(kMagicBits);
+    Value mask = i32Const((1 << bits) - 1), magic = i32Const(kMagicBits);
     for (int64_t w = 0; w < 4; ++w) {
       Value word = vector::ExtractOp::create(b, loc, words, w);
       if (isSigned)
-        word = arith::XOrIOp::create(b, loc, word, i32Const(0x88888888));
-      // Nibble i of word w is weight 8w + i (element 2j is the low nibble of
-      // byte j).
-      for (int64_t i = 0; i < 8; ++i) {
+        word = arith::XOrIOp::create(b, loc, word, i32Const(signFlip));
+      // Field i of word w is weight fieldsPerWord * w + i (little endian;
+      // int4: element 2j is the low nibble of byte j).
+      for (int64_t i = 0; i < fieldsPerWord; ++i) {
         Value field = i == 0 ? word
                              : arith::ShRUIOp::create(b, loc, word,
-                                                      i32Const(4 * i));
-        // (field & 0xF) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
-        Value bits =
+                                                      i32Const(bits * i));
+        // (field & mask) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
+        Value magicBits =
             LLVM::InlineAsmOp::create(
                 b, loc, i32, ValueRange{field, mask, magic},
                 "lop3.b32 $0, $1, $2, $3, 0xEA;", "=r,r,r,r",
@@ -263,10 +270,10 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                 ArrayAttr())
                 .getRes();
         Value q = arith::SubFOp::create(
-            b, loc, arith::BitcastOp::create(b, loc, f32, bits), bias);
+            b, loc, arith::BitcastOp::create(b, loc, f32, magicBits), bias);
         for (int64_t m = 0; m < rows; ++m) {
           Value xv = vector::ExtractOp::create(b, loc, activations[m],
-                                               8 * w + i);
+                                               fieldsPerWord * w + i);
           partial[m] = partial[m]
                            ? Value(math::FmaOp::create(b, loc, q, xv,
                                                        partial[m]))

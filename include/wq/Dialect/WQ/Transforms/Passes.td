@@ -135,18 +135,20 @@ def WQLowerToVectorPass : Pass<"wq-lower-to-vector"> {
 }
 
 def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
-  let summary = "Lower decode-shaped int4 wq.matmul to a warp-per-channel GPU kernel";
+  let summary = "Lower decode-shaped int4/int8 wq.matmul to a warp-per-channel GPU kernel";
   let description = [{
-    The GPU decode schedule for `wq.matmul` with int4 storage, K and the
-    group size multiples of 32, and static [M, K] f32 or f16 activations with
+    The GPU decode schedule for `wq.matmul` with int4 or int8 storage, K and
+    the group size filling whole 16-byte chunks (multiples of 32 weights for
+    int4, 16 for int8), and static [M, K] f32 or f16 activations with
     M <= 8 (act-order, AWQ scales and outliers are applied around it with f32
     activations). It emits a `gpu.launch` on the operands' buffers
     (`bufferization.to_buffer`, result in a fresh `memref.alloc`): one warp
     per output channel, `warps-per-block` warps per block; each lane reads
     16 packed bytes per step with one 128-bit load (consecutive lanes,
     consecutive chunks: 512 coalesced bytes per warp and step), converts each
-    nibble to f32 with one `lop3.b32` (nibble ORed into the mantissa of 2^23,
-    inline PTX) and one subtraction that also removes the zero point,
+    field to f32 with one `lop3.b32` (field ORed into the mantissa of 2^23,
+    inline PTX; signed fields are read as unsigned with the top bit flipped)
+    and one subtraction that also removes the zero point,
     accumulates in f32 per activation row, applies the group scale once per
     chunk, and reduces across the warp with five xor shuffles; lane 0 writes
     the outputs. Other matmuls are left to the generic path. Run it first in
