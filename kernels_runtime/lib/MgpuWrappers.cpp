@@ -20,7 +20,11 @@ namespace {
 
 [[noreturn]] void die(const char *entry) {
   std::fprintf(stderr, "%s: %s\n", entry, wqrtGetLastErrorMessage());
-  std::exit(1);
+  std::fflush(stderr);
+  // No exit handlers: the failure can happen inside a library's constructor
+  // (MLIR loads kernels there), and its destructors would then unload a
+  // module that never loaded, after thread-local state is gone.
+  std::_Exit(1);
 }
 
 void require(wqrtStatus status, const char *entry) {
@@ -75,6 +79,8 @@ void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
 }
 
 void mgpuModuleUnload(void *module) {
+  if (!module)
+    return; // its load failed (and was reported)
   require(wqrtModuleUnload(static_cast<wqrtModule>(module)),
           "mgpuModuleUnload");
 }
