@@ -6,7 +6,7 @@
 // bandwidth. Prints microseconds, weight GB/s, % of copy bandwidth and the
 // speedup over OpenBLAS.
 //
-// Usage: cpu-kernel-bench [--quick | --shape NxK]
+// Usage: cpu-kernel-bench [--quick | --shape NxK[xM]]
 //
 // Every configuration runs on all cores (OpenBLAS's thread count) and on one
 // thread.
@@ -165,12 +165,16 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::wq::registerWQPasses();
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  // --shape NxK: one shape only (M = 1).
+  // --shape NxK[xM]: one shape only (M = 1 unless given).
   std::optional<std::pair<int64_t, int64_t>> only;
+  int64_t onlyM = 1;
   if (argc > 2 && std::strcmp(argv[1], "--shape") == 0) {
-    long long sn, sk;
-    if (std::sscanf(argv[2], "%lldx%lld", &sn, &sk) == 2)
+    long long sn, sk, sm;
+    int parsed = std::sscanf(argv[2], "%lldx%lldx%lld", &sn, &sk, &sm);
+    if (parsed >= 2)
       only = {sn, sk};
+    if (parsed == 3)
+      onlyM = sm;
   }
   SmallString<128> dir;
   sys::fs::createUniqueDirectory("wq-cpu-bench", dir);
@@ -187,8 +191,9 @@ int main(int argc, char **argv) {
             : std::vector<std::pair<int64_t, int64_t>>{
                   {4096, 4096}, {11008, 4096}, {4096, 11008}, {14336, 4096},
                   {4096, 14336}};
-  std::vector<int64_t> ms = quick || only ? std::vector<int64_t>{1}
-                                          : std::vector<int64_t>{1, 16};
+  std::vector<int64_t> ms = quick   ? std::vector<int64_t>{1}
+                            : only ? std::vector<int64_t>{onlyM}
+                                   : std::vector<int64_t>{1, 16};
   if (only)
     shapes = {*only};
   int index = 0;
