@@ -12,8 +12,8 @@
 // NOPTX: error: no PTX kernel found
 
 // Every decode-kernel variant (int4 asym/sym, g32/g128/per channel, int8 per
-// channel, M = 1/4/8,
-// f32/f16 activations, act-order + outliers) assembles for both chips without
+// channel, M = 1/4/8/11 (two row blocks),
+// f32/f16/bf16 activations, act-order + outliers) assembles for both chips without
 // spills.
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_80 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR80
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR90
@@ -21,7 +21,9 @@
 // VAR80: kernel sym_g128_m4_kernel/sym_g128_m4_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel int8_per_channel_m1_kernel/int8_per_channel_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel rows11_bf16_kernel/rows11_bf16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel sym_g128_m4_kernel/sym_g128_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel int8_per_channel_m1_kernel/int8_per_channel_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel rows11_bf16_kernel/rows11_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads

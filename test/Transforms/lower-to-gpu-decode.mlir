@@ -55,6 +55,28 @@ func.func @signed_f16(%x: tensor<1x64xf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x
 
 // -----
 
+// 11 rows: two row blocks of 6 along grid y; the second block's sixth row
+// reads row 10 again (minui) and is not stored (guarded); bf16 activations.
+// CHECK-LABEL: func.func @rows11_bf16
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: gpu.launch blocks(%{{.*}}, %[[BY:.*]], %{{.*}}) in (%{{.*}} = %{{.*}}, %{{.*}} = %[[C2]],
+// CHECK: %[[FIRST:.*]] = arith.muli %[[BY]], %[[C6]]
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32)
+// CHECK: arith.minui
+// CHECK: vector.load {{.*}} : memref<11x64xbf16>, vector<32xbf16>
+// CHECK: arith.extf {{.*}} : vector<32xbf16> to vector<32xf32>
+// CHECK-COUNT-30: gpu.shuffle  xor
+// CHECK: arith.truncf {{.*}} : f32 to bf16
+// CHECK: scf.if
+// CHECK: memref.store
+func.func @rows11_bf16(%x: tensor<11x64xbf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x2xf16>) -> tensor<11x8xbf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<8x64, i4, group_size = 32, scale_type = f16>} : (tensor<11x64xbf16>, tensor<8x2x16xi8>, tensor<8x2xf16>) -> tensor<11x8xbf16>
+  return %y : tensor<11x8xbf16>
+}
+
+// -----
+
 // int8 storage: 16 weights per 16-byte chunk, one lop3 with mask 0xFF per
 // weight; signed bytes are read as unsigned (xor 0x80) with zero point 128.
 // CHECK-LABEL: func.func @int8_g32
@@ -71,17 +93,17 @@ func.func @int8_g32(%x: tensor<1x64xf32>, %p: tensor<4x2x32xi8>, %s: tensor<4x2x
 
 // -----
 
-// Left for the generic path: K not a multiple of 32, more than 8 rows,
+// Left for the generic path: K not a multiple of 32, more than 16 rows,
 // dynamic rows, 2-bit storage.
 // CHECK-LABEL: func.func @not_decode
 // CHECK-COUNT-4: wq.matmul
 // CHECK-NOT: gpu.launch
 func.func @not_decode(%x: tensor<1x50xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf16>,
-                      %x16: tensor<16x64xf32>, %xd: tensor<?x64xf32>, %p4: tensor<4x2x16xi8>,
-                      %p2: tensor<4x2x8xi8>, %x2: tensor<1x64xf32>) -> (tensor<1x4xf32>, tensor<16x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>) {
+                      %x16: tensor<17x64xf32>, %xd: tensor<?x64xf32>, %p4: tensor<4x2x16xi8>,
+                      %p2: tensor<4x2x8xi8>, %x2: tensor<1x64xf32>) -> (tensor<1x4xf32>, tensor<17x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>) {
   %a = wq.matmul %x, %p, %s {weight = #wq.qweight<4x50, i4, group_size = 32, scale_type = f16>} : (tensor<1x50xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
-  %b = wq.matmul %x16, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<16x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<16x4xf32>
+  %b = wq.matmul %x16, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<17x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<17x4xf32>
   %c = wq.matmul %xd, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<?x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<?x4xf32>
   %d = wq.matmul %x2, %p2, %s {weight = #wq.qweight<4x64, i2, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<4x2x8xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
-  return %a, %b, %c, %d : tensor<1x4xf32>, tensor<16x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>
+  return %a, %b, %c, %d : tensor<1x4xf32>, tensor<17x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>
 }

@@ -21,3 +21,7 @@ func.func @int8_per_channel_m1(%x: tensor<1x256xf32>, %p: tensor<48x1x256xi8>, %
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<48x256, i8, group_size = 0, scale_type = f16>} : (tensor<1x256xf32>, tensor<48x1x256xi8>, tensor<48x1xf16>) -> tensor<1x48xf32>
   return %y : tensor<1x48xf32>
 }
+func.func @rows11_bf16(%x: tensor<11x256xbf16>, %p: tensor<40x2x64xi8>, %s: tensor<40x2xf16>) -> tensor<11x40xbf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<40x256, i4, group_size = 128, scale_type = f16>} : (tensor<11x256xbf16>, tensor<40x2x64xi8>, tensor<40x2xf16>) -> tensor<11x40xbf16>
+  return %y : tensor<11x40xbf16>
+}

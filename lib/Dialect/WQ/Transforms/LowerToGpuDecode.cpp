@@ -1,12 +1,13 @@
 //===- LowerToGpuDecode.cpp - wq-lower-to-gpu-decode ----------------------===//
 //
-// The GPU decode schedule for wq.matmul (M from 1 to 8): one warp per output
+// The GPU decode schedule for wq.matmul (M from 1 to 16): one warp per output
 // channel, each lane reading 16 packed bytes (32 int4 or 16 int8 weights) per
 // step with one 128-bit load, so a warp reads 512 consecutive bytes of its
 // row at a time; fields become f32 with the magic-number trick (one lop3 per
 // weight: the field ORed into the mantissa of 2^23), products accumulate in
-// f32 per activation row, each chunk's group scale is applied once, and the
-// warp reduces with five xor shuffles.
+// f32 per activation row (up to 8 per warp; more rows go to further blocks
+// along grid y), each chunk's group scale is applied once, and the warp
+// reduces with five xor shuffles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,8 +31,12 @@ namespace {
 constexpr int64_t kWarpSize = 32;
 /// Packed bytes per lane and step: one 128-bit load.
 constexpr int64_t kChunkBytes = 16;
-/// Activation rows kept in registers per warp.
-constexpr int64_t kMaxRows = 8;
+/// Activation rows kept in registers per warp; more rows (up to kMaxRows)
+/// are split over blocks along grid y, each re-reading the weights (mostly
+/// from L2, as the blocks of one channel run close together).
+constexpr int64_t kMaxRowsPerWarp = 8;
+/// Decode shapes end here; larger M is prefill.
+constexpr int64_t kMaxRows = 16;
 /// 2^23 as f32 bits: a nibble ORed into its mantissa gives 2^23 + q exactly.
 constexpr int64_t kMagicBits = 0x4B000000;
 constexpr float kMagic = 8388608.0f;
@@ -62,9 +67,11 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     Type elementType = inputType.getElementType();
     if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
         inputType.getDimSize(0) > kMaxRows ||
-        !(elementType.isF32() || elementType.isF16()) ||
+        !(elementType.isF32() || elementType.isF16() ||
+          elementType.isBF16()) ||
         resultType.getElementType() != elementType)
-      return b.notifyMatchFailure(op, "static [M <= 8, K] f32/f16 activations");
+      return b.notifyMatchFailure(op,
+                                  "static [M <= 16, K] f32/f16/bf16 activations");
     // Side inputs around the kernel (the outlier term is added in f32).
     if (op.getPerm() || op.getInputScales() || op.getOutlierChannels()) {
       if (!elementType.isF32())
@@ -76,7 +83,9 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     }
 
     Location loc = op.getLoc();
-    const int64_t rows = inputType.getDimSize(0);
+    const int64_t totalRows = inputType.getDimSize(0);
+    const int64_t rowBlocks = (totalRows + kMaxRowsPerWarp - 1) / kMaxRowsPerWarp;
+    const int64_t rows = (totalRows + rowBlocks - 1) / rowBlocks; // per warp
     const int64_t chunksPerRow = k / chunkWeights;
     const int64_t chunksPerGroup = groupSize / chunkWeights;
     const int64_t steps = (chunksPerRow + kWarpSize - 1) / kWarpSize;
@@ -103,12 +112,15 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     Value gridX = index(b, loc, (n + warpsPerBlock - 1) / warpsPerBlock);
     Value blockX = index(b, loc, warpsPerBlock * kWarpSize);
     Value one = index(b, loc, 1);
+    Value gridY = index(b, loc, rowBlocks);
     auto launch =
-        gpu::LaunchOp::create(b, loc, gridX, one, one, blockX, one, one);
+        gpu::LaunchOp::create(b, loc, gridX, gridY, one, blockX, one, one);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&launch.getBody().front());
       Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
+      Value firstRow = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
+                                             index(b, loc, rows));
       Value warpSize = index(b, loc, kWarpSize);
       Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
       Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
@@ -142,8 +154,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
               sb.setInsertionPointToStart(ifValid.thenBlock());
               scf::YieldOp::create(
                   sb, sl, buildChunk(sb, sl, x, packed, scales, zeros, channel,
-                                     chunk, accs, rows, chunksPerGroup, bits,
-                                     isSigned));
+                                     chunk, accs, firstRow, rows, totalRows,
+                                     chunksPerGroup, bits, isSigned));
               sb.setInsertionPointToStart(ifValid.elseBlock());
               scf::YieldOp::create(sb, sl, accs);
             }
@@ -168,8 +180,19 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
         Value value = totals[m];
         if (!elementType.isF32())
           value = arith::TruncFOp::create(b, loc, elementType, value);
-        memref::StoreOp::create(b, loc, value, out,
-                                ValueRange{index(b, loc, m), channel});
+        Value row = arith::AddIOp::create(b, loc, firstRow, index(b, loc, m));
+        if (rows * rowBlocks == totalRows) {
+          memref::StoreOp::create(b, loc, value, out, ValueRange{row, channel});
+          continue;
+        }
+        // The last row block has rows past M: they computed row M - 1 again.
+        auto ifRow = scf::IfOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                  index(b, loc, totalRows)));
+        OpBuilder::InsertionGuard rowGuard(b);
+        b.setInsertionPointToStart(&ifRow.getThenRegion().front());
+        memref::StoreOp::create(b, loc, value, out, ValueRange{row, channel});
       }
       b.setInsertionPointToEnd(&launch.getBody().front());
       gpu::TerminatorOp::create(b, loc);
@@ -185,7 +208,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
   SmallVector<Value> buildChunk(OpBuilder &b, Location loc, Value x,
                                 Value packed, Value scales, Value zeros,
                                 Value channel, Value chunk, ValueRange accs,
-                                int64_t rows, int64_t chunksPerGroup,
+                                Value firstRow, int64_t rows,
+                                int64_t totalRows, int64_t chunksPerGroup,
                                 unsigned bits, bool isSigned) const {
     const int64_t chunkWeights = kChunkBytes * (8 / bits);
     const int64_t fieldsPerWord = 32 / bits;
@@ -238,9 +262,13 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     SmallVector<Value> activations;
     for (int64_t m = 0; m < rows; ++m) {
       auto xType = cast<MemRefType>(x.getType());
+      // Rows past M (last row block) read row M - 1; they are not stored.
+      Value row = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, firstRow, index(m)),
+          index(totalRows - 1));
       Value xs = vector::LoadOp::create(
           b, loc, VectorType::get({chunkWeights}, xType.getElementType()), x,
-          ValueRange{index(m), firstElement}, /*nontemporal=*/false,
+          ValueRange{row, firstElement}, /*nontemporal=*/false,
           llvm::MaybeAlign(16));
       if (!xType.getElementType().isF32())
         xs = arith::ExtFOp::create(

@@ -139,8 +139,9 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
   let description = [{
     The GPU decode schedule for `wq.matmul` with int4 or int8 storage, K and
     the group size filling whole 16-byte chunks (multiples of 32 weights for
-    int4, 16 for int8), and static [M, K] f32 or f16 activations with
-    M <= 8 (act-order, AWQ scales and outliers are applied around it with f32
+    int4, 16 for int8), and static [M, K] f32, f16 or bf16 activations with
+    M <= 16 (up to 8 rows per warp, more rows split over blocks along grid
+    y; act-order, AWQ scales and outliers are applied around it with f32
     activations). It emits a `gpu.launch` on the operands' buffers
     (`bufferization.to_buffer`, result in a fresh `memref.alloc`): one warp
     per output channel, `warps-per-block` warps per block; each lane reads
