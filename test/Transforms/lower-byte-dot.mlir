@@ -19,8 +19,22 @@
 // GENERIC: arith.addi
 // GENERIC-NOT: wq.byte_dot
 
-// BAD: wq-lower-byte-dot: target must be x86, generic or host, got 'arm'
+// BAD: wq-lower-byte-dot: target must be x86-vnni, x86, generic or host, got 'arm'
 func.func @byte_dot(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
   %d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>
   return %d : vector<8xi32>
 }
+
+// RUN: wq-opt %s --wq-lower-byte-dot=target=x86-vnni | FileCheck %s --check-prefix=VNNI
+// VNNI-LABEL: func.func @byte_dot
+// VNNI: %[[ZERO:.*]] = arith.constant dense<0> : vector<8xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%[[ZERO]], %arg0, %arg1) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// The intrinsic is one instruction with AVX-VNNI and with AVX512 VNNI and VL.
+// RUN: wq-opt %s --wq-lower-byte-dot=target=x86-vnni --convert-arith-to-llvm --convert-func-to-llvm --reconcile-unrealized-casts | mlir-translate --mlir-to-llvmir | llc -mtriple=x86_64 -mattr=+avxvnni | FileCheck %s --check-prefix=AVXVNNI
+// AVXVNNI: {vex} vpdpbusd
+// RUN: wq-opt %s --wq-lower-byte-dot=target=x86-vnni --convert-arith-to-llvm --convert-func-to-llvm --reconcile-unrealized-casts | mlir-translate --mlir-to-llvmir | llc -mtriple=x86_64 -mattr=+avx512vnni,+avx512vl | FileCheck %s --check-prefix=AVX512VNNI
+// AVX512VNNI: vpdpbusd %ymm
+// Without VNNI, the AVX2 pair.
+// RUN: wq-opt %s --wq-lower-byte-dot=target=x86 --convert-arith-to-llvm --convert-func-to-llvm --reconcile-unrealized-casts | mlir-translate --mlir-to-llvmir | llc -mtriple=x86_64 -mattr=+avx2 | FileCheck %s --check-prefix=AVX2
+// AVX2: vpmaddubsw
+// AVX2: vpmaddwd

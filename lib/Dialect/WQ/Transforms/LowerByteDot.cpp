@@ -1,6 +1,7 @@
 //===- LowerByteDot.cpp - wq-lower-byte-dot -------------------------------===//
 //
-// wq.byte_dot to AVX2's vpmaddubsw + vpmaddwd, or to vector arithmetic.
+// wq.byte_dot to VNNI's vpdpbusd, AVX2's vpmaddubsw + vpmaddwd, or to vector
+// arithmetic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +46,24 @@ struct ByteDotToX86 : public OpRewritePattern<ByteDotOp> {
   }
 };
 
+/// VNNI (AVX-VNNI or AVX512-VNNI with VL): one vpdpbusd into a zero
+/// accumulator does the whole dot product.
+struct ByteDotToVnni : public OpRewritePattern<ByteDotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ByteDotOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(op.getType(), b.getI32IntegerAttr(0)));
+    b.replaceOp(op, LLVM::CallIntrinsicOp::create(
+                        b, loc, op.getType(),
+                        b.getStringAttr("llvm.x86.avx512.vpdpbusd.256"),
+                        ValueRange{zero, op.getLhs(), op.getRhs()})
+                        .getResult(0));
+    return success();
+  }
+};
+
 /// Widen to 32 bits, multiply, add each group of 4 lanes.
 struct ByteDotToArith : public OpRewritePattern<ByteDotOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -74,24 +93,28 @@ struct WQLowerByteDotPass
     : public mlir::wq::impl::WQLowerByteDotPassBase<WQLowerByteDotPass> {
   using Base::Base;
   void runOnOperation() override {
-    bool useX86;
-    if (target == "x86") {
-      useX86 = true;
-    } else if (target == "generic") {
-      useX86 = false;
-    } else if (target == "host") {
-      useX86 = llvm::sys::getHostCPUFeatures().lookup("avx2");
+    std::string lowering = target;
+    if (lowering == "host") {
+      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+      if (features.lookup("avxvnni") ||
+          (features.lookup("avx512vnni") && features.lookup("avx512vl")))
+        lowering = "x86-vnni";
+      else
+        lowering = features.lookup("avx2") ? "x86" : "generic";
+    }
+    RewritePatternSet patterns(&getContext());
+    if (lowering == "x86-vnni") {
+      patterns.add<ByteDotToVnni>(&getContext());
+    } else if (lowering == "x86") {
+      patterns.add<ByteDotToX86>(&getContext());
+    } else if (lowering == "generic") {
+      patterns.add<ByteDotToArith>(&getContext());
     } else {
-      getOperation()->emitError("wq-lower-byte-dot: target must be x86, "
-                                "generic or host, got '")
+      getOperation()->emitError("wq-lower-byte-dot: target must be x86-vnni, "
+                                "x86, generic or host, got '")
           << target << "'";
       return signalPassFailure();
     }
-    RewritePatternSet patterns(&getContext());
-    if (useX86)
-      patterns.add<ByteDotToX86>(&getContext());
-    else
-      patterns.add<ByteDotToArith>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

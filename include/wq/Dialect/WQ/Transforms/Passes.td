@@ -173,17 +173,18 @@ def WQLowerByteDotPass : Pass<"wq-lower-byte-dot"> {
   let summary = "Lower wq.byte_dot to x86 integer dot products or vector arithmetic";
   let description = [{
     Rewrites each `wq.byte_dot` (4 unsigned x 4 signed bytes per 32-bit
-    lane) either to `vpmaddubsw` + `vpmaddwd` (`llvm.x86.avx2.pmadd.ub.sw`
-    and `llvm.x86.avx2.pmadd.wd` through `llvm.call_intrinsic`) or to
-    portable vector arithmetic (widen, multiply, add groups of 4), which
-    every LLVM target compiles. Run it after bufferization (the intrinsic
+    lane) to one VNNI `vpdpbusd` (`llvm.x86.avx512.vpdpbusd.256`, which
+    AVX-VNNI and AVX512-VNNI with VL both provide), to AVX2's `vpmaddubsw` +
+    `vpmaddwd` (`llvm.x86.avx2.pmadd.ub.sw` and `llvm.x86.avx2.pmadd.wd`
+    through `llvm.call_intrinsic`), or to portable vector arithmetic (widen,
+    multiply, add groups of 4), which every LLVM target compiles. Run it after bufferization (the intrinsic
     calls have unknown side effects for the bufferization analysis) and
     before the conversion to LLVM.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"host\"",
-           "x86 (AVX2 intrinsics), generic (vector arithmetic) or host (x86 "
-           "when the host CPU has AVX2, else generic)">,
+           "x86-vnni (vpdpbusd), x86 (AVX2 intrinsics), generic (vector "
+           "arithmetic) or host (the best the host CPU has)">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect",
