@@ -1,7 +1,8 @@
 // The PTX of the GPU decode kernels (wq-lower-to-gpu-decode, first in
 // wq-gpu-pipeline) has the essentials: 128-bit global loads of the packed
 // weights, one lop3 per weight for the int4 -> f32 conversion, xor-shuffle
-// warp reductions (5 per activation row). format=isa needs no CUDA toolkit.
+// warp reductions (5 per output channel and activation row; M = 1 takes 4
+// channels per warp). format=isa needs no CUDA toolkit.
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_80 format=isa" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s --check-prefix=SM80
 
@@ -9,16 +10,17 @@
 // CHECK: .target sm_90
 // CHECK: .visible .entry asym_g32_m1_kernel(
 // CHECK: ld.global.v4.b32
-// CHECK-COUNT-32: lop3.b32 {{.*}}, 0xEA;
-// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK-COUNT-128: lop3.b32 {{.*}}, 0xEA;
+// CHECK-COUNT-20: shfl.sync.bfly.b32
 // CHECK-NOT: shfl.sync
 // CHECK: ret;
 
-// M = 4: four rows reduced; signed nibbles are read as unsigned (xor 8).
+// M = 4: two channels per warp, 8 sums reduced; signed nibbles are read as
+// unsigned (xor 8).
 // CHECK-LABEL: // gpu.binary @sym_g128_m4_kernel (sm_90)
 // CHECK: xor.b32
 // CHECK: lop3.b32
-// CHECK-COUNT-20: shfl.sync.bfly.b32
+// CHECK-COUNT-40: shfl.sync.bfly.b32
 // CHECK-NOT: shfl.sync
 
 // f16 activations are loaded as f16 and widened; the result is stored as f16.
@@ -38,8 +40,8 @@
 // CHECK-LABEL: // gpu.binary @int8_per_channel_m1_kernel (sm_90)
 // CHECK: ld.global.v4.b32
 // CHECK: xor.b32
-// CHECK-COUNT-16: lop3.b32 {{.*}}, 0xEA;
-// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK-COUNT-64: lop3.b32 {{.*}}, 0xEA;
+// CHECK-COUNT-20: shfl.sync.bfly.b32
 
 // SM80: // gpu.binary @asym_g32_m1_kernel (sm_80)
 // SM80: .target sm_80

@@ -1,29 +1,35 @@
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode | FileCheck %s
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode=warps-per-block=8 | FileCheck %s --check-prefix=W8
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode=channels-per-warp=1 | FileCheck %s --check-prefix=C1
 // RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=warps-per-block=0 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=channels-per-warp=9 2>&1 | FileCheck %s --check-prefix=BADC
 // BAD: warps-per-block must be in [1, 32]
+// BADC: channels-per-warp must be in [0, 8]
 
-// One warp per output channel: 64 channels, 4 warps per block -> 16 blocks
-// of 128 threads; lanes walk chunks lane, lane + 32, ... with one 16-byte
-// load each; the nibble conversion is one lop3 (inline PTX) per weight and
-// a subtraction of 2^23 + zero; scale once per chunk; 5 xor shuffles per
-// row; lane 0 stores.
+// Two rows: 4 output channels per warp, 4 warps per block -> 64 channels in
+// 4 blocks of 128 threads; lanes walk chunks lane, lane + 32, ... with one
+// 16-byte load per channel, the activations loaded once for the 4 channels;
+// the nibble conversion is one lop3 (inline PTX) per weight and a
+// subtraction of 2^23 + zero; scale once per chunk; 5 xor shuffles per
+// channel and row; lane 0 stores.
 // CHECK-LABEL: func.func @asym_g128
-// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
 // CHECK: bufferization.to_buffer %arg0 read_only : tensor<2x256xf32> to memref<2x256xf32>
 // CHECK: bufferization.to_buffer %arg1 read_only
 // CHECK: %[[OUT:.*]] = memref.alloc() : memref<2x64xf32>
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C16]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
-// CHECK: scf.for {{.*}} -> (f32, f32)
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C4]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: vector.load {{.*}} : memref<2x256xf32>, vector<32xf32>
+// CHECK: vector.load {{.*}} : memref<2x256xf32>, vector<32xf32>
 // CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<64x2x64xi8>, vector<16xi8>
 // CHECK: vector.bitcast {{.*}} : vector<16xi8> to vector<4xi32>
 // CHECK: memref.load {{.*}} : memref<64x2xi8>
 // CHECK: arith.uitofp
-// CHECK: vector.load {{.*}} : memref<2x256xf32>, vector<32xf32>
 // CHECK-COUNT-8: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xEA;"
 // CHECK: math.fma
-// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK-COUNT-3: vector.load {{.*}} : memref<64x2x64xi8>, vector<16xi8>
+// CHECK-COUNT-40: gpu.shuffle  xor
 // CHECK: arith.cmpi eq
 // CHECK: memref.store {{.*}}, %[[OUT]]
 // CHECK: gpu.terminator
@@ -32,6 +38,10 @@
 // W8-LABEL: func.func @asym_g128
 // W8: arith.constant 256 : index
 // W8: gpu.launch
+// C1-LABEL: func.func @asym_g128
+// C1: arith.constant 16 : index
+// C1: gpu.launch
+// C1: scf.for {{.*}} -> (f32, f32)
 func.func @asym_g128(%x: tensor<2x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<2x64xf32> {
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<2x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<2x64xf32>
   return %y : tensor<2x64xf32>
@@ -73,6 +83,23 @@ func.func @signed_f16(%x: tensor<1x64xf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x
 func.func @rows11_bf16(%x: tensor<11x64xbf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x2xf16>) -> tensor<11x8xbf16> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<8x64, i4, group_size = 32, scale_type = f16>} : (tensor<11x64xbf16>, tensor<8x2x16xi8>, tensor<8x2xf16>) -> tensor<11x8xbf16>
   return %y : tensor<11x8xbf16>
+}
+
+// -----
+
+// N = 6 with 4 channels per warp: the second warp's channels 6 and 7 read
+// channel 5 (minui) and are not stored.
+// CHECK-LABEL: func.func @ragged_channels
+// CHECK-DAG: %[[C5:.*]] = arith.constant 5 : index
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: arith.minui %{{.*}}, %[[C5]]
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK: arith.cmpi ult, %{{.*}}, %[[C6]]
+// CHECK: scf.if
+// CHECK: memref.store
+func.func @ragged_channels(%x: tensor<1x64xf32>, %p: tensor<6x2x16xi8>, %s: tensor<6x2xf16>) -> tensor<1x6xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<6x64, i4, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<6x2x16xi8>, tensor<6x2xf16>) -> tensor<1x6xf32>
+  return %y : tensor<1x6xf32>
 }
 
 // -----

@@ -42,8 +42,10 @@ constexpr int64_t kMagicBits = 0x4B000000;
 constexpr float kMagic = 8388608.0f;
 
 struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
-  LowerMatmulToGpuDecode(MLIRContext *context, int64_t warpsPerBlock)
-      : OpRewritePattern(context), warpsPerBlock(warpsPerBlock) {}
+  LowerMatmulToGpuDecode(MLIRContext *context, int64_t warpsPerBlock,
+                         int64_t channelsPerWarp)
+      : OpRewritePattern(context), warpsPerBlock(warpsPerBlock),
+        channelsPerWarp(channelsPerWarp) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &b) const override {
@@ -109,7 +111,13 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     auto index = [&](OpBuilder &ob, Location l, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(ob, l, v);
     };
-    Value gridX = index(b, loc, (n + warpsPerBlock - 1) / warpsPerBlock);
+    // Several channels per warp reuse each activation load (L1 traffic per
+    // FMA / channels); fewer when many rows already fill the registers.
+    const int64_t perWarp =
+        channelsPerWarp > 0 ? channelsPerWarp
+                            : (rows <= 2 ? 4 : rows <= 4 ? 2 : 1);
+    const int64_t warpTasks = (n + perWarp - 1) / perWarp;
+    Value gridX = index(b, loc, (warpTasks + warpsPerBlock - 1) / warpsPerBlock);
     Value blockX = index(b, loc, warpsPerBlock * kWarpSize);
     Value one = index(b, loc, 1);
     Value gridY = index(b, loc, rowBlocks);
@@ -124,16 +132,30 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       Value warpSize = index(b, loc, kWarpSize);
       Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
       Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
-      Value channel = arith::AddIOp::create(
+      Value firstChannel = arith::MulIOp::create(
           b, loc,
-          arith::MulIOp::create(b, loc, bid, index(b, loc, warpsPerBlock)),
-          warp);
+          arith::AddIOp::create(
+              b, loc,
+              arith::MulIOp::create(b, loc, bid, index(b, loc, warpsPerBlock)),
+              warp),
+          index(b, loc, perWarp));
       Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                            channel, index(b, loc, n));
+                                            firstChannel, index(b, loc, n));
       auto ifChannel = scf::IfOp::create(b, loc, inRange);
       b.setInsertionPointToStart(&ifChannel.getThenRegion().front());
+      // Channels past N (the last warp) read channel N - 1 and store nothing.
+      SmallVector<Value> channels, readChannels;
+      for (int64_t c = 0; c < perWarp; ++c) {
+        channels.push_back(
+            arith::AddIOp::create(b, loc, firstChannel, index(b, loc, c)));
+        readChannels.push_back(
+            n % perWarp == 0
+                ? channels.back()
+                : Value(arith::MinUIOp::create(b, loc, channels.back(),
+                                               index(b, loc, n - 1))));
+      }
       Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-      SmallVector<Value> initial(rows, zeroF);
+      SmallVector<Value> initial(perWarp * rows, zeroF);
 
       // Lane `lane` takes chunks lane, lane + 32, ...: the warp's 16-byte
       // loads are consecutive (coalesced 512 bytes per step).
@@ -153,16 +175,17 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
               OpBuilder::InsertionGuard guard(sb);
               sb.setInsertionPointToStart(ifValid.thenBlock());
               scf::YieldOp::create(
-                  sb, sl, buildChunk(sb, sl, x, packed, scales, zeros, channel,
-                                     chunk, accs, firstRow, rows, totalRows,
-                                     chunksPerGroup, bits, isSigned));
+                  sb, sl, buildChunk(sb, sl, x, packed, scales, zeros,
+                                     readChannels, chunk, accs, firstRow, rows,
+                                     totalRows, chunksPerGroup, bits,
+                                     isSigned));
               sb.setInsertionPointToStart(ifValid.elseBlock());
               scf::YieldOp::create(sb, sl, accs);
             }
             scf::YieldOp::create(sb, sl, ifValid.getResults());
           });
 
-      // Warp reduction, then lane 0 writes the M outputs of the channel.
+      // Warp reduction, then lane 0 writes the outputs of its channels.
       SmallVector<Value> totals(stepLoop.getResults());
       for (Value &total : totals)
         for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
@@ -176,23 +199,35 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                             lane, index(b, loc, 0));
       auto ifFirst = scf::IfOp::create(b, loc, isFirst);
       b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
-      for (int64_t m = 0; m < rows; ++m) {
-        Value value = totals[m];
-        if (!elementType.isF32())
-          value = arith::TruncFOp::create(b, loc, elementType, value);
-        Value row = arith::AddIOp::create(b, loc, firstRow, index(b, loc, m));
-        if (rows * rowBlocks == totalRows) {
-          memref::StoreOp::create(b, loc, value, out, ValueRange{row, channel});
-          continue;
+      for (int64_t c = 0; c < perWarp; ++c) {
+        OpBuilder::InsertionGuard channelGuard(b);
+        if (n % perWarp != 0) {
+          auto ifStored = scf::IfOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                    channels[c], index(b, loc, n)));
+          b.setInsertionPointToStart(&ifStored.getThenRegion().front());
         }
-        // The last row block has rows past M: they computed row M - 1 again.
-        auto ifRow = scf::IfOp::create(
-            b, loc,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
-                                  index(b, loc, totalRows)));
-        OpBuilder::InsertionGuard rowGuard(b);
-        b.setInsertionPointToStart(&ifRow.getThenRegion().front());
-        memref::StoreOp::create(b, loc, value, out, ValueRange{row, channel});
+        for (int64_t m = 0; m < rows; ++m) {
+          Value value = totals[c * rows + m];
+          if (!elementType.isF32())
+            value = arith::TruncFOp::create(b, loc, elementType, value);
+          Value row = arith::AddIOp::create(b, loc, firstRow, index(b, loc, m));
+          if (rows * rowBlocks == totalRows) {
+            memref::StoreOp::create(b, loc, value, out,
+                                    ValueRange{row, channels[c]});
+            continue;
+          }
+          // The last row block has rows past M: they computed row M - 1.
+          auto ifRow = scf::IfOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                    index(b, loc, totalRows)));
+          OpBuilder::InsertionGuard rowGuard(b);
+          b.setInsertionPointToStart(&ifRow.getThenRegion().front());
+          memref::StoreOp::create(b, loc, value, out,
+                                  ValueRange{row, channels[c]});
+        }
       }
       b.setInsertionPointToEnd(&launch.getBody().front());
       gpu::TerminatorOp::create(b, loc);
@@ -203,12 +238,14 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     return success();
   }
 
-  /// One lane's chunk: 16 bytes of channel `channel` at chunk `chunk`, for
-  /// every activation row; returns the updated per-row accumulators.
+  /// One lane's chunk `chunk` for each of the warp's channels (16 bytes
+  /// each) and every activation row: the activations are loaded once and
+  /// used for all channels. `accs` and the result are channel-major
+  /// (channel c, row m at c * rows + m).
   SmallVector<Value> buildChunk(OpBuilder &b, Location loc, Value x,
                                 Value packed, Value scales, Value zeros,
-                                Value channel, Value chunk, ValueRange accs,
-                                Value firstRow, int64_t rows,
+                                ArrayRef<Value> channels, Value chunk,
+                                ValueRange accs, Value firstRow, int64_t rows,
                                 int64_t totalRows, int64_t chunksPerGroup,
                                 unsigned bits, bool isSigned) const {
     const int64_t chunkWeights = kChunkBytes * (8 / bits);
@@ -228,35 +265,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     Value byteOffset = arith::MulIOp::create(
         b, loc, arith::RemUIOp::create(b, loc, chunk, index(chunksPerGroup)),
         index(kChunkBytes));
-    // One 128-bit load: the packed rows are 16-byte aligned (whole chunks).
-    Value bytes = vector::LoadOp::create(
-        b, loc, VectorType::get({kChunkBytes}, b.getI8Type()), packed,
-        ValueRange{channel, group, byteOffset}, /*nontemporal=*/false,
-        llvm::MaybeAlign(kChunkBytes));
-    Value words = vector::BitCastOp::create(
-        b, loc, VectorType::get({4}, i32), bytes);
 
-    Value scale = memref::LoadOp::create(b, loc, scales,
-                                         ValueRange{channel, group});
-    if (!scale.getType().isF32())
-      scale = arith::ExtFOp::create(b, loc, f32, scale);
-    // (2^23 + q) - (2^23 + z) = q - z exactly; signed nibbles are read as
-    // unsigned (xor 8) with zero point 8.
-    Value zero;
-    if (zeros) {
-      Value z = memref::LoadOp::create(b, loc, zeros,
-                                       ValueRange{channel, group});
-      zero = arith::UIToFPOp::create(b, loc, f32, z);
-    } else {
-      zero = arith::ConstantOp::create(
-          b, loc, b.getF32FloatAttr(isSigned ? signedZero : 0.0f));
-    }
-    Value bias = arith::AddFOp::create(
-        b, loc, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(kMagic)),
-        zero);
-
-    // Activations of the chunk's 32 positions, per row (eight 128-bit loads
-    // of f32, four of f16).
+    // Activations of the chunk's positions, per row (128-bit loads).
     Value firstElement =
         arith::MulIOp::create(b, loc, chunk, index(chunkWeights));
     SmallVector<Value> activations;
@@ -276,47 +286,75 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       activations.push_back(xs);
     }
 
-    SmallVector<Value> partial(rows);
     Value mask = i32Const((1 << bits) - 1), magic = i32Const(kMagicBits);
-    for (int64_t w = 0; w < 4; ++w) {
-      Value word = vector::ExtractOp::create(b, loc, words, w);
-      if (isSigned)
-        word = arith::XOrIOp::create(b, loc, word, i32Const(signFlip));
-      // Field i of word w is weight fieldsPerWord * w + i (little endian;
-      // int4: element 2j is the low nibble of byte j).
-      for (int64_t i = 0; i < fieldsPerWord; ++i) {
-        Value field = i == 0 ? word
-                             : arith::ShRUIOp::create(b, loc, word,
-                                                      i32Const(bits * i));
-        // (field & mask) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
-        Value magicBits =
-            LLVM::InlineAsmOp::create(
-                b, loc, i32, ValueRange{field, mask, magic},
-                "lop3.b32 $0, $1, $2, $3, 0xEA;", "=r,r,r,r",
-                /*has_side_effects=*/false, /*is_align_stack=*/false,
-                LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
-                ArrayAttr())
-                .getRes();
-        Value q = arith::SubFOp::create(
-            b, loc, arith::BitcastOp::create(b, loc, f32, magicBits), bias);
-        for (int64_t m = 0; m < rows; ++m) {
-          Value xv = vector::ExtractOp::create(b, loc, activations[m],
-                                               fieldsPerWord * w + i);
-          partial[m] = partial[m]
-                           ? Value(math::FmaOp::create(b, loc, q, xv,
-                                                       partial[m]))
-                           : Value(arith::MulFOp::create(b, loc, q, xv));
+    SmallVector<Value> updated;
+    for (Value channel : channels) {
+      // One 128-bit load: the packed rows are 16-byte aligned (whole chunks).
+      Value bytes = vector::LoadOp::create(
+          b, loc, VectorType::get({kChunkBytes}, b.getI8Type()), packed,
+          ValueRange{channel, group, byteOffset}, /*nontemporal=*/false,
+          llvm::MaybeAlign(kChunkBytes));
+      Value words = vector::BitCastOp::create(
+          b, loc, VectorType::get({4}, i32), bytes);
+      Value scale = memref::LoadOp::create(b, loc, scales,
+                                           ValueRange{channel, group});
+      if (!scale.getType().isF32())
+        scale = arith::ExtFOp::create(b, loc, f32, scale);
+      // (2^23 + q) - (2^23 + z) = q - z exactly.
+      Value zero;
+      if (zeros) {
+        Value z = memref::LoadOp::create(b, loc, zeros,
+                                         ValueRange{channel, group});
+        zero = arith::UIToFPOp::create(b, loc, f32, z);
+      } else {
+        zero = arith::ConstantOp::create(
+            b, loc, b.getF32FloatAttr(isSigned ? signedZero : 0.0f));
+      }
+      Value bias = arith::AddFOp::create(
+          b, loc, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(kMagic)),
+          zero);
+
+      SmallVector<Value> partial(rows);
+      for (int64_t w = 0; w < 4; ++w) {
+        Value word = vector::ExtractOp::create(b, loc, words, w);
+        if (isSigned)
+          word = arith::XOrIOp::create(b, loc, word, i32Const(signFlip));
+        // Field i of word w is weight fieldsPerWord * w + i (little endian;
+        // int4: element 2j is the low nibble of byte j).
+        for (int64_t i = 0; i < fieldsPerWord; ++i) {
+          Value field = i == 0 ? word
+                               : arith::ShRUIOp::create(b, loc, word,
+                                                        i32Const(bits * i));
+          // (field & mask) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
+          Value magicBits =
+              LLVM::InlineAsmOp::create(
+                  b, loc, i32, ValueRange{field, mask, magic},
+                  "lop3.b32 $0, $1, $2, $3, 0xEA;", "=r,r,r,r",
+                  /*has_side_effects=*/false, /*is_align_stack=*/false,
+                  LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
+                  ArrayAttr())
+                  .getRes();
+          Value q = arith::SubFOp::create(
+              b, loc, arith::BitcastOp::create(b, loc, f32, magicBits), bias);
+          for (int64_t m = 0; m < rows; ++m) {
+            Value xv = vector::ExtractOp::create(b, loc, activations[m],
+                                                 fieldsPerWord * w + i);
+            partial[m] = partial[m]
+                             ? Value(math::FmaOp::create(b, loc, q, xv,
+                                                         partial[m]))
+                             : Value(arith::MulFOp::create(b, loc, q, xv));
+          }
         }
       }
+      for (int64_t m = 0; m < rows; ++m)
+        updated.push_back(math::FmaOp::create(
+            b, loc, scale, partial[m], accs[updated.size()]));
     }
-    SmallVector<Value> updated;
-    for (int64_t m = 0; m < rows; ++m)
-      updated.push_back(
-          math::FmaOp::create(b, loc, scale, partial[m], accs[m]));
     return updated;
   }
 
   int64_t warpsPerBlock;
+  int64_t channelsPerWarp; // 0: by the number of rows
 };
 
 struct WQLowerToGpuDecodePass
@@ -329,8 +367,14 @@ struct WQLowerToGpuDecodePass
                                 "must be in [1, 32]");
       return signalPassFailure();
     }
+    if (channelsPerWarp < 0 || channelsPerWarp > 8) {
+      getOperation()->emitError("wq-lower-to-gpu-decode: channels-per-warp "
+                                "must be in [0, 8] (0: by the rows)");
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock);
+    patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock,
+                                         channelsPerWarp);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),

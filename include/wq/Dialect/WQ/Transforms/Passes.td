@@ -143,8 +143,9 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     M <= 16 (up to 8 rows per warp, more rows split over blocks along grid
     y; act-order, AWQ scales and outliers are applied around it with f32
     activations). It emits a `gpu.launch` on the operands' buffers
-    (`bufferization.to_buffer`, result in a fresh `memref.alloc`): one warp
-    per output channel, `warps-per-block` warps per block; each lane reads
+    (`bufferization.to_buffer`, result in a fresh `memref.alloc`): each warp
+    takes `channels-per-warp` output channels (every activation load then
+    serves all of them), `warps-per-block` warps per block; each lane reads
     16 packed bytes per step with one 128-bit load (consecutive lanes,
     consecutive chunks: 512 coalesced bytes per warp and step), converts each
     field to f32 with one `lop3.b32` (field ORed into the mantissa of 2^23,
@@ -157,7 +158,11 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
   }];
   let options = [
     Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"4",
-           "Warps (output channels) per thread block">,
+           "Warps per thread block">,
+    Option<"channelsPerWarp", "channels-per-warp", "int64_t",
+           /*default=*/"0",
+           "Output channels per warp, sharing each activation load (0: 4 "
+           "for up to 2 rows per warp, 2 for up to 4, else 1)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
