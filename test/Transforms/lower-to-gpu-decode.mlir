@@ -134,3 +134,20 @@ func.func @not_decode(%x: tensor<1x50xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x
   %d = wq.matmul %x2, %p2, %s {weight = #wq.qweight<4x64, i2, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<4x2x8xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
   return %a, %b, %c, %d : tensor<1x4xf32>, tensor<17x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>
 }
+
+// -----
+
+// A result only materialized into the function's output buffer is written
+// there directly: no intermediate buffer, no copy.
+// CHECK-LABEL: func.func @into_destination
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch
+// CHECK: memref.store {{.*}}, %arg1[
+// CHECK-NOT: bufferization.materialize_in_destination
+// CHECK: return
+func.func @into_destination(%xm: memref<1x64xf32>, %ym: memref<1x8xf32>, %p: tensor<8x2x16xi8>, %s: tensor<8x2xf16>) {
+  %x = bufferization.to_tensor %xm restrict : memref<1x64xf32> to tensor<1x64xf32>
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<8x64, i4, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<8x2x16xi8>, tensor<8x2xf16>) -> tensor<1x8xf32>
+  bufferization.materialize_in_destination %y in restrict writable %ym : (tensor<1x8xf32>, memref<1x8xf32>) -> ()
+  return
+}

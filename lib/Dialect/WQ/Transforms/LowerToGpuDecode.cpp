@@ -106,7 +106,20 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           zeros = bufferOf(op.getZeroPoints());
     auto outType =
         MemRefType::get(resultType.getShape(), resultType.getElementType());
-    Value out = memref::AllocOp::create(b, loc, outType);
+    // A result only materialized into a memref of the same type (a
+    // function's output buffer) is written there directly, without an
+    // intermediate buffer and a copy kernel.
+    Value out;
+    bufferization::MaterializeInDestinationOp materialize;
+    if (op.getResult().hasOneUse())
+      materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(
+          *op.getResult().getUsers().begin());
+    if (materialize && materialize.getDest().getType() == outType) {
+      out = materialize.getDest();
+    } else {
+      materialize = nullptr;
+      out = memref::AllocOp::create(b, loc, outType);
+    }
 
     auto index = [&](OpBuilder &ob, Location l, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(ob, l, v);
@@ -231,6 +244,11 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       }
       b.setInsertionPointToEnd(&launch.getBody().front());
       gpu::TerminatorOp::create(b, loc);
+    }
+    if (materialize) {
+      b.eraseOp(materialize);
+      b.eraseOp(op);
+      return success();
     }
     Value result = bufferization::ToTensorOp::create(
         b, loc, resultType, out, /*restrict=*/true, /*writable=*/true);

@@ -143,7 +143,8 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     M <= 16 (up to 8 rows per warp, more rows split over blocks along grid
     y; act-order, AWQ scales and outliers are applied around it with f32
     activations). It emits a `gpu.launch` on the operands' buffers
-    (`bufferization.to_buffer`, result in a fresh `memref.alloc`): each warp
+    (`bufferization.to_buffer`; the result in a fresh `memref.alloc`, or
+    directly in the memref it is only materialized into): each warp
     takes `channels-per-warp` output channels (every activation load then
     serves all of them), `warps-per-block` warps per block; each lane reads
     16 packed bytes per step with one 128-bit load (consecutive lanes,
