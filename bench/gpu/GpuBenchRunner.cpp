@@ -1,7 +1,9 @@
 //===- GpuBenchRunner.cpp - runs the GPU benchmark kernels on a GPU -------===//
 //
 // Runs on the GPU machine with only libwq_runtime (which loads the CUDA
-// driver) and the kernels gpu-kernel-gen wrote. For each kernel of
+// driver) and the kernels gpu-kernel-gen wrote; wq's numerics source (f16
+// conversions, no BLAS) is compiled in rather than linked, so that nothing
+// else has to be carried. For each kernel of
 // OUTDIR/manifest.txt: random weights, scales, zero points and activations
 // (fixed seeds); the output poisoned with NaN; one call, then a float64
 // reference of 64 output channels spread over N (dequantized on the host from
@@ -16,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "wq/Numerics/Numerics.h"
 #include "wq_runtime.h"
 
 #include <dlfcn.h>
@@ -64,39 +67,6 @@ double now() {
   return std::chrono::duration<double>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h >> 15) << 31, exponent = (h >> 10) & 31,
-           mantissa = h & 1023, bits;
-  if (exponent == 0) {
-    if (mantissa == 0) {
-      bits = sign;
-    } else { // subnormal
-      exponent = 127 - 15 + 1;
-      while (!(mantissa & 1024)) {
-        mantissa <<= 1;
-        --exponent;
-      }
-      bits = sign | (exponent << 23) | ((mantissa & 1023) << 13);
-    }
-  } else if (exponent == 31) {
-    bits = sign | 0x7F800000u | (mantissa << 13);
-  } else {
-    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-uint16_t floatToHalf(float f) { // for values well inside the normal range
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  uint32_t sign = (bits >> 16) & 0x8000;
-  int32_t exponent = int32_t((bits >> 23) & 255) - 127 + 15;
-  uint32_t mantissa = (bits >> 13) & 1023;
-  return uint16_t(sign | (uint32_t(exponent) << 10) | mantissa);
 }
 
 double copyBandwidthGBs() {
@@ -174,7 +144,7 @@ int main(int argc, char **argv) {
     for (uint8_t &b : packed)
       b = uint8_t(byte(gen));
     for (size_t i = 0; i < scaleCount; ++i) {
-      scales[i] = floatToHalf(scale(gen));
+      scales[i] = wq_numerics::floatToHalfBits(scale(gen));
       zeros[i] = uint8_t(nibble(gen));
     }
     for (float &v : x)
@@ -242,7 +212,8 @@ int main(int argc, char **argv) {
           }
           if (!symmetric)
             q -= zeros[size_t(channel * groups + g)];
-          expected += double(halfToFloat(scales[size_t(channel * groups + g)])) *
+          expected += double(wq_numerics::halfBitsToFloat(
+                          scales[size_t(channel * groups + g)])) *
                       q * double(x[size_t(row * k + kk)]);
         }
         double got = y[size_t(row * n + channel)];

@@ -78,10 +78,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     if (op.getPerm() || op.getInputScales() || op.getOutlierChannels()) {
       if (!elementType.isF32())
         return b.notifyMatchFailure(op, "side inputs need f32 activations");
-      MatmulOp plain;
-      b.replaceOp(op, splitSideInputs(b, op, &plain));
-      op = plain;
-      b.setInsertionPoint(plain);
+      op = splitSideInputs(b, op);
     }
 
     Location loc = op.getLoc();

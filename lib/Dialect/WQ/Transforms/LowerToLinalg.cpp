@@ -664,10 +664,13 @@ struct WQLowerToLinalgPass
 
 } // namespace
 
-Value mlir::wq::splitSideInputs(OpBuilder &b, MatmulOp op,
-                                MatmulOp *plainOp) {
+MatmulOp mlir::wq::splitSideInputs(RewriterBase &b, MatmulOp op) {
   WeightLowering lowering(b, op.getLoc(), op.getWeight());
-  return lowering.splitSideInputs(op, plainOp);
+  MatmulOp plain;
+  b.replaceOp(op, lowering.splitSideInputs(op, &plain));
+  // Whatever replaces `plain` goes before the outlier term that uses it.
+  b.setInsertionPoint(plain);
+  return plain;
 }
 
 LogicalResult mlir::wq::checkLowerableToLinalg(Operation *op) {

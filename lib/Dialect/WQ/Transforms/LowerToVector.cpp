@@ -85,13 +85,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // Act-order permutation, AWQ input scales and outlier channels are
     // applied around the kernel (x / s and the gather once per call, the
     // outlier products added after), as linalg.
-    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels()) {
-      MatmulOp plain;
-      b.replaceOp(op, splitSideInputs(b, op, &plain));
-      // The kernel replaces `plain`, before the outlier products that use it.
-      op = plain;
-      b.setInsertionPoint(plain);
-    }
+    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
+      op = splitSideInputs(b, op);
 
     // Integer dot products need whole 32-weight blocks (16 bytes) of int4.
     const bool useInt8 =

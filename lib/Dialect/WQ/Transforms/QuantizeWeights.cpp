@@ -158,25 +158,7 @@ struct WQQuantizeWeightsPass
     if (auto error = readFloatElements(tableAttr, values))
       return op->emitError() << "cannot read the table constant: " << *error;
     MLIRContext *ctx = op->getContext();
-    numerics::QuantScheme scheme{bits, symmetric.getValue(), !symmetric,
-                                 int64_t(groupSize),
-                                 *numerics::parseScaleType(scaleType)};
-    auto makeWeight = [&](int64_t n) {
-      int64_t effectiveGroup = groupSize > dim ? 0 : int64_t(groupSize);
-      Type scaleElementType =
-          scheme.scaleType == numerics::ScaleType::F16
-              ? Type(Float16Type::get(ctx))
-          : scheme.scaleType == numerics::ScaleType::BF16
-              ? Type(BFloat16Type::get(ctx))
-              : Type(Float32Type::get(ctx));
-      return QuantizedWeightAttr::get(
-          ctx, ArrayRef<int64_t>{n, dim}, bits,
-          /*isSigned=*/symmetric.getValue(), effectiveGroup, scaleElementType,
-          /*zeroPoints=*/!symmetric, /*permuted=*/false, /*numOutliers=*/0,
-          /*inputScaled=*/false, /*flatGroups=*/false,
-          LayoutAttr::get(ctx, LayoutKind::row_major));
-    };
-    QuantizedWeightAttr table = makeWeight(rows);
+    QuantizedWeightAttr table = rtnWeightAttr(ctx, {rows, dim});
     QuantizedWeightConstants constants;
     if (auto error = quantizeToConstants(table, values, constants))
       return op->emitError() << "cannot quantize the table read here: "
@@ -202,7 +184,7 @@ struct WQQuantizeWeightsPass
       return tensor::ExtractSliceOp::create(rewriter, loc, all, rowOffsets,
                                             rowSizes, unit);
     };
-    QuantizedWeightAttr rowWeight = makeWeight(1);
+    QuantizedWeightAttr rowWeight = rtnWeightAttr(ctx, {1, dim});
     Value dequantized = DequantizeOp::create(
         rewriter, loc, RankedTensorType::get({1, dim}, rewriter.getF32Type()),
         rowOf(constants.packed), rowOf(constants.scales),
@@ -247,9 +229,7 @@ struct WQQuantizeWeightsPass
     }
 
     MLIRContext *ctx = op->getContext();
-    numerics::QuantScheme scheme{bits, symmetric.getValue(), !symmetric,
-                                 int64_t(groupSize),
-                                 *numerics::parseScaleType(scaleType)};
+    numerics::QuantScheme scheme = quantScheme();
     QuantizedWeightAttr weight;
     QuantizedWeightConstants constants;
     if (shape.size() == 2) {
@@ -301,20 +281,7 @@ struct WQQuantizeWeightsPass
         return op->emitError() << "method=" << method
                                << " (and outliers) apply to 2-D weights; this "
                                   "op has a batched weight";
-      // A group larger than the row is one group per output channel.
-      int64_t effectiveGroup =
-          groupSize > shape.back() ? 0 : int64_t(groupSize);
-      Type scaleElementType =
-          scheme.scaleType == numerics::ScaleType::F16
-              ? Type(Float16Type::get(ctx))
-          : scheme.scaleType == numerics::ScaleType::BF16
-              ? Type(BFloat16Type::get(ctx))
-              : Type(Float32Type::get(ctx));
-      weight = QuantizedWeightAttr::get(
-          ctx, shape, bits, /*isSigned=*/symmetric.getValue(), effectiveGroup,
-          scaleElementType, /*zeroPoints=*/!symmetric, /*permuted=*/false,
-          /*numOutliers=*/0, /*inputScaled=*/false, /*flatGroups=*/false,
-          LayoutAttr::get(ctx, LayoutKind::row_major));
+      weight = rtnWeightAttr(ctx, shape);
       if (auto error = quantizeToConstants(weight, values, constants))
         return op->emitError() << "cannot quantize the weight of this op: "
                                << *error;
@@ -358,6 +325,29 @@ struct WQQuantizeWeightsPass
     if (weightOp && weightOp->use_empty())
       rewriter.eraseOp(weightOp);
     return success();
+  }
+
+  /// The scheme the options describe.
+  numerics::QuantScheme quantScheme() const {
+    return {bits, symmetric.getValue(), !symmetric, int64_t(groupSize),
+            *numerics::parseScaleType(scaleType)};
+  }
+
+  /// The attribute of an RTN-quantized weight of `shape` ([batch..., N, K])
+  /// under the options; a group larger than a row is one group per row.
+  QuantizedWeightAttr rtnWeightAttr(MLIRContext *ctx,
+                                    ArrayRef<int64_t> shape) const {
+    int64_t effectiveGroup = groupSize > shape.back() ? 0 : int64_t(groupSize);
+    numerics::ScaleType scales = quantScheme().scaleType;
+    Type scaleElementType =
+        scales == numerics::ScaleType::F16    ? Type(Float16Type::get(ctx))
+        : scales == numerics::ScaleType::BF16 ? Type(BFloat16Type::get(ctx))
+                                              : Type(Float32Type::get(ctx));
+    return QuantizedWeightAttr::get(
+        ctx, shape, bits, /*isSigned=*/symmetric.getValue(), effectiveGroup,
+        scaleElementType, /*zeroPoints=*/!symmetric, /*permuted=*/false,
+        /*numOutliers=*/0, /*inputScaled=*/false, /*flatGroups=*/false,
+        LayoutAttr::get(ctx, LayoutKind::row_major));
   }
 
   llvm::StringSet<> selectedOps;

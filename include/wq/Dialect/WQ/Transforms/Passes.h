@@ -14,6 +14,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 #include "wq/Dialect/WQ/IR/WQDialect.h"
 
@@ -48,11 +49,12 @@ std::string getWeightName(Operation *op, Value weight);
 /// Patterns lowering wq.matmul and wq.dequantize to linalg on tensors.
 void populateWQToLinalgPatterns(RewritePatternSet &patterns);
 
-/// Rewrites the side inputs of a 2-D `wq.matmul` with f32 activations and
-/// result (act-order permutation, AWQ input scales, outlier channels) into
-/// linalg around a plain `wq.matmul` on the same storage, which is returned
-/// in `plainOp`; returns the value replacing `op`'s result.
-Value splitSideInputs(OpBuilder &b, MatmulOp op, MatmulOp *plainOp = nullptr);
+/// Replaces a 2-D `wq.matmul` with f32 activations and result that has side
+/// inputs (act-order permutation, AWQ input scales, outlier channels) by
+/// linalg around a plain `wq.matmul` on the same storage, and returns that
+/// plain op with the insertion point set before it (where its own lowering
+/// must go, ahead of the outlier term that uses its result).
+MatmulOp splitSideInputs(RewriterBase &b, MatmulOp op);
 
 /// Returns failure (after emitting an error naming the op and the reason) if
 /// `op` is a wq op that the linalg lowering cannot handle.
