@@ -245,6 +245,8 @@ int run(SmallString<256> &tmp) {
   std::optional<ScaleType> scales = parseScaleType(scaleType);
   if (!scales)
     return fail("--scale-type must be f16, bf16 or f32");
+  const QuantScheme scheme{bits, bool(symmetric), !symmetric,
+                           int64_t(groupSize), *scales};
   const bool preQuantized = !weights->quantized.empty() && !requantize;
   const bool quantize = (bits == 4 || bits == 8) && !preQuantized;
   const bool calibrated = quantize && (*quantMethod == QuantMethod::Gptq ||
@@ -323,8 +325,7 @@ int run(SmallString<256> &tmp) {
   if (quantize) {
     LinearQuantOptions options;
     options.method = *quantMethod;
-    options.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
-                                 int64_t(groupSize), *scales};
+    options.scheme = scheme;
     options.gptq.dampPercent = damp;
     options.gptq.actOrder = actOrder;
     options.gptq.staticGroups = staticGroups;
@@ -449,13 +450,16 @@ int run(SmallString<256> &tmp) {
     if (name == "tok_embeddings.weight" && quantizeEmbedding) {
       if (!isLinear && config.sharedClassifier)
         bytes += count * 4;
-      QuantScheme scheme{bits, bool(symmetric), !symmetric, int64_t(groupSize),
-                         *parseScaleType(scaleType)};
       int64_t rows = tensor.shape[0], dim = tensor.shape[1];
-      int64_t groups = scheme.numGroups(dim);
-      bytes += rows * groups *
-               (scheme.bytesPerGroup(dim) + scaleTypeBytes(scheme.scaleType) +
-                (scheme.zeroPoints ? 1 : 0));
+      // As wq-quantize-weights stores it: a group wider than a row is one
+      // group per row.
+      QuantScheme table = scheme;
+      if (table.groupSize > dim)
+        table.groupSize = 0;
+      bytes += rows * (table.packedBytesPerRow(dim) +
+                       table.numGroups(dim) *
+                           (scaleTypeBytes(table.scaleType) +
+                            (table.zeroPoints ? 1 : 0)));
       continue;
     }
     // Tensors kept in float (norms always f32; weights f16 with --bits 16).
