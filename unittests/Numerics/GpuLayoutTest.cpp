@@ -1,0 +1,205 @@
+//===- GpuLayoutTest.cpp - The mma_tiles layout against the mma semantics -===//
+//
+// Emulates, in float64, what the GPU decode kernel's tensor-core schedule
+// does with the `mma_tiles` storage: lane l reads the tile's bytes
+// [16l, 16l + 16), turns word s into four f16x2 registers with the magic
+// number 1024 (lop3 with 0x000f000f / 0x00f000f0 and 0x64006400, then
+// sub/fma removing 1024 + zero point), feeds them as the A fragments of
+// mma.m16n8k16 (fragment layout from the PTX ISA, written out here
+// independently of the packing code), loads the B fragments (activations)
+// where the kernel does, and scales each step's product by its group scale.
+// The result must equal the float64 product with the dequantized weight.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Numerics/GpuLayout.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace wq_numerics;
+
+namespace {
+
+std::vector<float> randomValues(int64_t count, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float &v : values)
+    v = dist(gen);
+  return values;
+}
+
+/// The two f16 halves of a 32-bit register, as doubles.
+std::array<double, 2> halves(uint32_t reg) {
+  return {halfBitsToFloat(uint16_t(reg & 0xFFFF)),
+          halfBitsToFloat(uint16_t(reg >> 16))};
+}
+
+/// y[m, n] as the kernel computes it, emulated in float64.
+std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
+                                  const QuantizedMatrix &matrix,
+                                  const QuantScheme &scheme,
+                                  const std::vector<float> &x, int64_t rows) {
+  const int64_t n = matrix.rows, k = matrix.cols;
+  const int64_t group = scheme.effectiveGroupSize(k), groups = k / group;
+  const int64_t blocks = (n + 15) / 16, tiles = k / 64;
+  std::vector<double> y(rows * n, 0.0);
+  auto zeroOf = [&](int64_t channel, int64_t g) -> double {
+    if (scheme.zeroPoints)
+      return matrix.zeros[channel * groups + g];
+    return scheme.isSigned ? 8.0 : 0.0; // signed fields flipped to unsigned
+  };
+  for (int64_t c = 0; c < blocks; ++c)
+    for (int64_t t = 0; t < tiles; ++t)
+      for (int64_t s = 0; s < 4; ++s) {
+        double a[16][16] = {};
+        for (int64_t lane = 0; lane < 32; ++lane) {
+          const int64_t g = lane / 4, q = lane % 4;
+          const uint8_t *bytes =
+              &tiled[(c * tiles + t) * kMmaTileBytes + 16 * lane + 4 * s];
+          uint32_t word = bytes[0] | bytes[1] << 8 | bytes[2] << 16 |
+                          uint32_t(bytes[3]) << 24;
+          if (scheme.isSigned)
+            word ^= 0x88888888u;
+          const uint32_t magic = 0x64006400u;
+          uint32_t lo = (word & 0x000f000fu) | magic;
+          uint32_t hi = (word & 0x00f000f0u) | magic;
+          uint32_t lo2 = ((word >> 8) & 0x000f000fu) | magic;
+          uint32_t hi2 = ((word >> 8) & 0x00f000f0u) | magic;
+          const int64_t lowChannel = std::min(16 * c + g, n - 1);
+          const int64_t highChannel = std::min(16 * c + g + 8, n - 1);
+          const int64_t grp = (64 * t + 16 * s) / group;
+          const double zLow = zeroOf(lowChannel, grp);
+          const double zHigh = zeroOf(highChannel, grp);
+          // reg0: low channel k0, k0+1; reg1: high channel k0, k0+1;
+          // reg2: low channel k0+2, k0+3; reg3: high channel k0+2, k0+3.
+          std::array<double, 2> reg[4];
+          for (int h = 0; h < 2; ++h) {
+            reg[0][h] = halves(lo)[h] - (1024.0 + zLow);
+            reg[1][h] = halves(hi)[h] / 16.0 - (64.0 + zHigh);
+            reg[2][h] = halves(lo2)[h] - (1024.0 + zLow);
+            reg[3][h] = halves(hi2)[h] / 16.0 - (64.0 + zHigh);
+          }
+          // PTX ISA, mma.m16n8k16 .f16 A fragment (row major): a0,a1 at
+          // (g, 2q + i), a2,a3 at (g + 8, 2q + i), a4,a5 at (g, 2q + 8 + i),
+          // a6,a7 at (g + 8, 2q + 8 + i).
+          for (int h = 0; h < 2; ++h) {
+            a[g][2 * q + h] = reg[0][h];
+            a[g + 8][2 * q + h] = reg[1][h];
+            a[g][2 * q + 8 + h] = reg[2][h];
+            a[g + 8][2 * q + 8 + h] = reg[3][h];
+          }
+        }
+        for (int64_t rowTile = 0; rowTile < (rows + 7) / 8; ++rowTile) {
+          // B fragment (column major, 16 x 8): b0,b1 at (2q + i, g), b2,b3
+          // at (2q + 8 + i, g); the kernel loads them as the four
+          // activations x[row][k0 .. k0 + 3], k0 = 64t + 16s + 4q.
+          double bMatrix[16][8] = {};
+          for (int64_t lane = 0; lane < 32; ++lane) {
+            const int64_t g = lane / 4, q = lane % 4;
+            const int64_t row = 8 * rowTile + g;
+            const int64_t k0 = 64 * t + 16 * s + 4 * q;
+            for (int h = 0; h < 2; ++h) {
+              bMatrix[2 * q + h][g] = row < rows ? x[row * k + k0 + h] : 0.0;
+              bMatrix[2 * q + 8 + h][g] =
+                  row < rows ? x[row * k + k0 + 2 + h] : 0.0;
+            }
+          }
+          for (int i = 0; i < 16; ++i)
+            for (int j = 0; j < 8; ++j) {
+              const int64_t channel = 16 * c + i, row = 8 * rowTile + j;
+              if (channel >= n || row >= rows)
+                continue;
+              double dot = 0.0;
+              for (int kk = 0; kk < 16; ++kk)
+                dot += a[i][kk] * bMatrix[kk][j];
+              const int64_t grp = (64 * t + 16 * s) / group;
+              y[row * n + channel] += matrix.scales[channel * groups + grp] * dot;
+            }
+        }
+      }
+  return y;
+}
+
+struct Case {
+  QuantScheme scheme;
+  int64_t n, k, rows;
+};
+
+class MmaTilesTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MmaTilesTest, KernelEmulationMatchesFloat64Reference) {
+  const Case &c = GetParam();
+  ASSERT_FALSE(checkMmaTiles(c.scheme, c.n, c.k));
+  std::vector<float> w = randomValues(c.n * c.k, 11);
+  QuantizedMatrix matrix;
+  ASSERT_FALSE(quantizeRtn(w.data(), c.n, c.k, c.scheme, matrix));
+  std::vector<float> dequantized(c.n * c.k);
+  dequantize(matrix, c.scheme, dequantized.data());
+  // Activations rounded to f16, as the kernel receives them.
+  std::vector<float> x = randomValues(c.rows * c.k, 12);
+  for (float &v : x)
+    v = halfBitsToFloat(floatToHalfBits(v));
+
+  std::vector<uint8_t> tiled = packMmaTiles(matrix.packed.data(), c.n, c.k);
+  ASSERT_EQ(int64_t(tiled.size()), mmaTilesPackedBytes(c.n, c.k));
+  EXPECT_EQ(unpackMmaTiles(tiled.data(), c.n, c.k), matrix.packed);
+
+  std::vector<double> y = emulateKernel(tiled, matrix, c.scheme, x, c.rows);
+  double maxError = 0.0, maxRef = 0.0;
+  for (int64_t m = 0; m < c.rows; ++m)
+    for (int64_t ch = 0; ch < c.n; ++ch) {
+      double ref = 0.0;
+      for (int64_t kk = 0; kk < c.k; ++kk)
+        ref += double(x[m * c.k + kk]) * double(dequantized[ch * c.k + kk]);
+      maxError = std::max(maxError, std::abs(ref - y[m * c.n + ch]));
+      maxRef = std::max(maxRef, std::abs(ref));
+    }
+  ASSERT_GT(maxRef, 1.0);
+  EXPECT_LT(maxError, 1e-9 * maxRef);
+}
+
+QuantScheme scheme(bool isSigned, bool zeroPoints, int64_t group) {
+  QuantScheme s;
+  s.bits = 4;
+  s.isSigned = isSigned;
+  s.zeroPoints = zeroPoints;
+  s.groupSize = group;
+  return s;
+}
+
+// Ragged N (37, 8: fewer than one tile of channels), M = 1, 8 and 11 (two
+// row tiles), group sizes 16 to per-channel, signed and asymmetric fields.
+INSTANTIATE_TEST_SUITE_P(
+    Schemes, MmaTilesTest,
+    ::testing::Values(Case{scheme(false, true, 32), 37, 192, 1},
+                      Case{scheme(true, false, 128), 40, 256, 11},
+                      Case{scheme(false, true, 0), 8, 128, 8},
+                      Case{scheme(true, false, 16), 33, 64, 3},
+                      Case{scheme(false, false, 64), 16, 320, 16}));
+
+TEST(MmaTiles, RejectsUnsupportedSchemes) {
+  EXPECT_TRUE(checkMmaTiles(scheme(false, true, 32), 16, 100)); // K % 64
+  EXPECT_TRUE(checkMmaTiles(scheme(false, true, 24), 16, 192)); // group % 16
+  QuantScheme int8 = scheme(true, false, 0);
+  int8.bits = 8;
+  EXPECT_TRUE(checkMmaTiles(int8, 16, 128));
+  EXPECT_FALSE(checkMmaTiles(scheme(false, true, 0), 16, 128));
+}
+
+TEST(MmaTiles, PositionsCoverTheStorageOnce) {
+  const int64_t n = 48, k = 128;
+  std::vector<int> uses(mmaTilesPackedBytes(n, k) * 2, 0);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t col = 0; col < k; ++col) {
+      NibblePosition at = mmaTilePosition(row, col, k);
+      ++uses[at.byte * 2 + at.high];
+    }
+  for (int count : uses)
+    EXPECT_EQ(count, 1);
+}
+
+} // namespace
