@@ -10,13 +10,16 @@
 using namespace mlir;
 
 /// Tensor-level IR to bufferized loops whose buffers are device memory, then
-/// GPU kernels. Decode-shaped int4 wq.matmul ops become the warp-per-channel
-/// decode kernel (wq-lower-to-gpu-decode: 16-byte loads, lop3 conversion,
-/// shuffle reductions); every other op takes the generic schedule, which maps
+/// GPU kernels. Decode-shaped int4 wq.matmul ops with constant weights and
+/// f16/bf16 activations get the mma_tiles layout (wq-pack-layout) and the
+/// tensor-core decode kernel; other decode-shaped int4/int8 ones the
+/// warp-per-channel kernel (wq-lower-to-gpu-decode: 16-byte loads, lop3
+/// conversion, shuffle reductions); every other op takes the generic schedule, which maps
 /// the fused dequant-matmul of wq-lower-to-linalg directly (output
 /// rows/columns over blocks and threads, the K reduction sequential in each
 /// thread): correct for every op, but slow.
-static const char *const kGpuLowerStages = "wq-lower-to-gpu-decode,"
+static const char *const kGpuLowerStages = "wq-pack-layout,"
+                                           "wq-lower-to-gpu-decode,"
                                            "wq-lower-to-linalg,"
                                            "canonicalize,";
 

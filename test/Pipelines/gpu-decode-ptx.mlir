@@ -43,8 +43,36 @@
 // CHECK-COUNT-64: lop3.b32 {{.*}}, 0xEA;
 // CHECK-COUNT-20: shfl.sync.bfly.b32
 
+// Tensor-core schedule: per 32-bit word of the lane's 128-bit load, four
+// lop3 into the mantissa of 1024 (0x64006400), one shift, two sub.f16x2 and
+// two fma.f16x2 (the 1/16 of the high fields and the zero point) and one
+// mma.m16n8k16 per row tile with f32 accumulators; two warps split K and meet
+// in shared memory behind bar.sync.
+// CHECK-LABEL: // gpu.binary @mma_asym_g128_m1_kernel (sm_90)
+// CHECK: ld.global.v4.b32
+// CHECK: lop3.b32 {{.*}}, 0xEA;
+// CHECK: sub.rn.f16x2
+// CHECK: fma.rn.f16x2
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK-COUNT-7: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK-NOT: mma.sync
+// CHECK: st.shared.b32
+// CHECK: bar.sync 0;
+// CHECK: ld.shared.b32
+// CHECK: st.global.b16
+
+// bf16: magic 128 (0x43004300), four lop3 per word (fields at 0, 4, 8, 12)
+// and one sub.bf16x2 each; 16 rows: two mma per word.
+// CHECK-LABEL: // gpu.binary @mma_bf16_sym_g32_m16_kernel (sm_90)
+// CHECK: xor.b32
+// CHECK: sub.rn.bf16x2
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
 // SM80: // gpu.binary @asym_g32_m1_kernel (sm_80)
 // SM80: .target sm_80
 // SM80: ld.global.v4.b32
 // SM80: lop3.b32
 // SM80: shfl.sync.bfly.b32
+// SM80: // gpu.binary @mma_bf16_sym_g32_m16_kernel (sm_80)
+// SM80: fma.rn.bf16x2
+// SM80: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

@@ -13,8 +13,9 @@
 
 // Every decode-kernel variant (int4 asym/sym, g32/g128/per channel, int8 per
 // channel, M = 1/4/8/11 (two row blocks),
-// f32/f16/bf16 activations, act-order + outliers) assembles for both chips without
-// spills.
+// f32/f16/bf16 activations, act-order + outliers; tensor-core schedule: f16
+// and bf16, sym/asym, g16/g32/g128/per channel, M = 1/4/11/16, split-K)
+// assembles for both chips without spills.
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_80 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR80
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR90
 // VAR80: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
@@ -22,8 +23,16 @@
 // VAR80: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel int8_per_channel_m1_kernel/int8_per_channel_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel rows11_bf16_kernel/rows11_bf16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_asym_g128_m1_kernel/mma_asym_g128_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_bf16_sym_g32_m16_kernel/mma_bf16_sym_g32_m16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_asym_per_channel_m11_kernel/mma_asym_per_channel_m11_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_g16_m4_kernel/mma_g16_m4_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel sym_g128_m4_kernel/sym_g128_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel int8_per_channel_m1_kernel/int8_per_channel_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel rows11_bf16_kernel/rows11_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_asym_g128_m1_kernel/mma_asym_g128_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_bf16_sym_g32_m16_kernel/mma_bf16_sym_g32_m16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_asym_per_channel_m11_kernel/mma_asym_per_channel_m11_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_g16_m4_kernel/mma_g16_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads

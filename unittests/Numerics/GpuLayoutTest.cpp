@@ -47,10 +47,10 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
   const int64_t group = scheme.effectiveGroupSize(k), groups = k / group;
   const int64_t blocks = (n + 15) / 16, tiles = k / 64;
   std::vector<double> y(rows * n, 0.0);
-  auto zeroOf = [&](int64_t channel, int64_t g) -> double {
+  auto zeroOf = [&](int64_t channel, int64_t g) -> int32_t {
     if (scheme.zeroPoints)
       return matrix.zeros[channel * groups + g];
-    return scheme.isSigned ? 8.0 : 0.0; // signed fields flipped to unsigned
+    return scheme.isSigned ? 8 : 0; // signed fields flipped to unsigned
   };
   for (int64_t c = 0; c < blocks; ++c)
     for (int64_t t = 0; t < tiles; ++t)
@@ -64,7 +64,7 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
                           uint32_t(bytes[3]) << 24;
           if (scheme.isSigned)
             word ^= 0x88888888u;
-          const uint32_t magic = 0x64006400u;
+          const uint32_t magic = kF16Magic * 0x10001u;
           uint32_t lo = (word & 0x000f000fu) | magic;
           uint32_t hi = (word & 0x00f000f0u) | magic;
           uint32_t lo2 = ((word >> 8) & 0x000f000fu) | magic;
@@ -72,16 +72,19 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
           const int64_t lowChannel = std::min(16 * c + g, n - 1);
           const int64_t highChannel = std::min(16 * c + g + 8, n - 1);
           const int64_t grp = (64 * t + 16 * s) / group;
-          const double zLow = zeroOf(lowChannel, grp);
-          const double zHigh = zeroOf(highChannel, grp);
+          const int32_t zLow = zeroOf(lowChannel, grp);
+          const int32_t zHigh = zeroOf(highChannel, grp);
+          const double lowBias = halfBitsToFloat(f16LowBiasBits(zLow));
+          const double highBias = halfBitsToFloat(f16HighBiasBits(zHigh));
+          const double sixteenth = halfBitsToFloat(kF16OneSixteenth);
           // reg0: low channel k0, k0+1; reg1: high channel k0, k0+1;
           // reg2: low channel k0+2, k0+3; reg3: high channel k0+2, k0+3.
           std::array<double, 2> reg[4];
           for (int h = 0; h < 2; ++h) {
-            reg[0][h] = halves(lo)[h] - (1024.0 + zLow);
-            reg[1][h] = halves(hi)[h] / 16.0 - (64.0 + zHigh);
-            reg[2][h] = halves(lo2)[h] - (1024.0 + zLow);
-            reg[3][h] = halves(hi2)[h] / 16.0 - (64.0 + zHigh);
+            reg[0][h] = halves(lo)[h] - lowBias;
+            reg[1][h] = halves(hi)[h] * sixteenth + highBias;
+            reg[2][h] = halves(lo2)[h] - lowBias;
+            reg[3][h] = halves(hi2)[h] * sixteenth + highBias;
           }
           // PTX ISA, mma.m16n8k16 .f16 A fragment (row major): a0,a1 at
           // (g, 2q + i), a2,a3 at (g + 8, 2q + i), a4,a5 at (g, 2q + 8 + i),
@@ -180,6 +183,21 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{scheme(false, true, 0), 8, 128, 8},
                       Case{scheme(true, false, 16), 33, 64, 3},
                       Case{scheme(false, false, 64), 16, 320, 16}));
+
+TEST(MmaTiles, ConversionConstantsAreExact) {
+  EXPECT_EQ(halfBitsToFloat(kF16Magic), 1024.0f);
+  EXPECT_EQ(bfloat16BitsToFloat(kBF16Magic), 128.0f);
+  EXPECT_EQ(halfBitsToFloat(kF16OneSixteenth), 1.0f / 16);
+  for (int32_t z = 0; z < 16; ++z) {
+    EXPECT_EQ(halfBitsToFloat(f16LowBiasBits(z)), 1024.0f + z);
+    EXPECT_EQ(halfBitsToFloat(f16HighBiasBits(z)), -(64.0f + z));
+    EXPECT_EQ(bfloat16BitsToFloat(bf16BiasBits(z)), 128.0f + z);
+    // A field ORed into the magic numbers' mantissas.
+    EXPECT_EQ(halfBitsToFloat(kF16Magic | z), 1024.0f + z);
+    EXPECT_EQ(halfBitsToFloat(kF16Magic | z << 4), 1024.0f + 16 * z);
+    EXPECT_EQ(bfloat16BitsToFloat(kBF16Magic | z), 128.0f + z);
+  }
+}
 
 TEST(MmaTiles, RejectsUnsupportedSchemes) {
   EXPECT_TRUE(checkMmaTiles(scheme(false, true, 32), 16, 100)); // K % 64

@@ -59,6 +59,21 @@ std::vector<uint8_t> packMmaTiles(const uint8_t *rowMajor, int64_t rows,
 std::vector<uint8_t> unpackMmaTiles(const uint8_t *tiled, int64_t rows,
                                     int64_t cols);
 
+/// Conversion constants of the decode kernels (16-bit patterns; the kernels
+/// splat them to both halves of a 32-bit register). A 4-bit field ORed into
+/// the mantissa of the magic number gives magic + field exactly.
+constexpr uint16_t kF16Magic = 0x6400;        // f16 1024.0
+constexpr uint16_t kBF16Magic = 0x4300;       // bf16 128.0
+constexpr uint16_t kF16OneSixteenth = 0x2C00; // f16 1/16
+/// f16 1024 + z: subtracted from a low field, leaves field - z.
+constexpr uint16_t f16LowBiasBits(int32_t zero) { return 0x6400 + zero; }
+/// f16 -(64 + z): (1024 + 16 field) / 16 plus it leaves field - z.
+constexpr uint16_t f16HighBiasBits(int32_t zero) {
+  return uint16_t(0xD400 + 16 * zero);
+}
+/// bf16 128 + z: subtracted from a field, leaves field - z.
+constexpr uint16_t bf16BiasBits(int32_t zero) { return 0x4300 + zero; }
+
 } // namespace wq_numerics
 
 #endif // WQ_NUMERICS_GPULAYOUT_H

@@ -1,6 +1,7 @@
 //===- WQAttrs.cpp - wq attributes ----------------------------------------===//
 
 #include "wq/Dialect/WQ/IR/WQDialect.h"
+#include "wq/Numerics/GpuLayout.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -85,6 +86,19 @@ QuantizedWeightAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   }
   if (!layout)
     return emitError() << "missing layout";
+  if (layout.getKind() == LayoutKind::mma_tiles) {
+    numerics::QuantScheme scheme;
+    scheme.bits = bits;
+    scheme.isSigned = isSigned;
+    scheme.zeroPoints = zeroPoints;
+    scheme.groupSize = groupSize;
+    if (shape.size() != 2 || flatGroups)
+      return emitError() << "layout mma_tiles needs a 2-D weight without "
+                            "flat_groups";
+    if (std::optional<std::string> why =
+            numerics::checkMmaTiles(scheme, shape[0], shape[1]))
+      return emitError() << "layout " << *why;
+  }
   return success();
 }
 
@@ -225,6 +239,11 @@ static SmallVector<int64_t> groupedShape(QuantizedWeightAttr weight) {
 }
 
 RankedTensorType QuantizedWeightAttr::getPackedType() const {
+  if (getLayout().getKind() == LayoutKind::mma_tiles)
+    return RankedTensorType::get(
+        {(getN() + numerics::kMmaTileChannels - 1) / numerics::kMmaTileChannels,
+         getK() / numerics::kMmaTileDepth, numerics::kMmaTileBytes},
+        IntegerType::get(getContext(), 8));
   if (getFlatGroups())
     return RankedTensorType::get({getN() * getK() * getBits() / 8},
                                  IntegerType::get(getContext(), 8));

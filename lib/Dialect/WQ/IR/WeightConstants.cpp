@@ -1,6 +1,7 @@
 //===- WeightConstants.cpp - Constant weights <-> numerics ----------------===//
 
 #include "wq/Dialect/WQ/IR/WeightConstants.h"
+#include "wq/Numerics/GpuLayout.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -115,12 +116,29 @@ static DenseElementsAttr buildScalesAttr(RankedTensorType type,
   return DenseElementsAttr::getFromRawBuffer(type, raw);
 }
 
+std::vector<uint8_t> mlir::wq::packedInLayout(QuantizedWeightAttr weight,
+                                              ArrayRef<uint8_t> rowMajor) {
+  if (weight.getLayout().getKind() == LayoutKind::mma_tiles)
+    return numerics::packMmaTiles(rowMajor.data(), weight.getN(),
+                                  weight.getK());
+  return rowMajor.vec();
+}
+
+std::vector<uint8_t> mlir::wq::packedInRowMajor(QuantizedWeightAttr weight,
+                                                ArrayRef<uint8_t> stored) {
+  if (weight.getLayout().getKind() == LayoutKind::mma_tiles)
+    return numerics::unpackMmaTiles(stored.data(), weight.getN(),
+                                    weight.getK());
+  return stored.vec();
+}
+
 /// Packs quantized storage into the constants `weight` describes.
 static void matrixToConstants(QuantizedWeightAttr weight,
                               const numerics::QuantizedMatrix &matrix,
                               QuantizedWeightConstants &result) {
-  auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(matrix.packed.data()),
-                              matrix.packed.size());
+  std::vector<uint8_t> stored = packedInLayout(weight, matrix.packed);
+  auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(stored.data()),
+                              stored.size());
   result.packed = DenseElementsAttr::getFromRawBuffer(weight.getPackedType(), bytes);
   result.scales = buildScalesAttr(weight.getScalesType(), matrix.scales);
   result.zeroPoints = nullptr;

@@ -51,6 +51,7 @@ struct FoldConstantDequantize : public OpRewritePattern<DequantizeOp> {
         (zerosAttr && readByteElements(zerosAttr, zeroBytes)))
       return rewriter.notifyMatchFailure(op, "unreadable constant");
     matrix.zeros.assign(zeroBytes.begin(), zeroBytes.end());
+    matrix.packed = packedInRowMajor(weight, matrix.packed);
 
     std::vector<float> values(resultType.getNumElements());
     numerics::dequantize(matrix, weight.getScheme(), values.data());

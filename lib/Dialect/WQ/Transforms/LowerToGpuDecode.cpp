@@ -11,7 +11,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "wq/Dialect/WQ/Transforms/Passes.h"
+#include "GpuDecode.h"
+
+#include "llvm/Support/FormatVariadic.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -52,6 +54,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     QuantizedWeightAttr weight = op.getWeight();
     if (!weight.getBatchShape().empty() || weight.getFlatGroups())
       return b.notifyMatchFailure(op, "batched or flat groups");
+    if (weight.getLayout().getKind() != LayoutKind::row_major)
+      return b.notifyMatchFailure(op, "not the row_major layout");
     const unsigned bits = weight.getBits();
     if (bits != 4 && bits != 8)
       return b.notifyMatchFailure(op, "only int4 and int8 storage");
@@ -90,33 +94,9 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     const int64_t steps = (chunksPerRow + kWarpSize - 1) / kWarpSize;
     const bool isSigned = weight.getIsSigned();
 
-    auto bufferOf = [&](Value tensor) -> Value {
-      if (!tensor)
-        return Value();
-      auto type = cast<RankedTensorType>(tensor.getType());
-      return bufferization::ToBufferOp::create(
-          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
-          tensor, /*read_only=*/true);
-    };
-    Value x = bufferOf(op.getInput()), packed = bufferOf(op.getPacked()),
-          scales = bufferOf(op.getScales()),
-          zeros = bufferOf(op.getZeroPoints());
-    auto outType =
-        MemRefType::get(resultType.getShape(), resultType.getElementType());
-    // A result only materialized into a memref of the same type (a
-    // function's output buffer) is written there directly, without an
-    // intermediate buffer and a copy kernel.
-    Value out;
-    bufferization::MaterializeInDestinationOp materialize;
-    if (op.getResult().hasOneUse())
-      materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(
-          *op.getResult().getUsers().begin());
-    if (materialize && materialize.getDest().getType() == outType) {
-      out = materialize.getDest();
-    } else {
-      materialize = nullptr;
-      out = memref::AllocOp::create(b, loc, outType);
-    }
+    GpuKernelBuffers buffers = createGpuKernelBuffers(b, op);
+    Value x = buffers.x, packed = buffers.packed, scales = buffers.scales,
+          zeros = buffers.zeros, out = buffers.out;
 
     auto index = [&](OpBuilder &ob, Location l, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(ob, l, v);
@@ -242,14 +222,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       b.setInsertionPointToEnd(&launch.getBody().front());
       gpu::TerminatorOp::create(b, loc);
     }
-    if (materialize) {
-      b.eraseOp(materialize);
-      b.eraseOp(op);
-      return success();
-    }
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, resultType, out, /*restrict=*/true, /*writable=*/true);
-    b.replaceOp(op, result);
+    replaceWithGpuKernelOutput(b, op, buffers);
     return success();
   }
 
@@ -341,14 +314,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                : arith::ShRUIOp::create(b, loc, word,
                                                         i32Const(bits * i));
           // (field & mask) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
-          Value magicBits =
-              LLVM::InlineAsmOp::create(
-                  b, loc, i32, ValueRange{field, mask, magic},
-                  "lop3.b32 $0, $1, $2, $3, 0xEA;", "=r,r,r,r",
-                  /*has_side_effects=*/false, /*is_align_stack=*/false,
-                  LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
-                  ArrayAttr())
-                  .getRes();
+          Value magicBits = buildLop3(b, loc, field, mask, magic, 0xEA);
           Value q = arith::SubFOp::create(
               b, loc, arith::BitcastOp::create(b, loc, f32, magicBits), bias);
           for (int64_t m = 0; m < rows; ++m) {
@@ -388,8 +354,27 @@ struct WQLowerToGpuDecodePass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
+    if (splitK < 0 || splitK > 32) {
+      getOperation()->emitError("wq-lower-to-gpu-decode: split-k must be in "
+                                "[0, 32] (0: by N)");
+      return signalPassFailure();
+    }
+    // A weight in the mma_tiles layout has no other reader: an op the
+    // tensor-core schedule cannot run is an error, not left behind.
+    WalkResult checked = getOperation()->walk([](MatmulOp op) {
+      if (op.getWeight().getLayout().getKind() != LayoutKind::mma_tiles)
+        return WalkResult::advance();
+      if (std::optional<std::string> why = checkMmaDecode(op)) {
+        op.emitOpError() << "has an mma_tiles weight, but " << *why;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (checked.wasInterrupted())
+      return signalPassFailure();
     patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock,
                                          channelsPerWarp);
+    populateGpuMmaDecodePatterns(patterns, splitK);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
@@ -399,3 +384,62 @@ struct WQLowerToGpuDecodePass
 };
 
 } // namespace
+
+GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
+                                                  MatmulOp op) {
+  Location loc = op.getLoc();
+  auto bufferOf = [&](Value tensor) -> Value {
+    if (!tensor)
+      return Value();
+    auto type = cast<RankedTensorType>(tensor.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        tensor, /*read_only=*/true);
+  };
+  GpuKernelBuffers buffers;
+  buffers.x = bufferOf(op.getInput());
+  buffers.packed = bufferOf(op.getPacked());
+  buffers.scales = bufferOf(op.getScales());
+  buffers.zeros = bufferOf(op.getZeroPoints());
+  auto resultType = op.getResult().getType();
+  auto outType =
+      MemRefType::get(resultType.getShape(), resultType.getElementType());
+  // A result only materialized into a memref of the same type (a function's
+  // output buffer) is written there directly, without an intermediate
+  // buffer and a copy kernel.
+  if (op.getResult().hasOneUse())
+    buffers.materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(
+        *op.getResult().getUsers().begin());
+  if (buffers.materialize &&
+      buffers.materialize.getDest().getType() == outType) {
+    buffers.out = buffers.materialize.getDest();
+  } else {
+    buffers.materialize = nullptr;
+    buffers.out = memref::AllocOp::create(b, loc, outType);
+  }
+  return buffers;
+}
+
+void mlir::wq::replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
+                                          const GpuKernelBuffers &buffers) {
+  if (buffers.materialize) {
+    b.eraseOp(buffers.materialize);
+    b.eraseOp(op);
+    return;
+  }
+  b.replaceOp(op, bufferization::ToTensorOp::create(
+                      b, op.getLoc(), op.getResult().getType(), buffers.out,
+                      /*restrict=*/true, /*writable=*/true));
+}
+
+Value mlir::wq::buildLop3(OpBuilder &b, Location loc, Value a, Value bValue,
+                          Value c, uint8_t lut) {
+  std::string asmString =
+      llvm::formatv("lop3.b32 $0, $1, $2, $3, 0x{0:X-2};", unsigned(lut))
+          .str();
+  return LLVM::InlineAsmOp::create(
+             b, loc, b.getI32Type(), ValueRange{a, bValue, c}, asmString,
+             "=r,r,r,r", /*has_side_effects=*/false, /*is_align_stack=*/false,
+             LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
+      .getRes();
+}

@@ -635,6 +635,8 @@ struct LowerQuantizedOpPattern : public OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     if (8 % op.getWeight().getBits() != 0)
       return rewriter.notifyMatchFailure(op, "storage width must divide 8");
+    if (op.getWeight().getLayout().getKind() != LayoutKind::row_major)
+      return rewriter.notifyMatchFailure(op, "a GPU tile layout");
     WeightLowering lowering(rewriter, op.getLoc(), op.getWeight());
     rewriter.replaceOp(op, lowering.lower(op));
     return success();
@@ -685,6 +687,12 @@ LogicalResult mlir::wq::checkLowerableToLinalg(Operation *op) {
     weight = dequantize.getWeight();
   else
     return success();
+  if (weight.getLayout().getKind() != LayoutKind::row_major)
+    return op->emitOpError()
+           << "cannot be lowered: layout "
+           << stringifyLayoutKind(weight.getLayout().getKind())
+           << " is read only by the GPU decode kernel "
+              "(wq-lower-to-gpu-decode); the CPU lowering reads row_major";
   if (8 % weight.getBits() != 0)
     return op->emitOpError() << "cannot be lowered: " << weight.getBits()
                              << "-bit storage straddles bytes; the CPU "

@@ -69,6 +69,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     QuantizedWeightAttr weight = op.getWeight();
     if (!weight.getBatchShape().empty() || weight.getFlatGroups())
       return b.notifyMatchFailure(op, "batched or flat groups");
+    if (weight.getLayout().getKind() != LayoutKind::row_major)
+      return b.notifyMatchFailure(op, "not the row_major layout");
     const unsigned bits = weight.getBits();
     if (bits != 4 && bits != 8)
       return b.notifyMatchFailure(op, "only 4- and 8-bit storage");

@@ -7,7 +7,8 @@ include "wq/Dialect/WQ/IR/WQBase.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 
 def WQ_LayoutKind : I32EnumAttr<"LayoutKind", "physical weight layout", [
-    I32EnumAttrCase<"row_major", 0>
+    I32EnumAttrCase<"row_major", 0>,
+    I32EnumAttrCase<"mma_tiles", 1>
   ]> {
   let cppNamespace = "::mlir::wq";
   let genSpecializedAttr = 0;
@@ -23,8 +24,18 @@ def WQ_LayoutAttr : AttrDef<WQ_Dialect, "Layout"> {
     of a group occupies bits `[e*bits, (e+1)*bits)`; for 4 bits element 2i is
     the low nibble of byte i). A ragged last group leaves its unused bits zero.
 
-    Further kinds (GPU tile orders) re-tile the same logical weight; the
-    `#wq.qweight` attribute keeps the meaning, the layout only the order.
+    `mma_tiles` (4-bit 2-D weights, K a multiple of 64, groups a multiple of
+    16): storage `[ceil(N / 16), K / 64, 512] x i8`, the order in which the
+    GPU decode kernel's tensor-core schedule reads the weight: each 16-channel
+    by 64-position tile is 32 lanes' 16-byte loads, each 32-bit word the A
+    fragments of one `mma.m16n8k16` (nibble order in
+    `wq/Numerics/GpuLayout.h`). Channels past N are zero fields. Produced by
+    `wq-pack-layout`; read only by `wq-lower-to-gpu-decode`.
+
+    A layout re-tiles the same logical weight: the `#wq.qweight` attribute
+    keeps the meaning (field values, scales and zero points are unchanged and
+    stay row-major `[N, groups]`), the layout only the order of the packed
+    bytes.
   }];
   let parameters = (ins EnumParameter<WQ_LayoutKind>:$kind);
   let assemblyFormat = "`<` $kind `>`";

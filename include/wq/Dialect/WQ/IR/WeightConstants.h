@@ -49,6 +49,13 @@ QuantizedWeightConstants
 linearToConstants(QuantizedWeightAttr weight,
                   const numerics::QuantizedLinear &linear);
 
+/// Packed bytes in `weight`'s layout from row-major ones (QuantScheme's
+/// storage order), and back; the sizes must match the weight's.
+std::vector<uint8_t> packedInLayout(QuantizedWeightAttr weight,
+                                    ArrayRef<uint8_t> rowMajor);
+std::vector<uint8_t> packedInRowMajor(QuantizedWeightAttr weight,
+                                      ArrayRef<uint8_t> stored);
+
 /// Reads the raw bytes of an i8 constant (dense or dense_resource).
 std::optional<std::string> readByteElements(ElementsAttr attr,
                                             std::vector<uint8_t> &bytes);

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -55,6 +56,10 @@ void populateWQToLinalgPatterns(RewritePatternSet &patterns);
 /// plain op with the insertion point set before it (where its own lowering
 /// must go, ahead of the outlier term that uses its result).
 MatmulOp splitSideInputs(RewriterBase &b, MatmulOp op);
+
+/// Whether the tensor-core decode schedule can run `op` once its weight is
+/// in the `mma_tiles` layout (whatever its layout now); the reason if not.
+std::optional<std::string> checkMmaDecode(MatmulOp op);
 
 /// Returns failure (after emitting an error naming the op and the reason) if
 /// `op` is a wq op that the linalg lowering cannot handle.

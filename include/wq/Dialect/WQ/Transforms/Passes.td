@@ -134,10 +134,50 @@ def WQLowerToVectorPass : Pass<"wq-lower-to-vector"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
-def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
-  let summary = "Lower decode-shaped int4/int8 wq.matmul to a warp-per-channel GPU kernel";
+def WQPackLayoutPass : Pass<"wq-pack-layout"> {
+  let summary = "Re-tile constant quantized weights into the order a kernel reads";
   let description = [{
-    The GPU decode schedule for `wq.matmul` with int4 or int8 storage, K and
+    Rewrites the packed bytes of constant `wq.matmul` weights into a GPU tile
+    layout at compile time and records it in the weight's `#wq.layout`; the
+    meaning of the weight (fields, scales, zero points) is unchanged.
+
+    `layout=mma_tiles`: int4 weights of decode-shaped matmuls that the
+    tensor-core decode schedule runs (2-D, K a multiple of 64, groups of 16,
+    32 or a multiple of 64 positions or per channel, static [M <= 16, K] f16 or bf16
+    activations and result, no act-order, input scales or outlier channels)
+    are stored as 16-channel x 64-position tiles in mma fragment order (see
+    `#wq.layout`). Others, and weights that are not constants (their bytes
+    are only known at run time), keep `row_major` and the SIMT decode kernel.
+    Run it before `wq-lower-to-gpu-decode` (`wq-gpu-pipeline` does).
+  }];
+  let options = [
+    Option<"layout", "layout", "std::string", /*default=*/"\"mma_tiles\"",
+           "Target layout (mma_tiles)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
+  let summary = "Lower decode-shaped int4/int8 wq.matmul to GPU decode kernels";
+  let description = [{
+    Two schedules; the weight's layout picks one (`wq-pack-layout` chooses
+    the layout by shape).
+
+    Tensor-core schedule (`mma_tiles` weights: int4, f16/bf16 activations,
+    M <= 16): the weights are the A operand of `mma.sync.m16n8k16` and the
+    activations the B operand, so one mma serves up to 8 rows with f32
+    accumulation. Each warp takes a 16-channel tile column (with `split-k`
+    warps per block interleaved over its tiles, partial sums added through
+    shared memory); each lane reads its 16 bytes of a 512-byte tile with one
+    128-bit load; each 32-bit word becomes the four f16x2 A registers of one
+    mma with four `lop3.b32` (fields into the mantissa of 1024), one shift
+    and one `sub.f16x2`/`fma.rn.f16x2` per register that also removes the
+    zero point (bf16: magic 128, four lop3 and `sub.bf16x2`); group scales
+    multiply the f32 partial sums of each group. A weight in this layout
+    that the schedule cannot run is an error.
+
+    SIMT schedule (`row_major` weights):
+    `wq.matmul` with int4 or int8 storage, K and
     the group size filling whole 16-byte chunks (multiples of 32 weights for
     int4, 16 for int8), and static [M, K] f32, f16 or bf16 activations with
     M <= 16 (up to 8 rows per warp, more rows split over blocks along grid
@@ -164,6 +204,10 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
            /*default=*/"0",
            "Output channels per warp, sharing each activation load (0: 4 "
            "for up to 2 rows per warp, 2 for up to 4, else 1)">,
+    Option<"splitK", "split-k", "int64_t", /*default=*/"0",
+           "Tensor-core schedule: warps per block that split each tile "
+           "column's K range (0: by N, up to 8; reduced until it divides "
+           "the tiles)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
@@ -172,6 +216,7 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
                            "::mlir::math::MathDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect",
                            "::mlir::arith::ArithDialect"];
 }
 

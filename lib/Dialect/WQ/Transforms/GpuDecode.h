@@ -1,0 +1,46 @@
+//===- GpuDecode.h - Shared parts of the GPU decode schedules -*- C++ -*-===//
+//
+// What the GPU decode schedules share around their kernels: the operands as
+// read-only buffers, the output buffer (the memref the result is only
+// materialized into, if any, so no copy kernel follows), and replacing the
+// op once the kernel is built.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_LIB_TRANSFORMS_GPUDECODE_H
+#define WQ_LIB_TRANSFORMS_GPUDECODE_H
+
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+namespace mlir::wq {
+
+struct GpuKernelBuffers {
+  Value x, packed, scales, zeros; // zeros: null without zero points
+  Value out;
+  /// The op writing the result into `out`, erased with the matmul; null when
+  /// `out` is a fresh allocation.
+  bufferization::MaterializeInDestinationOp materialize;
+};
+
+/// Buffers for the kernel that replaces `op`, created before it.
+GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op);
+
+/// Replaces `op` by the kernel's output once the kernel writing
+/// `buffers.out` has been built.
+void replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
+                                const GpuKernelBuffers &buffers);
+
+/// `lop3.b32` (inline PTX): the bitwise function of a, b, c whose truth
+/// table is `lut` (0xEA: (a & b) | c), one instruction.
+Value buildLop3(OpBuilder &b, Location loc, Value a, Value bValue, Value c,
+                uint8_t lut);
+
+/// The tensor-core schedule for wq.matmul ops whose weight is in the
+/// `mma_tiles` layout (lib/Dialect/WQ/Transforms/LowerToGpuMma.cpp);
+/// `splitK` warps per block share each tile column's K range (0: by N).
+void populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
+                                  int64_t splitK);
+
+} // namespace mlir::wq
+
+#endif // WQ_LIB_TRANSFORMS_GPUDECODE_H

@@ -1,0 +1,509 @@
+//===- LowerToGpuMma.cpp - tensor-core decode schedule --------------------===//
+//
+// The tensor-core schedule of wq-lower-to-gpu-decode, for int4 weights in the
+// `mma_tiles` layout (wq-pack-layout) and f16/bf16 activations, M <= 16.
+//
+// With the weights as the A operand of mma.sync.m16n8k16 (16 output channels
+// by 16 positions of K) and the activations as B (16 positions by 8 rows),
+// one mma serves up to 8 rows (two for 9..16) with f32 accumulation, so the
+// kernel stays memory-bound at every decode M where one FMA per weight and
+// row on the CUDA cores would not (at 4.8 TB/s an int4 weight arrives every
+// 0.1 ns per GPU). Each warp takes a 16-channel tile column; each lane reads
+// its 16 bytes of a 512-byte tile with one 128-bit load (the warp reads the
+// tile contiguously), and each 32-bit word becomes one mma's four A registers:
+// f16 `lop3` of the fields into the mantissa of 1024 (0x000f000f and
+// 0x00f000f0, then the same on word >> 8) plus one sub/fma per register that
+// also removes the zero point (bf16: 128, four lop3s on word >> 4i, one sub
+// each). Field - zero is exact in f16/bf16 and the products exact in the f32
+// accumulators; each group's scale multiplies the group's f32 partial sums
+// (per-channel scales multiply the totals once). `split-k` warps of a block
+// share a tile column, interleaved over its tiles, and add their partial
+// sums through shared memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuDecode.h"
+#include "wq/Numerics/GpuLayout.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::wq;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+/// Activation rows per mma (its n).
+constexpr int64_t kRowsPerMma = 8;
+constexpr int64_t kMaxRows = 16;
+/// mma steps (16 positions each) per 64-position tile.
+constexpr int64_t kStepsPerTile =
+    numerics::kMmaTileDepth / 16;
+/// Accumulators per lane and row tile (the m16n8 f32 fragment).
+constexpr int64_t kAccumulators = 4;
+
+/// Warps per block sharing a tile column when `split-k` is 0: enough warps in
+/// flight over the GPU (~8K) that small N still fills it.
+int64_t defaultSplitK(int64_t channelBlocks) {
+  int64_t splitK = 8;
+  while (splitK > 1 && channelBlocks * splitK > 8192)
+    splitK /= 2;
+  return splitK;
+}
+
+struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
+  LowerMatmulToGpuMma(MLIRContext *context, int64_t splitK)
+      : OpRewritePattern(context), splitK(splitK) {}
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &b) const override {
+    QuantizedWeightAttr weight = op.getWeight();
+    if (weight.getLayout().getKind() != LayoutKind::mma_tiles)
+      return b.notifyMatchFailure(op, "not the mma_tiles layout");
+    if (std::optional<std::string> why = checkMmaDecode(op))
+      return b.notifyMatchFailure(op, *why);
+    Kernel kernel(b, op, splitK);
+    kernel.build();
+    return success();
+  }
+
+  int64_t splitK;
+
+  /// The state of one kernel while it is built.
+  struct Kernel {
+    Kernel(PatternRewriter &b, MatmulOp op, int64_t requestedSplitK)
+        : b(b), op(op), loc(op.getLoc()), weight(op.getWeight()) {
+      auto inputType = op.getInput().getType();
+      rows = inputType.getDimSize(0);
+      n = weight.getN();
+      k = weight.getK();
+      bf16 = inputType.getElementType().isBF16();
+      halfType = inputType.getElementType();
+      pairType = VectorType::get({2}, halfType);
+      group = weight.getEffectiveGroupSize();
+      perChannel = weight.getNumGroups() == 1;
+      channelBlocks = (n + numerics::kMmaTileChannels - 1) /
+                      numerics::kMmaTileChannels;
+      tiles = k / numerics::kMmaTileDepth;
+      rowTiles = (rows + kRowsPerMma - 1) / kRowsPerMma;
+      // Two tiles per iteration keep two 128-bit loads in flight per lane.
+      unroll = tiles % 2 == 0 ? 2 : 1;
+      splitK = requestedSplitK > 0 ? requestedSplitK
+                                   : defaultSplitK(channelBlocks);
+      while (splitK > 1 && tiles % (splitK * unroll) != 0)
+        splitK /= 2;
+    }
+
+    Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+    Value i32(int64_t v) {
+      return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+    }
+    Value f32(float v) {
+      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+    }
+    /// A 32-bit register holding `bits` in both halves, as a pair.
+    Value splat(Value bits16) {
+      Value word = arith::MulIOp::create(b, loc, bits16, i32(0x10001));
+      return LLVM::BitcastOp::create(b, loc, pairType, word);
+    }
+    Value splat(uint16_t bits16) { return splat(i32(bits16)); }
+
+    void build() {
+      buffers = createGpuKernelBuffers(b, op);
+      // The split-K partial sums meet in dynamic shared memory (workgroup
+      // attributions would become block arguments that the buffer
+      // deallocation pass after this schedule rewrites).
+      Value sharedBytes;
+      if (splitK > 1)
+        sharedBytes = arith::ConstantIntOp::create(
+            b, loc, b.getI32Type(),
+            splitK * kWarpSize * rowTiles * kAccumulators * 4);
+      Value one = index(1);
+      auto launch = gpu::LaunchOp::create(
+          b, loc, index(channelBlocks), one, one, index(splitK * kWarpSize),
+          one, one, sharedBytes);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(&launch.getBody().front());
+        buildBody(launch);
+        gpu::TerminatorOp::create(b, loc);
+      }
+      replaceWithGpuKernelOutput(b, op, buffers);
+    }
+
+    void buildBody(gpu::LaunchOp launch) {
+      Value tid = launch.getThreadIds().x;
+      block = launch.getBlockIds().x;
+      Value warpSize = index(kWarpSize);
+      lane = arith::RemUIOp::create(b, loc, tid, warpSize);
+      warp = arith::DivUIOp::create(b, loc, tid, warpSize);
+      Value g = arith::DivUIOp::create(b, loc, lane, index(4));
+      quad = arith::RemUIOp::create(b, loc, lane, index(4));
+      lowChannel = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, block,
+                                index(numerics::kMmaTileChannels)),
+          g);
+      highChannel = arith::AddIOp::create(b, loc, lowChannel, index(8));
+      // Channels past N (zero fields in the last tile column) read the
+      // scales of channel N - 1 and store nothing.
+      auto clampChannel = [&](Value channel) -> Value {
+        if (n % numerics::kMmaTileChannels == 0)
+          return channel;
+        return arith::MinUIOp::create(b, loc, channel, index(n - 1));
+      };
+      readLow = clampChannel(lowChannel);
+      readHigh = clampChannel(highChannel);
+      // Row tile r feeds activation row 8r + g through lanes 4g..4g+3; rows
+      // past M load row M - 1 and are replaced by zeros.
+      for (int64_t r = 0; r < rowTiles; ++r) {
+        Value row = arith::AddIOp::create(b, loc, g, index(kRowsPerMma * r));
+        if (rows >= kRowsPerMma * (r + 1)) {
+          xRows.push_back(row);
+          rowValid.push_back(Value());
+          continue;
+        }
+        xRows.push_back(arith::MinUIOp::create(b, loc, row, index(rows - 1)));
+        rowValid.push_back(arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ult, row, index(rows)));
+      }
+      laneByte = arith::MulIOp::create(b, loc, lane, index(16));
+      // One group per channel: its constants are loaded once, before the
+      // loop; otherwise per group in buildTile.
+      if (perChannel)
+        setGroupConstants(index(0));
+
+      SmallVector<Value> initial(rowTiles * kAccumulators, f32(0.0f));
+      const int64_t iterations = tiles / (splitK * unroll);
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(iterations), index(1), initial,
+          [&](OpBuilder &, Location, Value iteration, ValueRange accs) {
+            // Warp w of the block takes tiles w, w + splitK, ...: the warps
+            // of a block read consecutive tiles.
+            SmallVector<Value> tileIndex, words;
+            for (int64_t u = 0; u < unroll; ++u) {
+              Value t = arith::AddIOp::create(
+                  b, loc,
+                  arith::MulIOp::create(b, loc, iteration,
+                                        index(splitK * unroll)),
+                  arith::AddIOp::create(
+                      b, loc, warp, index(u * splitK)));
+              tileIndex.push_back(t);
+              Value bytes = vector::LoadOp::create(
+                  b, loc, VectorType::get({16}, b.getI8Type()),
+                  buffers.packed,
+                  ValueRange{block, t, laneByte},
+                  /*nontemporal=*/false, llvm::MaybeAlign(16));
+              words.push_back(vector::BitCastOp::create(
+                  b, loc, VectorType::get({4}, b.getI32Type()), bytes));
+            }
+            SmallVector<Value> updated(accs);
+            for (int64_t u = 0; u < unroll; ++u)
+              updated = buildTile(tileIndex[u], words[u], updated);
+            scf::YieldOp::create(b, loc, updated);
+          });
+      SmallVector<Value> totals(loop.getResults());
+
+      if (splitK > 1)
+        totals = reduceOverWarps(totals);
+      else
+        storeOutputs(totals);
+    }
+
+    /// Zero-point biases (and per-group scales) of group `grp` for the
+    /// lane's two channels.
+    void setGroupConstants(Value grp) {
+      auto zeroOf = [&](Value channel) -> Value {
+        if (!weight.getZeroPoints())
+          return i32(weight.getIsSigned() ? 8 : 0);
+        Value z = memref::LoadOp::create(b, loc, buffers.zeros,
+                                         ValueRange{channel, grp});
+        return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
+      };
+      Value zLow = zeroOf(readLow), zHigh = zeroOf(readHigh);
+      if (bf16) {
+        lowBias = splat(arith::AddIOp::create(
+            b, loc, zLow, i32(numerics::bf16BiasBits(0))));
+        highBias = splat(arith::AddIOp::create(
+            b, loc, zHigh, i32(numerics::bf16BiasBits(0))));
+      } else {
+        lowBias = splat(arith::AddIOp::create(
+            b, loc, zLow, i32(numerics::f16LowBiasBits(0))));
+        highBias = splat(arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(b, loc, zHigh, i32(16)),
+            i32(numerics::f16HighBiasBits(0))));
+      }
+      auto scaleOf = [&](Value channel) -> Value {
+        Value s = memref::LoadOp::create(b, loc, buffers.scales,
+                                         ValueRange{channel, grp});
+        if (!s.getType().isF32())
+          s = arith::ExtFOp::create(b, loc, b.getF32Type(), s);
+        return s;
+      };
+      scaleLow = scaleOf(readLow);
+      scaleHigh = scaleOf(readHigh);
+    }
+
+    /// The four A registers (field - zero of the lane's 8 weights of one
+    /// mma step) from one 32-bit word of the tile.
+    SmallVector<Value> buildFragmentA(Value word) {
+      if (weight.getIsSigned())
+        word = arith::XOrIOp::create(b, loc, word, i32(0x88888888));
+      auto fields = [&](Value w, uint32_t mask, uint16_t magic) -> Value {
+        Value bits = buildLop3(b, loc, w, i32(mask), i32(magic * 0x10001u),
+                               /*lut=*/0xEA);
+        return LLVM::BitcastOp::create(b, loc, pairType, bits);
+      };
+      SmallVector<Value> a;
+      if (bf16) {
+        // Registers a0..a3 hold nibbles (p0,p4), (p1,p5), (p2,p6), (p3,p7).
+        for (int64_t i = 0; i < 4; ++i) {
+          Value w = i == 0 ? word
+                           : arith::ShRUIOp::create(b, loc, word, i32(4 * i));
+          Value pair = arith::SubFOp::create(
+              b, loc, fields(w, 0x000f000f, numerics::kBF16Magic),
+              i % 2 == 0 ? lowBias : highBias);
+          a.push_back(pair);
+        }
+        return a;
+      }
+      Value sixteenth = splat(numerics::kF16OneSixteenth);
+      Value shifted = arith::ShRUIOp::create(b, loc, word, i32(8));
+      for (Value w : {word, shifted}) {
+        a.push_back(arith::SubFOp::create(
+            b, loc, fields(w, 0x000f000f, numerics::kF16Magic), lowBias));
+        // llvm.intr.fma, not math.fma: the NVVM lowering sends math.fma to
+        // libdevice, which widens f16 to f32 (3 cvt + fma + cvt per half).
+        a.push_back(LLVM::FMAOp::create(
+            b, loc, fields(w, 0x00f000f0, numerics::kF16Magic), sixteenth,
+            highBias));
+      }
+      // (a0, a1, a2, a3) = low k0..k0+1, high k0..k0+1, low k0+2.., high ...
+      return a;
+    }
+
+    /// One mma step: D = A * B + C for row tile `r`.
+    SmallVector<Value> buildMma(ArrayRef<Value> a, Value position, int64_t r,
+                                ArrayRef<Value> c) {
+      // B: the lane's four activations x[row][position .. position + 3].
+      Value xs = vector::LoadOp::create(
+          b, loc, VectorType::get({4}, halfType), buffers.x,
+          ValueRange{xRows[r], position}, /*nontemporal=*/false,
+          llvm::MaybeAlign(8));
+      if (rowValid[r]) {
+        Value zero = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(
+                        cast<ShapedType>(xs.getType()),
+                        b.getFloatAttr(halfType, 0.0)));
+        xs = arith::SelectOp::create(b, loc, rowValid[r], xs, zero);
+      }
+      Value pairs = vector::BitCastOp::create(
+          b, loc, VectorType::get({2}, b.getI32Type()), xs);
+      // mma.sync's operands are 32-bit registers (f16x2 / bf16x2).
+      SmallVector<Value> operands;
+      for (Value reg : a)
+        operands.push_back(reg.getType().isInteger(32)
+                               ? reg
+                               : Value(LLVM::BitcastOp::create(
+                                     b, loc, b.getI32Type(), reg)));
+      for (int64_t i = 0; i < 2; ++i)
+        operands.push_back(vector::ExtractOp::create(b, loc, pairs, i));
+      llvm::append_range(operands, c);
+      // Inline PTX rather than nvvm.mma.sync: the kernel is built before
+      // bufferization, which rejects ops without declared memory effects.
+      Type f32Type = b.getF32Type();
+      auto resultType = LLVM::LLVMStructType::getLiteral(
+          b.getContext(), {f32Type, f32Type, f32Type, f32Type});
+      std::string asmString = llvm::formatv(
+          "mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 "
+          "{{$0, $1, $2, $3}, {{$4, $5, $6, $7}, {{$8, $9}, "
+          "{{$10, $11, $12, $13};",
+          bf16 ? "bf16" : "f16");
+      Value d = LLVM::InlineAsmOp::create(
+                    b, loc, resultType, operands, asmString,
+                    "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3",
+                    /*has_side_effects=*/false, /*is_align_stack=*/false,
+                    LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
+                    ArrayAttr())
+                    .getRes();
+      SmallVector<Value> out;
+      for (int64_t i = 0; i < kAccumulators; ++i)
+        out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
+      return out;
+    }
+
+    /// The lane's part of tile `t` (its 4 words) for every row tile.
+    SmallVector<Value> buildTile(Value t, Value words, ValueRange accs) {
+      SmallVector<Value> updated(accs);
+      Value tileStart =
+          arith::MulIOp::create(b, loc, t, index(numerics::kMmaTileDepth));
+      // Steps per group within the tile (a whole tile when group >= 64).
+      const int64_t stepsPerGroup =
+          perChannel ? kStepsPerTile : std::min(kStepsPerTile, group / 16);
+      // The current group's sums, scaled into the accumulators at its end.
+      SmallVector<Value> partial(rowTiles * kAccumulators);
+      for (int64_t s = 0; s < kStepsPerTile; ++s) {
+        Value stepStart =
+            arith::AddIOp::create(b, loc, tileStart, index(16 * s));
+        const bool groupStart = s % stepsPerGroup == 0;
+        if (groupStart && !perChannel)
+          setGroupConstants(
+              arith::DivUIOp::create(b, loc, stepStart, index(group)));
+        Value word = vector::ExtractOp::create(b, loc, words, s);
+        SmallVector<Value> a = buildFragmentA(word);
+        Value position = arith::AddIOp::create(
+            b, loc, stepStart,
+            arith::MulIOp::create(b, loc, quad, index(4)));
+        for (int64_t r = 0; r < rowTiles; ++r) {
+          auto accRange = MutableArrayRef<Value>(updated).slice(
+              r * kAccumulators, kAccumulators);
+          if (perChannel) {
+            SmallVector<Value> d = buildMma(a, position, r, accRange);
+            llvm::copy(d, accRange.begin());
+            continue;
+          }
+          auto partRange = MutableArrayRef<Value>(partial).slice(
+              r * kAccumulators, kAccumulators);
+          if (groupStart)
+            llvm::fill(partRange, f32(0.0f));
+          SmallVector<Value> d = buildMma(a, position, r, partRange);
+          llvm::copy(d, partRange.begin());
+          if ((s + 1) % stepsPerGroup != 0)
+            continue;
+          // Accumulators 0, 1: the low channel; 2, 3: the high one.
+          for (int64_t i = 0; i < kAccumulators; ++i)
+            accRange[i] = math::FmaOp::create(
+                b, loc, partRange[i], i < 2 ? scaleLow : scaleHigh,
+                accRange[i]);
+        }
+      }
+      return updated;
+    }
+
+    /// Adds the warps' partial sums through shared memory; warp 0 stores.
+    SmallVector<Value> reduceOverWarps(ArrayRef<Value> totals) {
+      Attribute workgroup = gpu::AddressSpaceAttr::get(
+          b.getContext(), gpu::AddressSpace::Workgroup);
+      Value bytes = gpu::DynamicSharedMemoryOp::create(
+          b, loc,
+          MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                          MemRefLayoutAttrInterface(), workgroup));
+      Value shared = memref::ViewOp::create(
+          b, loc,
+          MemRefType::get({splitK, kWarpSize, int64_t(totals.size())},
+                          b.getF32Type(), MemRefLayoutAttrInterface(),
+                          workgroup),
+          bytes, index(0), ValueRange());
+      for (auto [i, total] : llvm::enumerate(totals))
+        memref::StoreOp::create(b, loc, total, shared,
+                                ValueRange{warp, lane, index(i)});
+      // bar.sync as inline PTX with a memory clobber: gpu.barrier declares no
+      // memory effects, which the buffer deallocation pass that runs after
+      // this schedule rejects.
+      LLVM::InlineAsmOp::create(b, loc, TypeRange(), ValueRange(),
+                                "bar.sync 0;", "~{memory}",
+                                /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::TailCallKind::None,
+                                LLVM::AsmDialectAttr(), ArrayAttr());
+      auto ifFirst = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp,
+                                index(0)));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+      SmallVector<Value> sums(totals);
+      for (int64_t w = 1; w < splitK; ++w)
+        for (auto [i, sum] : llvm::enumerate(sums))
+          sum = arith::AddFOp::create(
+              b, loc, sum,
+              memref::LoadOp::create(b, loc, shared,
+                                     ValueRange{index(w), lane, index(i)}));
+      storeOutputs(sums);
+      return sums;
+    }
+
+    /// Accumulator i of row tile r is output (row 8r + 2q + i % 2, channel
+    /// low for i < 2, high otherwise).
+    void storeOutputs(ArrayRef<Value> totals) {
+      Value firstRow = arith::MulIOp::create(b, loc, quad, index(2));
+      for (int64_t r = 0; r < rowTiles; ++r)
+        for (int64_t i = 0; i < kAccumulators; ++i) {
+          Value value = totals[r * kAccumulators + i];
+          if (perChannel)
+            value = arith::MulFOp::create(b, loc, value,
+                                          i < 2 ? scaleLow : scaleHigh);
+          if (!halfType.isF32())
+            value = arith::TruncFOp::create(b, loc, halfType, value);
+          Value row = arith::AddIOp::create(
+              b, loc, firstRow, index(kRowsPerMma * r + i % 2));
+          Value channel = i < 2 ? lowChannel : highChannel;
+          Value inRange = arith::AndIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                    index(rows)),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                    channel, index(n)));
+          auto ifStore = scf::IfOp::create(b, loc, inRange);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+          memref::StoreOp::create(b, loc, value, buffers.out,
+                                  ValueRange{row, channel});
+        }
+    }
+
+    PatternRewriter &b;
+    MatmulOp op;
+    Location loc;
+    QuantizedWeightAttr weight;
+    int64_t rows, n, k, group, channelBlocks, tiles, rowTiles, unroll,
+        splitK;
+    bool bf16, perChannel;
+    Type halfType;
+    VectorType pairType;
+    GpuKernelBuffers buffers;
+    Value block, lane, warp, quad, lowChannel, highChannel, readLow, readHigh,
+        laneByte;
+    SmallVector<Value> xRows, rowValid;
+    // Per group: zero-point biases (pairs) and f32 scales.
+    Value lowBias, highBias, scaleLow, scaleHigh;
+  };
+};
+
+} // namespace
+
+std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
+  QuantizedWeightAttr weight = op.getWeight();
+  if (!weight.getBatchShape().empty() || weight.getFlatGroups())
+    return std::string("the tensor-core decode kernel needs a 2-D weight "
+                       "without flat_groups");
+  if (std::optional<std::string> why = numerics::checkMmaTiles(
+          weight.getScheme(), weight.getN(), weight.getK()))
+    return *why;
+  const int64_t group = weight.getEffectiveGroupSize();
+  if (weight.getNumGroups() > 1 && group % numerics::kMmaTileDepth != 0 &&
+      numerics::kMmaTileDepth % group != 0)
+    return "the tensor-core decode kernel needs groups of 16, 32 or a "
+           "multiple of 64 positions, got " +
+           std::to_string(group);
+  if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
+    return std::string("the tensor-core decode kernel takes no act-order "
+                       "permutation, input scales or outlier channels");
+  auto inputType = op.getInput().getType();
+  Type element = inputType.getElementType();
+  if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
+      inputType.getDimSize(0) > kMaxRows ||
+      !(element.isF16() || element.isBF16()) ||
+      op.getResult().getType().getElementType() != element)
+    return std::string("the tensor-core decode kernel needs static [M <= 16, "
+                       "K] f16 or bf16 activations and result");
+  return std::nullopt;
+}
+
+void mlir::wq::populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
+                                            int64_t splitK) {
+  patterns.add<LowerMatmulToGpuMma>(patterns.getContext(), splitK);
+}
