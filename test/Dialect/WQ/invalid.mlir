@@ -85,7 +85,7 @@ func.func private @bad_layout() attributes {w = #wq.qweight<8x8, u4, group_size 
 
 // -----
 
-// expected-error @+2 {{expected ::mlir::wq::LayoutKind to be one of: row_major}}
+// expected-error @+2 {{expected ::mlir::wq::LayoutKind to be one of: row_major, mma_tiles}}
 // expected-error @+1 {{failed to parse WQ_LayoutAttr parameter 'kind'}}
 func.func private @unknown_layout() attributes {w = #wq.layout<col_major>}
 
@@ -287,4 +287,33 @@ func.func @byte_dot_wrong_width(%u: vector<16xi8>, %s: vector<32xi8>) -> vector<
   // expected-error @+1 {{operand #0 must be vector of 8-bit signless integer values of length 32}}
   %d = wq.byte_dot %u, %s : vector<16xi8>, vector<32xi8> -> vector<8xi32>
   return %d : vector<8xi32>
+}
+
+// -----
+
+// expected-error @+1 {{layout mma_tiles needs 4-bit fields, got 8}}
+func.func private @mma_tiles_int8() attributes {w = #wq.qweight<16x64, i8, group_size = 0, scale_type = f16, layout = #wq.layout<mma_tiles>>}
+
+// -----
+
+// expected-error @+1 {{layout mma_tiles needs K a multiple of 64, got 96}}
+func.func private @mma_tiles_ragged_k() attributes {w = #wq.qweight<16x96, u4, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>}
+
+// -----
+
+// expected-error @+1 {{layout mma_tiles needs groups of a multiple of 16 positions, got 24}}
+func.func private @mma_tiles_group24() attributes {w = #wq.qweight<16x192, u4, group_size = 24, scale_type = f16, layout = #wq.layout<mma_tiles>>}
+
+// -----
+
+// expected-error @+1 {{layout mma_tiles needs a 2-D weight without flat_groups}}
+func.func private @mma_tiles_batched() attributes {w = #wq.qweight<2x16x64, u4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>}
+
+// -----
+
+// The packed operand of an mma_tiles weight is [ceil(N / 16), K / 64, 512].
+func.func @mma_tiles_packed_shape(%x: tensor<1x64xf16>, %p: tensor<20x2x16xi8>, %s: tensor<20x2xf16>) -> tensor<1x20xf16> {
+  // expected-error @+1 {{'wq.matmul' op packed must have type 'tensor<2x1x512xi8>' for this weight, got 'tensor<20x2x16xi8>'}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf16>, tensor<20x2x16xi8>, tensor<20x2xf16>) -> tensor<1x20xf16>
+  return %y : tensor<1x20xf16>
 }

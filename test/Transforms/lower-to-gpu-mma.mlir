@@ -1,0 +1,87 @@
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode | FileCheck %s
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode=split-k=1 | FileCheck %s --check-prefix=K1
+// RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=split-k=33 2>&1 | FileCheck %s --check-prefix=BADK
+// BADK: split-k must be in [0, 32] (0: by N)
+
+// The tensor-core schedule for an mma_tiles weight. 40 channels = 3 tile
+// columns (blocks); K = 512 = 8 tiles, split over 4 warps per block (by N:
+// up to 8, reduced until it divides the tiles at two per iteration), so each
+// warp runs one iteration of two tiles, each a 128-bit load at [block, tile,
+// 16 * lane]. Per 32-bit word: 4 lop3 into 1024 (0x64006400), two subf and
+// two fma on f16 pairs (0x2C00 = 1/16), an 8-byte activation load per row
+// tile (rows past M = 3 are zeros) and one mma with f32 accumulators; one
+// group per tile at g128: the tile's sums times the two channels' scales.
+// The warps' sums meet in dynamic shared memory; warp 0 stores rows 2q,
+// 2q + 1 of channels g and g + 8 where they exist.
+// CHECK-LABEL: func.func @asym_g128_m3
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 2048 : i32
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C3]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]], {{.*}}) dynamic_shared_memory_size %[[SMEM]]
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<3x8x512xi8>, vector<16xi8>
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<3x8x512xi8>, vector<16xi8>
+// CHECK: memref.load {{.*}} : memref<40x4xi8>
+// CHECK: memref.load {{.*}} : memref<40x4xf16>
+// CHECK: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xEA;"
+// CHECK: arith.subf {{.*}} : vector<2xf16>
+// CHECK: llvm.intr.fma
+// CHECK: vector.load {{.*}} {alignment = 8 : i64} : memref<3x512xf16>, vector<4xf16>
+// CHECK: arith.select
+// CHECK: llvm.inline_asm "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, {$10, $11, $12, $13};", "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3"
+// CHECK-COUNT-3: llvm.inline_asm "mma.sync
+// CHECK-COUNT-4: math.fma {{.*}} : f32
+// CHECK: gpu.dynamic_shared_memory
+// CHECK: memref.view {{.*}} to memref<4x32x4xf32, #gpu.address_space<workgroup>>
+// CHECK: llvm.inline_asm has_side_effects "bar.sync 0;", "~{memory}"
+// CHECK: scf.if
+// CHECK-COUNT-3: memref.load {{.*}} : memref<4x32x4xf32, #gpu.address_space<workgroup>>
+// CHECK: arith.truncf {{.*}} : f32 to f16
+// CHECK: memref.store {{.*}} : memref<3x40xf16>
+// CHECK: bufferization.to_tensor
+// CHECK-NOT: wq.matmul
+// K1-LABEL: func.func @asym_g128_m3
+// K1: gpu.launch blocks({{.*}}) threads({{.*}}) in ({{.*}} = %c32,
+// K1-NOT: dynamic_shared_memory
+// K1: scf.for
+// K1-NOT: bar.sync
+func.func @asym_g128_m3(%x: tensor<3x512xf16>, %p: tensor<3x8x512xi8>, %s: tensor<40x4xf16>, %z: tensor<40x4xi8>) -> tensor<3x40xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<40x512, u4, group_size = 128, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<3x512xf16>, tensor<3x8x512xi8>, tensor<40x4xf16>, tensor<40x4xi8>) -> tensor<3x40xf16>
+  return %y : tensor<3x40xf16>
+}
+
+// -----
+
+// bf16, signed g32 (two groups per tile: the sums are scaled after every two
+// steps), 9 rows (two row tiles, the second with 1 valid row): words are
+// xored with 0x88888888, four lop3 per word (fields at bits 0, 4, 8, 12 into
+// bf16 128 = 0x4300) and bf16 pairs; two mma per word.
+// CHECK-LABEL: func.func @bf16_sym_g32_m9
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: arith.xori {{.*}}, %c-2004318072_i32
+// CHECK: arith.subf {{.*}} : vector<2xbf16>
+// CHECK: llvm.inline_asm "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK: llvm.inline_asm "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK-COUNT-8: math.fma {{.*}} : f32
+// CHECK: arith.truncf {{.*}} : f32 to bf16
+func.func @bf16_sym_g32_m9(%x: tensor<9x128xbf16>, %p: tensor<1x2x512xi8>, %s: tensor<16x4xbf16>) -> tensor<9x16xbf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x128, i4, group_size = 32, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<9x128xbf16>, tensor<1x2x512xi8>, tensor<16x4xbf16>) -> tensor<9x16xbf16>
+  return %y : tensor<9x16xbf16>
+}
+
+// -----
+
+// Per channel: the scales are loaded once before the loop and multiply the
+// totals; the mma accumulates straight into them.
+// CHECK-LABEL: func.func @per_channel_m8
+// CHECK: memref.load {{.*}} : memref<16x1xf32>
+// CHECK: memref.load {{.*}} : memref<16x1xf32>
+// CHECK: scf.for
+// CHECK-NOT: math.fma {{.*}} : f32
+// CHECK: scf.yield
+// CHECK: arith.mulf {{.*}} : f32
+func.func @per_channel_m8(%x: tensor<8x256xf16>, %p: tensor<1x4x512xi8>, %s: tensor<16x1xf32>) -> tensor<8x16xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x256, u4, group_size = 0, scale_type = f32, layout = #wq.layout<mma_tiles>>} : (tensor<8x256xf16>, tensor<1x4x512xi8>, tensor<16x1xf32>) -> tensor<8x16xf16>
+  return %y : tensor<8x16xf16>
+}
+
