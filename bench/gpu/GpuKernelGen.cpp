@@ -2,12 +2,12 @@
 //
 // Generates the kernels the GPU benchmark times: for every shape, M and
 // variant, `wq-opt --wq-gpu-pipeline` of a function
-//   kernel(x: [M, K] f32, packed, scales, zeros, y: [M, N] f32)
+//   kernel(x: [M, K], packed, scales, zeros, y: [M, N])  (f16 or bf16)
 // whose weights are arguments (device buffers the runner fills), compiled to
 // a shared library (cubin inside, generic x86-64 host code linked against
 // libwq_runtime with an $ORIGIN rpath, so the directory can be carried to a
 // GPU machine without LLVM). Writes OUTDIR/manifest.txt, one line per
-// kernel: `file n k m group_size symmetric bits`.
+// kernel: `file n k m group_size symmetric bits activation layout`.
 //
 // Usage: gpu-kernel-gen OUTDIR [--chip sm_90] [--quick]
 //
@@ -38,32 +38,39 @@ struct Variant {
   unsigned bits;
   int64_t groupSize; // 0: per channel
   bool symmetric;
+  const char *activation; // element type of x, y and the scales
+  bool tiled;             // mma_tiles layout (tensor-core schedule)
 };
 
 std::string kernelSource(int64_t m, int64_t n, int64_t k,
                          const Variant &variant) {
   int64_t group = variant.groupSize ? variant.groupSize : k;
   int64_t groups = k / group, bytes = group * variant.bits / 8;
+  std::string packedShape =
+      variant.tiled ? formatv("{0}x{1}x512", (n + 15) / 16, k / 64).str()
+                    : formatv("{0}x{1}x{2}", n, groups, bytes).str();
   std::string attr = formatv(
-      "#wq.qweight<{0}x{1}, {2}, group_size = {3}, scale_type = f16{4}>", n, k,
-      formatv("{0}{1}", variant.symmetric ? "i" : "u", variant.bits).str(),
-      variant.groupSize,
-      variant.symmetric ? "" : ", zero_points");
+      "#wq.qweight<{0}x{1}, {2}, group_size = {3}, scale_type = {4}{5}{6}>", n,
+      k, formatv("{0}{1}", variant.symmetric ? "i" : "u", variant.bits).str(),
+      variant.groupSize, variant.activation,
+      variant.symmetric ? "" : ", zero_points",
+      variant.tiled ? ", layout = #wq.layout<mma_tiles>" : "");
   std::string zeros = variant.symmetric ? "" : " zero_points(%z)";
   std::string zerosType =
       variant.symmetric ? "" : formatv(", tensor<{0}x{1}xi8>", n, groups).str();
   return formatv(
-             R"(func.func @kernel(%xm: memref<{0}x{2}xf32>, %pm: memref<{1}x{3}x{4}xi8>, %sm: memref<{1}x{3}xf16>, %zm: memref<{1}x{3}xi8>, %ym: memref<{0}x{1}xf32>) attributes {{llvm.emit_c_interface} {
-  %x = bufferization.to_tensor %xm restrict : memref<{0}x{2}xf32> to tensor<{0}x{2}xf32>
-  %p = bufferization.to_tensor %pm restrict : memref<{1}x{3}x{4}xi8> to tensor<{1}x{3}x{4}xi8>
-  %s = bufferization.to_tensor %sm restrict : memref<{1}x{3}xf16> to tensor<{1}x{3}xf16>
+             R"(func.func @kernel(%xm: memref<{0}x{2}x{8}>, %pm: memref<{4}xi8>, %sm: memref<{1}x{3}x{8}>, %zm: memref<{1}x{3}xi8>, %ym: memref<{0}x{1}x{8}>) attributes {{llvm.emit_c_interface} {
+  %x = bufferization.to_tensor %xm restrict : memref<{0}x{2}x{8}> to tensor<{0}x{2}x{8}>
+  %p = bufferization.to_tensor %pm restrict : memref<{4}xi8> to tensor<{4}xi8>
+  %s = bufferization.to_tensor %sm restrict : memref<{1}x{3}x{8}> to tensor<{1}x{3}x{8}>
   %z = bufferization.to_tensor %zm restrict : memref<{1}x{3}xi8> to tensor<{1}x{3}xi8>
-  %y = wq.matmul %x, %p, %s{5} {{weight = {6}} : (tensor<{0}x{2}xf32>, tensor<{1}x{3}x{4}xi8>, tensor<{1}x{3}xf16>{7}) -> tensor<{0}x{1}xf32>
-  bufferization.materialize_in_destination %y in restrict writable %ym : (tensor<{0}x{1}xf32>, memref<{0}x{1}xf32>) -> ()
+  %y = wq.matmul %x, %p, %s{5} {{weight = {6}} : (tensor<{0}x{2}x{8}>, tensor<{4}xi8>, tensor<{1}x{3}x{8}>{7}) -> tensor<{0}x{1}x{8}>
+  bufferization.materialize_in_destination %y in restrict writable %ym : (tensor<{0}x{1}x{8}>, memref<{0}x{1}x{8}>) -> ()
   return
 }
 )",
-             m, n, k, groups, bytes, zeros, attr, zerosType)
+             m, n, k, groups, packedShape, zeros, attr, zerosType,
+             variant.activation)
       .str();
 }
 
@@ -95,10 +102,15 @@ int main(int argc, char **argv) {
                   {8192, 8192}, {28672, 8192}, {8192, 28672}};
   std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                   : std::vector<int64_t>{1, 2, 4, 8, 16};
-  const Variant variants[] = {{"int4_g128_asym", 4, 128, false},
-                              {"int4_g32_asym", 4, 32, false},
-                              {"int4_g128_sym", 4, 128, true},
-                              {"int8_per_channel_sym", 8, 0, true}};
+  // f16 activations (as cuBLAS fp16), bf16 for PyTorch's int4 kernel; the
+  // int4 ones in the tensor-core schedule, one g128 also in the SIMT one.
+  const Variant variants[] = {
+      {"int4_g128_asym", 4, 128, false, "f16", true},
+      {"int4_g32_asym", 4, 32, false, "f16", true},
+      {"int4_g128_sym", 4, 128, true, "f16", true},
+      {"int4_g128_asym_bf16", 4, 128, false, "bf16", true},
+      {"int4_g128_asym_simt", 4, 128, false, "f16", false},
+      {"int8_per_channel_sym", 8, 0, true, "f16", false}};
   std::string manifest;
   raw_string_ostream list(manifest);
   mlir::wq::GpuPipelineOptions gpuOptions;
@@ -140,9 +152,10 @@ int main(int argc, char **argv) {
           errs() << "gpu-kernel-gen: " << toString(std::move(e)) << "\n";
           return 1;
         }
-        list << formatv("{0} {1} {2} {3} {4} {5} {6}\n", file, n, k, m,
-                        variant.groupSize, variant.symmetric ? 1 : 0,
-                        variant.bits);
+        list << formatv("{0} {1} {2} {3} {4} {5} {6} {7} {8}\n", file, n, k,
+                        m, variant.groupSize, variant.symmetric ? 1 : 0,
+                        variant.bits, variant.activation,
+                        variant.tiled ? "mma_tiles" : "row_major");
       }
   std::error_code ec;
   raw_fd_ostream out(outDir + "/manifest.txt", ec);

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define WQRT_API_VERSION_MAJOR 1
-#define WQRT_API_VERSION_MINOR 0
+#define WQRT_API_VERSION_MINOR 1 /* 1: graph capture */
 #define WQRT_API_VERSION ((WQRT_API_VERSION_MAJOR << 16) | WQRT_API_VERSION_MINOR)
 
 typedef enum wqrtStatus {
@@ -52,6 +52,7 @@ typedef struct wqrtModule_ *wqrtModule;
 typedef struct wqrtKernel_ *wqrtKernel;
 typedef struct wqrtStream_ *wqrtStream; /* NULL is the default stream. */
 typedef struct wqrtEvent_ *wqrtEvent;
+typedef struct wqrtGraph_ *wqrtGraph;
 
 /** WQRT_API_VERSION of the library actually loaded. */
 uint32_t wqrtGetApiVersion(void);
@@ -95,6 +96,18 @@ wqrtStatus wqrtEventRecord(wqrtEvent event, wqrtStream stream);
 wqrtStatus wqrtEventSynchronize(wqrtEvent event);
 /** Milliseconds between two recorded events. */
 wqrtStatus wqrtEventElapsedMs(wqrtEvent start, wqrtEvent end, float *ms);
+
+/** Starts recording a CUDA graph (for timing compiled code by graph replay):
+ *  until wqrtCaptureEnd, the streams that MLIR's host code creates through
+ *  the mgpu* ABI are one capturing stream (their synchronizations and
+ *  destroys do nothing), so what the code enqueues is recorded, not run.
+ *  One capture at a time per process; call from one thread. */
+wqrtStatus wqrtCaptureBegin(void);
+/** Ends the capture and instantiates what was recorded. */
+wqrtStatus wqrtCaptureEnd(wqrtGraph *graph);
+/** Enqueues one replay of `graph` on `stream`. */
+wqrtStatus wqrtGraphLaunch(wqrtGraph graph, wqrtStream stream);
+wqrtStatus wqrtGraphDestroy(wqrtGraph graph);
 
 #ifdef __cplusplus
 }

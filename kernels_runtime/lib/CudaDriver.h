@@ -23,8 +23,12 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUevent = struct CUevent_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 
 constexpr CUresult CUDA_SUCCESS = 0;
+/// CU_STREAM_CAPTURE_MODE_RELAXED: other threads' unsafe calls are allowed.
+constexpr int kCaptureModeRelaxed = 2;
 
 /// Entry points, resolved by name from the driver library.
 #define WQRT_CUDA_DRIVER_FUNCTIONS(X)                                          \
@@ -61,7 +65,14 @@ constexpr CUresult CUDA_SUCCESS = 0;
   X(cuEventDestroy_v2, CUresult, (CUevent))                                    \
   X(cuEventRecord, CUresult, (CUevent, CUstream))                              \
   X(cuEventSynchronize, CUresult, (CUevent))                                   \
-  X(cuEventElapsedTime, CUresult, (float *, CUevent, CUevent))
+  X(cuEventElapsedTime, CUresult, (float *, CUevent, CUevent))               \
+  X(cuStreamBeginCapture_v2, CUresult, (CUstream, int))                        \
+  X(cuStreamEndCapture, CUresult, (CUstream, CUgraph *))                       \
+  X(cuGraphInstantiateWithFlags, CUresult,                                     \
+    (CUgraphExec *, CUgraph, unsigned long long))                              \
+  X(cuGraphLaunch, CUresult, (CUgraphExec, CUstream))                          \
+  X(cuGraphExecDestroy, CUresult, (CUgraphExec))                               \
+  X(cuGraphDestroy, CUresult, (CUgraph))
 
 struct CudaDriver {
 #define WQRT_DECLARE_POINTER(name, ret, args) ret(*name) args = nullptr;

@@ -106,7 +106,11 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
           "mgpuLaunchKernel");
 }
 
+// While a graph is captured (wqrtCaptureBegin), the host code's streams are
+// the capturing stream, which it must neither synchronize nor destroy.
 void *mgpuStreamCreate() {
+  if (wqrtStream stream = captureStream())
+    return stream;
   require(ensureInitialized(), "mgpuStreamCreate");
   wqrtStream stream;
   require(wqrtStreamCreate(&stream), "mgpuStreamCreate");
@@ -114,11 +118,15 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamDestroy(void *stream) {
+  if (stream && stream == captureStream())
+    return;
   require(wqrtStreamDestroy(static_cast<wqrtStream>(stream)),
           "mgpuStreamDestroy");
 }
 
 void mgpuStreamSynchronize(void *stream) {
+  if (stream && stream == captureStream())
+    return;
   require(wqrtStreamSynchronize(static_cast<wqrtStream>(stream)),
           "mgpuStreamSynchronize");
 }

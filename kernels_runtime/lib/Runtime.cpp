@@ -2,11 +2,15 @@
 
 #include "Runtime.h"
 
+#include <atomic>
 #include <mutex>
 
 using namespace wqrt;
 
 namespace {
+
+/// The stream of the running capture (one per process, see wqrtCaptureBegin).
+std::atomic<wqrtStream> capturing{nullptr};
 
 struct RuntimeState {
   std::mutex mutex;
@@ -352,4 +356,81 @@ wqrtStatus wqrtEventElapsedMs(wqrtEvent start, wqrtEvent end, float *ms) {
       "cuEventElapsedTime");
 }
 
+wqrtStatus wqrtCaptureBegin(void) {
+  if (capturing)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT,
+                "wqrtCaptureBegin: a capture is already running");
+  wqrtStream stream;
+  if (wqrtStatus status = wqrtStreamCreate(&stream))
+    return status;
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) {
+            return d.cuStreamBeginCapture_v2(
+                reinterpret_cast<CUstream>(stream), kCaptureModeRelaxed);
+          },
+          "cuStreamBeginCapture")) {
+    wqrtStreamDestroy(stream);
+    return status;
+  }
+  capturing = stream;
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtCaptureEnd(wqrtGraph *graph) {
+  if (!graph)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtCaptureEnd: null result");
+  if (!capturing)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT,
+                "wqrtCaptureEnd: no capture is running");
+  wqrtStream stream = capturing;
+  capturing = nullptr;
+  auto result = std::make_unique<wqrtGraph_>();
+  wqrtStatus status = callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuStreamEndCapture(reinterpret_cast<CUstream>(stream),
+                                    &result->graph);
+      },
+      "cuStreamEndCapture");
+  wqrtStreamDestroy(stream);
+  if (status)
+    return status;
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) {
+            return d.cuGraphInstantiateWithFlags(&result->exec, result->graph,
+                                                 0);
+          },
+          "cuGraphInstantiateWithFlags")) {
+    callDriver([&](const CudaDriver &d) { return d.cuGraphDestroy(result->graph); },
+               "cuGraphDestroy");
+    return status;
+  }
+  *graph = result.release();
+  return WQRT_SUCCESS;
+}
+
+wqrtStatus wqrtGraphLaunch(wqrtGraph graph, wqrtStream stream) {
+  if (!graph)
+    return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtGraphLaunch: null graph");
+  return callDriver(
+      [&](const CudaDriver &d) {
+        return d.cuGraphLaunch(graph->exec, reinterpret_cast<CUstream>(stream));
+      },
+      "cuGraphLaunch");
+}
+
+wqrtStatus wqrtGraphDestroy(wqrtGraph graph) {
+  if (!graph)
+    return WQRT_SUCCESS;
+  std::unique_ptr<wqrtGraph_> owned(graph);
+  if (wqrtStatus status = callDriver(
+          [&](const CudaDriver &d) { return d.cuGraphExecDestroy(graph->exec); },
+          "cuGraphExecDestroy"))
+    return status;
+  return callDriver(
+      [&](const CudaDriver &d) { return d.cuGraphDestroy(graph->graph); },
+      "cuGraphDestroy");
+}
+
 } // extern "C"
+
+wqrtStream wqrt::captureStream() { return capturing; }

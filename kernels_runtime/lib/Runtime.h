@@ -16,6 +16,11 @@ struct wqrtKernel_ {
   std::string name;
 };
 
+struct wqrtGraph_ {
+  wqrt::CUgraph graph = nullptr;
+  wqrt::CUgraphExec exec = nullptr;
+};
+
 struct wqrtModule_ {
   wqrt::CUmodule module;
   std::vector<std::unique_ptr<wqrtKernel_>> kernels;
@@ -34,6 +39,9 @@ const CudaDriver *activeDriver(wqrtStatus &status);
 /// ABI's mgpuSetDefaultDevice) unless already initialized.
 wqrtStatus ensureInitialized();
 void setDefaultDevice(int device);
+
+/// The stream being captured into a graph (wqrtCaptureBegin), or null.
+wqrtStream captureStream();
 
 } // namespace wqrt
 

@@ -20,6 +20,7 @@ enum : CUresult {
   OUT_OF_MEMORY = 2,
   INVALID_IMAGE = 200,
   NOT_FOUND = 500,
+  STREAM_CAPTURE_UNSUPPORTED = 900,
 };
 
 static int fakeModule, fakeFunction, fakeContext, fakeStream, fakeEvent;
@@ -42,6 +43,9 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
     return SUCCESS;
   case NOT_FOUND:
     *name = "CUDA_ERROR_NOT_FOUND";
+    return SUCCESS;
+  case STREAM_CAPTURE_UNSUPPORTED:
+    *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
     return SUCCESS;
   default:
     *name = nullptr;
@@ -168,7 +172,11 @@ CUresult cuStreamCreate(void **stream, unsigned) {
   return SUCCESS;
 }
 CUresult cuStreamDestroy_v2(void *) { return SUCCESS; }
-CUresult cuStreamSynchronize(void *) { return SUCCESS; }
+// As the real driver: a capturing stream cannot be synchronized.
+static bool capturing;
+CUresult cuStreamSynchronize(void *) {
+  return capturing ? STREAM_CAPTURE_UNSUPPORTED : SUCCESS;
+}
 CUresult cuStreamWaitEvent(void *, void *, unsigned) { return SUCCESS; }
 
 CUresult cuEventCreate(void **event, unsigned) {
@@ -182,5 +190,32 @@ CUresult cuEventElapsedTime(float *ms, void *, void *) {
   *ms = 1.5f;
   return SUCCESS;
 }
+
+static int fakeGraph, fakeGraphExec;
+CUresult cuStreamBeginCapture_v2(void *, int) {
+  if (capturing)
+    return INVALID_VALUE;
+  capturing = true;
+  return SUCCESS;
+}
+CUresult cuStreamEndCapture(void *, void **graph) {
+  if (!capturing)
+    return INVALID_VALUE;
+  capturing = false;
+  *graph = &fakeGraph;
+  return SUCCESS;
+}
+CUresult cuGraphInstantiateWithFlags(void **exec, void *graph,
+                                     unsigned long long) {
+  if (graph != &fakeGraph)
+    return INVALID_VALUE;
+  *exec = &fakeGraphExec;
+  return SUCCESS;
+}
+CUresult cuGraphLaunch(void *exec, void *) {
+  return exec == &fakeGraphExec ? SUCCESS : INVALID_VALUE;
+}
+CUresult cuGraphExecDestroy(void *) { return SUCCESS; }
+CUresult cuGraphDestroy(void *) { return SUCCESS; }
 
 } // extern "C"

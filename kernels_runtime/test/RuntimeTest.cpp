@@ -22,6 +22,9 @@ void mgpuLaunchKernel(void *function, intptr_t, intptr_t, intptr_t, intptr_t,
                       intptr_t, intptr_t, int32_t, void *, void **, void **,
                       size_t);
 void *mgpuMemAlloc(uint64_t, void *, bool);
+void *mgpuStreamCreate();
+void mgpuStreamSynchronize(void *);
+void mgpuStreamDestroy(void *);
 void mgpuMemcpy(void *, void *, size_t, void *);
 void mgpuMemFree(void *, void *);
 }
@@ -212,6 +215,58 @@ TEST(MgpuAbiTest, AllocCopyFree) {
     mgpuMemcpy(back, device, sizeof(host), nullptr);
     mgpuMemFree(device, nullptr);
     std::exit(std::memcmp(host, back, sizeof(host)) == 0 ? 0 : 1);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(MgpuAbiTest, GraphCaptureRecordsTheHostCodesStreams) {
+  auto body = [] {
+    useFakeDriver();
+    bool ok = wqrtInit(0) == WQRT_SUCCESS &&
+              wqrtCaptureBegin() == WQRT_SUCCESS &&
+              // One capture at a time.
+              wqrtCaptureBegin() == WQRT_ERROR_INVALID_ARGUMENT &&
+              messageContains("a capture is already running");
+    // What MLIR's host code does around a launch: its stream is the
+    // capturing one, and synchronizing it (which the driver refuses while
+    // capturing) and destroying it are skipped.
+    void *stream = mgpuStreamCreate();
+    mgpuStreamSynchronize(stream);
+    mgpuStreamDestroy(stream);
+    wqrtGraph graph = nullptr;
+    ok = ok && stream != nullptr && wqrtCaptureEnd(&graph) == WQRT_SUCCESS &&
+         graph != nullptr && wqrtGraphLaunch(graph, nullptr) == WQRT_SUCCESS &&
+         wqrtGraphDestroy(graph) == WQRT_SUCCESS;
+    // Without a capture the host code's streams are its own again.
+    void *own = mgpuStreamCreate();
+    mgpuStreamSynchronize(own);
+    mgpuStreamDestroy(own);
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, GraphCallsOutOfOrderAreRejected) {
+  auto body = [] {
+    useFakeDriver();
+    wqrtGraph graph = nullptr;
+    finish(wqrtInit(0) == WQRT_SUCCESS &&
+           wqrtCaptureEnd(&graph) == WQRT_ERROR_INVALID_ARGUMENT &&
+           messageContains("no capture is running") &&
+           wqrtCaptureEnd(nullptr) == WQRT_ERROR_INVALID_ARGUMENT &&
+           wqrtGraphLaunch(nullptr, nullptr) == WQRT_ERROR_INVALID_ARGUMENT &&
+           messageContains("null graph"));
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(RuntimeTest, SynchronizingACapturingStreamNamesTheCudaError) {
+  auto body = [] {
+    useFakeDriver();
+    finish(wqrtInit(0) == WQRT_SUCCESS && wqrtCaptureBegin() == WQRT_SUCCESS &&
+           wqrtStreamSynchronize(reinterpret_cast<wqrtStream>(
+               mgpuStreamCreate())) == WQRT_ERROR_CUDA &&
+           messageContains("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"));
   };
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
 }
