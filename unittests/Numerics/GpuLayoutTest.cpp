@@ -42,7 +42,8 @@ std::array<double, 2> halves(uint32_t reg) {
 std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
                                   const QuantizedMatrix &matrix,
                                   const QuantScheme &scheme,
-                                  const std::vector<float> &x, int64_t rows) {
+                                  const std::vector<float> &x, int64_t rows,
+                                  bool bf16) {
   const int64_t n = matrix.rows, k = matrix.cols;
   const int64_t group = scheme.effectiveGroupSize(k), groups = k / group;
   const int64_t blocks = (n + 15) / 16, tiles = k / 64;
@@ -80,7 +81,16 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
           // reg0: low channel k0, k0+1; reg1: high channel k0, k0+1;
           // reg2: low channel k0+2, k0+3; reg3: high channel k0+2, k0+3.
           std::array<double, 2> reg[4];
-          for (int h = 0; h < 2; ++h) {
+          // bf16: magic 128, one lop3 with 0x000f000f per register on the
+          // word shifted by 0, 4, 8, 12, minus 128 + zero.
+          for (int i = 0; bf16 && i < 4; ++i) {
+            uint32_t bits =
+                ((word >> (4 * i)) & 0x000f000fu) | kBF16Magic * 0x10001u;
+            double bias = bfloat16BitsToFloat(bf16BiasBits(i % 2 ? zHigh : zLow));
+            reg[i][0] = bfloat16BitsToFloat(uint16_t(bits & 0xFFFF)) - bias;
+            reg[i][1] = bfloat16BitsToFloat(uint16_t(bits >> 16)) - bias;
+          }
+          for (int h = 0; !bf16 && h < 2; ++h) {
             reg[0][h] = halves(lo)[h] - lowBias;
             reg[1][h] = halves(hi)[h] * sixteenth + highBias;
             reg[2][h] = halves(lo2)[h] - lowBias;
@@ -130,6 +140,7 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
 struct Case {
   QuantScheme scheme;
   int64_t n, k, rows;
+  bool bf16 = false; // activations and conversion
 };
 
 class MmaTilesTest : public ::testing::TestWithParam<Case> {};
@@ -142,16 +153,17 @@ TEST_P(MmaTilesTest, KernelEmulationMatchesFloat64Reference) {
   ASSERT_FALSE(quantizeRtn(w.data(), c.n, c.k, c.scheme, matrix));
   std::vector<float> dequantized(c.n * c.k);
   dequantize(matrix, c.scheme, dequantized.data());
-  // Activations rounded to f16, as the kernel receives them.
+  // Activations rounded to f16 or bf16, as the kernel receives them.
   std::vector<float> x = randomValues(c.rows * c.k, 12);
   for (float &v : x)
-    v = halfBitsToFloat(floatToHalfBits(v));
+    v = c.bf16 ? bfloat16BitsToFloat(floatToBFloat16Bits(v))
+               : halfBitsToFloat(floatToHalfBits(v));
 
   std::vector<uint8_t> tiled = packMmaTiles(matrix.packed.data(), c.n, c.k);
   ASSERT_EQ(int64_t(tiled.size()), mmaTilesPackedBytes(c.n, c.k));
   EXPECT_EQ(unpackMmaTiles(tiled.data(), c.n, c.k), matrix.packed);
 
-  std::vector<double> y = emulateKernel(tiled, matrix, c.scheme, x, c.rows);
+  std::vector<double> y = emulateKernel(tiled, matrix, c.scheme, x, c.rows, c.bf16);
   double maxError = 0.0, maxRef = 0.0;
   for (int64_t m = 0; m < c.rows; ++m)
     for (int64_t ch = 0; ch < c.n; ++ch) {
@@ -182,7 +194,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{scheme(true, false, 128), 40, 256, 11},
                       Case{scheme(false, true, 0), 8, 128, 8},
                       Case{scheme(true, false, 16), 33, 64, 3},
-                      Case{scheme(false, false, 64), 16, 320, 16}));
+                      Case{scheme(false, false, 64), 16, 320, 16},
+                      Case{scheme(false, true, 32), 37, 192, 9, true},
+                      Case{scheme(true, false, 128), 24, 256, 1, true}));
 
 TEST(MmaTiles, ConversionConstantsAreExact) {
   EXPECT_EQ(halfBitsToFloat(kF16Magic), 1024.0f);
