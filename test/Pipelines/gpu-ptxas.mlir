@@ -27,6 +27,7 @@
 // VAR80: kernel mma_bf16_sym_g32_m16_kernel/mma_bf16_sym_g32_m16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_asym_per_channel_m11_kernel/mma_asym_per_channel_m11_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_g16_m4_kernel/mma_g16_m4_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_act_order_outliers_f16_kernel/mma_act_order_outliers_f16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel sym_g128_m4_kernel/sym_g128_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
@@ -36,3 +37,4 @@
 // VAR90: kernel mma_bf16_sym_g32_m16_kernel/mma_bf16_sym_g32_m16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_asym_per_channel_m11_kernel/mma_asym_per_channel_m11_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_g16_m4_kernel/mma_g16_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_act_order_outliers_f16_kernel/mma_act_order_outliers_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads

@@ -85,3 +85,22 @@ func.func @per_channel_m8(%x: tensor<8x256xf16>, %p: tensor<1x4x512xi8>, %s: ten
   return %y : tensor<8x16xf16>
 }
 
+
+// -----
+
+// Act-order and outliers with f16 activations: the gather of x by perm goes
+// before the kernel, the outlier products (in f32, rounded to f16) after it.
+// CHECK-LABEL: func.func @act_order_outliers_f16
+// CHECK: linalg.generic
+// CHECK: tensor.extract {{.*}} : tensor<2x128xf16>
+// CHECK: gpu.launch
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK: linalg.generic
+// CHECK: arith.extf {{.*}} : f16 to f32
+// CHECK: arith.mulf {{.*}} : f32
+// CHECK: arith.addf {{.*}} : f32
+// CHECK: arith.truncf {{.*}} : f32 to f16
+func.func @act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512xi8>, %s: tensor<16x4xf16>, %z: tensor<16x4xi8>, %perm: tensor<128xi32>, %oc: tensor<2xi32>, %ow: tensor<16x2xf16>) -> tensor<2x16xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<16x4xf16>, tensor<16x4xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
+  return %y : tensor<2x16xf16>
+}

@@ -46,3 +46,8 @@ func.func @mma_g16_m4(%x: tensor<4x192xf16>, %p: tensor<1x3x512xi8>, %s: tensor<
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x192, u4, group_size = 16, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<4x192xf16>, tensor<1x3x512xi8>, tensor<16x12xf16>, tensor<16x12xi8>) -> tensor<4x16xf16>
   return %y : tensor<4x16xf16>
 }
+// Act-order + outliers with f16 activations in the tensor-core schedule.
+func.func @mma_act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512xi8>, %s: tensor<16x4xf16>, %z: tensor<16x4xi8>, %perm: tensor<128xi32>, %oc: tensor<2xi32>, %ow: tensor<16x2xf16>) -> tensor<2x16xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<16x4xf16>, tensor<16x4xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
+  return %y : tensor<2x16xf16>
+}

@@ -79,11 +79,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       return b.notifyMatchFailure(op,
                                   "static [M <= 16, K] f32/f16/bf16 activations");
     // Side inputs around the kernel (the outlier term is added in f32).
-    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels()) {
-      if (!elementType.isF32())
-        return b.notifyMatchFailure(op, "side inputs need f32 activations");
+    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
       op = splitSideInputs(b, op);
-    }
 
     Location loc = op.getLoc();
     const int64_t totalRows = inputType.getDimSize(0);

@@ -64,6 +64,9 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       return b.notifyMatchFailure(op, "not the mma_tiles layout");
     if (std::optional<std::string> why = checkMmaDecode(op))
       return b.notifyMatchFailure(op, *why);
+    // Act-order, AWQ input scales and outliers around the kernel.
+    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
+      op = splitSideInputs(b, op);
     Kernel kernel(b, op, splitK);
     kernel.build();
     return success();
@@ -489,9 +492,6 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
     return "the tensor-core decode kernel needs groups of 16, 32 or a "
            "multiple of 64 positions, got " +
            std::to_string(group);
-  if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
-    return std::string("the tensor-core decode kernel takes no act-order "
-                       "permutation, input scales or outlier channels");
   auto inputType = op.getInput().getType();
   Type element = inputType.getElementType();
   if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||

@@ -432,19 +432,20 @@ public:
                  OpBuilder::InsertionGuard guard(b);
                  b.setInsertionPoint(nbld.getInsertionBlock(),
                                      nbld.getInsertionPoint());
+                 // In f32, rounded once to the result type.
                  Value product = arith::MulFOp::create(
                      b, nloc, toF32(args[0]), toF32(args[1]));
+                 Value sum =
+                     arith::AddFOp::create(b, nloc, toF32(args[2]), product);
                  linalg::YieldOp::create(
-                     b, nloc,
-                     arith::AddFOp::create(b, nloc, args[2], product)
-                         .getResult());
+                     b, nloc, fromF32(sum, args[2].getType()));
                })
         .getResult(0);
   }
 
   /// A wq.matmul with side inputs, as x / s and the gather by perm in
   /// linalg, a plain wq.matmul on the same storage, and the outlier products
-  /// added in linalg (f32 results only).
+  /// added in linalg (in f32, rounded to the result type).
   Value splitSideInputs(MatmulOp op, MatmulOp *plainOp) {
     Value x = op.getInput();
     if (Value inputScales = op.getInputScales())

@@ -50,7 +50,7 @@ std::string getWeightName(Operation *op, Value weight);
 /// Patterns lowering wq.matmul and wq.dequantize to linalg on tensors.
 void populateWQToLinalgPatterns(RewritePatternSet &patterns);
 
-/// Replaces a 2-D `wq.matmul` with f32 activations and result that has side
+/// Replaces a 2-D `wq.matmul` (f32, f16 or bf16 activations) that has side
 /// inputs (act-order permutation, AWQ input scales, outlier channels) by
 /// linalg around a plain `wq.matmul` on the same storage, and returns that
 /// plain op with the insertion point set before it (where its own lowering

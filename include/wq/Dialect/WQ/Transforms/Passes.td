@@ -143,9 +143,9 @@ def WQPackLayoutPass : Pass<"wq-pack-layout"> {
 
     `layout=mma_tiles`: int4 weights of decode-shaped matmuls that the
     tensor-core decode schedule runs (2-D, K a multiple of 64, groups of 16,
-    32 or a multiple of 64 positions or per channel, static [M <= 16, K] f16 or bf16
-    activations and result, no act-order, input scales or outlier channels)
-    are stored as 16-channel x 64-position tiles in mma fragment order (see
+    32 or a multiple of 64 positions or per channel, static [M <= 16, K] f16
+    or bf16 activations and result; act-order permutations, input scales and
+    outlier channels are applied around the kernel) are stored as 16-channel x 64-position tiles in mma fragment order (see
     `#wq.layout`). Others, and weights that are not constants (their bytes
     are only known at run time), keep `row_major` and the SIMT decode kernel.
     Run it before `wq-lower-to-gpu-decode` (`wq-gpu-pipeline` does).
@@ -173,16 +173,18 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     mma with four `lop3.b32` (fields into the mantissa of 1024), one shift
     and one `sub.f16x2`/`fma.rn.f16x2` per register that also removes the
     zero point (bf16: magic 128, four lop3 and `sub.bf16x2`); group scales
-    multiply the f32 partial sums of each group. A weight in this layout
-    that the schedule cannot run is an error.
+    multiply the f32 partial sums of each group; act-order permutations,
+    AWQ input scales and outlier channels are applied around the kernel
+    (gather and x / s before it, the outlier products added after, in f32). A
+    weight in this layout that the schedule cannot run is an error.
 
     SIMT schedule (`row_major` weights):
     `wq.matmul` with int4 or int8 storage, K and
     the group size filling whole 16-byte chunks (multiples of 32 weights for
     int4, 16 for int8), and static [M, K] f32, f16 or bf16 activations with
     M <= 16 (up to 8 rows per warp, more rows split over blocks along grid
-    y; act-order, AWQ scales and outliers are applied around it with f32
-    activations). It emits a `gpu.launch` on the operands' buffers
+    y; act-order, AWQ scales and outliers are applied around it, as in the
+    tensor-core schedule). It emits a `gpu.launch` on the operands' buffers
     (`bufferization.to_buffer`; the result in a fresh `memref.alloc`, or
     directly in the memref it is only materialized into): each warp
     takes `channels-per-warp` output channels (every activation load then
