@@ -34,6 +34,7 @@ static const char *const kGpuKernelStages =
     "func.func(gpu-map-parallel-loops),"
     "func.func(convert-parallel-loops-to-gpu),"
     "gpu-kernel-outlining,"
+    "wq-annotate-gpu-kernels,"
     // The host lowering of gpu.alloc/memcpy/dealloc needs async tokens: chain
     // them (and the launches) on one stream with a final wait.
     "func.func(gpu-async-region),"

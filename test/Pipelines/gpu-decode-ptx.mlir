@@ -46,20 +46,21 @@
 // Tensor-core schedule: per 32-bit word of the lane's 128-bit load, four
 // lop3 into the mantissa of 1024 (0x64006400), one shift, two sub.f16x2 and
 // two fma.f16x2 (the 1/16 of the high fields and the zero point) and one
-// mma.m16n8k16 per row tile with f32 accumulators; two warps split K and meet
-// in shared memory behind bar.sync.
+// mma.m16n8k16 per row tile with f32 accumulators: K = 256 is four tiles of
+// four steps, all in one warp (four tiles per iteration); the kernel asks for
+// one block per SM (.minnctapersm 1) so ptxas does not spill for occupancy.
 // CHECK-LABEL: // gpu.binary @mma_asym_g128_m1_kernel (sm_90)
+// CHECK: .minnctapersm 1
 // CHECK: ld.global.v4.b32
 // CHECK: lop3.b32 {{.*}}, 0xEA;
 // CHECK: sub.rn.f16x2
 // CHECK: fma.rn.f16x2
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// CHECK-COUNT-7: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK-COUNT-15: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // CHECK-NOT: mma.sync
-// CHECK: st.shared.b32
-// CHECK: bar.sync 0;
-// CHECK: ld.shared.b32
+// CHECK-NOT: bar.sync
 // CHECK: st.global.b16
+// CHECK: ret;
 
 // bf16: magic 128 (0x43004300), four lop3 per word (fields at 0, 4, 8, 12)
 // and one sub.bf16x2 each; 16 rows: two mma per word.
@@ -67,6 +68,15 @@
 // CHECK: xor.b32
 // CHECK: sub.rn.bf16x2
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// Per channel at M = 11 (two row tiles, 16 tiles): four warps split K and
+// add their sums in shared memory behind bar.sync.
+// CHECK-LABEL: // gpu.binary @mma_asym_per_channel_m11_kernel (sm_90)
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK: st.shared.b32
+// CHECK: bar.sync 0;
+// CHECK: ld.shared.b32
+// CHECK: st.global.b16
 
 // SM80: // gpu.binary @asym_g32_m1_kernel (sm_80)
 // SM80: .target sm_80

@@ -38,3 +38,31 @@
 // VAR90: kernel mma_asym_per_channel_m11_kernel/mma_asym_per_channel_m11_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_g16_m4_kernel/mma_g16_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_act_order_outliers_f16_kernel/mma_act_order_outliers_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+
+// The tensor-core kernels the GPU benchmark times, at its two largest shapes
+// and every M, assemble for sm_90 without spills (registers printed).
+// RUN: wq-opt %S/Inputs/bench-shapes.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=BENCH
+// BENCH: kernel bench_28672x8192_m1_g128_f16_kernel/bench_28672x8192_m1_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m1_g32_f16_kernel/bench_28672x8192_m1_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m1_g128_bf16_kernel/bench_28672x8192_m1_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m4_g128_f16_kernel/bench_28672x8192_m4_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m4_g32_f16_kernel/bench_28672x8192_m4_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m4_g128_bf16_kernel/bench_28672x8192_m4_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m8_g128_f16_kernel/bench_28672x8192_m8_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m8_g32_f16_kernel/bench_28672x8192_m8_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m8_g128_bf16_kernel/bench_28672x8192_m8_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m16_g128_f16_kernel/bench_28672x8192_m16_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m16_g32_f16_kernel/bench_28672x8192_m16_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m16_g128_bf16_kernel/bench_28672x8192_m16_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m1_g128_f16_kernel/bench_8192x28672_m1_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m1_g32_f16_kernel/bench_8192x28672_m1_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m1_g128_bf16_kernel/bench_8192x28672_m1_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m4_g128_f16_kernel/bench_8192x28672_m4_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m4_g32_f16_kernel/bench_8192x28672_m4_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m4_g128_bf16_kernel/bench_8192x28672_m4_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m8_g128_f16_kernel/bench_8192x28672_m8_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m8_g32_f16_kernel/bench_8192x28672_m8_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m8_g128_bf16_kernel/bench_8192x28672_m8_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m16_g128_f16_kernel/bench_8192x28672_m16_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m16_g32_f16_kernel/bench_8192x28672_m16_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m16_g128_bf16_kernel/bench_8192x28672_m16_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads

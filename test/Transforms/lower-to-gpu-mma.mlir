@@ -4,10 +4,10 @@
 // BADK: split-k must be in [0, 32] (0: by N)
 
 // The tensor-core schedule for an mma_tiles weight. 40 channels = 3 tile
-// columns (blocks); K = 512 = 8 tiles, split over 4 warps per block (by N:
-// up to 8, reduced until it divides the tiles at two per iteration), so each
-// warp runs one iteration of two tiles, each a 128-bit load at [block, tile,
-// 16 * lane]. Per 32-bit word: 4 lop3 into 1024 (0x64006400), two subf and
+// columns (blocks); K = 512 = 8 tiles, four per iteration (M <= 8, one group
+// per tile), split over 2 warps per block (by N: up to 4, reduced until it
+// divides the tiles), so each warp runs one iteration of four tiles, each a
+// 128-bit load at [block, tile, 16 * lane]. Per 32-bit word: 4 lop3 into 1024 (0x64006400), two subf and
 // two fma on f16 pairs (0x2C00 = 1/16), an 8-byte activation load per row
 // tile (rows past M = 3 are zeros) and one mma with f32 accumulators; one
 // group per tile at g128: the tile's sums times the two channels' scales.
@@ -15,12 +15,11 @@
 // 2q + 1 of channels g and g + 8 where they exist.
 // CHECK-LABEL: func.func @asym_g128_m3
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
-// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
-// CHECK-DAG: %[[SMEM:.*]] = arith.constant 2048 : i32
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C3]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]], {{.*}}) dynamic_shared_memory_size %[[SMEM]]
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 1024 : i32
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C3]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C64]], {{.*}}) dynamic_shared_memory_size %[[SMEM]]
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32)
-// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<3x8x512xi8>, vector<16xi8>
-// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<3x8x512xi8>, vector<16xi8>
+// CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64, wq.min_blocks_per_sm = 1 : i32} : memref<3x8x512xi8>, vector<16xi8>
 // CHECK: memref.load {{.*}} : memref<40x4xi8>
 // CHECK: memref.load {{.*}} : memref<40x4xf16>
 // CHECK: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xEA;"
@@ -32,10 +31,10 @@
 // CHECK-COUNT-3: llvm.inline_asm "mma.sync
 // CHECK-COUNT-4: math.fma {{.*}} : f32
 // CHECK: gpu.dynamic_shared_memory
-// CHECK: memref.view {{.*}} to memref<4x32x4xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<2x32x4xf32, #gpu.address_space<workgroup>>
 // CHECK: llvm.inline_asm has_side_effects "bar.sync 0;", "~{memory}"
 // CHECK: scf.if
-// CHECK-COUNT-3: memref.load {{.*}} : memref<4x32x4xf32, #gpu.address_space<workgroup>>
+// CHECK-COUNT-4: memref.load {{.*}} : memref<2x32x4xf32, #gpu.address_space<workgroup>>
 // CHECK: arith.truncf {{.*}} : f32 to f16
 // CHECK: memref.store {{.*}} : memref<3x40xf16>
 // CHECK: bufferization.to_tensor

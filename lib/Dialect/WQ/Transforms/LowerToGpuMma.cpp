@@ -44,11 +44,13 @@ constexpr int64_t kStepsPerTile =
 /// Accumulators per lane and row tile (the m16n8 f32 fragment).
 constexpr int64_t kAccumulators = 4;
 
-/// Warps per block sharing a tile column when `split-k` is 0: enough warps in
-/// flight over the GPU (~8K) that small N still fills it.
+/// Warps per block sharing a tile column when `split-k` is 0: up to 4, while
+/// the grid stays within ~4K warps (each with up to four 512-byte tile loads
+/// in flight), so that small N still fills the GPU. (At 8 warps per block
+/// ptxas holds the kernel to 64 registers and spills at M = 8.)
 int64_t defaultSplitK(int64_t channelBlocks) {
-  int64_t splitK = 8;
-  while (splitK > 1 && channelBlocks * splitK > 8192)
+  int64_t splitK = 4;
+  while (splitK > 1 && channelBlocks * splitK > 4096)
     splitK /= 2;
   return splitK;
 }
@@ -91,8 +93,15 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                       numerics::kMmaTileChannels;
       tiles = k / numerics::kMmaTileDepth;
       rowTiles = (rows + kRowsPerMma - 1) / kRowsPerMma;
-      // Two tiles per iteration keep two 128-bit loads in flight per lane.
-      unroll = tiles % 2 == 0 ? 2 : 1;
+      // Up to four tiles per iteration at M <= 8 with at most one group per
+      // tile: four 128-bit loads in flight per lane (2 KB per warp), which
+      // the GPU needs to cover its memory latency at these register counts.
+      // Two row tiles (twice the accumulators) or groups of 16/32 (their
+      // scales and zero points per tile): two tiles, else ptxas spills.
+      const int64_t maxUnroll = rowTiles == 1 && group >= 64 ? 4 : 2;
+      unroll = 1;
+      while (unroll < maxUnroll && tiles % (2 * unroll) == 0)
+        unroll *= 2;
       splitK = requestedSplitK > 0 ? requestedSplitK
                                    : defaultSplitK(channelBlocks);
       while (splitK > 1 && tiles % (splitK * unroll) != 0)
@@ -194,11 +203,17 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                   arith::AddIOp::create(
                       b, loc, warp, index(u * splitK)));
               tileIndex.push_back(t);
-              Value bytes = vector::LoadOp::create(
+              auto bytes = vector::LoadOp::create(
                   b, loc, VectorType::get({16}, b.getI8Type()),
                   buffers.packed,
                   ValueRange{block, t, laneByte},
                   /*nontemporal=*/false, llvm::MaybeAlign(16));
+              // One block per SM is enough (wq-annotate-gpu-kernels makes
+              // this the kernel's .minnctapersm): ptxas then does not trade
+              // registers for occupancy, which spills; the unrolled loads
+              // keep memory busy. On the weight loads, which every kernel
+              // keeps through canonicalization.
+              bytes->setAttr("wq.min_blocks_per_sm", b.getI32IntegerAttr(1));
               words.push_back(vector::BitCastOp::create(
                   b, loc, VectorType::get({4}, b.getI32Type()), bytes));
             }

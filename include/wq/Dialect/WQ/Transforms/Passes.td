@@ -157,6 +157,21 @@ def WQPackLayoutPass : Pass<"wq-pack-layout"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def WQAnnotateGpuKernelsPass : Pass<"wq-annotate-gpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Turn wq's kernel hints into NVVM kernel attributes after outlining";
+  let description = [{
+    `gpu-kernel-outlining` keeps no attributes of a `gpu.launch`, so wq's
+    kernel builders leave hints on an op of the kernel body instead; after
+    outlining, this pass moves them onto the kernel `gpu.func`:
+    `wq.min_blocks_per_sm = n` becomes `nvvm.minctasm = n` (PTX
+    `.minnctapersm`). The tensor-core decode kernel asks for 1: with only the
+    `.maxntid` that outlining derives from the block size, ptxas trades
+    registers for occupancy and spills a few of them; the kernel keeps its
+    loads in flight by unrolling instead.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
   let summary = "Lower decode-shaped int4/int8 wq.matmul to GPU decode kernels";
   let description = [{
@@ -208,7 +223,7 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
            "for up to 2 rows per warp, 2 for up to 4, else 1)">,
     Option<"splitK", "split-k", "int64_t", /*default=*/"0",
            "Tensor-core schedule: warps per block that split each tile "
-           "column's K range (0: by N, up to 8; reduced until it divides "
+           "column's K range (0: by N, up to 4; reduced until it divides "
            "the tiles)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
