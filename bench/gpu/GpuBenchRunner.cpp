@@ -163,9 +163,10 @@ int main(int argc, char **argv) {
       v = toBits(normal(gen));
     // The bytes the kernel reads: the row-major ones re-tiled if needed.
     std::vector<uint8_t> stored =
-        tiled ? wq_numerics::packMmaTiles(packed.data(), n, k) : packed;
+        tiled ? wq_numerics::packMmaTiles(packed.data(), n, k, bits) : packed;
     const int64_t packedShape[3] = {
-        tiled ? (n + 15) / 16 : n, tiled ? k / 64 : groups,
+        tiled ? (n + 15) / 16 : n,
+        tiled ? k / wq_numerics::mmaTileDepth(bits) : groups,
         tiled ? wq_numerics::kMmaTileBytes : groupBytes};
 
     // Enough weight copies that the working set is >= 256 MB.

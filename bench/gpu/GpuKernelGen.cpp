@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "wq/Dialect/WQ/Transforms/Passes.h"
+#include "wq/Numerics/GpuLayout.h"
 #include "wq/Model/Import.h"
 #include "wq/Model/Runtime.h"
 #include "wq/Pipelines/Pipelines.h"
@@ -47,7 +48,9 @@ std::string kernelSource(int64_t m, int64_t n, int64_t k,
   int64_t group = variant.groupSize ? variant.groupSize : k;
   int64_t groups = k / group, bytes = group * variant.bits / 8;
   std::string packedShape =
-      variant.tiled ? formatv("{0}x{1}x512", (n + 15) / 16, k / 64).str()
+      variant.tiled ? formatv("{0}x{1}x512", (n + 15) / 16,
+                              k / wq_numerics::mmaTileDepth(variant.bits))
+                          .str()
                     : formatv("{0}x{1}x{2}", n, groups, bytes).str();
   std::string attr = formatv(
       "#wq.qweight<{0}x{1}, {2}, group_size = {3}, scale_type = {4}{5}{6}>", n,
@@ -102,15 +105,16 @@ int main(int argc, char **argv) {
                   {8192, 8192}, {28672, 8192}, {8192, 28672}};
   std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                   : std::vector<int64_t>{1, 2, 4, 8, 16};
-  // f16 activations (as cuBLAS fp16), bf16 for PyTorch's int4 kernel; the
-  // int4 ones in the tensor-core schedule, one g128 also in the SIMT one.
+  // f16 activations (as cuBLAS fp16), bf16 for PyTorch's int4 kernel; in
+  // the tensor-core schedule, and int4 g128 and int8 also in the SIMT one.
   const Variant variants[] = {
       {"int4_g128_asym", 4, 128, false, "f16", true},
       {"int4_g32_asym", 4, 32, false, "f16", true},
       {"int4_g128_sym", 4, 128, true, "f16", true},
       {"int4_g128_asym_bf16", 4, 128, false, "bf16", true},
       {"int4_g128_asym_simt", 4, 128, false, "f16", false},
-      {"int8_per_channel_sym", 8, 0, true, "f16", false}};
+      {"int8_per_channel_sym", 8, 0, true, "f16", true},
+      {"int8_per_channel_sym_simt", 8, 0, true, "f16", false}};
   std::string manifest;
   raw_string_ostream list(manifest);
   mlir::wq::GpuPipelineOptions gpuOptions;

@@ -78,6 +78,17 @@
 // CHECK: ld.shared.b32
 // CHECK: st.global.b16
 
+// int8: per step two words, each two prmt (bytes 0, 2 and 1, 3 under
+// 0x64: f16 1024 + byte) and two sub.f16x2; signed bytes xor 0x80.
+// CHECK-LABEL: // gpu.binary @mma_int8_per_channel_m1_kernel (sm_90)
+// CHECK: ld.global.v4.b32
+// CHECK: xor.b32
+// CHECK: prmt.b32 {{.*}}, 0x64646464, 0x5250;
+// CHECK: sub.rn.f16x2
+// CHECK: prmt.b32 {{.*}}, 0x64646464, 0x5351;
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK-NOT: lop3.b32
+
 // SM80: // gpu.binary @asym_g32_m1_kernel (sm_80)
 // SM80: .target sm_80
 // SM80: ld.global.v4.b32

@@ -28,6 +28,8 @@
 // VAR80: kernel mma_asym_per_channel_m11_kernel/mma_asym_per_channel_m11_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_g16_m4_kernel/mma_g16_m4_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_act_order_outliers_f16_kernel/mma_act_order_outliers_f16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_int8_per_channel_m1_kernel/mma_int8_per_channel_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_uint8_g32_m12_kernel/mma_uint8_g32_m12_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel sym_g128_m4_kernel/sym_g128_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
@@ -38,6 +40,8 @@
 // VAR90: kernel mma_asym_per_channel_m11_kernel/mma_asym_per_channel_m11_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_g16_m4_kernel/mma_g16_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_act_order_outliers_f16_kernel/mma_act_order_outliers_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_int8_per_channel_m1_kernel/mma_int8_per_channel_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_uint8_g32_m12_kernel/mma_uint8_g32_m12_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 
 // The tensor-core kernels the GPU benchmark times, at its two largest shapes
 // and every M, assemble for sm_90 without spills (registers printed).
@@ -66,3 +70,7 @@
 // BENCH: kernel bench_8192x28672_m16_g128_f16_kernel/bench_8192x28672_m16_g128_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // BENCH: kernel bench_8192x28672_m16_g32_f16_kernel/bench_8192x28672_m16_g32_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // BENCH: kernel bench_8192x28672_m16_g128_bf16_kernel/bench_8192x28672_m16_g128_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m1_int8_kernel/bench_28672x8192_m1_int8_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m16_int8_kernel/bench_28672x8192_m16_int8_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m1_int8_kernel/bench_8192x28672_m1_int8_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m16_int8_kernel/bench_8192x28672_m16_int8_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads

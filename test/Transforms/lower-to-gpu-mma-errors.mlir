@@ -11,7 +11,15 @@ func.func @f32_activations(%x: tensor<1x64xf32>, %p: tensor<1x1x512xi8>, %s: ten
 // -----
 
 func.func @group48(%x: tensor<1x192xf16>, %p: tensor<1x3x512xi8>, %s: tensor<16x4xf16>) -> tensor<1x16xf16> {
-  // expected-error @+1 {{'wq.matmul' op has an mma_tiles weight, but the tensor-core decode kernel needs groups of 16, 32 or a multiple of 64 positions, got 48}}
+  // expected-error @+1 {{'wq.matmul' op has an mma_tiles weight, but the tensor-core decode kernel needs groups dividing or a multiple of the 64-position tile, got 48}}
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x192, i4, group_size = 48, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x192xf16>, tensor<1x3x512xi8>, tensor<16x4xf16>) -> tensor<1x16xf16>
   return %y : tensor<1x16xf16>
+}
+
+// -----
+
+func.func @int8_bf16(%x: tensor<1x64xbf16>, %p: tensor<1x2x512xi8>, %s: tensor<16x1xbf16>) -> tensor<1x16xbf16> {
+  // expected-error @+1 {{'wq.matmul' op has an mma_tiles weight, but the tensor-core decode kernel converts int8 for f16 activations only}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x64, i8, group_size = 0, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xbf16>, tensor<1x2x512xi8>, tensor<16x1xbf16>) -> tensor<1x16xbf16>
+  return %y : tensor<1x16xbf16>
 }

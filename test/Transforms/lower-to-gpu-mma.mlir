@@ -22,7 +22,7 @@
 // CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64, wq.min_blocks_per_sm = 1 : i32} : memref<3x8x512xi8>, vector<16xi8>
 // CHECK: memref.load {{.*}} : memref<40x4xi8>
 // CHECK: memref.load {{.*}} : memref<40x4xf16>
-// CHECK: llvm.inline_asm "lop3.b32 $0, $1, $2, $3, 0xEA;"
+// CHECK: llvm.inline_asm "lop3.b32 $0, $1, 0x000F000F, 0x64006400, 0xEA;"
 // CHECK: arith.subf {{.*}} : vector<2xf16>
 // CHECK: llvm.intr.fma
 // CHECK: vector.load {{.*}} {alignment = 8 : i64} : memref<3x512xf16>, vector<4xf16>

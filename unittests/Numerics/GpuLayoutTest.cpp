@@ -4,7 +4,8 @@
 // does with the `mma_tiles` storage: lane l reads the tile's bytes
 // [16l, 16l + 16), turns word s into four f16x2 registers with the magic
 // number 1024 (lop3 with 0x000f000f / 0x00f000f0 and 0x64006400, then
-// sub/fma removing 1024 + zero point), feeds them as the A fragments of
+// sub/fma removing 1024 + zero point; bf16: magic 128; int8: prmt of the
+// step's two words under 0x64), feeds them as the A fragments of
 // mma.m16n8k16 (fragment layout from the PTX ISA, written out here
 // independently of the packing code), loads the B fragments (activations)
 // where the kernel does, and scales each step's product by its group scale.
@@ -38,6 +39,22 @@ std::array<double, 2> halves(uint32_t reg) {
           halfBitsToFloat(uint16_t(reg >> 16))};
 }
 
+/// PTX prmt.b32 (default mode): byte i of the result is byte (selector
+/// nibble i & 7) of the 8-byte value {b, a} (a: bytes 0-3).
+uint32_t prmt(uint32_t a, uint32_t b, uint32_t selector) {
+  const uint64_t both = uint64_t(b) << 32 | a;
+  uint32_t result = 0;
+  for (int i = 0; i < 4; ++i) {
+    const unsigned from = (selector >> (4 * i)) & 7;
+    result |= uint32_t((both >> (8 * from)) & 0xFF) << (8 * i);
+  }
+  return result;
+}
+
+uint32_t loadWord(const uint8_t *bytes) {
+  return bytes[0] | bytes[1] << 8 | bytes[2] << 16 | uint32_t(bytes[3]) << 24;
+}
+
 /// y[m, n] as the kernel computes it, emulated in float64.
 std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
                                   const QuantizedMatrix &matrix,
@@ -46,25 +63,31 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
                                   bool bf16) {
   const int64_t n = matrix.rows, k = matrix.cols;
   const int64_t group = scheme.effectiveGroupSize(k), groups = k / group;
-  const int64_t blocks = (n + 15) / 16, tiles = k / 64;
+  const bool int8 = scheme.bits == 8;
+  const int64_t depth = int8 ? 32 : 64; // positions per 512-byte tile
+  const int64_t blocks = (n + 15) / 16, tiles = k / depth;
   std::vector<double> y(rows * n, 0.0);
   auto zeroOf = [&](int64_t channel, int64_t g) -> int32_t {
     if (scheme.zeroPoints)
       return matrix.zeros[channel * groups + g];
-    return scheme.isSigned ? 8 : 0; // signed fields flipped to unsigned
+    // Signed fields are flipped to unsigned (top bit), zero point 2^(b-1).
+    return scheme.isSigned ? (int8 ? 128 : 8) : 0;
   };
   for (int64_t c = 0; c < blocks; ++c)
     for (int64_t t = 0; t < tiles; ++t)
-      for (int64_t s = 0; s < 4; ++s) {
+      for (int64_t s = 0; s < depth / 16; ++s) {
         double a[16][16] = {};
         for (int64_t lane = 0; lane < 32; ++lane) {
           const int64_t g = lane / 4, q = lane % 4;
-          const uint8_t *bytes =
-              &tiled[(c * tiles + t) * kMmaTileBytes + 16 * lane + 4 * s];
-          uint32_t word = bytes[0] | bytes[1] << 8 | bytes[2] << 16 |
-                          uint32_t(bytes[3]) << 24;
-          if (scheme.isSigned)
-            word ^= 0x88888888u;
+          const uint8_t *laneBytes =
+              &tiled[(c * tiles + t) * kMmaTileBytes + 16 * lane];
+          // int4: word s; int8: words 2s, 2s + 1.
+          uint32_t word = loadWord(laneBytes + 4 * (int8 ? 2 * s : s));
+          uint32_t word2 = int8 ? loadWord(laneBytes + 4 * (2 * s + 1)) : 0;
+          if (scheme.isSigned) {
+            word ^= int8 ? 0x80808080u : 0x88888888u;
+            word2 ^= 0x80808080u;
+          }
           const uint32_t magic = kF16Magic * 0x10001u;
           uint32_t lo = (word & 0x000f000fu) | magic;
           uint32_t hi = (word & 0x00f000f0u) | magic;
@@ -72,7 +95,7 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
           uint32_t hi2 = ((word >> 8) & 0x00f000f0u) | magic;
           const int64_t lowChannel = std::min(16 * c + g, n - 1);
           const int64_t highChannel = std::min(16 * c + g + 8, n - 1);
-          const int64_t grp = (64 * t + 16 * s) / group;
+          const int64_t grp = (depth * t + 16 * s) / group;
           const int32_t zLow = zeroOf(lowChannel, grp);
           const int32_t zHigh = zeroOf(highChannel, grp);
           const double lowBias = halfBitsToFloat(f16LowBiasBits(zLow));
@@ -90,7 +113,16 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
             reg[i][0] = bfloat16BitsToFloat(uint16_t(bits & 0xFFFF)) - bias;
             reg[i][1] = bfloat16BitsToFloat(uint16_t(bits >> 16)) - bias;
           }
-          for (int h = 0; !bf16 && h < 2; ++h) {
+          // int8 (f16): prmt of bytes 0, 2 and 1, 3 under 0x64, minus
+          // 1024 + zero.
+          for (int i = 0; int8 && i < 4; ++i) {
+            uint32_t bits = prmt(i < 2 ? word : word2, kF16Int8Magic,
+                                 i % 2 ? kPrmtBytes13 : kPrmtBytes02);
+            double bias = halfBitsToFloat(f16LowBiasBits(i % 2 ? zHigh : zLow));
+            reg[i][0] = halves(bits)[0] - bias;
+            reg[i][1] = halves(bits)[1] - bias;
+          }
+          for (int h = 0; !bf16 && !int8 && h < 2; ++h) {
             reg[0][h] = halves(lo)[h] - lowBias;
             reg[1][h] = halves(hi)[h] * sixteenth + highBias;
             reg[2][h] = halves(lo2)[h] - lowBias;
@@ -114,7 +146,7 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
           for (int64_t lane = 0; lane < 32; ++lane) {
             const int64_t g = lane / 4, q = lane % 4;
             const int64_t row = 8 * rowTile + g;
-            const int64_t k0 = 64 * t + 16 * s + 4 * q;
+            const int64_t k0 = depth * t + 16 * s + 4 * q;
             for (int h = 0; h < 2; ++h) {
               bMatrix[2 * q + h][g] = row < rows ? x[row * k + k0 + h] : 0.0;
               bMatrix[2 * q + 8 + h][g] =
@@ -129,7 +161,7 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
               double dot = 0.0;
               for (int kk = 0; kk < 16; ++kk)
                 dot += a[i][kk] * bMatrix[kk][j];
-              const int64_t grp = (64 * t + 16 * s) / group;
+              const int64_t grp = (depth * t + 16 * s) / group;
               y[row * n + channel] += matrix.scales[channel * groups + grp] * dot;
             }
         }
@@ -159,9 +191,11 @@ TEST_P(MmaTilesTest, KernelEmulationMatchesFloat64Reference) {
     v = c.bf16 ? bfloat16BitsToFloat(floatToBFloat16Bits(v))
                : halfBitsToFloat(floatToHalfBits(v));
 
-  std::vector<uint8_t> tiled = packMmaTiles(matrix.packed.data(), c.n, c.k);
-  ASSERT_EQ(int64_t(tiled.size()), mmaTilesPackedBytes(c.n, c.k));
-  EXPECT_EQ(unpackMmaTiles(tiled.data(), c.n, c.k), matrix.packed);
+  const unsigned bits = c.scheme.bits;
+  std::vector<uint8_t> tiled =
+      packMmaTiles(matrix.packed.data(), c.n, c.k, bits);
+  ASSERT_EQ(int64_t(tiled.size()), mmaTilesPackedBytes(c.n, c.k, bits));
+  EXPECT_EQ(unpackMmaTiles(tiled.data(), c.n, c.k, bits), matrix.packed);
 
   std::vector<double> y = emulateKernel(tiled, matrix, c.scheme, x, c.rows, c.bf16);
   double maxError = 0.0, maxRef = 0.0;
@@ -177,9 +211,10 @@ TEST_P(MmaTilesTest, KernelEmulationMatchesFloat64Reference) {
   EXPECT_LT(maxError, 1e-9 * maxRef);
 }
 
-QuantScheme scheme(bool isSigned, bool zeroPoints, int64_t group) {
+QuantScheme scheme(bool isSigned, bool zeroPoints, int64_t group,
+                   unsigned bits = 4) {
   QuantScheme s;
-  s.bits = 4;
+  s.bits = bits;
   s.isSigned = isSigned;
   s.zeroPoints = zeroPoints;
   s.groupSize = group;
@@ -196,7 +231,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{scheme(true, false, 16), 33, 64, 3},
                       Case{scheme(false, false, 64), 16, 320, 16},
                       Case{scheme(false, true, 32), 37, 192, 9, true},
-                      Case{scheme(true, false, 128), 24, 256, 1, true}));
+                      Case{scheme(true, false, 128), 24, 256, 1, true},
+                      Case{scheme(true, false, 0, 8), 37, 96, 1},
+                      Case{scheme(false, true, 16, 8), 20, 64, 11},
+                      Case{scheme(false, true, 32, 8), 16, 128, 4}));
 
 TEST(MmaTiles, ConversionConstantsAreExact) {
   EXPECT_EQ(halfBitsToFloat(kF16Magic), 1024.0f);
@@ -211,27 +249,36 @@ TEST(MmaTiles, ConversionConstantsAreExact) {
     EXPECT_EQ(halfBitsToFloat(kF16Magic | z << 4), 1024.0f + 16 * z);
     EXPECT_EQ(bfloat16BitsToFloat(kBF16Magic | z), 128.0f + z);
   }
+  // int8: 1024 + byte and 1024 + zero are exact for every byte.
+  for (int32_t b = 0; b < 256; ++b) {
+    EXPECT_EQ(halfBitsToFloat(uint16_t((kF16Int8Magic & 0xFF00) | b)),
+              1024.0f + b);
+    EXPECT_EQ(halfBitsToFloat(f16LowBiasBits(b)), 1024.0f + b);
+  }
 }
 
 TEST(MmaTiles, RejectsUnsupportedSchemes) {
   EXPECT_TRUE(checkMmaTiles(scheme(false, true, 32), 16, 100)); // K % 64
   EXPECT_TRUE(checkMmaTiles(scheme(false, true, 24), 16, 192)); // group % 16
-  QuantScheme int8 = scheme(true, false, 0);
-  int8.bits = 8;
-  EXPECT_TRUE(checkMmaTiles(int8, 16, 128));
+  EXPECT_TRUE(checkMmaTiles(scheme(true, false, 0, 8), 16, 80)); // K % 32
+  EXPECT_TRUE(checkMmaTiles(scheme(true, false, 0, 3), 16, 128)); // 3 bits
+  EXPECT_FALSE(checkMmaTiles(scheme(true, false, 0, 8), 16, 96));
   EXPECT_FALSE(checkMmaTiles(scheme(false, true, 0), 16, 128));
 }
 
 TEST(MmaTiles, PositionsCoverTheStorageOnce) {
   const int64_t n = 48, k = 128;
-  std::vector<int> uses(mmaTilesPackedBytes(n, k) * 2, 0);
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < k; ++col) {
-      NibblePosition at = mmaTilePosition(row, col, k);
-      ++uses[at.byte * 2 + at.high];
-    }
-  for (int count : uses)
-    EXPECT_EQ(count, 1);
+  for (unsigned bits : {4u, 8u}) {
+    const int64_t fieldsPerByte = 8 / bits;
+    std::vector<int> uses(mmaTilesPackedBytes(n, k, bits) * fieldsPerByte, 0);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col) {
+        FieldPosition at = mmaTilePosition(row, col, k, bits);
+        ++uses[at.byte * fieldsPerByte + at.highNibble];
+      }
+    for (int count : uses)
+      EXPECT_EQ(count, 1);
+  }
 }
 
 } // namespace

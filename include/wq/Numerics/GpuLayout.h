@@ -1,25 +1,34 @@
 //===- GpuLayout.h - GPU tile orders of packed weights (no MLIR) -*- C++ -*-===//
 //
-// The `mma_tiles` layout re-tiles a row-major int4 weight so that the GPU
-// decode kernel's tensor-core schedule reads it with one 128-bit load per
-// lane and step and turns each 32-bit word into the A fragments of one
-// `mma.sync.m16n8k16` with four lop3s and one shift (the weights are the A
+// The `mma_tiles` layout re-tiles a row-major int4 or int8 weight so that the
+// GPU decode kernel's tensor-core schedule reads it with one 128-bit load per
+// lane and step and turns each 32-bit word into A-fragment registers of
+// `mma.sync.m16n8k16` with a few lop3 or prmt (the weights are the A
 // operand, 16 output channels by 16 reduction positions; the activations are
 // the B operand, 16 positions by 8 rows).
 //
-// Storage: [ceil(N / 16), K / 64, 512] bytes. Tile (c, t) holds output
-// channels 16c..16c+15 and input channels 64t..64t+63; lane l of the warp
-// reads bytes [16l, 16l + 16) and uses word s (bytes 4s..4s+3) in mma step s.
-// With g = l / 4 and q = l % 4, word s covers input channels
-// k0 = 64t + 16s + 4q .. k0 + 3 of channels 16c + g ("low") and 16c + g + 8
-// ("high"); its eight nibbles (nibble p = bits 4p..4p+3) are
+// Storage: [ceil(N / 16), K / D, 512] bytes, D = 64 positions per tile for
+// int4 and 32 for int8. Tile (c, t) holds output channels 16c..16c+15 and
+// input channels Dt..Dt+D-1; lane l of the warp reads bytes [16l, 16l + 16).
+// With g = l / 4 and q = l % 4, mma step s of the tile covers input channels
+// k0 = Dt + 16s + 4q .. k0 + 3 of channels 16c + g ("low") and 16c + g + 8
+// ("high"), and the fragment registers are a0 = low (k0, k0+1), a1 = high
+// (k0, k0+1), a2 = low (k0+2, k0+3), a3 = high (k0+2, k0+3).
+//
+// int4: word s (bytes 4s..4s+3) holds step s; its eight nibbles (nibble p =
+// bits 4p..4p+3) are
 //   p0 low k0, p4 low k0+1, p2 low k0+2, p6 low k0+3,
 //   p1 high k0, p5 high k0+1, p3 high k0+2, p7 high k0+3,
-// so (word & 0x000f000f) holds the pair (low k0, low k0+1) in its two 16-bit
-// halves, (word & 0x00f000f0) the pair of the high channel, and the same on
-// word >> 8 for k0+2, k0+3: exactly the fragment registers a0..a3. Channels
-// past N are zero fields. The field values are the row-major ones (signed
-// storage stays two's complement); scales and zero points keep their
+// so (word & 0x000f000f) holds a0's two fields in its 16-bit halves,
+// (word & 0x00f000f0) a1's, and the same on word >> 8 a2's and a3's.
+//
+// int8: words 2s and 2s+1 hold step s, bytes (low k0, high k0, low k0+1,
+// high k0+1) and (low k0+2, high k0+2, low k0+3, high k0+3): prmt with
+// selector 0x5250 picks bytes 0 and 2 (a0, a2), 0x5351 bytes 1 and 3 (a1,
+// a3), each into the low byte of a 16-bit half.
+//
+// Channels past N are zero fields. The field values are the row-major ones
+// (signed storage stays two's complement); scales and zero points keep their
 // row-major [N, groups] order.
 //
 //===----------------------------------------------------------------------===//
@@ -31,33 +40,37 @@
 
 namespace wq_numerics {
 
-/// Tile geometry of the `mma_tiles` layout.
+/// Tile geometry of the `mma_tiles` layout: 16 channels by 64 (int4) or 32
+/// (int8) positions, 512 bytes.
 constexpr int64_t kMmaTileChannels = 16;
-constexpr int64_t kMmaTileDepth = 64;
-constexpr int64_t kMmaTileBytes = kMmaTileChannels * kMmaTileDepth / 2;
+constexpr int64_t kMmaTileBytes = 512;
+constexpr int64_t mmaTileDepth(unsigned bits) {
+  return kMmaTileBytes * 8 / bits / kMmaTileChannels;
+}
 
-/// Whether a [rows, cols] weight under `scheme` can use `mma_tiles`: 4-bit
-/// fields, cols a multiple of 64 and groups of whole 16-position mma steps.
-/// Returns the reason when it cannot.
+/// Whether a [rows, cols] weight under `scheme` can use `mma_tiles`: 4- or
+/// 8-bit fields, cols a multiple of the tile depth and groups of whole
+/// 16-position mma steps. Returns the reason when it cannot.
 std::optional<std::string> checkMmaTiles(const QuantScheme &scheme,
                                          int64_t rows, int64_t cols);
 
-/// Bytes of the `mma_tiles` storage of a [rows, cols] int4 weight.
-int64_t mmaTilesPackedBytes(int64_t rows, int64_t cols);
+/// Bytes of the `mma_tiles` storage of a [rows, cols] weight.
+int64_t mmaTilesPackedBytes(int64_t rows, int64_t cols, unsigned bits);
 
 /// Where logical element (row, col) lives in the `mma_tiles` storage.
-struct NibblePosition {
+struct FieldPosition {
   int64_t byte;
-  bool high; // the byte's high nibble
+  bool highNibble; // int4: the byte's high nibble
 };
-NibblePosition mmaTilePosition(int64_t row, int64_t col, int64_t cols);
+FieldPosition mmaTilePosition(int64_t row, int64_t col, int64_t cols,
+                              unsigned bits);
 
-/// Re-tiles row-major packed int4 bytes (QuantScheme's storage, whole bytes
-/// per group) into the `mma_tiles` order, and back.
+/// Re-tiles row-major packed bytes (QuantScheme's storage, whole bytes per
+/// group) into the `mma_tiles` order, and back.
 std::vector<uint8_t> packMmaTiles(const uint8_t *rowMajor, int64_t rows,
-                                  int64_t cols);
+                                  int64_t cols, unsigned bits);
 std::vector<uint8_t> unpackMmaTiles(const uint8_t *tiled, int64_t rows,
-                                    int64_t cols);
+                                    int64_t cols, unsigned bits);
 
 /// Conversion constants of the decode kernels (16-bit patterns; the kernels
 /// splat them to both halves of a 32-bit register). A 4-bit field ORed into
@@ -73,6 +86,11 @@ constexpr uint16_t f16HighBiasBits(int32_t zero) {
 }
 /// bf16 128 + z: subtracted from a field, leaves field - z.
 constexpr uint16_t bf16BiasBits(int32_t zero) { return 0x4300 + zero; }
+/// int8 -> f16: prmt puts a byte under the high byte 0x64 (1024 + byte);
+/// selectors of bytes 0 and 2, and 1 and 3, of the word.
+constexpr uint32_t kF16Int8Magic = 0x64646464;
+constexpr uint32_t kPrmtBytes02 = 0x5250;
+constexpr uint32_t kPrmtBytes13 = 0x5351;
 
 } // namespace wq_numerics
 

@@ -291,13 +291,18 @@ func.func @byte_dot_wrong_width(%u: vector<16xi8>, %s: vector<32xi8>) -> vector<
 
 // -----
 
-// expected-error @+1 {{layout mma_tiles needs 4-bit fields, got 8}}
-func.func private @mma_tiles_int8() attributes {w = #wq.qweight<16x64, i8, group_size = 0, scale_type = f16, layout = #wq.layout<mma_tiles>>}
+// expected-error @+1 {{layout mma_tiles needs 4- or 8-bit fields, got 3}}
+func.func private @mma_tiles_int3() attributes {w = #wq.qweight<16x64, i3, group_size = 0, scale_type = f16, layout = #wq.layout<mma_tiles>>}
 
 // -----
 
-// expected-error @+1 {{layout mma_tiles needs K a multiple of 64, got 96}}
+// expected-error @+1 {{layout mma_tiles needs K a multiple of 64 for 4-bit fields, got 96}}
 func.func private @mma_tiles_ragged_k() attributes {w = #wq.qweight<16x96, u4, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>}
+
+// -----
+
+// expected-error @+1 {{layout mma_tiles needs K a multiple of 32 for 8-bit fields, got 48}}
+func.func private @mma_tiles_int8_ragged_k() attributes {w = #wq.qweight<16x48, i8, group_size = 0, scale_type = f16, layout = #wq.layout<mma_tiles>>}
 
 // -----
 

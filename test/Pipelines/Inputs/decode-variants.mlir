@@ -51,3 +51,13 @@ func.func @mma_act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512x
   %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<16x4xf16>, tensor<16x4xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
   return %y : tensor<2x16xf16>
 }
+// int8 in the tensor-core schedule: signed per channel at M = 1 (20
+// channels), unsigned g32 with zero points at M = 12.
+func.func @mma_int8_per_channel_m1(%x: tensor<1x256xf16>, %p: tensor<2x8x512xi8>, %s: tensor<20x1xf16>) -> tensor<1x20xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x256, i8, group_size = 0, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xf16>, tensor<2x8x512xi8>, tensor<20x1xf16>) -> tensor<1x20xf16>
+  return %y : tensor<1x20xf16>
+}
+func.func @mma_uint8_g32_m12(%x: tensor<12x512xf16>, %p: tensor<1x16x512xi8>, %s: tensor<16x16xf16>, %z: tensor<16x16xi8>) -> tensor<12x16xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x512, u8, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<12x512xf16>, tensor<1x16x512xi8>, tensor<16x16xf16>, tensor<16x16xi8>) -> tensor<12x16xf16>
+  return %y : tensor<12x16xf16>
+}

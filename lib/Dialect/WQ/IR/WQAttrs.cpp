@@ -242,7 +242,7 @@ RankedTensorType QuantizedWeightAttr::getPackedType() const {
   if (getLayout().getKind() == LayoutKind::mma_tiles)
     return RankedTensorType::get(
         {(getN() + numerics::kMmaTileChannels - 1) / numerics::kMmaTileChannels,
-         getK() / numerics::kMmaTileDepth, numerics::kMmaTileBytes},
+         getK() / numerics::mmaTileDepth(getBits()), numerics::kMmaTileBytes},
         IntegerType::get(getContext(), 8));
   if (getFlatGroups())
     return RankedTensorType::get({getN() * getK() * getBits() / 8},

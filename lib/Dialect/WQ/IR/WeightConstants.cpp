@@ -120,7 +120,7 @@ std::vector<uint8_t> mlir::wq::packedInLayout(QuantizedWeightAttr weight,
                                               ArrayRef<uint8_t> rowMajor) {
   if (weight.getLayout().getKind() == LayoutKind::mma_tiles)
     return numerics::packMmaTiles(rowMajor.data(), weight.getN(),
-                                  weight.getK());
+                                  weight.getK(), weight.getBits());
   return rowMajor.vec();
 }
 
@@ -128,7 +128,7 @@ std::vector<uint8_t> mlir::wq::packedInRowMajor(QuantizedWeightAttr weight,
                                                 ArrayRef<uint8_t> stored) {
   if (weight.getLayout().getKind() == LayoutKind::mma_tiles)
     return numerics::unpackMmaTiles(stored.data(), weight.getN(),
-                                    weight.getK());
+                                    weight.getK(), weight.getBits());
   return stored.vec();
 }
 

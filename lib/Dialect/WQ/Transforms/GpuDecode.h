@@ -30,10 +30,15 @@ GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op);
 void replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
                                 const GpuKernelBuffers &buffers);
 
-/// `lop3.b32` (inline PTX): the bitwise function of a, b, c whose truth
-/// table is `lut` (0xEA: (a & b) | c), one instruction.
-Value buildLop3(OpBuilder &b, Location loc, Value a, Value bValue, Value c,
-                uint8_t lut);
+/// `lop3.b32` (inline PTX, b and c immediates): the bitwise function of a,
+/// b, c whose truth table is `lut` (0xEA: (a & b) | c), one instruction.
+Value buildLop3(OpBuilder &b, Location loc, Value a, uint32_t bBits,
+                uint32_t cBits, uint8_t lut);
+
+/// `prmt.b32` (inline PTX, b and the selector immediates): bytes of {b, a}
+/// picked by `selector`.
+Value buildPrmt(OpBuilder &b, Location loc, Value a, uint32_t bBits,
+                uint32_t selector);
 
 /// The tensor-core schedule for wq.matmul ops whose weight is in the
 /// `mma_tiles` layout (lib/Dialect/WQ/Transforms/LowerToGpuMma.cpp);

@@ -30,6 +30,16 @@ using namespace mlir::wq;
 
 namespace {
 
+/// One 32-bit PTX instruction of one register operand ($1) and immediates
+/// (in `text`), result $0; no side effects.
+Value buildInlinePtx(OpBuilder &b, Location loc, StringRef text, Value a) {
+  return LLVM::InlineAsmOp::create(
+             b, loc, b.getI32Type(), ValueRange{a}, text, "=r,r",
+             /*has_side_effects=*/false, /*is_align_stack=*/false,
+             LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
+      .getRes();
+}
+
 constexpr int64_t kWarpSize = 32;
 /// Packed bytes per lane and step: one 128-bit load.
 constexpr int64_t kChunkBytes = 16;
@@ -271,7 +281,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       activations.push_back(xs);
     }
 
-    Value mask = i32Const((1 << bits) - 1), magic = i32Const(kMagicBits);
+    const uint32_t mask = (1u << bits) - 1;
     SmallVector<Value> updated;
     for (Value channel : channels) {
       // One 128-bit load: the packed rows are 16-byte aligned (whole chunks).
@@ -311,7 +321,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                : arith::ShRUIOp::create(b, loc, word,
                                                         i32Const(bits * i));
           // (field & mask) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
-          Value magicBits = buildLop3(b, loc, field, mask, magic, 0xEA);
+          Value magicBits = buildLop3(b, loc, field, mask, kMagicBits, 0xEA);
           Value q = arith::SubFOp::create(
               b, loc, arith::BitcastOp::create(b, loc, f32, magicBits), bias);
           for (int64_t m = 0; m < rows; ++m) {
@@ -429,14 +439,21 @@ void mlir::wq::replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
                       /*restrict=*/true, /*writable=*/true));
 }
 
-Value mlir::wq::buildLop3(OpBuilder &b, Location loc, Value a, Value bValue,
-                          Value c, uint8_t lut) {
-  std::string asmString =
-      llvm::formatv("lop3.b32 $0, $1, $2, $3, 0x{0:X-2};", unsigned(lut))
-          .str();
-  return LLVM::InlineAsmOp::create(
-             b, loc, b.getI32Type(), ValueRange{a, bValue, c}, asmString,
-             "=r,r,r,r", /*has_side_effects=*/false, /*is_align_stack=*/false,
-             LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
-      .getRes();
+Value mlir::wq::buildLop3(OpBuilder &b, Location loc, Value a, uint32_t bBits,
+                          uint32_t cBits, uint8_t lut) {
+  return buildInlinePtx(
+      b, loc,
+      llvm::formatv("lop3.b32 $0, $1, 0x{0:X-8}, 0x{1:X-8}, 0x{2:X-2};", bBits,
+                    cBits, unsigned(lut))
+          .str(),
+      a);
+}
+
+Value mlir::wq::buildPrmt(OpBuilder &b, Location loc, Value a, uint32_t bBits,
+                          uint32_t selector) {
+  return buildInlinePtx(
+      b, loc,
+      llvm::formatv("prmt.b32 $0, $1, 0x{0:X-8}, 0x{1:X-4};", bBits, selector)
+          .str(),
+      a);
 }

@@ -38,9 +38,6 @@ constexpr int64_t kWarpSize = 32;
 /// Activation rows per mma (its n).
 constexpr int64_t kRowsPerMma = 8;
 constexpr int64_t kMaxRows = 16;
-/// mma steps (16 positions each) per 64-position tile.
-constexpr int64_t kStepsPerTile =
-    numerics::kMmaTileDepth / 16;
 /// Accumulators per lane and row tile (the m16n8 f32 fragment).
 constexpr int64_t kAccumulators = 4;
 
@@ -88,10 +85,13 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       halfType = inputType.getElementType();
       pairType = VectorType::get({2}, halfType);
       group = weight.getEffectiveGroupSize();
+      int8 = weight.getBits() == 8;
+      depth = numerics::mmaTileDepth(weight.getBits());
+      stepsPerTile = depth / 16;
       perChannel = weight.getNumGroups() == 1;
       channelBlocks = (n + numerics::kMmaTileChannels - 1) /
                       numerics::kMmaTileChannels;
-      tiles = k / numerics::kMmaTileDepth;
+      tiles = k / depth;
       rowTiles = (rows + kRowsPerMma - 1) / kRowsPerMma;
       // Up to four tiles per iteration at M <= 8 with at most one group per
       // tile: four 128-bit loads in flight per lane (2 KB per warp), which
@@ -234,8 +234,9 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     /// lane's two channels.
     void setGroupConstants(Value grp) {
       auto zeroOf = [&](Value channel) -> Value {
+        // Signed fields are read as unsigned with the top bit flipped.
         if (!weight.getZeroPoints())
-          return i32(weight.getIsSigned() ? 8 : 0);
+          return i32(weight.getIsSigned() ? 1 << (weight.getBits() - 1) : 0);
         Value z = memref::LoadOp::create(b, loc, buffers.zeros,
                                          ValueRange{channel, grp});
         return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
@@ -246,6 +247,11 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
             b, loc, zLow, i32(numerics::bf16BiasBits(0))));
         highBias = splat(arith::AddIOp::create(
             b, loc, zHigh, i32(numerics::bf16BiasBits(0))));
+      } else if (int8) {
+        lowBias = splat(arith::AddIOp::create(
+            b, loc, zLow, i32(numerics::f16LowBiasBits(0))));
+        highBias = splat(arith::AddIOp::create(
+            b, loc, zHigh, i32(numerics::f16LowBiasBits(0))));
       } else {
         lowBias = splat(arith::AddIOp::create(
             b, loc, zLow, i32(numerics::f16LowBiasBits(0))));
@@ -266,16 +272,35 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     }
 
     /// The four A registers (field - zero of the lane's 8 weights of one
-    /// mma step) from one 32-bit word of the tile.
-    SmallVector<Value> buildFragmentA(Value word) {
+    /// mma step) from the step's 32-bit word of the tile (int4) or its two
+    /// words (int8).
+    SmallVector<Value> buildFragmentA(ArrayRef<Value> stepWords) {
+      SmallVector<Value> a;
+      if (int8) {
+        // prmt puts bytes 0, 2 (a0, a2) or 1, 3 (a1, a3) under 0x64: f16
+        // 1024 + byte; minus 1024 + zero.
+        for (Value word : stepWords) {
+          if (weight.getIsSigned())
+            word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
+          for (uint32_t selector :
+               {numerics::kPrmtBytes02, numerics::kPrmtBytes13}) {
+            Value bits =
+                buildPrmt(b, loc, word, numerics::kF16Int8Magic, selector);
+            a.push_back(arith::SubFOp::create(
+                b, loc, LLVM::BitcastOp::create(b, loc, pairType, bits),
+                selector == numerics::kPrmtBytes02 ? lowBias : highBias));
+          }
+        }
+        return a;
+      }
+      Value word = stepWords.front();
       if (weight.getIsSigned())
         word = arith::XOrIOp::create(b, loc, word, i32(0x88888888));
       auto fields = [&](Value w, uint32_t mask, uint16_t magic) -> Value {
-        Value bits = buildLop3(b, loc, w, i32(mask), i32(magic * 0x10001u),
+        Value bits = buildLop3(b, loc, w, mask, magic * 0x10001u,
                                /*lut=*/0xEA);
         return LLVM::BitcastOp::create(b, loc, pairType, bits);
       };
-      SmallVector<Value> a;
       if (bf16) {
         // Registers a0..a3 hold nibbles (p0,p4), (p1,p5), (p2,p6), (p3,p7).
         for (int64_t i = 0; i < 4; ++i) {
@@ -357,21 +382,24 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     SmallVector<Value> buildTile(Value t, Value words, ValueRange accs) {
       SmallVector<Value> updated(accs);
       Value tileStart =
-          arith::MulIOp::create(b, loc, t, index(numerics::kMmaTileDepth));
+          arith::MulIOp::create(b, loc, t, index(depth));
       // Steps per group within the tile (a whole tile when group >= 64).
       const int64_t stepsPerGroup =
-          perChannel ? kStepsPerTile : std::min(kStepsPerTile, group / 16);
+          perChannel ? stepsPerTile : std::min(stepsPerTile, group / 16);
       // The current group's sums, scaled into the accumulators at its end.
       SmallVector<Value> partial(rowTiles * kAccumulators);
-      for (int64_t s = 0; s < kStepsPerTile; ++s) {
+      for (int64_t s = 0; s < stepsPerTile; ++s) {
         Value stepStart =
             arith::AddIOp::create(b, loc, tileStart, index(16 * s));
         const bool groupStart = s % stepsPerGroup == 0;
         if (groupStart && !perChannel)
           setGroupConstants(
               arith::DivUIOp::create(b, loc, stepStart, index(group)));
-        Value word = vector::ExtractOp::create(b, loc, words, s);
-        SmallVector<Value> a = buildFragmentA(word);
+        SmallVector<Value> stepWords;
+        for (int64_t w = 0; w < 4 / stepsPerTile; ++w)
+          stepWords.push_back(vector::ExtractOp::create(
+              b, loc, words, s * (4 / stepsPerTile) + w));
+        SmallVector<Value> a = buildFragmentA(stepWords);
         Value position = arith::AddIOp::create(
             b, loc, stepStart,
             arith::MulIOp::create(b, loc, quad, index(4)));
@@ -477,9 +505,9 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     MatmulOp op;
     Location loc;
     QuantizedWeightAttr weight;
-    int64_t rows, n, k, group, channelBlocks, tiles, rowTiles, unroll,
-        splitK;
-    bool bf16, perChannel;
+    int64_t rows, n, k, group, depth, stepsPerTile, channelBlocks, tiles,
+        rowTiles, unroll, splitK;
+    bool bf16, int8, perChannel;
     Type halfType;
     VectorType pairType;
     GpuKernelBuffers buffers;
@@ -502,10 +530,11 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
           weight.getScheme(), weight.getN(), weight.getK()))
     return *why;
   const int64_t group = weight.getEffectiveGroupSize();
-  if (weight.getNumGroups() > 1 && group % numerics::kMmaTileDepth != 0 &&
-      numerics::kMmaTileDepth % group != 0)
-    return "the tensor-core decode kernel needs groups of 16, 32 or a "
-           "multiple of 64 positions, got " +
+  const int64_t depth = numerics::mmaTileDepth(weight.getBits());
+  if (weight.getNumGroups() > 1 && group % depth != 0 && depth % group != 0)
+    return "the tensor-core decode kernel needs groups dividing or a "
+           "multiple of the " +
+           std::to_string(depth) + "-position tile, got " +
            std::to_string(group);
   auto inputType = op.getInput().getType();
   Type element = inputType.getElementType();
@@ -515,6 +544,10 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
       op.getResult().getType().getElementType() != element)
     return std::string("the tensor-core decode kernel needs static [M <= 16, "
                        "K] f16 or bf16 activations and result");
+  // 1024 + byte is exact in f16 but not 128 + byte in bf16.
+  if (weight.getBits() == 8 && !element.isF16())
+    return std::string("the tensor-core decode kernel converts int8 for f16 "
+                       "activations only");
   return std::nullopt;
 }
 
