@@ -1,13 +1,14 @@
 //===- LowerToGpuDecode.cpp - wq-lower-to-gpu-decode ----------------------===//
 //
-// The GPU decode schedule for wq.matmul (M from 1 to 16): one warp per output
-// channel, each lane reading 16 packed bytes (32 int4 or 16 int8 weights) per
-// step with one 128-bit load, so a warp reads 512 consecutive bytes of its
-// row at a time; fields become f32 with the magic-number trick (one lop3 per
-// weight: the field ORed into the mantissa of 2^23), products accumulate in
-// f32 per activation row (up to 8 per warp; more rows go to further blocks
-// along grid y), each chunk's group scale is applied once, and the warp
-// reduces with five xor shuffles.
+// The pass, and its SIMT schedule for row-major weights (the tensor-core
+// schedule for mma_tiles weights is in LowerToGpuMma.cpp): one warp per
+// output channel (or a few), each lane reading 16 packed bytes (32 int4 or
+// 16 int8 weights) per step with one 128-bit load, so a warp reads 512
+// consecutive bytes of its row at a time; fields become f32 with the
+// magic-number trick (one lop3 per weight: the field ORed into the mantissa
+// of 2^23), products accumulate in f32 per activation row (up to 8 per warp;
+// more rows go to further blocks along grid y), each chunk's group scale is
+// applied once, and the warp reduces with five xor shuffles.
 //
 //===----------------------------------------------------------------------===//
 
