@@ -55,8 +55,12 @@ template <int N> MemRef<N> deviceMemRef(void *ptr, const int64_t (&sizes)[N]) {
   return d;
 }
 
-using KernelFn = void (*)(MemRef<2> *, MemRef<3> *, MemRef<2> *, MemRef<2> *,
-                          MemRef<2> *);
+/// _mlir_ciface_kernel(x, packed, scales, zero points, y): scales and zero
+/// points are [N, groups] (row_major) or [N / 16, groups, 16] (mma_tiles).
+using RowMajorKernelFn = void (*)(MemRef<2> *, MemRef<3> *, MemRef<2> *,
+                                  MemRef<2> *, MemRef<2> *);
+using TiledKernelFn = void (*)(MemRef<2> *, MemRef<3> *, MemRef<3> *,
+                               MemRef<3> *, MemRef<2> *);
 
 bool check(wqrtStatus status, const char *what) {
   if (status == WQRT_SUCCESS)
@@ -126,9 +130,7 @@ int main(int argc, char **argv) {
       continue;
     }
     void *library = dlopen((dir + "/" + file).c_str(), RTLD_NOW | RTLD_LOCAL);
-    KernelFn kernel =
-        library ? reinterpret_cast<KernelFn>(dlsym(library, "_mlir_ciface_kernel"))
-                : nullptr;
+    void *kernel = library ? dlsym(library, "_mlir_ciface_kernel") : nullptr;
     if (!kernel) {
       std::fprintf(stderr, "gpu-bench-runner: %s: %s\n", file.c_str(),
                    dlerror());
@@ -161,9 +163,17 @@ int main(int argc, char **argv) {
     }
     for (uint16_t &v : x)
       v = toBits(normal(gen));
-    // The bytes the kernel reads: the row-major ones re-tiled if needed.
+    // What the kernel reads: the row-major bytes, scales and zero points
+    // re-tiled if needed.
     std::vector<uint8_t> stored =
         tiled ? wq_numerics::packMmaTiles(packed.data(), n, k, bits) : packed;
+    std::vector<uint16_t> storedScales =
+        tiled ? wq_numerics::groupsToMmaTiles(scales.data(), n, groups)
+              : scales;
+    std::vector<uint8_t> storedZeros =
+        tiled ? wq_numerics::groupsToMmaTiles(zeros.data(), n, groups) : zeros;
+    const size_t storedGroups = storedScales.size();
+    const int64_t groupShape[3] = {(n + 15) / 16, groups, 16};
     const int64_t packedShape[3] = {
         tiled ? (n + 15) / 16 : n,
         tiled ? k / wq_numerics::mmaTileDepth(bits) : groups,
@@ -171,7 +181,7 @@ int main(int argc, char **argv) {
 
     // Enough weight copies that the working set is >= 256 MB.
     const size_t weightBytes =
-        stored.size() + scaleCount * 2 + (symmetric ? 0 : scaleCount);
+        stored.size() + storedGroups * 2 + (symmetric ? 0 : storedGroups);
     const int copies =
         int(std::min<size_t>(16, (size_t(256) << 20) / weightBytes + 1));
     std::vector<void *> dPacked(copies), dScales(copies), dZeros(copies);
@@ -180,15 +190,16 @@ int main(int argc, char **argv) {
               check(wqrtMalloc(y.size() * 2, &dY), "malloc");
     for (int c = 0; ok && c < copies; ++c)
       ok = check(wqrtMalloc(stored.size(), &dPacked[c]), "malloc") &&
-           check(wqrtMalloc(scaleCount * 2, &dScales[c]), "malloc") &&
-           check(wqrtMalloc(scaleCount, &dZeros[c]), "malloc") &&
+           check(wqrtMalloc(storedGroups * 2, &dScales[c]), "malloc") &&
+           check(wqrtMalloc(storedGroups, &dZeros[c]), "malloc") &&
            check(wqrtMemcpyHostToDevice(dPacked[c], stored.data(),
                                         stored.size()),
                  "copy") &&
-           check(wqrtMemcpyHostToDevice(dScales[c], scales.data(),
-                                        scaleCount * 2),
+           check(wqrtMemcpyHostToDevice(dScales[c], storedScales.data(),
+                                        storedGroups * 2),
                  "copy") &&
-           check(wqrtMemcpyHostToDevice(dZeros[c], zeros.data(), scaleCount),
+           check(wqrtMemcpyHostToDevice(dZeros[c], storedZeros.data(),
+                                        storedGroups),
                  "copy");
     // NaN in both formats' bit patterns.
     std::vector<uint16_t> poison(y.size(), bf16 ? 0x7FC0 : 0x7E00);
@@ -201,10 +212,16 @@ int main(int argc, char **argv) {
     auto call = [&](int c) {
       MemRef<2> xd = deviceMemRef<2>(dX, {m, k});
       MemRef<3> pd = deviceMemRef<3>(dPacked[c], packedShape);
+      MemRef<2> yd = deviceMemRef<2>(dY, {m, n});
+      if (tiled) {
+        MemRef<3> sd = deviceMemRef<3>(dScales[c], groupShape);
+        MemRef<3> zd = deviceMemRef<3>(dZeros[c], groupShape);
+        reinterpret_cast<TiledKernelFn>(kernel)(&xd, &pd, &sd, &zd, &yd);
+        return;
+      }
       MemRef<2> sd = deviceMemRef<2>(dScales[c], {n, groups});
       MemRef<2> zd = deviceMemRef<2>(dZeros[c], {n, groups});
-      MemRef<2> yd = deviceMemRef<2>(dY, {m, n});
-      kernel(&xd, &pd, &sd, &zd, &yd);
+      reinterpret_cast<RowMajorKernelFn>(kernel)(&xd, &pd, &sd, &zd, &yd);
     };
     call(0);
     wqrtStreamSynchronize(nullptr);

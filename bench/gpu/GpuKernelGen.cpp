@@ -47,11 +47,16 @@ std::string kernelSource(int64_t m, int64_t n, int64_t k,
                          const Variant &variant) {
   int64_t group = variant.groupSize ? variant.groupSize : k;
   int64_t groups = k / group, bytes = group * variant.bits / 8;
+  // mma_tiles: packed [tile columns, K / depth, 512], scales and zero points
+  // [tile columns, groups, 16].
   std::string packedShape =
       variant.tiled ? formatv("{0}x{1}x512", (n + 15) / 16,
                               k / wq_numerics::mmaTileDepth(variant.bits))
                           .str()
                     : formatv("{0}x{1}x{2}", n, groups, bytes).str();
+  std::string groupShape =
+      variant.tiled ? formatv("{0}x{1}x16", (n + 15) / 16, groups).str()
+                    : formatv("{0}x{1}", n, groups).str();
   std::string attr = formatv(
       "#wq.qweight<{0}x{1}, {2}, group_size = {3}, scale_type = {4}{5}{6}>", n,
       k, formatv("{0}{1}", variant.symmetric ? "i" : "u", variant.bits).str(),
@@ -60,19 +65,19 @@ std::string kernelSource(int64_t m, int64_t n, int64_t k,
       variant.tiled ? ", layout = #wq.layout<mma_tiles>" : "");
   std::string zeros = variant.symmetric ? "" : " zero_points(%z)";
   std::string zerosType =
-      variant.symmetric ? "" : formatv(", tensor<{0}x{1}xi8>", n, groups).str();
+      variant.symmetric ? "" : formatv(", tensor<{0}xi8>", groupShape).str();
   return formatv(
-             R"(func.func @kernel(%xm: memref<{0}x{2}x{8}>, %pm: memref<{4}xi8>, %sm: memref<{1}x{3}x{8}>, %zm: memref<{1}x{3}xi8>, %ym: memref<{0}x{1}x{8}>) attributes {{llvm.emit_c_interface} {
+             R"(func.func @kernel(%xm: memref<{0}x{2}x{8}>, %pm: memref<{4}xi8>, %sm: memref<{3}x{8}>, %zm: memref<{3}xi8>, %ym: memref<{0}x{1}x{8}>) attributes {{llvm.emit_c_interface} {
   %x = bufferization.to_tensor %xm restrict : memref<{0}x{2}x{8}> to tensor<{0}x{2}x{8}>
   %p = bufferization.to_tensor %pm restrict : memref<{4}xi8> to tensor<{4}xi8>
-  %s = bufferization.to_tensor %sm restrict : memref<{1}x{3}x{8}> to tensor<{1}x{3}x{8}>
-  %z = bufferization.to_tensor %zm restrict : memref<{1}x{3}xi8> to tensor<{1}x{3}xi8>
-  %y = wq.matmul %x, %p, %s{5} {{weight = {6}} : (tensor<{0}x{2}x{8}>, tensor<{4}xi8>, tensor<{1}x{3}x{8}>{7}) -> tensor<{0}x{1}x{8}>
+  %s = bufferization.to_tensor %sm restrict : memref<{3}x{8}> to tensor<{3}x{8}>
+  %z = bufferization.to_tensor %zm restrict : memref<{3}xi8> to tensor<{3}xi8>
+  %y = wq.matmul %x, %p, %s{5} {{weight = {6}} : (tensor<{0}x{2}x{8}>, tensor<{4}xi8>, tensor<{3}x{8}>{7}) -> tensor<{0}x{1}x{8}>
   bufferization.materialize_in_destination %y in restrict writable %ym : (tensor<{0}x{1}x{8}>, memref<{0}x{1}x{8}>) -> ()
   return
 }
 )",
-             m, n, k, groups, packedShape, zeros, attr, zerosType,
+             m, n, k, groupShape, packedShape, zeros, attr, zerosType,
              variant.activation)
       .str();
 }

@@ -20,8 +20,8 @@
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C3]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C64]], {{.*}}) dynamic_shared_memory_size %[[SMEM]]
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32)
 // CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64, wq.min_blocks_per_sm = 1 : i32} : memref<3x8x512xi8>, vector<16xi8>
-// CHECK: memref.load {{.*}} : memref<40x4xi8>
-// CHECK: memref.load {{.*}} : memref<40x4xf16>
+// CHECK: memref.load {{.*}} : memref<3x4x16xi8>
+// CHECK: memref.load {{.*}} : memref<3x4x16xf16>
 // CHECK: llvm.inline_asm "lop3.b32 $0, $1, 0x000F000F, 0x64006400, 0xEA;"
 // CHECK: arith.subf {{.*}} : vector<2xf16>
 // CHECK: llvm.intr.fma
@@ -44,8 +44,8 @@
 // K1-NOT: dynamic_shared_memory
 // K1: scf.for
 // K1-NOT: bar.sync
-func.func @asym_g128_m3(%x: tensor<3x512xf16>, %p: tensor<3x8x512xi8>, %s: tensor<40x4xf16>, %z: tensor<40x4xi8>) -> tensor<3x40xf16> {
-  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<40x512, u4, group_size = 128, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<3x512xf16>, tensor<3x8x512xi8>, tensor<40x4xf16>, tensor<40x4xi8>) -> tensor<3x40xf16>
+func.func @asym_g128_m3(%x: tensor<3x512xf16>, %p: tensor<3x8x512xi8>, %s: tensor<3x4x16xf16>, %z: tensor<3x4x16xi8>) -> tensor<3x40xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<40x512, u4, group_size = 128, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<3x512xf16>, tensor<3x8x512xi8>, tensor<3x4x16xf16>, tensor<3x4x16xi8>) -> tensor<3x40xf16>
   return %y : tensor<3x40xf16>
 }
 
@@ -63,8 +63,8 @@ func.func @asym_g128_m3(%x: tensor<3x512xf16>, %p: tensor<3x8x512xi8>, %s: tenso
 // CHECK: llvm.inline_asm "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // CHECK-COUNT-8: math.fma {{.*}} : f32
 // CHECK: arith.truncf {{.*}} : f32 to bf16
-func.func @bf16_sym_g32_m9(%x: tensor<9x128xbf16>, %p: tensor<1x2x512xi8>, %s: tensor<16x4xbf16>) -> tensor<9x16xbf16> {
-  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x128, i4, group_size = 32, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<9x128xbf16>, tensor<1x2x512xi8>, tensor<16x4xbf16>) -> tensor<9x16xbf16>
+func.func @bf16_sym_g32_m9(%x: tensor<9x128xbf16>, %p: tensor<1x2x512xi8>, %s: tensor<1x4x16xbf16>) -> tensor<9x16xbf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x128, i4, group_size = 32, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<9x128xbf16>, tensor<1x2x512xi8>, tensor<1x4x16xbf16>) -> tensor<9x16xbf16>
   return %y : tensor<9x16xbf16>
 }
 
@@ -73,14 +73,14 @@ func.func @bf16_sym_g32_m9(%x: tensor<9x128xbf16>, %p: tensor<1x2x512xi8>, %s: t
 // Per channel: the scales are loaded once before the loop and multiply the
 // totals; the mma accumulates straight into them.
 // CHECK-LABEL: func.func @per_channel_m8
-// CHECK: memref.load {{.*}} : memref<16x1xf32>
-// CHECK: memref.load {{.*}} : memref<16x1xf32>
+// CHECK: memref.load {{.*}} : memref<1x1x16xf32>
+// CHECK: memref.load {{.*}} : memref<1x1x16xf32>
 // CHECK: scf.for
 // CHECK-NOT: math.fma {{.*}} : f32
 // CHECK: scf.yield
 // CHECK: arith.mulf {{.*}} : f32
-func.func @per_channel_m8(%x: tensor<8x256xf16>, %p: tensor<1x4x512xi8>, %s: tensor<16x1xf32>) -> tensor<8x16xf16> {
-  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x256, u4, group_size = 0, scale_type = f32, layout = #wq.layout<mma_tiles>>} : (tensor<8x256xf16>, tensor<1x4x512xi8>, tensor<16x1xf32>) -> tensor<8x16xf16>
+func.func @per_channel_m8(%x: tensor<8x256xf16>, %p: tensor<1x4x512xi8>, %s: tensor<1x1x16xf32>) -> tensor<8x16xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x256, u4, group_size = 0, scale_type = f32, layout = #wq.layout<mma_tiles>>} : (tensor<8x256xf16>, tensor<1x4x512xi8>, tensor<1x1x16xf32>) -> tensor<8x16xf16>
   return %y : tensor<8x16xf16>
 }
 
@@ -99,7 +99,7 @@ func.func @per_channel_m8(%x: tensor<8x256xf16>, %p: tensor<1x4x512xi8>, %s: ten
 // CHECK: arith.mulf {{.*}} : f32
 // CHECK: arith.addf {{.*}} : f32
 // CHECK: arith.truncf {{.*}} : f32 to f16
-func.func @act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512xi8>, %s: tensor<16x4xf16>, %z: tensor<16x4xi8>, %perm: tensor<128xi32>, %oc: tensor<2xi32>, %ow: tensor<16x2xf16>) -> tensor<2x16xf16> {
-  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<16x4xf16>, tensor<16x4xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
+func.func @act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512xi8>, %s: tensor<1x4x16xf16>, %z: tensor<1x4x16xi8>, %perm: tensor<128xi32>, %oc: tensor<2xi32>, %ow: tensor<16x2xf16>) -> tensor<2x16xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<1x4x16xf16>, tensor<1x4x16xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
   return %y : tensor<2x16xf16>
 }

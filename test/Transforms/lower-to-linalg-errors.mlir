@@ -16,8 +16,8 @@ func.func @runtime_quantize(%w: tensor<4x8xf32>) -> tensor<4x2x2xi8> {
 
 // -----
 
-func.func @gpu_layout(%x: tensor<1x64xf32>, %p: tensor<1x1x512xi8>, %s: tensor<16x2xf16>) -> tensor<1x16xf32> {
+func.func @gpu_layout(%x: tensor<1x64xf32>, %p: tensor<1x1x512xi8>, %s: tensor<1x2x16xf16>) -> tensor<1x16xf32> {
   // expected-error @+1 {{'wq.matmul' op cannot be lowered: layout mma_tiles is read only by the GPU decode kernel (wq-lower-to-gpu-decode); the CPU lowering reads row_major}}
-  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf32>, tensor<1x1x512xi8>, tensor<16x2xf16>) -> tensor<1x16xf32>
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf32>, tensor<1x1x512xi8>, tensor<1x2x16xf16>) -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }

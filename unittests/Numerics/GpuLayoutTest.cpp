@@ -67,9 +67,19 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
   const int64_t depth = int8 ? 32 : 64; // positions per 512-byte tile
   const int64_t blocks = (n + 15) / 16, tiles = k / depth;
   std::vector<double> y(rows * n, 0.0);
-  auto zeroOf = [&](int64_t channel, int64_t g) -> int32_t {
+  // Scales and zero points as the kernel reads them: [tile column, group,
+  // 16 channels] (padding channels hold 0).
+  const std::vector<float> tiledScales =
+      groupsToMmaTiles(matrix.scales.data(), n, groups);
+  const std::vector<int32_t> tiledZeros =
+      scheme.zeroPoints ? groupsToMmaTiles(matrix.zeros.data(), n, groups)
+                        : std::vector<int32_t>();
+  auto groupIndex = [&](int64_t c, int64_t grp, int64_t inBlock) {
+    return (c * groups + grp) * 16 + inBlock;
+  };
+  auto zeroOf = [&](int64_t c, int64_t grp, int64_t inBlock) -> int32_t {
     if (scheme.zeroPoints)
-      return matrix.zeros[channel * groups + g];
+      return tiledZeros[groupIndex(c, grp, inBlock)];
     // Signed fields are flipped to unsigned (top bit), zero point 2^(b-1).
     return scheme.isSigned ? (int8 ? 128 : 8) : 0;
   };
@@ -93,11 +103,9 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
           uint32_t hi = (word & 0x00f000f0u) | magic;
           uint32_t lo2 = ((word >> 8) & 0x000f000fu) | magic;
           uint32_t hi2 = ((word >> 8) & 0x00f000f0u) | magic;
-          const int64_t lowChannel = std::min(16 * c + g, n - 1);
-          const int64_t highChannel = std::min(16 * c + g + 8, n - 1);
           const int64_t grp = (depth * t + 16 * s) / group;
-          const int32_t zLow = zeroOf(lowChannel, grp);
-          const int32_t zHigh = zeroOf(highChannel, grp);
+          const int32_t zLow = zeroOf(c, grp, g);
+          const int32_t zHigh = zeroOf(c, grp, g + 8);
           const double lowBias = halfBitsToFloat(f16LowBiasBits(zLow));
           const double highBias = halfBitsToFloat(f16HighBiasBits(zHigh));
           const double sixteenth = halfBitsToFloat(kF16OneSixteenth);
@@ -162,7 +170,7 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
               for (int kk = 0; kk < 16; ++kk)
                 dot += a[i][kk] * bMatrix[kk][j];
               const int64_t grp = (depth * t + 16 * s) / group;
-              y[row * n + channel] += matrix.scales[channel * groups + grp] * dot;
+              y[row * n + channel] += tiledScales[groupIndex(c, grp, i)] * dot;
             }
         }
       }
@@ -264,6 +272,20 @@ TEST(MmaTiles, RejectsUnsupportedSchemes) {
   EXPECT_TRUE(checkMmaTiles(scheme(true, false, 0, 3), 16, 128)); // 3 bits
   EXPECT_FALSE(checkMmaTiles(scheme(true, false, 0, 8), 16, 96));
   EXPECT_FALSE(checkMmaTiles(scheme(false, true, 0), 16, 128));
+}
+
+TEST(MmaTiles, GroupValuesRoundTripWithZeroPadding) {
+  const int64_t rows = 21, groups = 3;
+  std::vector<float> values(rows * groups);
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = 1.0f + float(i);
+  std::vector<float> tiled = groupsToMmaTiles(values.data(), rows, groups);
+  ASSERT_EQ(tiled.size(), size_t(2 * groups * 16));
+  // Channel 17 (block 1, lane slot 1), group 2.
+  EXPECT_EQ(tiled[(1 * groups + 2) * 16 + 1], values[17 * groups + 2]);
+  // Padding channels 21..31 hold 0.
+  EXPECT_EQ(tiled[(1 * groups + 0) * 16 + 5], 0.0f);
+  EXPECT_EQ(groupsFromMmaTiles(tiled.data(), rows, groups), values);
 }
 
 TEST(MmaTiles, PositionsCoverTheStorageOnce) {

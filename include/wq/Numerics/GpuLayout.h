@@ -28,8 +28,10 @@
 // a3), each into the low byte of a 16-bit half.
 //
 // Channels past N are zero fields. The field values are the row-major ones
-// (signed storage stays two's complement); scales and zero points keep their
-// row-major [N, groups] order.
+// (signed storage stays two's complement). Scales and zero points are
+// [ceil(N / 16), groups, 16]: a tile column's 16 channels of one group are
+// adjacent (32 bytes of f16 scales), so a warp's scale reads for a group hit
+// one sector instead of 16; channels past N hold 0.
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,6 +73,31 @@ std::vector<uint8_t> packMmaTiles(const uint8_t *rowMajor, int64_t rows,
                                   int64_t cols, unsigned bits);
 std::vector<uint8_t> unpackMmaTiles(const uint8_t *tiled, int64_t rows,
                                     int64_t cols, unsigned bits);
+
+/// Per-group values (scales, zero points) from row-major [rows, groups] to
+/// the `mma_tiles` order [ceil(rows / 16), groups, 16] (padding 0), and back.
+template <typename T>
+std::vector<T> groupsToMmaTiles(const T *rowMajor, int64_t rows,
+                                int64_t groups) {
+  const int64_t blocks = (rows + kMmaTileChannels - 1) / kMmaTileChannels;
+  std::vector<T> tiled(blocks * groups * kMmaTileChannels, T(0));
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t g = 0; g < groups; ++g)
+      tiled[((row / kMmaTileChannels) * groups + g) * kMmaTileChannels +
+            row % kMmaTileChannels] = rowMajor[row * groups + g];
+  return tiled;
+}
+template <typename T>
+std::vector<T> groupsFromMmaTiles(const T *tiled, int64_t rows,
+                                  int64_t groups) {
+  std::vector<T> rowMajor(rows * groups);
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t g = 0; g < groups; ++g)
+      rowMajor[row * groups + g] =
+          tiled[((row / kMmaTileChannels) * groups + g) * kMmaTileChannels +
+                row % kMmaTileChannels];
+  return rowMajor;
+}
 
 /// Conversion constants of the decode kernels (16-bit patterns; the kernels
 /// splat them to both halves of a 32-bit register). A 4-bit field ORed into

@@ -317,8 +317,8 @@ func.func private @mma_tiles_batched() attributes {w = #wq.qweight<2x16x64, u4, 
 // -----
 
 // The packed operand of an mma_tiles weight is [ceil(N / 16), K / 64, 512].
-func.func @mma_tiles_packed_shape(%x: tensor<1x64xf16>, %p: tensor<20x2x16xi8>, %s: tensor<20x2xf16>) -> tensor<1x20xf16> {
+func.func @mma_tiles_packed_shape(%x: tensor<1x64xf16>, %p: tensor<20x2x16xi8>, %s: tensor<2x2x16xf16>) -> tensor<1x20xf16> {
   // expected-error @+1 {{'wq.matmul' op packed must have type 'tensor<2x1x512xi8>' for this weight, got 'tensor<20x2x16xi8>'}}
-  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf16>, tensor<20x2x16xi8>, tensor<20x2xf16>) -> tensor<1x20xf16>
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf16>, tensor<20x2x16xi8>, tensor<2x2x16xf16>) -> tensor<1x20xf16>
   return %y : tensor<1x20xf16>
 }

@@ -30,34 +30,34 @@ func.func @rows11_bf16(%x: tensor<11x256xbf16>, %p: tensor<40x2x64xi8>, %s: tens
 // 20 channels (a ragged tile column) and split-K over two warps; bf16 signed
 // g32 at M = 16 (two row tiles); f16 asymmetric per channel at M = 11 with f32
 // scales; g16 at M = 4 (one warp per block: three tiles).
-func.func @mma_asym_g128_m1(%x: tensor<1x256xf16>, %p: tensor<2x4x512xi8>, %s: tensor<20x2xf16>, %z: tensor<20x2xi8>) -> tensor<1x20xf16> {
-  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<20x256, u4, group_size = 128, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xf16>, tensor<2x4x512xi8>, tensor<20x2xf16>, tensor<20x2xi8>) -> tensor<1x20xf16>
+func.func @mma_asym_g128_m1(%x: tensor<1x256xf16>, %p: tensor<2x4x512xi8>, %s: tensor<2x2x16xf16>, %z: tensor<2x2x16xi8>) -> tensor<1x20xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<20x256, u4, group_size = 128, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xf16>, tensor<2x4x512xi8>, tensor<2x2x16xf16>, tensor<2x2x16xi8>) -> tensor<1x20xf16>
   return %y : tensor<1x20xf16>
 }
-func.func @mma_bf16_sym_g32_m16(%x: tensor<16x512xbf16>, %p: tensor<4x8x512xi8>, %s: tensor<64x16xbf16>) -> tensor<16x64xbf16> {
-  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<64x512, i4, group_size = 32, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<16x512xbf16>, tensor<4x8x512xi8>, tensor<64x16xbf16>) -> tensor<16x64xbf16>
+func.func @mma_bf16_sym_g32_m16(%x: tensor<16x512xbf16>, %p: tensor<4x8x512xi8>, %s: tensor<4x16x16xbf16>) -> tensor<16x64xbf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<64x512, i4, group_size = 32, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<16x512xbf16>, tensor<4x8x512xi8>, tensor<4x16x16xbf16>) -> tensor<16x64xbf16>
   return %y : tensor<16x64xbf16>
 }
-func.func @mma_asym_per_channel_m11(%x: tensor<11x1024xf16>, %p: tensor<3x16x512xi8>, %s: tensor<37x1xf32>, %z: tensor<37x1xi8>) -> tensor<11x37xf16> {
-  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<37x1024, u4, group_size = 0, scale_type = f32, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<11x1024xf16>, tensor<3x16x512xi8>, tensor<37x1xf32>, tensor<37x1xi8>) -> tensor<11x37xf16>
+func.func @mma_asym_per_channel_m11(%x: tensor<11x1024xf16>, %p: tensor<3x16x512xi8>, %s: tensor<3x1x16xf32>, %z: tensor<3x1x16xi8>) -> tensor<11x37xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<37x1024, u4, group_size = 0, scale_type = f32, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<11x1024xf16>, tensor<3x16x512xi8>, tensor<3x1x16xf32>, tensor<3x1x16xi8>) -> tensor<11x37xf16>
   return %y : tensor<11x37xf16>
 }
-func.func @mma_g16_m4(%x: tensor<4x192xf16>, %p: tensor<1x3x512xi8>, %s: tensor<16x12xf16>, %z: tensor<16x12xi8>) -> tensor<4x16xf16> {
-  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x192, u4, group_size = 16, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<4x192xf16>, tensor<1x3x512xi8>, tensor<16x12xf16>, tensor<16x12xi8>) -> tensor<4x16xf16>
+func.func @mma_g16_m4(%x: tensor<4x192xf16>, %p: tensor<1x3x512xi8>, %s: tensor<1x12x16xf16>, %z: tensor<1x12x16xi8>) -> tensor<4x16xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x192, u4, group_size = 16, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<4x192xf16>, tensor<1x3x512xi8>, tensor<1x12x16xf16>, tensor<1x12x16xi8>) -> tensor<4x16xf16>
   return %y : tensor<4x16xf16>
 }
 // Act-order + outliers with f16 activations in the tensor-core schedule.
-func.func @mma_act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512xi8>, %s: tensor<16x4xf16>, %z: tensor<16x4xi8>, %perm: tensor<128xi32>, %oc: tensor<2xi32>, %ow: tensor<16x2xf16>) -> tensor<2x16xf16> {
-  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<16x4xf16>, tensor<16x4xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
+func.func @mma_act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512xi8>, %s: tensor<1x4x16xf16>, %z: tensor<1x4x16xi8>, %perm: tensor<128xi32>, %oc: tensor<2xi32>, %ow: tensor<16x2xf16>) -> tensor<2x16xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<1x4x16xf16>, tensor<1x4x16xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
   return %y : tensor<2x16xf16>
 }
 // int8 in the tensor-core schedule: signed per channel at M = 1 (20
 // channels), unsigned g32 with zero points at M = 12.
-func.func @mma_int8_per_channel_m1(%x: tensor<1x256xf16>, %p: tensor<2x8x512xi8>, %s: tensor<20x1xf16>) -> tensor<1x20xf16> {
-  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x256, i8, group_size = 0, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xf16>, tensor<2x8x512xi8>, tensor<20x1xf16>) -> tensor<1x20xf16>
+func.func @mma_int8_per_channel_m1(%x: tensor<1x256xf16>, %p: tensor<2x8x512xi8>, %s: tensor<2x1x16xf16>) -> tensor<1x20xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x256, i8, group_size = 0, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xf16>, tensor<2x8x512xi8>, tensor<2x1x16xf16>) -> tensor<1x20xf16>
   return %y : tensor<1x20xf16>
 }
-func.func @mma_uint8_g32_m12(%x: tensor<12x512xf16>, %p: tensor<1x16x512xi8>, %s: tensor<16x16xf16>, %z: tensor<16x16xi8>) -> tensor<12x16xf16> {
-  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x512, u8, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<12x512xf16>, tensor<1x16x512xi8>, tensor<16x16xf16>, tensor<16x16xi8>) -> tensor<12x16xf16>
+func.func @mma_uint8_g32_m12(%x: tensor<12x512xf16>, %p: tensor<1x16x512xi8>, %s: tensor<1x16x16xf16>, %z: tensor<1x16x16xi8>) -> tensor<12x16xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x512, u8, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<12x512xf16>, tensor<1x16x512xi8>, tensor<1x16x16xf16>, tensor<1x16x16xi8>) -> tensor<12x16xf16>
   return %y : tensor<12x16xf16>
 }

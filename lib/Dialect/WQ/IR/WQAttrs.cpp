@@ -230,6 +230,11 @@ int64_t QuantizedWeightAttr::getBytesPerGroup() const {
 }
 
 static SmallVector<int64_t> groupedShape(QuantizedWeightAttr weight) {
+  // mma_tiles: [tile columns, groups, 16 channels] (see GpuLayout.h).
+  if (weight.getLayout().getKind() == LayoutKind::mma_tiles)
+    return {(weight.getN() + numerics::kMmaTileChannels - 1) /
+                numerics::kMmaTileChannels,
+            weight.getNumGroups(), numerics::kMmaTileChannels};
   if (weight.getFlatGroups())
     return {weight.getN() * weight.getK() / weight.getGroupSize()};
   SmallVector<int64_t> shape(weight.getBatchShape());

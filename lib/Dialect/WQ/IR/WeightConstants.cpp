@@ -97,7 +97,7 @@ mlir::wq::readByteElements(ElementsAttr attr, std::vector<uint8_t> &bytes) {
 }
 
 /// Encodes rounded scale values in the scale type's little-endian bytes.
-static DenseElementsAttr buildScalesAttr(RankedTensorType type,
+DenseElementsAttr mlir::wq::buildScalesAttr(RankedTensorType type,
                                          ArrayRef<float> scales) {
   Type elementType = type.getElementType();
   std::vector<char> raw;
@@ -140,10 +140,14 @@ static void matrixToConstants(QuantizedWeightAttr weight,
   auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(stored.data()),
                               stored.size());
   result.packed = DenseElementsAttr::getFromRawBuffer(weight.getPackedType(), bytes);
-  result.scales = buildScalesAttr(weight.getScalesType(), matrix.scales);
+  result.scales = buildScalesAttr(
+      weight.getScalesType(),
+      groupsInLayout(weight, ArrayRef<float>(matrix.scales)));
   result.zeroPoints = nullptr;
   if (weight.getZeroPoints()) {
-    std::vector<char> zeros(matrix.zeros.begin(), matrix.zeros.end());
+    std::vector<int32_t> stored =
+        groupsInLayout(weight, ArrayRef<int32_t>(matrix.zeros));
+    std::vector<char> zeros(stored.begin(), stored.end());
     result.zeroPoints =
         DenseElementsAttr::getFromRawBuffer(weight.getZeroPointsType(), zeros);
   }

@@ -52,6 +52,8 @@ struct FoldConstantDequantize : public OpRewritePattern<DequantizeOp> {
       return rewriter.notifyMatchFailure(op, "unreadable constant");
     matrix.zeros.assign(zeroBytes.begin(), zeroBytes.end());
     matrix.packed = packedInRowMajor(weight, matrix.packed);
+    matrix.scales = groupsInRowMajor(weight, ArrayRef<float>(matrix.scales));
+    matrix.zeros = groupsInRowMajor(weight, ArrayRef<int32_t>(matrix.zeros));
 
     std::vector<float> values(resultType.getNumElements());
     numerics::dequantize(matrix, weight.getScheme(), values.data());

@@ -159,15 +159,10 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                                 index(numerics::kMmaTileChannels)),
           g);
       highChannel = arith::AddIOp::create(b, loc, lowChannel, index(8));
-      // Channels past N (zero fields in the last tile column) read the
-      // scales of channel N - 1 and store nothing.
-      auto clampChannel = [&](Value channel) -> Value {
-        if (n % numerics::kMmaTileChannels == 0)
-          return channel;
-        return arith::MinUIOp::create(b, loc, channel, index(n - 1));
-      };
-      readLow = clampChannel(lowChannel);
-      readHigh = clampChannel(highChannel);
+      // Scales and zero points are [tile column, group, 16] (channels past N
+      // are padding, stored nothing).
+      lowInBlock = g;
+      highInBlock = arith::AddIOp::create(b, loc, g, index(8));
       // Row tile r feeds activation row 8r + g through lanes 4g..4g+3; rows
       // past M load row M - 1 and are replaced by zeros.
       for (int64_t r = 0; r < rowTiles; ++r) {
@@ -238,10 +233,10 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         if (!weight.getZeroPoints())
           return i32(weight.getIsSigned() ? 1 << (weight.getBits() - 1) : 0);
         Value z = memref::LoadOp::create(b, loc, buffers.zeros,
-                                         ValueRange{channel, grp});
+                                         ValueRange{block, grp, channel});
         return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
       };
-      Value zLow = zeroOf(readLow), zHigh = zeroOf(readHigh);
+      Value zLow = zeroOf(lowInBlock), zHigh = zeroOf(highInBlock);
       if (bf16) {
         lowBias = splat(arith::AddIOp::create(
             b, loc, zLow, i32(numerics::bf16BiasBits(0))));
@@ -262,13 +257,13 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       }
       auto scaleOf = [&](Value channel) -> Value {
         Value s = memref::LoadOp::create(b, loc, buffers.scales,
-                                         ValueRange{channel, grp});
+                                         ValueRange{block, grp, channel});
         if (!s.getType().isF32())
           s = arith::ExtFOp::create(b, loc, b.getF32Type(), s);
         return s;
       };
-      scaleLow = scaleOf(readLow);
-      scaleHigh = scaleOf(readHigh);
+      scaleLow = scaleOf(lowInBlock);
+      scaleHigh = scaleOf(highInBlock);
     }
 
     /// The four A registers (field - zero of the lane's 8 weights of one
@@ -511,8 +506,8 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     Type halfType;
     VectorType pairType;
     GpuKernelBuffers buffers;
-    Value block, lane, warp, quad, lowChannel, highChannel, readLow, readHigh,
-        laneByte;
+    Value block, lane, warp, quad, lowChannel, highChannel, lowInBlock,
+        highInBlock, laneByte;
     SmallVector<Value> xRows, rowValid;
     // Per group: zero-point biases (pairs) and f32 scales.
     Value lowBias, highBias, scaleLow, scaleHigh;

@@ -32,12 +32,20 @@ struct PackMmaTiles : public OpRewritePattern<MatmulOp> {
       return b.notifyMatchFailure(op, "already re-tiled");
     if (std::optional<std::string> why = checkMmaDecode(op))
       return b.notifyMatchFailure(op, *why);
-    ElementsAttr packedAttr;
-    if (!matchPattern(op.getPacked(), m_Constant(&packedAttr)))
-      return b.notifyMatchFailure(op, "packed weight is not a constant");
-    std::vector<uint8_t> rowMajor;
-    if (readByteElements(packedAttr, rowMajor))
-      return b.notifyMatchFailure(op, "unreadable packed constant");
+    // The packed bytes, scales and zero points are all re-tiled: they must
+    // be constants.
+    ElementsAttr packedAttr, scalesAttr, zerosAttr;
+    if (!matchPattern(op.getPacked(), m_Constant(&packedAttr)) ||
+        !matchPattern(op.getScales(), m_Constant(&scalesAttr)) ||
+        (op.getZeroPoints() &&
+         !matchPattern(op.getZeroPoints(), m_Constant(&zerosAttr))))
+      return b.notifyMatchFailure(op, "weight operands are not constants");
+    std::vector<uint8_t> rowMajor, zeros;
+    std::vector<float> scales;
+    if (readByteElements(packedAttr, rowMajor) ||
+        readFloatElements(scalesAttr, scales) ||
+        (zerosAttr && readByteElements(zerosAttr, zeros)))
+      return b.notifyMatchFailure(op, "unreadable constant");
 
     auto tiledWeight = QuantizedWeightAttr::get(
         b.getContext(), weight.getShape(), weight.getBits(),
@@ -45,15 +53,30 @@ struct PackMmaTiles : public OpRewritePattern<MatmulOp> {
         weight.getZeroPoints(), weight.getPermuted(), weight.getNumOutliers(),
         weight.getInputScaled(), weight.getFlatGroups(),
         LayoutAttr::get(b.getContext(), LayoutKind::mma_tiles));
-    std::vector<uint8_t> tiled = packedInLayout(tiledWeight, rowMajor);
-    auto tiledAttr = DenseElementsAttr::getFromRawBuffer(
-        tiledWeight.getPackedType(),
-        ArrayRef<char>(reinterpret_cast<const char *>(tiled.data()),
-                       tiled.size()));
-    Value packed = arith::ConstantOp::create(b, op.getPacked().getLoc(),
-                                             tiledAttr);
+    auto bytesAttr = [](RankedTensorType type, ArrayRef<uint8_t> bytes) {
+      return DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                               bytes.size()));
+    };
+    Value packed = arith::ConstantOp::create(
+        b, op.getPacked().getLoc(),
+        bytesAttr(tiledWeight.getPackedType(),
+                  packedInLayout(tiledWeight, rowMajor)));
+    Value tiledScales = arith::ConstantOp::create(
+        b, op.getScales().getLoc(),
+        buildScalesAttr(tiledWeight.getScalesType(),
+                        groupsInLayout(tiledWeight, ArrayRef<float>(scales))));
+    Value tiledZeros;
+    if (zerosAttr)
+      tiledZeros = arith::ConstantOp::create(
+          b, op.getZeroPoints().getLoc(),
+          bytesAttr(tiledWeight.getZeroPointsType(),
+                    groupsInLayout(tiledWeight, ArrayRef<uint8_t>(zeros))));
     b.modifyOpInPlace(op, [&] {
       op.getPackedMutable().assign(packed);
+      op.getScalesMutable().assign(tiledScales);
+      if (tiledZeros)
+        op.getZeroPointsMutable().assign(tiledZeros);
       op.setWeightAttr(tiledWeight);
     });
     return success();

@@ -24,18 +24,19 @@ def WQ_LayoutAttr : AttrDef<WQ_Dialect, "Layout"> {
     of a group occupies bits `[e*bits, (e+1)*bits)`; for 4 bits element 2i is
     the low nibble of byte i). A ragged last group leaves its unused bits zero.
 
-    `mma_tiles` (4-bit 2-D weights, K a multiple of 64, groups a multiple of
-    16): storage `[ceil(N / 16), K / 64, 512] x i8`, the order in which the
-    GPU decode kernel's tensor-core schedule reads the weight: each 16-channel
-    by 64-position tile is 32 lanes' 16-byte loads, each 32-bit word the A
-    fragments of one `mma.m16n8k16` (nibble order in
-    `wq/Numerics/GpuLayout.h`). Channels past N are zero fields. Produced by
+    `mma_tiles` (4- or 8-bit 2-D weights, K a multiple of the tile depth D =
+    64 / 32, groups a multiple of 16): storage `[ceil(N / 16), K / D, 512] x
+    i8`, the order in which the GPU decode kernel's tensor-core schedule
+    reads the weight: each 16-channel by D-position tile is 32 lanes' 16-byte
+    loads, each 32-bit word (int4) or pair of words (int8) the A fragments
+    of one `mma.m16n8k16` (field order in `wq/Numerics/GpuLayout.h`); scales
+    and zero points `[ceil(N / 16), groups, 16]`, a tile column's channels
+    of one group adjacent. Channels past N are zero. Produced by
     `wq-pack-layout`; read only by `wq-lower-to-gpu-decode`.
 
     A layout re-tiles the same logical weight: the `#wq.qweight` attribute
-    keeps the meaning (field values, scales and zero points are unchanged and
-    stay row-major `[N, groups]`), the layout only the order of the packed
-    bytes.
+    keeps the meaning (field values, scales and zero points are unchanged),
+    the layout only the order in which they are stored.
   }];
   let parameters = (ins EnumParameter<WQ_LayoutKind>:$kind);
   let assemblyFormat = "`<` $kind `>`";

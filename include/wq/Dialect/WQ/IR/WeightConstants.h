@@ -11,6 +11,7 @@
 
 #include "wq/Dialect/WQ/IR/WQDialect.h"
 #include "wq/Numerics/Calibrated.h"
+#include "wq/Numerics/GpuLayout.h"
 
 #include <string>
 #include <vector>
@@ -55,6 +56,29 @@ std::vector<uint8_t> packedInLayout(QuantizedWeightAttr weight,
                                     ArrayRef<uint8_t> rowMajor);
 std::vector<uint8_t> packedInRowMajor(QuantizedWeightAttr weight,
                                       ArrayRef<uint8_t> stored);
+
+/// Per-group values (scales, zero points) in `weight`'s layout from
+/// row-major [N, groups] ones, and back.
+template <typename T>
+std::vector<T> groupsInLayout(QuantizedWeightAttr weight,
+                              ArrayRef<T> rowMajor) {
+  if (weight.getLayout().getKind() == LayoutKind::mma_tiles)
+    return numerics::groupsToMmaTiles(rowMajor.data(), weight.getN(),
+                                      weight.getNumGroups());
+  return rowMajor.vec();
+}
+template <typename T>
+std::vector<T> groupsInRowMajor(QuantizedWeightAttr weight,
+                                ArrayRef<T> stored) {
+  if (weight.getLayout().getKind() == LayoutKind::mma_tiles)
+    return numerics::groupsFromMmaTiles(stored.data(), weight.getN(),
+                                        weight.getNumGroups());
+  return stored.vec();
+}
+
+/// A scales constant of `type` (f16, bf16 or f32) holding `scales`.
+DenseElementsAttr buildScalesAttr(RankedTensorType type,
+                                  ArrayRef<float> scales);
 
 /// Reads the raw bytes of an i8 constant (dense or dense_resource).
 std::optional<std::string> readByteElements(ElementsAttr attr,

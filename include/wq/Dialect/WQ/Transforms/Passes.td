@@ -137,11 +137,12 @@ def WQLowerToVectorPass : Pass<"wq-lower-to-vector"> {
 def WQPackLayoutPass : Pass<"wq-pack-layout"> {
   let summary = "Re-tile constant quantized weights into the order a kernel reads";
   let description = [{
-    Rewrites the packed bytes of constant `wq.matmul` weights into a GPU tile
-    layout at compile time and records it in the weight's `#wq.layout`; the
-    meaning of the weight (fields, scales, zero points) is unchanged.
+    Rewrites the packed bytes, scales and zero points of constant `wq.matmul`
+    weights into a GPU tile layout at compile time and records it in the
+    weight's `#wq.layout`; the meaning of the weight (fields, scales, zero
+    points) is unchanged.
 
-    `layout=mma_tiles`: int4 weights of decode-shaped matmuls that the
+    `layout=mma_tiles`: int4 (int8) weights of decode-shaped matmuls that the
     tensor-core decode schedule runs (2-D, K a multiple of 64, groups of 16,
     32 or a multiple of 64 positions or per channel, static [M <= 16, K] f16
     or bf16 activations and result; act-order permutations, input scales and
