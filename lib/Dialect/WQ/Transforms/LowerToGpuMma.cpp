@@ -220,7 +220,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       SmallVector<Value> totals(loop.getResults());
 
       if (splitK > 1)
-        totals = reduceOverWarps(totals);
+        reduceOverWarps(totals);
       else
         storeOutputs(totals);
     }
@@ -425,7 +425,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     }
 
     /// Adds the warps' partial sums through shared memory; warp 0 stores.
-    SmallVector<Value> reduceOverWarps(ArrayRef<Value> totals) {
+    void reduceOverWarps(ArrayRef<Value> totals) {
       Attribute workgroup = gpu::AddressSpaceAttr::get(
           b.getContext(), gpu::AddressSpace::Workgroup);
       Value bytes = gpu::DynamicSharedMemoryOp::create(
@@ -464,7 +464,6 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
               memref::LoadOp::create(b, loc, shared,
                                      ValueRange{index(w), lane, index(i)}));
       storeOutputs(sums);
-      return sums;
     }
 
     /// Accumulator i of row tile r is output (row 8r + 2q + i % 2, channel
@@ -477,8 +476,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
           if (perChannel)
             value = arith::MulFOp::create(b, loc, value,
                                           i < 2 ? scaleLow : scaleHigh);
-          if (!halfType.isF32())
-            value = arith::TruncFOp::create(b, loc, halfType, value);
+          value = arith::TruncFOp::create(b, loc, halfType, value);
           Value row = arith::AddIOp::create(
               b, loc, firstRow, index(kRowsPerMma * r + i % 2));
           Value channel = i < 2 ? lowChannel : highChannel;
