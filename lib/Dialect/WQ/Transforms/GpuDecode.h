@@ -30,6 +30,12 @@ GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op);
 void replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
                                 const GpuKernelBuffers &buffers);
 
+/// Inline PTX `text` with LLVM-style `constraints`; the result (null for
+/// none) is `resultType`, a struct for several outputs.
+Value buildInlinePtx(OpBuilder &b, Location loc, Type resultType,
+                     ValueRange operands, StringRef text,
+                     StringRef constraints, bool hasSideEffects = false);
+
 /// `lop3.b32` (inline PTX, b and c immediates): the bitwise function of a,
 /// b, c whose truth table is `lut` (0xEA: (a & b) | c), one instruction.
 Value buildLop3(OpBuilder &b, Location loc, Value a, uint32_t bBits,

@@ -1,10 +1,13 @@
 //===- LinearOps.cpp - Recognizing linear layers in linalg ----------------===//
 //
-// Shared by the passes that quantize and observe linear layers.
+// Shared by the passes that quantize and observe linear layers; also the
+// greedy driver setup wq's lowering passes share.
 //
 //===----------------------------------------------------------------------===//
 
 #include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 using namespace mlir::wq;
@@ -83,4 +86,11 @@ std::string mlir::wq::getWeightName(Operation *op, Value weight) {
     if (auto named = dyn_cast<NameLoc>(loc))
       return named.getName().str();
   return "";
+}
+
+LogicalResult mlir::wq::applyPatternsToExistingOps(Operation *root,
+                                                   RewritePatternSet &&patterns) {
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+  return applyPatternsGreedily(root, std::move(patterns), config);
 }

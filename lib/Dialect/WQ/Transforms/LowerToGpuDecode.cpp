@@ -19,7 +19,6 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::wq {
 #define GEN_PASS_DEF_WQLOWERTOGPUDECODEPASS
@@ -30,16 +29,6 @@ using namespace mlir;
 using namespace mlir::wq;
 
 namespace {
-
-/// One 32-bit PTX instruction of one register operand ($1) and immediates
-/// (in `text`), result $0; no side effects.
-Value buildInlinePtx(OpBuilder &b, Location loc, StringRef text, Value a) {
-  return LLVM::InlineAsmOp::create(
-             b, loc, b.getI32Type(), ValueRange{a}, text, "=r,r",
-             /*has_side_effects=*/false, /*is_align_stack=*/false,
-             LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr())
-      .getRes();
-}
 
 constexpr int64_t kWarpSize = 32;
 /// Packed bytes per lane and step: one 128-bit load.
@@ -383,10 +372,7 @@ struct WQLowerToGpuDecodePass
     patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock,
                                          channelsPerWarp);
     populateGpuMmaDecodePatterns(patterns, splitK);
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
@@ -440,21 +426,32 @@ void mlir::wq::replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
                       /*restrict=*/true, /*writable=*/true));
 }
 
+Value mlir::wq::buildInlinePtx(OpBuilder &b, Location loc, Type resultType,
+                               ValueRange operands, StringRef text,
+                               StringRef constraints, bool hasSideEffects) {
+  return LLVM::InlineAsmOp::create(
+             b, loc, resultType ? TypeRange(resultType) : TypeRange(),
+             operands, text, constraints, hasSideEffects,
+             /*is_align_stack=*/false, LLVM::TailCallKind::None,
+             LLVM::AsmDialectAttr(), ArrayAttr())
+      .getRes();
+}
+
 Value mlir::wq::buildLop3(OpBuilder &b, Location loc, Value a, uint32_t bBits,
                           uint32_t cBits, uint8_t lut) {
   return buildInlinePtx(
-      b, loc,
+      b, loc, b.getI32Type(), a,
       llvm::formatv("lop3.b32 $0, $1, 0x{0:X-8}, 0x{1:X-8}, 0x{2:X-2};", bBits,
                     cBits, unsigned(lut))
           .str(),
-      a);
+      "=r,r");
 }
 
 Value mlir::wq::buildPrmt(OpBuilder &b, Location loc, Value a, uint32_t bBits,
                           uint32_t selector) {
   return buildInlinePtx(
-      b, loc,
+      b, loc, b.getI32Type(), a,
       llvm::formatv("prmt.b32 $0, $1, 0x{0:X-8}, 0x{1:X-4};", bBits, selector)
           .str(),
-      a);
+      "=r,r");
 }

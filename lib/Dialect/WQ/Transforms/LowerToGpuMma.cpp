@@ -360,13 +360,8 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
           "{{$0, $1, $2, $3}, {{$4, $5, $6, $7}, {{$8, $9}, "
           "{{$10, $11, $12, $13};",
           bf16 ? "bf16" : "f16");
-      Value d = LLVM::InlineAsmOp::create(
-                    b, loc, resultType, operands, asmString,
-                    "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3",
-                    /*has_side_effects=*/false, /*is_align_stack=*/false,
-                    LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
-                    ArrayAttr())
-                    .getRes();
+      Value d = buildInlinePtx(b, loc, resultType, operands, asmString,
+                               "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3");
       SmallVector<Value> out;
       for (int64_t i = 0; i < kAccumulators; ++i)
         out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
@@ -444,12 +439,8 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       // bar.sync as inline PTX with a memory clobber: gpu.barrier declares no
       // memory effects, which the buffer deallocation pass that runs after
       // this schedule rejects.
-      LLVM::InlineAsmOp::create(b, loc, TypeRange(), ValueRange(),
-                                "bar.sync 0;", "~{memory}",
-                                /*has_side_effects=*/true,
-                                /*is_align_stack=*/false,
-                                LLVM::TailCallKind::None,
-                                LLVM::AsmDialectAttr(), ArrayAttr());
+      buildInlinePtx(b, loc, Type(), ValueRange(), "bar.sync 0;", "~{memory}",
+                     /*hasSideEffects=*/true);
       auto ifFirst = scf::IfOp::create(
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp,

@@ -11,7 +11,6 @@
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "wq-lower-to-linalg"
 
@@ -657,10 +656,7 @@ struct WQLowerToLinalgPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateWQToLinalgPatterns(patterns);
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };

@@ -10,7 +10,6 @@
 
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "wq-lower-to-vector"
 
@@ -657,10 +656,7 @@ struct WQLowerToVectorPass
     const bool int8Activations = activationBits == 8;
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerMatmulToVector>(&getContext(), int8Activations);
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };

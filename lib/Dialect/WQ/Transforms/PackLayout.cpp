@@ -10,7 +10,6 @@
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
 #include "mlir/IR/Matchers.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::wq {
 #define GEN_PASS_DEF_WQPACKLAYOUTPASS
@@ -95,10 +94,7 @@ struct WQPackLayoutPass
     }
     RewritePatternSet patterns(&getContext());
     patterns.add<PackMmaTiles>(&getContext());
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };

@@ -47,6 +47,11 @@ ArrayRef<StringRef> linearOpNames();
 /// none.
 std::string getWeightName(Operation *op, Value weight);
 
+/// Applies `patterns` greedily to the ops under `root` that exist now (not to
+/// the ops the rewrites create), as wq's lowering passes do.
+LogicalResult applyPatternsToExistingOps(Operation *root,
+                                         RewritePatternSet &&patterns);
+
 /// Patterns lowering wq.matmul and wq.dequantize to linalg on tensors.
 void populateWQToLinalgPatterns(RewritePatternSet &patterns);
 
