@@ -110,8 +110,9 @@ int main(int argc, char **argv) {
                   {8192, 8192}, {28672, 8192}, {8192, 28672}};
   std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                   : std::vector<int64_t>{1, 2, 4, 8, 16};
-  // f16 activations (as cuBLAS fp16), bf16 for PyTorch's int4 kernel; in
-  // the tensor-core schedule, and int4 g128 and int8 also in the SIMT one.
+  // f16 activations (as cuBLAS fp16), bf16 for PyTorch's int4 kernel and
+  // the int8 f32-magic conversion; in the tensor-core schedule, and int4
+  // g128 and int8 also in the SIMT one.
   const Variant variants[] = {
       {"int4_g128_asym", 4, 128, false, "f16", true},
       {"int4_g32_asym", 4, 32, false, "f16", true},
@@ -119,6 +120,7 @@ int main(int argc, char **argv) {
       {"int4_g128_asym_bf16", 4, 128, false, "bf16", true},
       {"int4_g128_asym_simt", 4, 128, false, "f16", false},
       {"int8_per_channel_sym", 8, 0, true, "f16", true},
+      {"int8_per_channel_sym_bf16", 8, 0, true, "bf16", true},
       {"int8_per_channel_sym_simt", 8, 0, true, "f16", false}};
   std::string manifest;
   raw_string_ostream list(manifest);

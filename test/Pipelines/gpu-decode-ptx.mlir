@@ -89,6 +89,18 @@
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // CHECK-NOT: lop3.b32
 
+// int8 with bf16 activations: each byte under f32 2^23 (prmt 0x765<byte>), an
+// f32 sub of 2^23 + zero, the two exact bf16 halves packed (prmt 0x7632).
+// CHECK-LABEL: // gpu.binary @mma_int8_bf16_per_channel_m1_kernel (sm_90)
+// CHECK: ld.global.v4.b32
+// CHECK: prmt.b32 {{.*}}, 0x4B000000, 0x7650;
+// CHECK: sub.rn.f32
+// CHECK: prmt.b32 {{.*}}, 0x4B000000, 0x7652;
+// CHECK: sub.rn.f32
+// CHECK: prmt.b32 {{%r[0-9]+}}, {{%r[0-9]+}}, {{%r[0-9]+}}, 0x7632;
+// CHECK-NOT: cvt.rn.bf16
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
 // SM80: // gpu.binary @asym_g32_m1_kernel (sm_80)
 // SM80: .target sm_80
 // SM80: ld.global.v4.b32

@@ -12,9 +12,9 @@
 // NOPTX: error: no PTX kernel found
 
 // Every decode-kernel variant (int4 asym/sym, g32/g128/per channel, int8 per
-// channel, M = 1/4/8/11 (two row blocks),
-// f32/f16/bf16 activations, act-order + outliers; tensor-core schedule: f16
-// and bf16, sym/asym, g16/g32/g128/per channel, M = 1/4/11/16, split-K)
+// channel, M = 1/4/8/11 (two row blocks), f32/f16/bf16 activations,
+// act-order + outliers; tensor-core schedule: int4 and int8, f16 and bf16,
+// sym/asym, g16/g32/g64/g128/per channel, M = 1/4/9/11/12/16, split-K)
 // assembles for both chips without spills.
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_80 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR80
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR90
@@ -30,6 +30,8 @@
 // VAR80: kernel mma_act_order_outliers_f16_kernel/mma_act_order_outliers_f16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_int8_per_channel_m1_kernel/mma_int8_per_channel_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_uint8_g32_m12_kernel/mma_uint8_g32_m12_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_int8_bf16_per_channel_m1_kernel/mma_int8_bf16_per_channel_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_uint8_bf16_g64_m9_kernel/mma_uint8_bf16_g64_m9_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel sym_g128_m4_kernel/sym_g128_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
@@ -42,6 +44,8 @@
 // VAR90: kernel mma_act_order_outliers_f16_kernel/mma_act_order_outliers_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_int8_per_channel_m1_kernel/mma_int8_per_channel_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_uint8_g32_m12_kernel/mma_uint8_g32_m12_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_int8_bf16_per_channel_m1_kernel/mma_int8_bf16_per_channel_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_uint8_bf16_g64_m9_kernel/mma_uint8_bf16_g64_m9_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 
 // The tensor-core kernels the GPU benchmark times, at its two largest shapes
 // and every M, assemble for sm_90 without spills (registers printed).
@@ -74,3 +78,7 @@
 // BENCH: kernel bench_28672x8192_m16_int8_kernel/bench_28672x8192_m16_int8_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // BENCH: kernel bench_8192x28672_m1_int8_kernel/bench_8192x28672_m1_int8_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // BENCH: kernel bench_8192x28672_m16_int8_kernel/bench_8192x28672_m16_int8_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m1_int8_bf16_kernel/bench_28672x8192_m1_int8_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_28672x8192_m16_int8_bf16_kernel/bench_28672x8192_m16_int8_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m1_int8_bf16_kernel/bench_8192x28672_m1_int8_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// BENCH: kernel bench_8192x28672_m16_int8_bf16_kernel/bench_8192x28672_m16_int8_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads

@@ -15,11 +15,3 @@ func.func @group48(%x: tensor<1x192xf16>, %p: tensor<1x3x512xi8>, %s: tensor<1x4
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x192, i4, group_size = 48, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x192xf16>, tensor<1x3x512xi8>, tensor<1x4x16xf16>) -> tensor<1x16xf16>
   return %y : tensor<1x16xf16>
 }
-
-// -----
-
-func.func @int8_bf16(%x: tensor<1x64xbf16>, %p: tensor<1x2x512xi8>, %s: tensor<1x1x16xbf16>) -> tensor<1x16xbf16> {
-  // expected-error @+1 {{'wq.matmul' op has an mma_tiles weight, but the tensor-core decode kernel converts int8 for f16 activations only}}
-  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<16x64, i8, group_size = 0, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xbf16>, tensor<1x2x512xi8>, tensor<1x1x16xbf16>) -> tensor<1x16xbf16>
-  return %y : tensor<1x16xbf16>
-}

@@ -103,3 +103,31 @@ func.func @act_order_outliers_f16(%x: tensor<2x128xf16>, %p: tensor<1x2x512xi8>,
   %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) {weight = #wq.qweight<16x128, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, layout = #wq.layout<mma_tiles>>} : (tensor<2x128xf16>, tensor<1x2x512xi8>, tensor<1x4x16xf16>, tensor<1x4x16xi8>, tensor<128xi32>, tensor<2xi32>, tensor<16x2xf16>) -> tensor<2x16xf16>
   return %y : tensor<2x16xf16>
 }
+
+// -----
+
+// int8 with bf16 activations (128 + byte is not exact in bf16): prmt puts
+// each byte under f32 2^23 (0x4B000000, selectors 0x7650 + byte), an f32
+// sub of 2^23 + zero leaves byte - zero, and prmt 0x7632 packs the two exact
+// high halves into one bf16x2 register; bytes 0, 2 of a word are the low
+// channel's, 1, 3 the high channel's. One group per 32-position tile: the
+// biases (2^23 + zero as f32 bits) are set in the loop.
+// CHECK-LABEL: func.func @int8_bf16_asym_g32_m1
+// CHECK: scf.for
+// CHECK: arith.addi {{.*}}, %c1258291200_i32
+// CHECK: llvm.bitcast {{.*}} : i32 to f32
+// CHECK: "prmt.b32 $0, $1, 0x4B000000, 0x7650;"
+// CHECK: arith.subf {{.*}} : f32
+// CHECK: "prmt.b32 $0, $1, 0x4B000000, 0x7652;"
+// CHECK: arith.subf {{.*}} : f32
+// CHECK: "prmt.b32 $0, $1, $2, 0x7632;"
+// CHECK: "prmt.b32 $0, $1, 0x4B000000, 0x7651;"
+// CHECK: "prmt.b32 $0, $1, 0x4B000000, 0x7653;"
+// CHECK: "prmt.b32 $0, $1, $2, 0x7632;"
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK: math.fma {{.*}} : f32
+// CHECK: scf.yield
+func.func @int8_bf16_asym_g32_m1(%x: tensor<1x64xbf16>, %p: tensor<1x2x512xi8>, %s: tensor<1x2x16xbf16>, %z: tensor<1x2x16xi8>) -> tensor<1x16xbf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x64, u8, group_size = 32, scale_type = bf16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xbf16>, tensor<1x2x512xi8>, tensor<1x2x16xbf16>, tensor<1x2x16xi8>) -> tensor<1x16xbf16>
+  return %y : tensor<1x16xbf16>
+}

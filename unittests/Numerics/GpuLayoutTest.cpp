@@ -5,9 +5,9 @@
 // [16l, 16l + 16), turns word s into four f16x2 registers with the magic
 // number 1024 (lop3 with 0x000f000f / 0x00f000f0 and 0x64006400, then
 // sub/fma removing 1024 + zero point; bf16: magic 128; int8: prmt of the
-// step's two words under 0x64), feeds them as the A fragments of
-// mma.m16n8k16 (fragment layout from the PTX ISA, written out here
-// independently of the packing code), loads the B fragments (activations)
+// step's two words under 0x64, or for bf16 of each byte under f32 2^23),
+// feeds them as the A fragments of mma.m16n8k16 (fragment layout from the
+// PTX ISA, written out here independently of the packing code), loads the B fragments (activations)
 // where the kernel does, and scales each step's product by its group scale.
 // The result must equal the float64 product with the dequantized weight.
 //
@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using namespace wq_numerics;
@@ -49,6 +50,17 @@ uint32_t prmt(uint32_t a, uint32_t b, uint32_t selector) {
     result |= uint32_t((both >> (8 * from)) & 0xFF) << (8 * i);
   }
   return result;
+}
+
+float bitsToFloat(uint32_t bits) {
+  float value;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+uint32_t floatToBits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
 }
 
 uint32_t loadWord(const uint8_t *bytes) {
@@ -114,16 +126,32 @@ std::vector<double> emulateKernel(const std::vector<uint8_t> &tiled,
           std::array<double, 2> reg[4];
           // bf16: magic 128, one lop3 with 0x000f000f per register on the
           // word shifted by 0, 4, 8, 12, minus 128 + zero.
-          for (int i = 0; bf16 && i < 4; ++i) {
+          for (int i = 0; bf16 && !int8 && i < 4; ++i) {
             uint32_t bits =
                 ((word >> (4 * i)) & 0x000f000fu) | kBF16Magic * 0x10001u;
             double bias = bfloat16BitsToFloat(bf16BiasBits(i % 2 ? zHigh : zLow));
             reg[i][0] = bfloat16BitsToFloat(uint16_t(bits & 0xFFFF)) - bias;
             reg[i][1] = bfloat16BitsToFloat(uint16_t(bits >> 16)) - bias;
           }
+          // int8 (bf16): prmt of each byte under 0x4B000000 (f32 2^23 +
+          // byte), f32 minus 2^23 + zero, the pair's high halves packed by
+          // prmt 0x7632.
+          for (int i = 0; int8 && bf16 && i < 4; ++i) {
+            const uint32_t from = i < 2 ? word : word2;
+            const int32_t zero = i % 2 ? zHigh : zLow;
+            uint32_t f32Bits[2];
+            for (int h = 0; h < 2; ++h) {
+              const float field =
+                  bitsToFloat(prmt(from, kF32Int8Magic, prmtF32Byte(i % 2 + 2 * h)));
+              f32Bits[h] = floatToBits(field - bitsToFloat(f32Int8BiasBits(zero)));
+            }
+            const uint32_t bits = prmt(f32Bits[0], f32Bits[1], kPrmtHighHalves);
+            reg[i][0] = bfloat16BitsToFloat(uint16_t(bits & 0xFFFF));
+            reg[i][1] = bfloat16BitsToFloat(uint16_t(bits >> 16));
+          }
           // int8 (f16): prmt of bytes 0, 2 and 1, 3 under 0x64, minus
           // 1024 + zero.
-          for (int i = 0; int8 && i < 4; ++i) {
+          for (int i = 0; int8 && !bf16 && i < 4; ++i) {
             uint32_t bits = prmt(i < 2 ? word : word2, kF16Int8Magic,
                                  i % 2 ? kPrmtBytes13 : kPrmtBytes02);
             double bias = halfBitsToFloat(f16LowBiasBits(i % 2 ? zHigh : zLow));
@@ -230,7 +258,8 @@ QuantScheme scheme(bool isSigned, bool zeroPoints, int64_t group,
 }
 
 // Ragged N (37, 8: fewer than one tile of channels), M = 1, 8 and 11 (two
-// row tiles), group sizes 16 to per-channel, signed and asymmetric fields.
+// row tiles), group sizes 16 to per-channel, signed and asymmetric fields,
+// int4 and int8, f16 and bf16 activations.
 INSTANTIATE_TEST_SUITE_P(
     Schemes, MmaTilesTest,
     ::testing::Values(Case{scheme(false, true, 32), 37, 192, 1},
@@ -242,7 +271,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{scheme(true, false, 128), 24, 256, 1, true},
                       Case{scheme(true, false, 0, 8), 37, 96, 1},
                       Case{scheme(false, true, 16, 8), 20, 64, 11},
-                      Case{scheme(false, true, 32, 8), 16, 128, 4}));
+                      Case{scheme(false, true, 32, 8), 16, 128, 4},
+                      Case{scheme(true, false, 0, 8), 21, 96, 9, true},
+                      Case{scheme(false, true, 64, 8), 40, 128, 1, true},
+                      Case{scheme(false, true, 16, 8), 16, 64, 16, true}));
 
 TEST(MmaTiles, ConversionConstantsAreExact) {
   EXPECT_EQ(halfBitsToFloat(kF16Magic), 1024.0f);
@@ -262,6 +294,16 @@ TEST(MmaTiles, ConversionConstantsAreExact) {
     EXPECT_EQ(halfBitsToFloat(uint16_t((kF16Int8Magic & 0xFF00) | b)),
               1024.0f + b);
     EXPECT_EQ(halfBitsToFloat(f16LowBiasBits(b)), 1024.0f + b);
+  }
+  // int8 -> bf16: 2^23 + byte and 2^23 + zero are exact f32s, and every
+  // byte - zero leaves the f32's low 16 bits zero (its bf16 is exact).
+  for (int32_t b = 0; b < 256; ++b) {
+    const float field =
+        bitsToFloat(prmt(uint32_t(b) << 16, kF32Int8Magic, prmtF32Byte(2)));
+    EXPECT_EQ(field, 8388608.0f + b);
+    EXPECT_EQ(bitsToFloat(f32Int8BiasBits(b)), 8388608.0f + b);
+    for (int32_t z = 0; z < 256; ++z)
+      EXPECT_EQ(floatToBits(float(b - z)) & 0xFFFF, 0u) << b << " - " << z;
   }
 }
 

@@ -118,6 +118,17 @@ constexpr uint16_t bf16BiasBits(int32_t zero) { return 0x4300 + zero; }
 constexpr uint32_t kF16Int8Magic = 0x64646464;
 constexpr uint32_t kPrmtBytes02 = 0x5250;
 constexpr uint32_t kPrmtBytes13 = 0x5351;
+/// int8 -> bf16 (128 + byte is not exact in bf16's 8 significant bits): prmt
+/// puts byte i under 0x4B000000 (f32 2^23 + byte), an f32 sub of 2^23 + z
+/// leaves byte - z, an integer of at most 8 significant bits, so the f32's
+/// low 16 bits are zero and its high half is the exact bf16: prmt with
+/// kPrmtHighHalves packs two of them into a bf16x2 register.
+constexpr uint32_t kF32Int8Magic = 0x4B000000;
+constexpr uint32_t prmtF32Byte(unsigned byte) { return 0x7650 | byte; }
+constexpr uint32_t f32Int8BiasBits(int32_t zero) {
+  return kF32Int8Magic + uint32_t(zero);
+}
+constexpr uint32_t kPrmtHighHalves = 0x7632;
 
 } // namespace wq_numerics
 

@@ -61,3 +61,13 @@ func.func @mma_uint8_g32_m12(%x: tensor<12x512xf16>, %p: tensor<1x16x512xi8>, %s
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x512, u8, group_size = 32, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<12x512xf16>, tensor<1x16x512xi8>, tensor<1x16x16xf16>, tensor<1x16x16xi8>) -> tensor<12x16xf16>
   return %y : tensor<12x16xf16>
 }
+// int8 with bf16 activations (f32 2^23 conversion): signed per channel at
+// M = 1 (ragged N), unsigned g64 with zero points at M = 9.
+func.func @mma_int8_bf16_per_channel_m1(%x: tensor<1x256xbf16>, %p: tensor<2x8x512xi8>, %s: tensor<2x1x16xbf16>) -> tensor<1x20xbf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x256, i8, group_size = 0, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xbf16>, tensor<2x8x512xi8>, tensor<2x1x16xbf16>) -> tensor<1x20xbf16>
+  return %y : tensor<1x20xbf16>
+}
+func.func @mma_uint8_bf16_g64_m9(%x: tensor<9x512xbf16>, %p: tensor<1x16x512xi8>, %s: tensor<1x8x16xbf16>, %z: tensor<1x8x16xi8>) -> tensor<9x16xbf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x512, u8, group_size = 64, scale_type = bf16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<9x512xbf16>, tensor<1x16x512xi8>, tensor<1x8x16xbf16>, tensor<1x8x16xi8>) -> tensor<9x16xbf16>
+  return %y : tensor<9x16xbf16>
+}

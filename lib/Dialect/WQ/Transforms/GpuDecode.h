@@ -45,6 +45,9 @@ Value buildLop3(OpBuilder &b, Location loc, Value a, uint32_t bBits,
 /// picked by `selector`.
 Value buildPrmt(OpBuilder &b, Location loc, Value a, uint32_t bBits,
                 uint32_t selector);
+/// The same with b in a register.
+Value buildPrmt(OpBuilder &b, Location loc, Value a, Value bReg,
+                uint32_t selector);
 
 /// The tensor-core schedule for wq.matmul ops whose weight is in the
 /// `mma_tiles` layout (lib/Dialect/WQ/Transforms/LowerToGpuMma.cpp);

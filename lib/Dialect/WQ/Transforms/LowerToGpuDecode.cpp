@@ -455,3 +455,11 @@ Value mlir::wq::buildPrmt(OpBuilder &b, Location loc, Value a, uint32_t bBits,
           .str(),
       "=r,r");
 }
+
+Value mlir::wq::buildPrmt(OpBuilder &b, Location loc, Value a, Value bReg,
+                          uint32_t selector) {
+  return buildInlinePtx(
+      b, loc, b.getI32Type(), ValueRange{a, bReg},
+      llvm::formatv("prmt.b32 $0, $1, $2, 0x{0:X-4};", selector).str(),
+      "=r,r,r");
+}

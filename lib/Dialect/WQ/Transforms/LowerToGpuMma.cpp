@@ -1,7 +1,8 @@
 //===- LowerToGpuMma.cpp - tensor-core decode schedule --------------------===//
 //
-// The tensor-core schedule of wq-lower-to-gpu-decode, for int4 weights in the
-// `mma_tiles` layout (wq-pack-layout) and f16/bf16 activations, M <= 16.
+// The tensor-core schedule of wq-lower-to-gpu-decode, for int4 and int8
+// weights in the `mma_tiles` layout (wq-pack-layout) and f16/bf16
+// activations, M <= 16.
 //
 // With the weights as the A operand of mma.sync.m16n8k16 (16 output channels
 // by 16 positions of K) and the activations as B (16 positions by 8 rows),
@@ -14,9 +15,11 @@
 // f16 `lop3` of the fields into the mantissa of 1024 (0x000f000f and
 // 0x00f000f0, then the same on word >> 8) plus one sub/fma per register that
 // also removes the zero point (bf16: 128, four lop3s on word >> 4i, one sub
-// each). Field - zero is exact in f16/bf16 and the products exact in the f32
-// accumulators; each group's scale multiplies the group's f32 partial sums
-// (per-channel scales multiply the totals once). `split-k` warps of a block
+// each; int8: prmt under f16 1024, or for bf16 under f32 2^23, then an f32
+// sub and a prmt packing the bf16 halves). Field - zero is exact in
+// f16/bf16 and the products exact in the f32 accumulators; each group's
+// scale multiplies the group's f32 partial sums (per-channel scales multiply
+// the totals once). `split-k` warps of a block
 // share a tile column, interleaved over its tiles, and add their partial
 // sums through shared memory.
 //
@@ -237,7 +240,17 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
       };
       Value zLow = zeroOf(lowInBlock), zHigh = zeroOf(highInBlock);
-      if (bf16) {
+      if (int8 && bf16) {
+        // f32 2^23 + z (see buildFragmentA).
+        auto f32Bias = [&](Value z) -> Value {
+          return LLVM::BitcastOp::create(
+              b, loc, b.getF32Type(),
+              arith::AddIOp::create(b, loc, z,
+                                    i32(numerics::f32Int8BiasBits(0))));
+        };
+        lowBias = f32Bias(zLow);
+        highBias = f32Bias(zHigh);
+      } else if (bf16) {
         lowBias = splat(arith::AddIOp::create(
             b, loc, zLow, i32(numerics::bf16BiasBits(0))));
         highBias = splat(arith::AddIOp::create(
@@ -271,6 +284,31 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     /// words (int8).
     SmallVector<Value> buildFragmentA(ArrayRef<Value> stepWords) {
       SmallVector<Value> a;
+      if (int8 && bf16) {
+        // 128 + byte is not exact in bf16: each byte goes under f32 2^23,
+        // an f32 sub leaves byte - zero (exact, low 16 bits zero) and prmt
+        // packs the two high halves into a bf16x2 register.
+        for (Value word : stepWords) {
+          if (weight.getIsSigned())
+            word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
+          for (unsigned first : {0u, 1u}) {
+            Value bias = first == 0 ? lowBias : highBias;
+            SmallVector<Value, 2> halves;
+            for (unsigned byte : {first, first + 2}) {
+              Value field = LLVM::BitcastOp::create(
+                  b, loc, b.getF32Type(),
+                  buildPrmt(b, loc, word, numerics::kF32Int8Magic,
+                            numerics::prmtF32Byte(byte)));
+              halves.push_back(LLVM::BitcastOp::create(
+                  b, loc, b.getI32Type(),
+                  arith::SubFOp::create(b, loc, field, bias)));
+            }
+            a.push_back(buildPrmt(b, loc, halves[0], halves[1],
+                                  numerics::kPrmtHighHalves));
+          }
+        }
+        return a;
+      }
       if (int8) {
         // prmt puts bytes 0, 2 (a0, a2) or 1, 3 (a1, a3) under 0x64: f16
         // 1024 + byte; minus 1024 + zero.
@@ -528,10 +566,6 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
       op.getResult().getType().getElementType() != element)
     return std::string("the tensor-core decode kernel needs static [M <= 16, "
                        "K] f16 or bf16 activations and result");
-  // 1024 + byte is exact in f16 but not 128 + byte in bf16.
-  if (weight.getBits() == 8 && !element.isF16())
-    return std::string("the tensor-core decode kernel converts int8 for f16 "
-                       "activations only");
   return std::nullopt;
 }
 

@@ -143,10 +143,11 @@ def WQPackLayoutPass : Pass<"wq-pack-layout"> {
     points) is unchanged.
 
     `layout=mma_tiles`: int4 (int8) weights of decode-shaped matmuls that the
-    tensor-core decode schedule runs (2-D, K a multiple of 64, groups of 16,
-    32 or a multiple of 64 positions or per channel, static [M <= 16, K] f16
-    or bf16 activations and result; act-order permutations, input scales and
-    outlier channels are applied around the kernel) are stored as 16-channel x 64-position tiles in mma fragment order (see
+    tensor-core decode schedule runs (2-D, K a multiple of 64 (32), groups of
+    16, 32 or a multiple of 64 (32) positions or per channel, static
+    [M <= 16, K] f16 or bf16 activations and result; act-order permutations,
+    input scales and outlier channels are applied around the kernel) are
+    stored as 16-channel x 64 (32)-position tiles in mma fragment order (see
     `#wq.layout`). Others, and weights that are not constants (their bytes
     are only known at run time), keep `row_major` and the SIMT decode kernel.
     Run it before `wq-lower-to-gpu-decode` (`wq-gpu-pipeline` does).
@@ -179,8 +180,8 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     Two schedules; the weight's layout picks one (`wq-pack-layout` chooses
     the layout by shape).
 
-    Tensor-core schedule (`mma_tiles` weights: int4, f16/bf16 activations,
-    M <= 16): the weights are the A operand of `mma.sync.m16n8k16` and the
+    Tensor-core schedule (`mma_tiles` weights: int4 or int8, f16/bf16
+    activations, M <= 16): the weights are the A operand of `mma.sync.m16n8k16` and the
     activations the B operand, so one mma serves up to 8 rows with f32
     accumulation. Each warp takes a 16-channel tile column (with `split-k`
     warps per block interleaved over its tiles, partial sums added through
@@ -188,7 +189,10 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     128-bit load; each 32-bit word becomes the four f16x2 A registers of one
     mma with four `lop3.b32` (fields into the mantissa of 1024), one shift
     and one `sub.f16x2`/`fma.rn.f16x2` per register that also removes the
-    zero point (bf16: magic 128, four lop3 and `sub.bf16x2`); group scales
+    zero point (bf16: magic 128, four lop3 and `sub.bf16x2`; int8: `prmt.b32`
+    of two bytes under f16 1024 and one `sub.f16x2`, or for bf16 each byte
+    under f32 2^23, one f32 sub and a prmt packing two exact bf16 halves);
+    group scales
     multiply the f32 partial sums of each group; act-order permutations,
     AWQ input scales and outlier channels are applied around the kernel
     (gather and x / s before it, the outlier products added after, in f32). A
