@@ -13,11 +13,14 @@
 // (their rounding alone is ~2.4e-4) and 1e-2 for bf16 (~2e-3); then timing by
 // CUDA graph replay with CUDA events: one graph records 32 calls rotating
 // through enough weight copies that the working set is at least 256 MB (5x
-// the H200's 50 MB L2), replayed until ~0.2 s. Prints one Markdown row per
-// kernel: microseconds per call, weight GB/s, % of the measured
-// device-to-device copy bandwidth, and the check.
+// the H200's 50 MB L2), replayed until ~0.2 s. Consecutive kernels of the
+// same weight (a variant and shape at several M) share the weights, on the
+// host and the device. Prints one Markdown row per kernel: microseconds per
+// call, weight GB/s, % of the measured device-to-device copy bandwidth, and
+// the check.
 //
-// Usage: gpu-bench-runner OUTDIR
+// Usage: gpu-bench-runner DIR [MANIFEST]   (default DIR/manifest.txt; the
+// kernel files are in DIR)
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +30,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -95,14 +99,94 @@ double copyBandwidthGBs() {
   return 2.0 * double(bytes) * reps / (ms * 1e-3) / 1e9; // read + write
 }
 
+/// The random weight of one (variant, shape) on the host (row-major, as the
+/// reference reads it) and its device copies in the kernel's layout: enough
+/// that the working set is >= 256 MB.
+struct Weights {
+  std::string key;
+  std::vector<uint8_t> packed, zeros;
+  std::vector<uint16_t> scales;
+  std::vector<void *> dPacked, dScales, dZeros;
+  size_t bytes = 0;
+
+  template <typename ToBits>
+  bool create(const std::string &newKey, int64_t n, int64_t k, int64_t groups,
+              int bits, bool tiled, bool symmetric, ToBits toBits,
+              std::mt19937 &gen) {
+    release();
+    const size_t scaleCount = size_t(n * groups);
+    packed.resize(size_t(n * k * bits / 8));
+    zeros.resize(scaleCount);
+    scales.resize(scaleCount);
+    // Eight random bytes per draw: the largest weights have 235 M bytes.
+    std::mt19937_64 bytesGen(gen());
+    for (size_t i = 0; i < packed.size(); i += 8) {
+      const uint64_t word = bytesGen();
+      std::memcpy(&packed[i], &word, std::min<size_t>(8, packed.size() - i));
+    }
+    std::uniform_int_distribution<int> nibble(0, 15);
+    std::uniform_real_distribution<float> scale(0.005f, 0.02f);
+    for (size_t i = 0; i < scaleCount; ++i) {
+      scales[i] = toBits(scale(gen));
+      zeros[i] = uint8_t(nibble(gen));
+    }
+    // What the kernel reads: the row-major bytes, scales and zero points
+    // re-tiled if needed.
+    std::vector<uint8_t> stored =
+        tiled ? wq_numerics::packMmaTiles(packed.data(), n, k, bits) : packed;
+    std::vector<uint16_t> storedScales =
+        tiled ? wq_numerics::groupsToMmaTiles(scales.data(), n, groups)
+              : scales;
+    std::vector<uint8_t> storedZeros =
+        tiled ? wq_numerics::groupsToMmaTiles(zeros.data(), n, groups) : zeros;
+    const size_t storedGroups = storedScales.size();
+    bytes = stored.size() + storedGroups * 2 + (symmetric ? 0 : storedGroups);
+    const int copies =
+        int(std::min<size_t>(16, (size_t(256) << 20) / bytes + 1));
+    for (int c = 0; c < copies; ++c) {
+      dPacked.push_back(nullptr);
+      dScales.push_back(nullptr);
+      dZeros.push_back(nullptr);
+      if (!check(wqrtMalloc(stored.size(), &dPacked.back()), "malloc") ||
+          !check(wqrtMalloc(storedGroups * 2, &dScales.back()), "malloc") ||
+          !check(wqrtMalloc(storedGroups, &dZeros.back()), "malloc") ||
+          !check(wqrtMemcpyHostToDevice(dPacked.back(), stored.data(),
+                                        stored.size()),
+                 "copy") ||
+          !check(wqrtMemcpyHostToDevice(dScales.back(), storedScales.data(),
+                                        storedGroups * 2),
+                 "copy") ||
+          !check(wqrtMemcpyHostToDevice(dZeros.back(), storedZeros.data(),
+                                        storedGroups),
+                 "copy")) {
+        release();
+        return false;
+      }
+    }
+    key = newKey;
+    return true;
+  }
+
+  void release() {
+    for (std::vector<void *> *buffers : {&dPacked, &dScales, &dZeros}) {
+      for (void *buffer : *buffers)
+        if (buffer)
+          wqrtFree(buffer);
+      buffers->clear();
+    }
+    key.clear();
+  }
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: gpu-bench-runner OUTDIR\n");
+    std::fprintf(stderr, "usage: gpu-bench-runner DIR [MANIFEST]\n");
     return 1;
   }
   std::string dir = argv[1];
+  std::string manifestPath = argc > 2 ? argv[2] : dir + "/manifest.txt";
   if (!check(wqrtInit(0), "init"))
     return 1;
   double copyGBs = copyBandwidthGBs();
@@ -110,7 +194,13 @@ int main(int argc, char **argv) {
               copyGBs);
   std::printf("| kernel | N x K | M | us | weight GB/s | %% copy bw | check "
               "(rel. error) |\n|---|---|---|---|---|---|---|\n");
-  std::ifstream manifest(dir + "/manifest.txt");
+  std::ifstream manifest(manifestPath);
+  if (!manifest) {
+    std::fprintf(stderr, "gpu-bench-runner: cannot read %s\n",
+                 manifestPath.c_str());
+    return 1;
+  }
+  Weights weights;
   std::string line;
   int failures = 0;
   std::mt19937 gen(7);
@@ -148,64 +238,40 @@ int main(int argc, char **argv) {
     };
     const int64_t group = groupSize ? groupSize : k;
     const int64_t groups = k / group, groupBytes = group * bits / 8;
-    const size_t scaleCount = size_t(n * groups);
-    std::vector<uint8_t> packed(size_t(n * k * bits / 8)), zeros(scaleCount);
-    std::vector<uint16_t> scales(scaleCount), x(size_t(m * k)),
-        y(size_t(m * n));
-    std::uniform_int_distribution<int> byte(0, 255), nibble(0, 15);
-    std::uniform_real_distribution<float> scale(0.005f, 0.02f);
-    std::normal_distribution<float> normal(0, 1);
-    for (uint8_t &b : packed)
-      b = uint8_t(byte(gen));
-    for (size_t i = 0; i < scaleCount; ++i) {
-      scales[i] = toBits(scale(gen));
-      zeros[i] = uint8_t(nibble(gen));
-    }
-    for (uint16_t &v : x)
-      v = toBits(normal(gen));
-    // What the kernel reads: the row-major bytes, scales and zero points
-    // re-tiled if needed.
-    std::vector<uint8_t> stored =
-        tiled ? wq_numerics::packMmaTiles(packed.data(), n, k, bits) : packed;
-    std::vector<uint16_t> storedScales =
-        tiled ? wq_numerics::groupsToMmaTiles(scales.data(), n, groups)
-              : scales;
-    std::vector<uint8_t> storedZeros =
-        tiled ? wq_numerics::groupsToMmaTiles(zeros.data(), n, groups) : zeros;
-    const size_t storedGroups = storedScales.size();
     const int64_t groupShape[3] = {(n + 15) / 16, groups, 16};
     const int64_t packedShape[3] = {
         tiled ? (n + 15) / 16 : n,
         tiled ? k / wq_numerics::mmaTileDepth(bits) : groups,
         tiled ? wq_numerics::kMmaTileBytes : groupBytes};
-
-    // Enough weight copies that the working set is >= 256 MB.
-    const size_t weightBytes =
-        stored.size() + storedGroups * 2 + (symmetric ? 0 : storedGroups);
-    const int copies =
-        int(std::min<size_t>(16, (size_t(256) << 20) / weightBytes + 1));
-    std::vector<void *> dPacked(copies), dScales(copies), dZeros(copies);
+    const std::string weightKey =
+        std::to_string(n) + " " + std::to_string(k) + " " +
+        std::to_string(groupSize) + " " + std::to_string(symmetric) + " " +
+        std::to_string(bits) + " " + activation + " " + layout;
+    if (weights.key != weightKey && !weights.create(weightKey, n, k, groups,
+                                                    bits, tiled, symmetric,
+                                                    toBits, gen)) {
+      ++failures;
+      continue;
+    }
+    const std::vector<uint8_t> &packed = weights.packed, &zeros = weights.zeros;
+    const std::vector<uint16_t> &scales = weights.scales;
+    const size_t weightBytes = weights.bytes;
+    const int copies = int(weights.dPacked.size());
+    const std::vector<void *> &dPacked = weights.dPacked,
+                              &dScales = weights.dScales,
+                              &dZeros = weights.dZeros;
+    std::vector<uint16_t> x(size_t(m * k)), y(size_t(m * n));
+    std::normal_distribution<float> normal(0, 1);
+    for (uint16_t &v : x)
+      v = toBits(normal(gen));
     void *dX = nullptr, *dY = nullptr;
-    bool ok = check(wqrtMalloc(x.size() * 2, &dX), "malloc") &&
-              check(wqrtMalloc(y.size() * 2, &dY), "malloc");
-    for (int c = 0; ok && c < copies; ++c)
-      ok = check(wqrtMalloc(stored.size(), &dPacked[c]), "malloc") &&
-           check(wqrtMalloc(storedGroups * 2, &dScales[c]), "malloc") &&
-           check(wqrtMalloc(storedGroups, &dZeros[c]), "malloc") &&
-           check(wqrtMemcpyHostToDevice(dPacked[c], stored.data(),
-                                        stored.size()),
-                 "copy") &&
-           check(wqrtMemcpyHostToDevice(dScales[c], storedScales.data(),
-                                        storedGroups * 2),
-                 "copy") &&
-           check(wqrtMemcpyHostToDevice(dZeros[c], storedZeros.data(),
-                                        storedGroups),
-                 "copy");
     // NaN in both formats' bit patterns.
     std::vector<uint16_t> poison(y.size(), bf16 ? 0x7FC0 : 0x7E00);
-    ok = ok && check(wqrtMemcpyHostToDevice(dX, x.data(), x.size() * 2), "copy") &&
-         check(wqrtMemcpyHostToDevice(dY, poison.data(), y.size() * 2), "copy");
-    if (!ok) {
+    if (!check(wqrtMalloc(x.size() * 2, &dX), "malloc") ||
+        !check(wqrtMalloc(y.size() * 2, &dY), "malloc") ||
+        !check(wqrtMemcpyHostToDevice(dX, x.data(), x.size() * 2), "copy") ||
+        !check(wqrtMemcpyHostToDevice(dY, poison.data(), y.size() * 2),
+               "copy")) {
       ++failures;
       continue;
     }
@@ -266,7 +332,7 @@ int main(int argc, char **argv) {
     // Timing: a graph of 32 calls rotating the weight copies, replayed.
     const int callsPerGraph = 32;
     wqrtGraph graph = nullptr;
-    ok = check(wqrtCaptureBegin(), "capture");
+    bool ok = check(wqrtCaptureBegin(), "capture");
     for (int i = 0; ok && i < callsPerGraph; ++i)
       call(i % copies);
     ok = ok && check(wqrtCaptureEnd(&graph), "capture");
@@ -304,14 +370,10 @@ int main(int argc, char **argv) {
     wqrtGraphDestroy(graph);
     wqrtEventDestroy(start);
     wqrtEventDestroy(end);
-    for (int c = 0; c < copies; ++c) {
-      wqrtFree(dPacked[c]);
-      wqrtFree(dScales[c]);
-      wqrtFree(dZeros[c]);
-    }
     wqrtFree(dX);
     wqrtFree(dY);
   }
+  weights.release();
   if (failures)
     std::fprintf(stderr, "gpu-bench-runner: %d kernel(s) failed\n", failures);
   return failures ? 1 : 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Baselines for the GPU benchmark, timed with CUDA events and weight rotation
-(working set >= 256 MB): cuBLAS fp16 and bf16 through torch.matmul, and
+"""Baselines for the GPU benchmark, timed as the wq kernels are (CUDA graph
+replay, CUDA events, weight rotation with a working set >= 256 MB): cuBLAS
+fp16 and bf16 through torch.matmul, and
 PyTorch's int4 weight-only kernel (torch._weight_int4pack_mm, bf16, group 128)
 where this PyTorch has it. One row per shape and M of the manifest."""
 import sys
@@ -9,17 +10,35 @@ import torch
 
 
 def time_us(fn, rotations):
-    for i in range(3):
-        fn(i % rotations)
+    """Microseconds per call, by CUDA graph replay as the wq kernels are
+    timed (32 calls per graph rotating the weight copies), so that Python's
+    launch overhead is not counted; eager launches if capture fails."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for i in range(3):  # warm-up (cuBLAS picks its kernel) off the capture
+            fn(i % rotations)
+    torch.cuda.current_stream().wait_stream(stream)
+    torch.cuda.synchronize()
+    calls = 32
+    try:
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            for i in range(calls):
+                fn(i % rotations)
+        run, per_run = graph.replay, calls
+    except Exception:  # capture unsupported: eager launches
+        run, per_run = (lambda: [fn(i % rotations) for i in range(calls)]), calls
+    run()
     torch.cuda.synchronize()
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    reps = 50
+    reps = 20
     start.record()
-    for i in range(reps):
-        fn(i % rotations)
+    for _ in range(reps):
+        run()
     end.record()
     torch.cuda.synchronize()
-    return start.elapsed_time(end) * 1e3 / reps
+    return start.elapsed_time(end) * 1e3 / (reps * per_run)
 
 
 def main():

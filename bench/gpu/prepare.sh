@@ -12,6 +12,6 @@ ninja -C "$BUILD" gpu-kernel-gen gpu-bench-runner wq_runtime >/dev/null
 rm -rf "$OUT" && mkdir -p "$OUT"
 cp -P "$BUILD"/lib/libwq_runtime.so* "$OUT/"
 cp "$BUILD/bin/gpu-bench-runner" "$OUT/"
-cp "$ROOT/bench/gpu/run.sh" "$ROOT/bench/gpu/baselines.py" "$OUT/"
+cp "$ROOT/bench/gpu/run.sh" "$ROOT/bench/gpu/baselines.py" "$ROOT/bench/gpu/report.py" "$OUT/"
 "$BUILD/bin/gpu-kernel-gen" "$OUT" "$@"
 du -sh "$OUT"
