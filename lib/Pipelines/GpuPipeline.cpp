@@ -33,6 +33,10 @@ static const char *const kGpuKernelStages =
     "no-min-max-bounds=1}),"
     "func.func(gpu-map-parallel-loops),"
     "func.func(convert-parallel-loops-to-gpu),"
+    // Since MLIR 19 outlining passes every value from outside the launch as
+    // a kernel parameter, constants included: sink them first, so that
+    // ptxas sees constant loop bounds, strides and divisors.
+    "gpu-launch-sink-index-computations,"
     "gpu-kernel-outlining,"
     "wq-annotate-gpu-kernels,"
     // The host lowering of gpu.alloc/memcpy/dealloc needs async tokens: chain

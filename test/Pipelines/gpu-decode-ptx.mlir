@@ -48,9 +48,13 @@
 // two fma.f16x2 (the 1/16 of the high fields and the zero point) and one
 // mma.m16n8k16 per row tile with f32 accumulators: K = 256 is four tiles of
 // four steps, all in one warp (four tiles per iteration); the kernel asks for
-// one block per SM (.minnctapersm 1) so ptxas does not spill for occupancy.
+// 32 one-warp blocks per SM (.minnctapersm 32: at most 64 registers).
+// Constants are sunk into the kernel: no parameters but the buffers'
+// descriptors (64-bit), no divisions.
 // CHECK-LABEL: // gpu.binary @mma_asym_g128_m1_kernel (sm_90)
-// CHECK: .minnctapersm 1
+// CHECK-NOT: .param .{{(u32|f32|b32|b16|align)}}
+// CHECK: .minnctapersm 32
+// CHECK-NOT: div.
 // CHECK: ld.global.v4.b32
 // CHECK: lop3.b32 {{.*}}, 0xEA;
 // CHECK: sub.rn.f16x2
@@ -63,19 +67,20 @@
 // CHECK: ret;
 
 // bf16: magic 128 (0x43004300), four lop3 per word (fields at 0, 4, 8, 12)
-// and one sub.bf16x2 each; 16 rows: two mma per word.
+// and one sub.bf16x2 each (symmetric: a constant zero point, which LLVM
+// folds into an add of -(128 + 8)); 16 rows: two mma per word.
 // CHECK-LABEL: // gpu.binary @mma_bf16_sym_g32_m16_kernel (sm_90)
 // CHECK: xor.b32
-// CHECK: sub.rn.bf16x2
+// CHECK: {{sub|add}}.rn.bf16x2
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
 // Per channel at M = 11 (two row tiles, 16 tiles): four warps split K and
 // add their sums in shared memory behind bar.sync.
 // CHECK-LABEL: // gpu.binary @mma_asym_per_channel_m11_kernel (sm_90)
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// CHECK: st.shared.b32
+// CHECK: st.shared.{{(v4.)?}}b32
 // CHECK: bar.sync 0;
-// CHECK: ld.shared.b32
+// CHECK: ld.shared.{{(v[24].)?}}b32
 // CHECK: st.global.b16
 
 // int8: per step two words, each two prmt (bytes 0, 2 and 1, 3 under

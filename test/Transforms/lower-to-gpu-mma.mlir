@@ -12,14 +12,15 @@
 // tile (rows past M = 3 are zeros) and one mma with f32 accumulators; one
 // group per tile at g128: the tile's sums times the two channels' scales.
 // The warps' sums meet in dynamic shared memory; warp 0 stores rows 2q,
-// 2q + 1 of channels g and g + 8 where they exist.
+// 2q + 1 of channels g and g + 8 where they exist. Two warps per block: 16
+// blocks per SM keep 32 warps resident (at most 64 registers).
 // CHECK-LABEL: func.func @asym_g128_m3
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG: %[[SMEM:.*]] = arith.constant 1024 : i32
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C3]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C64]], {{.*}}) dynamic_shared_memory_size %[[SMEM]]
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32)
-// CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64, wq.min_blocks_per_sm = 1 : i32} : memref<3x8x512xi8>, vector<16xi8>
+// CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64, wq.min_blocks_per_sm = 16 : i32} : memref<3x8x512xi8>, vector<16xi8>
 // CHECK: memref.load {{.*}} : memref<3x4x16xi8>
 // CHECK: memref.load {{.*}} : memref<3x4x16xf16>
 // CHECK: llvm.inline_asm "lop3.b32 $0, $1, 0x000F000F, 0x64006400, 0xEA;"

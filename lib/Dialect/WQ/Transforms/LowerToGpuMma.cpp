@@ -43,11 +43,16 @@ constexpr int64_t kRowsPerMma = 8;
 constexpr int64_t kMaxRows = 16;
 /// Accumulators per lane and row tile (the m16n8 f32 fragment).
 constexpr int64_t kAccumulators = 4;
+/// Warps per SM the kernel is compiled to keep resident (of 64): with up to
+/// four 512-byte tile loads in flight per warp, 64 KB per SM, above what the
+/// H200's bandwidth-latency product asks of each of its 132 SMs (4.8 TB/s x
+/// ~1 us loaded latency / 132 = ~36 KB), and every grid of up to 4096 warps
+/// (defaultSplitK's limit) runs in one wave.
+constexpr int64_t kResidentWarpsPerSm = 32;
 
 /// Warps per block sharing a tile column when `split-k` is 0: up to 4, while
 /// the grid stays within ~4K warps (each with up to four 512-byte tile loads
-/// in flight), so that small N still fills the GPU. (At 8 warps per block
-/// ptxas holds the kernel to 64 registers and spills at M = 8.)
+/// in flight), so that small N still fills the GPU.
 int64_t defaultSplitK(int64_t channelBlocks) {
   int64_t splitK = 4;
   while (splitK > 1 && channelBlocks * splitK > 4096)
@@ -109,6 +114,14 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                                    : defaultSplitK(channelBlocks);
       while (splitK > 1 && tiles % (splitK * unroll) != 0)
         splitK /= 2;
+    }
+
+    /// Blocks per SM that ptxas must fit: kResidentWarpsPerSm warps, i.e.
+    /// at most 64 registers per thread (ptxas -v shows no spills). Without
+    /// it ptxas, given only the block size, spends up to ~120 registers on
+    /// hoisting and leaves half the warps.
+    int64_t minBlocksPerSm() const {
+      return std::max<int64_t>(1, kResidentWarpsPerSm / splitK);
     }
 
     Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -206,12 +219,12 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                   buffers.packed,
                   ValueRange{block, t, laneByte},
                   /*nontemporal=*/false, llvm::MaybeAlign(16));
-              // One block per SM is enough (wq-annotate-gpu-kernels makes
-              // this the kernel's .minnctapersm): ptxas then does not trade
-              // registers for occupancy, which spills; the unrolled loads
-              // keep memory busy. On the weight loads, which every kernel
-              // keeps through canonicalization.
-              bytes->setAttr("wq.min_blocks_per_sm", b.getI32IntegerAttr(1));
+              // The residency the kernel is compiled for (on the weight
+              // loads, which every kernel keeps through canonicalization;
+              // wq-annotate-gpu-kernels makes it the kernel's
+              // .minnctapersm).
+              bytes->setAttr("wq.min_blocks_per_sm",
+                             b.getI32IntegerAttr(minBlocksPerSm()));
               words.push_back(vector::BitCastOp::create(
                   b, loc, VectorType::get({4}, b.getI32Type()), bytes));
             }

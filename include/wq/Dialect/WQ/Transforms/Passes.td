@@ -166,10 +166,11 @@ def WQAnnotateGpuKernelsPass : Pass<"wq-annotate-gpu-kernels", "::mlir::ModuleOp
     kernel builders leave hints on an op of the kernel body instead; after
     outlining, this pass moves them onto the kernel `gpu.func`:
     `wq.min_blocks_per_sm = n` becomes `nvvm.minctasm = n` (PTX
-    `.minnctapersm`). The tensor-core decode kernel asks for 1: with only the
-    `.maxntid` that outlining derives from the block size, ptxas trades
-    registers for occupancy and spills a few of them; the kernel keeps its
-    loads in flight by unrolling instead.
+    `.minnctapersm`). The tensor-core decode kernel asks for 32 resident
+    warps per SM (32 / warps per block blocks, at most 64 registers per
+    thread): with only the `.maxntid` that outlining derives from the block
+    size, ptxas spends up to ~120 registers and halves the resident warps,
+    which the kernel needs to keep enough weight loads in flight.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
