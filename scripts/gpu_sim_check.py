@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Checks the numerics of wq's GPU decode kernels without a GPU: compiles an
+MLIR file of functions holding one `wq.matmul` each with wq-gpu-pipeline
+(PTX), runs each function's host code (gpu.alloc and gpu.launch_func) with
+the PTX simulator (scripts/ptx_sim.py), and compares the output with a
+float64 reference computed here.
+
+    gpu_sim_check.py --wq-opt PATH INPUT.mlir [--chip sm_90] [--seed N] [--only NAME]
+
+The inputs are random with a fixed seed: fields of every value, scales in
+[0.005, 0.02], zero points over the whole field range, normal activations;
+the output buffer is poisoned with NaN. Weights in the `mma_tiles` layout are
+re-tiled here by an implementation of the layout written from its
+documentation (include/wq/Numerics/GpuLayout.h), independent of wq's. Bound
+on the relative Frobenius error: 2e-3 for f16 outputs, 1e-2 for bf16, 1e-4
+for f32. Prints one line per function; exits 1 if any fails. Functions with
+act-order, input scales or outliers are skipped (their side inputs run in
+separate generic kernels).
+"""
+import argparse
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ptx_sim  # noqa: E402
+from ptxas_check import BINARY, unescape_mlir_string  # noqa: E402
+
+ELEMENT_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "i8": 1, "i32": 4, "i64": 8, "index": 8}
+BOUND = {"f16": 2e-3, "bf16": 1e-2, "f32": 1e-4}
+
+
+def memref_shape(type_text):
+    m = re.match(r"(?:memref|tensor)<((?:\d+x)*)(\w+)>", type_text.strip())
+    if not m:
+        raise ValueError(f"unsupported type {type_text}")
+    dims = [int(d) for d in m.group(1).split("x") if d]
+    return dims, m.group(2)
+
+
+def encode(values, element):
+    out = bytearray()
+    for v in values:
+        if element == "f16":
+            out += ptx_sim.f16_bits(v).to_bytes(2, "little")
+        elif element == "bf16":
+            out += ptx_sim.bf16_bits(v).to_bytes(2, "little")
+        elif element == "f32":
+            out += ptx_sim.f32_bits(v).to_bytes(4, "little")
+        elif element == "i8":
+            out += (int(v) & 0xFF).to_bytes(1, "little")
+        else:
+            raise ValueError(element)
+    return out
+
+
+def decode(data, element):
+    size = ELEMENT_BYTES[element]
+    unpack = {"f16": ptx_sim.f16_from_bits, "bf16": ptx_sim.bf16_from_bits,
+              "f32": ptx_sim.f32_from_bits}[element]
+    return [unpack(int.from_bytes(data[i:i + size], "little")) for i in range(0, len(data), size)]
+
+
+def rounded(value, element):
+    return decode(encode([value], element), element)[0]
+
+
+class Matmul:
+    """A function `@name(args) -> result` with one wq.matmul of its arguments."""
+    WEIGHT = re.compile(r"#wq\.qweight<(\d+)x(\d+), ([iu])(\d+), group_size = (\d+), "
+                        r"scale_type = (\w+)([^>]*?)(?:, layout = #wq\.layout<(\w+)>)?>")
+
+    def __init__(self, name, signature, body):
+        self.name = name
+        self.args = re.findall(r"(%\w+): (tensor<[^>]*>)", signature)
+        m = re.search(r"wq\.matmul (%\w+), (%\w+), (%\w+)( zero_points\((%\w+)\))?", body)
+        w = self.WEIGHT.search(body)
+        if not m or not w:
+            raise ValueError("no wq.matmul of the function's arguments")
+        self.skip = None
+        if re.search(r"perm\(|outliers\(|input_scales\(", body):
+            self.skip = "act-order / input scales / outliers (generic side kernels)"
+        names = [a for a, _ in self.args]
+        self.x_arg, self.p_arg, self.s_arg = (names.index(m.group(i)) for i in (1, 2, 3))
+        self.z_arg = names.index(m.group(5)) if m.group(5) else None
+        self.n, self.k = int(w.group(1)), int(w.group(2))
+        self.signed = w.group(3) == "i"
+        self.bits = int(w.group(4))
+        self.group = int(w.group(5)) or self.k
+        self.scale_type = w.group(6)
+        self.zero_points = "zero_points" in w.group(7)
+        self.layout = w.group(8) or "row_major"
+        x_dims, self.act = memref_shape(self.args[self.x_arg][1])
+        self.m = x_dims[0] if len(x_dims) == 2 else 1
+
+    def make_inputs(self, rng):
+        n, k, bits, group = self.n, self.k, self.bits, self.group
+        groups = k // group
+        top = (1 << bits) - 1
+        fields = [[rng.randint(0, top) for _ in range(k)] for _ in range(n)]
+        scales = [[rounded(rng.uniform(0.005, 0.02), self.scale_type) for _ in range(groups)]
+                  for _ in range(n)]
+        zeros = [[rng.randint(0, top) for _ in range(groups)] for _ in range(n)]
+        x = [[rounded(rng.gauss(0, 1), self.act) for _ in range(k)] for _ in range(self.m)]
+
+        def value(row, col):
+            q = fields[row][col]
+            if self.signed:
+                q = q - (1 << bits) if q >> (bits - 1) else q
+            if self.zero_points:
+                q -= zeros[row][col // group]
+            return scales[row][col // group] * q
+
+        weights = [[value(r, c) for c in range(k)] for r in range(n)]
+        reference = [[math.fsum(x[i][c] * weights[r][c] for c in range(k)) for r in range(n)]
+                     for i in range(self.m)]
+        if self.layout == "mma_tiles":
+            packed = tile_fields(fields, n, k, bits)
+            blocks = (n + 15) // 16
+            tiled = lambda v: [v[16 * b + j][g] if 16 * b + j < n else 0  # noqa: E731
+                               for b in range(blocks) for g in range(groups) for j in range(16)]
+            scale_values, zero_values = tiled(scales), tiled(zeros)
+        else:
+            packed = bytearray()
+            for row in fields:
+                if bits == 8:
+                    packed += bytes(row)
+                else:
+                    packed += bytes(row[c] | row[c + 1] << 4 for c in range(0, k, 2))
+            scale_values = [s for row in scales for s in row]
+            zero_values = [z for row in zeros for z in row]
+        inputs = {self.x_arg: encode([v for row in x for v in row], self.act),
+                  self.p_arg: packed,
+                  self.s_arg: encode(scale_values, self.scale_type)}
+        if self.z_arg is not None:
+            inputs[self.z_arg] = encode(zero_values, "i8")
+        return inputs, reference
+
+
+def tile_fields(fields, n, k, bits):
+    """The mma_tiles storage, from GpuLayout.h's description: tile (c, t) is
+    channels 16c.. and D positions from Dt (D = 64 int4, 32 int8); lane l
+    holds bytes [16l, 16l + 16); with g = l / 4, q = l % 4, step s covers
+    k0 = Dt + 16s + 4q .. k0 + 3 of channels 16c + g (low) and + 8 (high)."""
+    depth = 64 if bits == 4 else 32
+    blocks, tiles = (n + 15) // 16, k // depth
+    out = bytearray(blocks * tiles * 512)
+
+    def field(row, col):
+        return fields[row][col] if row < n else 0
+
+    for c in range(blocks):
+        for t in range(tiles):
+            base = (c * tiles + t) * 512
+            for lane in range(32):
+                g, q = lane // 4, lane % 4
+                low, high = 16 * c + g, 16 * c + g + 8
+                for s in range(depth // 16):
+                    k0 = depth * t + 16 * s + 4 * q
+                    if bits == 4:
+                        # p0 low k0, p4 low k0+1, p2 low k0+2, p6 low k0+3;
+                        # p1, p5, p3, p7 the same of the high channel.
+                        word = 0
+                        for j, p in enumerate((0, 4, 2, 6)):
+                            word |= field(low, k0 + j) << (4 * p)
+                            word |= field(high, k0 + j) << (4 * (p + 1))
+                        out[base + 16 * lane + 4 * s: base + 16 * lane + 4 * s + 4] = \
+                            word.to_bytes(4, "little")
+                    else:
+                        order = [(low, 0), (high, 0), (low, 1), (high, 1),
+                                 (low, 2), (high, 2), (low, 3), (high, 3)]
+                        at = base + 16 * lane + 8 * s
+                        for i, (row, j) in enumerate(order):
+                            out[at + i] = field(row, k0 + j)
+    return out
+
+
+def host_functions(ir):
+    """func name -> (argument names, body lines) of the host module after
+    gpu-kernel-outlining."""
+    funcs = {}
+    for m in re.finditer(r"func\.func @(\w+)\((.*?)\)[^{]*\{\n(.*?)\n  \}", ir, re.S):
+        funcs[m.group(1)] = ([a for a in re.findall(r"(%\w+):", m.group(2))], m.group(3).split("\n"))
+    return funcs
+
+
+def run_host(name, arg_names, body, inputs, arg_types, kernels, memory):
+    """Runs the host body: arith.constant, gpu.alloc, gpu.launch_func,
+    return. Returns (output bytes, output element type, instructions)."""
+    values = {}  # SSA name -> int constant or (address, dims, element)
+    for i, arg in enumerate(arg_names):
+        dims, element = memref_shape(arg_types[i])
+        data = inputs[i]
+        values[arg] = (memory.alloc(len(data), data), dims, element)
+    executed = 0
+    for line in body:
+        line = line.strip()
+        if not line:
+            continue
+        m = re.match(r"(%[\w-]+) = arith\.constant (-?\d+) : (index|i32|i64)$", line)
+        if m:
+            values[m.group(1)] = int(m.group(2))
+            continue
+        if re.match(r"%[\w-]+ = arith\.constant ", line):
+            continue  # float constants the kernels no longer use
+        m = re.match(r"(%\w+) = gpu\.alloc\s+\(\) : (memref<[^>]*>)$", line)
+        if m:
+            dims, element = memref_shape(m.group(2))
+            size = math.prod(dims) * ELEMENT_BYTES[element]
+            poison = {"f16": b"\x00\x7e", "bf16": b"\xc0\x7f", "f32": b"\x00\x00\xc0\x7f"}.get(
+                element, b"\x00")
+            values[m.group(1)] = (memory.alloc(size, poison * (size // len(poison))), dims, element)
+            continue
+        m = re.match(r"gpu\.launch_func\s+@\w+::@(\w+) blocks in \((.*?)\) threads in \((.*?)\)"
+                     r"\s*(?:dynamic_shared_memory_size (%\w+))?\s*args\((.*)\)$", line)
+        if m:
+            kernel = kernels[m.group(1)]
+            grid = [values[v.strip()] for v in m.group(2).split(",")]
+            block = [values[v.strip()] for v in m.group(3).split(",")]
+            shared = values[m.group(4)] if m.group(4) else 0
+            params = []
+            for arg, type_text in re.findall(r"(%\w+) : ([^,]+(?:<[^>]*>)?)", m.group(5)):
+                if type_text.startswith("memref"):
+                    address, dims, _ = values[arg]
+                    strides = [math.prod(dims[i + 1:]) for i in range(len(dims))]
+                    params += [address, address, 0] + dims + strides
+                else:
+                    params.append(values[arg])
+            if len(params) != len(kernel.params):
+                raise ptx_sim.SimError(f"{kernel.name}: {len(params)} parameter values for "
+                                       f"{len(kernel.params)} parameters")
+            launch = ptx_sim.Launch(kernel, grid, block, dict(zip(kernel.params, params)),
+                                    memory, shared)
+            launch.run()
+            executed += launch.executed
+            continue
+        m = re.match(r"return (%\w+) : memref<[^>]*>$", line)
+        if m:
+            address, dims, element = values[m.group(1)]
+            size = math.prod(dims) * ELEMENT_BYTES[element]
+            return bytes(memory.data[address:address + size]), element, executed
+        raise ptx_sim.SimError(f"{name}: unsupported host operation: {line}")
+    raise ptx_sim.SimError(f"{name}: no return")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("input")
+    parser.add_argument("--wq-opt", required=True)
+    parser.add_argument("--chip", default="sm_90")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", action="append", help="check only these functions")
+    args = parser.parse_args()
+
+    source = open(args.input).read()
+    matmuls = {}
+    for m in re.finditer(r"func\.func @(\w+)\((.*?)\) -> [^{]*\{(.*?)\n\}", source, re.S):
+        if args.only and m.group(1) not in args.only:
+            continue
+        matmuls[m.group(1)] = Matmul(m.group(1), m.group(2), m.group(3))
+    run = subprocess.run([args.wq_opt, args.input, f"--wq-gpu-pipeline=chip={args.chip} format=isa",
+                          "--mlir-print-ir-after=gpu-kernel-outlining"],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        print(run.stderr, file=sys.stderr)
+        return 1
+    # The first dump after outlining (the pipeline outlines once more, for
+    # kernels created later, with async tokens by then).
+    hosts = host_functions(run.stderr.split("// -----// IR Dump")[1])
+    kernels = {}
+    for match in BINARY.finditer(run.stdout):
+        kernels.update(ptx_sim.parse_ptx(unescape_mlir_string(match.group(3))))
+    failures = 0
+    for name, matmul in matmuls.items():
+        if matmul.skip:
+            print(f"sim {name}: skipped ({matmul.skip})")
+            continue
+        rng = random.Random(args.seed)
+        inputs, reference = matmul.make_inputs(rng)
+        arg_names, body = hosts[name]
+        memory = ptx_sim.GlobalMemory()
+        try:
+            output, element, executed = run_host(
+                name, arg_names, body, inputs, [t for _, t in matmul.args], kernels, memory)
+        except ptx_sim.SimError as error:
+            print(f"sim {name}: FAIL: {error}")
+            failures += 1
+            continue
+        got = decode(output, element)
+        error_sq = norm_sq = 0.0
+        finite = True
+        for i in range(matmul.m):
+            for r in range(matmul.n):
+                value, expected = got[i * matmul.n + r], reference[i][r]
+                finite = finite and math.isfinite(value)
+                error_sq += (value - expected) ** 2
+                norm_sq += expected ** 2
+        relative = math.sqrt(error_sq / norm_sq) if finite else float("inf")
+        ok = finite and relative < BOUND[element]
+        failures += not ok
+        print(f"sim {name}: {'ok' if ok else 'FAIL'} (relative error {relative:.1e}, bound "
+              f"{BOUND[element]:.0e}; {matmul.m}x{matmul.k} x {matmul.n}x{matmul.k} {matmul.layout}; "
+              f"{executed} instructions)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

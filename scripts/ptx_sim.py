@@ -1,0 +1,703 @@
+#!/usr/bin/env python3
+"""A functional PTX simulator for the kernels wq generates, to check their
+numerics without a GPU.
+
+It executes the PTX text itself (what the driver would JIT or ptxas
+assemble), thread by thread, with the semantics of the PTX ISA: integer and
+bitwise ops at their register widths, f32 arithmetic rounded to f32, f16x2 /
+bf16x2 arithmetic rounded to f16 / bf16, lop3 and prmt, predicated
+instructions and branches, global and shared memory as byte arrays, and the
+collective instructions at warp or block level: mma.sync.m16n8k16 (the A, B,
+C and D fragment layouts of the ISA), shfl.sync.bfly and bar.sync. A thread
+runs until it reaches a collective; a collective runs once every thread it
+involves has reached that same instruction (divergence at a collective, or a
+deadlock, is an error). Not a timing model, and only the instructions wq's
+kernels use: anything else is an error naming the instruction.
+"""
+import re
+import struct
+
+MASKS = {8: 0xFF, 16: 0xFFFF, 32: 0xFFFFFFFF, 64: 0xFFFFFFFFFFFFFFFF}
+
+
+class SimError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- numbers
+
+def f32_from_bits(bits):
+    return struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0]
+
+
+def f32_bits(value):
+    try:
+        return struct.unpack("<I", struct.pack("<f", value))[0]
+    except OverflowError:
+        return 0x7F800000 if value > 0 else 0xFF800000
+
+
+def f16_from_bits(bits):
+    return struct.unpack("<e", struct.pack("<H", bits & 0xFFFF))[0]
+
+
+def f16_bits(value):
+    try:
+        return struct.unpack("<H", struct.pack("<e", value))[0]
+    except OverflowError:
+        return 0x7C00 if value > 0 else 0xFC00
+
+
+def bf16_from_bits(bits):
+    return f32_from_bits((bits & 0xFFFF) << 16)
+
+
+def bf16_bits(value):
+    """Round to nearest even from f32 (the value is first rounded to f32)."""
+    bits = f32_bits(value)
+    if (bits & 0x7F800000) == 0x7F800000 and bits & 0x7FFFFF:
+        return 0x7FC0
+    bits += 0x7FFF + ((bits >> 16) & 1)
+    return (bits >> 16) & 0xFFFF
+
+
+def round_f32(value):
+    return f32_from_bits(f32_bits(value))
+
+
+HALF = {"f16": (f16_from_bits, f16_bits), "bf16": (bf16_from_bits, bf16_bits)}
+
+
+def signed(value, width):
+    value &= MASKS[width]
+    return value - (1 << width) if value >> (width - 1) else value
+
+
+# ---------------------------------------------------------------- parsing
+
+class Instr:
+    __slots__ = ("op", "parts", "operands", "guard", "negate", "text", "index")
+
+    def __init__(self, text, index):
+        self.text = text
+        self.index = index
+        self.guard = None
+        self.negate = False
+        body = text
+        m = re.match(r"@(!?)(%p\d+)\s+(.*)", body)
+        if m:
+            self.negate = m.group(1) == "!"
+            self.guard = m.group(2)
+            body = m.group(3)
+        op, _, rest = body.partition(" ")
+        self.op = op.strip()
+        self.parts = self.op.split(".")
+        self.operands = split_operands(rest.strip().rstrip(";").strip())
+
+
+def split_operands(text):
+    """Splits on top-level commas ({...} vectors and [...] addresses kept)."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+class Kernel:
+    def __init__(self, name, params, body):
+        self.name = name
+        self.params = params  # names, in order
+        self.instrs = []
+        self.labels = {}
+        self.shared_symbols = {}
+        shared_offset = 0
+        for line in body:
+            line = line.split("//")[0].strip()
+            if not line or line in ("{", "}"):
+                continue
+            if line.startswith(".reg") or line.startswith(".local"):
+                continue
+            m = re.match(r"\.shared\s+\.align\s+(\d+)\s+\.b8\s+(\w+)(\[(\d*)\])?;", line)
+            if m:
+                align = int(m.group(1))
+                shared_offset = (shared_offset + align - 1) // align * align
+                self.shared_symbols[m.group(2)] = shared_offset
+                shared_offset += int(m.group(4) or 0) or 1
+                continue
+            if line.startswith("."):
+                continue
+            if line.endswith(":"):
+                self.labels[line[:-1]] = len(self.instrs)
+                continue
+            for stmt in line.split(";"):
+                if stmt.strip():
+                    self.instrs.append(Instr(stmt.strip(), len(self.instrs)))
+
+
+def parse_ptx(text):
+    """Kernels (.entry) of a PTX module, by name."""
+    kernels = {}
+    # Module-level dynamic shared memory (.extern .shared ... name[]) starts
+    # at shared address 0 in every kernel.
+    module_shared = re.findall(r"^\s*\.extern\s+\.shared\s+\.align\s+\d+\s+\.b8\s+(\w+)\[\]",
+                               text, re.M)
+    for m in re.finditer(r"\.entry\s+(\w+)\s*\((.*?)\)(.*?)\n\{(.*?)\n\}", text, re.S):
+        name, params_text, _, body = m.groups()
+        params = re.findall(r"(\w+_param_\d+)", params_text)
+        kernel = Kernel(name, params, body.split("\n"))
+        for symbol in module_shared:
+            kernel.shared_symbols.setdefault(symbol, 0)
+        kernels[name] = kernel
+    return kernels
+
+
+# ---------------------------------------------------------------- memory
+
+class Memory:
+    """Flat byte-addressed memory."""
+
+    def __init__(self, size=0):
+        self.data = bytearray(size)
+
+    def load(self, addr, nbytes):
+        if addr < 0 or addr + nbytes > len(self.data):
+            raise SimError(f"load of {nbytes} bytes at {addr:#x} is out of bounds")
+        return int.from_bytes(self.data[addr:addr + nbytes], "little")
+
+    def store(self, addr, nbytes, value):
+        if addr < 0 or addr + nbytes > len(self.data):
+            raise SimError(f"store of {nbytes} bytes at {addr:#x} is out of bounds")
+        self.data[addr:addr + nbytes] = (value & ((1 << (8 * nbytes)) - 1)).to_bytes(nbytes, "little")
+
+
+class GlobalMemory(Memory):
+    """Buffers at 256-byte aligned addresses with unmapped gaps between them,
+    so that an access past a buffer's end is caught."""
+    BASE = 0x10000
+
+    def __init__(self):
+        super().__init__(self.BASE)
+
+    def alloc(self, nbytes, init=None):
+        addr = (len(self.data) + 255) // 256 * 256 + 4096
+        self.data.extend(bytearray(addr + nbytes - len(self.data)))
+        if init is not None:
+            self.data[addr:addr + len(init)] = init
+        self.valid = getattr(self, "valid", []) + [(addr, addr + nbytes)]
+        return addr
+
+    def check(self, addr, nbytes):
+        for lo, hi in self.valid:
+            if lo <= addr and addr + nbytes <= hi:
+                return
+        raise SimError(f"global access of {nbytes} bytes at {addr:#x} is outside every buffer")
+
+    def load(self, addr, nbytes):
+        self.check(addr, nbytes)
+        return super().load(addr, nbytes)
+
+    def store(self, addr, nbytes, value):
+        self.check(addr, nbytes)
+        super().store(addr, nbytes, value)
+
+
+# ---------------------------------------------------------------- threads
+
+WIDTH_OF_TYPE = {"b8": 8, "u8": 8, "s8": 8, "b16": 16, "u16": 16, "s16": 16, "f16": 16,
+                 "bf16": 16, "b32": 32, "u32": 32, "s32": 32, "f32": 32, "f16x2": 32,
+                 "bf16x2": 32, "b64": 64, "u64": 64, "s64": 64, "f64": 64, "pred": 1}
+COLLECTIVE = ("mma", "shfl", "bar")
+
+
+class Thread:
+    __slots__ = ("regs", "pc", "tid", "ctaid", "done", "lane", "warp")
+
+    def __init__(self, tid, ctaid, lane, warp):
+        self.regs = {}
+        self.pc = 0
+        self.tid = tid
+        self.ctaid = ctaid
+        self.done = False
+        self.lane = lane
+        self.warp = warp
+
+
+class Launch:
+    def __init__(self, kernel, grid, block, params, memory, dynamic_shared=0):
+        self.kernel = kernel
+        self.grid = grid
+        self.block = block
+        self.params = params  # name -> int value (64-bit)
+        self.memory = memory
+        self.dynamic_shared = dynamic_shared
+        self.executed = 0
+
+    # -- operand access
+    def value(self, t, operand, width=32):
+        if operand.startswith("%"):
+            special = SPECIAL.get(operand)
+            if special:
+                return special(self, t)
+            try:
+                return t.regs[operand]
+            except KeyError:
+                return 0  # registers start undefined; PTX makes no promise, 0 here
+        if operand.startswith("0f"):
+            return int(operand[2:], 16)
+        if operand.startswith("0d"):
+            return int(operand[2:], 16)
+        if operand in self.kernel.shared_symbols:
+            return self.kernel.shared_symbols[operand]
+        if re.match(r"^-?(0x[0-9A-Fa-f]+|\d+)U?$", operand):
+            return int(operand.rstrip("U"), 0) & MASKS.get(width, MASKS[64])
+        raise SimError(f"unknown operand {operand!r}")
+
+    def address(self, t, operand):
+        inner = operand.strip("[]").strip()
+        m = re.match(r"^([%\w]+)\s*(?:\+\s*(-?\d+))?$", inner)
+        if not m:
+            raise SimError(f"unsupported address {operand!r}")
+        base, offset = m.group(1), int(m.group(2) or 0)
+        if base in self.params:
+            return ("param", base, offset)
+        return ("mem", self.value(t, base, 64) + offset, None)
+
+    # -- execution
+    def run(self, max_instructions=50_000_000):
+        for cz in range(self.grid[2]):
+            for cy in range(self.grid[1]):
+                for cx in range(self.grid[0]):
+                    self.run_block((cx, cy, cz), max_instructions)
+
+    def run_block(self, ctaid, max_instructions):
+        bx, by, bz = self.block
+        threads = []
+        shared_size = max(self.kernel.shared_symbols.values(), default=0) + 16 + self.dynamic_shared
+        self.shared = Memory(shared_size)
+        linear = 0
+        for z in range(bz):
+            for y in range(by):
+                for x in range(bx):
+                    threads.append(Thread((x, y, z), ctaid, linear % 32, linear // 32))
+                    linear += 1
+        warps = {}
+        for t in threads:
+            warps.setdefault(t.warp, []).append(t)
+        instrs = self.kernel.instrs
+        while True:
+            for t in threads:
+                if not t.done:
+                    self.run_thread(t)
+                if self.executed > max_instructions:
+                    raise SimError("instruction limit reached")
+            live = [t for t in threads if not t.done]
+            if not live:
+                return
+            progressed = False
+            # bar.sync: every live thread of the block at a bar.sync.
+            if all(instrs[t.pc].parts[0] == "bar" for t in live):
+                for t in live:
+                    t.pc += 1
+                continue
+            for lanes in warps.values():
+                waiting = [t for t in lanes if not t.done]
+                if not waiting:
+                    continue
+                pcs = {t.pc for t in waiting}
+                instr = instrs[waiting[0].pc]
+                if instr.parts[0] == "bar":
+                    continue
+                if len(pcs) != 1 or len(waiting) != len(lanes):
+                    raise SimError(
+                        f"{self.kernel.name}: warp {lanes[0].warp} diverges at a collective "
+                        f"({', '.join(sorted({instrs[p].text for p in pcs}))})")
+                self.collective(instr, lanes)
+                for t in lanes:
+                    t.pc += 1
+                progressed = True
+            if not progressed:
+                raise SimError(f"{self.kernel.name}: deadlock")
+
+    def run_thread(self, t):
+        instrs = self.kernel.instrs
+        n = len(instrs)
+        while t.pc < n:
+            instr = instrs[t.pc]
+            if instr.guard is not None:
+                p = t.regs.get(instr.guard, 0)
+                if bool(p) == instr.negate:
+                    t.pc += 1
+                    continue
+            head = instr.parts[0]
+            if head in COLLECTIVE:
+                return
+            self.executed += 1
+            if head == "bra":
+                target = instr.operands[0]
+                if target not in self.kernel.labels:
+                    raise SimError(f"unknown label {target}")
+                t.pc = self.kernel.labels[target]
+                continue
+            if head == "ret" or head == "exit":
+                t.done = True
+                return
+            try:
+                execute(self, t, instr)
+            except SimError:
+                raise
+            except Exception as error:  # a malformed or unsupported operand
+                raise SimError(f"{self.kernel.name}: '{instr.text}': {error}") from error
+            t.pc += 1
+        t.done = True
+
+    def collective(self, instr, lanes):
+        self.executed += len(lanes)
+        if instr.parts[0] == "mma":
+            mma(self, instr, lanes)
+        elif instr.parts[0] == "shfl":
+            shfl(self, instr, lanes)
+        else:
+            raise SimError(f"unsupported collective '{instr.text}'")
+
+
+SPECIAL = {
+    "%tid.x": lambda l, t: t.tid[0], "%tid.y": lambda l, t: t.tid[1], "%tid.z": lambda l, t: t.tid[2],
+    "%ctaid.x": lambda l, t: t.ctaid[0], "%ctaid.y": lambda l, t: t.ctaid[1],
+    "%ctaid.z": lambda l, t: t.ctaid[2],
+    "%ntid.x": lambda l, t: l.block[0], "%ntid.y": lambda l, t: l.block[1],
+    "%ntid.z": lambda l, t: l.block[2],
+    "%nctaid.x": lambda l, t: l.grid[0], "%nctaid.y": lambda l, t: l.grid[1],
+    "%nctaid.z": lambda l, t: l.grid[2],
+    "%laneid": lambda l, t: t.lane,
+}
+
+
+def vector_regs(operand):
+    return [r.strip() for r in operand.strip("{}").split(",")]
+
+
+def type_of(parts):
+    """The last type suffix of an opcode (u32, f16x2, ...)."""
+    for p in reversed(parts):
+        if p in WIDTH_OF_TYPE:
+            return p
+    raise SimError(f"no type in {'.'.join(parts)}")
+
+
+def as_float(bits, ty):
+    if ty == "f32":
+        return f32_from_bits(bits)
+    if ty == "f16":
+        return f16_from_bits(bits)
+    if ty == "bf16":
+        return bf16_from_bits(bits)
+    if ty == "f64":
+        return struct.unpack("<d", struct.pack("<Q", bits & MASKS[64]))[0]
+    raise SimError(f"not a float type: {ty}")
+
+
+def from_float(value, ty):
+    if ty == "f32":
+        return f32_bits(value)
+    if ty == "f16":
+        return f16_bits(value)
+    if ty == "bf16":
+        return bf16_bits(value)
+    if ty == "f64":
+        return struct.unpack("<Q", struct.pack("<d", value))[0]
+    raise SimError(f"not a float type: {ty}")
+
+
+def compare(op, a, b):
+    return {"eq": a == b, "ne": a != b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b,
+            "lo": a < b, "ls": a <= b, "hi": a > b, "hs": a >= b}[op]
+
+
+def execute(launch, t, instr):
+    parts, ops, regs = instr.parts, instr.operands, t.regs
+    head = parts[0]
+    val = launch.value
+
+    if head == "mov":
+        ty = parts[-1]
+        width = WIDTH_OF_TYPE[ty]
+        if ops[0].startswith("{"):  # unpack: mov.b32 {%rs1, %rs2}, %r1
+            dests = vector_regs(ops[0])
+            piece = width // len(dests)
+            whole = val(t, ops[1], width)
+            for i, d in enumerate(dests):
+                regs[d] = (whole >> (piece * i)) & MASKS[piece]
+            return
+        if ops[1].startswith("{"):  # pack: mov.b32 %r1, {%rs1, %rs2}
+            srcs = vector_regs(ops[1])
+            piece = width // len(srcs)
+            regs[ops[0]] = sum((val(t, r, piece) & MASKS[piece]) << (piece * i)
+                               for i, r in enumerate(srcs))
+            return
+        regs[ops[0]] = val(t, ops[1], width) & (MASKS[width] if width > 1 else 1)
+        return
+    if head == "ld" or head == "st":
+        space = parts[1]
+        vec = 1
+        rest = parts[2:]
+        if rest and rest[0] in ("v2", "v4"):
+            vec = int(rest[0][1])
+            rest = rest[1:]
+        ty = rest[-1]
+        nbytes = WIDTH_OF_TYPE[ty] // 8
+        addr_op = ops[1] if head == "ld" else ops[0]
+        kind, addr, _ = launch.address(t, addr_op)
+        if space == "param":
+            if kind != "param":
+                raise SimError("ld.param from a register address")
+            regs[ops[0]] = launch.params[addr]
+            return
+        mem = launch.memory if space == "global" else launch.shared if space == "shared" else None
+        if mem is None:
+            raise SimError(f"unsupported state space {space}")
+        if head == "ld":
+            dests = vector_regs(ops[0]) if vec > 1 else [ops[0]]
+            for i, d in enumerate(dests):
+                v = mem.load(addr + i * nbytes, nbytes)
+                if ty.startswith("s"):
+                    v = signed(v, 8 * nbytes) & MASKS[32 if nbytes < 4 else 8 * nbytes]
+                regs[d] = v
+        else:
+            srcs = vector_regs(ops[1]) if vec > 1 else [ops[1]]
+            for i, s in enumerate(srcs):
+                mem.store(addr + i * nbytes, nbytes, val(t, s, 8 * nbytes))
+        return
+    if head == "cvta":
+        regs[ops[0]] = val(t, ops[1], 64)
+        return
+    if head == "cvt":
+        cvt(launch, t, instr)
+        return
+    if head == "setp":
+        cmp, ty = parts[1], parts[2]
+        width = WIDTH_OF_TYPE[ty]
+        a, b = val(t, ops[1], width), val(t, ops[2], width)
+        if ty.startswith("s"):
+            a, b = signed(a, width), signed(b, width)
+        elif ty.startswith("f"):
+            a, b = as_float(a, ty), as_float(b, ty)
+        regs[ops[0]] = int(compare(cmp, a, b))
+        return
+    if head == "selp":
+        width = WIDTH_OF_TYPE[parts[1]]
+        regs[ops[0]] = val(t, ops[1], width) if regs.get(ops[3], 0) else val(t, ops[2], width)
+        return
+    if head == "lop3":
+        a, b, c, lut = (val(t, o, 32) for o in ops[1:5])
+        r = 0
+        for i in range(8):
+            if (lut >> i) & 1:
+                r |= ((a if i & 4 else ~a) & (b if i & 2 else ~b) & (c if i & 1 else ~c))
+        regs[ops[0]] = r & MASKS[32]
+        return
+    if head == "prmt":
+        a, b, sel = val(t, ops[1], 32), val(t, ops[2], 32), val(t, ops[3], 32)
+        both = (b << 32) | a
+        r = 0
+        for i in range(4):
+            r |= ((both >> (8 * ((sel >> (4 * i)) & 7))) & 0xFF) << (8 * i)
+        regs[ops[0]] = r
+        return
+    ty = type_of(parts)
+    if ty in ("f16x2", "bf16x2"):
+        half = ty[:-2]
+        unpack, pack = HALF[half]
+        srcs = [val(t, o, 32) for o in ops[1:]]
+        out = 0
+        for h in range(2):
+            xs = [unpack((s >> (16 * h)) & 0xFFFF) for s in srcs]
+            if head == "add":
+                r = xs[0] + xs[1]
+            elif head == "sub":
+                r = xs[0] - xs[1]
+            elif head == "mul":
+                r = xs[0] * xs[1]
+            elif head == "fma":
+                r = xs[0] * xs[1] + xs[2]
+            else:
+                raise SimError(f"unsupported {instr.op}")
+            out |= pack(r) << (16 * h)
+        regs[ops[0]] = out
+        return
+    if ty in ("f32", "f64", "f16", "bf16") and head in ("add", "sub", "mul", "fma", "div", "neg",
+                                                          "abs", "max", "min", "sqrt", "rcp", "mad"):
+        xs = [as_float(val(t, o, WIDTH_OF_TYPE[ty]), ty) for o in ops[1:]]
+        r = {"add": lambda: xs[0] + xs[1], "sub": lambda: xs[0] - xs[1],
+             "mul": lambda: xs[0] * xs[1], "fma": lambda: xs[0] * xs[1] + xs[2],
+             "mad": lambda: xs[0] * xs[1] + xs[2], "div": lambda: xs[0] / xs[1],
+             "neg": lambda: -xs[0], "abs": lambda: abs(xs[0]), "max": lambda: max(xs),
+             "min": lambda: min(xs), "sqrt": lambda: xs[0] ** 0.5, "rcp": lambda: 1.0 / xs[0]}[head]()
+        regs[ops[0]] = from_float(r, ty)
+        return
+    if ty == "pred":
+        a = regs.get(ops[1], 0)
+        if head == "not":
+            regs[ops[0]] = int(not a)
+            return
+        b = regs.get(ops[2], 0)
+        regs[ops[0]] = int({"and": a and b, "or": a or b, "xor": bool(a) != bool(b)}[head])
+        return
+    width = WIDTH_OF_TYPE[ty]
+    mask = MASKS[width]
+    sgn = ty.startswith("s")
+
+    def num(o, w=width):
+        v = val(t, o, w)
+        return signed(v, w) if sgn else v & MASKS[w]
+
+    if head in ("add", "sub", "and", "or", "xor", "min", "max", "div", "rem"):
+        a, b = num(ops[1]), num(ops[2])
+        if head in ("div", "rem") and b == 0:
+            raise SimError(f"{instr.op} by zero")
+        r = {"add": lambda: a + b, "sub": lambda: a - b, "and": lambda: a & b,
+             "or": lambda: a | b, "xor": lambda: a ^ b, "min": lambda: min(a, b),
+             "max": lambda: max(a, b),
+             "div": lambda: int(a / b) if sgn else a // b,
+             "rem": lambda: a - int(a / b) * b if sgn else a % b}[head]()
+        regs[ops[0]] = r & mask
+        return
+    if head == "not":
+        regs[ops[0]] = ~num(ops[1]) & mask
+        return
+    if head == "neg":
+        regs[ops[0]] = -num(ops[1]) & mask
+        return
+    if head in ("shl", "shr"):
+        a, s = num(ops[1]), val(t, ops[2], 32)
+        if head == "shl":
+            regs[ops[0]] = (a << min(s, width)) & mask
+        else:
+            regs[ops[0]] = (a >> min(s, width)) & mask if not sgn else (a >> min(s, width - 1)) & mask
+        return
+    if head in ("mul", "mad"):
+        mode = parts[1]
+        a, b = num(ops[1]), num(ops[2])
+        p = a * b
+        if mode == "wide":
+            r, rmask = p, MASKS[2 * width]
+        elif mode == "lo":
+            r, rmask = p, mask
+        elif mode == "hi":
+            r, rmask = p >> width, mask
+        else:
+            raise SimError(f"unsupported {instr.op}")
+        if head == "mad":
+            cw = 2 * width if mode == "wide" else width
+            r += signed(val(t, ops[3], cw), cw) if sgn else val(t, ops[3], cw)
+        regs[ops[0]] = r & rmask
+        return
+    if head == "bfe":
+        a, pos, ln = num(ops[1]), val(t, ops[2], 32) & 0xFF, val(t, ops[3], 32) & 0xFF
+        field = (a >> pos) & ((1 << ln) - 1) if ln else 0
+        if sgn and ln and (field >> (ln - 1)) & 1:
+            field -= 1 << ln
+        regs[ops[0]] = field & mask
+        return
+    if head == "popc":
+        regs[ops[0]] = bin(num(ops[1])).count("1")
+        return
+    raise SimError(f"{launch.kernel.name}: unsupported instruction '{instr.text}'")
+
+
+def cvt(launch, t, instr):
+    parts, ops = instr.parts, instr.operands
+    types = [p for p in parts[1:] if p in WIDTH_OF_TYPE]
+    dst, src = types[0], types[1]
+    raw = launch.value(t, ops[1], WIDTH_OF_TYPE[src])
+    floaty = ("f16", "bf16", "f32", "f64")
+    if src in floaty:
+        x = as_float(raw & MASKS[WIDTH_OF_TYPE[src]], src)
+        if dst in floaty:
+            t.regs[ops[0]] = from_float(x, dst)
+            return
+        # float -> int: .rzi / .rni
+        mode = next((p for p in parts if p in ("rzi", "rni", "rmi", "rpi")), "rzi")
+        import math
+        r = {"rzi": math.trunc, "rni": round, "rmi": math.floor, "rpi": math.ceil}[mode](x)
+        width = WIDTH_OF_TYPE[dst]
+        lo, hi = (-(1 << (width - 1)), (1 << (width - 1)) - 1) if dst.startswith("s") else (0, MASKS[width])
+        t.regs[ops[0]] = max(lo, min(hi, r)) & MASKS[width]
+        return
+    sw = WIDTH_OF_TYPE[src]
+    x = signed(raw, sw) if src.startswith("s") else raw & MASKS[sw]
+    if dst in floaty:
+        t.regs[ops[0]] = from_float(float(x), dst)
+        return
+    dw = WIDTH_OF_TYPE[dst]
+    t.regs[ops[0]] = x & MASKS[dw] if dw >= 32 else (x & MASKS[dw])
+
+
+# ---------------------------------------------------------------- collectives
+
+def mma(launch, instr, lanes):
+    """mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32 with
+    the fragment layouts of the PTX ISA (groupID = lane / 4, threadID in group
+    = lane % 4)."""
+    parts = instr.parts
+    if parts[3] != "m16n8k16" or parts[4:6] != ["row", "col"] or parts[6] != "f32" or parts[9] != "f32":
+        raise SimError(f"unsupported mma '{instr.op}'")
+    half = parts[7]
+    unpack = HALF[half][0]
+    d_regs, a_regs, b_regs, c_regs = (vector_regs(o) for o in instr.operands)
+    a = [[0.0] * 16 for _ in range(16)]
+    b = [[0.0] * 8 for _ in range(16)]
+    c = [[0.0] * 8 for _ in range(16)]
+    for t in lanes:
+        g, q = t.lane // 4, t.lane % 4
+        av = [launch.value(t, r, 32) for r in a_regs]
+        for i, (row, col) in enumerate(((g, 2 * q), (g + 8, 2 * q), (g, 2 * q + 8), (g + 8, 2 * q + 8))):
+            a[row][col] = unpack(av[i] & 0xFFFF)
+            a[row][col + 1] = unpack(av[i] >> 16)
+        bv = [launch.value(t, r, 32) for r in b_regs]
+        for i, row in enumerate((2 * q, 2 * q + 8)):
+            b[row][g] = unpack(bv[i] & 0xFFFF)
+            b[row + 1][g] = unpack(bv[i] >> 16)
+        cv = [f32_from_bits(launch.value(t, r, 32)) for r in c_regs]
+        c[g][2 * q], c[g][2 * q + 1], c[g + 8][2 * q], c[g + 8][2 * q + 1] = cv
+    for t in lanes:
+        g, q = t.lane // 4, t.lane % 4
+        for reg, (row, col) in zip(d_regs, ((g, 2 * q), (g, 2 * q + 1), (g + 8, 2 * q), (g + 8, 2 * q + 1))):
+            total = c[row][col] + sum(a[row][k] * b[k][col] for k in range(16))
+            t.regs[reg] = f32_bits(total)
+
+
+def shfl(launch, instr, lanes):
+    """shfl.sync.{bfly,down,up,idx}.b32 d[|p], a, b, c, membermask."""
+    mode = instr.parts[2]
+    dest = instr.operands[0].split("|")[0].strip()
+    values = {t.lane: launch.value(t, instr.operands[1], 32) for t in lanes}
+    for t in lanes:
+        b = launch.value(t, instr.operands[2], 32) & 31
+        c = launch.value(t, instr.operands[3], 32)
+        max_lane = c & 31
+        seg_mask = (c >> 8) & 31
+        min_lane = t.lane & seg_mask
+        max_lane = min_lane | (max_lane & ~seg_mask & 31)
+        if mode == "bfly":
+            src = t.lane ^ b
+            ok = src <= max_lane
+        elif mode == "down":
+            src = t.lane + b
+            ok = src <= max_lane
+        elif mode == "up":
+            src = t.lane - b
+            ok = src >= min_lane
+        else:
+            src = min_lane | (b & ~seg_mask & 31)
+            ok = src <= max_lane
+        t.regs[dest] = values[src] if ok and src in values else values[t.lane]
