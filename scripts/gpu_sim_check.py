@@ -6,6 +6,7 @@ the PTX simulator (scripts/ptx_sim.py), and compares the output with a
 float64 reference computed here.
 
     gpu_sim_check.py --wq-opt PATH INPUT.mlir [--chip sm_90] [--seed N] [--only NAME]
+                     [--split-k N]
 
 The inputs are random with a fixed seed: fields of every value, scales in
 [0.005, 0.02], zero points over the whole field range, normal activations;
@@ -253,6 +254,8 @@ def main():
     parser.add_argument("--chip", default="sm_90")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", action="append", help="check only these functions")
+    parser.add_argument("--split-k", type=int,
+                        help="run wq-lower-to-gpu-decode with this split-k before the pipeline")
     args = parser.parse_args()
 
     source = open(args.input).read()
@@ -261,7 +264,9 @@ def main():
         if args.only and m.group(1) not in args.only:
             continue
         matmuls[m.group(1)] = Matmul(m.group(1), m.group(2), m.group(3))
-    run = subprocess.run([args.wq_opt, args.input, f"--wq-gpu-pipeline=chip={args.chip} format=isa",
+    passes = [f"--wq-lower-to-gpu-decode=split-k={args.split_k}"] if args.split_k else []
+    run = subprocess.run([args.wq_opt, args.input] + passes +
+                         [f"--wq-gpu-pipeline=chip={args.chip} format=isa",
                           "--mlir-print-ir-after=gpu-kernel-outlining"],
                          capture_output=True, text=True)
     if run.returncode != 0:

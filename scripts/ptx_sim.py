@@ -244,20 +244,27 @@ class Launch:
 
     # -- operand access
     def value(self, t, operand, width=32):
-        if operand.startswith("%"):
-            special = SPECIAL.get(operand)
-            if special:
-                return special(self, t)
+        if operand[0] == "%":
             try:
                 return t.regs[operand]
             except KeyError:
+                special = SPECIAL.get(operand)
+                if special:
+                    return special(self, t)
                 return 0  # registers start undefined; PTX makes no promise, 0 here
+        if operand in self.kernel.shared_symbols:
+            return self.kernel.shared_symbols[operand]
+        key = (operand, width)
+        cached = IMMEDIATES.get(key)
+        if cached is None:
+            cached = IMMEDIATES[key] = self.immediate(operand, width)
+        return cached
+
+    def immediate(self, operand, width):
         if operand.startswith("0f"):
             return int(operand[2:], 16)
         if operand.startswith("0d"):
             return int(operand[2:], 16)
-        if operand in self.kernel.shared_symbols:
-            return self.kernel.shared_symbols[operand]
         if re.match(r"^-?(0x[0-9A-Fa-f]+|\d+)U?$", operand):
             return int(operand.rstrip("U"), 0) & MASKS.get(width, MASKS[64])
         raise SimError(f"unknown operand {operand!r}")
@@ -369,6 +376,8 @@ class Launch:
         else:
             raise SimError(f"unsupported collective '{instr.text}'")
 
+
+IMMEDIATES = {}
 
 SPECIAL = {
     "%tid.x": lambda l, t: t.tid[0], "%tid.y": lambda l, t: t.tid[1], "%tid.z": lambda l, t: t.tid[2],
@@ -618,8 +627,21 @@ def cvt(launch, t, instr):
     parts, ops = instr.parts, instr.operands
     types = [p for p in parts[1:] if p in WIDTH_OF_TYPE]
     dst, src = types[0], types[1]
+    if dst in ("f16x2", "bf16x2"):
+        # cvt.rn.f16x2.f32 d, a, b: a rounded into the upper half, b the lower.
+        if src != "f32" or "rn" not in parts:
+            raise SimError(f"unsupported conversion '{instr.text}'")
+        pack = HALF[dst[:-2]][1]
+        hi = pack(f32_from_bits(launch.value(t, ops[1], 32)))
+        lo = pack(f32_from_bits(launch.value(t, ops[2], 32)))
+        t.regs[ops[0]] = (hi << 16) | lo
+        return
     raw = launch.value(t, ops[1], WIDTH_OF_TYPE[src])
     floaty = ("f16", "bf16", "f32", "f64")
+    if src not in floaty + ("u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "b16", "b32",
+                            "b64") or dst not in floaty + ("u8", "u16", "u32", "u64", "s8", "s16",
+                                                          "s32", "s64"):
+        raise SimError(f"unsupported conversion '{instr.text}'")
     if src in floaty:
         x = as_float(raw & MASKS[WIDTH_OF_TYPE[src]], src)
         if dst in floaty:
