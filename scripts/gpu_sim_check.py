@@ -14,9 +14,10 @@ the output buffer is poisoned with NaN. Weights in the `mma_tiles` layout are
 re-tiled here by an implementation of the layout written from its
 documentation (include/wq/Numerics/GpuLayout.h), independent of wq's. Bound
 on the relative Frobenius error: 2e-3 for f16 outputs, 1e-2 for bf16, 1e-4
-for f32. Prints one line per function; exits 1 if any fails. Functions with
-act-order, input scales or outliers are skipped (their side inputs run in
-separate generic kernels).
+for f32. Act-order permutations (random), AWQ input scales (in [0.5, 2])
+and outlier channels (random channels, normal weights) are checked too: the
+reference applies them to the logical weight as docs/dialect.md defines it.
+Prints one line per function; exits 1 if any fails.
 """
 import argparse
 import math
@@ -53,6 +54,8 @@ def encode(values, element):
             out += ptx_sim.f32_bits(v).to_bytes(4, "little")
         elif element == "i8":
             out += (int(v) & 0xFF).to_bytes(1, "little")
+        elif element == "i32":
+            out += (int(v) & 0xFFFFFFFF).to_bytes(4, "little")
         else:
             raise ValueError(element)
     return out
@@ -81,12 +84,17 @@ class Matmul:
         w = self.WEIGHT.search(body)
         if not m or not w:
             raise ValueError("no wq.matmul of the function's arguments")
-        self.skip = None
-        if re.search(r"perm\(|outliers\(|input_scales\(", body):
-            self.skip = "act-order / input scales / outliers (generic side kernels)"
         names = [a for a, _ in self.args]
         self.x_arg, self.p_arg, self.s_arg = (names.index(m.group(i)) for i in (1, 2, 3))
         self.z_arg = names.index(m.group(5)) if m.group(5) else None
+        side = lambda pattern: re.search(pattern, body)  # noqa: E731
+        perm = side(r"perm\((%\w+)\)")
+        outliers = side(r"outliers\((%\w+), (%\w+)\)")
+        input_scales = side(r"input_scales\((%\w+)\)")
+        self.perm_arg = names.index(perm.group(1)) if perm else None
+        self.oc_arg, self.ow_arg = ((names.index(outliers.group(1)), names.index(outliers.group(2)))
+                                    if outliers else (None, None))
+        self.is_arg = names.index(input_scales.group(1)) if input_scales else None
         self.n, self.k = int(w.group(1)), int(w.group(2))
         self.signed = w.group(3) == "i"
         self.bits = int(w.group(4))
@@ -115,7 +123,36 @@ class Matmul:
                 q -= zeros[row][col // group]
             return scales[row][col // group] * q
 
-        weights = [[value(r, c) for c in range(k)] for r in range(n)]
+        stored = [[value(r, c) for c in range(k)] for r in range(n)]
+        extra = {}
+        # The logical weight (docs/dialect.md): columns un-permuted, divided
+        # by the input scales, plus the outlier channels.
+        perm = list(range(k))
+        if self.perm_arg is not None:
+            rng.shuffle(perm)
+            extra[self.perm_arg] = encode(perm, "i32")
+        weights = [[0.0] * k for _ in range(n)]
+        for r in range(n):
+            for j in range(k):
+                weights[r][perm[j]] = stored[r][j]
+        if self.is_arg is not None:
+            element = memref_shape(self.args[self.is_arg][1])[1]
+            input_scales = [rounded(rng.uniform(0.5, 2.0), element) for _ in range(k)]
+            extra[self.is_arg] = encode(input_scales, element)
+            for r in range(n):
+                for c in range(k):
+                    weights[r][c] /= input_scales[c]
+        if self.oc_arg is not None:
+            count = memref_shape(self.args[self.oc_arg][1])[0][0]
+            element = memref_shape(self.args[self.ow_arg][1])[1]
+            channels = rng.sample(range(k), count)
+            outlier_weights = [[rounded(rng.gauss(0, 0.1), element) for _ in range(count)]
+                               for _ in range(n)]
+            extra[self.oc_arg] = encode(channels, "i32")
+            extra[self.ow_arg] = encode([v for row in outlier_weights for v in row], element)
+            for r in range(n):
+                for o, c in enumerate(channels):
+                    weights[r][c] += outlier_weights[r][o]
         reference = [[math.fsum(x[i][c] * weights[r][c] for c in range(k)) for r in range(n)]
                      for i in range(self.m)]
         if self.layout == "mma_tiles":
@@ -138,6 +175,7 @@ class Matmul:
                   self.s_arg: encode(scale_values, self.scale_type)}
         if self.z_arg is not None:
             inputs[self.z_arg] = encode(zero_values, "i8")
+        inputs.update(extra)
         return inputs, reference
 
 
@@ -188,9 +226,24 @@ def host_functions(ir):
     return funcs
 
 
-def run_host(name, arg_names, body, inputs, arg_types, kernels, memory):
-    """Runs the host body: arith.constant, gpu.alloc, gpu.launch_func,
-    return. Returns (output bytes, output element type, instructions)."""
+def affine_maps(ir):
+    """#mapN = affine_map<(d0, ..)[s0, ..] -> (expr)> as Python functions of
+    (dims, symbols); ceildiv, floordiv and mod as Python integer ops."""
+    maps = {}
+    for m in re.finditer(r"^(#\w+) = affine_map<\((.*?)\)\[(.*?)\] -> \((.*)\)>$", ir, re.M):
+        dims = [d.strip() for d in m.group(2).split(",") if d.strip()]
+        symbols = [x.strip() for x in m.group(3).split(",") if x.strip()]
+        expr = m.group(4)
+        expr = re.sub(r"(\([^()]*\)|\w+) ceildiv (\w+)", r"(-((-\1) // \2))", expr)
+        expr = expr.replace("floordiv", "//").replace(" mod ", " % ")
+        maps[m.group(1)] = (dims, symbols, expr)
+    return maps
+
+
+def run_host(name, arg_names, body, inputs, arg_types, kernels, memory, maps):
+    """Runs the host body: integer constants and arithmetic, affine.apply,
+    gpu.alloc/dealloc, gpu.launch_func, return. Returns (output bytes, output
+    element type, instructions)."""
     values = {}  # SSA name -> int constant or (address, dims, element)
     for i, arg in enumerate(arg_names):
         dims, element = memref_shape(arg_types[i])
@@ -207,6 +260,20 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory):
             continue
         if re.match(r"%[\w-]+ = arith\.constant ", line):
             continue  # float constants the kernels no longer use
+        m = re.match(r"(%\w+) = arith\.(muli|addi|subi) (%[\w-]+), (%[\w-]+) : index$", line)
+        if m:
+            a, b = values[m.group(3)], values[m.group(4)]
+            values[m.group(1)] = {"muli": a * b, "addi": a + b, "subi": a - b}[m.group(2)]
+            continue
+        m = re.match(r"(%\w+) = affine\.apply (#\w+)\((.*?)\)\[(.*?)\]$", line)
+        if m:
+            dims, symbols, expr = maps[m.group(2)]
+            env = dict(zip(dims, (values[v.strip()] for v in m.group(3).split(",") if v.strip())))
+            env.update(zip(symbols, (values[v.strip()] for v in m.group(4).split(",") if v.strip())))
+            values[m.group(1)] = int(eval(expr, {"__builtins__": {}}, env))
+            continue
+        if line.startswith("gpu.dealloc"):
+            continue
         m = re.match(r"(%\w+) = gpu\.alloc\s+\(\) : (memref<[^>]*>)$", line)
         if m:
             dims, element = memref_shape(m.group(2))
@@ -215,10 +282,10 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory):
                 element, b"\x00")
             values[m.group(1)] = (memory.alloc(size, poison * (size // len(poison))), dims, element)
             continue
-        m = re.match(r"gpu\.launch_func\s+@\w+::@(\w+) blocks in \((.*?)\) threads in \((.*?)\)"
+        m = re.match(r"gpu\.launch_func\s+@(\w+::@\w+) blocks in \((.*?)\) threads in \((.*?)\)"
                      r"\s*(?:dynamic_shared_memory_size (%\w+))?\s*args\((.*)\)$", line)
         if m:
-            kernel = kernels[m.group(1)]
+            kernel = kernels[tuple(m.group(1).split("::@"))]
             grid = [values[v.strip()] for v in m.group(2).split(",")]
             block = [values[v.strip()] for v in m.group(3).split(",")]
             shared = values[m.group(4)] if m.group(4) else 0
@@ -274,22 +341,22 @@ def main():
         return 1
     # The first dump after outlining (the pipeline outlines once more, for
     # kernels created later, with async tokens by then).
-    hosts = host_functions(run.stderr.split("// -----// IR Dump")[1])
+    dump = run.stderr.split("// -----// IR Dump")[1]
+    hosts = host_functions(dump)
     kernels = {}
     for match in BINARY.finditer(run.stdout):
-        kernels.update(ptx_sim.parse_ptx(unescape_mlir_string(match.group(3))))
+        for kernel_name, kernel in ptx_sim.parse_ptx(unescape_mlir_string(match.group(3))).items():
+            kernels[(match.group(1), kernel_name)] = kernel
     failures = 0
     for name, matmul in matmuls.items():
-        if matmul.skip:
-            print(f"sim {name}: skipped ({matmul.skip})")
-            continue
         rng = random.Random(args.seed)
         inputs, reference = matmul.make_inputs(rng)
         arg_names, body = hosts[name]
+        maps = affine_maps(dump)
         memory = ptx_sim.GlobalMemory()
         try:
             output, element, executed = run_host(
-                name, arg_names, body, inputs, [t for _, t in matmul.args], kernels, memory)
+                name, arg_names, body, inputs, [t for _, t in matmul.args], kernels, memory, maps)
         except ptx_sim.SimError as error:
             print(f"sim {name}: FAIL: {error}")
             failures += 1

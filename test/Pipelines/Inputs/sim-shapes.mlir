@@ -90,3 +90,13 @@ func.func @int8_per_channel_sym_simt_m5(%x: tensor<5x512xf16>, %p: tensor<40x1x5
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<40x512, i8, group_size = 0, scale_type = f16>} : (tensor<5x512xf16>, tensor<40x1x512xi8>, tensor<40x1xf16>) -> tensor<5x40xf16>
   return %y : tensor<5x40xf16>
 }
+// Every side input (act-order permutation, AWQ input scales, outlier
+// channels) around both schedules.
+func.func @side_inputs_bf16_m3(%x: tensor<3x512xbf16>, %p: tensor<3x8x512xi8>, %s: tensor<3x4x16xbf16>, %z: tensor<3x4x16xi8>, %perm: tensor<512xi32>, %oc: tensor<3xi32>, %ow: tensor<40x3xbf16>, %is: tensor<512xbf16>) -> tensor<3x40xbf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) input_scales(%is) {weight = #wq.qweight<40x512, u4, group_size = 128, scale_type = bf16, zero_points, permuted, outliers = 3, input_scaled, layout = #wq.layout<mma_tiles>>} : (tensor<3x512xbf16>, tensor<3x8x512xi8>, tensor<3x4x16xbf16>, tensor<3x4x16xi8>, tensor<512xi32>, tensor<3xi32>, tensor<40x3xbf16>, tensor<512xbf16>) -> tensor<3x40xbf16>
+  return %y : tensor<3x40xbf16>
+}
+func.func @side_inputs_simt_f16_m2(%x: tensor<2x512xf16>, %p: tensor<40x4x64xi8>, %s: tensor<40x4xf16>, %z: tensor<40x4xi8>, %perm: tensor<512xi32>, %oc: tensor<2xi32>, %ow: tensor<40x2xf16>, %is: tensor<512xf16>) -> tensor<2x40xf16> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) input_scales(%is) {weight = #wq.qweight<40x512, u4, group_size = 128, scale_type = f16, zero_points, permuted, outliers = 2, input_scaled>} : (tensor<2x512xf16>, tensor<40x4x64xi8>, tensor<40x4xf16>, tensor<40x4xi8>, tensor<512xi32>, tensor<2xi32>, tensor<40x2xf16>, tensor<512xf16>) -> tensor<2x40xf16>
+  return %y : tensor<2x40xf16>
+}
