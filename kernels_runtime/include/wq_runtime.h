@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define WQRT_API_VERSION_MAJOR 1
-#define WQRT_API_VERSION_MINOR 1 /* 1: graph capture */
+#define WQRT_API_VERSION_MINOR 2 /* 1: graph capture; 2: device constants */
 #define WQRT_API_VERSION ((WQRT_API_VERSION_MAJOR << 16) | WQRT_API_VERSION_MINOR)
 
 typedef enum wqrtStatus {
@@ -108,6 +108,17 @@ wqrtStatus wqrtCaptureEnd(wqrtGraph *graph);
 /** Enqueues one replay of `graph` on `stream`. */
 wqrtStatus wqrtGraphLaunch(wqrtGraph graph, wqrtStream stream);
 wqrtStatus wqrtGraphDestroy(wqrtGraph graph);
+
+/** Device copies of a compiled module's constants (its quantized weights):
+ *  the host code wq-gpu-pipeline emits calls
+ *  `void *wqrtDeviceConstant(const void *host, uint64_t bytes, void *stream)`
+ *  (an entry of the mgpu-style ABI: it exits with the runtime's message on
+ *  failure), which uploads a constant on its first use and returns the same
+ *  device copy on every later call, so weights cross PCIe once, not per call.
+ *  The first use must not be inside a graph capture (call the function once
+ *  before capturing). This frees every such copy; later calls upload again. */
+wqrtStatus wqrtReleaseDeviceConstants(void);
+void *wqrtDeviceConstant(const void *host, uint64_t bytes, void *stream);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 using namespace wqrt;
 
@@ -46,6 +48,17 @@ void checkDriver(const CudaDriver &driver, CUresult result, const char *entry) {
     fail(WQRT_ERROR_CUDA, describeCudaError(driver, result));
     die(entry);
   }
+}
+
+/// Device copies of module constants by (host address, bytes).
+std::map<std::pair<const void *, uint64_t>, void *> &deviceConstants() {
+  static auto *constants =
+      new std::map<std::pair<const void *, uint64_t>, void *>();
+  return *constants;
+}
+std::mutex &deviceConstantsMutex() {
+  static auto *mutex = new std::mutex();
+  return *mutex;
 }
 
 /// The memref descriptor MLIR passes for mgpuMemHostRegisterMemRef.
@@ -233,5 +246,42 @@ void mgpuMemHostUnregisterMemRef(int64_t rank, MemRefDescriptor *descriptor,
 }
 
 void mgpuSetDefaultDevice(int32_t device) { setDefaultDevice(device); }
+
+/// A constant of a compiled module (its address and size identify it) on the
+/// device: uploaded on first use, then the same copy for every call.
+void *wqrtDeviceConstant(const void *host, uint64_t bytes, void *stream) {
+  (void)stream; // the upload is synchronous: later work may read it at once
+  driverFor("wqrtDeviceConstant"); // initializes, as every mgpu entry does
+  std::lock_guard<std::mutex> lock(deviceConstantsMutex());
+  auto &constants = deviceConstants();
+  auto found = constants.find({host, bytes});
+  if (found != constants.end())
+    return found->second;
+  if (captureStream()) {
+    fail(WQRT_ERROR_INVALID_ARGUMENT,
+         "a module constant is used for the first time inside a graph "
+         "capture; call the compiled function once before wqrtCaptureBegin");
+    die("wqrtDeviceConstant");
+  }
+  void *device = nullptr;
+  require(wqrtMalloc(bytes, &device), "wqrtDeviceConstant");
+  if (wqrtStatus status = wqrtMemcpyHostToDevice(device, host, bytes);
+      status != WQRT_SUCCESS) {
+    wqrtFree(device);
+    die("wqrtDeviceConstant");
+  }
+  constants.emplace(std::make_pair(host, bytes), device);
+  return device;
+}
+
+wqrtStatus wqrtReleaseDeviceConstants(void) {
+  std::lock_guard<std::mutex> lock(deviceConstantsMutex());
+  wqrtStatus result = WQRT_SUCCESS;
+  for (auto &[key, device] : deviceConstants())
+    if (wqrtStatus status = wqrtFree(device); status != WQRT_SUCCESS)
+      result = status;
+  deviceConstants().clear();
+  return result;
+}
 
 } // extern "C"

@@ -246,6 +246,47 @@ TEST(MgpuAbiTest, GraphCaptureRecordsTheHostCodesStreams) {
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
 }
 
+TEST(MgpuAbiTest, DeviceConstantsAreUploadedOnceAndReleased) {
+  auto body = [] {
+    useFakeDriver();
+    static const float weights[4] = {1.f, 2.f, 3.f, 4.f};
+    static const float others[2] = {5.f, 6.f};
+    // First use uploads; later uses (the compiled function's later calls)
+    // get the same copy; another constant gets its own.
+    void *first = wqrtDeviceConstant(weights, sizeof(weights), nullptr);
+    void *again = wqrtDeviceConstant(weights, sizeof(weights), nullptr);
+    void *other = wqrtDeviceConstant(others, sizeof(others), nullptr);
+    float back[4] = {0, 0, 0, 0};
+    bool ok = first != nullptr && first == again && other != first &&
+              wqrtMemcpyDeviceToHost(back, first, sizeof(back)) ==
+                  WQRT_SUCCESS &&
+              std::memcmp(back, weights, sizeof(back)) == 0;
+    ok = ok && wqrtReleaseDeviceConstants() == WQRT_SUCCESS;
+    // Released: the next use uploads again.
+    void *reloaded = wqrtDeviceConstant(weights, sizeof(weights), nullptr);
+    ok = ok && reloaded != nullptr &&
+         wqrtMemcpyDeviceToHost(back, reloaded, sizeof(back)) ==
+             WQRT_SUCCESS &&
+         std::memcmp(back, weights, sizeof(back)) == 0;
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(MgpuAbiTest, FirstUseOfAConstantInsideACaptureExitsWithAMessage) {
+  auto body = [] {
+    useFakeDriver();
+    static const float weights[2] = {1.f, 2.f};
+    if (wqrtInit(0) != WQRT_SUCCESS || wqrtCaptureBegin() != WQRT_SUCCESS)
+      std::exit(2);
+    wqrtDeviceConstant(weights, sizeof(weights), nullptr);
+    std::exit(0);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(1),
+              "wqrtDeviceConstant: .*inside a graph capture; call the "
+              "compiled function once before wqrtCaptureBegin");
+}
+
 TEST(RuntimeTest, GraphCallsOutOfOrderAreRejected) {
   auto body = [] {
     useFakeDriver();

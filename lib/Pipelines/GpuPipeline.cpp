@@ -63,7 +63,9 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   std::string pipeline = llvm::formatv(
       "{0},nvvm-attach-target{{chip={1} features=+ptx80 O={2}},"
       "gpu-lower-to-nvvm-pipeline{{cubin-chip={1} cubin-features=+ptx80 "
-      "cubin-format={3} opt-level={2}}",
+      "cubin-format={3} opt-level={2}},"
+      // Constants (the weights) uploaded once, not copied on every call.
+      "wq-cache-device-constants",
       std::string(kGpuLowerStages) + kBufferizeStages + kGpuKernelStages,
       options.chip, options.optLevel, options.format);
   return parsePassPipeline(pipeline, pm, errorStream);

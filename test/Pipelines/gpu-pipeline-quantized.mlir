@@ -1,8 +1,13 @@
 // REQUIRES: ptxas
 // The acceptance command: quantize a linear layer with constant weights, then
-// compile it for sm_90. The packed weights and scales stay i8/f16 constants
-// and are copied to the device (mgpuMemcpy) before the kernels run.
+// compile it for sm_90. The packed weights and scales stay i8/f16 constants;
+// the host code gets their device copies from kernels_runtime
+// (wqrtDeviceConstant: uploaded on the first call, kept afterwards) instead
+// of copying them on every call; the module links against libwq_runtime.
 // RUN: wq-opt %s --wq-quantize-weights="bits=4 group-size=32" --wq-gpu-pipeline=chip=sm_90 | FileCheck %s
+// RUN: wq-opt %s --wq-quantize-weights="bits=4 group-size=32" --wq-gpu-pipeline=chip=sm_90 | mlir-translate --mlir-to-llvmir -o %t.ll
+// RUN: llc -O2 -filetype=obj -relocation-model=pic %t.ll -o %t.o
+// RUN: cc -shared %t.o -o %t.so -L%wq_runtime_dir -lwq_runtime -Wl,--no-undefined
 // The float weight does not survive anywhere in the module.
 // RUN: wq-opt %s --wq-quantize-weights="bits=4 group-size=32" --wq-gpu-pipeline=chip=sm_90 | FileCheck %s --check-prefix=NOFLOAT
 // NOFLOAT-NOT: 8x64xf32
@@ -11,10 +16,11 @@
 
 // CHECK: llvm.mlir.global private constant @__constant_8x2x16xi8
 // CHECK: llvm.func @linear(
-// CHECK: llvm.call @mgpuMemAlloc
-// CHECK: llvm.call @mgpuMemcpy
+// CHECK-COUNT-3: llvm.call @wqrtDeviceConstant
+// CHECK-NOT: llvm.call @mgpuMemcpy
 // CHECK: gpu.launch_func
-// CHECK: llvm.call @mgpuMemFree
+// CHECK-NOT: llvm.call @mgpuMemFree
+// CHECK: llvm.call @mgpuStreamSynchronize
 // CHECK: gpu.binary
 // CHECK-SAME: chip = "sm_90"
 func.func @linear(%x: tensor<1x64xf32>) -> tensor<1x8xf32> {

@@ -54,9 +54,10 @@ LogicalResult moveToDevice(func::FuncOp func) {
       linalg::CopyOp::create(builder, loc, copy.getSource(), copy.getTarget());
       toErase.push_back(op);
     } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
-      // Constants are copied in on each call: correct, and the compiled
-      // models pass their weights as arguments instead. The copy is freed
-      // before each return, which needs it to dominate them.
+      // Constants are copied in here as on each call (freed before each
+      // return, which needs the copy to dominate them);
+      // wq-cache-device-constants later turns that into one upload kept on
+      // the device.
       if (op->getBlock() != &func.front())
         return global.emitOpError("inside a nested region cannot be copied to "
                                   "the device; hoist it to the function entry");

@@ -159,6 +159,28 @@ def WQPackLayoutPass : Pass<"wq-pack-layout"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def WQCacheDeviceConstantsPass : Pass<"wq-cache-device-constants", "::mlir::ModuleOp"> {
+  let summary = "Upload a compiled module's constants to the device once, not per call";
+  let description = [{
+    Runs on host code in the LLVM dialect (after the GPU host lowering).
+    There, each constant a kernel reads (the quantized weights) is copied to
+    the device on every call: `mgpuMemAlloc`, `mgpuMemcpy` from the
+    constant global, and `mgpuMemFree` before returning. For a decode step
+    that copy over PCIe costs far more than the kernel. This pass replaces
+    the allocation with `wqrtDeviceConstant(host, bytes, stream)`
+    (kernels_runtime), which uploads the constant on first use and returns
+    the same device copy afterwards, and drops the copy and the frees.
+
+    Only copies from an `llvm.mlir.global ... constant` (through zero-index
+    getelementptrs) into a fresh allocation of the same size that the
+    function frees are rewritten: a copy returned to the caller (which owns
+    and frees it) or one from a mutable global keeps its per-call copy.
+    Kernels never write to these buffers: bufferization copies before any
+    write to a constant.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def WQAnnotateGpuKernelsPass : Pass<"wq-annotate-gpu-kernels", "::mlir::ModuleOp"> {
   let summary = "Turn wq's kernel hints into NVVM kernel attributes after outlining";
   let description = [{
