@@ -33,6 +33,9 @@ from ptxas_check import BINARY, unescape_mlir_string  # noqa: E402
 
 ELEMENT_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "i8": 1, "i32": 4, "i64": 8, "index": 8}
 BOUND = {"f16": 2e-3, "bf16": 1e-2, "f32": 1e-4}
+# H200: 4.8 TB/s of HBM; 132 SMs x 4 schedulers x 1.98 GHz warp instructions.
+H200_BYTES_PER_S = 4.8e12
+H200_ISSUE_PER_S = 132 * 4 * 1.98e9
 
 
 def memref_shape(type_text):
@@ -321,6 +324,10 @@ def main():
     parser.add_argument("--chip", default="sm_90")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", action="append", help="check only these functions")
+    parser.add_argument("--stats", action="store_true",
+                        help="also print warp instructions per 1024 weights (thread "
+                             "instructions / 32) and the share of an H200's issue slots "
+                             "they would take at 4.8 TB/s of weights")
     parser.add_argument("--split-k", type=int,
                         help="run wq-lower-to-gpu-decode with this split-k before the pipeline")
     args = parser.parse_args()
@@ -373,9 +380,15 @@ def main():
         relative = math.sqrt(error_sq / norm_sq) if finite else float("inf")
         ok = finite and relative < BOUND[element]
         failures += not ok
+        stats = ""
+        if args.stats:
+            per_kilo = executed / 32 / (matmul.n * matmul.k / 1024)
+            weights_per_s = H200_BYTES_PER_S * 8 / matmul.bits
+            share = per_kilo / 1024 * weights_per_s / H200_ISSUE_PER_S
+            stats = f"; {per_kilo:.1f} warp instructions per 1024 weights, {100 * share:.0f}% of issue"
         print(f"sim {name}: {'ok' if ok else 'FAIL'} (relative error {relative:.1e}, bound "
               f"{BOUND[element]:.0e}; {matmul.m}x{matmul.k} x {matmul.n}x{matmul.k} {matmul.layout}; "
-              f"{executed} instructions)")
+              f"{executed} instructions{stats})")
     return 1 if failures else 0
 
 
