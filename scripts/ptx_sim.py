@@ -241,6 +241,7 @@ class Launch:
         self.memory = memory
         self.dynamic_shared = dynamic_shared
         self.executed = 0
+        self.moves = 0  # register moves and constants, which ptxas mostly folds away
 
     # -- operand access
     def value(self, t, operand, width=32):
@@ -349,6 +350,8 @@ class Launch:
             if head in COLLECTIVE:
                 return
             self.executed += 1
+            if head == "mov":
+                self.moves += 1
             if head == "bra":
                 target = instr.operands[0]
                 if target not in self.kernel.labels:

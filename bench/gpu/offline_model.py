@@ -73,12 +73,14 @@ def main():
         os.unlink(path)
     print("# GPU decode kernels, offline (no GPU: ptxas and the PTX simulator)\n")
     print("N = 32, K = 4096. Registers: ptxas sm_90. Instructions: dynamic, from "
-          "scripts/ptx_sim.py executing the PTX (thread instructions / 32). Issue share: "
-          "of an H200's 132 x 4 schedulers at 1.98 GHz, to consume weights at 4.8 TB/s.\n")
+          "scripts/ptx_sim.py executing the PTX (thread instructions / 32), without register "
+          "moves and constants (mov), which ptxas mostly folds away; PTX, not SASS (no "
+          "disassembler here). Issue share: of an H200's 132 x 4 schedulers at 1.98 GHz, to "
+          "consume weights at 4.8 TB/s.\n")
     print("| kernel | M | registers | numerics (rel. error) | warp instr. / 1024 weights | issue share at 4.8 TB/s |")
     print("|---|---|---|---|---|---|")
     failed = sim.returncode != 0
-    for m in re.finditer(r"sim (\w+)_m(\d+): (ok|FAIL) \(relative error ([\d.e+-]+).*?; "
+    for m in re.finditer(r"sim (\w+)_m(\d+): (ok|FAIL) \(relative error ([\d.e+-]+).*?moves; "
                          r"([\d.]+) warp instructions per 1024 weights, (\d+)% of issue\)", sim.stdout):
         name, rows, status, error, per_kilo, share = m.groups()
         print(f"| {name} | {rows} | {registers.get(f'{name}_m{rows}', '-')} | {status} ({error}) "
