@@ -19,9 +19,10 @@
 // sub and a prmt packing the bf16 halves). Field - zero is exact in
 // f16/bf16 and the products exact in the f32 accumulators; each group's
 // scale multiplies the group's f32 partial sums (per-channel scales multiply
-// the totals once). `split-k` warps of a block
-// share a tile column, interleaved over its tiles, and add their partial
-// sums through shared memory.
+// the totals once; a group of several tiles is scaled once, its scales and
+// zero points loaded once). `split-k` warps of a block share a tile column,
+// each taking runs of `unroll` consecutive tiles in turn, and add their
+// partial sums through shared memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -201,16 +202,21 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       auto loop = scf::ForOp::create(
           b, loc, index(0), index(iterations), index(1), initial,
           [&](OpBuilder &, Location, Value iteration, ValueRange accs) {
-            // Warp w of the block takes tiles w, w + splitK, ...: the warps
-            // of a block read consecutive tiles.
+            // Warp w of the block takes the `unroll` consecutive tiles
+            // from (iteration * splitK + w) * unroll: a group spanning
+            // several tiles (g128 and wider) then lies in one warp's run and
+            // its scales and zero points are loaded once (every load is
+            // still one whole 512-byte tile per warp).
             SmallVector<Value> tileIndex, words;
+            Value runStart = arith::MulIOp::create(
+                b, loc,
+                arith::AddIOp::create(
+                    b, loc,
+                    arith::MulIOp::create(b, loc, iteration, index(splitK)),
+                    warp),
+                index(unroll));
             for (int64_t u = 0; u < unroll; ++u) {
-              Value t = arith::AddIOp::create(
-                  b, loc,
-                  arith::MulIOp::create(b, loc, iteration,
-                                        index(splitK * unroll)),
-                  arith::AddIOp::create(
-                      b, loc, warp, index(u * splitK)));
+              Value t = arith::AddIOp::create(b, loc, runStart, index(u));
               tileIndex.push_back(t);
               auto bytes = vector::LoadOp::create(
                   b, loc, VectorType::get({16}, b.getI8Type()),
@@ -228,7 +234,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
             }
             SmallVector<Value> updated(accs);
             for (int64_t u = 0; u < unroll; ++u)
-              updated = buildTile(tileIndex[u], words[u], updated);
+              updated = buildTile(tileIndex[u], u, words[u], updated);
             scf::YieldOp::create(b, loc, updated);
           });
       SmallVector<Value> totals(loop.getResults());
@@ -410,20 +416,28 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       return out;
     }
 
-    /// The lane's part of tile `t` (its 4 words) for every row tile.
-    SmallVector<Value> buildTile(Value t, Value words, ValueRange accs) {
+    /// The lane's part of tile `t`, the `u`-th of the warp's run (its 4
+    /// words), for every row tile.
+    SmallVector<Value> buildTile(Value t, int64_t u, Value words,
+                                 ValueRange accs) {
       SmallVector<Value> updated(accs);
       Value tileStart =
           arith::MulIOp::create(b, loc, t, index(depth));
-      // Steps per group within the tile (a whole tile when group >= 64).
+      // Steps per group along the run: a group of several tiles spans them
+      // when the runs are made of whole groups, else each tile starts its
+      // group afresh (and per channel, one group the whole way).
+      const int64_t tilesPerGroup = group / depth;
       const int64_t stepsPerGroup =
-          perChannel ? stepsPerTile : std::min(stepsPerTile, group / 16);
-      // The current group's sums, scaled into the accumulators at its end.
-      SmallVector<Value> partial(rowTiles * kAccumulators);
+          perChannel ? stepsPerTile * unroll
+          : tilesPerGroup > 1 && unroll % tilesPerGroup == 0
+              ? group / 16
+              : std::min(stepsPerTile, group / 16);
+      partial.resize(rowTiles * kAccumulators);
       for (int64_t s = 0; s < stepsPerTile; ++s) {
         Value stepStart =
             arith::AddIOp::create(b, loc, tileStart, index(16 * s));
-        const bool groupStart = s % stepsPerGroup == 0;
+        const int64_t runStep = u * stepsPerTile + s;
+        const bool groupStart = runStep % stepsPerGroup == 0;
         if (groupStart && !perChannel)
           setGroupConstants(
               arith::DivUIOp::create(b, loc, stepStart, index(group)));
@@ -449,7 +463,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
             llvm::fill(partRange, f32(0.0f));
           SmallVector<Value> d = buildMma(a, position, r, partRange);
           llvm::copy(d, partRange.begin());
-          if ((s + 1) % stepsPerGroup != 0)
+          if ((runStep + 1) % stepsPerGroup != 0)
             continue;
           // Accumulators 0, 1: the low channel; 2, 3: the high one.
           for (int64_t i = 0; i < kAccumulators; ++i)
@@ -540,8 +554,10 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     Value block, lane, warp, quad, lowChannel, highChannel, lowInBlock,
         highInBlock, laneByte;
     SmallVector<Value> xRows;
-    // Per group: zero-point biases (pairs) and f32 scales.
+    // Per group: zero-point biases (pairs) and f32 scales; the group's mma
+    // sums so far (per row tile, kAccumulators each).
     Value lowBias, highBias, scaleLow, scaleHigh;
+    SmallVector<Value> partial;
   };
 };
 

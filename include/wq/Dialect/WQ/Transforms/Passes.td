@@ -207,8 +207,8 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     activations, M <= 16): the weights are the A operand of `mma.sync.m16n8k16` and the
     activations the B operand, so one mma serves up to 8 rows with f32
     accumulation. Each warp takes a 16-channel tile column (with `split-k`
-    warps per block interleaved over its tiles, partial sums added through
-    shared memory); each lane reads its 16 bytes of a 512-byte tile with one
+    warps per block taking runs of consecutive tiles in turn, partial sums
+    added through shared memory); each lane reads its 16 bytes of a 512-byte tile with one
     128-bit load; each 32-bit word becomes the four f16x2 A registers of one
     mma with four `lop3.b32` (fields into the mantissa of 1024), one shift
     and one `sub.f16x2`/`fma.rn.f16x2` per register that also removes the
