@@ -14,6 +14,7 @@ involves has reached that same instruction (divergence at a collective, or a
 deadlock, is an error). Not a timing model, and only the instructions wq's
 kernels use: anything else is an error naming the instruction.
 """
+import math
 import re
 import struct
 
@@ -187,13 +188,14 @@ class GlobalMemory(Memory):
 
     def __init__(self):
         super().__init__(self.BASE)
+        self.valid = []  # (start, end) of each buffer
 
     def alloc(self, nbytes, init=None):
         addr = (len(self.data) + 255) // 256 * 256 + 4096
         self.data.extend(bytearray(addr + nbytes - len(self.data)))
         if init is not None:
             self.data[addr:addr + len(init)] = init
-        self.valid = getattr(self, "valid", []) + [(addr, addr + nbytes)]
+        self.valid.append((addr, addr + nbytes))
         return addr
 
     def check(self, addr, nbytes):
@@ -365,7 +367,7 @@ class Launch:
                 execute(self, t, instr)
             except SimError:
                 raise
-            except Exception as error:  # a malformed or unsupported operand
+            except (ValueError, KeyError, IndexError, TypeError) as error:  # malformed operand
                 raise SimError(f"{self.kernel.name}: '{instr.text}': {error}") from error
             t.pc += 1
         t.done = True
@@ -652,7 +654,6 @@ def cvt(launch, t, instr):
             return
         # float -> int: .rzi / .rni
         mode = next((p for p in parts if p in ("rzi", "rni", "rmi", "rpi")), "rzi")
-        import math
         r = {"rzi": math.trunc, "rni": round, "rmi": math.floor, "rpi": math.ceil}[mode](x)
         width = WIDTH_OF_TYPE[dst]
         lo, hi = (-(1 << (width - 1)), (1 << (width - 1)) - 1) if dst.startswith("s") else (0, MASKS[width])
