@@ -14,6 +14,10 @@
 
 namespace mlir::wq {
 
+constexpr int64_t kWarpSize = 32;
+/// Decode shapes end here (both schedules); larger M is prefill.
+constexpr int64_t kMaxDecodeRows = 16;
+
 struct GpuKernelBuffers {
   Value x, packed, scales, zeros; // zeros: null without zero points
   Value out;

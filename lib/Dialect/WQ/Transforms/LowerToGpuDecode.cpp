@@ -30,15 +30,12 @@ using namespace mlir::wq;
 
 namespace {
 
-constexpr int64_t kWarpSize = 32;
 /// Packed bytes per lane and step: one 128-bit load.
 constexpr int64_t kChunkBytes = 16;
-/// Activation rows kept in registers per warp; more rows (up to kMaxRows)
-/// are split over blocks along grid y, each re-reading the weights (mostly
-/// from L2, as the blocks of one channel run close together).
+/// Activation rows kept in registers per warp; more rows (up to
+/// kMaxDecodeRows) are split over blocks along grid y, each re-reading the
+/// weights (mostly from L2, as the blocks of one channel run close together).
 constexpr int64_t kMaxRowsPerWarp = 8;
-/// Decode shapes end here; larger M is prefill.
-constexpr int64_t kMaxRows = 16;
 /// 2^23 as f32 bits: a nibble ORed into its mantissa gives 2^23 + q exactly.
 constexpr int64_t kMagicBits = 0x4B000000;
 constexpr float kMagic = 8388608.0f;
@@ -72,7 +69,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     auto resultType = op.getResult().getType();
     Type elementType = inputType.getElementType();
     if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
-        inputType.getDimSize(0) > kMaxRows ||
+        inputType.getDimSize(0) > kMaxDecodeRows ||
         !(elementType.isF32() || elementType.isF16() ||
           elementType.isBF16()) ||
         resultType.getElementType() != elementType)

@@ -38,10 +38,8 @@ using namespace mlir::wq;
 
 namespace {
 
-constexpr int64_t kWarpSize = 32;
 /// Activation rows per mma (its n).
 constexpr int64_t kRowsPerMma = 8;
-constexpr int64_t kMaxRows = 16;
 /// Accumulators per lane and row tile (the m16n8 f32 fragment).
 constexpr int64_t kAccumulators = 4;
 /// Warps per SM the kernel is compiled to keep resident (of 64): with up to
@@ -115,6 +113,15 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                                    : defaultSplitK(channelBlocks);
       while (splitK > 1 && tiles % (splitK * unroll) != 0)
         splitK /= 2;
+      // Steps per group along a warp's run of tiles: a group of several
+      // tiles spans them when the runs are made of whole groups, else each
+      // tile starts its group afresh (per channel: one group the whole way).
+      const int64_t tilesPerGroup = group / depth;
+      stepsPerGroup = perChannel ? stepsPerTile * unroll
+                      : tilesPerGroup > 1 && unroll % tilesPerGroup == 0
+                          ? group / 16
+                          : std::min(stepsPerTile, group / 16);
+      partial.resize(rowTiles * kAccumulators);
     }
 
     /// Blocks per SM that ptxas must fit: kResidentWarpsPerSm warps, i.e.
@@ -423,16 +430,6 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       SmallVector<Value> updated(accs);
       Value tileStart =
           arith::MulIOp::create(b, loc, t, index(depth));
-      // Steps per group along the run: a group of several tiles spans them
-      // when the runs are made of whole groups, else each tile starts its
-      // group afresh (and per channel, one group the whole way).
-      const int64_t tilesPerGroup = group / depth;
-      const int64_t stepsPerGroup =
-          perChannel ? stepsPerTile * unroll
-          : tilesPerGroup > 1 && unroll % tilesPerGroup == 0
-              ? group / 16
-              : std::min(stepsPerTile, group / 16);
-      partial.resize(rowTiles * kAccumulators);
       for (int64_t s = 0; s < stepsPerTile; ++s) {
         Value stepStart =
             arith::AddIOp::create(b, loc, tileStart, index(16 * s));
@@ -546,7 +543,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     Location loc;
     QuantizedWeightAttr weight;
     int64_t rows, n, k, group, depth, stepsPerTile, channelBlocks, tiles,
-        rowTiles, unroll, splitK;
+        rowTiles, unroll, splitK, stepsPerGroup;
     bool bf16, int8, perChannel;
     Type halfType;
     VectorType pairType;
@@ -581,7 +578,7 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
   auto inputType = op.getInput().getType();
   Type element = inputType.getElementType();
   if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
-      inputType.getDimSize(0) > kMaxRows ||
+      inputType.getDimSize(0) > kMaxDecodeRows ||
       !(element.isF16() || element.isBF16()) ||
       op.getResult().getType().getElementType() != element)
     return std::string("the tensor-core decode kernel needs static [M <= 16, "
