@@ -164,41 +164,7 @@ struct WQQuantizeWeightsPass
       return op->emitError() << "cannot quantize the table read here: "
                              << *error;
 
-    Location loc = op.getLoc();
-    rewriter.setInsertionPoint(op);
-    Value row = getValueOrCreateConstantIndexOp(rewriter, loc, offsets[0]);
-    // Slices one row of a [V, ...] constant, keeping the leading 1.
-    auto rowOf = [&](DenseElementsAttr attr) -> Value {
-      if (!attr)
-        return Value();
-      auto type = cast<RankedTensorType>(attr.getType());
-      Value all = arith::ConstantOp::create(rewriter, loc, attr);
-      SmallVector<OpFoldResult> rowOffsets(type.getRank(),
-                                           rewriter.getIndexAttr(0));
-      rowOffsets[0] = row;
-      SmallVector<OpFoldResult> rowSizes;
-      rowSizes.push_back(rewriter.getIndexAttr(1));
-      for (int64_t d : type.getShape().drop_front())
-        rowSizes.push_back(rewriter.getIndexAttr(d));
-      SmallVector<OpFoldResult> unit(type.getRank(), rewriter.getIndexAttr(1));
-      return tensor::ExtractSliceOp::create(rewriter, loc, all, rowOffsets,
-                                            rowSizes, unit);
-    };
-    QuantizedWeightAttr rowWeight = rtnWeightAttr(ctx, {1, dim});
-    Value dequantized = DequantizeOp::create(
-        rewriter, loc, RankedTensorType::get({1, dim}, rewriter.getF32Type()),
-        rowOf(constants.packed), rowOf(constants.scales),
-        rowOf(constants.zeroPoints), Value(), Value(), Value(), Value(),
-        rowWeight);
-    Value result = dequantized;
-    if (resultType.getRank() == 1)
-      result = tensor::CollapseShapeOp::create(
-          rewriter, loc, resultType, dequantized,
-          SmallVector<ReassociationIndices>{{0, 1}});
-    Operation *tableOp = op.getSource().getDefiningOp();
-    rewriter.replaceOp(op, result);
-    if (tableOp && tableOp->use_empty())
-      rewriter.eraseOp(tableOp);
+    replaceTableLookup(rewriter, op, table, constants);
     return success();
   }
 
@@ -356,3 +322,53 @@ struct WQQuantizeWeightsPass
 };
 
 } // namespace
+
+void mlir::wq::replaceTableLookup(RewriterBase &rewriter,
+                                  tensor::ExtractSliceOp op,
+                                  QuantizedWeightAttr table,
+                                  const QuantizedWeightConstants &constants) {
+  MLIRContext *ctx = op->getContext();
+  Location loc = op.getLoc();
+  const int64_t dim = table.getK();
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  rewriter.setInsertionPoint(op);
+  Value row =
+      getValueOrCreateConstantIndexOp(rewriter, loc, op.getMixedOffsets()[0]);
+  // Slices one row of a [V, ...] constant, keeping the leading 1.
+  auto rowOf = [&](DenseElementsAttr attr) -> Value {
+    if (!attr)
+      return Value();
+    auto type = cast<RankedTensorType>(attr.getType());
+    Value all = arith::ConstantOp::create(rewriter, loc, attr);
+    SmallVector<OpFoldResult> rowOffsets(type.getRank(),
+                                         rewriter.getIndexAttr(0));
+    rowOffsets[0] = row;
+    SmallVector<OpFoldResult> rowSizes;
+    rowSizes.push_back(rewriter.getIndexAttr(1));
+    for (int64_t d : type.getShape().drop_front())
+      rowSizes.push_back(rewriter.getIndexAttr(d));
+    SmallVector<OpFoldResult> unit(type.getRank(), rewriter.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(rewriter, loc, all, rowOffsets,
+                                          rowSizes, unit);
+  };
+  // One row of the table's scheme.
+  auto rowWeight = QuantizedWeightAttr::get(
+      ctx, {1, dim}, table.getBits(), table.getIsSigned(),
+      table.getGroupSize(), table.getScaleType(), table.getZeroPoints(),
+      /*permuted=*/false, /*numOutliers=*/0, /*inputScaled=*/false,
+      /*flatGroups=*/false, table.getLayout());
+  Value dequantized = DequantizeOp::create(
+      rewriter, loc, RankedTensorType::get({1, dim}, rewriter.getF32Type()),
+      rowOf(constants.packed), rowOf(constants.scales),
+      rowOf(constants.zeroPoints), Value(), Value(), Value(), Value(),
+      rowWeight);
+  Value result = dequantized;
+  if (resultType.getRank() == 1)
+    result = tensor::CollapseShapeOp::create(
+        rewriter, loc, resultType, dequantized,
+        SmallVector<ReassociationIndices>{{0, 1}});
+  Operation *tableOp = op.getSource().getDefiningOp();
+  rewriter.replaceOp(op, result);
+  if (tableOp && tableOp->use_empty())
+    rewriter.eraseOp(tableOp);
+}

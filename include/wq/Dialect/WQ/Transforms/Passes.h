@@ -66,6 +66,16 @@ MatmulOp splitSideInputs(RewriterBase &b, MatmulOp op);
 /// in the `mma_tiles` layout (whatever its layout now); the reason if not.
 std::optional<std::string> checkMmaDecode(MatmulOp op);
 
+struct QuantizedWeightConstants;
+
+/// Replaces a whole-row lookup `tensor.extract_slice %table[%i, 0] [1, D]
+/// [1, 1]` (result f32) of a table [V, D] by `wq.dequantize` of row %i of
+/// the table stored quantized as `table` (a row_major 2-D weight without
+/// side inputs) with `constants`: only the row read is dequantized.
+void replaceTableLookup(RewriterBase &rewriter, tensor::ExtractSliceOp op,
+                        QuantizedWeightAttr table,
+                        const QuantizedWeightConstants &constants);
+
 /// Returns failure (after emitting an error naming the op and the reason) if
 /// `op` is a wq op that the linalg lowering cannot handle.
 LogicalResult checkLowerableToLinalg(Operation *op);
