@@ -141,6 +141,8 @@ std::optional<std::string> gptqQuantize(const float *weights, int64_t n,
                                         const ProgressFn &progress) {
   if (auto error = scheme.validate())
     return error;
+  if (scheme.offsets)
+    return std::string(kNoOffsetsMessage);
   if (n <= 0 || k <= 0)
     return std::string("matrix dimensions must be positive");
   if (options.blockSize <= 0 || options.dampPercent < 0)
@@ -382,6 +384,8 @@ std::optional<std::string> awqQuantize(const float *weights, int64_t n,
                                        const ProgressFn &progress) {
   if (auto error = scheme.validate())
     return error;
+  if (scheme.offsets)
+    return std::string(kNoOffsetsMessage);
   if (n <= 0 || k <= 0)
     return std::string("AWQ needs a non-empty weight");
   if (static_cast<int64_t>(channelMeanAbs.size()) != k)
@@ -637,6 +641,8 @@ quantizeLinear(const std::string &name, const float *weights, int64_t n,
     result.scheme.groupSize = 0; // a group larger than K: one per channel
   if (auto error = result.scheme.validate())
     return error;
+  if (result.scheme.offsets)
+    return std::string(kNoOffsetsMessage);
   const bool hasHessian =
       calibration && static_cast<int64_t>(calibration->hessian.size()) == k * k;
   const bool hasMagnitudes =

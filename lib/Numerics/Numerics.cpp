@@ -36,6 +36,10 @@ int64_t scaleTypeBytes(ScaleType type) {
   return type == ScaleType::F32 ? 4 : 2;
 }
 
+const char *const kNoOffsetsMessage =
+    "group offsets come from imported formats (e.g. GGUF Q4_1); RTN, MSE, "
+    "GPTQ and AWQ do not produce them";
+
 std::optional<std::string> QuantScheme::validate() const {
   if (bits < 2 || bits > 8)
     return "bits must be between 2 and 8, got " + std::to_string(bits);
@@ -206,6 +210,8 @@ std::optional<std::string> computeShrunkParams(const float *weights,
                                                const QuantScheme &scheme,
                                                float shrink,
                                                GroupParams &params) {
+  if (scheme.offsets)
+    return std::string(kNoOffsetsMessage);
   if (scheme.zeroPoints) {
     float lo = 0.0f, hi = 0.0f;
     for (int64_t i = 0; i < count; ++i) {
@@ -273,6 +279,8 @@ void initQuantizedMatrix(int64_t rows, int64_t cols, const QuantScheme &scheme,
   result.scales.assign(static_cast<size_t>(rows * groups), 0.0f);
   result.zeros.assign(scheme.zeroPoints ? static_cast<size_t>(rows * groups) : 0,
                       0);
+  result.offsets.assign(scheme.offsets ? static_cast<size_t>(rows * groups) : 0,
+                        0.0f);
 }
 
 void storeElement(QuantizedMatrix &matrix, const QuantScheme &scheme,
@@ -292,6 +300,8 @@ std::optional<std::string> quantizeGroups(const float *weights, int64_t rows,
                                           QuantizedMatrix &result) {
   if (auto error = scheme.validate())
     return error;
+  if (scheme.offsets)
+    return std::string(kNoOffsetsMessage);
   if (rows <= 0 || cols <= 0)
     return "matrix dimensions must be positive";
   const int64_t groupSize = scheme.effectiveGroupSize(cols);
@@ -351,8 +361,13 @@ void dequantize(const QuantizedMatrix &matrix, const QuantScheme &scheme,
       int32_t q =
           unpackElement(bytes, c - g * groupSize, scheme.bits, scheme.isSigned);
       int32_t zero = scheme.zeroPoints ? matrix.zeros[r * groups + g] : 0;
+      float scale = matrix.scales[r * groups + g];
+      // With an offset, one rounding (fma).
       out[r * cols + c] =
-          matrix.scales[r * groups + g] * static_cast<float>(q - zero);
+          scheme.offsets
+              ? std::fma(scale, static_cast<float>(q - zero),
+                         matrix.offsets[r * groups + g])
+              : scale * static_cast<float>(q - zero);
     }
   }
 }

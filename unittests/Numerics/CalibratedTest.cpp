@@ -344,4 +344,70 @@ TEST(OutlierTest, PicksChannelsWithLargeActivationTimesWeight) {
   EXPECT_EQ(picked[1], 42);
 }
 
+TEST(OffsetsTest, CalibratedMethodsRejectOffsets) {
+  const int64_t n = 8, k = 64, tokens = 64;
+  QuantScheme s{4, false, false, 32, ScaleType::F16};
+  s.offsets = true;
+  std::vector<float> w = gaussian(n * k, 3);
+  std::vector<float> x = activations(tokens, k, 4);
+  CalibrationStats stats = statsFor(x, tokens, k);
+  QuantizedMatrix m;
+  EXPECT_TRUE(quantizeWithRule(w.data(), n, k, s, RangeRule::Mse, m));
+  GroupParams params;
+  EXPECT_TRUE(computeMseParams(w.data(), 32, s, MseOptions(), params));
+  GptqResult gptq;
+  std::optional<std::string> error = gptqQuantize(
+      w.data(), n, k, stats.hessian().data(), s, GptqOptions(), gptq);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("offsets"), std::string::npos) << *error;
+  AwqResult awq;
+  EXPECT_TRUE(awqQuantize(w.data(), n, k, stats.hessian().data(),
+                          stats.channelMeanAbs(), s, AwqOptions(), awq));
+  LinearQuantOptions options;
+  options.scheme = s;
+  QuantizedLinear linear;
+  for (QuantMethod method : {QuantMethod::Rtn, QuantMethod::RtnMse}) {
+    options.method = method;
+    EXPECT_TRUE(quantizeLinear("w", w.data(), n, k, options, nullptr, linear));
+  }
+}
+
+TEST(OffsetsTest, DequantizeLinearAppliesOffsetsBeforeSideInputs) {
+  // The offset belongs to the stored element: the logical weight
+  // un-permutes, divides by the input scales and adds outliers after it.
+  QuantizedLinear linear;
+  linear.n = 2;
+  linear.k = 4;
+  linear.scheme = QuantScheme{4, false, true, 2, ScaleType::F32};
+  linear.scheme.offsets = true;
+  initQuantizedMatrix(2, 4, linear.scheme, linear.matrix);
+  const int32_t q[2][4] = {{1, 2, 3, 4}, {15, 0, 7, 8}};
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 4; ++c)
+      storeElement(linear.matrix, linear.scheme, r, c, q[r][c]);
+  linear.matrix.scales = {1.0f, 0.5f, 2.0f, 0.25f};
+  linear.matrix.zeros = {1, 0, 8, 8};
+  linear.matrix.offsets = {0.5f, -1.0f, 0.125f, 3.0f};
+  linear.perm = {2, 0, 3, 1};
+  linear.inputScales = {1.0f, 2.0f, 4.0f, 0.5f};
+  linear.outlierChannels = {1};
+  linear.outlierWeights = {10.0f, -10.0f};
+  std::vector<float> w = dequantizeLinear(linear);
+  double stored[2][4];
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 4; ++c) {
+      int64_t g = r * 2 + c / 2;
+      stored[r][c] = double(linear.matrix.scales[g]) *
+                         (q[r][c] - linear.matrix.zeros[g]) +
+                     linear.matrix.offsets[g];
+    }
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t j = 0; j < 4; ++j) {
+      int32_t c = linear.perm[j];
+      double expected = stored[r][j] / linear.inputScales[c] +
+                        (c == 1 ? linear.outlierWeights[r] : 0.0);
+      EXPECT_DOUBLE_EQ(w[r * 4 + c], expected) << r << ", " << c;
+    }
+}
+
 } // namespace

@@ -343,4 +343,125 @@ TEST(FloatTest, BFloat16RoundsToNearestEven) {
   EXPECT_TRUE(std::isnan(bfloat16BitsToFloat(floatToBFloat16Bits(NAN))));
 }
 
+//===----------------------------------------------------------------------===//
+// Group offsets: w = scale * (q - zero) + offset.
+//===----------------------------------------------------------------------===//
+
+TEST(OffsetsTest, LegalCombinations) {
+  // Offsets go with signed or unsigned storage, with or without zero points
+  // (tinygemm's (q - 8) * s + z is zero points and offsets together).
+  for (bool isSigned : {false, true})
+    for (bool zeroPoints : {false, true}) {
+      QuantScheme s{4, isSigned, zeroPoints, 32, ScaleType::F16};
+      s.offsets = true;
+      EXPECT_EQ(s.validate().has_value(), isSigned && zeroPoints)
+          << isSigned << zeroPoints;
+    }
+  // Aggregate initialization leaves offsets off.
+  EXPECT_FALSE((QuantScheme{4, false, true, 32, ScaleType::F16}.offsets));
+}
+
+TEST(OffsetsTest, InitAllocatesOffsetsOnlyWhenAsked) {
+  QuantScheme s{4, false, false, 32, ScaleType::F16};
+  QuantizedMatrix m;
+  initQuantizedMatrix(3, 77, s, m);
+  EXPECT_TRUE(m.offsets.empty());
+  EXPECT_TRUE(m.zeros.empty());
+  s.offsets = true;
+  initQuantizedMatrix(3, 77, s, m);
+  EXPECT_EQ(m.offsets.size(), 9u); // 3 rows x ceil(77 / 32) groups
+  for (float v : m.offsets)
+    EXPECT_EQ(v, 0.0f);
+}
+
+/// float64 reference of the definition, from the stored integers.
+double referenceValue(double scale, int32_t q, int32_t zero, double offset) {
+  return scale * (static_cast<double>(q) - zero) + offset;
+}
+
+TEST(OffsetsTest, DequantizeAppliesScaleZeroAndOffset) {
+  std::mt19937 gen(2024);
+  struct Case {
+    unsigned bits;
+    bool isSigned, zeroPoints;
+    int64_t groupSize, cols;
+    ScaleType scaleType;
+  };
+  // Q4_1 (u4, no zero points, g32), tinygemm (u4 + zero points), signed
+  // int4 and int8, ragged K, per channel, every scale type.
+  const Case cases[] = {{4, false, false, 32, 96, ScaleType::F16},
+                        {4, false, true, 32, 77, ScaleType::BF16},
+                        {4, true, false, 16, 50, ScaleType::F32},
+                        {8, false, true, 0, 41, ScaleType::F16},
+                        {8, true, false, 8, 29, ScaleType::BF16},
+                        {2, false, false, 5, 23, ScaleType::F16}};
+  for (const Case &c : cases) {
+    QuantScheme s{c.bits, c.isSigned, c.zeroPoints, c.groupSize, c.scaleType};
+    s.offsets = true;
+    ASSERT_FALSE(s.validate());
+    const int64_t rows = 5, groups = s.numGroups(c.cols);
+    QuantizedMatrix m;
+    initQuantizedMatrix(rows, c.cols, s, m);
+    std::uniform_int_distribution<int32_t> qDist(s.qmin(), s.qmax());
+    std::uniform_int_distribution<int32_t> zDist(0, s.qmax());
+    std::uniform_real_distribution<float> sDist(0.001f, 0.05f), oDist(-0.5f, 0.5f);
+    std::vector<int32_t> q(rows * c.cols);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t col = 0; col < c.cols; ++col) {
+        q[r * c.cols + col] = qDist(gen);
+        storeElement(m, s, r, col, q[r * c.cols + col]);
+      }
+    for (int64_t i = 0; i < rows * groups; ++i) {
+      m.scales[i] = roundToScaleType(sDist(gen), c.scaleType);
+      m.offsets[i] = roundToScaleType(oDist(gen), c.scaleType);
+      if (c.zeroPoints)
+        m.zeros[i] = zDist(gen);
+    }
+    std::vector<float> out(rows * c.cols);
+    dequantize(m, s, out.data());
+    const int64_t gs = s.effectiveGroupSize(c.cols);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t col = 0; col < c.cols; ++col) {
+        int64_t g = r * groups + col / gs;
+        double expected =
+            referenceValue(m.scales[g], q[r * c.cols + col],
+                           c.zeroPoints ? m.zeros[g] : 0, m.offsets[g]);
+        // One f32 rounding of the exact value.
+        EXPECT_NEAR(out[r * c.cols + col], expected,
+                    std::fabs(expected) * 0x1p-24 + 1e-30)
+            << c.bits << " bits, row " << r << ", col " << col;
+      }
+  }
+}
+
+TEST(OffsetsTest, Q41BlocksAreExact) {
+  // llama.cpp Q4_1: w = d * q + m with f16 d and m; here d = 2^-6 and m =
+  // -0.25, so every value is exact in f32 and must come back exactly.
+  QuantScheme s{4, false, false, 32, ScaleType::F16};
+  s.offsets = true;
+  QuantizedMatrix m;
+  initQuantizedMatrix(1, 32, s, m);
+  for (int64_t i = 0; i < 32; ++i)
+    storeElement(m, s, 0, i, static_cast<int32_t>(i % 16));
+  m.scales[0] = 0.015625f;
+  m.offsets[0] = -0.25f;
+  std::vector<float> out(32);
+  dequantize(m, s, out.data());
+  for (int64_t i = 0; i < 32; ++i)
+    EXPECT_EQ(out[i], 0.015625f * static_cast<float>(i % 16) - 0.25f) << i;
+}
+
+TEST(OffsetsTest, QuantizersRejectOffsets) {
+  QuantScheme s{4, false, false, 32, ScaleType::F16};
+  s.offsets = true;
+  std::vector<float> w = randomMatrix(4, 64, 7);
+  QuantizedMatrix m;
+  std::optional<std::string> error = quantizeRtn(w.data(), 4, 64, s, m);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("offsets"), std::string::npos) << *error;
+  GroupParams params;
+  EXPECT_TRUE(computeRtnParams(w.data(), 32, s, params));
+  EXPECT_TRUE(computeShrunkParams(w.data(), 32, s, 0.9f, params));
+}
+
 } // namespace

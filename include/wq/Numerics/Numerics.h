@@ -21,6 +21,10 @@ namespace wq_numerics {
 /// Element type that group scales are stored in.
 enum class ScaleType { F16, BF16, F32 };
 
+/// The error of the quantizers (RTN, MSE, GPTQ, AWQ) for a scheme with
+/// offsets, which they do not produce.
+extern const char *const kNoOffsetsMessage;
+
 /// Parses "f16" / "bf16" / "f32".
 std::optional<ScaleType> parseScaleType(const std::string &name);
 const char *scaleTypeName(ScaleType type);
@@ -37,6 +41,10 @@ int64_t scaleTypeBytes(ScaleType type);
 /// nibble of byte i. The last group of a row may be shorter (K not a multiple
 /// of the group size); its unused bits are zero. Signed storage is two's
 /// complement in `bits` bits.
+///
+/// Value of element (r, c) in group g = c / groupSize:
+///   w = scale[r, g] * (q[r, c] - zero[r, g]) + offset[r, g]
+/// with zero = 0 without zero points and offset = 0 without offsets.
 struct QuantScheme {
   unsigned bits = 4;
   bool isSigned = false;
@@ -45,6 +53,12 @@ struct QuantScheme {
   /// Elements per group along K; 0 means one group per row (per channel).
   int64_t groupSize = 128;
   ScaleType scaleType = ScaleType::F16;
+  /// A float offset per group, added after the scale (llama.cpp's Q4_1
+  /// `d * q + m`, HQQ, PyTorch tinygemm's `(q - 8) * s + z`), stored in the
+  /// scale type. Legal with signed or unsigned storage, with or without zero
+  /// points. Offsets come from imported formats: RTN, GPTQ and AWQ never
+  /// produce them (they fail on a scheme that asks for offsets).
+  bool offsets = false;
 
   /// Checks the combination; returns a message for an inconsistent one.
   std::optional<std::string> validate() const;
@@ -79,6 +93,9 @@ struct QuantizedMatrix {
   std::vector<float> scales;
   /// rows * numGroups zero points (empty unless scheme.zeroPoints).
   std::vector<int32_t> zeros;
+  /// rows * numGroups offsets, already rounded to the scale type (empty
+  /// unless scheme.offsets).
+  std::vector<float> offsets;
 };
 
 //===----------------------------------------------------------------------===//
@@ -149,7 +166,8 @@ using GroupParamsFn = std::function<std::optional<std::string>(
     const float *weights, int64_t count, GroupParams &params)>;
 
 /// Quantizes a row-major [rows, cols] matrix group by group with parameters
-/// from `choose`. Fails on non-finite weights (naming the first one).
+/// from `choose`. Fails on non-finite weights (naming the first one) and on
+/// a scheme with offsets (no quantizer here produces them).
 std::optional<std::string> quantizeGroups(const float *weights, int64_t rows,
                                           int64_t cols,
                                           const QuantScheme &scheme,
@@ -162,7 +180,8 @@ std::optional<std::string> quantizeRtn(const float *weights, int64_t rows,
                                        int64_t cols, const QuantScheme &scheme,
                                        QuantizedMatrix &result);
 
-/// Allocates `result` for a [rows, cols] matrix (zeroed storage).
+/// Allocates `result` for a [rows, cols] matrix (zeroed storage; zero points
+/// and offsets only when the scheme has them).
 void initQuantizedMatrix(int64_t rows, int64_t cols, const QuantScheme &scheme,
                          QuantizedMatrix &result);
 
@@ -170,7 +189,9 @@ void initQuantizedMatrix(int64_t rows, int64_t cols, const QuantScheme &scheme,
 void storeElement(QuantizedMatrix &matrix, const QuantScheme &scheme,
                   int64_t row, int64_t col, int32_t q);
 
-/// Dequantizes into a row-major [rows, cols] buffer: w' = scale * (q - zero).
+/// Dequantizes into a row-major [rows, cols] buffer:
+/// w' = scale * (q - zero) + offset (computed in f32: the product rounded,
+/// then the sum).
 void dequantize(const QuantizedMatrix &matrix, const QuantScheme &scheme,
                 float *out);
 
