@@ -9,7 +9,12 @@ WQ_BUILD="${WQ_BUILD:-$WQ_ROOT/build}"
 LLVM_PREFIX=/usr/lib/llvm-22
 
 WQ_PACKAGES=(cmake ninja-build g++ libmlir-22-dev mlir-22-tools llvm-22-dev
-             llvm-22-tools libgtest-dev libopenblas-dev liblapacke-dev libomp-22-dev python3 python3-numpy)
+             llvm-22-tools libgtest-dev libopenblas-dev liblapacke-dev libomp-22-dev python3 python3-numpy
+             python3-pip python3-yaml)
+# The `gguf` Python package (llama.cpp's reference reader/writer; imports
+# numpy and yaml) for the GGUF reader's lit tests, installed into the build
+# folder for Debian's /usr/bin/python3, never system-wide.
+WQ_GGUF_PY_VERSION=0.19.0
 
 wq_install_packages() {
   local missing=()
@@ -30,6 +35,19 @@ wq_install_packages() {
   fi
 }
 
+wq_install_python_packages() {
+  local target="$WQ_BUILD/python" stamp="$WQ_BUILD/python/.gguf-$WQ_GGUF_PY_VERSION"
+  [ -f "$stamp" ] && return 0
+  echo "wq: installing gguf==$WQ_GGUF_PY_VERSION into $target" >&2
+  rm -rf "$target"
+  if /usr/bin/python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps \
+      --target "$target" "gguf==$WQ_GGUF_PY_VERSION" >&2; then
+    touch "$stamp"
+  else
+    echo "wq: could not install gguf (the GGUF reference tests will fail)" >&2
+  fi
+}
+
 wq_build() {
   if [ ! -f "$WQ_BUILD/build.ninja" ]; then
     cmake -S "$WQ_ROOT" -B "$WQ_BUILD" -G Ninja \
@@ -41,4 +59,5 @@ wq_build() {
 }
 
 wq_install_packages
+wq_install_python_packages
 wq_build

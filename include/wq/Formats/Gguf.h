@@ -11,7 +11,16 @@
 //
 // Dequantization follows ggml's block layouts exactly (ggml-common.h,
 // ggml-quants.c): F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K,
-// Q6_K.
+// Q6_K, with ggml's f32 arithmetic in ggml's order (results are bit-identical
+// to ggml's dequantize_row_* built without FMA contraction). Tensors of other
+// known ggml types (Q2_K, Q3_K, Q8_K, IQ*, TQ*, MXFP4, I8..I64, F64, ...) are
+// accepted by open() (their sizes are known) and dequantize() fails on them;
+// an unknown type number is an error at open().
+//
+// Limits (each an error naming the file and the key or tensor): 1..4
+// dimensions, every dimension > 0, at most 2^62 elements per tensor, arrays
+// nested at most kGgufMaxArrayDepth deep, at most kGgufMaxMetadataElements
+// array elements in all the metadata.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,7 +57,24 @@ enum class GgmlType : uint32_t {
   Q5_K = 13,
   Q6_K = 14,
   Q8_K = 15,
+  IQ2_XXS = 16,
+  IQ2_XS = 17,
+  IQ3_XXS = 18,
+  IQ1_S = 19,
+  IQ4_NL = 20,
+  IQ3_S = 21,
+  IQ2_S = 22,
+  IQ4_XS = 23,
+  I8 = 24,
+  I16 = 25,
+  I32 = 26,
+  I64 = 27,
+  F64 = 28,
+  IQ1_M = 29,
   BF16 = 30,
+  TQ1_0 = 34,
+  TQ2_0 = 35,
+  MXFP4 = 39,
 };
 
 /// "F32", "Q4_K", ...; "type N" for numbers this reader does not know.
@@ -56,6 +82,15 @@ std::string ggmlTypeName(uint32_t type);
 /// Elements per block and bytes per block of a type wq can dequantize;
 /// false for any other type.
 bool ggmlBlockInfo(uint32_t type, int64_t &blockElements, int64_t &blockBytes);
+/// Elements per block and bytes per block of any ggml type this reader knows
+/// the layout of (a superset of ggmlBlockInfo's); false for unknown numbers.
+bool ggmlTypeLayout(uint32_t type, int64_t &blockElements, int64_t &blockBytes);
+
+/// Deepest nesting of metadata arrays accepted (an array of arrays is 2).
+constexpr int kGgufMaxArrayDepth = 8;
+/// Most array elements (all arrays of all keys together) accepted: each is a
+/// GgufValue in memory, so this bounds the metadata's memory.
+constexpr uint64_t kGgufMaxMetadataElements = uint64_t(1) << 24;
 
 /// GGUF metadata value types (gguf.h's enum gguf_type).
 enum class GgufValueType : uint32_t {
@@ -74,6 +109,10 @@ enum class GgufValueType : uint32_t {
   F64 = 12,
 };
 
+/// "u8", "i32", "f32", "bool", "string", "array", ... (the names of
+/// gguf.h's gguf_type_name); "unknown type" for other numbers.
+const char *ggufValueTypeName(GgufValueType type);
+
 /// One metadata value. Scalars are widened (integers to int64/uint64, floats
 /// to double); arrays keep their element type and may nest.
 struct GgufValue {
@@ -86,6 +125,9 @@ struct GgufValue {
   std::vector<GgufValue> elements;               // Array
 
   bool isInteger() const;
+  bool isFloat() const {
+    return type == GgufValueType::F32 || type == GgufValueType::F64;
+  }
   /// The value as int64 if it is an integer type that fits.
   std::optional<int64_t> asInteger() const;
   /// The value as double if it is an integer or float type.
@@ -104,6 +146,8 @@ struct GgufTensorInfo {
   llvm::ArrayRef<uint8_t> data;
 
   int64_t numElements() const;
+  /// Elements along dims[0], the length of one row in memory.
+  int64_t rowElements() const { return dims.empty() ? 0 : dims[0]; }
   /// Row-major shape (dims reversed): {rows, cols} for a matrix.
   std::vector<int64_t> shape() const;
 };
@@ -119,6 +163,9 @@ public:
   uint64_t alignment() const { return alignment_; }
   /// Bytes of the file (header + data).
   uint64_t fileSize() const;
+  /// Where the data section starts in the file (the end of the tensor table
+  /// rounded up to the alignment); tensor offsets are relative to it.
+  uint64_t dataOffset() const { return dataOffset_; }
 
   /// Metadata in file order.
   const std::vector<std::pair<std::string, GgufValue>> &metadata() const {
@@ -152,6 +199,7 @@ private:
   std::unique_ptr<llvm::MemoryBuffer> buffer_;
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
+  uint64_t dataOffset_ = 0;
   std::vector<std::pair<std::string, GgufValue>> metadata_;
   std::map<std::string, size_t, std::less<>> metadataIndex_;
   std::vector<GgufTensorInfo> tensors_;
@@ -159,10 +207,37 @@ private:
 };
 
 /// Dequantizes `count` elements (a multiple of the type's block size) of
-/// type `type` from `data` into `out`. Returns an error message for
-/// unsupported types.
+/// type `type` from `data` (count / blockElements * blockBytes bytes) into
+/// `out`. Returns an error message for unsupported types or a count that is
+/// not a whole number of blocks.
 std::optional<std::string> dequantizeGgml(uint32_t type, const uint8_t *data,
                                           int64_t count, float *out);
+
+//===----------------------------------------------------------------------===//
+// Raw fields of the 32-element blocks, for importers that keep the integers
+// (no round trip through floats). `block` points at one block of the given
+// type (kGgmlQ4_0BlockBytes ... bytes, no alignment needed). q[] is returned
+// in ELEMENT order: q[j] belongs to element j of the block (ggml stores
+// element j in the low nibble of byte j and element j + 16 in the high
+// nibble of byte j for Q4_0/Q4_1). The scale fields are returned both as
+// their f16 bits (little-endian in the file) and as the f32 ggml computes
+// with. Values, exactly as dequantizeGgml computes them (f32):
+//   Q4_0  w[j] = (q[j] - 8) * d        q in 0..15
+//   Q4_1  w[j] = q[j] * d + m          q in 0..15
+//   Q8_0  w[j] = q[j] * d              q in -128..127
+//===----------------------------------------------------------------------===//
+
+constexpr int64_t kGgmlBlock32 = 32;
+constexpr int64_t kGgmlQ4_0BlockBytes = 18; // f16 d, 16 bytes of nibbles
+constexpr int64_t kGgmlQ4_1BlockBytes = 20; // f16 d, f16 m, 16 bytes
+constexpr int64_t kGgmlQ8_0BlockBytes = 34; // f16 d, 32 int8
+
+void decodeQ4_0Block(const uint8_t *block, float &d, uint8_t q[32],
+                     uint16_t *dBits = nullptr);
+void decodeQ4_1Block(const uint8_t *block, float &d, float &m, uint8_t q[32],
+                     uint16_t *dBits = nullptr, uint16_t *mBits = nullptr);
+void decodeQ8_0Block(const uint8_t *block, float &d, int8_t q[32],
+                     uint16_t *dBits = nullptr);
 
 } // namespace wq_formats
 
