@@ -226,6 +226,8 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
 Expected<LlamaWeights> readCheckpoint(StringRef path) {
   if (sys::fs::is_directory(path))
     return readHuggingFaceDirectory(path);
+  if (isGgufFile(path))
+    return readGgufCheckpoint(path);
   return readLlama2cCheckpoint(path);
 }
 

@@ -2,6 +2,7 @@
 
 #include "wq/Model/Import.h"
 #include "wq/Dialect/WQ/IR/WeightConstants.h"
+#include "wq/Dialect/WQ/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -52,12 +53,31 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
                              "internal error: the generated model IR does not "
                              "parse");
 
-  // Attach each weight's data as a resource blob.
+  const bool keep = options.keepQuantized && !weights.quantized.empty();
+  auto isQuantized = [&](StringRef name) {
+    return keep && weights.quantized.count(name.str());
+  };
+  const std::string table = "tok_embeddings.weight";
+  // Whether a weight is read in float: quantized linear weights are not; the
+  // embedding table is when lookups or the (shared) classifier read it so.
+  auto needsFloat = [&](StringRef name) {
+    if (!isQuantized(name))
+      return true;
+    if (name != table)
+      return false;
+    return !options.quantizedEmbedding ||
+           (weights.config.sharedClassifier && !options.quantizedClassifier);
+  };
+
+  // Attach each float weight's data as a resource blob.
   std::string error;
   module->walk([&](arith::ConstantOp op) {
     auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue());
     if (!resource)
       return WalkResult::advance();
+    auto named = dyn_cast<NameLoc>(op.getLoc());
+    if (named && !needsFloat(named.getName().strref()))
+      return WalkResult::advance(); // Replaced by its quantized form below.
     const FloatTensor *tensor = tensorFor(weights, op);
     auto type = cast<RankedTensorType>(resource.getType());
     if (!tensor || tensor->values.size() != size_t(type.getNumElements())) {
@@ -82,41 +102,88 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   });
   if (!error.empty())
     return createStringError(inconvertibleErrorCode(), error);
+  if (!keep)
+    return std::move(module);
 
-  // Weights the checkpoint holds quantized: wq.matmul with their integers.
-  if (options.keepQuantized && !weights.quantized.empty()) {
-    SmallVector<linalg::MatvecOp> matvecs;
-    module->walk([&](linalg::MatvecOp op) { matvecs.push_back(op); });
-    IRRewriter rewriter(&context);
-    for (linalg::MatvecOp op : matvecs) {
-      auto constant =
-          op.getDpsInputOperand(0)->get().getDefiningOp<arith::ConstantOp>();
-      auto named = constant ? dyn_cast<NameLoc>(constant.getLoc()) : NameLoc();
-      if (!named)
-        continue;
-      auto it = weights.quantized.find(named.getName().str());
-      if (it == weights.quantized.end() || op->hasAttr("wq.classifier"))
-        continue;
-      const wq_numerics::QuantizedLinear &linear = it->second;
-      mlir::wq::QuantizedWeightAttr attr =
-          mlir::wq::getQuantizedWeightAttr(&context, linear);
-      mlir::wq::QuantizedWeightConstants constants =
-          mlir::wq::linearToConstants(attr, linear);
-      rewriter.setInsertionPoint(op);
-      Location loc = op.getLoc();
-      auto make = [&](DenseElementsAttr value) -> Value {
-        return value ? Value(arith::ConstantOp::create(rewriter, loc, value))
-                     : Value();
-      };
-      Value result = mlir::wq::MatmulOp::create(
-          rewriter, loc, op->getResult(0).getType(),
-          op.getDpsInputOperand(1)->get(), make(constants.packed),
-          make(constants.scales), make(constants.zeroPoints),
-          make(constants.perm), make(constants.outlierChannels),
-          make(constants.outlierWeights), make(constants.inputScales), attr);
-      rewriter.replaceOp(op, result);
-      if (constant->use_empty())
-        rewriter.eraseOp(constant);
+  // Weights the checkpoint holds quantized: their integers, one set of
+  // constants per weight (a shared table serves lookups and classifier).
+  IRRewriter rewriter(&context);
+  std::map<std::string, std::pair<mlir::wq::QuantizedWeightAttr,
+                                  mlir::wq::QuantizedWeightConstants>>
+      quantizedConstants;
+  auto constantsFor = [&](const std::string &name) {
+    auto it = quantizedConstants.find(name);
+    if (it != quantizedConstants.end())
+      return it->second;
+    const wq_numerics::QuantizedLinear &linear = weights.quantized.at(name);
+    mlir::wq::QuantizedWeightAttr attr =
+        mlir::wq::getQuantizedWeightAttr(&context, linear);
+    auto entry = std::make_pair(attr, mlir::wq::linearToConstants(attr, linear));
+    quantizedConstants.emplace(name, entry);
+    return entry;
+  };
+  auto weightName = [](mlir::Value weight) -> std::string {
+    auto constant = weight.getDefiningOp<arith::ConstantOp>();
+    auto named = constant ? dyn_cast<NameLoc>(constant.getLoc()) : NameLoc();
+    return named ? named.getName().str() : std::string();
+  };
+  auto eraseIfUnused = [&](mlir::Value weight) {
+    if (Operation *def = weight.getDefiningOp())
+      if (def->use_empty())
+        rewriter.eraseOp(def);
+  };
+
+  SmallVector<linalg::LinalgOp> linears;
+  module->walk([&](linalg::LinalgOp op) {
+    if (succeeded(mlir::wq::matchLinearOp(op)))
+      linears.push_back(op);
+  });
+  for (linalg::LinalgOp op : linears) {
+    FailureOr<mlir::wq::LinearOpMatch> match = mlir::wq::matchLinearOp(op);
+    std::string name = weightName(match->weight);
+    if (name.empty() || !isQuantized(name))
+      continue;
+    const bool classifier = op->hasAttr("wq.classifier");
+    if (classifier && !options.quantizedClassifier)
+      continue;
+    if (!classifier && name == table)
+      continue;
+    auto [attr, constants] = constantsFor(name);
+    rewriter.setInsertionPoint(op);
+    Location loc = op.getLoc();
+    auto make = [&](DenseElementsAttr value) -> mlir::Value {
+      return value ? mlir::Value(arith::ConstantOp::create(rewriter, loc, value))
+                   : mlir::Value();
+    };
+    mlir::Value result = mlir::wq::MatmulOp::create(
+        rewriter, loc, op->getResult(0).getType(), match->activation,
+        make(constants.packed), make(constants.scales),
+        make(constants.zeroPoints), make(constants.offsets), make(constants.perm),
+        make(constants.outlierChannels), make(constants.outlierWeights),
+        make(constants.inputScales), attr);
+    mlir::Value weight = match->weight;
+    rewriter.replaceOp(op, result);
+    eraseIfUnused(weight);
+  }
+
+  // Row lookups of a table that arrives quantized.
+  if (options.quantizedEmbedding && isQuantized(table)) {
+    SmallVector<tensor::ExtractSliceOp> lookups;
+    module->walk([&](tensor::ExtractSliceOp op) {
+      if (weightName(op.getSource()) == table)
+        lookups.push_back(op);
+    });
+    for (tensor::ExtractSliceOp op : lookups) {
+      auto [attr, constants] = constantsFor(table);
+      if (attr.getPermuted() || attr.getNumOutliers() || attr.getInputScaled() ||
+          attr.getFlatGroups())
+        return createStringError(inconvertibleErrorCode(),
+                                 "the quantized token embedding has side "
+                                 "inputs or flat groups, which row lookups "
+                                 "cannot read");
+      mlir::Value source = op.getSource();
+      mlir::wq::replaceTableLookup(rewriter, op, attr, constants);
+      eraseIfUnused(source);
     }
   }
   return std::move(module);

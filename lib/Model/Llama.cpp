@@ -27,6 +27,7 @@ std::string LlamaConfig::toJson() const {
                  {"n_kv_heads", numKvHeads},
                  {"vocab_size", vocabSize},
                  {"seq_len", seqLen},
+                 {"head_dim", headSize()},
                  {"shared_classifier", sharedClassifier},
                  {"norm_eps", double(normEps)},
                  {"rope_theta", double(ropeTheta)}};
@@ -55,10 +56,45 @@ Expected<LlamaConfig> LlamaConfig::fromJson(StringRef text) {
       !get("seq_len", c.seqLen))
     return createStringError(inconvertibleErrorCode(),
                              "model config lacks a dimension");
+  c.headDim = o->getInteger("head_dim").value_or(0);
   c.sharedClassifier = o->getBoolean("shared_classifier").value_or(true);
   c.normEps = float(o->getNumber("norm_eps").value_or(1e-5));
   c.ropeTheta = float(o->getNumber("rope_theta").value_or(10000.0));
+  if (Error e = c.validate())
+    return std::move(e);
   return c;
+}
+
+Error LlamaConfig::validate() const {
+  auto bad = [](const Twine &message) {
+    return createStringError(inconvertibleErrorCode(), message);
+  };
+  if (dim <= 0 || hiddenDim <= 0 || numLayers <= 0 || numHeads <= 0 ||
+      numKvHeads <= 0 || vocabSize <= 0 || seqLen <= 0 || headDim < 0)
+    return bad("model dimensions must be positive (dim " + Twine(dim) +
+               ", hidden " + Twine(hiddenDim) + ", layers " +
+               Twine(numLayers) + ", heads " + Twine(numHeads) + ", kv heads " +
+               Twine(numKvHeads) + ", vocab " + Twine(vocabSize) +
+               ", context " + Twine(seqLen) + ")");
+  if (dim > (1 << 16) || hiddenDim > (1 << 18) || numLayers > 1024 ||
+      numHeads > 1024 || vocabSize > (1 << 22) || seqLen > (1 << 24) ||
+      headDim > 4096)
+    return bad("model dimensions beyond what wq compiles (dim <= 65536, "
+               "hidden <= 262144, layers <= 1024, heads <= 1024, vocab <= "
+               "4194304, context <= 16777216, head size <= 4096)");
+  if (numHeads % numKvHeads != 0)
+    return bad(Twine(numHeads) + " query heads are not a multiple of " +
+               Twine(numKvHeads) + " key/value heads");
+  if (headDim == 0 && dim % numHeads != 0)
+    return bad(Twine(numHeads) + " heads do not divide the model dimension " +
+               Twine(dim));
+  if (headSize() % 2 != 0)
+    return bad("odd head size " + Twine(headSize()) + " (RoPE rotates pairs)");
+  if (!(normEps > 0) || !std::isfinite(normEps))
+    return bad("the RMSNorm epsilon must be positive and finite");
+  if (!(ropeTheta > 0) || !std::isfinite(ropeTheta))
+    return bad("the RoPE base must be positive and finite");
+  return Error::success();
 }
 
 std::vector<std::string> linearWeightNames(const LlamaConfig &config) {
@@ -135,6 +171,8 @@ Error checkConfig(StringRef path, const LlamaConfig &c) {
   if (c.dim % c.numHeads != 0 || c.numHeads % c.numKvHeads != 0 ||
       c.headSize() % 2 != 0)
     return modelError(path, "heads do not divide the model dimension");
+  if (Error e = c.validate())
+    return modelError(path, toString(std::move(e)));
   return Error::success();
 }
 
@@ -326,8 +364,8 @@ Expected<LlamaWeights> readLlama2cCheckpoint(StringRef path) {
 }
 
 std::string llamaForwardMlir(const LlamaConfig &c, StringRef weightDtype) {
-  const int64_t D = c.dim, H = c.hiddenDim, V = c.vocabSize, S = c.seqLen,
-                L = c.numLayers, NKV = c.numKvHeads, HS = c.headSize(),
+  const int64_t D = c.dim, H = c.hiddenDim, V = c.vocabSize, L = c.numLayers,
+                NKV = c.numKvHeads, HS = c.headSize(), QD = c.queryDim(),
                 KVD = c.kvDim(), G = c.numHeads / c.numKvHeads;
   std::string out;
   raw_string_ostream os(out);
@@ -337,7 +375,8 @@ std::string llamaForwardMlir(const LlamaConfig &c, StringRef weightDtype) {
     uint32_t bits;
     std::memcpy(&bits, &v, 4);
     return formatv("0x{0:X-8}", bits).str();
-  };  // Constants llama2.c computes in float: RoPE frequencies and sqrt(hs).
+  };
+  // Constants llama2.c computes in float: RoPE frequencies and sqrt(hs).
   auto freqs = [&](int64_t n) {
     std::string s = "dense<[";
     for (int64_t i = 0; i < n; i += 2) {
@@ -347,66 +386,82 @@ std::string llamaForwardMlir(const LlamaConfig &c, StringRef weightDtype) {
     }
     return s + "]>";
   };
+  // Every helper takes M rows (the tokens of one call) as a dynamic leading
+  // dimension: decode is M = 1, a prompt is one call with M = its length.
+  const char *rowMaps2 =
+      "indexing_maps = [affine_map<(r, i) -> (r, i)>, affine_map<(r, i) -> "
+      "(r, i)>, affine_map<(r, i) -> (r, i)>], iterator_types = "
+      "[\"parallel\", \"parallel\"]";
 
-
-  // Helpers.
-  os << subst(R"(func.func private @rmsnorm_${0}(%x: tensor<${0}xf32>, %w: tensor<${0}xf32>) -> tensor<${0}xf32> {
+  os << subst(R"(func.func private @rmsnorm(%x: tensor<?x${0}xf32>, %w: tensor<${0}xf32>) -> tensor<?x${0}xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %x, %c0 : tensor<?x${0}xf32>
   %zero = arith.constant 0.0 : f32
-  %e0 = tensor.empty() : tensor<f32>
-  %acc0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<f32>) -> tensor<f32>
-  %ss = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> ()>], iterator_types = ["reduction"]} ins(%x : tensor<${0}xf32>) outs(%acc0 : tensor<f32>) {
+  %n = arith.constant ${1} : f32
+  %eps = arith.constant ${2} : f32
+  %one = arith.constant 1.0 : f32
+  %e0 = tensor.empty(%m) : tensor<?xf32>
+  %acc0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<?xf32>) -> tensor<?xf32>
+  %ss = linalg.generic {indexing_maps = [affine_map<(r, i) -> (r, i)>, affine_map<(r, i) -> (r)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x${0}xf32>) outs(%acc0 : tensor<?xf32>) {
   ^bb0(%a: f32, %acc: f32):
     %sq = arith.mulf %a, %a : f32
     %s = arith.addf %acc, %sq : f32
     linalg.yield %s : f32
-  } -> tensor<f32>
-  %ssv = tensor.extract %ss[] : tensor<f32>
-  %n = arith.constant ${1} : f32
-  %mean = arith.divf %ssv, %n : f32
-  %eps = arith.constant ${2} : f32
-  %me = arith.addf %mean, %eps : f32
-  %root = math.sqrt %me : f32
-  %one = arith.constant 1.0 : f32
-  %inv = arith.divf %one, %root : f32
-  %e1 = tensor.empty() : tensor<${0}xf32>
-  %y = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%x, %w : tensor<${0}xf32>, tensor<${0}xf32>) outs(%e1 : tensor<${0}xf32>) {
-  ^bb0(%a: f32, %b: f32, %o: f32):
-    %t = arith.mulf %inv, %a : f32
+  } -> tensor<?xf32>
+  %inv = linalg.generic {indexing_maps = [affine_map<(r) -> (r)>, affine_map<(r) -> (r)>], iterator_types = ["parallel"]} ins(%ss : tensor<?xf32>) outs(%e0 : tensor<?xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %mean = arith.divf %v, %n : f32
+    %me = arith.addf %mean, %eps : f32
+    %root = math.sqrt %me : f32
+    %r = arith.divf %one, %root : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %e1 = tensor.empty(%m) : tensor<?x${0}xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(r, i) -> (r, i)>, affine_map<(r, i) -> (r)>, affine_map<(r, i) -> (i)>, affine_map<(r, i) -> (r, i)>], iterator_types = ["parallel", "parallel"]} ins(%x, %inv, %w : tensor<?x${0}xf32>, tensor<?xf32>, tensor<${0}xf32>) outs(%e1 : tensor<?x${0}xf32>) {
+  ^bb0(%a: f32, %s: f32, %b: f32, %o: f32):
+    %t = arith.mulf %s, %a : f32
     %r = arith.mulf %b, %t : f32
     linalg.yield %r : f32
-  } -> tensor<${0}xf32>
-  return %y : tensor<${0}xf32>
+  } -> tensor<?x${0}xf32>
+  return %y : tensor<?x${0}xf32>
 }
 
-func.func private @add_${0}(%a: tensor<${0}xf32>, %b: tensor<${0}xf32>) -> tensor<${0}xf32> {
-  %e = tensor.empty() : tensor<${0}xf32>
-  %y = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%a, %b : tensor<${0}xf32>, tensor<${0}xf32>) outs(%e : tensor<${0}xf32>) {
+func.func private @add(%a: tensor<?x${0}xf32>, %b: tensor<?x${0}xf32>) -> tensor<?x${0}xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x${0}xf32>
+  %e = tensor.empty(%m) : tensor<?x${0}xf32>
+  %y = linalg.generic {${3}} ins(%a, %b : tensor<?x${0}xf32>, tensor<?x${0}xf32>) outs(%e : tensor<?x${0}xf32>) {
   ^bb0(%u: f32, %v: f32, %o: f32):
     %s = arith.addf %u, %v : f32
     linalg.yield %s : f32
-  } -> tensor<${0}xf32>
-  return %y : tensor<${0}xf32>
+  } -> tensor<?x${0}xf32>
+  return %y : tensor<?x${0}xf32>
 }
 
-)", {D, hexFloat(float(D)), hexFloat(c.normEps)});
+)", {D, hexFloat(float(D)), hexFloat(c.normEps), rowMaps2});
 
-  std::vector<int64_t> ropeSizes = {D};
-  if (KVD != D)
+  // RoPE on adjacent pairs; row r of the call is at position pos + r.
+  std::vector<int64_t> ropeSizes = {QD};
+  if (KVD != QD)
     ropeSizes.push_back(KVD);
   for (int64_t n : ropeSizes)
-    os << subst(R"(func.func private @rope_${0}(%v: tensor<${0}xf32>, %pos: index, %freq: tensor<${1}xf32>) -> tensor<${0}xf32> {
-  %p = arith.index_cast %pos : index to i64
-  %pf = arith.sitofp %p : i64 to f32
-  %pairs = tensor.expand_shape %v [[0, 1]] output_shape [${1}, 2] : tensor<${0}xf32> into tensor<${1}x2xf32>
-  %e = tensor.empty() : tensor<${1}x2xf32>
-  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%freq : tensor<${1}xf32>) outs(%e : tensor<${1}x2xf32>) {
+    os << subst(R"(func.func private @rope_${0}(%v: tensor<?x${0}xf32>, %pos: index, %freq: tensor<${1}xf32>) -> tensor<?x${0}xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %v, %c0 : tensor<?x${0}xf32>
+  %pairs = tensor.expand_shape %v [[0], [1, 2]] output_shape [%m, ${1}, 2] : tensor<?x${0}xf32> into tensor<?x${1}x2xf32>
+  %e = tensor.empty(%m) : tensor<?x${1}x2xf32>
+  %rot = linalg.generic {indexing_maps = [affine_map<(r, i, j) -> (i)>, affine_map<(r, i, j) -> (r, i, j)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%freq : tensor<${1}xf32>) outs(%e : tensor<?x${1}x2xf32>) {
   ^bb0(%f: f32, %o: f32):
-    %i = linalg.index 0 : index
-    %j = linalg.index 1 : index
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
-    %v0 = tensor.extract %pairs[%i, %c0] : tensor<${1}x2xf32>
-    %v1 = tensor.extract %pairs[%i, %c1] : tensor<${1}x2xf32>
+    %row = linalg.index 0 : index
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %k0 = arith.constant 0 : index
+    %k1 = arith.constant 1 : index
+    %p = arith.addi %pos, %row : index
+    %pi = arith.index_cast %p : index to i64
+    %pf = arith.sitofp %pi : i64 to f32
+    %v0 = tensor.extract %pairs[%row, %i, %k0] : tensor<?x${1}x2xf32>
+    %v1 = tensor.extract %pairs[%row, %i, %k1] : tensor<?x${1}x2xf32>
     %val = arith.mulf %pf, %f : f32
     %fcr = math.cos %val : f32
     %fci = math.sin %val : f32
@@ -416,80 +471,90 @@ func.func private @add_${0}(%a: tensor<${0}xf32>, %b: tensor<${0}xf32>) -> tenso
     %c = arith.mulf %v0, %fci : f32
     %d = arith.mulf %v1, %fcr : f32
     %im = arith.addf %c, %d : f32
-    %isre = arith.cmpi eq, %j, %c0 : index
+    %isre = arith.cmpi eq, %j, %k0 : index
     %res = arith.select %isre, %re, %im : f32
     linalg.yield %res : f32
-  } -> tensor<${1}x2xf32>
-  %y = tensor.collapse_shape %r [[0, 1]] : tensor<${1}x2xf32> into tensor<${0}xf32>
-  return %y : tensor<${0}xf32>
+  } -> tensor<?x${1}x2xf32>
+  %y = tensor.collapse_shape %rot [[0], [1, 2]] : tensor<?x${1}x2xf32> into tensor<?x${0}xf32>
+  return %y : tensor<?x${0}xf32>
 }
 
 )", {n, n / 2});
 
-  // Attention over positions [0, len) of one layer's caches.
-  os << subst(R"(func.func private @attention(%q: tensor<${0}xf32>, %kl: tensor<${1}x${2}xf32>, %vl: tensor<${1}x${2}xf32>, %len: index) -> tensor<${0}xf32> {
+  // Causal grouped-query attention of M query rows (positions pos .. pos+M-1)
+  // over the T = pos + M cached keys and values of one layer: row r sees
+  // positions t <= pos + r.
+  os << subst(R"(func.func private @attention(%q: tensor<?x${0}xf32>, %k: tensor<?x${1}xf32>, %v: tensor<?x${1}xf32>, %pos: index) -> tensor<?x${0}xf32> {
+  %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
-  %root = arith.constant ${6} : f32
-  %k = tensor.extract_slice %kl[0, 0] [%len, ${2}] [1, 1] : tensor<${1}x${2}xf32> to tensor<?x${2}xf32>
-  %v = tensor.extract_slice %vl[0, 0] [%len, ${2}] [1, 1] : tensor<${1}x${2}xf32> to tensor<?x${2}xf32>
-  %k3 = tensor.expand_shape %k [[0], [1, 2]] output_shape [%len, ${3}, ${5}] : tensor<?x${2}xf32> into tensor<?x${3}x${5}xf32>
-  %v3 = tensor.expand_shape %v [[0], [1, 2]] output_shape [%len, ${3}, ${5}] : tensor<?x${2}xf32> into tensor<?x${3}x${5}xf32>
-  %q3 = tensor.expand_shape %q [[0, 1, 2]] output_shape [${3}, ${4}, ${5}] : tensor<${0}xf32> into tensor<${3}x${4}x${5}xf32>
-  %es = tensor.empty(%len) : tensor<${3}x${4}x?xf32>
-  %s0 = linalg.fill ins(%zero : f32) outs(%es : tensor<${3}x${4}x?xf32>) -> tensor<${3}x${4}x?xf32>
-  %dots = linalg.generic {indexing_maps = [affine_map<(a, g, t, i) -> (a, g, i)>, affine_map<(a, g, t, i) -> (t, a, i)>, affine_map<(a, g, t, i) -> (a, g, t)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%q3, %k3 : tensor<${3}x${4}x${5}xf32>, tensor<?x${3}x${5}xf32>) outs(%s0 : tensor<${3}x${4}x?xf32>) {
+  %root = arith.constant ${5} : f32
+  %m = tensor.dim %q, %c0 : tensor<?x${0}xf32>
+  %t = tensor.dim %k, %c0 : tensor<?x${1}xf32>
+  %q4 = tensor.expand_shape %q [[0], [1, 2, 3]] output_shape [%m, ${2}, ${3}, ${4}] : tensor<?x${0}xf32> into tensor<?x${2}x${3}x${4}xf32>
+  %k3 = tensor.expand_shape %k [[0], [1, 2]] output_shape [%t, ${2}, ${4}] : tensor<?x${1}xf32> into tensor<?x${2}x${4}xf32>
+  %v3 = tensor.expand_shape %v [[0], [1, 2]] output_shape [%t, ${2}, ${4}] : tensor<?x${1}xf32> into tensor<?x${2}x${4}xf32>
+  %es = tensor.empty(%m, %t) : tensor<?x${2}x${3}x?xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%es : tensor<?x${2}x${3}x?xf32>) -> tensor<?x${2}x${3}x?xf32>
+  %dots = linalg.generic {indexing_maps = [affine_map<(r, a, g, s, i) -> (r, a, g, i)>, affine_map<(r, a, g, s, i) -> (s, a, i)>, affine_map<(r, a, g, s, i) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q4, %k3 : tensor<?x${2}x${3}x${4}xf32>, tensor<?x${2}x${4}xf32>) outs(%s0 : tensor<?x${2}x${3}x?xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
-    %m = arith.mulf %x, %y : f32
-    %s = arith.addf %acc, %m : f32
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
-  } -> tensor<${3}x${4}x?xf32>
-  %scores = linalg.generic {indexing_maps = [affine_map<(a, g, t) -> (a, g, t)>, affine_map<(a, g, t) -> (a, g, t)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%dots : tensor<${3}x${4}x?xf32>) outs(%es : tensor<${3}x${4}x?xf32>) {
+  } -> tensor<?x${2}x${3}x?xf32>
+  %scores = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%dots : tensor<?x${2}x${3}x?xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
   ^bb0(%x: f32, %o: f32):
+    %row = linalg.index 0 : index
+    %col = linalg.index 3 : index
+    %limit = arith.addi %pos, %row : index
+    %visible = arith.cmpi ule, %col, %limit : index
     %d = arith.divf %x, %root : f32
-    linalg.yield %d : f32
-  } -> tensor<${3}x${4}x?xf32>
-  %em = tensor.empty() : tensor<${3}x${4}xf32>
-  %m0 = linalg.fill ins(%ninf : f32) outs(%em : tensor<${3}x${4}xf32>) -> tensor<${3}x${4}xf32>
-  %max = linalg.generic {indexing_maps = [affine_map<(a, g, t) -> (a, g, t)>, affine_map<(a, g, t) -> (a, g)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%scores : tensor<${3}x${4}x?xf32>) outs(%m0 : tensor<${3}x${4}xf32>) {
+    %r = arith.select %visible, %d, %ninf : f32
+    linalg.yield %r : f32
+  } -> tensor<?x${2}x${3}x?xf32>
+  %em = tensor.empty(%m) : tensor<?x${2}x${3}xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%em : tensor<?x${2}x${3}xf32>) -> tensor<?x${2}x${3}xf32>
+  %max = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%scores : tensor<?x${2}x${3}x?xf32>) outs(%m0 : tensor<?x${2}x${3}xf32>) {
   ^bb0(%x: f32, %acc: f32):
     %gt = arith.cmpf ogt, %x, %acc : f32
     %r = arith.select %gt, %x, %acc : f32
     linalg.yield %r : f32
-  } -> tensor<${3}x${4}xf32>
-  %exps = linalg.generic {indexing_maps = [affine_map<(a, g, t) -> (a, g, t)>, affine_map<(a, g, t) -> (a, g)>, affine_map<(a, g, t) -> (a, g, t)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%scores, %max : tensor<${3}x${4}x?xf32>, tensor<${3}x${4}xf32>) outs(%es : tensor<${3}x${4}x?xf32>) {
+  } -> tensor<?x${2}x${3}xf32>
+  %exps = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%scores, %max : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${3}xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
   ^bb0(%x: f32, %mx: f32, %o: f32):
     %d = arith.subf %x, %mx : f32
     %e = math.exp %d : f32
     linalg.yield %e : f32
-  } -> tensor<${3}x${4}x?xf32>
-  %z0 = linalg.fill ins(%zero : f32) outs(%em : tensor<${3}x${4}xf32>) -> tensor<${3}x${4}xf32>
-  %sum = linalg.generic {indexing_maps = [affine_map<(a, g, t) -> (a, g, t)>, affine_map<(a, g, t) -> (a, g)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%exps : tensor<${3}x${4}x?xf32>) outs(%z0 : tensor<${3}x${4}xf32>) {
+  } -> tensor<?x${2}x${3}x?xf32>
+  %z0 = linalg.fill ins(%zero : f32) outs(%em : tensor<?x${2}x${3}xf32>) -> tensor<?x${2}x${3}xf32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%exps : tensor<?x${2}x${3}x?xf32>) outs(%z0 : tensor<?x${2}x${3}xf32>) {
   ^bb0(%x: f32, %acc: f32):
     %s = arith.addf %acc, %x : f32
     linalg.yield %s : f32
-  } -> tensor<${3}x${4}xf32>
-  %att = linalg.generic {indexing_maps = [affine_map<(a, g, t) -> (a, g, t)>, affine_map<(a, g, t) -> (a, g)>, affine_map<(a, g, t) -> (a, g, t)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%exps, %sum : tensor<${3}x${4}x?xf32>, tensor<${3}x${4}xf32>) outs(%es : tensor<${3}x${4}x?xf32>) {
+  } -> tensor<?x${2}x${3}xf32>
+  %att = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%exps, %sum : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${3}xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
   ^bb0(%x: f32, %sm: f32, %o: f32):
     %d = arith.divf %x, %sm : f32
     linalg.yield %d : f32
-  } -> tensor<${3}x${4}x?xf32>
-  %eo = tensor.empty() : tensor<${3}x${4}x${5}xf32>
-  %o0 = linalg.fill ins(%zero : f32) outs(%eo : tensor<${3}x${4}x${5}xf32>) -> tensor<${3}x${4}x${5}xf32>
-  %o = linalg.generic {indexing_maps = [affine_map<(a, g, i, t) -> (a, g, t)>, affine_map<(a, g, i, t) -> (t, a, i)>, affine_map<(a, g, i, t) -> (a, g, i)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%att, %v3 : tensor<${3}x${4}x?xf32>, tensor<?x${3}x${5}xf32>) outs(%o0 : tensor<${3}x${4}x${5}xf32>) {
+  } -> tensor<?x${2}x${3}x?xf32>
+  %eo = tensor.empty(%m) : tensor<?x${2}x${3}x${4}xf32>
+  %o0 = linalg.fill ins(%zero : f32) outs(%eo : tensor<?x${2}x${3}x${4}xf32>) -> tensor<?x${2}x${3}x${4}xf32>
+  %o = linalg.generic {indexing_maps = [affine_map<(r, a, g, i, s) -> (r, a, g, s)>, affine_map<(r, a, g, i, s) -> (s, a, i)>, affine_map<(r, a, g, i, s) -> (r, a, g, i)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%att, %v3 : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${4}xf32>) outs(%o0 : tensor<?x${2}x${3}x${4}xf32>) {
   ^bb0(%p: f32, %y: f32, %acc: f32):
-    %m = arith.mulf %p, %y : f32
-    %s = arith.addf %acc, %m : f32
+    %pr = arith.mulf %p, %y : f32
+    %s = arith.addf %acc, %pr : f32
     linalg.yield %s : f32
-  } -> tensor<${3}x${4}x${5}xf32>
-  %r = tensor.collapse_shape %o [[0, 1, 2]] : tensor<${3}x${4}x${5}xf32> into tensor<${0}xf32>
-  return %r : tensor<${0}xf32>
+  } -> tensor<?x${2}x${3}x${4}xf32>
+  %res = tensor.collapse_shape %o [[0], [1, 2, 3]] : tensor<?x${2}x${3}x${4}xf32> into tensor<?x${0}xf32>
+  return %res : tensor<?x${0}xf32>
 }
 
-func.func private @swiglu(%h1: tensor<${7}xf32>, %h3: tensor<${7}xf32>) -> tensor<${7}xf32> {
+func.func private @swiglu(%h1: tensor<?x${6}xf32>, %h3: tensor<?x${6}xf32>) -> tensor<?x${6}xf32> {
+  %c0 = arith.constant 0 : index
   %one = arith.constant 1.0 : f32
-  %e = tensor.empty() : tensor<${7}xf32>
-  %y = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%h1, %h3 : tensor<${7}xf32>, tensor<${7}xf32>) outs(%e : tensor<${7}xf32>) {
+  %m = tensor.dim %h1, %c0 : tensor<?x${6}xf32>
+  %e = tensor.empty(%m) : tensor<?x${6}xf32>
+  %y = linalg.generic {${7}} ins(%h1, %h3 : tensor<?x${6}xf32>, tensor<?x${6}xf32>) outs(%e : tensor<?x${6}xf32>) {
   ^bb0(%a: f32, %b: f32, %o: f32):
     %na = arith.negf %a : f32
     %ex = math.exp %na : f32
@@ -498,53 +563,69 @@ func.func private @swiglu(%h1: tensor<${7}xf32>, %h3: tensor<${7}xf32>) -> tenso
     %t = arith.mulf %a, %sig : f32
     %r = arith.mulf %t, %b : f32
     linalg.yield %r : f32
-  } -> tensor<${7}xf32>
-  return %y : tensor<${7}xf32>
+  } -> tensor<?x${6}xf32>
+  return %y : tensor<?x${6}xf32>
 }
 
-)", {D, S, KVD, NKV, G, HS, hexFloat(sqrtf(float(HS))), H});
+)", {QD, KVD, NKV, G, HS, hexFloat(sqrtf(float(HS))), H, rowMaps2});
 
-  // The forward pass.
-  const std::string cacheType = formatv("tensor<{0}x{1}x{2}xf32>", L, S, KVD);
-  const std::string cacheMemref = subst("memref<${0}x${1}x${2}xf32>", {L, S, KVD});
-  os << subst(R"(func.func @forward(%tok: index, %pos: index, %kcm: ${8}, %vcm: ${8}, %outm: memref<${1}xf32>) attributes {llvm.emit_c_interface} {
-  %kc0 = bufferization.to_tensor %kcm restrict writable : ${8} to ${0}
-  %vc0 = bufferization.to_tensor %vcm restrict writable : ${8} to ${0}
+  // The forward pass over M tokens at positions pos .. pos+M-1.
+  const std::string cacheMemref = formatv("memref<{0}x?x{1}xf32>", L, KVD);
+  const std::string tableType = formatv("tensor<{0}x{1}x{2}>", V, D, W);
+  // Rows [a, b) of one layer's cache.
+  const std::string layerCache =
+      formatv("memref<?x{0}xf32, strided<[{0}, 1], offset: ?>>", KVD);
+  os << subst(R"(func.func @forward(%tokm: memref<?xi32>, %pos: index, %kcm: ${0}, %vcm: ${0}, %first: index, %outm: memref<?x${1}xf32>) attributes {llvm.emit_c_interface} {
+  %toks = bufferization.to_tensor %tokm restrict : memref<?xi32> to tensor<?xi32>
   %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %len = arith.addi %pos, %c1 : index
-  %freqD = arith.constant ${2} : tensor<${3}xf32>
-  %freqKV = arith.constant ${4} : tensor<${5}xf32>
-  %emb = arith.constant dense_resource<unbound_tok_embeddings_weight> : tensor<${1}x${6}x${7}> loc("tok_embeddings.weight")
-  %row = tensor.extract_slice %emb[%tok, 0] [1, ${6}] [1, 1] : tensor<${1}x${6}x${7}> to tensor<${6}x${7}>
-)", {cacheType, V, freqs(D), D / 2, freqs(KVD), KVD / 2, D, W, cacheMemref});
+  %m = tensor.dim %toks, %c0 : tensor<?xi32>
+  %len = arith.addi %pos, %m : index
+  %freqQ = arith.constant ${3} : tensor<${4}xf32>
+  %freqKV = arith.constant ${5} : tensor<${6}xf32>
+  %emb = arith.constant dense_resource<unbound_tok_embeddings_weight> : ${7} loc("tok_embeddings.weight")
+  %xe = tensor.empty(%m) : tensor<?x${8}xf32>
+  %x_0 = scf.for %i = %c0 to %m step %c1 iter_args(%acc = %xe) -> (tensor<?x${8}xf32>) {
+    %t32 = tensor.extract %toks[%i] : tensor<?xi32>
+    %t = arith.index_cast %t32 : i32 to index
+    %row = tensor.extract_slice %emb[%t, 0] [1, ${8}] [1, 1] : ${7} to tensor<${8}x${9}>
+)", {cacheMemref, V, "", freqs(QD), QD / 2, freqs(KVD), KVD / 2,
+                   tableType, D, W});
   if (W == "f32") {
-    os << "  %x_0 = tensor.cast %row : tensor<" << D << "xf32> to tensor<" << D
-       << "xf32>\n";
+    os << "    %rowf = tensor.cast %row : tensor<" << D << "xf32> to tensor<"
+       << D << "xf32>\n";
   } else {
-    os << subst(R"(  %xe = tensor.empty() : tensor<${0}xf32>
-  %x_0 = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%row : tensor<${0}x${1}>) outs(%xe : tensor<${0}xf32>) {
-  ^bb0(%a: ${1}, %o: f32):
-    %f = arith.extf %a : ${1} to f32
-    linalg.yield %f : f32
-  } -> tensor<${0}xf32>
+    os << subst(R"(    %rowe = tensor.empty() : tensor<${0}xf32>
+    %rowf = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%row : tensor<${0}x${1}>) outs(%rowe : tensor<${0}xf32>) {
+    ^bb0(%a: ${1}, %o: f32):
+      %f = arith.extf %a : ${1} to f32
+      linalg.yield %f : f32
+    } -> tensor<${0}xf32>
 )", {D, W});
   }
-  auto matvec = [&](const std::string &result, const std::string &weightName,
-                    int64_t rows, int64_t cols, const std::string &input,
-                    bool skip = false) {
-    std::string res = resourceName(weightName);
+  os << subst(R"(    %next = tensor.insert_slice %rowf into %acc[%i, 0] [1, ${0}] [1, 1] : tensor<${0}xf32> into tensor<?x${0}xf32>
+    scf.yield %next : tensor<?x${0}xf32>
+  }
+)", {D});
+
+  // y [M, rows] = x [M, cols] W^T with W [rows, cols] (nn.Linear layout).
+  const char *linearMaps =
+      "indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, "
+      "k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]";
+  auto linear = [&](const std::string &result, const std::string &weightName,
+                    int64_t rows, int64_t cols, const std::string &input) {
     os << subst(R"(  %${0}_w = arith.constant dense_resource<${1}> : tensor<${2}x${3}x${4}> loc("${5}")
-  %${0}_e = tensor.empty() : tensor<${2}xf32>
-  %${0}_z = linalg.fill ins(%zero : f32) outs(%${0}_e : tensor<${2}xf32>) -> tensor<${2}xf32>
-  %${0} = linalg.matvec ${7}ins(%${0}_w, %${6} : tensor<${2}x${3}x${4}>, tensor<${3}xf32>) outs(%${0}_z : tensor<${2}xf32>) -> tensor<${2}xf32>
-)", {result, res, rows, cols, W, weightName, input,
-                  skip ? "{wq.skip} " : ""});
+  %${0}_e = tensor.empty(%m) : tensor<?x${2}xf32>
+  %${0}_z = linalg.fill ins(%zero : f32) outs(%${0}_e : tensor<?x${2}xf32>) -> tensor<?x${2}xf32>
+  %${0} = linalg.matmul ${7} ins(%${6}, %${0}_w : tensor<?x${3}xf32>, tensor<${2}x${3}x${4}>) outs(%${0}_z : tensor<?x${2}xf32>) -> tensor<?x${2}xf32>
+)", {result, resourceName(weightName), rows, cols, W, weightName, input,
+                  linearMaps});
   };
   auto norm = [&](const std::string &result, const std::string &weightName,
                   const std::string &input) {
     os << subst(R"(  %${0}_w = arith.constant dense_resource<${1}> : tensor<${2}xf32> loc("${3}")
-  %${0} = call @rmsnorm_${2}(%${4}, %${0}_w) : (tensor<${2}xf32>, tensor<${2}xf32>) -> tensor<${2}xf32>
+  %${0} = call @rmsnorm(%${4}, %${0}_w) : (tensor<?x${2}xf32>, tensor<${2}xf32>) -> tensor<?x${2}xf32>
 )", {result, resourceName(weightName), D, weightName, input});
   };
   for (int64_t l = 0; l < L; ++l) {
@@ -553,56 +634,63 @@ func.func private @swiglu(%h1: tensor<${7}xf32>, %h3: tensor<${7}xf32>) -> tenso
       return formatv("layers.{0}.{1}.weight", l, w).str();
     };
     norm(p + "xn", name("attention_norm"), x);
-    matvec(p + "q", name("attention.wq"), D, D, p + "xn");
-    matvec(p + "k", name("attention.wk"), KVD, D, p + "xn");
-    matvec(p + "v", name("attention.wv"), KVD, D, p + "xn");
-    std::string kcPrev = l == 0 ? "kc0" : formatv("l{0}_kc", l - 1).str();
-    std::string vcPrev = l == 0 ? "vc0" : formatv("l{0}_vc", l - 1).str();
-    os << subst(R"(  %${0}qr = call @rope_${1}(%${0}q, %pos, %freqD) : (tensor<${1}xf32>, index, tensor<${2}xf32>) -> tensor<${1}xf32>
-  %${0}kr = call @rope_${3}(%${0}k, %pos, %freqKV) : (tensor<${3}xf32>, index, tensor<${4}xf32>) -> tensor<${3}xf32>
-  %${0}kc = tensor.insert_slice %${0}kr into %${5}[${6}, %pos, 0] [1, 1, ${3}] [1, 1, 1] : tensor<${3}xf32> into ${7}
-  %${0}vc = tensor.insert_slice %${0}v into %${8}[${6}, %pos, 0] [1, 1, ${3}] [1, 1, 1] : tensor<${3}xf32> into ${7}
-  %${0}kl = tensor.extract_slice %${0}kc[${6}, 0, 0] [1, ${9}, ${3}] [1, 1, 1] : ${7} to tensor<${9}x${3}xf32>
-  %${0}vl = tensor.extract_slice %${0}vc[${6}, 0, 0] [1, ${9}, ${3}] [1, 1, 1] : ${7} to tensor<${9}x${3}xf32>
-  %${0}att = call @attention(%${0}qr, %${0}kl, %${0}vl, %len) : (tensor<${1}xf32>, tensor<${9}x${3}xf32>, tensor<${9}x${3}xf32>, index) -> tensor<${1}xf32>
-)", {p, D, D / 2, KVD, KVD / 2, kcPrev, l, cacheType, vcPrev, S});
-    matvec(p + "o", name("attention.wo"), D, D, p + "att");
-    os << formatv("  %{0}x2 = call @add_{1}(%{2}, %{0}o) : (tensor<{1}xf32>, "
-                  "tensor<{1}xf32>) -> tensor<{1}xf32>\n",
+    linear(p + "q", name("attention.wq"), QD, D, p + "xn");
+    linear(p + "k", name("attention.wk"), KVD, D, p + "xn");
+    linear(p + "v", name("attention.wv"), KVD, D, p + "xn");
+    // The layer's new keys and values are written into the caches in place
+    // (memref level: a tensor-level cache threaded through the layers would
+    // make bufferization copy each layer's cache before the next layer's
+    // write), then its first pos + M positions are read back as tensors.
+    os << subst(R"(  %${0}qr = call @rope_${1}(%${0}q, %pos, %freqQ) : (tensor<?x${1}xf32>, index, tensor<${2}xf32>) -> tensor<?x${1}xf32>
+  %${0}kr = call @rope_${3}(%${0}k, %pos, %freqKV) : (tensor<?x${3}xf32>, index, tensor<${4}xf32>) -> tensor<?x${3}xf32>
+  %${0}idx = arith.constant ${5} : index
+  %${0}kdst = memref.subview %kcm[%${0}idx, %pos, 0] [1, %m, ${3}] [1, 1, 1] : ${6} to ${7}
+  %${0}vdst = memref.subview %vcm[%${0}idx, %pos, 0] [1, %m, ${3}] [1, 1, 1] : ${6} to ${7}
+  bufferization.materialize_in_destination %${0}kr in restrict writable %${0}kdst : (tensor<?x${3}xf32>, ${7}) -> ()
+  bufferization.materialize_in_destination %${0}v in restrict writable %${0}vdst : (tensor<?x${3}xf32>, ${7}) -> ()
+  %${0}ksrc = memref.subview %kcm[%${0}idx, 0, 0] [1, %len, ${3}] [1, 1, 1] : ${6} to ${7}
+  %${0}vsrc = memref.subview %vcm[%${0}idx, 0, 0] [1, %len, ${3}] [1, 1, 1] : ${6} to ${7}
+  %${0}kl = bufferization.to_tensor %${0}ksrc restrict : ${7} to tensor<?x${3}xf32>
+  %${0}vl = bufferization.to_tensor %${0}vsrc restrict : ${7} to tensor<?x${3}xf32>
+  %${0}att = call @attention(%${0}qr, %${0}kl, %${0}vl, %pos) : (tensor<?x${1}xf32>, tensor<?x${3}xf32>, tensor<?x${3}xf32>, index) -> tensor<?x${1}xf32>
+)", {p, QD, QD / 2, KVD, KVD / 2, l, cacheMemref, layerCache});
+    linear(p + "o", name("attention.wo"), D, QD, p + "att");
+    os << formatv("  %{0}x2 = call @add(%{2}, %{0}o) : (tensor<?x{1}xf32>, "
+                  "tensor<?x{1}xf32>) -> tensor<?x{1}xf32>\n",
                   p, D, x);
     norm(p + "xn2", name("ffn_norm"), p + "x2");
-    matvec(p + "h1", name("feed_forward.w1"), H, D, p + "xn2");
-    matvec(p + "h3", name("feed_forward.w3"), H, D, p + "xn2");
-    os << formatv("  %{0}g = call @swiglu(%{0}h1, %{0}h3) : (tensor<{1}xf32>, "
-                  "tensor<{1}xf32>) -> tensor<{1}xf32>\n",
+    linear(p + "h1", name("feed_forward.w1"), H, D, p + "xn2");
+    linear(p + "h3", name("feed_forward.w3"), H, D, p + "xn2");
+    os << formatv("  %{0}g = call @swiglu(%{0}h1, %{0}h3) : (tensor<?x{1}xf32>, "
+                  "tensor<?x{1}xf32>) -> tensor<?x{1}xf32>\n",
                   p, H);
-    matvec(p + "f", name("feed_forward.w2"), D, H, p + "g");
-    os << formatv("  %x_{0} = call @add_{1}(%{2}x2, %{2}f) : (tensor<{1}xf32>, "
-                  "tensor<{1}xf32>) -> tensor<{1}xf32>\n",
+    linear(p + "f", name("feed_forward.w2"), D, H, p + "g");
+    os << formatv("  %x_{0} = call @add(%{2}x2, %{2}f) : (tensor<?x{1}xf32>, "
+                  "tensor<?x{1}xf32>) -> tensor<?x{1}xf32>\n",
                   l + 1, D, p);
   }
   norm("fin", "norm.weight", formatv("x_{0}", L).str());
-  // The classifier (the token embedding when shared) is marked wq.skip here;
-  // the compiler removes the mark when asked to quantize it.
-  os << subst(R"(  %cls_e = tensor.empty() : tensor<${0}xf32>
-  %cls_z = linalg.fill ins(%zero : f32) outs(%cls_e : tensor<${0}xf32>) -> tensor<${0}xf32>
-)", {V});
-  if (c.sharedClassifier) {
-    os << formatv("  %logits = linalg.matvec {{wq.skip, wq.classifier} ins(%emb, "
-                  "%fin : tensor<{0}x{1}x{2}>, tensor<{1}xf32>) outs(%cls_z : "
-                  "tensor<{0}xf32>) -> tensor<{0}xf32>\n",
-                  V, D, W);
-  } else {
-    os << subst(R"(  %cls_w = arith.constant dense_resource<unbound_output_weight> : tensor<${0}x${1}x${2}> loc("output.weight")
-  %logits = linalg.matvec {wq.skip, wq.classifier} ins(%cls_w, %fin : tensor<${0}x${1}x${2}>, tensor<${1}xf32>) outs(%cls_z : tensor<${0}xf32>) -> tensor<${0}xf32>
-)", {V, D, W});
+  // Logits of rows first .. M-1 only (decode and a prompt's last token need
+  // one row, perplexity all). The classifier (the token embedding when
+  // shared) is marked wq.skip; the importer removes the mark when it is to be
+  // quantized.
+  os << subst(R"(  %nl = arith.subi %m, %first : index
+  %fsel = tensor.extract_slice %fin[%first, 0] [%nl, ${1}] [1, 1] : tensor<?x${1}xf32> to tensor<?x${1}xf32>
+  %cls_e = tensor.empty(%nl) : tensor<?x${0}xf32>
+  %cls_z = linalg.fill ins(%zero : f32) outs(%cls_e : tensor<?x${0}xf32>) -> tensor<?x${0}xf32>
+)", {V, D});
+  std::string classifier = "%emb";
+  if (!c.sharedClassifier) {
+    os << subst(R"(  %cls_w = arith.constant dense_resource<unbound_output_weight> : ${0} loc("output.weight")
+)", {tableType});
+    classifier = "%cls_w";
   }
-  os << subst(R"(  bufferization.materialize_in_destination %logits in restrict writable %outm : (tensor<${0}xf32>, memref<${0}xf32>) -> ()
-  bufferization.materialize_in_destination %l${1}_kc in restrict writable %kcm : (${2}, ${3}) -> ()
-  bufferization.materialize_in_destination %l${1}_vc in restrict writable %vcm : (${2}, ${3}) -> ()
+  os << subst(R"(  %logits = linalg.matmul ${4} {wq.skip, wq.classifier} ins(%fsel, ${3} : tensor<?x${1}xf32>, ${2}) outs(%cls_z : tensor<?x${0}xf32>) -> tensor<?x${0}xf32>
+)", {V, D, tableType, classifier, linearMaps});
+  os << subst(R"(  bufferization.materialize_in_destination %logits in restrict writable %outm : (tensor<?x${0}xf32>, memref<?x${0}xf32>) -> ()
   return
 }
-)", {V, L - 1, cacheType, cacheMemref});
+)", {V});
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "wq/Model/Runtime.h"
 
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -85,10 +86,12 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
   // into one process.
   std::vector<std::string> args = {*cc, "-shared", "-Wl,-Bsymbolic", "-o",
                                    out, objectPath};
+  // LLVM's OpenMP runtime for parallel loops; MLIR's C runner utilities for
+  // the copies of dynamically shaped memrefs (memrefCopy).
   if (options.linkArgs.empty())
     args.insert(args.end(),
                 {"-L" WQ_LLVM_LIBRARY_DIR, "-Wl,-rpath," WQ_LLVM_LIBRARY_DIR,
-                 "-lomp", "-lm"});
+                 "-lomp", "-lmlir_c_runner_utils", "-lm"});
   else
     args.insert(args.end(), options.linkArgs.begin(), options.linkArgs.end());
   std::vector<StringRef> argRefs(args.begin(), args.end());
@@ -100,19 +103,17 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
   return Error::success();
 }
 
-namespace {
-/// MLIR's memref descriptor for a static memref of rank N.
-template <int N> struct MemRefDescriptor {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[N];
-  int64_t strides[N];
-};
-} // namespace
-
 Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
-                                            const LlamaConfig &config) {
+                                            const LlamaConfig &config,
+                                            int64_t contextLength) {
+  if (Error e = config.validate())
+    return std::move(e);
+  if (contextLength == 0)
+    contextLength = config.seqLen;
+  if (contextLength < 1 || contextLength > config.seqLen)
+    return runtimeError("context length " + Twine(contextLength) +
+                        " outside [1, " + Twine(config.seqLen) +
+                        "] (the model's context)");
   std::string error;
   sys::DynamicLibrary library =
       sys::DynamicLibrary::getPermanentLibrary(libraryPath.str().c_str(), &error);
@@ -123,28 +124,45 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
     return runtimeError(libraryPath + " has no forward function");
   CompiledModel model;
   model.config_ = config;
+  model.contextLength_ = contextLength;
   model.forward_ = reinterpret_cast<ForwardFn>(symbol);
-  size_t cache = size_t(config.numLayers * config.seqLen * config.kvDim());
-  model.keyCache_.assign(cache, 0.0f);
-  model.valueCache_.assign(cache, 0.0f);
-  model.logits_.assign(size_t(config.vocabSize), 0.0f);
+  size_t cache = size_t(config.numLayers * contextLength * config.kvDim());
+  // Not value-initialized: pages are committed as positions are written.
+  model.keyCache_.reset(new (std::nothrow) float[cache]);
+  model.valueCache_.reset(new (std::nothrow) float[cache]);
+  if (!model.keyCache_ || !model.valueCache_)
+    return runtimeError("cannot allocate the key/value caches (" +
+                        Twine(model.kvCacheBytes()) + " bytes)");
   return std::move(model);
 }
 
-void CompiledModel::reset() {
-  std::fill(keyCache_.begin(), keyCache_.end(), 0.0f);
-  std::fill(valueCache_.begin(), valueCache_.end(), 0.0f);
-}
-
-float *CompiledModel::forward(int token, int pos) {
-  const int64_t L = config_.numLayers, S = config_.seqLen, KVD = config_.kvDim();
-  MemRefDescriptor<3> k{keyCache_.data(), keyCache_.data(), 0, {L, S, KVD},
-                        {S * KVD, KVD, 1}};
-  MemRefDescriptor<3> v{valueCache_.data(), valueCache_.data(), 0, {L, S, KVD},
-                        {S * KVD, KVD, 1}};
-  MemRefDescriptor<1> out{logits_.data(), logits_.data(), 0,
-                          {config_.vocabSize}, {1}};
-  forward_(token, pos, &k, &v, &out);
+Expected<const float *> CompiledModel::run(ArrayRef<int32_t> tokens,
+                                           int64_t pos, int64_t first) {
+  const int64_t m = int64_t(tokens.size());
+  if (m == 0 || first < 0 || first >= m)
+    return runtimeError("a forward call needs at least one token and a first "
+                        "logits row inside the batch");
+  if (pos < 0 || pos + m > contextLength_)
+    return runtimeError("positions " + Twine(pos) + ".." + Twine(pos + m - 1) +
+                        " exceed the context of " + Twine(contextLength_) +
+                        " tokens");
+  for (int32_t token : tokens)
+    if (token < 0 || token >= config_.vocabSize)
+      return runtimeError("token id " + Twine(token) +
+                          " outside the vocabulary of " +
+                          Twine(config_.vocabSize));
+  const int64_t L = config_.numLayers, S = contextLength_,
+                KVD = config_.kvDim(), V = config_.vocabSize;
+  logits_.resize(size_t((m - first) * V));
+  int32_t *tokenData = const_cast<int32_t *>(tokens.data());
+  StridedMemRefType<int32_t, 1> tokenRef{tokenData, tokenData, 0, {m}, {1}};
+  StridedMemRefType<float, 3> k{keyCache_.get(), keyCache_.get(), 0,
+                                {L, S, KVD}, {S * KVD, KVD, 1}};
+  StridedMemRefType<float, 3> v{valueCache_.get(), valueCache_.get(), 0,
+                                {L, S, KVD}, {S * KVD, KVD, 1}};
+  StridedMemRefType<float, 2> out{logits_.data(), logits_.data(), 0,
+                                  {m - first, V}, {V, 1}};
+  forward_(&tokenRef, pos, &k, &v, first, &out);
   return logits_.data();
 }
 

@@ -189,6 +189,40 @@ int Sampler::sample(float *logits) {
     logits[i] /= temperature_;
   softmax(logits, vocabSize_);
   float coin = randomF32();
+  if (topK_ > 0 && topK_ < vocabSize_) {
+    // Top-k: the k most probable tokens, renormalized, then top-p among them.
+    candidates_.clear();
+    for (int64_t i = 0; i < vocabSize_; ++i)
+      candidates_.push_back({logits[i], int(i)});
+    auto byProbability = [](const auto &a, const auto &b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
+    std::partial_sort(candidates_.begin(), candidates_.begin() + topK_,
+                      candidates_.end(), byProbability);
+    candidates_.resize(size_t(topK_));
+    float total = 0.0f;
+    for (const auto &c : candidates_)
+      total += c.first;
+    if (!(total > 0.0f))
+      return candidates_[0].second;
+    float cumulative = 0.0f;
+    size_t last = candidates_.size() - 1;
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      cumulative += candidates_[i].first / total;
+      if (topp_ > 0 && topp_ < 1 && cumulative > topp_) {
+        last = i;
+        break;
+      }
+    }
+    float r = coin * cumulative * total;
+    float cdf = 0.0f;
+    for (size_t i = 0; i <= last; ++i) {
+      cdf += candidates_[i].first;
+      if (r < cdf)
+        return candidates_[i].second;
+    }
+    return candidates_[last].second;
+  }
   if (topp_ <= 0 || topp_ >= 1) {
     float cdf = 0.0f;
     for (int64_t i = 0; i < vocabSize_; ++i) {
@@ -204,6 +238,8 @@ int Sampler::sample(float *logits) {
   for (int64_t i = 0; i < vocabSize_; ++i)
     if (logits[i] >= cutoff)
       candidates_.push_back({logits[i], int(i)});
+  if (candidates_.empty()) // Non-finite logits: nothing qualifies.
+    return argmax(logits, vocabSize_);
   std::sort(candidates_.begin(), candidates_.end(),
             [](const auto &a, const auto &b) { return a.first > b.first; });
   float cumulative = 0.0f;

@@ -137,6 +137,8 @@ Error compileToLibrary(mlir::ModuleOp module, StringRef library,
 struct LayerReport {
   std::string name;
   int64_t n, k;
+  unsigned bits;
+  int64_t groupSize;
   int64_t bytes;
   double relativeError;
   const char *errorKind;
@@ -145,7 +147,9 @@ struct LayerReport {
 int64_t linearBytes(const QuantizedLinear &l) {
   return int64_t(l.matrix.packed.size()) +
          int64_t(l.matrix.scales.size()) * scaleTypeBytes(l.scheme.scaleType) +
-         int64_t(l.matrix.zeros.size()) + 4 * int64_t(l.perm.size()) +
+         int64_t(l.matrix.zeros.size()) +
+         int64_t(l.matrix.offsets.size()) * scaleTypeBytes(l.scheme.scaleType) +
+         4 * int64_t(l.perm.size()) +
          4 * int64_t(l.outlierChannels.size()) +
          4 * int64_t(l.outlierWeights.size()) + 4 * int64_t(l.inputScales.size());
 }
@@ -229,16 +233,33 @@ int run(SmallString<256> &tmp) {
   if (!weights)
     return fail(toString(weights.takeError()));
   LlamaConfig &config = weights->config;
-  Expected<Tokenizer> tokenizer = Tokenizer::load(tokenizerPath, config.vocabSize);
+  // The tokenizer goes into the output first; calibration reads it there.
+  const bool gguf = isGgufFile(checkpoint);
+  if (gguf) {
+    if (!tokenizerPath.empty())
+      return fail("a GGUF file carries its tokenizer: drop --tokenizer");
+    if (Error e = exportGgufTokenizer(checkpoint, (tmp + "/tokenizer.json").str(),
+                                      config.vocabSize))
+      return fail(toString(std::move(e)));
+  } else {
+    if (tokenizerPath.empty())
+      return fail("--tokenizer is required for " + checkpoint);
+    Expected<int64_t> tokenizerSize = tokenizerVocabSize(tokenizerPath);
+    if (!tokenizerSize)
+      return fail(toString(tokenizerSize.takeError()));
+    if (*tokenizerSize != config.vocabSize)
+      return fail("tokenizer '" + tokenizerPath + "' has " +
+                  Twine(*tokenizerSize) +
+                  " tokens but the model's vocabulary is " +
+                  Twine(config.vocabSize) + ": mismatched tokenizer");
+    if (std::error_code ec =
+            sys::fs::copy_file(tokenizerPath, (tmp + "/tokenizer.bin").str()))
+      return fail("copying the tokenizer: " + ec.message());
+  }
+  Expected<std::unique_ptr<ModelTokenizer>> tokenizer =
+      loadModelTokenizer(tmp, config.vocabSize);
   if (!tokenizer)
     return fail(toString(tokenizer.takeError()));
-  Expected<int64_t> tokenizerSize = tokenizerVocabSize(tokenizerPath);
-  if (!tokenizerSize)
-    return fail(toString(tokenizerSize.takeError()));
-  if (*tokenizerSize != config.vocabSize)
-    return fail("tokenizer '" + tokenizerPath + "' has " + Twine(*tokenizerSize) +
-                " tokens but the model's vocabulary is " +
-                Twine(config.vocabSize) + ": mismatched tokenizer");
   std::optional<QuantMethod> quantMethod = parseQuantMethod(method);
   if (!quantMethod)
     return fail("unknown --method '" + method + "'");
@@ -247,8 +268,21 @@ int run(SmallString<256> &tmp) {
     return fail("--scale-type must be f16, bf16 or f32");
   const QuantScheme scheme{bits, bool(symmetric), !symmetric,
                            int64_t(groupSize), *scales};
+  // A checkpoint's own integers are compiled as they are (--requantize:
+  // re-quantized from their dequantized values); the linear weights it
+  // holds in float (or in a form wq cannot keep) get the recipe.
   const bool preQuantized = !weights->quantized.empty() && !requantize;
-  const bool quantize = (bits == 4 || bits == 8) && !preQuantized;
+  if (!preQuantized)
+    weights->quantized.clear();
+  const std::string classifierName =
+      config.sharedClassifier ? "tok_embeddings.weight" : "output.weight";
+  std::vector<std::string> names;
+  for (const std::string &name : linearWeightNames(config))
+    if (!weights->quantized.count(name))
+      names.push_back(name);
+  if (quantizeClassifier && !weights->quantized.count(classifierName))
+    names.push_back(classifierName);
+  const bool quantize = (bits == 4 || bits == 8) && !names.empty();
   const bool calibrated = quantize && (*quantMethod == QuantMethod::Gptq ||
                                        *quantMethod == QuantMethod::Awq ||
                                        outlierFraction > 0);
@@ -281,12 +315,19 @@ int run(SmallString<256> &tmp) {
       return fail(toString(observed.takeError()));
     int64_t seen = 0;
     for (const std::string &story : splitStories((*buffer)->getBuffer())) {
-      std::vector<int> tokens = tokenizer->encode(story, true, false);
-      if (int64_t(tokens.size()) > config.seqLen)
-        tokens.resize(size_t(config.seqLen));
+      std::vector<int32_t> tokens = (*tokenizer)->encode(story, true, false);
+      int64_t take = std::min<int64_t>(
+          {int64_t(tokens.size()), config.seqLen, calibTokens - seen});
+      if (take <= 0)
+        break;
+      tokens.resize(size_t(take));
+      // The story as one batch: every linear layer observes all its rows.
       observed->reset();
-      for (size_t pos = 0; pos < tokens.size() && seen < calibTokens; ++pos, ++seen)
-        observed->forward(tokens[pos], int(pos));
+      if (Expected<const float *> logits =
+              observed->run(tokens, 0, int64_t(tokens.size()) - 1);
+          !logits)
+        return fail("calibration: " + toString(logits.takeError()));
+      seen += take;
       errs() << formatv("\rwq-compile: calibrating: {0}/{1} tokens", seen,
                         int64_t(calibTokens));
       if (seen >= calibTokens)
@@ -307,21 +348,15 @@ int run(SmallString<256> &tmp) {
       return fail(toString(opened.takeError()));
     statsFile = std::move(*opened);
   }
-  if (preQuantized) {
-    // The checkpoint's own integers are compiled as they are.
-    for (const auto &[name, linear] : weights->quantized) {
-      reports.push_back({name, linear.n, linear.k, linearBytes(linear), 0.0,
-                         "checkpoint"});
-      errs() << formatv("wq-compile: {0} [{1}x{2}] int{3} from the checkpoint\n",
-                        name, linear.n, linear.k, linear.scheme.bits);
-    }
-  } else {
-    weights->quantized.clear();
+  for (const auto &[name, linear] : weights->quantized) {
+    reports.push_back({name, linear.n, linear.k, linear.scheme.bits,
+                       linear.scheme.groupSize, linearBytes(linear), 0.0,
+                       "checkpoint"});
+    errs() << formatv("wq-compile: {0} [{1}x{2}] int{3}{4} from the "
+                      "checkpoint\n",
+                      name, linear.n, linear.k, linear.scheme.bits,
+                      linear.scheme.offsets ? " with offsets" : "");
   }
-  std::vector<std::string> names = linearWeightNames(config);
-  if (quantizeClassifier)
-    names.push_back(config.sharedClassifier ? "tok_embeddings.weight"
-                                            : "output.weight");
   if (quantize) {
     LinearQuantOptions options;
     options.method = *quantMethod;
@@ -353,8 +388,10 @@ int run(SmallString<256> &tmp) {
                                       linear, &notes))
         return fail("'" + name + "': " + *error);
       std::vector<float> back = dequantizeLinear(linear);
-      LayerReport report{name, w.shape[0], w.shape[1], linearBytes(linear), 0,
-                         "weight"};
+      LayerReport report{name,         w.shape[0],
+                         w.shape[1],   unsigned(bits),
+                         linear.scheme.groupSize, linearBytes(linear),
+                         0,            "weight"};
       if (calibration && !calibration->hessian.empty()) {
         report.relativeError = relativeOutputErrorFromHessian(
             w.values.data(), back.data(), w.shape[0], w.shape[1],
@@ -384,15 +421,16 @@ int run(SmallString<256> &tmp) {
   mlir::MLIRContext context;
   ImportOptions importOptions;
   importOptions.weightDtype = bits == 16 ? "f16" : "f32";
+  // A table the checkpoint holds quantized is read quantized by lookups and
+  // the (shared) classifier alike; --quantize-classifier quantized it above.
+  importOptions.quantizedEmbedding =
+      preQuantized && weights->quantized.count("tok_embeddings.weight");
+  importOptions.quantizedClassifier =
+      quantizeClassifier || (preQuantized && weights->quantized.count(classifierName));
   auto module = buildModelModule(context, *weights, importOptions);
   if (!module)
     return fail(toString(module.takeError()));
-  if (quantizeClassifier)
-    (*module)->walk([](mlir::Operation *op) {
-      if (op->hasAttr("wq.classifier"))
-        op->removeAttr("wq.skip");
-    });
-  if (quantizeEmbedding) {
+  if (quantizeEmbedding && !importOptions.quantizedEmbedding) {
     // The lookup of tok_embeddings is the module's only constant-table row
     // read; wq-quantize-weights quantizes it where it is read.
     mlir::PassManager pm(&context);
@@ -432,9 +470,6 @@ int run(SmallString<256> &tmp) {
   if (Error e = wq_formats::writeFileAtomically((tmp + "/config.json").str(),
                                                 config.toJson() + "\n"))
     return fail(toString(std::move(e)));
-  if (std::error_code ec =
-          sys::fs::copy_file(tokenizerPath, (tmp + "/tokenizer.bin").str()))
-    return fail("copying the tokenizer: " + ec.message());
   int64_t params = 0, quantizedParams = 0, bytes = 0;
   for (const auto &[name, tensor] : weights->tensors) {
     int64_t count = int64_t(tensor.values.size());
@@ -445,26 +480,35 @@ int run(SmallString<256> &tmp) {
       quantizedParams += count;
       bytes += linearBytes(it->second);
     }
-    // The embedding table, quantized for lookups with --quantize-embedding;
-    // a shared classifier that stays in float still reads the float table.
-    if (name == "tok_embeddings.weight" && quantizeEmbedding) {
-      if (!isLinear && config.sharedClassifier)
-        bytes += count * 4;
-      int64_t rows = tensor.shape[0], dim = tensor.shape[1];
-      // As wq-quantize-weights stores it: a group wider than a row is one
-      // group per row.
-      QuantScheme table = scheme;
-      if (table.groupSize > dim)
-        table.groupSize = 0;
-      bytes += rows * (table.packedBytesPerRow(dim) +
-                       table.numGroups(dim) *
-                           (scaleTypeBytes(table.scaleType) +
-                            (table.zeroPoints ? 1 : 0)));
+    const int64_t floatBytes = bits == 16 && tensor.shape.size() == 2 ? 2 : 4;
+    if (name == "tok_embeddings.weight") {
+      // Lookups read the checkpoint's quantized table, an RTN copy
+      // (--quantize-embedding) or the float table; a shared classifier that
+      // is not quantized reads the float table.
+      const bool rtnTable =
+          quantizeEmbedding && !importOptions.quantizedEmbedding;
+      if (rtnTable) {
+        int64_t rows = tensor.shape[0], dim = tensor.shape[1];
+        // As wq-quantize-weights stores it: a group wider than a row is one
+        // group per row.
+        QuantScheme table = scheme;
+        if (table.groupSize > dim)
+          table.groupSize = 0;
+        bytes += rows * (table.packedBytesPerRow(dim) +
+                         table.numGroups(dim) *
+                             (scaleTypeBytes(table.scaleType) +
+                              (table.zeroPoints ? 1 : 0)));
+      }
+      const bool floatLookup = !importOptions.quantizedEmbedding && !rtnTable;
+      const bool floatClassifier =
+          config.sharedClassifier && !importOptions.quantizedClassifier;
+      if (floatLookup || floatClassifier)
+        bytes += count * floatBytes;
       continue;
     }
     // Tensors kept in float (norms always f32; weights f16 with --bits 16).
-    if (!isLinear || (config.sharedClassifier && name == "tok_embeddings.weight"))
-      bytes += count * (bits == 16 && tensor.shape.size() == 2 ? 2 : 4);
+    if (!isLinear)
+      bytes += count * floatBytes;
   }
   json::Array layers;
   std::string markdown;
@@ -476,6 +520,12 @@ int run(SmallString<256> &tmp) {
                 outlierFraction > 0
                     ? formatv(", outliers {0}", double(outlierFraction)).str()
                     : std::string())
+     << (preQuantized
+             ? formatv("- kept as the checkpoint stores them: {0} weights "
+                       "(their bits and groups in the table)\n",
+                       weights->quantized.size() - names.size() * quantize)
+                   .str()
+             : std::string())
      << formatv("- CPU kernel activations: {0}\n",
                 activationBits == 8 ? "int8 per 32 (integer dot products)"
                                     : "f32")
@@ -490,13 +540,13 @@ int run(SmallString<256> &tmp) {
        << "|---|---|---|---|---|---|\n";
     for (const LayerReport &r : reports) {
       md << formatv("| {0} | {1}x{2} | {3} | {4} | {5} | {6:e3} ({7}) |\n",
-                    r.name, r.n, r.k, unsigned(bits), int64_t(groupSize),
-                    r.bytes, r.relativeError, r.errorKind);
+                    r.name, r.n, r.k, r.bits, r.groupSize, r.bytes,
+                    r.relativeError, r.errorKind);
       layers.push_back(json::Object{{"name", r.name},
                                     {"n", r.n},
                                     {"k", r.k},
-                                    {"bits", int64_t(bits)},
-                                    {"group_size", int64_t(groupSize)},
+                                    {"bits", int64_t(r.bits)},
+                                    {"group_size", r.groupSize},
                                     {"bytes", r.bytes},
                                     {"relative_error", r.relativeError},
                                     {"error_kind", r.errorKind}});
@@ -541,8 +591,8 @@ int main(int argc, char **argv) {
                               "wq-compile: compile a model for the CPU\n");
   if (!planConfig.empty())
     return printPlan();
-  if (checkpoint.empty() || tokenizerPath.empty() || outDir.empty())
-    return fail("usage: wq-compile CHECKPOINT --tokenizer T ... -o OUTDIR");
+  if (checkpoint.empty() || outDir.empty())
+    return fail("usage: wq-compile CHECKPOINT [--tokenizer T] ... -o OUTDIR");
   if (target != "cpu")
     return fail("unsupported --target '" + target + "' (cpu)");
   if (bits != 4 && bits != 8 && bits != 16 && bits != 32)

@@ -20,6 +20,13 @@ struct ImportOptions {
   std::string weightDtype = "f32";
   /// Weights the checkpoint already holds quantized become wq.matmul ops.
   bool keepQuantized = true;
+  /// The classifier too becomes a wq.matmul when its weight (the token
+  /// embedding when shared) is among the quantized ones.
+  bool quantizedClassifier = false;
+  /// Token lookups read the quantized embedding table (only the rows looked
+  /// up are dequantized) when it is among the quantized weights; otherwise
+  /// they read the float table.
+  bool quantizedEmbedding = false;
 };
 
 /// The model's forward pass in upstream dialects (and wq ops for weights the

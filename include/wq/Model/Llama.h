@@ -23,11 +23,18 @@ namespace wq_model {
 struct LlamaConfig {
   int64_t dim = 0, hiddenDim = 0, numLayers = 0, numHeads = 0, numKvHeads = 0;
   int64_t vocabSize = 0, seqLen = 0;
+  /// Width of one attention head; 0 means dim / numHeads.
+  int64_t headDim = 0;
   bool sharedClassifier = true;
   float normEps = 1e-5f;
   float ropeTheta = 10000.0f;
-  int64_t headSize() const { return dim / numHeads; }
+  int64_t headSize() const { return headDim ? headDim : dim / numHeads; }
+  /// Width of the queries (and of the attention output): heads x head size.
+  int64_t queryDim() const { return numHeads * headSize(); }
   int64_t kvDim() const { return numKvHeads * headSize(); }
+  /// Checks the dimensions (positive, heads dividing evenly, even head size,
+  /// sizes a compiled model can hold); the message names what is wrong.
+  llvm::Error validate() const;
   std::string toJson() const;
   static llvm::Expected<LlamaConfig> fromJson(llvm::StringRef text);
 };
@@ -65,11 +72,22 @@ llvm::Expected<LlamaWeights> readLlama2cCheckpoint(llvm::StringRef path);
 /// re-ordered from HF's rotate-half layout to interleaved RoPE pairs).
 llvm::Expected<LlamaWeights> readHuggingFaceDirectory(llvm::StringRef dir);
 
-/// A llama2.c file or a Hugging Face directory.
+/// Reads a llama.cpp GGUF file of the `llama` architecture (see
+/// GgufModel.cpp): Q8_0, Q4_0 and Q4_1 weights are kept quantized as the
+/// file stores them (`quantized`), every tensor is also dequantized.
+llvm::Expected<LlamaWeights> readGgufCheckpoint(llvm::StringRef path);
+
+/// Whether `path` is a GGUF file (its magic).
+bool isGgufFile(llvm::StringRef path);
+
+/// A llama2.c file, a GGUF file or a Hugging Face directory.
 llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path);
 
-/// The forward pass as MLIR text: func @forward(token, pos, k_cache,
-/// v_cache, logits) updating the caches and logits in place, with every
+/// The forward pass as MLIR text: func @forward(tokens [M] i32, pos,
+/// k_cache, v_cache [layers, context, kvDim], first, logits [M - first,
+/// vocab]) runs M tokens at positions pos .. pos+M-1 as one batch (causal
+/// attention over the cache), updates the caches and writes the logits of
+/// rows first .. M-1 in place. Every
 /// weight a `dense_resource<unbound_NAME>` constant (NAME: the weight name
 /// with '.' replaced by '_') located at `loc("<weight name>")`; the importer
 /// binds each to a resource named NAME holding the data. `weightDtype` is the

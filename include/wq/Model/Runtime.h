@@ -8,6 +8,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <memory>
+
 namespace wq_model {
 
 struct SharedLibraryOptions {
@@ -25,23 +27,38 @@ struct SharedLibraryOptions {
 llvm::Error emitSharedLibrary(mlir::ModuleOp module, llvm::StringRef path,
                               const SharedLibraryOptions &options = {});
 
-/// A compiled model (its forward pass from a shared library) with its state.
+/// A compiled model (its forward pass from a shared library) with its state:
+/// the key/value caches for `contextLength` positions (f32, allocated
+/// untouched, so memory is committed only as positions are used).
 class CompiledModel {
 public:
+  /// `contextLength` 0 means the model's own (config.seqLen).
   static llvm::Expected<CompiledModel> load(llvm::StringRef libraryPath,
-                                            const LlamaConfig &config);
-  /// Runs one position; returns the logits (vocabSize floats, valid until
-  /// the next call).
-  float *forward(int token, int pos);
-  /// Clears the KV caches (a new sequence).
-  void reset();
+                                            const LlamaConfig &config,
+                                            int64_t contextLength = 0);
+  /// Runs `tokens` at positions pos .. pos + M - 1 as one batch and returns
+  /// the logits of rows first .. M - 1 ([M - first, vocab] row-major, valid
+  /// until the next call). Positions past the context, token ids outside the
+  /// vocabulary and first >= M are errors.
+  llvm::Expected<const float *> run(llvm::ArrayRef<int32_t> tokens,
+                                    int64_t pos, int64_t first);
+  /// Positions restart at 0 (a new sequence); nothing needs clearing, since
+  /// a call only reads cache positions that it or earlier calls wrote.
+  void reset() {}
   const LlamaConfig &config() const { return config_; }
+  int64_t contextLength() const { return contextLength_; }
+  /// Bytes of the key and value caches together.
+  int64_t kvCacheBytes() const {
+    return 2 * config_.numLayers * contextLength_ * config_.kvDim() * 4;
+  }
 
 private:
-  using ForwardFn = void (*)(int64_t, int64_t, void *, void *, void *);
+  using ForwardFn = void (*)(void *, int64_t, void *, void *, int64_t, void *);
   LlamaConfig config_;
+  int64_t contextLength_ = 0;
   ForwardFn forward_ = nullptr;
-  std::vector<float> keyCache_, valueCache_, logits_;
+  std::unique_ptr<float[]> keyCache_, valueCache_;
+  std::vector<float> logits_;
 };
 
 } // namespace wq_model

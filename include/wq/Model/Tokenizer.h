@@ -13,6 +13,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,6 +39,43 @@ private:
   std::unordered_map<std::string, int> index_;
 };
 
+/// The tokenizer of a compiled model as generation, chat and scoring use it:
+/// llama2.c's (tokenizer.bin) or a byte-level BPE read from a GGUF
+/// (tokenizer.json).
+class ModelTokenizer {
+public:
+  virtual ~ModelTokenizer() = default;
+  /// `addSpecial`: the model's BOS (llama2.c: always; BPE: where the model
+  /// says so). `parseSpecial`: control tokens written in the text (e.g.
+  /// "<|im_start|>") become those tokens (BPE only).
+  virtual std::vector<int32_t> encode(llvm::StringRef text, bool addSpecial,
+                                      bool parseSpecial) const = 0;
+  /// The bytes to print for `token` following `previous` (nothing for
+  /// control tokens).
+  virtual std::string piece(int32_t previous, int32_t token) const = 0;
+  virtual int64_t vocabSize() const = 0;
+  /// Whether generation stops at `token` (llama2.c: BOS; BPE: the model's
+  /// end-of-generation tokens).
+  virtual bool isEndOfGeneration(int32_t token) const = 0;
+  /// The BOS token id when the model adds one (`addSpecial`), else -1.
+  virtual int32_t addedBos() const = 0;
+  /// The model's chat template (Jinja text), empty if none.
+  virtual std::string chatTemplate() const { return ""; }
+  /// "llama2.c" or "bpe".
+  virtual llvm::StringRef kind() const = 0;
+};
+
+/// The tokenizer of a wq-compile output directory: tokenizer.json (BPE) or
+/// tokenizer.bin (llama2.c) with `vocabSize` entries.
+llvm::Expected<std::unique_ptr<ModelTokenizer>>
+loadModelTokenizer(llvm::StringRef modelDir, int64_t vocabSize);
+
+/// Writes the BPE tokenizer in the metadata of GGUF file `ggufPath` as
+/// `jsonPath` (the tokenizer.json of a compiled model); its vocabulary must
+/// have `vocabSize` tokens.
+llvm::Error exportGgufTokenizer(llvm::StringRef ggufPath,
+                                llvm::StringRef jsonPath, int64_t vocabSize);
+
 /// Number of entries in a llama2.c tokenizer file (read to its end).
 llvm::Expected<int64_t> tokenizerVocabSize(const std::string &path);
 
@@ -47,9 +85,13 @@ void appendSafePiece(std::string &out, const std::string &piece);
 
 class Sampler {
 public:
-  Sampler(int64_t vocabSize, float temperature, float topp, uint64_t seed)
+  /// llama2.c's sampler (temperature 0: greedy; top-p with its cutoff),
+  /// plus top-k when `topK` > 0: the k most probable tokens, then top-p
+  /// among them.
+  Sampler(int64_t vocabSize, float temperature, float topp, uint64_t seed,
+          int64_t topK = 0)
       : vocabSize_(vocabSize), temperature_(temperature), topp_(topp),
-        state_(seed) {}
+        topK_(topK), state_(seed) {}
   /// Picks the next token; modifies `logits`.
   int sample(float *logits);
 
@@ -58,6 +100,7 @@ private:
   float randomF32();
   int64_t vocabSize_;
   float temperature_, topp_;
+  int64_t topK_;
   uint64_t state_;
   std::vector<std::pair<float, int>> candidates_;
 };
