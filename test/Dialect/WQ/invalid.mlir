@@ -322,3 +322,60 @@ func.func @mma_tiles_packed_shape(%x: tensor<1x64xf16>, %p: tensor<20x2x16xi8>, 
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<20x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf16>, tensor<20x2x16xi8>, tensor<2x2x16xf16>) -> tensor<1x20xf16>
   return %y : tensor<1x20xf16>
 }
+
+// -----
+
+func.func @missing_offsets(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op is missing the offsets of a weight with 'offsets'}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, offsets>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @extra_offsets(%p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %o: tensor<4x2xf16>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'wq.dequantize' op has offsets but the weight does not declare 'offsets'}}
+  %w = wq.dequantize %p, %s offsets(%o) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<4x2xf16>) -> tensor<4x8xf32>
+  return %w : tensor<4x8xf32>
+}
+
+// -----
+
+// Offsets are stored in the scale type.
+func.func @offsets_element_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %o: tensor<4x2xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'wq.matmul' op offsets must have type 'tensor<4x2xf16>' for this weight, got 'tensor<4x2xf32>'}}
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, offsets>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<4x2xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// ... and shaped like the scales.
+func.func @offsets_shape(%p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %z: tensor<4x2xi8>, %o: tensor<4x1xf16>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'wq.dequantize' op offsets must have type 'tensor<4x2xf16>' for this weight, got 'tensor<4x1xf16>'}}
+  %w = wq.dequantize %p, %s zero_points(%z) offsets(%o) {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, zero_points, offsets>} : (tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<4x2xi8>, tensor<4x1xf16>) -> tensor<4x8xf32>
+  return %w : tensor<4x8xf32>
+}
+
+// -----
+
+// In the mma_tiles layout the offsets are tiled like the scales.
+func.func @offsets_tiled_shape(%x: tensor<1x128xf16>, %p: tensor<2x2x512xi8>, %s: tensor<2x2x16xf16>, %o: tensor<20x2xf16>) -> tensor<1x20xf16> {
+  // expected-error @+1 {{'wq.matmul' op offsets must have type 'tensor<2x2x16xf16>' for this weight, got 'tensor<20x2xf16>'}}
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<20x128, u4, group_size = 64, scale_type = f16, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<1x128xf16>, tensor<2x2x512xi8>, tensor<2x2x16xf16>, tensor<20x2xf16>) -> tensor<1x20xf16>
+  return %y : tensor<1x20xf16>
+}
+
+// -----
+
+func.func @quantize_offsets(%w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'wq.quantize' op implements RTN and cannot produce group offsets (they come from imported formats such as GGUF Q4_1)}}
+  %p, %s = wq.quantize %w {weight = #wq.qweight<4x8, u4, group_size = 4, scale_type = f16, offsets>} : (tensor<4x8xf32>) -> (tensor<4x2x2xi8>, tensor<4x2xf16>)
+  return
+}
+
+// -----
+
+// Signed storage takes offsets; zero points still need unsigned storage.
+// expected-error @+1 {{zero points require unsigned storage (u4), got i4}}
+func.func private @offsets_signed_zero_points() attributes {w = #wq.qweight<8x8, i4, group_size = 4, scale_type = f16, zero_points, offsets>}

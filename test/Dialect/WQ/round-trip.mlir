@@ -63,3 +63,29 @@ func.func @byte_dot(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
   %d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>
   return %d : vector<8xi32>
 }
+
+// -----
+
+// Group offsets (w = scale * (q - zero) + offset): Q4_1's form (unsigned, no
+// zero points), tinygemm's (zero points and offsets), signed storage, a
+// batched weight, the mma_tiles layout (offsets tiled like the scales) and
+// wq.dequantize; `offsets` prints after `zero_points`.
+// CHECK-LABEL: func.func @offsets
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} offsets(%{{.*}}) {weight = #wq.qweight<5x64, u4, group_size = 32, scale_type = f16, offsets, layout = #wq.layout<row_major>>} : (tensor<1x64xf32>, tensor<5x2x16xi8>, tensor<5x2xf16>, tensor<5x2xf16>) -> tensor<1x5xf32>
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} zero_points(%{{.*}}) offsets(%{{.*}}) perm(%{{.*}}) {weight = #wq.qweight<5x64, u4, group_size = 32, scale_type = bf16, zero_points, offsets, permuted, layout = #wq.layout<row_major>>}
+// CHECK: wq.dequantize %{{.*}}, %{{.*}} offsets(%{{.*}}) {weight = #wq.qweight<5x64, i8, group_size = 0, scale_type = f32, offsets, layout = #wq.layout<row_major>>} : (tensor<5x1x64xi8>, tensor<5x1xf32>, tensor<5x1xf32>) -> tensor<5x64xf32>
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} offsets(%{{.*}}) {weight = #wq.qweight<2x5x64, u4, group_size = 16, scale_type = f16, offsets, layout = #wq.layout<row_major>>} : (tensor<2x3x64xf32>, tensor<2x5x4x8xi8>, tensor<2x5x4xf16>, tensor<2x5x4xf16>) -> tensor<2x3x5xf32>
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %{{.*}} zero_points(%{{.*}}) offsets(%{{.*}}) {weight = #wq.qweight<20x128, u4, group_size = 64, scale_type = f16, zero_points, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<1x128xf16>, tensor<2x2x512xi8>, tensor<2x2x16xf16>, tensor<2x2x16xi8>, tensor<2x2x16xf16>) -> tensor<1x20xf16>
+func.func @offsets(%x: tensor<1x64xf32>, %p: tensor<5x2x16xi8>, %s: tensor<5x2xf16>, %o: tensor<5x2xf16>,
+                   %sb: tensor<5x2xbf16>, %z: tensor<5x2xi8>, %ob: tensor<5x2xbf16>, %perm: tensor<64xi32>,
+                   %p8: tensor<5x1x64xi8>, %s8: tensor<5x1xf32>, %o8: tensor<5x1xf32>,
+                   %xb: tensor<2x3x64xf32>, %pb: tensor<2x5x4x8xi8>, %sbt: tensor<2x5x4xf16>, %obt: tensor<2x5x4xf16>,
+                   %xh: tensor<1x128xf16>, %pt: tensor<2x2x512xi8>, %st: tensor<2x2x16xf16>, %zt: tensor<2x2x16xi8>, %ot: tensor<2x2x16xf16>)
+    -> (tensor<1x5xf32>, tensor<1x5xf32>, tensor<5x64xf32>, tensor<2x3x5xf32>, tensor<1x20xf16>) {
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<5x64, u4, group_size = 32, scale_type = f16, offsets>} : (tensor<1x64xf32>, tensor<5x2x16xi8>, tensor<5x2xf16>, tensor<5x2xf16>) -> tensor<1x5xf32>
+  %y2 = wq.matmul %x, %p, %sb zero_points(%z) offsets(%ob) perm(%perm) {weight = #wq.qweight<5x64, u4, group_size = 32, scale_type = bf16, zero_points, offsets, permuted>} : (tensor<1x64xf32>, tensor<5x2x16xi8>, tensor<5x2xbf16>, tensor<5x2xi8>, tensor<5x2xbf16>, tensor<64xi32>) -> tensor<1x5xf32>
+  %w = wq.dequantize %p8, %s8 offsets(%o8) {weight = #wq.qweight<5x64, i8, group_size = 0, scale_type = f32, offsets>} : (tensor<5x1x64xi8>, tensor<5x1xf32>, tensor<5x1xf32>) -> tensor<5x64xf32>
+  %yb = wq.matmul %xb, %pb, %sbt offsets(%obt) {weight = #wq.qweight<2x5x64, u4, group_size = 16, scale_type = f16, offsets>} : (tensor<2x3x64xf32>, tensor<2x5x4x8xi8>, tensor<2x5x4xf16>, tensor<2x5x4xf16>) -> tensor<2x3x5xf32>
+  %yt = wq.matmul %xh, %pt, %st zero_points(%zt) offsets(%ot) {weight = #wq.qweight<20x128, u4, group_size = 64, scale_type = f16, zero_points, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<1x128xf16>, tensor<2x2x512xi8>, tensor<2x2x16xf16>, tensor<2x2x16xi8>, tensor<2x2x16xf16>) -> tensor<1x20xf16>
+  return %y, %y2, %w, %yb, %yt : tensor<1x5xf32>, tensor<1x5xf32>, tensor<5x64xf32>, tensor<2x3x5xf32>, tensor<1x20xf16>
+}

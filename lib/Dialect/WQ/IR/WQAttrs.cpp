@@ -38,9 +38,9 @@ LogicalResult
 QuantizedWeightAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             ArrayRef<int64_t> shape, unsigned bits,
                             bool isSigned, int64_t groupSize, Type scaleType,
-                            bool zeroPoints, bool permuted, int64_t numOutliers,
-                            bool inputScaled, bool flatGroups,
-                            LayoutAttr layout) {
+                            bool zeroPoints, bool offsets, bool permuted,
+                            int64_t numOutliers, bool inputScaled,
+                            bool flatGroups, LayoutAttr layout) {
   if (shape.size() != 2 && shape.size() != 3)
     return emitError() << "quantized weight shape must be [N, K] or [B, N, K], "
                           "got rank "
@@ -91,6 +91,7 @@ QuantizedWeightAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     scheme.bits = bits;
     scheme.isSigned = isSigned;
     scheme.zeroPoints = zeroPoints;
+    scheme.offsets = offsets;
     scheme.groupSize = groupSize;
     if (shape.size() != 2 || flatGroups)
       return emitError() << "layout mma_tiles needs a 2-D weight without "
@@ -127,8 +128,8 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
 
   std::optional<int64_t> groupSize;
   Type scaleType;
-  bool zeroPoints = false, permuted = false, inputScaled = false,
-       flatGroups = false;
+  bool zeroPoints = false, offsets = false, permuted = false,
+       inputScaled = false, flatGroups = false;
   int64_t numOutliers = 0;
   LayoutAttr layout;
   while (succeeded(parser.parseOptionalComma())) {
@@ -138,6 +139,8 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
       return {};
     if (key == "zero_points") {
       zeroPoints = true;
+    } else if (key == "offsets") {
+      offsets = true;
     } else if (key == "permuted") {
       permuted = true;
     } else if (key == "input_scaled") {
@@ -184,8 +187,8 @@ Attribute QuantizedWeightAttr::parse(AsmParser &parser, Type) {
   if (!layout)
     layout = LayoutAttr::get(ctx, LayoutKind::row_major);
   return parser.getChecked<QuantizedWeightAttr>(
-      ctx, shape, bits, isSigned, *groupSize, scaleType, zeroPoints, permuted,
-      numOutliers, inputScaled, flatGroups, layout);
+      ctx, shape, bits, isSigned, *groupSize, scaleType, zeroPoints, offsets,
+      permuted, numOutliers, inputScaled, flatGroups, layout);
 }
 
 void QuantizedWeightAttr::print(AsmPrinter &printer) const {
@@ -196,6 +199,8 @@ void QuantizedWeightAttr::print(AsmPrinter &printer) const {
           << ", scale_type = " << getScaleType();
   if (getZeroPoints())
     printer << ", zero_points";
+  if (getOffsets())
+    printer << ", offsets";
   if (getPermuted())
     printer << ", permuted";
   if (getNumOutliers() > 0)
@@ -212,6 +217,7 @@ numerics::QuantScheme QuantizedWeightAttr::getScheme() const {
   scheme.bits = getBits();
   scheme.isSigned = getIsSigned();
   scheme.zeroPoints = getZeroPoints();
+  scheme.offsets = getOffsets();
   scheme.groupSize = getGroupSize();
   scheme.scaleType = *toScaleType(getScaleType());
   return scheme;
@@ -266,11 +272,17 @@ RankedTensorType QuantizedWeightAttr::getZeroPointsType() const {
                                IntegerType::get(getContext(), 8));
 }
 
+RankedTensorType QuantizedWeightAttr::getOffsetsType() const {
+  return getScalesType();
+}
+
 int64_t QuantizedWeightAttr::getStorageBytes() const {
-  int64_t bytes = getPackedType().getNumElements() +
-                  getScalesType().getNumElements() *
-                      numerics::scaleTypeBytes(getScheme().scaleType);
+  const int64_t scaleBytes = getScalesType().getNumElements() *
+                             numerics::scaleTypeBytes(getScheme().scaleType);
+  int64_t bytes = getPackedType().getNumElements() + scaleBytes;
   if (getZeroPoints())
     bytes += getZeroPointsType().getNumElements();
+  if (getOffsets())
+    bytes += scaleBytes;
   return bytes;
 }

@@ -27,7 +27,8 @@ static LogicalResult checkOperandType(Operation *op, StringRef name,
 static LogicalResult verifyQuantizedOperands(Operation *op,
                                              QuantizedWeightAttr weight,
                                              Value packed, Value scales,
-                                             Value zeroPoints, Value perm,
+                                             Value zeroPoints, Value offsets,
+                                             Value perm,
                                              Value outlierChannels,
                                              Value outlierWeights,
                                              Value inputScales) {
@@ -41,6 +42,14 @@ static LogicalResult verifyQuantizedOperands(Operation *op,
                             "weight");
   if (zeroPoints && failed(checkOperandType(op, "zero points", zeroPoints,
                                             weight.getZeroPointsType())))
+    return failure();
+  if (weight.getOffsets() != static_cast<bool>(offsets))
+    return op->emitOpError()
+           << (offsets ? "has offsets but the weight does not declare "
+                         "'offsets'"
+                       : "is missing the offsets of a weight with 'offsets'");
+  if (offsets && failed(checkOperandType(op, "offsets", offsets,
+                                         weight.getOffsetsType())))
     return failure();
 
   MLIRContext *ctx = op->getContext();
@@ -99,6 +108,9 @@ LogicalResult QuantizeOp::verify() {
       weight.getInputScaled())
     return emitOpError("implements RTN and cannot produce act-order "
                        "permutations, outlier channels or input scales");
+  if (weight.getOffsets())
+    return emitOpError("implements RTN and cannot produce group offsets "
+                       "(they come from imported formats such as GGUF Q4_1)");
   auto inputType = getInput().getType();
   if (inputType.getShape() != weight.getShape() ||
       !isa<FloatType>(inputType.getElementType()))
@@ -107,7 +119,7 @@ LogicalResult QuantizeOp::verify() {
                          << inputType;
   return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
                                  getZeroPoints(), nullptr, nullptr, nullptr,
-                                 nullptr);
+                                 nullptr, nullptr);
 }
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
@@ -143,7 +155,7 @@ LogicalResult DequantizeOp::verify() {
                             "logical shape "
                          << "[" << weight.getShape() << "], got " << resultType;
   return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
-                                 getZeroPoints(), getPerm(),
+                                 getZeroPoints(), getOffsets(), getPerm(),
                                  getOutlierChannels(), getOutlierWeights(),
                                  getInputScales());
 }
@@ -181,7 +193,7 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "result shape must be [" << expected << "], got "
                          << resultType;
   return verifyQuantizedOperands(*this, weight, getPacked(), getScales(),
-                                 getZeroPoints(), getPerm(),
+                                 getZeroPoints(), getOffsets(), getPerm(),
                                  getOutlierChannels(), getOutlierWeights(),
                                  getInputScales());
 }

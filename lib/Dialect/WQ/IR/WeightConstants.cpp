@@ -151,6 +151,11 @@ static void matrixToConstants(QuantizedWeightAttr weight,
     result.zeroPoints =
         DenseElementsAttr::getFromRawBuffer(weight.getZeroPointsType(), zeros);
   }
+  result.offsets = nullptr;
+  if (weight.getOffsets())
+    result.offsets = buildScalesAttr(
+        weight.getOffsetsType(),
+        groupsInLayout(weight, ArrayRef<float>(matrix.offsets)));
 }
 
 QuantizedWeightAttr
@@ -164,7 +169,7 @@ mlir::wq::getQuantizedWeightAttr(MLIRContext *ctx,
                        : Type(Float32Type::get(ctx));
   return QuantizedWeightAttr::get(
       ctx, {linear.n, linear.k}, s.bits, s.isSigned, s.groupSize, scaleType,
-      s.zeroPoints, !linear.perm.empty(),
+      s.zeroPoints, s.offsets, !linear.perm.empty(),
       static_cast<int64_t>(linear.outlierChannels.size()),
       !linear.inputScales.empty(), linear.flatGroups,
       LayoutAttr::get(ctx, LayoutKind::row_major));

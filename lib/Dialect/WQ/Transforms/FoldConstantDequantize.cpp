@@ -21,8 +21,9 @@ using namespace mlir::wq;
 
 namespace {
 
-/// Replaces a wq.dequantize of constant packed/scale/zero-point operands
-/// (without permutation or outliers) by the dequantized constant.
+/// Replaces a wq.dequantize of constant packed/scale/zero-point/offset
+/// operands (without permutation, outliers or input scales) by the
+/// dequantized constant.
 struct FoldConstantDequantize : public OpRewritePattern<DequantizeOp> {
   FoldConstantDequantize(MLIRContext *ctx, int64_t maxElements)
       : OpRewritePattern(ctx), maxElements(maxElements) {}
@@ -33,27 +34,38 @@ struct FoldConstantDequantize : public OpRewritePattern<DequantizeOp> {
     auto resultType = op.getResult().getType();
     if (resultType.getNumElements() > maxElements)
       return rewriter.notifyMatchFailure(op, "weight larger than max-elements");
-    if (op.getPerm() || op.getOutlierChannels())
-      return rewriter.notifyMatchFailure(op, "permuted or outlier weight");
-    ElementsAttr packedAttr, scalesAttr, zerosAttr;
+    if (op.getPerm() || op.getOutlierChannels() || op.getInputScales())
+      return rewriter.notifyMatchFailure(
+          op, "permuted, outlier or input-scaled weight");
+    ElementsAttr packedAttr, scalesAttr, zerosAttr, offsetsAttr;
     if (!matchPattern(op.getPacked(), m_Constant(&packedAttr)) ||
         !matchPattern(op.getScales(), m_Constant(&scalesAttr)) ||
         (op.getZeroPoints() &&
-         !matchPattern(op.getZeroPoints(), m_Constant(&zerosAttr))))
+         !matchPattern(op.getZeroPoints(), m_Constant(&zerosAttr))) ||
+        (op.getOffsets() &&
+         !matchPattern(op.getOffsets(), m_Constant(&offsetsAttr))))
       return rewriter.notifyMatchFailure(op, "operands are not constant");
 
     numerics::QuantizedMatrix matrix;
-    matrix.rows = resultType.getNumElements() / weight.getK();
-    matrix.cols = weight.getK();
+    // Flat groups run over the flattened weight: one row of N*K elements.
+    matrix.cols = weight.getFlatGroups() ? resultType.getNumElements()
+                                         : weight.getK();
+    matrix.rows = resultType.getNumElements() / matrix.cols;
     std::vector<uint8_t> zeroBytes;
     if (readByteElements(packedAttr, matrix.packed) ||
         readFloatElements(scalesAttr, matrix.scales) ||
-        (zerosAttr && readByteElements(zerosAttr, zeroBytes)))
+        (zerosAttr && readByteElements(zerosAttr, zeroBytes)) ||
+        (offsetsAttr && readFloatElements(offsetsAttr, matrix.offsets)))
       return rewriter.notifyMatchFailure(op, "unreadable constant");
     matrix.zeros.assign(zeroBytes.begin(), zeroBytes.end());
     matrix.packed = packedInRowMajor(weight, matrix.packed);
     matrix.scales = groupsInRowMajor(weight, ArrayRef<float>(matrix.scales));
-    matrix.zeros = groupsInRowMajor(weight, ArrayRef<int32_t>(matrix.zeros));
+    // (Absent zero points and offsets stay empty.)
+    if (!matrix.zeros.empty())
+      matrix.zeros = groupsInRowMajor(weight, ArrayRef<int32_t>(matrix.zeros));
+    if (!matrix.offsets.empty())
+      matrix.offsets =
+          groupsInRowMajor(weight, ArrayRef<float>(matrix.offsets));
 
     std::vector<float> values(resultType.getNumElements());
     numerics::dequantize(matrix, weight.getScheme(), values.data());

@@ -19,7 +19,7 @@ constexpr int64_t kWarpSize = 32;
 constexpr int64_t kMaxDecodeRows = 16;
 
 struct GpuKernelBuffers {
-  Value x, packed, scales, zeros; // zeros: null without zero points
+  Value x, packed, scales, zeros, offsets; // zeros, offsets: null if absent
   Value out;
   /// The op writing the result into `out`, erased with the matmul; null when
   /// `out` is a fresh allocation.

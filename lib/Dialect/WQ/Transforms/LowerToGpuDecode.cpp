@@ -8,7 +8,9 @@
 // magic-number trick (one lop3 per weight: the field ORed into the mantissa
 // of 2^23), products accumulate in f32 per activation row (up to 8 per warp;
 // more rows go to further blocks along grid y), each chunk's group scale is
-// applied once, and the warp reduces with five xor shuffles.
+// applied once (a group offset m adds m times the chunk's activation sum,
+// computed once per chunk and row for all of the warp's channels), and the
+// warp reduces with five xor shuffles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,7 +92,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
 
     GpuKernelBuffers buffers = createGpuKernelBuffers(b, op);
     Value x = buffers.x, packed = buffers.packed, scales = buffers.scales,
-          zeros = buffers.zeros, out = buffers.out;
+          zeros = buffers.zeros, offsets = buffers.offsets, out = buffers.out;
 
     auto index = [&](OpBuilder &ob, Location l, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(ob, l, v);
@@ -159,7 +161,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
               OpBuilder::InsertionGuard guard(sb);
               sb.setInsertionPointToStart(ifValid.thenBlock());
               scf::YieldOp::create(
-                  sb, sl, buildChunk(sb, sl, x, packed, scales, zeros,
+                  sb, sl, buildChunk(sb, sl, x, packed, scales, zeros, offsets,
                                      readChannels, chunk, accs, firstRow, rows,
                                      totalRows, chunksPerGroup, bits,
                                      isSigned));
@@ -226,7 +228,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
   /// (channel c, row m at c * rows + m).
   SmallVector<Value> buildChunk(OpBuilder &b, Location loc, Value x,
                                 Value packed, Value scales, Value zeros,
-                                ArrayRef<Value> channels, Value chunk,
+                                Value offsets, ArrayRef<Value> channels,
+                                Value chunk,
                                 ValueRange accs, Value firstRow, int64_t rows,
                                 int64_t totalRows, int64_t chunksPerGroup,
                                 unsigned bits, bool isSigned) const {
@@ -267,10 +270,15 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
             b, loc, VectorType::get({chunkWeights}, f32), xs);
       activations.push_back(xs);
     }
+    // With group offsets: sum_i x_i over the chunk per row, shared by the
+    // warp's channels (each adds offset * sum). One chain of adds in the
+    // order the first channel's FMAs read the activations, so that they are
+    // consumed as they are used (a tree would keep all of them live).
+    SmallVector<Value> activationSums(offsets ? rows : 0);
 
     const uint32_t mask = (1u << bits) - 1;
     SmallVector<Value> updated;
-    for (Value channel : channels) {
+    for (auto [channelIndex, channel] : llvm::enumerate(channels)) {
       // One 128-bit load: the packed rows are 16-byte aligned (whole chunks).
       Value bytes = vector::LoadOp::create(
           b, loc, VectorType::get({kChunkBytes}, b.getI8Type()), packed,
@@ -314,6 +322,12 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           for (int64_t m = 0; m < rows; ++m) {
             Value xv = vector::ExtractOp::create(b, loc, activations[m],
                                                  fieldsPerWord * w + i);
+            if (offsets && channelIndex == 0)
+              activationSums[m] =
+                  activationSums[m]
+                      ? Value(arith::AddFOp::create(b, loc, activationSums[m],
+                                                    xv))
+                      : xv;
             partial[m] = partial[m]
                              ? Value(math::FmaOp::create(b, loc, q, xv,
                                                          partial[m]))
@@ -321,9 +335,20 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           }
         }
       }
-      for (int64_t m = 0; m < rows; ++m)
-        updated.push_back(math::FmaOp::create(
-            b, loc, scale, partial[m], accs[updated.size()]));
+      Value offset;
+      if (offsets) {
+        offset = memref::LoadOp::create(b, loc, offsets,
+                                        ValueRange{channel, group});
+        if (!offset.getType().isF32())
+          offset = arith::ExtFOp::create(b, loc, f32, offset);
+      }
+      for (int64_t m = 0; m < rows; ++m) {
+        Value acc = math::FmaOp::create(b, loc, scale, partial[m],
+                                        accs[updated.size()]);
+        if (offset)
+          acc = math::FmaOp::create(b, loc, offset, activationSums[m], acc);
+        updated.push_back(acc);
+      }
     }
     return updated;
   }
@@ -392,6 +417,7 @@ GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
   buffers.packed = bufferOf(op.getPacked());
   buffers.scales = bufferOf(op.getScales());
   buffers.zeros = bufferOf(op.getZeroPoints());
+  buffers.offsets = bufferOf(op.getOffsets());
   auto resultType = op.getResult().getType();
   auto outType =
       MemRefType::get(resultType.getShape(), resultType.getElementType());

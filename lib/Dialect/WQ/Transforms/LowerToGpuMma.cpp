@@ -24,6 +24,32 @@
 // each taking runs of `unroll` consecutive tiles in turn, and add their
 // partial sums through shared memory.
 //
+// Group offsets (w = s (q - z) + m) add m times the group's activation sum
+// per output: sum_k x_k (s (q_k - z) + m) = s sum_k x_k (q_k - z) + m S_g.
+// The sums come from one more mma per step and row tile on the same B
+// registers, so the CUDA cores, the kernel's bottleneck (conversions), do
+// next to nothing more while the tensor cores, mostly idle in decode, take
+// the work. Summing the activations directly instead would need the lane's
+// four halves converted and added per step, plus two xor shuffles (across
+// the quad) and two indexed shuffles (row g to the lanes storing rows 2q,
+// 2q + 1) per group and row tile.
+//  - Offsets of the activations' type (f16 offsets with f16 activations,
+//    bf16 with bf16: Q4_1 is f16), grouped: the A fragment is the offsets
+//    themselves (row g: the low channel's m in both halves, row g + 8 the
+//    high one's), so the mma adds m * sum of the step's activations straight
+//    into the output accumulators (products of two halves are exact in f32),
+//    with no partial sums and no extra FMAs.
+//  - Otherwise (f32 offsets, or a type other than the activations'; per
+//    channel, where the scale multiplies the totals at the end): A is all
+//    ones, giving for every channel row the f32 sums of the activation rows
+//    the lane stores (2q, 2q + 1), the two values both of its channels
+//    need; a group adds offset * sum with one FMA per accumulator at its
+//    end. Per channel the sums are taken in a loop of their own over the
+//    warp's tiles before the main one (only activation loads and one mma
+//    per step for both row tiles, activations as A and ones as B; two
+//    values stay live through the main loop), and each warp applies scale
+//    and offset to its totals before the split-K reduction (linear).
+//
 //===----------------------------------------------------------------------===//
 
 #include "GpuDecode.h"
@@ -42,6 +68,8 @@ namespace {
 constexpr int64_t kRowsPerMma = 8;
 /// Accumulators per lane and row tile (the m16n8 f32 fragment).
 constexpr int64_t kAccumulators = 4;
+/// Activation sums per lane and row tile (rows 2q and 2q + 1), for offsets.
+constexpr int64_t kSumsPerRowTile = 2;
 /// Warps per SM the kernel is compiled to keep resident (of 64): with up to
 /// four 512-byte tile loads in flight per warp, 64 KB per SM, above what the
 /// H200's bandwidth-latency product asks of each of its 132 SMs (4.8 TB/s x
@@ -104,8 +132,17 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       // tile: four 128-bit loads in flight per lane (2 KB per warp), which
       // the GPU needs to cover its memory latency at these register counts.
       // Two row tiles (twice the accumulators) or groups of 16/32 (their
-      // scales and zero points per tile): two tiles, else ptxas spills.
-      const int64_t maxUnroll = rowTiles == 1 && group >= 64 ? 4 : 2;
+      // scales and zero points per tile): two tiles, else ptxas spills;
+      // group offsets added through activation sums (their partial sums,
+      // offsets and a second mma per step): two tiles, one with two row
+      // tiles.
+      offsets = static_cast<bool>(op.getOffsets());
+      offsetsInMma = offsets && !perChannel &&
+                     weight.getScaleType() == inputType.getElementType();
+      const bool groupSums = offsets && !perChannel && !offsetsInMma;
+      const int64_t maxUnroll = groupSums ? (rowTiles > 1 ? 1 : 2)
+                                : rowTiles == 1 && group >= 64 ? 4
+                                                               : 2;
       unroll = 1;
       while (unroll < maxUnroll && tiles % (2 * unroll) == 0)
         unroll *= 2;
@@ -122,6 +159,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                           ? group / 16
                           : std::min(stepsPerTile, group / 16);
       partial.resize(rowTiles * kAccumulators);
+      partialSums.resize(rowTiles * kSumsPerRowTile);
     }
 
     /// Blocks per SM that ptxas must fit: kResidentWarpsPerSm warps, i.e.
@@ -146,6 +184,10 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     }
     Value splat(uint16_t bits16) { return splat(i32(bits16)); }
 
+    /// Values a lane carries through the loop and reduces over the warps:
+    /// the accumulators of every row tile.
+    int64_t numTotals() const { return rowTiles * kAccumulators; }
+
     void build() {
       buffers = createGpuKernelBuffers(b, op);
       // The split-K partial sums meet in dynamic shared memory (workgroup
@@ -154,8 +196,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       Value sharedBytes;
       if (splitK > 1)
         sharedBytes = arith::ConstantIntOp::create(
-            b, loc, b.getI32Type(),
-            splitK * kWarpSize * rowTiles * kAccumulators * 4);
+            b, loc, b.getI32Type(), splitK * kWarpSize * numTotals() * 4);
       Value one = index(1);
       auto launch = gpu::LaunchOp::create(
           b, loc, index(channelBlocks), one, one, index(splitK * kWarpSize),
@@ -204,8 +245,13 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       if (perChannel)
         setGroupConstants(index(0));
 
-      SmallVector<Value> initial(rowTiles * kAccumulators, f32(0.0f));
       const int64_t iterations = tiles / (splitK * unroll);
+      // Per channel with offsets: the activation sums first (two values
+      // live through the main loop; after it the accumulators are).
+      Value rowSums[2];
+      if (perChannel && offsets)
+        buildActivationSumsLoop(iterations, rowSums);
+      SmallVector<Value> initial(rowTiles * kAccumulators, f32(0.0f));
       auto loop = scf::ForOp::create(
           b, loc, index(0), index(iterations), index(1), initial,
           [&](OpBuilder &, Location, Value iteration, ValueRange accs) {
@@ -245,6 +291,21 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
             scf::YieldOp::create(b, loc, updated);
           });
       SmallVector<Value> totals(loop.getResults());
+      if (perChannel && offsets) {
+        // s * total + m * sum per warp (linear, so the split-K reduction
+        // adds finished terms and carries no sums).
+        SmallVector<Value> sums = shuffleActivationSums(rowSums);
+        for (int64_t r = 0; r < rowTiles; ++r)
+          for (int64_t i = 0; i < kAccumulators; ++i) {
+            Value &total = totals[r * kAccumulators + i];
+            total = math::FmaOp::create(
+                b, loc, sums[r * kSumsPerRowTile + i % 2],
+                i < 2 ? offsetLow : offsetHigh,
+                arith::MulFOp::create(b, loc, total,
+                                      i < 2 ? scaleLow : scaleHigh));
+          }
+        totalsScaled = true;
+      }
 
       if (splitK > 1)
         reduceOverWarps(totals);
@@ -301,6 +362,27 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       };
       scaleLow = scaleOf(lowInBlock);
       scaleHigh = scaleOf(highInBlock);
+      if (offsetsInMma) {
+        // The offset's bits in both halves of a register (A fragment).
+        auto offsetPairOf = [&](Value channel) -> Value {
+          Value m = memref::LoadOp::create(b, loc, buffers.offsets,
+                                           ValueRange{block, grp, channel});
+          Value bits16 = arith::BitcastOp::create(b, loc, b.getI16Type(), m);
+          return splat(arith::ExtUIOp::create(b, loc, b.getI32Type(), bits16));
+        };
+        offsetLow = offsetPairOf(lowInBlock);
+        offsetHigh = offsetPairOf(highInBlock);
+      } else if (offsets) {
+        auto offsetOf = [&](Value channel) -> Value {
+          Value m = memref::LoadOp::create(b, loc, buffers.offsets,
+                                           ValueRange{block, grp, channel});
+          if (!m.getType().isF32())
+            m = arith::ExtFOp::create(b, loc, b.getF32Type(), m);
+          return m;
+        };
+        offsetLow = offsetOf(lowInBlock);
+        offsetHigh = offsetOf(highInBlock);
+      }
     }
 
     /// The four A registers (field - zero of the lane's 8 weights of one
@@ -385,16 +467,24 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       return a;
     }
 
-    /// One mma step: D = A * B + C for row tile `r`.
-    SmallVector<Value> buildMma(ArrayRef<Value> a, Value position, int64_t r,
-                                ArrayRef<Value> c) {
-      // B: the lane's four activations x[row][position .. position + 3].
+    /// The B fragment of row tile `r` at `position`: the lane's four
+    /// activations x[row][position .. position + 3] as two 32-bit registers.
+    SmallVector<Value> loadFragmentB(Value position, int64_t r) {
       Value xs = vector::LoadOp::create(
           b, loc, VectorType::get({4}, halfType), buffers.x,
           ValueRange{xRows[r], position}, /*nontemporal=*/false,
           llvm::MaybeAlign(8));
       Value pairs = vector::BitCastOp::create(
           b, loc, VectorType::get({2}, b.getI32Type()), xs);
+      SmallVector<Value> regs;
+      for (int64_t i = 0; i < 2; ++i)
+        regs.push_back(vector::ExtractOp::create(b, loc, pairs, i));
+      return regs;
+    }
+
+    /// One mma step: D = A * B + C.
+    SmallVector<Value> buildMma(ArrayRef<Value> a, ArrayRef<Value> bRegs,
+                                ArrayRef<Value> c) {
       // mma.sync's operands are 32-bit registers (f16x2 / bf16x2).
       SmallVector<Value> operands;
       for (Value reg : a)
@@ -402,8 +492,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                                ? reg
                                : Value(LLVM::BitcastOp::create(
                                      b, loc, b.getI32Type(), reg)));
-      for (int64_t i = 0; i < 2; ++i)
-        operands.push_back(vector::ExtractOp::create(b, loc, pairs, i));
+      llvm::append_range(operands, bRegs);
       llvm::append_range(operands, c);
       // Inline PTX rather than nvvm.mma.sync: the kernel is built before
       // bufferization, which rejects ops without declared memory effects.
@@ -449,27 +538,135 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         for (int64_t r = 0; r < rowTiles; ++r) {
           auto accRange = MutableArrayRef<Value>(updated).slice(
               r * kAccumulators, kAccumulators);
+          SmallVector<Value> bRegs = loadFragmentB(position, r);
           if (perChannel) {
-            SmallVector<Value> d = buildMma(a, position, r, accRange);
+            // (Offsets: the activation sums come after the loop.)
+            SmallVector<Value> d = buildMma(a, bRegs, accRange);
             llvm::copy(d, accRange.begin());
             continue;
           }
           auto partRange = MutableArrayRef<Value>(partial).slice(
               r * kAccumulators, kAccumulators);
-          if (groupStart)
+          auto sumRange = MutableArrayRef<Value>(partialSums)
+                              .slice(r * kSumsPerRowTile, kSumsPerRowTile);
+          const bool groupSums = offsets && !offsetsInMma;
+          if (groupStart) {
             llvm::fill(partRange, f32(0.0f));
-          SmallVector<Value> d = buildMma(a, position, r, partRange);
+            if (groupSums)
+              llvm::fill(sumRange, f32(0.0f));
+          }
+          SmallVector<Value> d = buildMma(a, bRegs, partRange);
           llvm::copy(d, partRange.begin());
+          if (offsetsInMma) {
+            // acc[channel][row] += m[channel] * sum of the step's x[row].
+            SmallVector<Value> offsetA = {offsetLow, offsetHigh, offsetLow,
+                                          offsetHigh};
+            SmallVector<Value> withOffsets = buildMma(offsetA, bRegs, accRange);
+            llvm::copy(withOffsets, accRange.begin());
+          } else if (groupSums) {
+            addActivationSums(bRegs, sumRange);
+          }
           if ((runStep + 1) % stepsPerGroup != 0)
             continue;
-          // Accumulators 0, 1: the low channel; 2, 3: the high one.
-          for (int64_t i = 0; i < kAccumulators; ++i)
+          // Accumulators 0, 1: the low channel; 2, 3: the high one (rows
+          // 2q and 2q + 1 each, whose activation sums are sums 0 and 1).
+          for (int64_t i = 0; i < kAccumulators; ++i) {
             accRange[i] = math::FmaOp::create(
                 b, loc, partRange[i], i < 2 ? scaleLow : scaleHigh,
                 accRange[i]);
+            if (groupSums)
+              accRange[i] = math::FmaOp::create(
+                  b, loc, sumRange[i % 2], i < 2 ? offsetLow : offsetHigh,
+                  accRange[i]);
+          }
         }
       }
       return updated;
+    }
+
+    /// Per channel with offsets: the sums of the activation rows the lane
+    /// stores (2q, 2q + 1 of each row tile, kSumsPerRowTile per row tile)
+    /// over the warp's share of K (the tiles the main loop took). Here the
+    /// activations are the A operand (16 rows: row tile 0 in rows g, row
+    /// tile 1 in rows g + 8, from the very registers the main loop's B
+    /// fragments load; the order of positions within a step is immaterial
+    /// to a sum) and B is all ones, so one mma per step serves both row
+    /// tiles and lane (g, q) ends with the sums of rows g (d0) and g + 8
+    /// (d2); one indexed shuffle per value then brings row 2q + i from lane
+    /// 4 (2q + i).
+    void buildActivationSumsLoop(int64_t iterations, Value (&rowSums)[2]) {
+      Value ones = i32(bf16 ? 0x3F803F80 : 0x3C003C00);
+      SmallVector<Value> initial(2, f32(0.0f)); // rows g, g + 8
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(iterations), index(1), initial,
+          [&](OpBuilder &, Location, Value iteration, ValueRange carried) {
+            Value low = carried[0], high = carried[1];
+            Value runStart = arith::MulIOp::create(
+                b, loc,
+                arith::AddIOp::create(
+                    b, loc,
+                    arith::MulIOp::create(b, loc, iteration, index(splitK)),
+                    warp),
+                index(unroll));
+            for (int64_t u = 0; u < unroll; ++u) {
+              Value tileStart = arith::MulIOp::create(
+                  b, loc, arith::AddIOp::create(b, loc, runStart, index(u)),
+                  index(depth));
+              for (int64_t s = 0; s < stepsPerTile; ++s) {
+                Value position = arith::AddIOp::create(
+                    b, loc,
+                    arith::AddIOp::create(b, loc, tileStart, index(16 * s)),
+                    arith::MulIOp::create(b, loc, quad, index(4)));
+                SmallVector<Value> rowsLow = loadFragmentB(position, 0);
+                SmallVector<Value> rowsHigh =
+                    rowTiles > 1 ? loadFragmentB(position, 1) : rowsLow;
+                SmallVector<Value> d = buildMma(
+                    {rowsLow[0], rowsHigh[0], rowsLow[1], rowsHigh[1]},
+                    {ones, ones}, {low, low, high, high});
+                low = d[0];
+                high = d[2];
+              }
+            }
+            scf::YieldOp::create(b, loc, ValueRange{low, high});
+          });
+      rowSums[0] = loop.getResult(0);
+      rowSums[1] = loop.getResult(1);
+    }
+
+    /// The sums of rows 2q + i of each row tile (r, i), from the lanes 4 (2q
+    /// + i) that hold them (rowSums: rows g and g + 8 of lane (g, q)).
+    SmallVector<Value> shuffleActivationSums(Value (&rowSums)[2]) {
+      SmallVector<Value> sums;
+      for (int64_t r = 0; r < rowTiles; ++r)
+        for (int64_t i = 0; i < kSumsPerRowTile; ++i) {
+          Value source = arith::IndexCastOp::create(
+              b, loc, b.getI32Type(),
+              arith::MulIOp::create(
+                  b, loc,
+                  arith::AddIOp::create(
+                      b, loc, arith::MulIOp::create(b, loc, quad, index(2)),
+                      index(i)),
+                  index(4)));
+          sums.push_back(gpu::ShuffleOp::create(
+                             b, loc, rowSums[r], source,
+                             i32(kWarpSize), gpu::ShuffleMode::IDX)
+                             .getShuffleResult());
+        }
+      return sums;
+    }
+
+    /// sums[0..1] += the sums of activation rows 2q and 2q + 1 over the
+    /// step's 16 positions: an mma whose A fragment is all ones (every
+    /// channel row of D then holds the same column sums; C repeats the two
+    /// sums for the high rows, whose results are not used).
+    void addActivationSums(ArrayRef<Value> bRegs,
+                           MutableArrayRef<Value> sums) {
+      Value ones = i32(bf16 ? 0x3F803F80 : 0x3C003C00);
+      SmallVector<Value> a(4, ones);
+      SmallVector<Value> d =
+          buildMma(a, bRegs, {sums[0], sums[1], sums[0], sums[1]});
+      sums[0] = d[0];
+      sums[1] = d[1];
     }
 
     /// Adds the warps' partial sums through shared memory; warp 0 stores.
@@ -517,7 +714,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       for (int64_t r = 0; r < rowTiles; ++r)
         for (int64_t i = 0; i < kAccumulators; ++i) {
           Value value = totals[r * kAccumulators + i];
-          if (perChannel)
+          if (perChannel && !totalsScaled)
             value = arith::MulFOp::create(b, loc, value,
                                           i < 2 ? scaleLow : scaleHigh);
           value = arith::TruncFOp::create(b, loc, halfType, value);
@@ -544,7 +741,12 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     QuantizedWeightAttr weight;
     int64_t rows, n, k, group, depth, stepsPerTile, channelBlocks, tiles,
         rowTiles, unroll, splitK, stepsPerGroup;
-    bool bf16, int8, perChannel;
+    bool bf16, int8, perChannel, offsets;
+    // Offsets of the activations' type, grouped: added by an mma whose A
+    // fragment holds them (offsetLow/High are then f16x2/bf16x2 pairs).
+    bool offsetsInMma = false;
+    // Per channel: the scale (and offset term) already applied per warp.
+    bool totalsScaled = false;
     Type halfType;
     VectorType pairType;
     GpuKernelBuffers buffers;
@@ -555,6 +757,11 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     // sums so far (per row tile, kAccumulators each).
     Value lowBias, highBias, scaleLow, scaleHigh;
     SmallVector<Value> partial;
+    // With offsets: per group the offsets of the lane's two channels (f32,
+    // or pairs with offsetsInMma) and, unless offsetsInMma, the group's
+    // activation sums so far (per row tile, kSumsPerRowTile).
+    Value offsetLow, offsetHigh;
+    SmallVector<Value> partialSums;
   };
 };
 

@@ -1,8 +1,8 @@
 //===- LowerToLinalg.cpp - wq-lower-to-linalg -----------------------------===//
 //
 // Lowers wq.matmul and wq.dequantize to linalg on tensors. The matmul becomes
-// one linalg.generic that decodes each stored integer inside the reduction, so
-// the float weight never exists at run time.
+// one linalg.generic that decodes each stored integer (scale * (q - zero) +
+// offset) inside the reduction, so the float weight never exists at run time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,9 +35,11 @@ public:
         numBatch(static_cast<unsigned>(weight.getBatchShape().size())),
         bits(weight.getBits()), elementsPerByte(8 / weight.getBits()) {}
 
-  /// Decodes one stored element to f32: scale * (q - zero). `byte` is the i8
-  /// holding it and `slot` (an index) its position within the byte.
-  Value decode(Value byte, Value slot, Value scale, Value zero) {
+  /// Decodes one stored element to f32: scale * (q - zero) + offset (zero
+  /// and offset null when absent). `byte` is the i8 holding it and `slot`
+  /// (an index) its position within the byte.
+  Value decode(Value byte, Value slot, Value scale, Value zero,
+               Value offset = Value()) {
     Value q = byte;
     if (bits < 8) {
       Type i8 = b.getI8Type();
@@ -63,7 +65,27 @@ public:
     if (zero)
       value = arith::SubFOp::create(b, loc, value,
                                     arith::UIToFPOp::create(b, loc, f32, zero));
-    return arith::MulFOp::create(b, loc, value, toF32(scale));
+    value = arith::MulFOp::create(b, loc, value, toF32(scale));
+    if (offset)
+      value = arith::AddFOp::create(b, loc, value, toF32(offset));
+    return value;
+  }
+
+  /// The decode operands after the packed bytes in a generic's block
+  /// arguments `args` starting at `first`: scale, then the zero point and
+  /// the offset when the op has them.
+  struct GroupArgs {
+    Value scale, zero, offset;
+  };
+  GroupArgs groupArgs(ValueRange args, unsigned first, bool hasZero,
+                      bool hasOffset) {
+    GroupArgs result;
+    result.scale = args[first++];
+    if (hasZero)
+      result.zero = args[first++];
+    if (hasOffset)
+      result.offset = args[first++];
+    return result;
   }
 
   Value toF32(Value value) {
@@ -224,7 +246,7 @@ public:
   /// Maps of a flat-group weight's operands over (lead..., n, k): element
   /// e = n*K + k of the flattened weight lives in byte e / E, group e / gs.
   SmallVector<AffineMap> flatMaps(unsigned numDims, unsigned dn, unsigned dk,
-                                  bool zeroPoints) {
+                                  bool zeroPoints, bool offsets) {
     AffineExpr e = b.getAffineDimExpr(dn) * weight.getK() +
                    b.getAffineDimExpr(dk);
     AffineMap byte = AffineMap::get(numDims, 0, {e.floorDiv(elementsPerByte)}, ctx);
@@ -232,6 +254,8 @@ public:
         AffineMap::get(numDims, 0, {e.floorDiv(weight.getGroupSize())}, ctx);
     SmallVector<AffineMap> maps = {byte, group};
     if (zeroPoints)
+      maps.push_back(group);
+    if (offsets)
       maps.push_back(group);
     return maps;
   }
@@ -259,16 +283,18 @@ public:
     SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, input);
     outSizes.back() = b.getIndexAttr(weight.getN());
     Value acc = zeros(outSizes, f32);
-    Value zeroPoints = op.getZeroPoints();
+    Value zeroPoints = op.getZeroPoints(), offsets = op.getOffsets();
     SmallVector<Value> inputs = {input, op.getPacked(), op.getScales()};
     if (zeroPoints)
       inputs.push_back(zeroPoints);
+    if (offsets)
+      inputs.push_back(offsets);
     SmallVector<unsigned> lead = range(0, numLead);
     SmallVector<unsigned> xDims(lead), outDims(lead);
     xDims.push_back(dk);
     outDims.push_back(dn);
     SmallVector<AffineMap> maps = {map(numDims, xDims)};
-    maps.append(flatMaps(numDims, dn, dk, bool(zeroPoints)));
+    maps.append(flatMaps(numDims, dn, dk, bool(zeroPoints), bool(offsets)));
     maps.push_back(map(numDims, outDims));
     SmallVector<IteratorType> iterators(numLead + 1, IteratorType::parallel);
     iterators.push_back(IteratorType::reduction);
@@ -278,8 +304,10 @@ public:
                 OpBuilder::InsertionGuard guard(b);
                 b.setInsertionPoint(nbld.getInsertionBlock(),
                                     nbld.getInsertionPoint());
-                Value w = decode(args[1], flatSlot(dn, dk), args[2],
-                                 zeroPoints ? args[3] : Value());
+                GroupArgs group =
+                    groupArgs(args, 2, bool(zeroPoints), bool(offsets));
+                Value w = decode(args[1], flatSlot(dn, dk), group.scale,
+                                 group.zero, group.offset);
                 auto fastmath = arith::FastMathFlags::reassoc |
                                 arith::FastMathFlags::contract;
                 Value product = arith::MulFOp::create(
@@ -296,11 +324,14 @@ public:
 
   /// wq.dequantize with flat groups: one parallel generic over (n, k).
   Value lowerFlat(DequantizeOp op) {
-    Value zeroPoints = op.getZeroPoints();
+    Value zeroPoints = op.getZeroPoints(), offsets = op.getOffsets();
     SmallVector<Value> inputs = {op.getPacked(), op.getScales()};
     if (zeroPoints)
       inputs.push_back(zeroPoints);
-    SmallVector<AffineMap> maps = flatMaps(2, 0, 1, bool(zeroPoints));
+    if (offsets)
+      inputs.push_back(offsets);
+    SmallVector<AffineMap> maps =
+        flatMaps(2, 0, 1, bool(zeroPoints), bool(offsets));
     maps.push_back(b.getMultiDimIdentityMap(2));
     Value init = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{weight.getN(), weight.getK()}, f32);
@@ -311,10 +342,12 @@ public:
                     OpBuilder::InsertionGuard guard(b);
                     b.setInsertionPoint(nbld.getInsertionBlock(),
                                         nbld.getInsertionPoint());
+                    GroupArgs group =
+                        groupArgs(args, 1, bool(zeroPoints), bool(offsets));
                     linalg::YieldOp::create(
                         b, nloc,
-                        decode(args[0], flatSlot(0, 1), args[1],
-                               zeroPoints ? args[2] : Value()));
+                        decode(args[0], flatSlot(0, 1), group.scale,
+                               group.zero, group.offset));
                   })
                   .getResult(0);
     return toResultType(w, op.getResult().getType());
@@ -370,9 +403,15 @@ public:
         map(numDims, concat(lead, {dg, dbyte, dslot})),
         map(numDims, concat(batch, {dn, dg, dbyte})),
         map(numDims, concat(batch, {dn, dg}))};
-    Value zeroPoints = op.getZeroPoints();
+    Value zeroPoints = op.getZeroPoints(), offsets = op.getOffsets();
     if (zeroPoints) {
       inputs.push_back(zeroPoints);
+      maps.push_back(map(numDims, concat(batch, {dn, dg})));
+    }
+    // Offsets: per (n, g) like the scales; each element adds offset * x, so
+    // the zero-padded activations of a ragged last group add nothing.
+    if (offsets) {
+      inputs.push_back(offsets);
       maps.push_back(map(numDims, concat(batch, {dn, dg})));
     }
     maps.push_back(map(numDims, concat(lead, {dn})));
@@ -385,8 +424,10 @@ public:
                 b.setInsertionPoint(nbld.getInsertionBlock(),
                                     nbld.getInsertionPoint());
                 Value slot = linalg::IndexOp::create(b, nloc, dslot);
-                Value w = decode(args[1], slot, args[2],
-                                 zeroPoints ? args[3] : Value());
+                GroupArgs group =
+                    groupArgs(args, 2, bool(zeroPoints), bool(offsets));
+                Value w = decode(args[1], slot, group.scale, group.zero,
+                                 group.offset);
                 // The reduction may be reassociated (vectorized): its
                 // order is not part of wq.matmul's semantics.
                 auto fastmath = arith::FastMathFlags::reassoc |
@@ -454,12 +495,12 @@ public:
     auto plainWeight = QuantizedWeightAttr::get(
         ctx, weight.getShape(), weight.getBits(), weight.getIsSigned(),
         weight.getGroupSize(), weight.getScaleType(), weight.getZeroPoints(),
-        /*permuted=*/false, /*numOutliers=*/0, /*inputScaled=*/false,
-        weight.getFlatGroups(), weight.getLayout());
+        weight.getOffsets(), /*permuted=*/false, /*numOutliers=*/0,
+        /*inputScaled=*/false, weight.getFlatGroups(), weight.getLayout());
     auto plain = MatmulOp::create(b, loc, op.getResult().getType(), x,
                                   op.getPacked(), op.getScales(),
-                                  op.getZeroPoints(), Value(), Value(),
-                                  Value(), Value(), plainWeight);
+                                  op.getZeroPoints(), op.getOffsets(), Value(),
+                                  Value(), Value(), Value(), plainWeight);
     if (plainOp)
       *plainOp = plain;
     Value y = plain.getResult();
@@ -514,9 +555,13 @@ public:
     SmallVector<Value> inputs = {op.getPacked(), op.getScales()};
     SmallVector<AffineMap> maps = {map(numDims, range(0, nb + 3)),
                                    map(numDims, lead)};
-    Value zeroPoints = op.getZeroPoints();
+    Value zeroPoints = op.getZeroPoints(), offsets = op.getOffsets();
     if (zeroPoints) {
       inputs.push_back(zeroPoints);
+      maps.push_back(map(numDims, lead));
+    }
+    if (offsets) {
+      inputs.push_back(offsets);
       maps.push_back(map(numDims, lead));
     }
     maps.push_back(b.getMultiDimIdentityMap(numDims));
@@ -536,10 +581,12 @@ public:
                     b.setInsertionPoint(nbld.getInsertionBlock(),
                                         nbld.getInsertionPoint());
                     Value slot = linalg::IndexOp::create(b, nloc, nb + 3);
+                    GroupArgs group =
+                        groupArgs(args, 1, bool(zeroPoints), bool(offsets));
                     linalg::YieldOp::create(
                         b, nloc,
-                        decode(args[0], slot, args[1],
-                               zeroPoints ? args[2] : Value()));
+                        decode(args[0], slot, group.scale, group.zero,
+                               group.offset));
                   })
                   .getResult(0);
     // [.., N, G, Bg, epb] -> [.., N, K].

@@ -1,8 +1,9 @@
 //===- LowerToVector.cpp - wq-lower-to-vector -----------------------------===//
 //
 // The CPU fast path for wq.matmul: vector code that reads 16 packed bytes at a
-// time, unpacks them in registers and applies each group's scale and zero
-// point once per group.
+// time, unpacks them in registers and applies each group's scale once per
+// group; zero points and offsets once per output, through the per-group sums
+// of the activations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,10 +124,12 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     Value rows = tensor::DimOp::create(b, loc, x, 0);
     OpFoldResult rowSize = tensor::getMixedSizes(b, loc, x)[0];
 
-    // Per-group activation sums for the zero-point term (the int8 path
-    // computes them from the quantized activations below).
-    Value zeroPoints = op.getZeroPoints(), groupSums;
-    if (zeroPoints && !useInt8) {
+    // Per-group activation sums for the zero-point and offset terms (the
+    // int8 path computes them from the quantized activations below, so that
+    // both terms use the activations the products see).
+    Value zeroPoints = op.getZeroPoints(), offsets = op.getOffsets(),
+          groupSums;
+    if ((zeroPoints || offsets) && !useInt8) {
       Value x3 = tensor::ExpandShapeOp::create(
           b, loc, RankedTensorType::get({staticRows, groups, groupSize}, f32),
           x, SmallVector<ReassociationIndices>{{0}, {1, 2}},
@@ -210,7 +213,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
 
     // int8 activations, once per call: per block of 32, scale = max|x| / 127
     // and q = round(x / scale); per weight group, the sum of the dequantized
-    // q (for the zero-point term, consistent with the products).
+    // q (for the zero-point and offset terms, consistent with the products).
     const int64_t blocksPerGroup = groupSize / kActivationBlock;
     Value xq, xScales;
     if (useInt8) {
@@ -341,20 +344,26 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       return pieces;
     };
 
-    // Sum over all groups of s * z * (sum of the group's activations), the
-    // zero-point term of one output, 8 groups at a time. The int8 path reads
-    // signed int4 as unsigned (nibble ^ 8) with zero point 8.
+    // The per-group terms of one output that multiply the sum of the group's
+    // activations S_g, 8 groups at a time: sum_g (s_g z_g - m_g) S_g, which
+    // the output subtracts, since
+    //   sum_k x_k (s (q_k - z) + m) = s sum_k x_k q_k - (s z - m) S_g.
+    // z: the zero point (the int8 path reads signed int4 as unsigned,
+    // nibble ^ 8, with zero point 8), m: the group offset.
     Value signedOffset;
     if (useInt8 && isSigned)
       signedOffset = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(8.0f)));
-    const bool hasZeroPointTerm = zeroPoints || signedOffset;
-    auto buildZeroPointTerm = [&](OpBuilder &rb, Location rl, Value col,
-                                  Value row) -> Value {
+    const bool hasZeroTerm = zeroPoints || signedOffset;
+    const bool hasGroupSumTerm = hasZeroTerm || offsets;
+    auto buildGroupSumTerm = [&](OpBuilder &rb, Location rl, Value col,
+                                 Value row) -> Value {
       const int64_t vectorGroups = groups / kLanes * kLanes;
-      auto loadScales = [&](OpBuilder &lb, Location l, Value g) -> Value {
+      // 8 consecutive groups' scales (or offsets: the same type) as f32.
+      auto loadGroupValues = [&](OpBuilder &lb, Location l, Value source,
+                                 Value g) -> Value {
         Value s = vector::TransferReadOp::create(
-            lb, l, VectorType::get({kLanes}, scaleType), scales,
+            lb, l, VectorType::get({kLanes}, scaleType), source,
             ValueRange{col, g},
             arith::ConstantOp::create(lb, l, lb.getZeroAttr(scaleType)),
             ArrayRef<bool>{true});
@@ -365,22 +374,31 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
           rb, rl, c0, index(rb, rl, vectorGroups), index(rb, rl, kLanes),
           ValueRange{zeroLanes},
           [&](OpBuilder &lb, Location l, Value g, ValueRange args) {
-            Value s = loadScales(lb, l, g);
-            Value zf = signedOffset;
-            if (!zf) {
-              Value z = vector::TransferReadOp::create(
-                  lb, l, VectorType::get({kLanes}, i8), zeroPoints,
-                  ValueRange{col, g}, bytePad, ArrayRef<bool>{true});
-              zf = arith::SIToFPOp::create(
-                  lb, l, laneType,
-                  arith::ExtUIOp::create(lb, l, wideIntType, z));
+            // c = s * z - m (the zero-point part, minus the offset).
+            Value c;
+            if (hasZeroTerm) {
+              Value zf = signedOffset;
+              if (!zf) {
+                Value z = vector::TransferReadOp::create(
+                    lb, l, VectorType::get({kLanes}, i8), zeroPoints,
+                    ValueRange{col, g}, bytePad, ArrayRef<bool>{true});
+                zf = arith::SIToFPOp::create(
+                    lb, l, laneType,
+                    arith::ExtUIOp::create(lb, l, wideIntType, z));
+              }
+              c = arith::MulFOp::create(lb, l, loadGroupValues(lb, l, scales, g),
+                                        zf, fastmath);
+            }
+            if (offsets) {
+              Value m = loadGroupValues(lb, l, offsets, g);
+              c = c ? Value(arith::SubFOp::create(lb, l, c, m, fastmath))
+                    : Value(arith::NegFOp::create(lb, l, m, fastmath));
             }
             Value sums = vector::TransferReadOp::create(
                 lb, l, laneType, groupSums, ValueRange{row, g}, floatPad,
                 ArrayRef<bool>{true});
-            Value sz = arith::MulFOp::create(lb, l, s, zf, fastmath);
             scf::YieldOp::create(
-                lb, l, ValueRange{vector::FMAOp::create(lb, l, sz, sums, args[0])});
+                lb, l, ValueRange{vector::FMAOp::create(lb, l, c, sums, args[0])});
           });
       Value term = vector::ReductionOp::create(
           rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(0), Value(),
@@ -389,22 +407,32 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       auto tailLoop = scf::ForOp::create(
           rb, rl, index(rb, rl, vectorGroups), numGroups, c1, ValueRange{term},
           [&](OpBuilder &lb, Location l, Value g, ValueRange args) {
-            Value s = tensor::ExtractOp::create(lb, l, scales, ValueRange{col, g});
-            if (!scaleType.isF32())
-              s = arith::ExtFOp::create(lb, l, f32, s);
-            Value zf;
-            if (signedOffset) {
-              zf = arith::ConstantOp::create(lb, l, lb.getF32FloatAttr(8.0f));
-            } else {
-              Value z = tensor::ExtractOp::create(lb, l, zeroPoints,
-                                                  ValueRange{col, g});
-              zf = arith::UIToFPOp::create(lb, l, f32, z);
+            auto groupValue = [&](Value source) -> Value {
+              Value v = tensor::ExtractOp::create(lb, l, source, ValueRange{col, g});
+              if (!scaleType.isF32())
+                v = arith::ExtFOp::create(lb, l, f32, v);
+              return v;
+            };
+            Value c;
+            if (hasZeroTerm) {
+              Value zf;
+              if (signedOffset) {
+                zf = arith::ConstantOp::create(lb, l, lb.getF32FloatAttr(8.0f));
+              } else {
+                Value z = tensor::ExtractOp::create(lb, l, zeroPoints,
+                                                    ValueRange{col, g});
+                zf = arith::UIToFPOp::create(lb, l, f32, z);
+              }
+              c = arith::MulFOp::create(lb, l, groupValue(scales), zf, fastmath);
+            }
+            if (offsets) {
+              Value m = groupValue(offsets);
+              c = c ? Value(arith::SubFOp::create(lb, l, c, m, fastmath))
+                    : Value(arith::NegFOp::create(lb, l, m, fastmath));
             }
             Value sum = tensor::ExtractOp::create(lb, l, groupSums,
                                                   ValueRange{row, g});
-            Value t = arith::MulFOp::create(
-                lb, l, arith::MulFOp::create(lb, l, s, zf, fastmath), sum,
-                fastmath);
+            Value t = arith::MulFOp::create(lb, l, c, sum, fastmath);
             scf::YieldOp::create(
                 lb, l, ValueRange{arith::AddFOp::create(lb, l, args[0], t,
                                                         fastmath)});
@@ -569,10 +597,10 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       Value dot = vector::ReductionOp::create(
           mb, ml, vector::CombiningKind::ADD, total, Value(),
           arith::FastMathFlags::reassoc);
-      if (!hasZeroPointTerm)
+      if (!hasGroupSumTerm)
         return dot;
       return arith::SubFOp::create(mb, ml, dot,
-                                   buildZeroPointTerm(mb, ml, col, row),
+                                   buildGroupSumTerm(mb, ml, col, row),
                                    fastmath);
     };
 

@@ -31,25 +31,29 @@ struct PackMmaTiles : public OpRewritePattern<MatmulOp> {
       return b.notifyMatchFailure(op, "already re-tiled");
     if (std::optional<std::string> why = checkMmaDecode(op))
       return b.notifyMatchFailure(op, *why);
-    // The packed bytes, scales and zero points are all re-tiled: they must
-    // be constants.
-    ElementsAttr packedAttr, scalesAttr, zerosAttr;
+    // The packed bytes, scales, zero points and offsets are all re-tiled:
+    // they must be constants.
+    ElementsAttr packedAttr, scalesAttr, zerosAttr, offsetsAttr;
     if (!matchPattern(op.getPacked(), m_Constant(&packedAttr)) ||
         !matchPattern(op.getScales(), m_Constant(&scalesAttr)) ||
         (op.getZeroPoints() &&
-         !matchPattern(op.getZeroPoints(), m_Constant(&zerosAttr))))
+         !matchPattern(op.getZeroPoints(), m_Constant(&zerosAttr))) ||
+        (op.getOffsets() &&
+         !matchPattern(op.getOffsets(), m_Constant(&offsetsAttr))))
       return b.notifyMatchFailure(op, "weight operands are not constants");
     std::vector<uint8_t> rowMajor, zeros;
-    std::vector<float> scales;
+    std::vector<float> scales, offsets;
     if (readByteElements(packedAttr, rowMajor) ||
         readFloatElements(scalesAttr, scales) ||
-        (zerosAttr && readByteElements(zerosAttr, zeros)))
+        (zerosAttr && readByteElements(zerosAttr, zeros)) ||
+        (offsetsAttr && readFloatElements(offsetsAttr, offsets)))
       return b.notifyMatchFailure(op, "unreadable constant");
 
     auto tiledWeight = QuantizedWeightAttr::get(
         b.getContext(), weight.getShape(), weight.getBits(),
         weight.getIsSigned(), weight.getGroupSize(), weight.getScaleType(),
-        weight.getZeroPoints(), weight.getPermuted(), weight.getNumOutliers(),
+        weight.getZeroPoints(), weight.getOffsets(), weight.getPermuted(),
+        weight.getNumOutliers(),
         weight.getInputScaled(), weight.getFlatGroups(),
         LayoutAttr::get(b.getContext(), LayoutKind::mma_tiles));
     auto bytesAttr = [](RankedTensorType type, ArrayRef<uint8_t> bytes) {
@@ -71,11 +75,20 @@ struct PackMmaTiles : public OpRewritePattern<MatmulOp> {
           b, op.getZeroPoints().getLoc(),
           bytesAttr(tiledWeight.getZeroPointsType(),
                     groupsInLayout(tiledWeight, ArrayRef<uint8_t>(zeros))));
+    // Offsets are re-tiled exactly as the scales (same type and layout).
+    Value tiledOffsets;
+    if (offsetsAttr)
+      tiledOffsets = arith::ConstantOp::create(
+          b, op.getOffsets().getLoc(),
+          buildScalesAttr(tiledWeight.getOffsetsType(),
+                          groupsInLayout(tiledWeight, ArrayRef<float>(offsets))));
     b.modifyOpInPlace(op, [&] {
       op.getPackedMutable().assign(packed);
       op.getScalesMutable().assign(tiledScales);
       if (tiledZeros)
         op.getZeroPointsMutable().assign(tiledZeros);
+      if (tiledOffsets)
+        op.getOffsetsMutable().assign(tiledOffsets);
       op.setWeightAttr(tiledWeight);
     });
     return success();

@@ -29,14 +29,14 @@ def WQ_LayoutAttr : AttrDef<WQ_Dialect, "Layout"> {
     i8`, the order in which the GPU decode kernel's tensor-core schedule
     reads the weight: each 16-channel by D-position tile is 32 lanes' 16-byte
     loads, each 32-bit word (int4) or pair of words (int8) the A fragments
-    of one `mma.m16n8k16` (field order in `wq/Numerics/GpuLayout.h`); scales
-    and zero points `[ceil(N / 16), groups, 16]`, a tile column's channels
-    of one group adjacent. Channels past N are zero. Produced by
+    of one `mma.m16n8k16` (field order in `wq/Numerics/GpuLayout.h`); scales,
+    zero points and offsets `[ceil(N / 16), groups, 16]`, a tile column's
+    channels of one group adjacent. Channels past N are zero. Produced by
     `wq-pack-layout`; read only by `wq-lower-to-gpu-decode`.
 
     A layout re-tiles the same logical weight: the `#wq.qweight` attribute
-    keeps the meaning (field values, scales and zero points are unchanged),
-    the layout only the order in which they are stored.
+    keeps the meaning (field values, scales, zero points and offsets are
+    unchanged), the layout only the order in which they are stored.
   }];
   let parameters = (ins EnumParameter<WQ_LayoutKind>:$kind);
   let assemblyFormat = "`<` $kind `>`";
@@ -51,7 +51,9 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     (`u4`, `i4`, `u8`, `i8`; 2 to 8 bits), group size along K (0 = one group
     per output channel; the last group may be shorter), scale element type
     (f16, bf16, f32), optional per-group zero points (unsigned storage only),
-    optional act-order permutation (`permuted`: stored column j holds logical
+    optional per-group float offsets (`offsets`: stored in the scale type,
+    same shape and layout as the scales; llama.cpp's Q4_1 `d * q + m`, HQQ,
+    tinygemm's `(q - 8) * s + z` with zero points too), optional act-order permutation (`permuted`: stored column j holds logical
     input channel perm[j], so groups are contiguous in the stored order),
     optional outlier side channel (`outliers = O`: O input channels kept in
     full precision and added to the quantized product), optional per-input-
@@ -63,13 +65,15 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     of the group size) and a physical layout.
 
     Dequantized value of stored element (n, k) in group g:
-    `w = scale[n, g] * (q[n, k] - zero[n, g])` (zero = 0 when absent). The
+    `w = scale[n, g] * (q[n, k] - zero[n, g]) + offset[n, g]` (zero = 0 and
+    offset = 0 when absent). The
     logical weight un-permutes the columns, divides column c by
     `input_scales[c]` and adds the outlier channels.
 
     ```mlir
     #wq.qweight<256x300, u4, group_size = 32, scale_type = f16, zero_points,
                 layout = #wq.layout<row_major>>
+    #wq.qweight<4096x4096, u4, group_size = 32, scale_type = f16, offsets>
     ```
   }];
   let parameters = (ins
@@ -79,6 +83,7 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     "int64_t":$groupSize,
     "::mlir::Type":$scaleType,
     "bool":$zeroPoints,
+    "bool":$offsets,
     "bool":$permuted,
     "int64_t":$numOutliers,
     "bool":$inputScaled,
@@ -87,6 +92,20 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
+  let builders = [
+    // A weight without offsets (the form every producer but an importer of
+    // offset formats builds).
+    AttrBuilder<(ins "::llvm::ArrayRef<int64_t>":$shape, "unsigned":$bits,
+                     "bool":$isSigned, "int64_t":$groupSize,
+                     "::mlir::Type":$scaleType, "bool":$zeroPoints,
+                     "bool":$permuted, "int64_t":$numOutliers,
+                     "bool":$inputScaled, "bool":$flatGroups,
+                     "::mlir::wq::LayoutAttr":$layout), [{
+      return $_get($_ctxt, shape, bits, isSigned, groupSize, scaleType,
+                   zeroPoints, /*offsets=*/false, permuted, numOutliers,
+                   inputScaled, flatGroups, layout);
+    }]>
+  ];
   let extraClassDeclaration = [{
     int64_t getN() const { return getShape()[getShape().size() - 2]; }
     int64_t getK() const { return getShape().back(); }
@@ -102,7 +121,9 @@ def WQ_QuantizedWeightAttr : AttrDef<WQ_Dialect, "QuantizedWeight"> {
     ::mlir::RankedTensorType getPackedType() const;
     ::mlir::RankedTensorType getScalesType() const;
     ::mlir::RankedTensorType getZeroPointsType() const;
-    /// Bytes of quantized storage (packed + scales + zero points).
+    /// Offsets: the scales' type (same shape, layout and element type).
+    ::mlir::RankedTensorType getOffsetsType() const;
+    /// Bytes of quantized storage (packed + scales + zero points + offsets).
     int64_t getStorageBytes() const;
   }];
 }

@@ -15,7 +15,8 @@ def WQ_QuantizeOp : WQ_Op<"quantize", [Pure]> {
     and (for asymmetric schemes) the zero points. Folds when the input is a
     constant, so that quantizing a constant weight costs nothing at run time.
     Act-order permutations and outlier channels come from calibrated
-    algorithms, not from this op, so `weight` must not carry them.
+    algorithms and group offsets from imported formats, not from this op, so
+    `weight` must not carry them.
 
     ```mlir
     %packed, %scales, %zeros = wq.quantize %w
@@ -35,7 +36,9 @@ def WQ_DequantizeOp : WQ_Op<"dequantize", [Pure, AttrSizedOperandSegments]> {
   let summary = "Expands a quantized weight to floats";
   let description = [{
     Returns the logical float weight `[batch..., N, K]` that the quantized
-    operands represent: `scale * (q - zero)`, columns un-permuted when the
+    operands represent: `scale * (q - zero) + offset` (the zero point and
+    the offset only when the weight has them; `offsets(%o)` has the scales'
+    type), columns un-permuted when the
     weight is `permuted`, divided by the input scales when `input_scaled`,
     plus the outlier side channel when present. Matmuls
     should use `wq.matmul` instead, which never materializes this tensor.
@@ -43,15 +46,30 @@ def WQ_DequantizeOp : WQ_Op<"dequantize", [Pure, AttrSizedOperandSegments]> {
   let arguments = (ins
     AnyRankedTensor:$packed, AnyRankedTensor:$scales,
     Optional<AnyRankedTensor>:$zero_points,
+    Optional<AnyRankedTensor>:$offsets,
     Optional<AnyRankedTensor>:$perm,
     Optional<AnyRankedTensor>:$outlier_channels,
     Optional<AnyRankedTensor>:$outlier_weights,
     Optional<AnyRankedTensor>:$input_scales,
     WQ_QuantizedWeightAttr:$weight);
   let results = (outs AnyRankedTensor:$result);
+  let builders = [
+    // Without offsets (every producer but an importer of offset formats).
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$packed,
+                   "::mlir::Value":$scales, "::mlir::Value":$zero_points,
+                   "::mlir::Value":$perm, "::mlir::Value":$outlier_channels,
+                   "::mlir::Value":$outlier_weights,
+                   "::mlir::Value":$input_scales,
+                   "::mlir::wq::QuantizedWeightAttr":$weight), [{
+      build($_builder, $_state, result, packed, scales, zero_points,
+            /*offsets=*/::mlir::Value(), perm, outlier_channels,
+            outlier_weights, input_scales, weight);
+    }]>
+  ];
   let assemblyFormat = [{
     $packed `,` $scales
     (`zero_points` `(` $zero_points^ `)`)?
+    (`offsets` `(` $offsets^ `)`)?
     (`perm` `(` $perm^ `)`)?
     (`outliers` `(` $outlier_channels^ `,` $outlier_weights `)`)?
     (`input_scales` `(` $input_scales^ `)`)?
@@ -64,7 +82,9 @@ def WQ_MatmulOp : WQ_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let summary = "Float activations times a quantized weight, dequantization fused";
   let description = [{
     `result[..., n] = sum_k input[..., k] * W[n, k]` where W is the logical
-    weight of the quantized operands (see `wq.dequantize`). The weight is used
+    weight of the quantized operands (see `wq.dequantize`; with group offsets
+    `offsets(%o)`, each group adds `offset * sum of its activations`). The
+    weight is used
     in nn.Linear layout `[N, K]`: with a 2-D weight, `input` has shape
     `[..., K]` (any rank >= 1: a matvec, a matmul, or a batch sharing one
     weight) and `result` `[..., N]`; with a batched weight `[B, N, K]`,
@@ -82,15 +102,31 @@ def WQ_MatmulOp : WQ_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     AnyRankedTensor:$input,
     AnyRankedTensor:$packed, AnyRankedTensor:$scales,
     Optional<AnyRankedTensor>:$zero_points,
+    Optional<AnyRankedTensor>:$offsets,
     Optional<AnyRankedTensor>:$perm,
     Optional<AnyRankedTensor>:$outlier_channels,
     Optional<AnyRankedTensor>:$outlier_weights,
     Optional<AnyRankedTensor>:$input_scales,
     WQ_QuantizedWeightAttr:$weight);
   let results = (outs AnyRankedTensor:$result);
+  let builders = [
+    // Without offsets (every producer but an importer of offset formats).
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$packed, "::mlir::Value":$scales,
+                   "::mlir::Value":$zero_points, "::mlir::Value":$perm,
+                   "::mlir::Value":$outlier_channels,
+                   "::mlir::Value":$outlier_weights,
+                   "::mlir::Value":$input_scales,
+                   "::mlir::wq::QuantizedWeightAttr":$weight), [{
+      build($_builder, $_state, result, input, packed, scales, zero_points,
+            /*offsets=*/::mlir::Value(), perm, outlier_channels,
+            outlier_weights, input_scales, weight);
+    }]>
+  ];
   let assemblyFormat = [{
     $input `,` $packed `,` $scales
     (`zero_points` `(` $zero_points^ `)`)?
+    (`offsets` `(` $offsets^ `)`)?
     (`perm` `(` $perm^ `)`)?
     (`outliers` `(` $outlier_channels^ `,` $outlier_weights `)`)?
     (`input_scales` `(` $input_scales^ `)`)?

@@ -29,6 +29,7 @@ struct QuantizedWeightConstants {
   DenseElementsAttr packed;
   DenseElementsAttr scales;
   DenseElementsAttr zeroPoints;
+  DenseElementsAttr offsets; // in the scale type, shaped like the scales
   DenseElementsAttr perm;
   DenseElementsAttr outlierChannels;
   DenseElementsAttr outlierWeights;
@@ -43,7 +44,8 @@ quantizeToConstants(QuantizedWeightAttr weight, ArrayRef<float> values,
                     QuantizedWeightConstants &result);
 
 /// The weight attribute (row_major layout) and constants of a 2-D quantized
-/// linear weight produced by the numerics library.
+/// linear weight produced by the numerics library (or read from a
+/// checkpoint), offsets included.
 QuantizedWeightAttr getQuantizedWeightAttr(MLIRContext *ctx,
                                            const numerics::QuantizedLinear &linear);
 QuantizedWeightConstants
@@ -57,7 +59,7 @@ std::vector<uint8_t> packedInLayout(QuantizedWeightAttr weight,
 std::vector<uint8_t> packedInRowMajor(QuantizedWeightAttr weight,
                                       ArrayRef<uint8_t> stored);
 
-/// Per-group values (scales, zero points) in `weight`'s layout from
+/// Per-group values (scales, zero points, offsets) in `weight`'s layout from
 /// row-major [N, groups] ones, and back.
 template <typename T>
 std::vector<T> groupsInLayout(QuantizedWeightAttr weight,
@@ -76,7 +78,8 @@ std::vector<T> groupsInRowMajor(QuantizedWeightAttr weight,
   return stored.vec();
 }
 
-/// A scales constant of `type` (f16, bf16 or f32) holding `scales`.
+/// A scales (or offsets) constant of `type` (f16, bf16 or f32) holding
+/// `scales`.
 DenseElementsAttr buildScalesAttr(RankedTensorType type,
                                   ArrayRef<float> scales);
 
