@@ -150,3 +150,30 @@ func.func @into_destination(%xm: memref<1x64xf32>, %ym: memref<1x8xf32>, %p: ten
   bufferization.materialize_in_destination %y in restrict writable %ym : (tensor<1x8xf32>, memref<1x8xf32>) -> ()
   return
 }
+
+// -----
+
+// Group offsets (Q4_1's form) in the SIMT schedule: the offsets are a fifth
+// read-only buffer; the first channel's pass over the chunk also chains the
+// sum of the chunk's activations per row (one addf per weight and row,
+// shared by the warp's 4 channels); after a channel's scale FMA per row, one
+// FMA adds offset * sum.
+// CHECK-LABEL: func.func @offsets_q41
+// CHECK: %[[O:.*]] = bufferization.to_buffer %arg3 read_only : tensor<8x8xf16> to memref<8x8xf16>
+// CHECK: gpu.launch
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: %[[S:.*]] = memref.load %{{.*}} : memref<8x8xf16>
+// CHECK: %[[SF:.*]] = arith.extf %[[S]]
+// CHECK: llvm.inline_asm "lop3.b32
+// CHECK: %[[X0:.*]] = vector.extract %{{.*}}[1] : f32 from vector<32xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %{{.*}}, %[[X0]] : f32
+// CHECK: %[[M:.*]] = memref.load %[[O]]
+// CHECK: %[[MF:.*]] = arith.extf %[[M]] : f16 to f32
+// CHECK: %[[ACC:.*]] = math.fma %[[SF]], %{{.*}}, %{{.*}} : f32
+// CHECK: math.fma %[[MF]], %{{.*}}, %[[ACC]] : f32
+// CHECK-COUNT-3: memref.load %[[O]]
+// CHECK-NOT: wq.matmul
+func.func @offsets_q41(%x: tensor<2x256xf32>, %p: tensor<8x8x16xi8>, %s: tensor<8x8xf16>, %o: tensor<8x8xf16>) -> tensor<2x8xf32> {
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<8x256, u4, group_size = 32, scale_type = f16, offsets>} : (tensor<2x256xf32>, tensor<8x8x16xi8>, tensor<8x8xf16>, tensor<8x8xf16>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}

@@ -135,3 +135,87 @@ func.func @int8_bf16_asym_g32_m1(%x: tensor<1x64xbf16>, %p: tensor<1x2x512xi8>, 
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<16x64, u8, group_size = 32, scale_type = bf16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xbf16>, tensor<1x2x512xi8>, tensor<1x2x16xbf16>, tensor<1x2x16xi8>) -> tensor<1x16xbf16>
   return %y : tensor<1x16xbf16>
 }
+
+// -----
+
+// Offsets of the activations' type (f16, Q4_1's form, g32: two groups per
+// tile): the offsets' bits are splatted into f16x2 registers and are the A
+// fragment of a second mma per step on the same activations, accumulating
+// m * sum(x) straight into the output accumulators; the group end scales
+// the first mma's partial sums only (4 FMAs).
+// CHECK-LABEL: func.func @offsets_in_mma
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK: memref.load {{.*}} : memref<1x8x16xf16>
+// CHECK: memref.load {{.*}} : memref<1x8x16xf16>
+// CHECK: %[[ML:.*]] = memref.load {{.*}} : memref<1x8x16xf16>
+// CHECK: %[[MLB:.*]] = arith.bitcast %[[ML]] : f16 to i16
+// CHECK: %[[MLW:.*]] = arith.extui %[[MLB]] : i16 to i32
+// CHECK: arith.muli %[[MLW]], %c65537_i32 : i32
+// CHECK: %[[MH:.*]] = memref.load {{.*}} : memref<1x8x16xf16>
+// CHECK: arith.bitcast %[[MH]] : f16 to i16
+// CHECK: vector.load {{.*}} : memref<1x256xf16>, vector<4xf16>
+// CHECK: llvm.inline_asm "mma.sync
+// CHECK: llvm.inline_asm "mma.sync
+// CHECK: vector.load {{.*}} : memref<1x256xf16>, vector<4xf16>
+// CHECK: llvm.inline_asm "mma.sync
+// CHECK: llvm.inline_asm "mma.sync
+// CHECK-COUNT-4: math.fma {{.*}} : f32
+// CHECK-NOT: math.fma
+// CHECK: memref.load {{.*}} : memref<1x8x16xf16>
+// K1-LABEL: func.func @offsets_in_mma
+// K1-COUNT-16: llvm.inline_asm "mma.sync
+// K1: scf.yield
+func.func @offsets_in_mma(%x: tensor<1x256xf16>, %p: tensor<1x4x512xi8>, %s: tensor<1x8x16xf16>, %o: tensor<1x8x16xf16>) -> tensor<1x16xf16> {
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<16x256, u4, group_size = 32, scale_type = f16, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xf16>, tensor<1x4x512xi8>, tensor<1x8x16xf16>, tensor<1x8x16xf16>) -> tensor<1x16xf16>
+  return %y : tensor<1x16xf16>
+}
+
+// -----
+
+// f32 offsets (not the activations' type): an mma with an all-ones A
+// fragment (f16 1.0 pairs, 0x3C003C00) gives the group's activation sums of
+// rows 2q, 2q + 1; at the group end each accumulator takes its scaled
+// partial sum and offset * sum (8 FMAs).
+// CHECK-LABEL: func.func @offsets_by_sums
+// CHECK: %[[ONES:.*]] = arith.constant 1006648320 : i32
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK: %[[ML:.*]] = memref.load {{.*}} : memref<1x4x16xf32>
+// CHECK: %[[MH:.*]] = memref.load {{.*}} : memref<1x4x16xf32>
+// CHECK: llvm.inline_asm "mma.sync
+// CHECK: llvm.inline_asm "mma.sync{{.*}}" %[[ONES]], %[[ONES]], %[[ONES]], %[[ONES]],
+// CHECK-COUNT-6: llvm.inline_asm "mma.sync
+// CHECK: math.fma {{.*}} : f32
+// CHECK: math.fma {{.*}}, %[[ML]], {{.*}} : f32
+// CHECK-COUNT-6: math.fma {{.*}} : f32
+func.func @offsets_by_sums(%x: tensor<1x256xf16>, %p: tensor<1x4x512xi8>, %s: tensor<1x4x16xf32>, %o: tensor<1x4x16xf32>) -> tensor<1x16xf16> {
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<16x256, u4, group_size = 64, scale_type = f32, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<1x256xf16>, tensor<1x4x512xi8>, tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x16xf16>
+  return %y : tensor<1x16xf16>
+}
+
+// -----
+
+// Per channel with offsets, 11 rows (two row tiles): a loop of its own
+// before the main one sums the activations (activations as the A fragment,
+// both row tiles in one mma, ones as B; two f32 values carried); after the
+// main loop four indexed shuffles bring the sums of rows 2q + i (+ 8) to
+// the lanes storing them, and each warp applies scale and offset before the
+// split-K reduction (which then carries the 8 finished values).
+// CHECK-LABEL: func.func @offsets_per_channel
+// CHECK: %[[ONES:.*]] = arith.constant 1006648320 : i32
+// CHECK: %[[SUMS:.*]]:2 = scf.for {{.*}} -> (f32, f32)
+// CHECK: llvm.inline_asm "mma.sync{{.*}}" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONES]], %[[ONES]],
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: gpu.shuffle  idx %[[SUMS]]#0
+// CHECK: gpu.shuffle  idx %[[SUMS]]#0
+// CHECK: gpu.shuffle  idx %[[SUMS]]#1
+// CHECK: gpu.shuffle  idx %[[SUMS]]#1
+// CHECK: arith.mulf
+// CHECK: math.fma
+// CHECK: memref.view {{.*}} to memref<2x32x8xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.if
+// CHECK-NOT: arith.mulf
+// CHECK: memref.store
+func.func @offsets_per_channel(%x: tensor<11x256xf16>, %p: tensor<1x4x512xi8>, %s: tensor<1x1x16xf16>, %o: tensor<1x1x16xf16>) -> tensor<11x16xf16> {
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<16x256, i4, group_size = 0, scale_type = f16, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<11x256xf16>, tensor<1x4x512xi8>, tensor<1x1x16xf16>, tensor<1x1x16xf16>) -> tensor<11x16xf16>
+  return %y : tensor<11x16xf16>
+}

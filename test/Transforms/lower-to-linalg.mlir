@@ -99,3 +99,79 @@ func.func @dynamic_leading_dims(%x: tensor<?x?x8xf16>, %p: tensor<4x2x2xi8>, %s:
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<?x?x8xf16>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<?x?x4xf16>
   return %y : tensor<?x?x4xf16>
 }
+
+// -----
+
+// Group offsets (Q4_1's form: unsigned, no zero points), ragged groups of 5:
+// the offsets are read per (n, g) like the scales and added after the scale,
+// inside the reduction (padded activations are zero, so padding adds
+// nothing).
+// CHECK-LABEL: func.func @int4_offsets
+// CHECK: linalg.generic
+// CHECK-SAME: indexing_maps = [#{{.*}}, #{{.*}}, #[[NG:map[0-9]*]], #[[NG]], #{{.*}}]
+// CHECK-SAME: ins(%{{.*}}, %arg1, %arg2, %arg3 : tensor<3x2x3x2xf32>, tensor<5x2x3xi8>, tensor<5x2xf16>, tensor<5x2xf16>)
+// CHECK: ^bb0(%[[X:.*]]: f32, %{{.*}}: i8, %[[S:.*]]: f16, %[[O:.*]]: f16, %[[ACC:.*]]: f32):
+// CHECK: %[[Q:.*]] = arith.uitofp
+// CHECK-NOT: arith.subf
+// CHECK: %[[SF:.*]] = arith.extf %[[S]]
+// CHECK: %[[QS:.*]] = arith.mulf %[[Q]], %[[SF]]
+// CHECK: %[[OF:.*]] = arith.extf %[[O]]
+// CHECK: %[[W:.*]] = arith.addf %[[QS]], %[[OF]]
+// CHECK: %[[P:.*]] = arith.mulf %[[X]], %[[W]]
+// CHECK: arith.addf %[[ACC]], %[[P]]
+func.func @int4_offsets(%x: tensor<3x10xf32>, %p: tensor<5x2x3xi8>, %s: tensor<5x2xf16>, %o: tensor<5x2xf16>) -> tensor<3x5xf32> {
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<5x10, u4, group_size = 5, scale_type = f16, offsets>} : (tensor<3x10xf32>, tensor<5x2x3xi8>, tensor<5x2xf16>, tensor<5x2xf16>) -> tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}
+
+// -----
+
+// Zero points and offsets together (tinygemm's form), batched weight, bf16:
+// (q - z) * s + m.
+// CHECK-LABEL: func.func @int4_zero_points_offsets_batched
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %arg1, %arg2, %arg3, %arg4 : tensor<2x3x1x8x2xf32>, tensor<2x4x1x8xi8>, tensor<2x4x1xbf16>, tensor<2x4x1xi8>, tensor<2x4x1xbf16>)
+// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: i8, %[[S:.*]]: bf16, %[[Z:.*]]: i8, %[[O:.*]]: bf16, %{{.*}}: f32):
+// CHECK: %[[ZF:.*]] = arith.uitofp %[[Z]]
+// CHECK: %[[D:.*]] = arith.subf %{{.*}}, %[[ZF]]
+// CHECK: %[[QS:.*]] = arith.mulf %[[D]], %{{.*}}
+// CHECK: %[[OF:.*]] = arith.extf %[[O]]
+// CHECK: arith.addf %[[QS]], %[[OF]]
+func.func @int4_zero_points_offsets_batched(%x: tensor<2x3x16xf32>, %p: tensor<2x4x1x8xi8>, %s: tensor<2x4x1xbf16>, %z: tensor<2x4x1xi8>, %o: tensor<2x4x1xbf16>) -> tensor<2x3x4xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) offsets(%o) {weight = #wq.qweight<2x4x16, u4, group_size = 0, scale_type = bf16, zero_points, offsets>} : (tensor<2x3x16xf32>, tensor<2x4x1x8xi8>, tensor<2x4x1xbf16>, tensor<2x4x1xi8>, tensor<2x4x1xbf16>) -> tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+
+// -----
+
+// wq.dequantize with offsets: one parallel generic over (n, g, byte, slot)
+// reading the offsets per (n, g); flat groups read them at (n * K + k) / 6.
+// CHECK-LABEL: func.func @dequantize_offsets
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg0, %arg1, %arg2 : tensor<4x2x2xi8>, tensor<4x2xf32>, tensor<4x2xf32>)
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg3, %arg4, %arg5 : tensor<12xi8>, tensor<2xf32>, tensor<2xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @dequantize_offsets(%p: tensor<4x2x2xi8>, %s: tensor<4x2xf32>, %o: tensor<4x2xf32>,
+                              %fp: tensor<12xi8>, %fs: tensor<2xf32>, %fo: tensor<2xf32>) -> (tensor<4x8xf32>, tensor<3x4xf32>) {
+  %w = wq.dequantize %p, %s offsets(%o) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f32, offsets>} : (tensor<4x2x2xi8>, tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  %f = wq.dequantize %fp, %fs offsets(%fo) {weight = #wq.qweight<3x4, i8, group_size = 6, scale_type = f32, offsets, flat_groups>} : (tensor<12xi8>, tensor<2xf32>, tensor<2xf32>) -> tensor<3x4xf32>
+  return %w, %f : tensor<4x8xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// Act-order with offsets: the gather happens before the plain matmul, which
+// keeps the offsets (they belong to the stored columns).
+// CHECK-LABEL: func.func @permuted_offsets
+// CHECK: tensor.extract
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %arg1, %arg2, %arg3 : tensor<2x2x2x2xf32>, tensor<3x2x2xi8>, tensor<3x2xf16>, tensor<3x2xf16>)
+func.func @permuted_offsets(%x: tensor<2x8xf32>, %p: tensor<3x2x2xi8>, %s: tensor<3x2xf16>, %o: tensor<3x2xf16>, %perm: tensor<8xi32>) -> tensor<2x3xf32> {
+  %y = wq.matmul %x, %p, %s offsets(%o) perm(%perm) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f16, offsets, permuted>} : (tensor<2x8xf32>, tensor<3x2x2xi8>, tensor<3x2xf16>, tensor<3x2xf16>, tensor<8xi32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}

@@ -134,3 +134,50 @@ func.func @side_inputs(%x: tensor<2x64xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4
   %y = wq.matmul %x, %p, %s zero_points(%z) perm(%perm) outliers(%oc, %ow) input_scales(%is) {weight = #wq.qweight<4x64, u4, group_size = 32, scale_type = f16, zero_points, permuted, outliers = 2, input_scaled>} : (tensor<2x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>, tensor<4x2xi8>, tensor<64xi32>, tensor<2xi32>, tensor<4x2xf16>, tensor<64xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// Group offsets (Q4_1's form, no zero points): the activation group sums are
+// computed once per call and each output subtracts sum_g (-m_g) S_g (8
+// groups at a time, then the tail one by one) after its reduction; the
+// products themselves are those of the symmetric kernel. With int8
+// activations the sums are those of the quantized activations.
+// CHECK-LABEL: func.func @int4_offsets
+// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x2x32xf32>) outs(%{{.*}} : tensor<2x2xf32>)
+// CHECK: %[[DOT:.*]] = vector.reduction <add>
+// CHECK: vector.transfer_read %arg3{{.*}} : tensor<8x2xf16>, vector<8xf16>
+// CHECK: %[[NEG:.*]] = arith.negf
+// CHECK: vector.transfer_read %[[SUMS]]
+// CHECK: vector.fma %[[NEG]]
+// CHECK: %[[TERM:.*]] = scf.for
+// CHECK: tensor.extract %arg3
+// CHECK: arith.negf
+// CHECK: arith.subf %[[DOT]], %[[TERM]]
+// CHECK-NOT: wq.matmul
+// INT8-LABEL: func.func @int4_offsets
+// INT8: wq.byte_dot
+// INT8: vector.transfer_read %arg3{{.*}} : tensor<8x2xf16>, vector<8xf16>
+// INT8: arith.negf
+// INT8: arith.subf
+func.func @int4_offsets(%x: tensor<2x64xf32>, %p: tensor<8x2x16xi8>, %s: tensor<8x2xf16>, %o: tensor<8x2xf16>) -> tensor<2x8xf32> {
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<8x64, u4, group_size = 32, scale_type = f16, offsets>} : (tensor<2x64xf32>, tensor<8x2x16xi8>, tensor<8x2xf16>, tensor<8x2xf16>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Zero points and offsets: one coefficient s z - m per group (8 groups at a
+// time from the zero points, scales and offsets) times the group sum.
+// CHECK-LABEL: func.func @int4_zero_points_offsets
+// CHECK: scf.for {{.*}} step %c8 iter_args({{.*}}) -> (vector<8xf32>)
+// CHECK: %[[Z:.*]] = vector.transfer_read %arg3{{.*}} : tensor<4x16xi8>, vector<8xi8>
+// CHECK: %[[S:.*]] = vector.transfer_read %arg2{{.*}} : tensor<4x16xbf16>, vector<8xbf16>
+// CHECK: %[[SZ:.*]] = arith.mulf
+// CHECK: %[[O:.*]] = vector.transfer_read %arg4{{.*}} : tensor<4x16xbf16>, vector<8xbf16>
+// CHECK: %[[OF:.*]] = arith.extf %[[O]]
+// CHECK: %[[C:.*]] = arith.subf %[[SZ]], %[[OF]]
+// CHECK: vector.fma %[[C]]
+func.func @int4_zero_points_offsets(%x: tensor<1x512xf32>, %p: tensor<4x16x16xi8>, %s: tensor<4x16xbf16>, %z: tensor<4x16xi8>, %o: tensor<4x16xbf16>) -> tensor<1x4xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) offsets(%o) {weight = #wq.qweight<4x512, u4, group_size = 32, scale_type = bf16, zero_points, offsets>} : (tensor<1x512xf32>, tensor<4x16x16xi8>, tensor<4x16xbf16>, tensor<4x16xi8>, tensor<4x16xbf16>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}

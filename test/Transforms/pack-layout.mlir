@@ -52,3 +52,20 @@ func.func @kept(%x: tensor<1x64xf32>, %xh: tensor<1x64xf16>, %x17: tensor<17x64x
   %d = wq.matmul %xr, %pr, %sr {weight = #wq.qweight<16x96, i4, group_size = 32, scale_type = f16>} : (tensor<1x96xf16>, tensor<16x3x16xi8>, tensor<16x3xf16>) -> tensor<1x16xf16>
   return %a, %b, %c, %d : tensor<1x16xf32>, tensor<1x16xf16>, tensor<17x16xf16>, tensor<1x16xf16>
 }
+
+// -----
+
+// Offsets are re-tiled exactly as the scales ([tile columns, groups, 16],
+// channels past N zero): 20 channels (a ragged second tile column), offset
+// n + g / 2 for channel n, group g.
+// CHECK-LABEL: func.func @retile_offsets
+// CHECK: %[[S:.*]] = arith.constant dense<{{.*}}> : tensor<2x2x16xf16>
+// CHECK: %[[O:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00, 1.000000e+01, 1.100000e+01, 1.200000e+01, 1.300000e+01, 1.400000e+01, 1.500000e+01], [5.000000e-01, 1.500000e+00, 2.500000e+00, 3.500000e+00, 4.500000e+00, 5.500000e+00, 6.500000e+00, 7.500000e+00, 8.500000e+00, 9.500000e+00, 1.050000e+01, 1.150000e+01, 1.250000e+01, 1.350000e+01, 1.450000e+01, 1.550000e+01]], {{\[\[}}1.600000e+01, 1.700000e+01, 1.800000e+01, 1.900000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [1.650000e+01, 1.750000e+01, 1.850000e+01, 1.950000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]> : tensor<2x2x16xf16>
+// CHECK: wq.matmul %{{.*}}, %{{.*}}, %[[S]] offsets(%[[O]]) {weight = #wq.qweight<20x64, u4, group_size = 32, scale_type = f16, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf16>, tensor<2x1x512xi8>, tensor<2x2x16xf16>, tensor<2x2x16xf16>) -> tensor<1x20xf16>
+func.func @retile_offsets(%x: tensor<1x64xf16>) -> tensor<1x20xf16> {
+  %p = arith.constant dense<33> : tensor<20x2x16xi8>
+  %s = arith.constant dense<0.5> : tensor<20x2xf16>
+  %o = arith.constant dense<[[0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [6.0, 6.5], [7.0, 7.5], [8.0, 8.5], [9.0, 9.5], [10.0, 10.5], [11.0, 11.5], [12.0, 12.5], [13.0, 13.5], [14.0, 14.5], [15.0, 15.5], [16.0, 16.5], [17.0, 17.5], [18.0, 18.5], [19.0, 19.5]]> : tensor<20x2xf16>
+  %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<20x64, u4, group_size = 32, scale_type = f16, offsets>} : (tensor<1x64xf16>, tensor<20x2x16xi8>, tensor<20x2xf16>, tensor<20x2xf16>) -> tensor<1x20xf16>
+  return %y : tensor<1x20xf16>
+}
