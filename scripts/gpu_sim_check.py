@@ -9,7 +9,8 @@ float64 reference computed here.
                      [--split-k N]
 
 The inputs are random with a fixed seed: fields of every value, scales in
-[0.005, 0.02], zero points over the whole field range, normal activations;
+[0.005, 0.02], zero points over the whole field range, group offsets (w =
+scale * (q - zero) + offset) in [-0.15, 0.05], normal activations;
 the output buffer is poisoned with NaN. Weights in the `mma_tiles` layout are
 re-tiled here by an implementation of the layout written from its
 documentation (include/wq/Numerics/GpuLayout.h), independent of wq's. Bound
@@ -91,6 +92,8 @@ class Matmul:
         self.x_arg, self.p_arg, self.s_arg = (names.index(m.group(i)) for i in (1, 2, 3))
         self.z_arg = names.index(m.group(5)) if m.group(5) else None
         side = lambda pattern: re.search(pattern, body)  # noqa: E731
+        offsets = side(r"offsets\((%\w+)\)")
+        self.o_arg = names.index(offsets.group(1)) if offsets else None
         perm = side(r"perm\((%\w+)\)")
         outliers = side(r"outliers\((%\w+), (%\w+)\)")
         input_scales = side(r"input_scales\((%\w+)\)")
@@ -104,6 +107,9 @@ class Matmul:
         self.group = int(w.group(5)) or self.k
         self.scale_type = w.group(6)
         self.zero_points = "zero_points" in w.group(7)
+        self.offsets = "offsets" in w.group(7)
+        if self.offsets != (self.o_arg is not None):
+            raise ValueError("the offsets operand and the weight's 'offsets' disagree")
         self.layout = w.group(8) or "row_major"
         x_dims, self.act = memref_shape(self.args[self.x_arg][1])
         self.m = x_dims[0] if len(x_dims) == 2 else 1
@@ -117,6 +123,10 @@ class Matmul:
                   for _ in range(n)]
         zeros = [[rng.randint(0, top) for _ in range(groups)] for _ in range(n)]
         x = [[rounded(rng.gauss(0, 1), self.act) for _ in range(k)] for _ in range(self.m)]
+        # Drawn after the other inputs, so that a variant without offsets
+        # sees the same data as before they existed.
+        offsets = ([[rounded(rng.uniform(-0.15, 0.05), self.scale_type) for _ in range(groups)]
+                    for _ in range(n)] if self.offsets else None)
 
         def value(row, col):
             q = fields[row][col]
@@ -124,7 +134,8 @@ class Matmul:
                 q = q - (1 << bits) if q >> (bits - 1) else q
             if self.zero_points:
                 q -= zeros[row][col // group]
-            return scales[row][col // group] * q
+            # docs/dialect.md: w = scale * (q - zero) + offset.
+            return scales[row][col // group] * q + (offsets[row][col // group] if offsets else 0.0)
 
         stored = [[value(r, c) for c in range(k)] for r in range(n)]
         extra = {}
@@ -164,6 +175,7 @@ class Matmul:
             tiled = lambda v: [v[16 * b + j][g] if 16 * b + j < n else 0  # noqa: E731
                                for b in range(blocks) for g in range(groups) for j in range(16)]
             scale_values, zero_values = tiled(scales), tiled(zeros)
+            offset_values = tiled(offsets) if offsets else None
         else:
             packed = bytearray()
             for row in fields:
@@ -173,11 +185,14 @@ class Matmul:
                     packed += bytes(row[c] | row[c + 1] << 4 for c in range(0, k, 2))
             scale_values = [s for row in scales for s in row]
             zero_values = [z for row in zeros for z in row]
+            offset_values = [o for row in offsets for o in row] if offsets else None
         inputs = {self.x_arg: encode([v for row in x for v in row], self.act),
                   self.p_arg: packed,
                   self.s_arg: encode(scale_values, self.scale_type)}
         if self.z_arg is not None:
             inputs[self.z_arg] = encode(zero_values, "i8")
+        if self.o_arg is not None:
+            inputs[self.o_arg] = encode(offset_values, self.scale_type)
         inputs.update(extra)
         return inputs, reference
 

@@ -15,7 +15,9 @@
 // channel, M = 1/4/8/11 (two row blocks), f32/f16/bf16 activations,
 // act-order + outliers; tensor-core schedule: int4 and int8, f16 and bf16,
 // sym/asym, g16/g32/g64/g128/per channel, M = 1/4/9/11/12/16, split-K)
-// assembles for both chips without spills.
+// assembles for both chips without spills; so do the group-offset variants
+// (SIMT; tensor-core offsets as the A fragment, by activation sums, and per
+// channel with a sums loop).
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_80 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR80
 // RUN: wq-opt %S/Inputs/decode-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=VAR90
 // VAR80: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
@@ -32,6 +34,19 @@
 // VAR80: kernel mma_uint8_g32_m12_kernel/mma_uint8_g32_m12_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_int8_bf16_per_channel_m1_kernel/mma_int8_bf16_per_channel_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR80: kernel mma_uint8_bf16_g64_m9_kernel/mma_uint8_bf16_g64_m9_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel offsets_q41_m1_kernel/offsets_q41_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel offsets_zp_g128_m4_f16_kernel/offsets_zp_g128_m4_f16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel offsets_int8_g64_m11_bf16_kernel/offsets_int8_g64_m11_bf16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel offsets_side_inputs_kernel{{(_[0-9]+)?}}/offsets_side_inputs_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_q41_m1_kernel/mma_offsets_q41_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_zp_g128_m5_bf16_kernel/mma_offsets_zp_g128_m5_bf16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_sym_per_channel_m11_kernel/mma_offsets_sym_per_channel_m11_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_uint8_g32_m12_kernel/mma_offsets_uint8_g32_m12_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_int8_bf16_per_channel_m1_kernel/mma_offsets_int8_bf16_per_channel_m1_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_sym_g16_m16_bf16_kernel/mma_offsets_sym_g16_m16_bf16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_side_inputs_f16_kernel{{(_[0-9]+)?}}/mma_offsets_side_inputs_f16_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_f32_g64_m3_kernel/mma_offsets_f32_g64_m3_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR80: kernel mma_offsets_f16_bf16_g32_m9_kernel/mma_offsets_f16_bf16_g32_m9_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel asym_g32_m1_kernel/asym_g32_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel sym_g128_m4_kernel/sym_g128_m4_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel per_channel_m8_f16_kernel/per_channel_m8_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
@@ -46,6 +61,19 @@
 // VAR90: kernel mma_uint8_g32_m12_kernel/mma_uint8_g32_m12_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_int8_bf16_per_channel_m1_kernel/mma_int8_bf16_per_channel_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // VAR90: kernel mma_uint8_bf16_g64_m9_kernel/mma_uint8_bf16_g64_m9_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel offsets_q41_m1_kernel/offsets_q41_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel offsets_zp_g128_m4_f16_kernel/offsets_zp_g128_m4_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel offsets_int8_g64_m11_bf16_kernel/offsets_int8_g64_m11_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel offsets_side_inputs_kernel{{(_[0-9]+)?}}/offsets_side_inputs_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_q41_m1_kernel/mma_offsets_q41_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_zp_g128_m5_bf16_kernel/mma_offsets_zp_g128_m5_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_sym_per_channel_m11_kernel/mma_offsets_sym_per_channel_m11_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_uint8_g32_m12_kernel/mma_offsets_uint8_g32_m12_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_int8_bf16_per_channel_m1_kernel/mma_offsets_int8_bf16_per_channel_m1_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_sym_g16_m16_bf16_kernel/mma_offsets_sym_g16_m16_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_side_inputs_f16_kernel{{(_[0-9]+)?}}/mma_offsets_side_inputs_f16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_f32_g64_m3_kernel/mma_offsets_f32_g64_m3_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// VAR90: kernel mma_offsets_f16_bf16_g32_m9_kernel/mma_offsets_f16_bf16_g32_m9_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 
 // The tensor-core kernels the GPU benchmark times, at its two largest shapes
 // and every M, assemble for sm_90 without spills (registers printed).
@@ -82,3 +110,9 @@
 // BENCH: kernel bench_28672x8192_m16_int8_bf16_kernel/bench_28672x8192_m16_int8_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // BENCH: kernel bench_8192x28672_m1_int8_bf16_kernel/bench_8192x28672_m1_int8_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // BENCH: kernel bench_8192x28672_m16_int8_bf16_kernel/bench_8192x28672_m16_int8_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+
+// The tensor-core kernels with group offsets at the benchmark's two largest
+// shapes (Inputs/offsets-shapes.mlir) assemble for sm_90 without spills.
+// RUN: wq-opt %S/Inputs/offsets-shapes.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=OFFBENCH
+// OFFBENCH-COUNT-28: kernel off_{{.*}} sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
+// OFFBENCH-NOT: error
