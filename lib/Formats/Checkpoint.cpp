@@ -78,6 +78,11 @@ Error checkRepresentable(const QuantizedLinear &linear, CheckpointFormat format,
     return formatError(Twine("weight '") + linear.name + "': the " +
                        formatName +
                        " format cannot carry outlier channels (use --format wq)");
+  if (linear.scheme.offsets)
+    return formatError(Twine("weight '") + linear.name + "': the " +
+                       formatName +
+                       " format cannot represent group offsets (scale * (q - "
+                       "zero) + offset; use --format wq)");
   if (linear.scheme.scaleType != ScaleType::F16)
     return formatError(Twine("weight '") + linear.name + "': the " +
                        formatName + " format stores f16 scales (use --scale-type f16)");
@@ -201,6 +206,25 @@ Error addAwq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
   return Error::success();
 }
 
+/// Values (already rounded to `type`) as little-endian bytes of `type`.
+std::vector<uint8_t> scaleTypeBytes(const std::vector<float> &values,
+                                    ScaleType type) {
+  if (type == ScaleType::F16)
+    return halfBytes(values);
+  std::vector<uint8_t> bytes;
+  if (type == ScaleType::F32) {
+    bytes.resize(values.size() * 4);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+  }
+  bytes.resize(values.size() * 2);
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint16_t b = floatToBFloat16Bits(values[i]);
+    std::memcpy(&bytes[2 * i], &b, 2);
+  }
+  return bytes;
+}
+
 Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
   const QuantScheme &s = linear.scheme;
   const int64_t n = linear.n, k = linear.k;
@@ -214,23 +238,15 @@ Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
       linear.flatGroups ? std::vector<int64_t>{groups}
                         : std::vector<int64_t>{n, groups};
   writer.add(base + ".wq.packed", DType::U8, packedShape, linear.matrix.packed);
-  std::vector<uint8_t> scaleBytes;
-  DType scaleDType = DType::F32;
-  if (s.scaleType == ScaleType::F32) {
-    scaleBytes.resize(linear.matrix.scales.size() * 4);
-    std::memcpy(scaleBytes.data(), linear.matrix.scales.data(), scaleBytes.size());
-  } else if (s.scaleType == ScaleType::F16) {
-    scaleDType = DType::F16;
-    scaleBytes = halfBytes(linear.matrix.scales);
-  } else {
-    scaleDType = DType::BF16;
-    scaleBytes.resize(linear.matrix.scales.size() * 2);
-    for (size_t i = 0; i < linear.matrix.scales.size(); ++i) {
-      uint16_t b = floatToBFloat16Bits(linear.matrix.scales[i]);
-      std::memcpy(&scaleBytes[2 * i], &b, 2);
-    }
-  }
+  std::vector<uint8_t> scaleBytes =
+      scaleTypeBytes(linear.matrix.scales, s.scaleType);
+  const DType scaleDType = s.scaleType == ScaleType::F16    ? DType::F16
+                           : s.scaleType == ScaleType::BF16 ? DType::BF16
+                                                            : DType::F32;
   writer.add(base + ".wq.scales", scaleDType, groupShape, std::move(scaleBytes));
+  if (s.offsets) // in the scale type, shaped like the scales
+    writer.add(base + ".wq.offsets", scaleDType, groupShape,
+               scaleTypeBytes(linear.matrix.offsets, s.scaleType));
   if (s.zeroPoints) {
     std::vector<uint8_t> zeros(linear.matrix.zeros.begin(),
                                linear.matrix.zeros.end());
@@ -252,6 +268,7 @@ Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
                       {"group_size", s.groupSize},
                       {"scale_type", scaleTypeName(s.scaleType)},
                       {"zero_points", s.zeroPoints},
+                      {"offsets", s.offsets},
                       {"flat_groups", linear.flatGroups}};
   std::string text;
   raw_string_ostream os(text);
@@ -479,6 +496,8 @@ Expected<QuantizedLinear> readWq(const SafetensorsFile &file,
   linear.k = *k;
   linear.scheme = QuantScheme{static_cast<unsigned>(*bits), *isSigned, *zp, *gs,
                               *scaleType};
+  // Optional (files written before group offsets existed have none).
+  linear.scheme.offsets = o->getBoolean("offsets").value_or(false);
   if (auto error = linear.scheme.validate())
     return formatError("weight '" + linear.name + "': " + *error);
   linear.flatGroups = o->getBoolean("flat_groups").value_or(false);
@@ -524,6 +543,26 @@ Expected<QuantizedLinear> readWq(const SafetensorsFile &file,
     if (zeros->shape != groupShape)
       return formatError("tensor '" + base + ".wq.zeros' does not match the scheme");
     linear.matrix.zeros.assign(zeros->data.begin(), zeros->data.end());
+  }
+  const TensorView *offsets = file.find(base + ".wq.offsets");
+  if (offsets && !s.offsets)
+    return formatError("tensor '" + base + ".wq.offsets' is present but the "
+                       "scheme in 'wq." + base + "' has no offsets");
+  if (s.offsets) {
+    // Stored in the scale type, so the values are exactly the file's.
+    const DType scaleDType = s.scaleType == ScaleType::F16    ? DType::F16
+                             : s.scaleType == ScaleType::BF16 ? DType::BF16
+                                                              : DType::F32;
+    if (Error e = expectTensor(offsets, base + ".wq.offsets", {scaleDType},
+                               groupShape.size()))
+      return std::move(e);
+    if (offsets->shape != groupShape)
+      return formatError("tensor '" + base +
+                         ".wq.offsets' does not match the scheme");
+    Expected<std::vector<float>> values = file.readFloats(*offsets);
+    if (!values)
+      return values.takeError();
+    linear.matrix.offsets = std::move(*values);
   }
   if (const TensorView *perm = file.find(base + ".wq.perm")) {
     if (Error e = expectTensor(perm, base + ".wq.perm", {DType::I32}, 1))

@@ -135,4 +135,100 @@ TEST(CheckpointTest, GptqV1CannotStoreZeroPointZero) {
             std::string::npos);
 }
 
+/// handMade() with group offsets: w = 0.5 * (q - zero) + offset[r], offsets
+/// in the scale type (exact f16 / bf16 values).
+QuantizedLinear withOffsets(bool zeroPoints, ScaleType type) {
+  QuantizedLinear linear = handMade();
+  linear.scheme.zeroPoints = zeroPoints;
+  linear.scheme.offsets = true;
+  linear.scheme.scaleType = type;
+  if (!zeroPoints)
+    linear.matrix.zeros.clear();
+  linear.matrix.offsets.resize(8);
+  for (int64_t r = 0; r < 8; ++r)
+    linear.matrix.offsets[r] = -0.375f * static_cast<float>(r) + 0.0625f;
+  return linear;
+}
+
+TEST(CheckpointTest, WqRoundTripsGroupOffsets) {
+  // Q4_1's form (no zero points, f16) and tinygemm's (zero points, bf16).
+  for (bool zeroPoints : {false, true}) {
+    QuantizedLinear linear =
+        withOffsets(zeroPoints, zeroPoints ? ScaleType::BF16 : ScaleType::F16);
+    std::vector<float> expected = dequantizeLinear(linear);
+    EXPECT_EQ(expected[1 * 8 + 3],
+              0.5f * ((1 + 3) - (zeroPoints ? 2 : 0)) - 0.375f + 0.0625f);
+    SafetensorsFile file =
+        writeAndOpen(linear, CheckpointFormat::Wq, "wqoffsets");
+    const TensorView *offsets = file.find("layer.wq.offsets");
+    ASSERT_NE(offsets, nullptr);
+    EXPECT_EQ(offsets->dtype, zeroPoints ? DType::BF16 : DType::F16);
+    EXPECT_EQ(offsets->shape, (std::vector<int64_t>{8, 1}));
+    llvm::Expected<std::vector<QuantizedLinear>> read =
+        readQuantizedLinears(file, CheckpointFormat::Wq);
+    ASSERT_TRUE(bool(read)) << llvm::toString(read.takeError());
+    const QuantizedLinear &back = (*read)[0];
+    EXPECT_TRUE(back.scheme.offsets);
+    EXPECT_EQ(back.scheme.zeroPoints, zeroPoints);
+    EXPECT_EQ(back.matrix.offsets, linear.matrix.offsets);
+    EXPECT_EQ(back.matrix.packed, linear.matrix.packed);
+    EXPECT_EQ(dequantizeLinear(back), expected);
+  }
+}
+
+TEST(CheckpointTest, GptqAndAwqCannotRepresentOffsets) {
+  QuantizedLinear linear = withOffsets(true, ScaleType::F16);
+  for (CheckpointFormat format : {CheckpointFormat::Gptq, CheckpointFormat::Awq}) {
+    SafetensorsWriter writer;
+    llvm::Error error = addQuantizedLinear(writer, linear, format);
+    ASSERT_TRUE(bool(error)) << checkpointFormatName(format);
+    std::string message = llvm::toString(std::move(error));
+    EXPECT_NE(message.find("weight 'layer.weight'"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("group offsets"), std::string::npos) << message;
+  }
+}
+
+TEST(CheckpointTest, WqOffsetsMustMatchTheScheme) {
+  // An offsets tensor the scheme does not declare, and one in another dtype
+  // than the scales, are errors naming the tensor.
+  {
+    SafetensorsWriter writer;
+    ASSERT_FALSE(bool(addQuantizedLinear(writer, handMade(), CheckpointFormat::Wq)));
+    writer.addFloats("layer.wq.offsets", {8, 1}, std::vector<float>(8, 0.5f));
+    std::string path = tempPath("wqstrayoffsets");
+    ASSERT_FALSE(bool(writer.write(path)));
+    llvm::Expected<SafetensorsFile> file = SafetensorsFile::open(path);
+    ASSERT_TRUE(bool(file));
+    llvm::sys::fs::remove(path);
+    llvm::Expected<std::vector<QuantizedLinear>> read =
+        readQuantizedLinears(*file, CheckpointFormat::Wq);
+    ASSERT_FALSE(bool(read));
+    EXPECT_NE(llvm::toString(read.takeError()).find("layer.wq.offsets"),
+              std::string::npos);
+  }
+  {
+    // The scheme says f16 offsets; the tensor holds f32.
+    SafetensorsWriter writer;
+    ASSERT_FALSE(bool(addQuantizedLinear(writer, handMade(), CheckpointFormat::Wq)));
+    writer.setMetadata("wq.layer",
+                       R"({"n":8,"k":8,"bits":4,"signed":false,"group_size":8,)"
+                       R"("scale_type":"f16","zero_points":true,"offsets":true,)"
+                       R"("flat_groups":false})");
+    writer.addFloats("layer.wq.offsets", {8, 1}, std::vector<float>(8, 0.5f));
+    std::string path = tempPath("wqf32offsets");
+    ASSERT_FALSE(bool(writer.write(path)));
+    llvm::Expected<SafetensorsFile> file = SafetensorsFile::open(path);
+    ASSERT_TRUE(bool(file));
+    llvm::sys::fs::remove(path);
+    llvm::Expected<std::vector<QuantizedLinear>> read =
+        readQuantizedLinears(*file, CheckpointFormat::Wq);
+    ASSERT_FALSE(bool(read));
+    std::string message = llvm::toString(read.takeError());
+    EXPECT_NE(message.find("tensor 'layer.wq.offsets' has dtype"),
+              std::string::npos)
+        << message;
+  }
+}
+
 } // namespace

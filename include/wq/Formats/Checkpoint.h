@@ -9,7 +9,8 @@
 //         [0, 2, 4, 6, 1, 3, 5, 7], qzeros int32 [K/G, N/8] (no offset),
 //         scales f16 [K/G, N]; 4-bit only; quant_config.json beside.
 //   wq    wq's layout (docs/dialect.md): <base>.wq.packed u8 [N, G, Bg],
-//         .wq.scales [N, G], .wq.zeros u8 [N, G], .wq.perm i32 [K],
+//         .wq.scales [N, G], .wq.zeros u8 [N, G], .wq.offsets [N, G] (group
+//         offsets, in the scales' dtype), .wq.perm i32 [K],
 //         .wq.outlier_channels i32 [O], .wq.outlier_weights f32 [N, O],
 //         .wq.input_scales f32 [K]; the scheme as JSON in the metadata key
 //         "wq.<base>".
@@ -36,7 +37,8 @@ const char *checkpointFormatName(CheckpointFormat format);
 std::string baseName(llvm::StringRef name);
 
 /// Adds the tensors of `linear` in `format`; fails (naming the weight) when
-/// the format cannot represent it (e.g. outliers in GPTQ, 8 bits in AWQ).
+/// the format cannot represent it (e.g. outliers in GPTQ, 8 bits in AWQ,
+/// group offsets in either).
 llvm::Error addQuantizedLinear(SafetensorsWriter &writer,
                                const QuantizedLinear &linear,
                                CheckpointFormat format);
