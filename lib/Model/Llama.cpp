@@ -404,8 +404,8 @@ std::string llamaForwardMlir(const LlamaConfig &c, StringRef weightDtype) {
   %acc0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<?xf32>) -> tensor<?xf32>
   %ss = linalg.generic {indexing_maps = [affine_map<(r, i) -> (r, i)>, affine_map<(r, i) -> (r)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x${0}xf32>) outs(%acc0 : tensor<?xf32>) {
   ^bb0(%a: f32, %acc: f32):
-    %sq = arith.mulf %a, %a : f32
-    %s = arith.addf %acc, %sq : f32
+    %sq = arith.mulf %a, %a fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %sq fastmath<reassoc,contract> : f32
     linalg.yield %s : f32
   } -> tensor<?xf32>
   %inv = linalg.generic {indexing_maps = [affine_map<(r) -> (r)>, affine_map<(r) -> (r)>], iterator_types = ["parallel"]} ins(%ss : tensor<?xf32>) outs(%e0 : tensor<?xf32>) {
@@ -481,16 +481,27 @@ func.func private @add(%a: tensor<?x${0}xf32>, %b: tensor<?x${0}xf32>) -> tensor
 
 )", {n, n / 2});
 
+  // The KV caches [layers, context, kvDim] and rows of one layer's cache.
+  const std::string cacheMemref = formatv("memref<{0}x?x{1}xf32>", L, KVD);
+  const std::string layerCache =
+      formatv("memref<?x{0}xf32, strided<[{0}, 1], offset: ?>>", KVD);
   // Causal grouped-query attention of M query rows (positions pos .. pos+M-1)
   // over the T = pos + M cached keys and values of one layer: row r sees
-  // positions t <= pos + r.
-  os << subst(R"(func.func private @attention(%q: tensor<?x${0}xf32>, %k: tensor<?x${1}xf32>, %v: tensor<?x${1}xf32>, %pos: index) -> tensor<?x${0}xf32> {
+  // positions t <= pos + r. The loops follow each generic's dimension order:
+  // dot products reduce along the contiguous head dimension (reassociation
+  // allowed, so they vectorize) and the weighted sum of values walks the
+  // positions outside the head dimension, so its inner loop is contiguous.
+  os << subst(R"(func.func private @attention(%q: tensor<?x${0}xf32>, %kcm: ${8}, %vcm: ${8}, %layer: index, %pos: index) -> tensor<?x${0}xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %root = arith.constant ${5} : f32
   %m = tensor.dim %q, %c0 : tensor<?x${0}xf32>
-  %t = tensor.dim %k, %c0 : tensor<?x${1}xf32>
+  %t = arith.addi %pos, %m : index
+  %ksrc = memref.subview %kcm[%layer, 0, 0] [1, %t, ${1}] [1, 1, 1] : ${8} to ${9}
+  %vsrc = memref.subview %vcm[%layer, 0, 0] [1, %t, ${1}] [1, 1, 1] : ${8} to ${9}
+  %k = bufferization.to_tensor %ksrc restrict : ${9} to tensor<?x${1}xf32>
+  %v = bufferization.to_tensor %vsrc restrict : ${9} to tensor<?x${1}xf32>
   %q4 = tensor.expand_shape %q [[0], [1, 2, 3]] output_shape [%m, ${2}, ${3}, ${4}] : tensor<?x${0}xf32> into tensor<?x${2}x${3}x${4}xf32>
   %k3 = tensor.expand_shape %k [[0], [1, 2]] output_shape [%t, ${2}, ${4}] : tensor<?x${1}xf32> into tensor<?x${2}x${4}xf32>
   %v3 = tensor.expand_shape %v [[0], [1, 2]] output_shape [%t, ${2}, ${4}] : tensor<?x${1}xf32> into tensor<?x${2}x${4}xf32>
@@ -498,8 +509,8 @@ func.func private @add(%a: tensor<?x${0}xf32>, %b: tensor<?x${0}xf32>) -> tensor
   %s0 = linalg.fill ins(%zero : f32) outs(%es : tensor<?x${2}x${3}x?xf32>) -> tensor<?x${2}x${3}x?xf32>
   %dots = linalg.generic {indexing_maps = [affine_map<(r, a, g, s, i) -> (r, a, g, i)>, affine_map<(r, a, g, s, i) -> (s, a, i)>, affine_map<(r, a, g, s, i) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q4, %k3 : tensor<?x${2}x${3}x${4}xf32>, tensor<?x${2}x${4}xf32>) outs(%s0 : tensor<?x${2}x${3}x?xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
-    %p = arith.mulf %x, %y : f32
-    %s = arith.addf %acc, %p : f32
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %acc, %p fastmath<reassoc,contract> : f32
     linalg.yield %s : f32
   } -> tensor<?x${2}x${3}x?xf32>
   %scores = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%dots : tensor<?x${2}x${3}x?xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
@@ -529,7 +540,7 @@ func.func private @add(%a: tensor<?x${0}xf32>, %b: tensor<?x${0}xf32>) -> tensor
   %z0 = linalg.fill ins(%zero : f32) outs(%em : tensor<?x${2}x${3}xf32>) -> tensor<?x${2}x${3}xf32>
   %sum = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%exps : tensor<?x${2}x${3}x?xf32>) outs(%z0 : tensor<?x${2}x${3}xf32>) {
   ^bb0(%x: f32, %acc: f32):
-    %s = arith.addf %acc, %x : f32
+    %s = arith.addf %acc, %x fastmath<reassoc> : f32
     linalg.yield %s : f32
   } -> tensor<?x${2}x${3}xf32>
   %att = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%exps, %sum : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${3}xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
@@ -539,7 +550,7 @@ func.func private @add(%a: tensor<?x${0}xf32>, %b: tensor<?x${0}xf32>) -> tensor
   } -> tensor<?x${2}x${3}x?xf32>
   %eo = tensor.empty(%m) : tensor<?x${2}x${3}x${4}xf32>
   %o0 = linalg.fill ins(%zero : f32) outs(%eo : tensor<?x${2}x${3}x${4}xf32>) -> tensor<?x${2}x${3}x${4}xf32>
-  %o = linalg.generic {indexing_maps = [affine_map<(r, a, g, i, s) -> (r, a, g, s)>, affine_map<(r, a, g, i, s) -> (s, a, i)>, affine_map<(r, a, g, i, s) -> (r, a, g, i)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%att, %v3 : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${4}xf32>) outs(%o0 : tensor<?x${2}x${3}x${4}xf32>) {
+  %o = linalg.generic {indexing_maps = [affine_map<(r, a, g, s, i) -> (r, a, g, s)>, affine_map<(r, a, g, s, i) -> (s, a, i)>, affine_map<(r, a, g, s, i) -> (r, a, g, i)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%att, %v3 : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${4}xf32>) outs(%o0 : tensor<?x${2}x${3}x${4}xf32>) {
   ^bb0(%p: f32, %y: f32, %acc: f32):
     %pr = arith.mulf %p, %y : f32
     %s = arith.addf %acc, %pr : f32
@@ -567,21 +578,18 @@ func.func private @swiglu(%h1: tensor<?x${6}xf32>, %h3: tensor<?x${6}xf32>) -> t
   return %y : tensor<?x${6}xf32>
 }
 
-)", {QD, KVD, NKV, G, HS, hexFloat(sqrtf(float(HS))), H, rowMaps2});
+)", {QD, KVD, NKV, G, HS, hexFloat(sqrtf(float(HS))), H, rowMaps2,
+                   cacheMemref, layerCache});
 
   // The forward pass over M tokens at positions pos .. pos+M-1.
-  const std::string cacheMemref = formatv("memref<{0}x?x{1}xf32>", L, KVD);
   const std::string tableType = formatv("tensor<{0}x{1}x{2}>", V, D, W);
-  // Rows [a, b) of one layer's cache.
-  const std::string layerCache =
-      formatv("memref<?x{0}xf32, strided<[{0}, 1], offset: ?>>", KVD);
+
   os << subst(R"(func.func @forward(%tokm: memref<?xi32>, %pos: index, %kcm: ${0}, %vcm: ${0}, %first: index, %outm: memref<?x${1}xf32>) attributes {llvm.emit_c_interface} {
   %toks = bufferization.to_tensor %tokm restrict : memref<?xi32> to tensor<?xi32>
   %zero = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %m = tensor.dim %toks, %c0 : tensor<?xi32>
-  %len = arith.addi %pos, %m : index
   %freqQ = arith.constant ${3} : tensor<${4}xf32>
   %freqKV = arith.constant ${5} : tensor<${6}xf32>
   %emb = arith.constant dense_resource<unbound_tok_embeddings_weight> : ${7} loc("tok_embeddings.weight")
@@ -640,7 +648,8 @@ func.func private @swiglu(%h1: tensor<?x${6}xf32>, %h3: tensor<?x${6}xf32>) -> t
     // The layer's new keys and values are written into the caches in place
     // (memref level: a tensor-level cache threaded through the layers would
     // make bufferization copy each layer's cache before the next layer's
-    // write), then its first pos + M positions are read back as tensors.
+    // write); attention reads the layer's first pos + M positions from the
+    // caches itself (a tensor argument would be copied at the call).
     os << subst(R"(  %${0}qr = call @rope_${1}(%${0}q, %pos, %freqQ) : (tensor<?x${1}xf32>, index, tensor<${2}xf32>) -> tensor<?x${1}xf32>
   %${0}kr = call @rope_${3}(%${0}k, %pos, %freqKV) : (tensor<?x${3}xf32>, index, tensor<${4}xf32>) -> tensor<?x${3}xf32>
   %${0}idx = arith.constant ${5} : index
@@ -648,11 +657,7 @@ func.func private @swiglu(%h1: tensor<?x${6}xf32>, %h3: tensor<?x${6}xf32>) -> t
   %${0}vdst = memref.subview %vcm[%${0}idx, %pos, 0] [1, %m, ${3}] [1, 1, 1] : ${6} to ${7}
   bufferization.materialize_in_destination %${0}kr in restrict writable %${0}kdst : (tensor<?x${3}xf32>, ${7}) -> ()
   bufferization.materialize_in_destination %${0}v in restrict writable %${0}vdst : (tensor<?x${3}xf32>, ${7}) -> ()
-  %${0}ksrc = memref.subview %kcm[%${0}idx, 0, 0] [1, %len, ${3}] [1, 1, 1] : ${6} to ${7}
-  %${0}vsrc = memref.subview %vcm[%${0}idx, 0, 0] [1, %len, ${3}] [1, 1, 1] : ${6} to ${7}
-  %${0}kl = bufferization.to_tensor %${0}ksrc restrict : ${7} to tensor<?x${3}xf32>
-  %${0}vl = bufferization.to_tensor %${0}vsrc restrict : ${7} to tensor<?x${3}xf32>
-  %${0}att = call @attention(%${0}qr, %${0}kl, %${0}vl, %pos) : (tensor<?x${1}xf32>, tensor<?x${3}xf32>, tensor<?x${3}xf32>, index) -> tensor<?x${1}xf32>
+  %${0}att = call @attention(%${0}qr, %kcm, %vcm, %${0}idx, %pos) : (tensor<?x${1}xf32>, ${6}, ${6}, index, index) -> tensor<?x${1}xf32>
 )", {p, QD, QD / 2, KVD, KVD / 2, l, cacheMemref, layerCache});
     linear(p + "o", name("attention.wo"), D, QD, p + "att");
     os << formatv("  %{0}x2 = call @add(%{2}, %{0}o) : (tensor<?x{1}xf32>, "

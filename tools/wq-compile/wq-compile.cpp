@@ -24,6 +24,8 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -122,6 +124,13 @@ Error compileToLibrary(mlir::ModuleOp module, StringRef library,
   mlir::PassManager pm(module->getContext());
   if (observe)
     pm.addPass(mlir::wq::createWQInsertObserversPass());
+  if (failed(mlir::applyPassManagerCLOptions(pm)))
+    return createStringError(inconvertibleErrorCode(),
+                             "invalid pass manager options");
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope timingScope = timing.getRootScope();
+  pm.enableTiming(timingScope);
   std::string pipelineError;
   raw_string_ostream errorStream(pipelineError);
   mlir::wq::CpuPipelineOptions options;
@@ -586,6 +595,9 @@ int run(SmallString<256> &tmp) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerAllPasses();
+  // --mlir-timing, --mlir-print-ir-after-all, ... for the lowering.
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   mlir::wq::registerWQPasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "wq-compile: compile a model for the CPU\n");

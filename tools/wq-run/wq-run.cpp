@@ -83,6 +83,11 @@ cl::opt<std::string> perplexityMode(
              "llama-perplexity protocol, --ctx tokens per chunk, the second "
              "half scored (default for GGUF models)"),
     cl::cat(runCategory));
+cl::opt<int> maxChunks("chunks",
+                       cl::desc("--ppl-mode chunks: score at most this many "
+                                "chunks (0: all), as llama-perplexity's "
+                                "--chunks"),
+                       cl::init(0), cl::cat(runCategory));
 cl::opt<bool> bench("bench", cl::desc("Print decode and prefill tokens/s"),
                     cl::cat(runCategory));
 cl::opt<int> benchTokens("bench-tokens",
@@ -90,8 +95,15 @@ cl::opt<int> benchTokens("bench-tokens",
                                   "--bench (llama-bench's tg/pp sizes)"),
                          cl::init(128), cl::cat(runCategory));
 cl::opt<std::string> tokenize("tokenize",
-                              cl::desc("Print the token ids of this text"),
+                              cl::desc("Print the token ids of this text "
+                                       "(BOS where the model adds one, special "
+                                       "tokens parsed: llama-tokenize's "
+                                       "defaults)"),
                               cl::cat(runCategory));
+cl::opt<bool> noParseSpecial(
+    "no-parse-special",
+    cl::desc("--tokenize: special tokens written in the text stay text"),
+    cl::cat(runCategory));
 
 int fail(const Twine &message) {
   errs() << "wq-run: error: " << message << "\n";
@@ -168,7 +180,9 @@ int runPerplexity(CompiledModel &model, const ModelTokenizer &tokenizer) {
     std::vector<int32_t> all =
         tokenizer.encode((*text)->getBuffer(), true, false);
     const int64_t ctx = model.contextLength(), first = ctx / 2;
-    const int64_t chunks = int64_t(all.size()) / ctx;
+    int64_t chunks = int64_t(all.size()) / ctx;
+    if (maxChunks > 0)
+      chunks = std::min<int64_t>(chunks, maxChunks);
     if (chunks == 0)
       return fail(perplexity + ": " + Twine(all.size()) +
                   " tokens, fewer than one chunk of --ctx " + Twine(ctx));
@@ -475,7 +489,8 @@ int main(int argc, char **argv) {
   if (!tokenizer)
     return fail(toString(tokenizer.takeError()));
   if (!tokenize.empty()) {
-    std::vector<int32_t> ids = (*tokenizer)->encode(tokenize, true, true);
+    std::vector<int32_t> ids =
+        (*tokenizer)->encode(tokenize, true, !noParseSpecial);
     outs() << "[";
     for (size_t i = 0; i < ids.size(); ++i)
       outs() << (i ? ", " : "") << ids[i];

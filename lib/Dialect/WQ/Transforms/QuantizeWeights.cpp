@@ -355,13 +355,13 @@ void mlir::wq::replaceTableLookup(RewriterBase &rewriter,
   auto rowWeight = QuantizedWeightAttr::get(
       ctx, {1, dim}, table.getBits(), table.getIsSigned(),
       table.getGroupSize(), table.getScaleType(), table.getZeroPoints(),
-      /*permuted=*/false, /*numOutliers=*/0, /*inputScaled=*/false,
-      /*flatGroups=*/false, table.getLayout());
+      table.getOffsets(), /*permuted=*/false, /*numOutliers=*/0,
+      /*inputScaled=*/false, /*flatGroups=*/false, table.getLayout());
   Value dequantized = DequantizeOp::create(
       rewriter, loc, RankedTensorType::get({1, dim}, rewriter.getF32Type()),
       rowOf(constants.packed), rowOf(constants.scales),
-      rowOf(constants.zeroPoints), Value(), Value(), Value(), Value(),
-      rowWeight);
+      rowOf(constants.zeroPoints), rowOf(constants.offsets), Value(), Value(),
+      Value(), Value(), rowWeight);
   Value result = dequantized;
   if (resultType.getRank() == 1)
     result = tensor::CollapseShapeOp::create(
