@@ -181,9 +181,8 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
                                  "the quantized token embedding has side "
                                  "inputs or flat groups, which row lookups "
                                  "cannot read");
-      mlir::Value source = op.getSource();
+      // (Erases the table constant after its last lookup.)
       mlir::wq::replaceTableLookup(rewriter, op, attr, constants);
-      eraseIfUnused(source);
     }
   }
   return std::move(module);
