@@ -1,6 +1,6 @@
 //===- wq-quantize.cpp - Quantize checkpoints into GPTQ/AWQ/wq formats ----===//
 //
-//   wq-quantize --weights W.safetensors [--calib X.safetensors]
+//   wq-quantize --weights W.safetensors|W.gguf [--calib X.safetensors]
 //               --method rtn|rtn-mse|gptq|awq --bits 4|8 --group-size N [--sym]
 //               [--act-order] [--static-groups] [--damp F]
 //               [--outlier-fraction F] [--scale-type f16|bf16|f32]
@@ -8,21 +8,27 @@
 //   wq-quantize --dequantize IN.safetensors -o OUT.safetensors
 //
 // Every 2-D float tensor of W is a linear weight [N, K]; other tensors are
-// copied. Calibration data for weight "x.weight" is "x.weight.calib_input" or
+// copied. A GGUF file's tensors are read dequantized (any type the GGUF
+// reader dequantizes; 2-D ones are linear weights), under the file's names. Calibration data for weight "x.weight" is "x.weight.calib_input" or
 // "x.calib_input" [tokens, K] (activations), or "...hessian" [K, K] plus
 // optionally "...channel_mean_abs" [K].
 //
 //===----------------------------------------------------------------------===//
 
 #include "wq/Formats/Checkpoint.h"
+#include "wq/Formats/Gguf.h"
 #include "wq/Numerics/Calibrated.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include "llvm/ADT/ScopeExit.h"
 
 #include <chrono>
 #include <cmath>
@@ -34,7 +40,7 @@ using namespace wq_numerics;
 namespace {
 
 cl::OptionCategory category("wq-quantize options");
-cl::opt<std::string> weightsPath("weights", cl::desc("Input weights (.safetensors)"),
+cl::opt<std::string> weightsPath("weights", cl::desc("Input weights (.safetensors or .gguf)"),
                                  cl::value_desc("file"), cl::cat(category));
 cl::opt<std::string> calibPath("calib", cl::desc("Calibration data (.safetensors)"),
                                cl::value_desc("file"), cl::cat(category));
@@ -112,7 +118,7 @@ int main(int argc, char **argv) {
   if (!dequantizePath.empty())
     return dequantizeCheckpoint();
   if (weightsPath.empty())
-    return fail("--weights W.safetensors is required");
+    return fail("--weights W.safetensors (or W.gguf) is required");
 
   CheckpointFormat format;
   if (!parseCheckpointFormat(formatName, format))
@@ -130,7 +136,33 @@ int main(int argc, char **argv) {
   if ((actOrder || staticGroups) && method != "gptq")
     return fail("--act-order and --static-groups apply to --method gptq");
 
-  Expected<SafetensorsFile> weights = SafetensorsFile::open(weightsPath);
+  // A GGUF file is read through a temporary f32 safetensors copy of its
+  // dequantized tensors next to the output (removed afterwards).
+  std::string inputPath = weightsPath;
+  std::string temporary;
+  auto removeTemporary = llvm::make_scope_exit([&] {
+    if (!temporary.empty())
+      sys::fs::remove(temporary);
+  });
+  if (StringRef(weightsPath).ends_with(".gguf")) {
+    Expected<GgufFile> gguf = GgufFile::open(weightsPath);
+    if (!gguf)
+      return fail(toString(gguf.takeError()));
+    SafetensorsWriter dequantized;
+    for (const GgufTensorInfo &tensor : gguf->tensors()) {
+      Expected<std::vector<float>> values = gguf->dequantize(tensor);
+      if (!values)
+        return fail(toString(values.takeError()));
+      dequantized.addFloats(tensor.name, tensor.shape(), *values);
+    }
+    temporary = (outputPath + formatv(".gguf-{0}.safetensors",
+                                      sys::Process::getProcessId()))
+                    .str();
+    if (Error e = dequantized.write(temporary))
+      return fail(toString(std::move(e)));
+    inputPath = temporary;
+  }
+  Expected<SafetensorsFile> weights = SafetensorsFile::open(inputPath);
   if (!weights)
     return fail(toString(weights.takeError()));
   std::optional<SafetensorsFile> calib;
