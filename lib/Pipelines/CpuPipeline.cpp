@@ -12,7 +12,9 @@ using namespace mlir;
 /// registered upstream or wq pass that users can also run one at a time.
 static const char *const kCpuLowerStages =
     // wq ops -> vector code where the fast path applies (the option is
-    // appended below), else fused linalg.generic on tensors.
+    // appended below), else fused linalg.generic on tensors; linear layers
+    // left in float -> vector code too.
+    "wq-lower-float-linear,"
     "wq-lower-to-linalg,"
     "canonicalize,";
 

@@ -55,6 +55,11 @@ LogicalResult applyPatternsToExistingOps(Operation *root,
 /// Patterns lowering wq.matmul and wq.dequantize to linalg on tensors.
 void populateWQToLinalgPatterns(RewritePatternSet &patterns);
 
+/// Patterns lowering float linear layers (linalg.matmul with an [N, K]
+/// weight, linalg.matvec; f32/f16/bf16 weights, f32 activations) to vector
+/// code (wq-lower-float-linear).
+void populateWQFloatLinearToVectorPatterns(RewritePatternSet &patterns);
+
 /// Replaces a 2-D `wq.matmul` (f32, f16 or bf16 activations) that has side
 /// inputs (act-order permutation, AWQ input scales, outlier channels) by
 /// linalg around a plain `wq.matmul` on the same storage, and returns that

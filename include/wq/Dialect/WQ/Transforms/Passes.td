@@ -134,6 +134,27 @@ def WQLowerToVectorPass : Pass<"wq-lower-to-vector"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def WQLowerFloatLinearPass : Pass<"wq-lower-float-linear"> {
+  let summary = "Lower float linear layers to vector code for the CPU";
+  let description = [{
+    `linalg.matmul` with an `[N, K]` weight (the nn.Linear layout, indexing
+    map `(m, n, k) -> (n, k)`) and `linalg.matvec` whose weight is a static
+    f32, f16 or bf16 tensor, with f32 activations (any number of rows) and
+    output: for each output channel (on OpenMP threads for layers of at
+    least 2^18 weights) and activation row, 8-lane f32 FMAs over K in four
+    independent accumulators (f16/bf16 weights widened in registers), one
+    horizontal reduction added to the output's initial value, a scalar loop
+    for the last K % 8. Reassociates the sum (fast-math `reassoc`); the
+    layers wq leaves in float (a classifier kept in f32, `--bits 16`
+    layers) run at memory speed instead of the scalar loops of
+    `convert-linalg-to-loops`. Weights stored `[K, N]` are left alone.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def WQPackLayoutPass : Pass<"wq-pack-layout"> {
   let summary = "Re-tile constant quantized weights into the order a kernel reads";
   let description = [{
