@@ -46,6 +46,17 @@
 // RUN: %python %wq_scripts/gen_offsets_test.py --m 2 --k 512 --n 513 --bits 4 --group-size 128 --zero-points --scale-type bf16 --int8-activations --seed 23 --mlir %t.9.mlir --expected %t.9.npy
 // RUN: wq-opt %t.9.mlir --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.9.out
 // RUN: %python %wq_scripts/check_output.py %t.9.out %t.9.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// Signed int8 weights (random stored values, -128 included) with offsets
+// through integer dot products (|w| against sign(w) x): ragged
+// K, M = 3 and a matvec, odd N, f16 and f32 scales, and the portable lowering.
+// RUN: %python %wq_scripts/gen_offsets_test.py --m 3 --k 77 --n 33 --bits 8 --group-size 32 --signed --int8-activations --seed 24 --mlir %t.12.mlir --expected %t.12.npy
+// RUN: wq-opt %t.12.mlir --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.12.out
+// RUN: %python %wq_scripts/check_output.py %t.12.out %t.12.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: wq-opt %t.12.mlir --wq-lower-to-vector=activation-bits=8 --wq-lower-byte-dot=target=generic --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.12g.out
+// RUN: %python %wq_scripts/check_output.py %t.12g.out %t.12.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: %python %wq_scripts/gen_offsets_test.py --rank1 --k 160 --n 9 --bits 8 --group-size 64 --signed --scale-type f32 --int8-activations --seed 25 --mlir %t.13.mlir --expected %t.13.npy
+// RUN: wq-opt %t.13.mlir --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.13.out
+// RUN: %python %wq_scripts/check_output.py %t.13.out %t.13.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
 //
 // The linalg path: Q4_1's form with ragged K sent there (wq-lower-to-linalg
 // first); forms the vector kernels leave to it: a batched weight with zero

@@ -22,7 +22,8 @@ using namespace mlir::wq;
 namespace {
 
 /// vpmaddubsw multiplies unsigned by signed bytes and adds pairs into 16
-/// bits (exact: the unsigned operand is below 128 by the op's contract);
+/// bits (exact by the op's contract: unsigned below 128, or at most 128
+/// against signed above -128, so |pair| <= 2 * 128 * 127 = 32512);
 /// vpmaddwd with ones adds those pairs into 32 bits.
 struct ByteDotToX86 : public OpRewritePattern<ByteDotOp> {
   using OpRewritePattern::OpRewritePattern;

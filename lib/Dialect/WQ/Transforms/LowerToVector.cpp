@@ -90,10 +90,13 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
       op = splitSideInputs(b, op);
 
-    // Integer dot products need whole 32-weight blocks (16 bytes) of int4.
-    const bool useInt8 =
-        int8Activations && bits == 4 && groupSize % kActivationBlock == 0;
+    // Integer dot products need whole 32-weight blocks (16 bytes of int4,
+    // 32 of int8). 8-bit weights must be signed: |w| is the unsigned operand
+    // of wq.byte_dot (at most 128) and sign(w) x the signed one.
     const bool isSigned = weight.getIsSigned();
+    const bool useInt8 = int8Activations &&
+                         (bits == 4 || (bits == 8 && isSigned)) &&
+                         groupSize % kActivationBlock == 0;
 
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -351,7 +354,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // z: the zero point (the int8 path reads signed int4 as unsigned,
     // nibble ^ 8, with zero point 8), m: the group offset.
     Value signedOffset;
-    if (useInt8 && isSigned)
+    if (useInt8 && isSigned && bits == 4)
       signedOffset = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(8.0f)));
     const bool hasZeroTerm = zeroPoints || signedOffset;
@@ -458,7 +461,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // unsigned weights (low nibbles, then high nibbles, matching the
     // activation order), wq.byte_dot multiplies them with the int8
     // activations into 8 int32 lanes (vpmaddubsw + vpmaddwd on x86); the
-    // block's activation scale is applied in f32.
+    // block's activation scale is applied in f32. Signed int8 weights (the
+    // Q8_0 classifier): 32 bytes per block, |w| against sign(w) x.
     auto buildGroupInt8 = [&](OpBuilder &gb, Location gl, Value col,
                               Value row, Value g, Value total) -> Value {
       auto byteType = VectorType::get({16}, i8);
@@ -466,27 +470,50 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
         return arith::ConstantOp::create(
             ob, l, DenseElementsAttr::get(byteType, ob.getIntegerAttr(i8, value)));
       };
+      auto blockType = VectorType::get({kActivationBlock}, i8);
       auto blockProduct = [&](OpBuilder &cb, Location cl, Value bi,
                               Value acc) -> Value {
-        Value bytesV = vector::TransferReadOp::create(
-            cb, cl, byteType, packed,
-            ValueRange{col, g,
-                       arith::MulIOp::create(cb, cl, bi, index(cb, cl, 16))},
-            bytePad, ArrayRef<bool>{true});
-        if (isSigned)
-          bytesV = arith::XOrIOp::create(cb, cl, bytesV, splat8(cb, cl, 0x88));
-        Value lo = arith::AndIOp::create(cb, cl, bytesV, splat8(cb, cl, 15));
-        Value hi = arith::ShRUIOp::create(cb, cl, bytesV, splat8(cb, cl, 4));
-        SmallVector<int64_t> concat = llvm::to_vector(llvm::seq<int64_t>(0, 32));
-        Value w = vector::ShuffleOp::create(cb, cl, lo, hi, concat);
         Value block = arith::AddIOp::create(
             cb, cl, arith::MulIOp::create(cb, cl, g, index(cb, cl, blocksPerGroup)),
             bi);
         Value a = vector::TransferReadOp::create(
-            cb, cl, VectorType::get({kActivationBlock}, i8), xq,
+            cb, cl, blockType, xq,
             ValueRange{row, arith::MulIOp::create(
                                 cb, cl, block, index(cb, cl, kActivationBlock))},
             bytePad, ArrayRef<bool>{true});
+        Value w;
+        if (bits == 8) {
+          // s8 x s8 as u8 x s8 (llama.cpp's sign trick): |w| is at most 128
+          // (abs(-128) wraps to 0x80, 128 unsigned) and -a does not wrap,
+          // since the activations are within [-127, 127].
+          Value bytesV = vector::TransferReadOp::create(
+              cb, cl, blockType, packed,
+              ValueRange{col, g,
+                         arith::MulIOp::create(cb, cl, bi,
+                                               index(cb, cl, kActivationBlock))},
+              bytePad, ArrayRef<bool>{true});
+          Value zeros = arith::ConstantOp::create(
+              cb, cl, DenseElementsAttr::get(blockType, cb.getIntegerAttr(i8, 0)));
+          Value negative = arith::CmpIOp::create(
+              cb, cl, arith::CmpIPredicate::slt, bytesV, zeros);
+          a = arith::SelectOp::create(
+              cb, cl, negative, arith::SubIOp::create(cb, cl, zeros, a), a);
+          w = math::AbsIOp::create(cb, cl, bytesV);
+        } else {
+          Value bytesV = vector::TransferReadOp::create(
+              cb, cl, byteType, packed,
+              ValueRange{col, g,
+                         arith::MulIOp::create(cb, cl, bi, index(cb, cl, 16))},
+              bytePad, ArrayRef<bool>{true});
+          if (isSigned)
+            bytesV =
+                arith::XOrIOp::create(cb, cl, bytesV, splat8(cb, cl, 0x88));
+          Value lo = arith::AndIOp::create(cb, cl, bytesV, splat8(cb, cl, 15));
+          Value hi = arith::ShRUIOp::create(cb, cl, bytesV, splat8(cb, cl, 4));
+          SmallVector<int64_t> concat =
+              llvm::to_vector(llvm::seq<int64_t>(0, 32));
+          w = vector::ShuffleOp::create(cb, cl, lo, hi, concat);
+        }
         Value quads = ByteDotOp::create(cb, cl, wideIntType, w, a);
         Value dot = arith::SIToFPOp::create(cb, cl, laneType, quads);
         Value xs = vector::BroadcastOp::create(

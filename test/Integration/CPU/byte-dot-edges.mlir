@@ -1,0 +1,34 @@
+// wq.byte_dot at the edges of its contract, on every lowering the host can
+// run: unsigned operand 128 (|w| of the int8 weight -128, sign trick)
+// against +-127, and 127 against -128 (int4 and int8 activations). The
+// AVX2 pair's 16-bit sums reach 2 * 128 * 127 = 32512 < 32768: exact.
+//
+// RUN: wq-opt %s --wq-lower-byte-dot=target=generic --convert-vector-to-scf --convert-scf-to-cf --convert-vector-to-llvm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm --reconcile-unrealized-casts | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: wq-opt %s --wq-lower-byte-dot=target=x86 --convert-vector-to-scf --convert-scf-to-cf --convert-vector-to-llvm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm --reconcile-unrealized-casts | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: wq-opt %s --wq-lower-byte-dot --convert-vector-to-scf --convert-scf-to-cf --convert-vector-to-llvm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm --reconcile-unrealized-casts | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+//
+// CHECK: ( 65024, 65024, 65024, 65024, 65024, 65024, 65024, 65024 )
+// CHECK: ( -65024, -65024, -65024, -65024, -65024, -65024, -65024, -65024 )
+// CHECK: ( -65024, -65024, -65024, -65024, -65024, -65024, -65024, -65024 )
+// CHECK: ( 0, 1, 254, 508, -381, 512, 0, 1 )
+func.func @main() {
+  %u128 = arith.constant dense<-128> : vector<32xi8>
+  %u127 = arith.constant dense<127> : vector<32xi8>
+  %p127 = arith.constant dense<127> : vector<32xi8>
+  %m127 = arith.constant dense<-127> : vector<32xi8>
+  %m128 = arith.constant dense<-128> : vector<32xi8>
+  %a = wq.byte_dot %u128, %p127 : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %a : vector<8xi32>
+  %b = wq.byte_dot %u128, %m127 : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %b : vector<8xi32>
+  %c = wq.byte_dot %u127, %m128 : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %c : vector<8xi32>
+  // Mixed lanes: lane j sums u[4j + i] * s[4j + i].
+  %u = arith.constant dense<[0, 0, 0, 0,  1, 0, 0, 0,  2, 0, 0, 0,  4, 0, 0, 0,
+                             -128, 0, 0, 3,  2, 2, 2, 2,  5, 5, 0, 0,  -128, 0, 0, 1]> : vector<32xi8>
+  %s = arith.constant dense<[9, 9, 9, 9,  1, 7, 7, 7,  127, 0, 0, 0,  127, 0, 0, 0,
+                             -3, 0, 0, 1,  64, 64, 64, 64,  1, -1, 0, 0,  1, 0, 0, -127]> : vector<32xi8>
+  %d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %d : vector<8xi32>
+  return
+}
