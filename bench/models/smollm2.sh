@@ -62,6 +62,7 @@ note() { # the command line, shell-quoted
   local line="" a
   for a in "$@"; do line+="$(printf '%q' "$a") "; done
   line="${line% }"
+  line="${line//$WORK\/wq-tools\/bin\//build/bin/}"
   line="${line//$WORK/\$WORK}"
   [ -n "${LLAMA_BIN:-}" ] && line="${line//$LLAMA_BIN/\$LLAMA_BIN}"
   line="${line//$MODELS/../shared/models}"
@@ -146,19 +147,45 @@ echo "llama_bin=$LLAMA_BIN" >> "$WORK/machine.txt"
 echo "llama_version=$("$LLAMA_BIN/llama-cli" --version 2>&1 | grep -m1 -i version || true)" >> "$WORK/machine.txt"
 echo "LLAMA_BIN=\$(bash bench/models/build_llamacpp.sh)" >> "$WORK/commands.txt"
 
-# 2. wq-compile, both builds.
+# 2. wq's tools. build/ is shared with people rebuilding it: wq-compile,
+# wq-run and build/lib's libraries are copied once, while they load, and run
+# from the copy (LD_LIBRARY_PATH goes before their RUNPATH); the report
+# shows them as build/bin/... all the same. WQ_SMOLLM2_SNAPSHOT=0 runs build/
+# directly.
+WQBIN="$BUILD/bin"
+if [ "${WQ_SMOLLM2_SNAPSHOT:-1}" = 1 ] && [ -x "$BUILD/bin/wq-compile" ]; then
+  for attempt in $(seq 1 30); do
+    rm -rf "$WORK/wq-tools"
+    mkdir -p "$WORK/wq-tools/bin" "$WORK/wq-tools/lib"
+    if cp "$BUILD/bin/wq-compile" "$BUILD/bin/wq-run" "$WORK/wq-tools/bin/" 2>/dev/null &&
+       cp -P "$BUILD"/lib/*.so* "$WORK/wq-tools/lib/" 2>/dev/null &&
+       LD_LIBRARY_PATH="$WORK/wq-tools/lib" "$WORK/wq-tools/bin/wq-compile" --help >/dev/null 2>&1 &&
+       LD_LIBRARY_PATH="$WORK/wq-tools/lib" "$WORK/wq-tools/bin/wq-run" --help >/dev/null 2>&1; then
+      WQBIN="$WORK/wq-tools/bin"
+      export LD_LIBRARY_PATH="$WORK/wq-tools/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+      echo "wq_tools=copied from $BUILD at $(date -u '+%H:%M:%S UTC') (built $(date -u -r "$BUILD/bin/wq-compile" '+%Y-%m-%d %H:%M UTC'))" >> "$WORK/machine.txt"
+      break
+    fi
+    log "build/ is being rebuilt (its tools do not load); retrying in 20 s"
+    sleep 20
+  done
+fi
+
+# 3. wq-compile, both builds.
 WQ32="$WORK/wq-f32act" WQ8="$WORK/wq-int8act"
 log "wq-compile (f32 activations)"
-timed compile32 "$BUILD/bin/wq-compile" "$GGUF" --target cpu -o "$WQ32"
+wait_idle compile32
+timed compile32 "$WQBIN/wq-compile" "$GGUF" --target cpu -o "$WQ32"
 log "wq-compile (int8 activations)"
-timed compile8 "$BUILD/bin/wq-compile" "$GGUF" --target cpu --activation-bits 8 -o "$WQ8"
+wait_idle compile8
+timed compile8 "$WQBIN/wq-compile" "$GGUF" --target cpu --activation-bits 8 -o "$WQ8"
 wq_ok() { [ "$(cat "$WORK/compile$1.rc")" = 0 ] && [ -f "$WORK/wq-$2/model.so" ]; }
 WQ_BUILDS=()
 wq_ok 32 f32act && WQ_BUILDS+=(32)
 wq_ok 8 int8act && WQ_BUILDS+=(8)
 wqdir() { [ "$1" = 32 ] && echo "$WQ32" || echo "$WQ8"; }
 
-# 3. Tokenization. llama-tokenize with its defaults (special tokens parsed,
+# 4. Tokenization. llama-tokenize with its defaults (special tokens parsed,
 # BOS where the model adds one; --no-escape keeps backslashes as they are)
 # and wq-run --tokenize, on the same string.
 log "tokenization"
@@ -166,7 +193,7 @@ TOKDIR=""
 [ -n "${WQ_BUILDS[*]:-}" ] && TOKDIR="$(wqdir "${WQ_BUILDS[0]}")"
 echo "\$LLAMA_BIN/llama-tokenize -m ../shared/models/SmolLM2-135M-Instruct.Q4_1.gguf -p TEXT --ids --no-escape --log-disable" >> "$WORK/commands.txt"
 echo "build/bin/wq-run \$WORK/wq-f32act --tokenize=TEXT" >> "$WORK/commands.txt"
-"$PY" - "$LLAMA_BIN/llama-tokenize" "$BUILD/bin/wq-run" "$TOKDIR" "$GGUF" "$CASES" \
+"$PY" - "$LLAMA_BIN/llama-tokenize" "$WQBIN/wq-run" "$TOKDIR" "$GGUF" "$CASES" \
     "$EVAL" "$CALIB" > "$WORK/tokenize.json" <<'EOF'
 import json, os, re, subprocess, sys
 tok, wqrun, wqdir, gguf, cases_path = sys.argv[1:6]
@@ -232,7 +259,7 @@ json.dump({"cases_file": cases_path if os.path.exists(cases_path) else None,
            "rows": rows}, sys.stdout, indent=1)
 EOF
 
-# 4. Perplexity. llama-perplexity reads -f minus one trailing newline and
+# 5. Perplexity. llama-perplexity reads -f minus one trailing newline and
 # tokenizes without parsing special tokens; the reference gets the ids of
 # exactly that string.
 log "perplexity: llama.cpp"
@@ -252,7 +279,7 @@ if [ "${WQ_SMOLLM2_SKIP_REFERENCE:-0}" != 1 ]; then
 fi
 for b in ${WQ_BUILDS[@]+"${WQ_BUILDS[@]}"}; do
   log "perplexity: wq ($b-bit activations)"
-  timed "ppl_wq$b" OMP_NUM_THREADS=2 "$BUILD/bin/wq-run" "$(wqdir "$b")" \
+  timed "ppl_wq$b" OMP_NUM_THREADS=2 "$WQBIN/wq-run" "$(wqdir "$b")" \
     --perplexity "$EVAL" --ctx "$CTX" --ppl-mode chunks
   if [ -f "$WORK/ref.json" ]; then
     note "$PY" bench/models/reference_forward.py --compare "$WORK/ppl_wq$b.out" --reference-json "$WORK/ref.json"
@@ -261,7 +288,7 @@ for b in ${WQ_BUILDS[@]+"${WQ_BUILDS[@]}"}; do
   fi
 done
 
-# 5. Speed.
+# 6. Speed.
 log "speed: llama-bench"
 # llama-bench reports the mean of 5 repetitions: a run disturbed by other
 # work (a relative standard deviation over 10%) is repeated, at most 3 times.
@@ -285,12 +312,12 @@ for b in ${WQ_BUILDS[@]+"${WQ_BUILDS[@]}"}; do
   for n in 1 2; do
     log "speed: wq ($b-bit activations, $n thread(s))"
     wait_idle "bench_wq${b}_t$n"
-    timed "bench_wq${b}_t$n" OMP_NUM_THREADS=$n "$BUILD/bin/wq-run" "$(wqdir "$b")" \
+    timed "bench_wq${b}_t$n" OMP_NUM_THREADS=$n "$WQBIN/wq-run" "$(wqdir "$b")" \
       --bench --bench-tokens 128
   done
 done
 
-# 6. Generation (peak RSS): 128 new tokens, greedy, context 2048, 2 threads.
+# 7. Generation (peak RSS): 128 new tokens, greedy, context 2048, 2 threads.
 log "generation: llama.cpp"
 if [ -x "$LLAMA_BIN/llama-cli" ]; then
   timed gen_llama "$LLAMA_BIN/llama-cli" -m "$GGUF" -p "$GEN_PROMPT" -n "$GEN_TOKENS" \
@@ -300,13 +327,13 @@ elif [ -x "$LLAMA_BIN/llama-simple" ]; then
 fi
 for b in ${WQ_BUILDS[@]+"${WQ_BUILDS[@]}"}; do
   log "generation: wq ($b-bit activations)"
-  prompt_tokens=$("$BUILD/bin/wq-run" "$(wqdir "$b")" --tokenize="$GEN_PROMPT" 2>/dev/null \
+  prompt_tokens=$("$WQBIN/wq-run" "$(wqdir "$b")" --tokenize="$GEN_PROMPT" 2>/dev/null \
     | "$PY" -c 'import json, sys; print(len(json.loads(sys.stdin.read().strip().splitlines()[-1])))' 2>/dev/null || echo 8)
-  timed "gen_wq$b" OMP_NUM_THREADS=2 "$BUILD/bin/wq-run" "$(wqdir "$b")" --prompt "$GEN_PROMPT" \
+  timed "gen_wq$b" OMP_NUM_THREADS=2 "$WQBIN/wq-run" "$(wqdir "$b")" --prompt "$GEN_PROMPT" \
     --steps $((prompt_tokens + GEN_TOKENS)) --temperature 0 --ctx "$GEN_CTX"
 done
 
-# 7. The GGUF's tensor bytes (and the report).
+# 8. The GGUF's tensor bytes (and the report).
 log "writing $RESULTS"
 export WORK GGUF RESULTS CTX GEN_TOKENS GEN_CTX GEN_PROMPT
 export WQ_BUILDS_LIST="${WQ_BUILDS[*]:-}"
@@ -357,9 +384,15 @@ def fail_note(name):
         return "not run"
     if ok(name):
         return None
-    err = read(name + ".err").strip().splitlines()
+    rc = int(read(name + ".rc").strip() or 1)
+    err = [l for l in read(name + ".err").strip().splitlines() if l.strip()]
+    if rc > 128:  # a signal: the first wq frame of LLVM's stack dump
+        frame = next((l for l in err if "wq_model::" in l or "wq::" in l), "")
+        frame = re.sub(r"^\s*#\d+ 0x[0-9a-f]+ ", "", frame)
+        frame = re.sub(r" \(/.*\)$", "", frame)
+        return f"crashed (signal {rc - 128}{': in ' + frame[:120] if frame else ''})"
     last = err[-1] if err else ""
-    return f"failed (exit {read(name + '.rc').strip()}: {last[:160]})"
+    return f"failed (exit {rc}: {last[:160]})".replace(W, "$WORK")
 
 machine = dict(l.split("=", 1) for l in read("machine.txt").splitlines() if "=" in l)
 md = []
@@ -373,7 +406,8 @@ md.append(f"- machine: {machine.get('cpu')}, {machine.get('cpus')} CPUs "
           f"{machine.get('threads_per_core')} thread(s)), {machine.get('mem')} memory, "
           f"Linux {machine.get('kernel')}")
 md.append(f"- load average at the start (shared machine): {machine.get('load_start')}")
-md.append(f"- wq: {machine.get('wq_commit')}")
+md.append(f"- wq: {machine.get('wq_commit')}; wq-compile and wq-run (with build/lib) "
+          f"{machine.get('wq_tools', 'run from build/')}")
 md.append(f"- llama.cpp: {machine.get('llama_version') or 'n/a'} (llama-cpp-python sdist, "
           f"`{machine.get('llama_bin', '').replace(os.path.expanduser('~'), '~')}`)")
 md.append(f"- wq builds measured: {', '.join(LABEL[b] for b in builds) or 'none (wq-compile failed)'}\n")
