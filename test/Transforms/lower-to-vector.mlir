@@ -149,8 +149,16 @@ func.func @side_inputs(%x: tensor<2x64xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4
 // groups at a time, then the tail one by one) after its reduction; the
 // products themselves are those of the symmetric kernel. With int8
 // activations the sums are those of the quantized activations.
+// Rows come 8 at a time (each decoded weight meets 8 rows in registers:
+// 8 running totals, reduced together by even/odd shuffles), the rest
+// (here both rows) one by one.
 // CHECK-LABEL: func.func @int4_offsets
 // CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x2x32xf32>) outs(%{{.*}} : tensor<2x2xf32>)
+// CHECK: scf.for {{.*}} step %c8 iter_args({{.*}}) -> (tensor<2x1xf32>)
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
+// CHECK-COUNT-8: vector.extract
+// CHECK: scf.for {{.*}} step %c1 iter_args({{.*}}) -> (tensor<2x1xf32>)
 // CHECK: %[[DOT:.*]] = vector.reduction <add>
 // CHECK: vector.transfer_read %arg3{{.*}} : tensor<8x2xf16>, vector<8xf16>
 // CHECK: %[[NEG:.*]] = arith.negf
