@@ -12,7 +12,8 @@
 #      --activation-bits 8 (int8 activations), timed with /usr/bin/time -v;
 #   3. tokenization: llama-tokenize --ids (its defaults: special tokens parsed,
 #      BOS where the model says) against `wq-run OUTDIR --tokenize TEXT` for the
-#      eval texts and test/Model/Inputs/smollm2-tokenizer-cases.json's strings;
+#      eval texts and test/Models/Inputs/smollm2-tokenizer-cases.json's strings
+#      (those tokenized with special tokens parsed);
 #   4. perplexity, llama-perplexity's protocol (-c 512): llama-perplexity -t 2,
 #      wq-run --ppl-mode chunks (both builds, 2 threads), and the float64 numpy
 #      reference bench/models/reference_forward.py on llama-tokenize's ids of
@@ -39,7 +40,8 @@ MODELS="$(cd "$ROOT/../shared/models" && pwd)"
 GGUF="$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 EVAL="$MODELS/tinystories_valid_head45.txt"
 CALIB="$MODELS/tinystories_calib.txt"
-CASES="$ROOT/test/Model/Inputs/smollm2-tokenizer-cases.json"
+CASES="$ROOT/test/Models/Inputs/smollm2-tokenizer-cases.json"
+[ -f "$CASES" ] || CASES="$ROOT/test/Model/Inputs/smollm2-tokenizer-cases.json"
 RESULTS="${WQ_SMOLLM2_RESULTS:-$ROOT/bench/results/smollm2.md}"
 PY=/usr/bin/python3
 CTX=512
@@ -195,67 +197,65 @@ echo "\$LLAMA_BIN/llama-tokenize -m ../shared/models/SmolLM2-135M-Instruct.Q4_1.
 echo "build/bin/wq-run \$WORK/wq-f32act --tokenize=TEXT" >> "$WORK/commands.txt"
 "$PY" - "$LLAMA_BIN/llama-tokenize" "$WQBIN/wq-run" "$TOKDIR" "$GGUF" "$CASES" \
     "$EVAL" "$CALIB" > "$WORK/tokenize.json" <<'EOF'
+# Each input goes to both tools as the same argv bytes. Cases from the JSON
+# file: {"cases": [{"name", "text" | "hex" (raw bytes, e.g. invalid UTF-8),
+# "parse_special", "ids"}]} (bench/models/tokenizer_reference.py); only those
+# with parse_special true (what both tools do by default) are compared, and
+# the stored ids are checked against llama-tokenize too.
 import json, os, re, subprocess, sys
 tok, wqrun, wqdir, gguf, cases_path = sys.argv[1:6]
-texts = [(os.path.basename(p), open(p, encoding="utf-8").read()) for p in sys.argv[6:]]
-def collect(x, name):
-    if isinstance(x, str):
-        yield name, x
-    elif isinstance(x, list):
-        for i, y in enumerate(x):
-            yield from collect(y, f"{name}[{i}]")
-    elif isinstance(x, dict):
-        for key in ("text", "input", "prompt", "string"):
-            if isinstance(x.get(key), str):
-                yield x.get("name", x.get("id", name)), x[key]
-                return
-        for key in ("cases", "tests", "strings", "inputs"):
-            if key in x:
-                yield from collect(x[key], name)
-                return
-        for key, y in x.items():
-            if isinstance(y, (str, list, dict)):
-                yield from collect(y, f"{name}.{key}")
-cases = []
-if os.path.exists(cases_path):
-    cases = list(collect(json.load(open(cases_path, encoding="utf-8")), "case"))
+inputs = [("text", os.path.basename(p), open(p, "rb").read(), None) for p in sys.argv[6:]]
+cases_file = cases_path if os.path.exists(cases_path) else None
+skipped_no_parse = 0
+if cases_file:
+    data = json.load(open(cases_file, encoding="utf-8"))
+    for c in (data.get("cases", []) if isinstance(data, dict) else data):
+        if isinstance(c, str):
+            inputs.append(("case", "case", c.encode("utf-8"), None))
+            continue
+        if c.get("parse_special", True) is False:
+            skipped_no_parse += 1
+            continue
+        raw = bytes.fromhex(c["hex"]) if "hex" in c else c["text"].encode("utf-8")
+        inputs.append(("case", c.get("name", "case"), raw, c.get("ids")))
 def ids(out):
-    m = re.findall(r"\[[\s\d,\-]*\]", out)
+    m = re.findall(rb"\[[\s\d,\-]*\]", out)
     return json.loads(m[-1]) if m else None
 rows = []
-for kind, items in (("text", texts), ("case", cases)):
-    for name, text in items:
-        row = {"kind": kind, "name": str(name), "chars": len(text)}
-        if "\0" in text or text == "":
-            row["status"] = "skipped (empty or NUL)"
-            rows.append(row); continue
-        r = subprocess.run([tok, "-m", gguf, "-p", text, "--ids", "--no-escape",
-                            "--log-disable"], capture_output=True)
-        ref = ids(r.stdout.decode("utf-8", "replace")) if r.returncode == 0 else None
-        row["llama_tokens"] = len(ref) if ref is not None else None
-        if ref is None:
-            row["status"] = "llama-tokenize failed"
-            rows.append(row); continue
-        if not wqdir:
-            row["status"] = "wq not compiled"
-            rows.append(row); continue
-        r = subprocess.run([wqrun, wqdir, "--tokenize=" + text], capture_output=True)
-        got = ids(r.stdout.decode("utf-8", "replace")) if r.returncode == 0 else None
-        if got is None:
-            row["status"] = "wq-run failed: " + r.stderr.decode("utf-8", "replace").strip()[-200:]
+for kind, name, raw, stored in inputs:
+    row = {"kind": kind, "name": name, "chars": len(raw.decode("utf-8", "replace"))}
+    if b"\0" in raw or raw == b"":
+        row["status"] = "skipped (empty or NUL: not an argument)"
+        rows.append(row); continue
+    r = subprocess.run([tok.encode(), b"-m", gguf.encode(), b"-p", raw, b"--ids", b"--no-escape",
+                        b"--log-disable"], capture_output=True)
+    ref = ids(r.stdout) if r.returncode == 0 else None
+    row["llama_tokens"] = len(ref) if ref is not None else None
+    if stored is not None and ref is not None:
+        row["stored_ids_match_llama"] = stored == ref
+    if ref is None:
+        row["status"] = "llama-tokenize failed"
+        rows.append(row); continue
+    if not wqdir:
+        row["status"] = "wq not compiled"
+        rows.append(row); continue
+    r = subprocess.run([wqrun.encode(), wqdir.encode(), b"--tokenize=" + raw], capture_output=True)
+    got = ids(r.stdout) if r.returncode == 0 else None
+    if got is None:
+        row["status"] = "wq-run failed: " + r.stderr.decode("utf-8", "replace").strip()[-200:]
+    else:
+        row["wq_tokens"] = len(got)
+        if got == ref:
+            row["status"] = "identical"
         else:
-            row["wq_tokens"] = len(got)
-            if got == ref:
-                row["status"] = "identical"
-            else:
-                i = next((k for k in range(min(len(got), len(ref))) if got[k] != ref[k]),
-                         min(len(got), len(ref)))
-                row["status"] = "different"
-                row["first_difference"] = i
-                row["llama_at"] = ref[i:i + 5]
-                row["wq_at"] = got[i:i + 5]
-        rows.append(row)
-json.dump({"cases_file": cases_path if os.path.exists(cases_path) else None,
+            i = next((k for k in range(min(len(got), len(ref))) if got[k] != ref[k]),
+                     min(len(got), len(ref)))
+            row["status"] = "different"
+            row["first_difference"] = i
+            row["llama_at"] = ref[i:i + 5]
+            row["wq_at"] = got[i:i + 5]
+    rows.append(row)
+json.dump({"cases_file": cases_file, "skipped_no_parse_special": skipped_no_parse,
            "rows": rows}, sys.stdout, indent=1)
 EOF
 
@@ -461,13 +461,19 @@ else:
 md.append("## Tokenization\n")
 tok = json.loads(read("tokenize.json", "{}") or "{}")
 rows = tok.get("rows", [])
+def category(st):
+    return st.split(" (")[0].split(":")[0]
 counts = {}
 for r in rows:
-    counts[r["status"].split(":")[0]] = counts.get(r["status"].split(":")[0], 0) + 1
+    counts[category(r["status"])] = counts.get(category(r["status"]), 0) + 1
 md.append("llama-tokenize's defaults (special tokens parsed, BOS where the model adds one: "
           "not for SmolLM2) against `wq-run OUTDIR --tokenize TEXT`. Adversarial cases: "
           + (f"`{os.path.relpath(tok['cases_file'])}`" if tok.get("cases_file")
-             else "none (test/Model/Inputs/smollm2-tokenizer-cases.json does not exist)") + ".\n")
+             else "none (test/Models/Inputs/smollm2-tokenizer-cases.json does not exist)")
+          + (f", its {sum(r['kind'] == 'case' for r in rows)} cases tokenized with special tokens "
+             f"parsed (the {tok.get('skipped_no_parse_special', 0)} without are left out: "
+             f"`wq-run --tokenize` always parses them); each string passed to both tools as "
+             f"the same argument bytes" if tok.get("cases_file") else "") + ".\n")
 md.append("| input | chars | llama.cpp tokens | wq tokens | result |")
 md.append("|---|---|---|---|---|")
 for r in rows:
@@ -480,19 +486,25 @@ for r in rows:
 cases = [r for r in rows if r["kind"] == "case"]
 if cases:
     same = sum(r["status"] == "identical" for r in cases)
-    md.append(f"| {len(cases)} adversarial strings | | | | {same} identical, "
-              f"{sum(r['status'] == 'different' for r in cases)} different, "
-              f"{len(cases) - same - sum(r['status'] == 'different' for r in cases)} other |")
+    cc = {}
+    for r in cases:
+        cc[category(r["status"])] = cc.get(category(r["status"]), 0) + 1
+    md.append(f"| {len(cases)} adversarial strings | | | | "
+              + ", ".join(f"{v} {k}" for k, v in sorted(cc.items())) + " |")
 md.append("\nTotals: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + "\n")
+stored = [r["stored_ids_match_llama"] for r in cases if "stored_ids_match_llama" in r]
+if stored:
+    md.append(f"The ids stored in the cases file agree with this llama-tokenize for "
+              f"{sum(stored)} of {len(stored)} cases.\n")
 diff = [r for r in cases if r["status"] != "identical"]
 if diff:
-    md.append("Adversarial strings not identical:\n")
+    md.append("Adversarial strings not compared or not identical:\n")
     for r in diff[:40]:
         md.append(f"- `{r['name']}`: {r['status']}"
                   + (f", first difference at {r['first_difference']}: llama.cpp {r['llama_at']}, "
                      f"wq {r['wq_at']}" if r["status"] == "different" else ""))
     md.append("")
-all_texts_ok = bool(rows) and all(r["status"].startswith(("identical", "skipped")) for r in rows)
+all_texts_ok = bool(rows) and all(category(r["status"]) in ("identical", "skipped") for r in rows)
 summary.append(("tokenization identical to llama-tokenize",
                 ", ".join(f"{v} {k}" for k, v in sorted(counts.items())), all_texts_ok))
 
