@@ -9,6 +9,8 @@
 
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
+#include "CpuKernels.h"
+
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -22,13 +24,10 @@ using namespace mlir::wq;
 
 namespace {
 
-/// Lanes of one f32 vector (AVX2 register; half of an AVX-512 one).
-constexpr int64_t kLanes = 8;
+constexpr int64_t kLanes = kCpuLanes;
 /// Independent accumulators of the main loop (hides the FMA latency).
 constexpr int64_t kAccumulators = 4;
-/// Weights from which output channels are spread over OpenMP threads (as
-/// wq-lower-to-vector).
-constexpr int64_t kParallelMinElements = 1 << 18;
+constexpr int64_t kParallelMinElements = kCpuParallelMinElements;
 
 struct LowerFloatLinear : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;

@@ -9,6 +9,8 @@
 
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
+#include "CpuKernels.h"
+
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -24,13 +26,9 @@ using namespace mlir::wq;
 
 namespace {
 
-/// Lanes of one f32 vector register on AVX2 (and half of one on AVX-512):
-/// every decoded piece of a chunk is one `vector<8xf32>`.
-constexpr int64_t kLanes = 8;
-/// Weights (elements) from which output channels are spread over threads:
-/// below this, a layer takes a few microseconds and the fork/join of a
-/// parallel region costs more than it saves.
-constexpr int64_t kParallelMinElements = 1 << 18;
+/// Every decoded piece of a chunk is one `vector<8xf32>`.
+constexpr int64_t kLanes = kCpuLanes;
+constexpr int64_t kParallelMinElements = kCpuParallelMinElements;
 /// Output tiles: kTileCols output channels x kTileRows activation rows per
 /// step, one running total each; CSE leaves one load and decode per group of
 /// each channel's weights (shared by the tile's rows) and of each row's
