@@ -49,24 +49,24 @@ std::optional<QuantizedLinear> keepQuantized(const GgufTensorInfo &tensor,
   scheme.scaleType = ScaleType::F16;
   int64_t blockBytes;
   switch (type) {
-  case GgmlType::Q8_0: // f16 d, 32 x int8; w = d * q
+  case GgmlType::Q8_0: // w = d * q
     scheme.bits = 8;
     scheme.isSigned = true;
     scheme.zeroPoints = false;
-    blockBytes = 34;
+    blockBytes = kGgmlQ8_0BlockBytes;
     break;
-  case GgmlType::Q4_0: // f16 d, 16 bytes; w = d * (q - 8)
+  case GgmlType::Q4_0: // w = d * (q - 8)
     scheme.bits = 4;
     scheme.isSigned = false;
     scheme.zeroPoints = true;
-    blockBytes = 18;
+    blockBytes = kGgmlQ4_0BlockBytes;
     break;
-  case GgmlType::Q4_1: // f16 d, f16 m, 16 bytes; w = d * q + m
+  case GgmlType::Q4_1: // w = d * q + m
     scheme.bits = 4;
     scheme.isSigned = false;
     scheme.zeroPoints = false;
     scheme.offsets = true;
-    blockBytes = 20;
+    blockBytes = kGgmlQ4_1BlockBytes;
     break;
   default:
     return std::nullopt;
@@ -77,35 +77,31 @@ std::optional<QuantizedLinear> keepQuantized(const GgufTensorInfo &tensor,
   linear.k = cols;
   linear.scheme = scheme;
   initQuantizedMatrix(rows, cols, scheme, linear.matrix);
-  const int64_t blocksPerRow = cols / 32;
+  const int64_t blocksPerRow = cols / kGgmlBlock32;
   const uint8_t *data = tensor.data.data();
-  auto half = [](const uint8_t *p) {
-    return halfBitsToFloat(uint16_t(p[0] | (p[1] << 8)));
-  };
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t b = 0; b < blocksPerRow; ++b) {
       const uint8_t *block = data + (r * blocksPerRow + b) * blockBytes;
       const int64_t group = r * blocksPerRow + b;
-      linear.matrix.scales[size_t(group)] = half(block);
-      uint8_t *out = linear.matrix.packed.data() + group * scheme.bytesPerGroup(cols);
-      if (type == GgmlType::Q8_0) {
-        std::memcpy(out, block + 2, 32);
-        continue;
-      }
-      const uint8_t *nibbles = block + (type == GgmlType::Q4_1 ? 4 : 2);
-      if (type == GgmlType::Q4_1)
-        linear.matrix.offsets[size_t(group)] = half(block + 2);
+      // The block's fields in element order, through the reader's decoders
+      // (one definition of ggml's layouts); stored in wq's packing.
+      float d = 0, m = 0;
+      uint8_t q[32];
+      int8_t q8[32];
+      if (type == GgmlType::Q8_0)
+        decodeQ8_0Block(block, d, q8);
+      else if (type == GgmlType::Q4_0)
+        decodeQ4_0Block(block, d, q);
       else
+        decodeQ4_1Block(block, d, m, q);
+      linear.matrix.scales[size_t(group)] = d;
+      if (type == GgmlType::Q4_1)
+        linear.matrix.offsets[size_t(group)] = m;
+      if (type == GgmlType::Q4_0)
         linear.matrix.zeros[size_t(group)] = 8;
-      // ggml: element j in the low nibble of byte j, element j + 16 in its
-      // high nibble; wq: element 2i low, 2i + 1 high nibble of byte i.
-      for (int64_t e = 0; e < 32; e += 2) {
-        auto field = [&](int64_t element) {
-          return element < 16 ? nibbles[element] & 0xF
-                              : nibbles[element - 16] >> 4;
-        };
-        out[e / 2] = uint8_t(field(e) | (field(e + 1) << 4));
-      }
+      for (int64_t e = 0; e < 32; ++e)
+        storeElement(linear.matrix, scheme, r, b * 32 + e,
+                     type == GgmlType::Q8_0 ? int32_t(q8[e]) : int32_t(q[e]));
     }
   return linear;
 }
