@@ -38,7 +38,6 @@ std::string chatmlDefaultSystem(StringRef jinja) {
 Expected<ChatTemplate> ChatTemplate::fromJinja(StringRef jinja) {
   if (jinja.contains(kImStart) && jinja.contains(kImEnd)) {
     ChatTemplate result;
-    result.family_ = Family::ChatML;
     result.defaultSystem_ = chatmlDefaultSystem(jinja);
     return result;
   }
@@ -54,8 +53,6 @@ Expected<ChatTemplate> ChatTemplate::fromJinja(StringRef jinja) {
             "<|im_start|>role ... <|im_end|>): '" +
                 opening + (jinja.size() > 80 ? "...'" : "'"));
 }
-
-StringRef ChatTemplate::endOfTurn() const { return kImEnd; }
 
 static std::string chatmlTurn(const ChatMessage &message) {
   return (kImStart + message.role + "\n" + message.content + kImEnd + "\n")

@@ -31,10 +31,6 @@ using namespace wq_numerics;
 namespace wq_model {
 
 namespace {
-Error ggufError(StringRef path, const Twine &message) {
-  return createStringError(inconvertibleErrorCode(), path + ": " + message);
-}
-
 /// The integers and scales of a Q8_0, Q4_0 or Q4_1 matrix [rows, cols] in
 /// wq's representation; nullopt for other types.
 std::optional<QuantizedLinear> keepQuantized(const GgufTensorInfo &tensor,
@@ -125,7 +121,7 @@ Expected<LlamaWeights> readGgufCheckpoint(StringRef path) {
   if (!architecture)
     return architecture.takeError();
   if (*architecture != "llama")
-    return ggufError(path, "unsupported architecture '" + *architecture +
+    return modelFileError(path, "unsupported architecture '" + *architecture +
                                "' (general.architecture; wq reads 'llama')");
   LlamaWeights weights;
   LlamaConfig &c = weights.config;
@@ -159,20 +155,20 @@ Expected<LlamaWeights> readGgufCheckpoint(StringRef path) {
     int64_t headSize = c.headDim ? c.headDim
                                  : c.numHeads > 0 ? c.dim / c.numHeads : 0;
     if (ropeDims != headSize)
-      return ggufError(path, "partial RoPE (llama.rope.dimension_count " +
+      return modelFileError(path, "partial RoPE (llama.rope.dimension_count " +
                                  Twine(ropeDims) + " of a head size of " +
                                  Twine(headSize) + ") is not supported");
   }
   if (const GgufValue *v = file->find("llama.rope.freq_base")) {
     std::optional<double> theta = v->asNumber();
     if (!theta)
-      return ggufError(path, "llama.rope.freq_base is not a number");
+      return modelFileError(path, "llama.rope.freq_base is not a number");
     c.ropeTheta = float(*theta);
   }
   if (const GgufValue *v = file->find("llama.attention.layer_norm_rms_epsilon")) {
     std::optional<double> eps = v->asNumber();
     if (!eps)
-      return ggufError(path,
+      return modelFileError(path,
                        "llama.attention.layer_norm_rms_epsilon is not a number");
     c.normEps = float(*eps);
   }
@@ -182,7 +178,7 @@ Expected<LlamaWeights> readGgufCheckpoint(StringRef path) {
                       ? v->stringValue == "none"
                       : v->asNumber().value_or(1.0) == 1.0;
       if (!none)
-        return ggufError(path, Twine("RoPE scaling (") + key +
+        return modelFileError(path, Twine("RoPE scaling (") + key +
                                    ") is not supported");
     }
   Expected<std::vector<std::string>> tokens =
@@ -192,7 +188,7 @@ Expected<LlamaWeights> readGgufCheckpoint(StringRef path) {
   c.vocabSize = int64_t(tokens->size());
   c.sharedClassifier = file->findTensor("output.weight") == nullptr;
   if (Error e = c.validate())
-    return ggufError(path, toString(std::move(e)));
+    return modelFileError(path, toString(std::move(e)));
 
   // llama.cpp's tensor names and the shapes the configuration implies.
   struct Expected2 {
@@ -225,14 +221,14 @@ Expected<LlamaWeights> readGgufCheckpoint(StringRef path) {
   for (const Expected2 &e : expected) {
     const GgufTensorInfo *tensor = file->findTensor(e.gguf);
     if (!tensor)
-      return ggufError(path, "missing tensor '" + e.gguf + "'");
+      return modelFileError(path, "missing tensor '" + e.gguf + "'");
     if (tensor->shape() != e.shape) {
       std::string want, have;
       for (int64_t d : e.shape)
         want += (want.empty() ? "" : "x") + std::to_string(d);
       for (int64_t d : tensor->shape())
         have += (have.empty() ? "" : "x") + std::to_string(d);
-      return ggufError(path, "tensor '" + e.gguf + "' has shape [" + have +
+      return modelFileError(path, "tensor '" + e.gguf + "' has shape [" + have +
                                  "], the metadata implies [" + want + "]");
     }
     Expected<std::vector<float>> values = file->dequantize(*tensor);
@@ -240,7 +236,7 @@ Expected<LlamaWeights> readGgufCheckpoint(StringRef path) {
       return values.takeError();
     for (size_t i = 0; i < values->size(); ++i)
       if (!std::isfinite((*values)[i]))
-        return ggufError(path, "tensor '" + e.gguf + "' has a non-finite "
+        return modelFileError(path, "tensor '" + e.gguf + "' has a non-finite "
                                    "value at element " + Twine(i));
     if (std::optional<QuantizedLinear> linear = keepQuantized(*tensor, e.name))
       weights.quantized[e.name] = std::move(*linear);
@@ -250,7 +246,7 @@ Expected<LlamaWeights> readGgufCheckpoint(StringRef path) {
     for (const GgufTensorInfo &tensor : file->tensors())
       if (std::none_of(expected.begin(), expected.end(),
                        [&](const Expected2 &e) { return e.gguf == tensor.name; }))
-        return ggufError(path, "unexpected tensor '" + tensor.name +
+        return modelFileError(path, "unexpected tensor '" + tensor.name +
                                    "' for the llama architecture");
   }
   return std::move(weights);

@@ -17,10 +17,6 @@ namespace wq_model {
 
 namespace {
 
-Error hfError(StringRef path, const Twine &message) {
-  return createStringError(inconvertibleErrorCode(), path + ": " + message);
-}
-
 /// HF name (without ".weight") -> canonical (llama2.c) name.
 std::optional<std::string> canonicalName(StringRef hf) {
   if (hf == "model.embed_tokens")
@@ -97,10 +93,10 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
   sys::path::append(configPath, "config.json");
   auto configText = MemoryBuffer::getFile(configPath);
   if (!configText)
-    return hfError(configPath, "cannot open: " + configText.getError().message());
+    return modelFileError(configPath, "cannot open: " + configText.getError().message());
   Expected<json::Value> parsed = json::parse((*configText)->getBuffer());
   if (!parsed)
-    return hfError(configPath, "not JSON: " + toString(parsed.takeError()));
+    return modelFileError(configPath, "not JSON: " + toString(parsed.takeError()));
   json::Object *o = parsed->getAsObject();
   auto get = [&](const char *key, int64_t fallback) {
     std::optional<int64_t> v = o ? o->getInteger(key) : std::nullopt;
@@ -123,7 +119,7 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
   if (c.dim <= 0 || c.hiddenDim <= 0 || c.numLayers <= 0 || c.numHeads <= 0 ||
       c.numKvHeads <= 0 || c.vocabSize <= 0 || c.dim % c.numHeads != 0 ||
       c.numHeads % c.numKvHeads != 0)
-    return hfError(configPath, "not a Llama-family config");
+    return modelFileError(configPath, "not a Llama-family config");
 
   std::error_code ec;
   std::vector<std::string> shards;
@@ -133,7 +129,7 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
       shards.push_back(it->path());
   std::sort(shards.begin(), shards.end());
   if (shards.empty())
-    return hfError(dir, "no .safetensors files");
+    return modelFileError(dir, "no .safetensors files");
   for (const std::string &shard : shards) {
     Expected<wq_formats::SafetensorsFile> file =
         wq_formats::SafetensorsFile::open(shard);
@@ -157,7 +153,7 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
       std::optional<std::string> name =
           canonicalName(wq_formats::baseName(linear.name));
       if (!name)
-        return hfError(shard, "unexpected quantized tensor '" + linear.name + "'");
+        return modelFileError(shard, "unexpected quantized tensor '" + linear.name + "'");
       linear.name = *name;
       FloatTensor t{{linear.n, linear.k}, dequantizeLinear(linear)};
       weights.tensors[*name] = std::move(t);
@@ -172,7 +168,7 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
         continue; // biases and buffers are not part of Llama
       std::optional<std::string> name = canonicalName(base);
       if (!name)
-        return hfError(shard, "unexpected tensor '" + t.name + "'");
+        return modelFileError(shard, "unexpected tensor '" + t.name + "'");
       Expected<std::vector<float>> values = file->readFloats(t);
       if (!values)
         return values.takeError();
@@ -186,9 +182,9 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
                     std::vector<int64_t> shape) -> Error {
     auto it = weights.tensors.find(name);
     if (it == weights.tensors.end())
-      return hfError(dir, "missing tensor for '" + name + "'");
+      return modelFileError(dir, "missing tensor for '" + name + "'");
     if (it->second.shape != shape)
-      return hfError(dir, "tensor for '" + name +
+      return modelFileError(dir, "tensor for '" + name +
                               "' has the wrong shape for config.json");
     return Error::success();
   };

@@ -133,14 +133,14 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
         rewriter.eraseOp(def);
   };
 
-  SmallVector<linalg::LinalgOp> linears;
+  SmallVector<std::pair<linalg::LinalgOp, mlir::wq::LinearOpMatch>> linears;
   module->walk([&](linalg::LinalgOp op) {
-    if (succeeded(mlir::wq::matchLinearOp(op)))
-      linears.push_back(op);
+    if (FailureOr<mlir::wq::LinearOpMatch> match = mlir::wq::matchLinearOp(op);
+        succeeded(match))
+      linears.push_back({op, *match});
   });
-  for (linalg::LinalgOp op : linears) {
-    FailureOr<mlir::wq::LinearOpMatch> match = mlir::wq::matchLinearOp(op);
-    std::string name = weightName(match->weight);
+  for (auto &[op, match] : linears) {
+    std::string name = weightName(match.weight);
     if (name.empty() || !isQuantized(name))
       continue;
     const bool classifier = op->hasAttr("wq.classifier");
@@ -156,12 +156,12 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
                    : mlir::Value();
     };
     mlir::Value result = mlir::wq::MatmulOp::create(
-        rewriter, loc, op->getResult(0).getType(), match->activation,
+        rewriter, loc, op->getResult(0).getType(), match.activation,
         make(constants.packed), make(constants.scales),
         make(constants.zeroPoints), make(constants.offsets), make(constants.perm),
         make(constants.outlierChannels), make(constants.outlierWeights),
         make(constants.inputScales), attr);
-    mlir::Value weight = match->weight;
+    mlir::Value weight = match.weight;
     rewriter.replaceOp(op, result);
     eraseIfUnused(weight);
   }

@@ -136,8 +136,8 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
   return std::move(model);
 }
 
-Expected<const float *> CompiledModel::run(ArrayRef<int32_t> tokens,
-                                           int64_t pos, int64_t first) {
+Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
+                                     int64_t first) {
   const int64_t m = int64_t(tokens.size());
   if (m == 0 || first < 0 || first >= m)
     return runtimeError("a forward call needs at least one token and a first "

@@ -182,71 +182,15 @@ uint32_t Sampler::randomU32() {
 
 float Sampler::randomF32() { return float(randomU32() >> 8) / 16777216.0f; }
 
-int Sampler::sample(float *logits) {
-  if (temperature_ == 0.0f)
-    return argmax(logits, vocabSize_);
-  for (int64_t i = 0; i < vocabSize_; ++i)
-    logits[i] /= temperature_;
-  softmax(logits, vocabSize_);
-  float coin = randomF32();
-  if (topK_ > 0 && topK_ < vocabSize_) {
-    // Top-k: the k most probable tokens, renormalized, then top-p among them.
-    candidates_.clear();
-    for (int64_t i = 0; i < vocabSize_; ++i)
-      candidates_.push_back({logits[i], int(i)});
-    auto byProbability = [](const auto &a, const auto &b) {
-      return a.first > b.first || (a.first == b.first && a.second < b.second);
-    };
-    std::partial_sort(candidates_.begin(), candidates_.begin() + topK_,
-                      candidates_.end(), byProbability);
-    candidates_.resize(size_t(topK_));
-    float total = 0.0f;
-    for (const auto &c : candidates_)
-      total += c.first;
-    if (!(total > 0.0f))
-      return candidates_[0].second;
-    float cumulative = 0.0f;
-    size_t last = candidates_.size() - 1;
-    for (size_t i = 0; i < candidates_.size(); ++i) {
-      cumulative += candidates_[i].first / total;
-      if (topp_ > 0 && topp_ < 1 && cumulative > topp_) {
-        last = i;
-        break;
-      }
-    }
-    float r = coin * cumulative * total;
-    float cdf = 0.0f;
-    for (size_t i = 0; i <= last; ++i) {
-      cdf += candidates_[i].first;
-      if (r < cdf)
-        return candidates_[i].second;
-    }
-    return candidates_[last].second;
-  }
-  if (topp_ <= 0 || topp_ >= 1) {
-    float cdf = 0.0f;
-    for (int64_t i = 0; i < vocabSize_; ++i) {
-      cdf += logits[i];
-      if (coin < cdf)
-        return int(i);
-    }
-    return int(vocabSize_ - 1);
-  }
-  // Top-p: candidates above a cutoff, sorted by probability (descending).
-  const float cutoff = (1.0f - topp_) / float(vocabSize_ - 1);
-  candidates_.clear();
-  for (int64_t i = 0; i < vocabSize_; ++i)
-    if (logits[i] >= cutoff)
-      candidates_.push_back({logits[i], int(i)});
-  if (candidates_.empty()) // Non-finite logits: nothing qualifies.
-    return argmax(logits, vocabSize_);
-  std::sort(candidates_.begin(), candidates_.end(),
-            [](const auto &a, const auto &b) { return a.first > b.first; });
+int Sampler::sampleCandidates(float coin, float topp) {
+  // llama2.c's top-p over candidates sorted by probability: the smallest
+  // prefix whose mass exceeds topp (all of them when topp >= 1), sampled in
+  // proportion to the probabilities.
   float cumulative = 0.0f;
   size_t last = candidates_.size() - 1;
   for (size_t i = 0; i < candidates_.size(); ++i) {
     cumulative += candidates_[i].first;
-    if (cumulative > topp_) {
+    if (cumulative > topp) {
       last = i;
       break;
     }
@@ -259,6 +203,54 @@ int Sampler::sample(float *logits) {
       return candidates_[i].second;
   }
   return candidates_[last].second;
+}
+
+int Sampler::sample(float *logits) {
+  if (temperature_ == 0.0f)
+    return argmax(logits, vocabSize_);
+  for (int64_t i = 0; i < vocabSize_; ++i)
+    logits[i] /= temperature_;
+  softmax(logits, vocabSize_);
+  float coin = randomF32();
+  const bool useTopP = topp_ > 0 && topp_ < 1;
+  auto byProbability = [](const auto &a, const auto &b) {
+    return a.first > b.first;
+  };
+  candidates_.clear();
+  if (topK_ > 0 && topK_ < vocabSize_) {
+    // Top-k: the k most probable tokens, renormalized, then top-p.
+    for (int64_t i = 0; i < vocabSize_; ++i)
+      candidates_.push_back({logits[i], int(i)});
+    std::partial_sort(candidates_.begin(), candidates_.begin() + topK_,
+                      candidates_.end(), byProbability);
+    candidates_.resize(size_t(topK_));
+    float total = 0.0f;
+    for (const auto &c : candidates_)
+      total += c.first;
+    if (!(total > 0.0f)) // Non-finite logits.
+      return candidates_[0].second;
+    for (auto &c : candidates_)
+      c.first /= total;
+    return sampleCandidates(coin, useTopP ? topp_ : 1.0f);
+  }
+  if (!useTopP) {
+    float cdf = 0.0f;
+    for (int64_t i = 0; i < vocabSize_; ++i) {
+      cdf += logits[i];
+      if (coin < cdf)
+        return int(i);
+    }
+    return int(vocabSize_ - 1);
+  }
+  // Top-p: candidates above a cutoff, sorted by probability (descending).
+  const float cutoff = (1.0f - topp_) / float(vocabSize_ - 1);
+  for (int64_t i = 0; i < vocabSize_; ++i)
+    if (logits[i] >= cutoff)
+      candidates_.push_back({logits[i], int(i)});
+  if (candidates_.empty()) // Non-finite logits: nothing qualifies.
+    return argmax(logits, vocabSize_);
+  std::sort(candidates_.begin(), candidates_.end(), byProbability);
+  return sampleCandidates(coin, topp_);
 }
 
 } // namespace wq_model

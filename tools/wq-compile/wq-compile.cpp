@@ -283,6 +283,7 @@ int run(SmallString<256> &tmp) {
   const bool preQuantized = !weights->quantized.empty() && !requantize;
   if (!preQuantized)
     weights->quantized.clear();
+  const size_t keptWeights = weights->quantized.size();
   const std::string classifierName =
       config.sharedClassifier ? "tok_embeddings.weight" : "output.weight";
   std::vector<std::string> names;
@@ -331,8 +332,7 @@ int run(SmallString<256> &tmp) {
         break;
       tokens.resize(size_t(take));
       // The story as one batch: every linear layer observes all its rows.
-      observed->reset();
-      if (Expected<const float *> logits =
+      if (Expected<float *> logits =
               observed->run(tokens, 0, int64_t(tokens.size()) - 1);
           !logits)
         return fail("calibration: " + toString(logits.takeError()));
@@ -532,7 +532,7 @@ int run(SmallString<256> &tmp) {
      << (preQuantized
              ? formatv("- kept as the checkpoint stores them: {0} weights "
                        "(their bits and groups in the table)\n",
-                       weights->quantized.size() - names.size() * quantize)
+                       keptWeights)
                    .str()
              : std::string())
      << formatv("- CPU kernel activations: {0}\n",

@@ -121,8 +121,7 @@ double now() {
 Expected<std::pair<double, int64_t>>
 scoreWindow(CompiledModel &model, ArrayRef<int32_t> tokens, int64_t first) {
   const int64_t vocab = model.config().vocabSize;
-  model.reset();
-  Expected<const float *> logits = model.run(tokens, 0, first);
+  Expected<float *> logits = model.run(tokens, 0, first);
   if (!logits)
     return logits.takeError();
   double nll = 0;
@@ -271,11 +270,10 @@ int runBench(CompiledModel &model) {
   // Decode (llama-bench's tg): n tokens one at a time from an empty cache.
   double decodeBest = 0;
   for (int rep = 0; rep < 2; ++rep) {
-    model.reset();
     int32_t token = 1 % int32_t(vocab);
     double start = now();
     for (int64_t pos = 0; pos < n; ++pos) {
-      Expected<const float *> logits = model.run({token}, pos, 0);
+      Expected<float *> logits = model.run({token}, pos, 0);
       if (!logits)
         return fail(toString(logits.takeError()));
       token = argmax(*logits, vocab);
@@ -291,9 +289,8 @@ int runBench(CompiledModel &model) {
   double prefillBest = 0;
   double start = now();
   for (int rep = 0; rep < 3 || now() - start < 1.0; ++rep) {
-    model.reset();
     double t0 = now();
-    Expected<const float *> logits = model.run(promptTokens, 0, n - 1);
+    Expected<float *> logits = model.run(promptTokens, 0, n - 1);
     if (!logits)
       return fail(toString(logits.takeError()));
     prefillBest = std::max(prefillBest, double(n) / (now() - t0));
@@ -324,14 +321,12 @@ int runBench(CompiledModel &model) {
 /// (printed, not fed); streams the pieces. Returns the last sampled token (fed or not) and advances `pos`
 /// past the tokens fed.
 Expected<int32_t> generate(CompiledModel &model, const ModelTokenizer &tokenizer,
-                           Sampler &sampler, const float *logits,
-                           int32_t previous, int64_t &pos, int64_t limit,
-                           int64_t lastPosition, int64_t &generated) {
-  const int64_t vocab = model.config().vocabSize;
-  std::vector<float> scratch(logits, logits + vocab);
+                           Sampler &sampler, float *logits, int32_t previous,
+                           int64_t &pos, int64_t limit, int64_t lastPosition,
+                           int64_t &generated) {
   generated = 0;
   while (true) {
-    int32_t next = sampler.sample(scratch.data());
+    int32_t next = sampler.sample(logits); // The model's buffer: ours to change.
     if (tokenizer.isEndOfGeneration(next))
       return next;
     outs() << tokenizer.piece(previous, next);
@@ -340,11 +335,11 @@ Expected<int32_t> generate(CompiledModel &model, const ModelTokenizer &tokenizer
     previous = next;
     if ((limit > 0 && generated >= limit) || pos >= lastPosition)
       return next;
-    Expected<const float *> out = model.run({next}, pos, 0);
+    Expected<float *> out = model.run({next}, pos, 0);
     if (!out)
       return out.takeError();
     ++pos;
-    scratch.assign(*out, *out + vocab);
+    logits = *out;
   }
 }
 
@@ -372,7 +367,7 @@ int runCompletion(CompiledModel &model, const ModelTokenizer &tokenizer,
     return 0;
   }
   double start = now();
-  Expected<const float *> logits =
+  Expected<float *> logits =
       model.run(tokens, 0, int64_t(tokens.size()) - 1);
   if (!logits)
     return fail(toString(logits.takeError()));
@@ -427,7 +422,7 @@ int runChat(CompiledModel &model, const ModelTokenizer &tokenizer,
                   " positions, more than the context of " +
                   Twine(model.contextLength()) + " (--ctx)");
     double start = now();
-    Expected<const float *> logits =
+    Expected<float *> logits =
         model.run(tokens, pos, int64_t(tokens.size()) - 1);
     if (!logits)
       return fail(toString(logits.takeError()));

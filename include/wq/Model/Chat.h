@@ -27,13 +27,10 @@ struct ChatMessage {
 
 class ChatTemplate {
 public:
-  enum class Family { ChatML };
-
   /// Recognizes `jinja`; an error names the template's opening for families
   /// wq does not know (supported: ChatML, `<|im_start|>role\n...<|im_end|>`).
   static llvm::Expected<ChatTemplate> fromJinja(llvm::StringRef jinja);
 
-  Family family() const { return family_; }
   /// The system message the template inserts when a conversation has none
   /// (empty if it inserts none).
   const std::string &defaultSystemMessage() const { return defaultSystem_; }
@@ -45,16 +42,12 @@ public:
                      bool addGenerationPrompt) const;
 
   /// The text that continues a conversation whose formatted text so far
-  /// ended with the assistant's answer (`endOfTurn` is the text that closes
-  /// a turn, e.g. "<|im_end|>", already generated but not yet in the
-  /// context): closes the answer, adds `message` and opens the next answer.
+  /// ended with the assistant's answer (the token closing the turn, e.g.
+  /// "<|im_end|>", generated but not yet in the context): closes the answer,
+  /// adds `message` and opens the next answer.
   std::string continuation(const ChatMessage &message) const;
 
-  /// The text that ends a turn (ChatML: "<|im_end|>").
-  llvm::StringRef endOfTurn() const;
-
 private:
-  Family family_ = Family::ChatML;
   std::string defaultSystem_;
 };
 

@@ -58,6 +58,9 @@ struct LlamaWeights {
   int64_t exportGroupSize = 0;
 };
 
+/// The error of a model file: "<path>: <message>" (the readers' one form).
+llvm::Error modelFileError(llvm::StringRef path, const llvm::Twine &message);
+
 /// Names of the linear weights of layer `layer`, in llama2.c's order.
 std::vector<std::string> linearWeightNames(const LlamaConfig &config);
 

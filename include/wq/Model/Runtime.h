@@ -37,14 +37,13 @@ public:
                                             const LlamaConfig &config,
                                             int64_t contextLength = 0);
   /// Runs `tokens` at positions pos .. pos + M - 1 as one batch and returns
-  /// the logits of rows first .. M - 1 ([M - first, vocab] row-major, valid
-  /// until the next call). Positions past the context, token ids outside the
-  /// vocabulary and first >= M are errors.
-  llvm::Expected<const float *> run(llvm::ArrayRef<int32_t> tokens,
-                                    int64_t pos, int64_t first);
-  /// Positions restart at 0 (a new sequence); nothing needs clearing, since
-  /// a call only reads cache positions that it or earlier calls wrote.
-  void reset() {}
+  /// the logits of rows first .. M - 1 ([M - first, vocab] row-major; the
+  /// caller may modify them, e.g. to sample; valid until the next call).
+  /// Positions past the context, token ids outside the vocabulary and
+  /// first >= M are errors. A call at pos 0 starts a new sequence: a call
+  /// only reads cache positions that it or earlier calls wrote.
+  llvm::Expected<float *> run(llvm::ArrayRef<int32_t> tokens, int64_t pos,
+                              int64_t first);
   const LlamaConfig &config() const { return config_; }
   int64_t contextLength() const { return contextLength_; }
   /// Bytes of the key and value caches together.

@@ -96,6 +96,8 @@ public:
   int sample(float *logits);
 
 private:
+  /// Samples from candidates_ (sorted, descending probability) with top-p.
+  int sampleCandidates(float coin, float topp);
   uint32_t randomU32();
   float randomF32();
   int64_t vocabSize_;

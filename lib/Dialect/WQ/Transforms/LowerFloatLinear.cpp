@@ -79,7 +79,6 @@ struct LowerFloatLinear : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value rows = tensor::DimOp::create(b, loc, x, 0);
-    OpFoldResult rowSize = tensor::getMixedSizes(b, loc, x)[0];
     Value zeroLanes = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(0.0f)));
     Value floatPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
@@ -149,16 +148,9 @@ struct LowerFloatLinear : public OpInterfaceRewritePattern<linalg::LinalgOp> {
       return tailLoop.getResult(0);
     };
     // One output channel's column [M, 1], row by row.
-    SmallVector<OpFoldResult> colOffsets, colSizes,
-        unitStrides = {b.getIndexAttr(1), b.getIndexAttr(1)};
-    auto buildColumn = [&](OpBuilder &cb, Location cl, Value col,
-                           Value shared) -> Value {
-      colOffsets = {cb.getIndexAttr(0), col};
-      colSizes = {rowSize, cb.getIndexAttr(1)};
-      Value column = tensor::ExtractSliceOp::create(cb, cl, shared, colOffsets,
-                                                    colSizes, unitStrides);
+    auto buildColumn = [&](Value col, int64_t, Value column) -> Value {
       auto rowLoop = scf::ForOp::create(
-          cb, cl, c0, rows, c1, ValueRange{column},
+          b, loc, c0, rows, c1, ValueRange{column},
           [&](OpBuilder &mb, Location ml, Value row, ValueRange mArgs) {
             Value initial =
                 tensor::ExtractOp::create(mb, ml, mArgs[0], ValueRange{row, c0});
@@ -169,34 +161,9 @@ struct LowerFloatLinear : public OpInterfaceRewritePattern<linalg::LinalgOp> {
           });
       return rowLoop.getResult(0);
     };
-
-    Value result;
-    if (n * k >= kParallelMinElements) {
-      // Output channels on OpenMP threads; each fills its column in place.
-      auto forall = scf::ForallOp::create(
-          b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(n)}, ValueRange{out},
-          std::nullopt);
-      OpBuilder::InsertionGuard guard(b);
-      Block *block = forall.getBody();
-      b.setInsertionPoint(block->getTerminator());
-      Value column =
-          buildColumn(b, loc, block->getArgument(0), block->getArgument(1));
-      b.setInsertionPointToStart(forall.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(b, loc, column,
-                                            block->getArgument(1), colOffsets,
-                                            colSizes, unitStrides);
-      result = forall.getResult(0);
-    } else {
-      auto loop = scf::ForOp::create(
-          b, loc, c0, index(b, loc, n), c1, ValueRange{out},
-          [&](OpBuilder &lb, Location ll, Value col, ValueRange args) {
-            Value column = buildColumn(lb, ll, col, args[0]);
-            Value updated = tensor::InsertSliceOp::create(
-                lb, ll, column, args[0], colOffsets, colSizes, unitStrides);
-            scf::YieldOp::create(lb, ll, updated);
-          });
-      result = loop.getResult(0);
-    }
+    Value result =
+        buildOutputChannels(b, loc, out, n, /*tileWidth=*/1,
+                            n * k >= kParallelMinElements, buildColumn);
     if (inputType.getRank() == 1)
       result = tensor::CollapseShapeOp::create(
           b, loc, result, SmallVector<ReassociationIndices>{{0, 1}});

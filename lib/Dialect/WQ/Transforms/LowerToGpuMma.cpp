@@ -353,15 +353,16 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
             arith::MulIOp::create(b, loc, zHigh, i32(16)),
             i32(numerics::f16HighBiasBits(0))));
       }
-      auto scaleOf = [&](Value channel) -> Value {
-        Value s = memref::LoadOp::create(b, loc, buffers.scales,
+      // A channel's value of this group (scales, offsets) as f32.
+      auto groupValueOf = [&](Value buffer, Value channel) -> Value {
+        Value v = memref::LoadOp::create(b, loc, buffer,
                                          ValueRange{block, grp, channel});
-        if (!s.getType().isF32())
-          s = arith::ExtFOp::create(b, loc, b.getF32Type(), s);
-        return s;
+        if (!v.getType().isF32())
+          v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+        return v;
       };
-      scaleLow = scaleOf(lowInBlock);
-      scaleHigh = scaleOf(highInBlock);
+      scaleLow = groupValueOf(buffers.scales, lowInBlock);
+      scaleHigh = groupValueOf(buffers.scales, highInBlock);
       if (offsetsInMma) {
         // The offset's bits in both halves of a register (A fragment).
         auto offsetPairOf = [&](Value channel) -> Value {
@@ -373,15 +374,8 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         offsetLow = offsetPairOf(lowInBlock);
         offsetHigh = offsetPairOf(highInBlock);
       } else if (offsets) {
-        auto offsetOf = [&](Value channel) -> Value {
-          Value m = memref::LoadOp::create(b, loc, buffers.offsets,
-                                           ValueRange{block, grp, channel});
-          if (!m.getType().isF32())
-            m = arith::ExtFOp::create(b, loc, b.getF32Type(), m);
-          return m;
-        };
-        offsetLow = offsetOf(lowInBlock);
-        offsetHigh = offsetOf(highInBlock);
+        offsetLow = groupValueOf(buffers.offsets, lowInBlock);
+        offsetHigh = groupValueOf(buffers.offsets, highInBlock);
       }
     }
 

@@ -727,15 +727,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // `tileCols` output channels from `colBase`: their columns of the
     // output, filled `tileRows` rows at a time, then the remaining rows one
     // by one.
-    auto buildColumns = [&](Value colBase, int64_t tileCols, Value shared,
-                            SmallVector<OpFoldResult> &colOffsets,
-                            SmallVector<OpFoldResult> &colSizes,
-                            SmallVector<OpFoldResult> &unitStrides) -> Value {
-      colOffsets = {b.getIndexAttr(0), colBase};
-      colSizes = {rowSize, b.getIndexAttr(tileCols)};
-      unitStrides = {b.getIndexAttr(1), b.getIndexAttr(1)};
-      Value columns = tensor::ExtractSliceOp::create(
-          b, loc, shared, colOffsets, colSizes, unitStrides);
+    auto buildColumns = [&](Value colBase, int64_t tileCols,
+                            Value columns) -> Value {
       SmallVector<Value> cols;
       for (int64_t i = 0; i < tileCols; ++i)
         cols.push_back(i == 0 ? colBase
@@ -772,58 +765,12 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       return rowLoopOf(tiledRows, rows, 1, columns);
     };
 
-    // Output channels kTileCols at a time, the last n % kTileCols one by one.
-    const int64_t tileCols = kTileCols;
-    const int64_t colTiles = n / tileCols;
-    SmallVector<OpFoldResult> colOffsets, colSizes, unitStrides;
-    Value result = out;
-    auto insertTiles = [&](Value shared, int64_t firstCol, int64_t count,
-                           int64_t width) -> Value {
-      if (count == 0)
-        return shared;
-      auto loop = scf::ForOp::create(
-          b, loc, c0, index(b, loc, count), c1, ValueRange{shared},
-          [&](OpBuilder &lb, Location ll, Value t, ValueRange args) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
-            Value colBase = arith::AddIOp::create(
-                b, ll, index(b, ll, firstCol),
-                arith::MulIOp::create(b, ll, t, index(b, ll, width)));
-            Value column = buildColumns(colBase, width, args[0], colOffsets,
-                                        colSizes, unitStrides);
-            Value updated = tensor::InsertSliceOp::create(
-                b, ll, column, args[0], colOffsets, colSizes, unitStrides);
-            scf::YieldOp::create(b, ll, updated);
-          });
-      return loop.getResult(0);
-    };
-    if (n * k >= kParallelMinElements) {
-      // Tiles of output channels in parallel (OpenMP threads after
-      // scf-to-openmp); each iteration fills its columns in place.
-      auto forall = scf::ForallOp::create(
-          b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(colTiles)},
-          ValueRange{out}, std::nullopt);
-      {
-        OpBuilder::InsertionGuard guard(b);
-        Block *block = forall.getBody();
-        b.setInsertionPoint(block->getTerminator());
-        Value colBase = arith::MulIOp::create(
-            b, loc, block->getArgument(0), index(b, loc, tileCols));
-        Value column = buildColumns(colBase, tileCols, block->getArgument(1),
-                                    colOffsets, colSizes, unitStrides);
-        b.setInsertionPointToStart(forall.getTerminator().getBody());
-        tensor::ParallelInsertSliceOp::create(b, loc, column,
-                                              block->getArgument(1),
-                                              colOffsets, colSizes,
-                                              unitStrides);
-      }
-      result = forall.getResult(0);
-    } else {
-      // Small layers: threads would cost more than they save.
-      result = insertTiles(result, 0, colTiles, tileCols);
-    }
-    result = insertTiles(result, colTiles * tileCols, n - colTiles * tileCols,
-                         1);
+    // Output channels kTileCols at a time (on threads for large layers: for
+    // small ones the fork/join would cost more than it saves), the last
+    // n % kTileCols one by one.
+    Value result = buildOutputChannels(b, loc, out, n, kTileCols,
+                                       n * k >= kParallelMinElements,
+                                       buildColumns);
     if (inputType.getRank() == 1)
       result = tensor::CollapseShapeOp::create(
           b, loc, result, SmallVector<ReassociationIndices>{{0, 1}});
