@@ -27,6 +27,9 @@ using CUgraph = struct CUgraph_st *;
 using CUgraphExec = struct CUgraphExec_st *;
 
 constexpr CUresult CUDA_SUCCESS = 0;
+/// The driver is shutting down (at process exit): every context, module and
+/// allocation is already released.
+constexpr CUresult CUDA_ERROR_DEINITIALIZED = 4;
 /// CU_STREAM_CAPTURE_MODE_RELAXED: other threads' unsafe calls are allowed.
 constexpr int kCaptureModeRelaxed = 2;
 

@@ -180,14 +180,26 @@ wqrtStatus wqrtModuleLoad(const void *image, size_t size, wqrtModule *module) {
 wqrtStatus wqrtModuleUnload(wqrtModule module) {
   if (!module)
     return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtModuleUnload: null module");
-  wqrtStatus status;
-  const CudaDriver *driver = activeDriver(status);
+  // MLIR's host code unloads its modules from a global destructor, which can
+  // run after the driver's own exit handler has shut it down and released
+  // every module: that unload has nothing left to do.
+  const CudaDriver *driver;
+  CUcontext context;
+  {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    driver = state().driver;
+    context = state().context;
+  }
   if (!driver)
-    return status;
-  status =
-      check(*driver, driver->cuModuleUnload(module->module), "cuModuleUnload");
+    return fail(WQRT_ERROR_NOT_INITIALIZED,
+                "wqrtInit has not been called (or failed)");
+  CUresult result = driver->cuCtxSetCurrent(context);
+  if (result == CUDA_SUCCESS)
+    result = driver->cuModuleUnload(module->module);
   delete module;
-  return status;
+  if (result == CUDA_ERROR_DEINITIALIZED)
+    return WQRT_SUCCESS;
+  return check(*driver, result, "cuModuleUnload");
 }
 
 wqrtStatus wqrtModuleGetKernel(wqrtModule module, const char *name,

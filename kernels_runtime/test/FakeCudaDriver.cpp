@@ -3,7 +3,8 @@
 // Implements the driver entry points the runtime loads, on host memory, with
 // failures the tests can provoke: images not starting with "FAKECUBIN" are
 // invalid, only "known_kernel" exists, launches without parameters fail, and
-// FAKE_CUDA_DEVICE_COUNT sets the device count. Built with
+// FAKE_CUDA_DEVICE_COUNT sets the device count, FAKE_CUDA_SHUT_DOWN makes it
+// behave as after its exit handler. Built with
 // WQRT_FAKE_OMIT_LAUNCH it lacks cuLaunchKernel (an "old driver").
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +19,7 @@ enum : CUresult {
   SUCCESS = 0,
   INVALID_VALUE = 1,
   OUT_OF_MEMORY = 2,
+  DEINITIALIZED = 4,
   INVALID_IMAGE = 200,
   NOT_FOUND = 500,
   STREAM_CAPTURE_UNSUPPORTED = 900,
@@ -86,7 +88,12 @@ CUresult cuDevicePrimaryCtxRetain(void **context, int) {
   return SUCCESS;
 }
 
-CUresult cuCtxSetCurrent(void *) { return SUCCESS; }
+// FAKE_CUDA_SHUT_DOWN: the driver's exit handler has run.
+static bool shutDown() { return std::getenv("FAKE_CUDA_SHUT_DOWN") != nullptr; }
+
+CUresult cuCtxSetCurrent(void *) {
+  return shutDown() ? DEINITIALIZED : SUCCESS;
+}
 
 CUresult cuModuleLoadData(void **module, const void *image) {
   if (std::strncmp(static_cast<const char *>(image), "FAKECUBIN", 9) != 0)
@@ -95,7 +102,9 @@ CUresult cuModuleLoadData(void **module, const void *image) {
   return SUCCESS;
 }
 
-CUresult cuModuleUnload(void *) { return SUCCESS; }
+CUresult cuModuleUnload(void *) {
+  return shutDown() ? DEINITIALIZED : SUCCESS;
+}
 
 CUresult cuModuleGetFunction(void **function, void *, const char *name) {
   if (std::strcmp(name, "known_kernel") != 0)

@@ -17,6 +17,7 @@
 
 extern "C" {
 void *mgpuModuleLoad(void *data, size_t size);
+void mgpuModuleUnload(void *module);
 void *mgpuModuleGetFunction(void *module, const char *name);
 void mgpuLaunchKernel(void *function, intptr_t, intptr_t, intptr_t, intptr_t,
                       intptr_t, intptr_t, int32_t, void *, void **, void **,
@@ -194,6 +195,19 @@ TEST(MgpuAbiTest, LaunchFailureExitsNamingKernelAndError) {
       body(), ::testing::ExitedWithCode(1),
       "mgpuLaunchKernel: wq runtime: launching kernel 'known_kernel' failed: "
       "CUDA_ERROR_INVALID_VALUE");
+}
+
+// MLIR's host code unloads modules from a global destructor, which may run
+// after the CUDA driver has shut itself down at exit (seen on an H200).
+TEST(MgpuAbiTest, UnloadAfterTheDriverShutDownSucceeds) {
+  auto body = [] {
+    useFakeDriver();
+    void *module = mgpuModuleLoad(const_cast<char *>(kImage), sizeof(kImage));
+    setenv("FAKE_CUDA_SHUT_DOWN", "1", 1);
+    mgpuModuleUnload(module);
+    std::exit(0);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
 }
 
 TEST(MgpuAbiTest, MissingDriverExitsWithAMessage) {
