@@ -9,6 +9,7 @@
 // row-major and re-tiled into the kernel's layout when it is mma_tiles); the
 // output poisoned with NaN; one call, then a float64 reference of 64 output
 // channels spread over N (dequantized on the host from the row-major bytes)
+// (group offsets, llama.cpp's Q4_1 form, where the manifest says so)
 // with a relative error bound on the output norm of 2e-3 for f16 outputs
 // (their rounding alone is ~2.4e-4) and 1e-2 for bf16 (~2e-3); then timing by
 // CUDA graph replay with CUDA events: one graph records 32 calls rotating
@@ -59,8 +60,9 @@ template <int N> MemRef<N> deviceMemRef(void *ptr, const int64_t (&sizes)[N]) {
   return d;
 }
 
-/// _mlir_ciface_kernel(x, packed, scales, zero points, y): scales and zero
-/// points are [N, groups] (row_major) or [N / 16, groups, 16] (mma_tiles).
+/// _mlir_ciface_kernel(x, packed, scales, zero points or offsets, y): scales
+/// and zero points (offsets) are [N, groups] (row_major) or [N / 16, groups,
+/// 16] (mma_tiles).
 using RowMajorKernelFn = void (*)(MemRef<2> *, MemRef<3> *, MemRef<2> *,
                                   MemRef<2> *, MemRef<2> *);
 using TiledKernelFn = void (*)(MemRef<2> *, MemRef<3> *, MemRef<3> *,
@@ -105,19 +107,20 @@ double copyBandwidthGBs() {
 struct Weights {
   std::string key;
   std::vector<uint8_t> packed, zeros;
-  std::vector<uint16_t> scales;
+  std::vector<uint16_t> scales, offsets;
   std::vector<void *> dPacked, dScales, dZeros;
   size_t bytes = 0;
 
   template <typename ToBits>
   bool create(const std::string &newKey, int64_t n, int64_t k, int64_t groups,
-              int bits, bool tiled, bool symmetric, ToBits toBits,
-              std::mt19937 &gen) {
+              int bits, bool tiled, bool symmetric, bool withOffsets,
+              ToBits toBits, std::mt19937 &gen) {
     release();
     const size_t scaleCount = size_t(n * groups);
     packed.resize(size_t(n * k * bits / 8));
     zeros.resize(scaleCount);
     scales.resize(scaleCount);
+    offsets.assign(withOffsets ? scaleCount : 0, 0);
     // Eight random bytes per draw: the largest weights have 235 M bytes.
     std::mt19937_64 bytesGen(gen());
     for (size_t i = 0; i < packed.size(); i += 8) {
@@ -126,9 +129,13 @@ struct Weights {
     }
     std::uniform_int_distribution<int> nibble(0, 15);
     std::uniform_real_distribution<float> scale(0.005f, 0.02f);
+    // Q4_1's minimum is about -8 scales.
+    std::uniform_real_distribution<float> offset(-0.2f, 0.05f);
     for (size_t i = 0; i < scaleCount; ++i) {
       scales[i] = toBits(scale(gen));
       zeros[i] = uint8_t(nibble(gen));
+      if (withOffsets)
+        offsets[i] = toBits(offset(gen));
     }
     // What the kernel reads: the row-major bytes, scales and zero points
     // re-tiled if needed.
@@ -137,10 +144,24 @@ struct Weights {
     std::vector<uint16_t> storedScales =
         tiled ? wq_numerics::groupsToMmaTiles(scales.data(), n, groups)
               : scales;
-    std::vector<uint8_t> storedZeros =
-        tiled ? wq_numerics::groupsToMmaTiles(zeros.data(), n, groups) : zeros;
+    // The fourth argument: the offsets (2 bytes a group), else the zero
+    // points (1 byte, unread for symmetric weights).
+    std::vector<uint8_t> storedZeros;
+    if (withOffsets) {
+      std::vector<uint16_t> storedOffsets =
+          tiled ? wq_numerics::groupsToMmaTiles(offsets.data(), n, groups)
+                : offsets;
+      storedZeros.resize(storedOffsets.size() * 2);
+      std::memcpy(storedZeros.data(), storedOffsets.data(),
+                  storedZeros.size());
+    } else {
+      storedZeros = tiled ? wq_numerics::groupsToMmaTiles(zeros.data(), n,
+                                                          groups)
+                          : zeros;
+    }
     const size_t storedGroups = storedScales.size();
-    bytes = stored.size() + storedGroups * 2 + (symmetric ? 0 : storedGroups);
+    bytes = stored.size() + storedGroups * 2 +
+            (withOffsets ? storedZeros.size() : symmetric ? 0 : storedGroups);
     const int copies =
         int(std::min<size_t>(16, (size_t(256) << 20) / bytes + 1));
     for (int c = 0; c < copies; ++c) {
@@ -149,7 +170,7 @@ struct Weights {
       dZeros.push_back(nullptr);
       if (!check(wqrtMalloc(stored.size(), &dPacked.back()), "malloc") ||
           !check(wqrtMalloc(storedGroups * 2, &dScales.back()), "malloc") ||
-          !check(wqrtMalloc(storedGroups, &dZeros.back()), "malloc") ||
+          !check(wqrtMalloc(storedZeros.size(), &dZeros.back()), "malloc") ||
           !check(wqrtMemcpyHostToDevice(dPacked.back(), stored.data(),
                                         stored.size()),
                  "copy") ||
@@ -157,7 +178,7 @@ struct Weights {
                                         storedGroups * 2),
                  "copy") ||
           !check(wqrtMemcpyHostToDevice(dZeros.back(), storedZeros.data(),
-                                        storedGroups),
+                                        storedZeros.size()),
                  "copy")) {
         release();
         return false;
@@ -206,14 +227,19 @@ int main(int argc, char **argv) {
   std::mt19937 gen(7);
   while (std::getline(manifest, line)) {
     std::istringstream fields(line);
-    std::string file, activation, layout;
+    std::string file, activation, layout, form;
     int64_t n, k, m, groupSize;
     int symmetric, bits;
-    if (!(fields >> file >> n >> k >> m >> groupSize >> symmetric >> bits >>
-          activation >> layout) ||
-        (bits != 4 && bits != 8) ||
+    bool parsed = bool(fields >> file >> n >> k >> m >> groupSize >>
+                       symmetric >> bits >> activation >> layout);
+    // The form column is optional (older manifests): from `symmetric`.
+    if (parsed && !(fields >> form))
+      form = symmetric ? "none" : "zero_points";
+    if (!parsed || (bits != 4 && bits != 8) ||
         (activation != "f16" && activation != "bf16") ||
-        (layout != "row_major" && layout != "mma_tiles")) {
+        (layout != "row_major" && layout != "mma_tiles") ||
+        (form != "none" && form != "zero_points" && form != "offsets") ||
+        (form == "none") != bool(symmetric)) {
       std::fprintf(stderr, "gpu-bench-runner: bad manifest line: %s\n",
                    line.c_str());
       ++failures;
@@ -228,6 +254,8 @@ int main(int argc, char **argv) {
       continue;
     }
     const bool bf16 = activation == "bf16", tiled = layout == "mma_tiles";
+    const bool withOffsets = form == "offsets",
+               withZeros = form == "zero_points";
     auto toBits = [&](float v) {
       return bf16 ? wq_numerics::floatToBFloat16Bits(v)
                   : wq_numerics::floatToHalfBits(v);
@@ -246,15 +274,17 @@ int main(int argc, char **argv) {
     const std::string weightKey =
         std::to_string(n) + " " + std::to_string(k) + " " +
         std::to_string(groupSize) + " " + std::to_string(symmetric) + " " +
-        std::to_string(bits) + " " + activation + " " + layout;
+        std::to_string(bits) + " " + activation + " " + layout + " " + form;
     if (weights.key != weightKey && !weights.create(weightKey, n, k, groups,
                                                     bits, tiled, symmetric,
-                                                    toBits, gen)) {
+                                                    withOffsets, toBits,
+                                                    gen)) {
       ++failures;
       continue;
     }
     const std::vector<uint8_t> &packed = weights.packed, &zeros = weights.zeros;
-    const std::vector<uint16_t> &scales = weights.scales;
+    const std::vector<uint16_t> &scales = weights.scales,
+                                &offsets = weights.offsets;
     const size_t weightBytes = weights.bytes;
     const int copies = int(weights.dPacked.size());
     const std::vector<void *> &dPacked = weights.dPacked,
@@ -314,10 +344,12 @@ int main(int argc, char **argv) {
                                       within)];
             q = symmetric ? int(int8_t(b)) : int(b);
           }
-          if (!symmetric)
+          if (withZeros)
             q -= zeros[size_t(channel * groups + g)];
-          expected += double(fromBits(scales[size_t(channel * groups + g)])) *
-                      q * double(fromBits(x[size_t(row * k + kk)]));
+          double w = double(fromBits(scales[size_t(channel * groups + g)])) * q;
+          if (withOffsets)
+            w += double(fromBits(offsets[size_t(channel * groups + g)]));
+          expected += w * double(fromBits(x[size_t(row * k + kk)]));
         }
         double got = fromBits(y[size_t(row * n + channel)]);
         finite = finite && std::isfinite(got);

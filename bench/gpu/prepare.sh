@@ -2,8 +2,9 @@
 # Builds, on the CPU build machine, everything the GPU benchmark needs into
 # build/gpu-bench (carried to the GPU machine, which needs no LLVM or CUDA
 # toolkit): the runner, libwq_runtime and one kernel library per shape, M and
-# variant (cubin for --chip, default sm_90).
-#   bench/gpu/prepare.sh [--quick] [--chip sm_90]
+# variant (cubin for --chip, default sm_90); with --split-k-sweep also the
+# kernels of the split-K sweep (run.sh then times them too).
+#   bench/gpu/prepare.sh [--quick] [--chip sm_90] [--split-k-sweep]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="$ROOT/build"
@@ -12,6 +13,19 @@ ninja -C "$BUILD" gpu-kernel-gen gpu-bench-runner wq_runtime >/dev/null
 rm -rf "$OUT" && mkdir -p "$OUT"
 cp -P "$BUILD"/lib/libwq_runtime.so* "$OUT/"
 cp "$BUILD/bin/gpu-bench-runner" "$OUT/"
-cp "$ROOT/bench/gpu/run.sh" "$ROOT/bench/gpu/baselines.py" "$ROOT/bench/gpu/report.py" "$OUT/"
-"$BUILD/bin/gpu-kernel-gen" "$OUT" "$@"
+cp "$ROOT/bench/gpu/run.sh" "$ROOT/bench/gpu/baselines.py" "$ROOT/bench/gpu/report.py" \
+  "$ROOT/bench/gpu/sweep_report.py" "$OUT/"
+args=()
+sweep=0
+for arg in "$@"; do
+  if [ "$arg" = --split-k-sweep ]; then sweep=1; else args+=("$arg"); fi
+done
+"$BUILD/bin/gpu-kernel-gen" "$OUT" "${args[@]}"
+if [ "$sweep" = 1 ]; then
+  chip=()
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    [ "${args[$i]}" = --chip ] && chip=(--chip "${args[$((i + 1))]}")
+  done
+  "$BUILD/bin/gpu-kernel-gen" "$OUT" --split-k-sweep "${chip[@]}"
+fi
 du -sh "$OUT"

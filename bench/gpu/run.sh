@@ -39,6 +39,14 @@ for variant in $(sed -E 's/_[0-9]+x[0-9]+_m[0-9]+\.so .*//' "$HERE/manifest.txt"
   run_variant "$variant"
 done
 
+# The split-K sweep, when prepare.sh generated it: after everything else.
+if [ -s "$HERE/sweep-manifest.txt" ]; then
+  echo "== split-K sweep ($(wc -l <"$HERE/sweep-manifest.txt") kernels)" >&2
+  timeout 200 "$HERE/gpu-bench-runner" "$HERE" "$HERE/sweep-manifest.txt" >"$DEST/split-k-sweep-output.md" 2>>"$DEST/gpu-runner-errors.txt" ||
+    echo "runner for the split-K sweep exited with $?" | tee -a "$DEST/gpu-runner-errors.txt" >&2
+  python3 "$HERE/sweep_report.py" "$DEST/split-k-sweep-output.md" >"$DEST/split-k-sweep.md"
+fi
+
 {
   echo "# GPU kernel benchmark (bench/gpu, $(date -u +%F))"
   echo
@@ -46,6 +54,10 @@ done
   echo
   python3 "$HERE/report.py" "$RAW" "$BASE"
   echo "report exit status: $?"
+  if [ -s "$DEST/split-k-sweep.md" ]; then
+    echo
+    cat "$DEST/split-k-sweep.md"
+  fi
   if [ -s "$DEST/gpu-runner-errors.txt" ]; then
     echo
     echo "## Errors"

@@ -146,10 +146,10 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       unroll = 1;
       while (unroll < maxUnroll && tiles % (2 * unroll) == 0)
         unroll *= 2;
-      splitK = requestedSplitK > 0 ? requestedSplitK
-                                   : defaultSplitK(channelBlocks);
-      while (splitK > 1 && tiles % (splitK * unroll) != 0)
-        splitK /= 2;
+      // No more warps than runs of tiles.
+      splitK = std::min(requestedSplitK > 0 ? requestedSplitK
+                                            : defaultSplitK(channelBlocks),
+                        tiles / unroll);
       // Steps per group along a warp's run of tiles: a group of several
       // tiles spans them when the runs are made of whole groups, else each
       // tile starts its group afresh (per channel: one group the whole way).
@@ -210,6 +210,22 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       replaceWithGpuKernelOutput(b, op, buffers);
     }
 
+    /// The loop over the warp's runs of `unroll` tiles: runs w, w + splitK,
+    /// ... of the tiles / unroll runs (warps past the last run add nothing),
+    /// so any split of K works, not only those dividing the runs evenly.
+    /// `body(first tile of the run, carried values)` returns the values
+    /// carried on.
+    scf::ForOp buildRunLoop(
+        ValueRange initial,
+        llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+      return scf::ForOp::create(
+          b, loc, warp, index(tiles / unroll), index(splitK), initial,
+          [&](OpBuilder &, Location, Value run, ValueRange carried) {
+            Value runStart = arith::MulIOp::create(b, loc, run, index(unroll));
+            scf::YieldOp::create(b, loc, body(runStart, carried));
+          });
+    }
+
     void buildBody(gpu::LaunchOp launch) {
       Value tid = launch.getThreadIds().x;
       block = launch.getBlockIds().x;
@@ -245,29 +261,20 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       if (perChannel)
         setGroupConstants(index(0));
 
-      const int64_t iterations = tiles / (splitK * unroll);
       // Per channel with offsets: the activation sums first (two values
       // live through the main loop; after it the accumulators are).
       Value rowSums[2];
       if (perChannel && offsets)
-        buildActivationSumsLoop(iterations, rowSums);
+        buildActivationSumsLoop(rowSums);
       SmallVector<Value> initial(rowTiles * kAccumulators, f32(0.0f));
-      auto loop = scf::ForOp::create(
-          b, loc, index(0), index(iterations), index(1), initial,
-          [&](OpBuilder &, Location, Value iteration, ValueRange accs) {
-            // Warp w of the block takes the `unroll` consecutive tiles
-            // from (iteration * splitK + w) * unroll: a group spanning
-            // several tiles (g128 and wider) then lies in one warp's run and
-            // its scales and zero points are loaded once (every load is
-            // still one whole 512-byte tile per warp).
+      auto loop = buildRunLoop(
+          initial, [&](Value runStart, ValueRange accs) -> SmallVector<Value> {
+            // Warp w of the block takes the runs of `unroll` consecutive
+            // tiles w, w + splitK, ...: a group spanning several tiles (g128
+            // and wider) then lies in one warp's run and its scales and zero
+            // points are loaded once (every load is still one whole
+            // 512-byte tile per warp).
             SmallVector<Value> tileIndex, words;
-            Value runStart = arith::MulIOp::create(
-                b, loc,
-                arith::AddIOp::create(
-                    b, loc,
-                    arith::MulIOp::create(b, loc, iteration, index(splitK)),
-                    warp),
-                index(unroll));
             for (int64_t u = 0; u < unroll; ++u) {
               Value t = arith::AddIOp::create(b, loc, runStart, index(u));
               tileIndex.push_back(t);
@@ -288,7 +295,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
             SmallVector<Value> updated(accs);
             for (int64_t u = 0; u < unroll; ++u)
               updated = buildTile(tileIndex[u], u, words[u], updated);
-            scf::YieldOp::create(b, loc, updated);
+            return updated;
           });
       SmallVector<Value> totals(loop.getResults());
       if (perChannel && offsets) {
@@ -588,20 +595,12 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     /// tiles and lane (g, q) ends with the sums of rows g (d0) and g + 8
     /// (d2); one indexed shuffle per value then brings row 2q + i from lane
     /// 4 (2q + i).
-    void buildActivationSumsLoop(int64_t iterations, Value (&rowSums)[2]) {
+    void buildActivationSumsLoop(Value (&rowSums)[2]) {
       Value ones = i32(bf16 ? 0x3F803F80 : 0x3C003C00);
       SmallVector<Value> initial(2, f32(0.0f)); // rows g, g + 8
-      auto loop = scf::ForOp::create(
-          b, loc, index(0), index(iterations), index(1), initial,
-          [&](OpBuilder &, Location, Value iteration, ValueRange carried) {
+      auto loop = buildRunLoop(
+          initial, [&](Value runStart, ValueRange carried) -> SmallVector<Value> {
             Value low = carried[0], high = carried[1];
-            Value runStart = arith::MulIOp::create(
-                b, loc,
-                arith::AddIOp::create(
-                    b, loc,
-                    arith::MulIOp::create(b, loc, iteration, index(splitK)),
-                    warp),
-                index(unroll));
             for (int64_t u = 0; u < unroll; ++u) {
               Value tileStart = arith::MulIOp::create(
                   b, loc, arith::AddIOp::create(b, loc, runStart, index(u)),
@@ -621,7 +620,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                 high = d[2];
               }
             }
-            scf::YieldOp::create(b, loc, ValueRange{low, high});
+            return {low, high};
           });
       rowSums[0] = loop.getResult(0);
       rowSums[1] = loop.getResult(1);

@@ -272,8 +272,8 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
            "for up to 2 rows per warp, 2 for up to 4, else 1)">,
     Option<"splitK", "split-k", "int64_t", /*default=*/"0",
            "Tensor-core schedule: warps per block that split each tile "
-           "column's K range (0: by N, up to 4; reduced until it divides "
-           "the tiles)">,
+           "column's K range, taking its runs of tiles in turn (0: by N, "
+           "up to 4; at most the number of runs)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
