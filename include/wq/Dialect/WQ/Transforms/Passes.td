@@ -273,7 +273,8 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     Option<"splitK", "split-k", "int64_t", /*default=*/"0",
            "Tensor-core schedule: warps per block that split each tile "
            "column's K range, taking its runs of tiles in turn (0: by N, "
-           "up to 4; at most the number of runs)">,
+           "the most up to 16 that keep the grid within 4096 warps; at "
+           "most the number of runs)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
