@@ -6,7 +6,7 @@ the PTX simulator (scripts/ptx_sim.py), and compares the output with a
 float64 reference computed here.
 
     gpu_sim_check.py --wq-opt PATH INPUT.mlir [--chip sm_90] [--seed N] [--only NAME]
-                     [--split-k N]
+                     [--split-k N] [--columns-per-block N]
 
 The inputs are random with a fixed seed: fields of every value, scales in
 [0.005, 0.02], zero points over the whole field range, group offsets (w =
@@ -346,6 +346,9 @@ def main():
                              "they would take at 4.8 TB/s of weights")
     parser.add_argument("--split-k", type=int,
                         help="run wq-lower-to-gpu-decode with this split-k before the pipeline")
+    parser.add_argument("--columns-per-block", type=int,
+                        help="run wq-lower-to-gpu-decode with this columns-per-block "
+                             "before the pipeline")
     args = parser.parse_args()
 
     source = open(args.input).read()
@@ -354,7 +357,12 @@ def main():
         if args.only and m.group(1) not in args.only:
             continue
         matmuls[m.group(1)] = Matmul(m.group(1), m.group(2), m.group(3))
-    passes = [f"--wq-lower-to-gpu-decode=split-k={args.split_k}"] if args.split_k else []
+    decode_options = []
+    if args.split_k:
+        decode_options.append(f"split-k={args.split_k}")
+    if args.columns_per_block:
+        decode_options.append(f"columns-per-block={args.columns_per_block}")
+    passes = ["--wq-lower-to-gpu-decode=" + " ".join(decode_options)] if decode_options else []
     run = subprocess.run([args.wq_opt, args.input] + passes +
                          [f"--wq-gpu-pipeline=chip={args.chip} format=isa",
                           "--mlir-print-ir-after=gpu-kernel-outlining"],

@@ -13,9 +13,10 @@
 // argument is then the offsets, in the activations' type).
 //
 // With --split-k-sweep it writes instead OUTDIR/sweep-manifest.txt: the
-// tensor-core int4 g128 and int8 kernels at M = 1 and 16 on every shape for
-// each split-k of 1 to 32 (wq-lower-to-gpu-decode's option), to measure the
-// choice the schedule makes by default.
+// tensor-core int4 g128 and int8 kernels on every shape at M = 1 and 16 for
+// each split-k of 1 to 32 (files sk<S>-...), and at M = 8 and 16 for 1, 2
+// and 4 tile columns per block (cb<C>-...): wq-lower-to-gpu-decode's
+// options, to measure the choices the schedule makes by default.
 //
 // Usage: gpu-kernel-gen OUTDIR [--chip sm_90] [--quick | --split-k-sweep]
 //
@@ -113,7 +114,8 @@ struct Kernel {
   std::string file;
   int64_t n, k, m;
   Variant variant;
-  int64_t splitK; // 0: the schedule's default
+  int64_t splitK;          // 0: the schedule's default
+  int64_t columnsPerBlock; // likewise
 };
 
 /// Compiles one kernel into OUTDIR/kernel.file; false (after a message) on
@@ -136,11 +138,12 @@ bool generate(const Kernel &kernel, const std::string &outDir,
     return false;
   }
   mlir::PassManager pm(&context);
-  if (kernel.splitK > 0) {
+  if (kernel.splitK > 0 || kernel.columnsPerBlock > 0) {
     // The weights are already in their layout: the decode pass runs first
-    // with the split asked for, and the pipeline's finds nothing left.
+    // with the options asked for, and the pipeline's finds nothing left.
     mlir::wq::WQLowerToGpuDecodePassOptions decodeOptions;
     decodeOptions.splitK = kernel.splitK;
+    decodeOptions.columnsPerBlock = kernel.columnsPerBlock;
     pm.addPass(mlir::wq::createWQLowerToGpuDecodePass(decodeOptions));
   }
   if (failed(mlir::wq::buildGpuPipeline(pm, gpuOptions)) ||
@@ -216,7 +219,16 @@ int main(int argc, char **argv) {
                 {formatv("sk{0}-{1}_{2}x{3}_m{4}.so", splitK, variant.name,
                          n, k, m)
                      .str(),
-                 n, k, m, variant, splitK});
+                 n, k, m, variant, splitK, 0});
+    for (auto [n, k] : shapes)
+      for (const Variant &variant : {variants[0], variants[5]})
+        for (int64_t columns : {1, 2, 4})
+          for (int64_t m : {8, 16})
+            kernels.push_back(
+                {formatv("cb{0}-{1}_{2}x{3}_m{4}.so", columns, variant.name,
+                         n, k, m)
+                     .str(),
+                 n, k, m, variant, 0, columns});
   } else {
     std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                     : std::vector<int64_t>{1, 2, 4, 8, 16};
@@ -225,7 +237,7 @@ int main(int argc, char **argv) {
         for (const Variant &variant : variants)
           kernels.push_back(
               {formatv("{0}_{1}x{2}_m{3}.so", variant.name, n, k, m).str(), n,
-               k, m, variant, 0});
+               k, m, variant, 0, 0});
   }
   mlir::wq::GpuPipelineOptions gpuOptions;
   gpuOptions.chip = chip;

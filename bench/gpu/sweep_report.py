@@ -1,46 +1,56 @@
 #!/usr/bin/env python3
-"""The split-K sweep's table: microseconds per call of each (kernel, shape, M)
-for every split-k the sweep generated, the fastest marked, from
-gpu-bench-runner's rows for the kernels `sk{S}-{variant}_{N}x{K}_m{M}.so`.
+"""The tensor-core decode sweeps' tables: microseconds per call of each
+(kernel, shape, M) for every value of a knob the sweep generated, the fastest
+marked, from gpu-bench-runner's rows for the kernels
+`sk{S}-{variant}_{N}x{K}_m{M}.so` (split-k S) and `cb{C}-...` (C tile columns
+per block).
 
     sweep_report.py RUNNER_OUTPUT"""
 import re
 import sys
 
-ROW = re.compile(r"^\|\s*sk(?P<sk>\d+)-(?P<variant>\S+?)_(?P<shape>\d+x\d+)_m(?P<m>\d+)\.so\s*\|"
+ROW = re.compile(r"^\|\s*(?P<knob>sk|cb)(?P<value>\d+)-(?P<variant>\S+?)_(?P<shape>\d+x\d+)_m(?P<m>\d+)\.so\s*\|"
                  r"[^|]*\|[^|]*\|\s*(?P<us>[-\d.]+)\s*\|[^|]*\|\s*(?P<pct>[-\d.]+)%\s*\|\s*(?P<check>\w+)")
+KNOBS = {"sk": "split-k", "cb": "columns per block"}
+
+
+def table(knob, times, values):
+    name = KNOBS[knob]
+    print(f"## Sweep of {name} (tensor-core decode; us per call, % of copy bandwidth; * fastest)")
+    print()
+    print("| kernel | N x K | M | " + " | ".join(f"{name} {v}" for v in values) + " |")
+    print("|---|---|---|" + "---|" * len(values))
+    for (variant, shape, m), row in sorted(times.items()):
+        best = min((us for us, _ in row.values() if us > 0), default=None)
+        cells = []
+        for v in values:
+            if v not in row:
+                cells.append("-")
+                continue
+            us, pct = row[v]
+            cells.append(f"{'*' if us == best else ''}{us:.1f} ({pct:.0f}%)")
+        print(f"| {variant} | {shape} | {m} | " + " | ".join(cells) + " |")
+    print()
 
 
 def main():
-    times, splits = {}, set()
-    failed = []
+    times, values = {}, {}
+    failed, count = [], 0
     for line in open(sys.argv[1]):
         match = ROW.match(line)
         if not match:
             continue
+        knob, value = match["knob"], int(match["value"])
         key = (match["variant"], match["shape"], int(match["m"]))
-        sk = int(match["sk"])
-        splits.add(sk)
-        times.setdefault(key, {})[sk] = (float(match["us"]), float(match["pct"]))
+        values.setdefault(knob, set()).add(value)
+        times.setdefault(knob, {}).setdefault(key, {})[value] = (float(match["us"]), float(match["pct"]))
+        count += 1
         if match["check"] != "ok":
             failed.append(line.split("|")[1].strip())
-    splits = sorted(splits)
-    print("## Split-K sweep (tensor-core decode; us per call, % of copy bandwidth; * fastest)")
-    print()
-    print("| kernel | N x K | M | " + " | ".join(f"split-k {s}" for s in splits) + " |")
-    print("|---|---|---|" + "---|" * len(splits))
-    for (variant, shape, m), row in sorted(times.items()):
-        best = min((us for us, _ in row.values() if us > 0), default=None)
-        cells = []
-        for s in splits:
-            if s not in row:
-                cells.append("-")
-                continue
-            us, pct = row[s]
-            cells.append(f"{'*' if us == best else ''}{us:.1f} ({pct:.0f}%)")
-        print(f"| {variant} | {shape} | {m} | " + " | ".join(cells) + " |")
-    print()
-    print(f"{sum(len(r) for r in times.values())} kernels, {len(failed)} failed their check"
+    for knob in ("sk", "cb"):
+        if knob in times:
+            table(knob, times[knob], sorted(values[knob]))
+    print(f"{count} kernels, {len(failed)} failed their check"
           + (": " + ", ".join(failed) if failed else ""))
 
 

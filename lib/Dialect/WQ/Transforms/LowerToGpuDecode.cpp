@@ -378,6 +378,11 @@ struct WQLowerToGpuDecodePass
                                 "[0, 32] (0: by N)");
       return signalPassFailure();
     }
+    if (columnsPerBlock < 0 || columnsPerBlock > 32) {
+      getOperation()->emitError("wq-lower-to-gpu-decode: columns-per-block "
+                                "must be in [0, 32] (0: by M)");
+      return signalPassFailure();
+    }
     // A weight in the mma_tiles layout has no other reader: an op the
     // tensor-core schedule cannot run is an error, not left behind.
     WalkResult checked = getOperation()->walk([](MatmulOp op) {
@@ -393,7 +398,7 @@ struct WQLowerToGpuDecodePass
       return signalPassFailure();
     patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock,
                                          channelsPerWarp);
-    populateGpuMmaDecodePatterns(patterns, splitK);
+    populateGpuMmaDecodePatterns(patterns, splitK, columnsPerBlock);
     if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

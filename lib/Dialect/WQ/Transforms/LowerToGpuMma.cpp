@@ -93,9 +93,22 @@ int64_t defaultSplitK(int64_t channelBlocks) {
   return splitK;
 }
 
+/// Tile columns per block when `columns-per-block` is 0. The warps of a
+/// block that take the same K range of different tile columns load the same
+/// activations at about the same time, so all but the first find them in
+/// L1: the activation bytes an SM fetches from L2 shrink by the number of
+/// columns. Each 512-byte tile of weights takes 1 KB of B fragments per row
+/// tile, so from M = 9 (two row tiles) the activations, not the weights,
+/// would be most of an SM's L2 traffic.
+int64_t defaultColumnsPerBlock(int64_t rowTiles) {
+  return rowTiles > 1 ? 4 : 1;
+}
+
 struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
-  LowerMatmulToGpuMma(MLIRContext *context, int64_t splitK)
-      : OpRewritePattern(context), splitK(splitK) {}
+  LowerMatmulToGpuMma(MLIRContext *context, int64_t splitK,
+                      int64_t columnsPerBlock)
+      : OpRewritePattern(context), splitK(splitK),
+        columnsPerBlock(columnsPerBlock) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &b) const override {
@@ -107,16 +120,17 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     // Act-order, AWQ input scales and outliers around the kernel.
     if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
       op = splitSideInputs(b, op);
-    Kernel kernel(b, op, splitK);
+    Kernel kernel(b, op, splitK, columnsPerBlock);
     kernel.build();
     return success();
   }
 
-  int64_t splitK;
+  int64_t splitK, columnsPerBlock;
 
   /// The state of one kernel while it is built.
   struct Kernel {
-    Kernel(PatternRewriter &b, MatmulOp op, int64_t requestedSplitK)
+    Kernel(PatternRewriter &b, MatmulOp op, int64_t requestedSplitK,
+           int64_t requestedColumns)
         : b(b), op(op), loc(op.getLoc()), weight(op.getWeight()) {
       auto inputType = op.getInput().getType();
       rows = inputType.getDimSize(0);
@@ -156,6 +170,12 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       splitK = std::min(requestedSplitK > 0 ? requestedSplitK
                                             : defaultSplitK(channelBlocks),
                         tiles / unroll);
+      columns = requestedColumns > 0 ? requestedColumns
+                                     : defaultColumnsPerBlock(rowTiles);
+      // Whole tile columns per block, at most 1024 threads.
+      while (columns > 1 && (channelBlocks % columns != 0 ||
+                             columns * splitK * kWarpSize > 1024))
+        columns /= 2;
       // Steps per group along a warp's run of tiles: a group of several
       // tiles spans them when the runs are made of whole groups, else each
       // tile starts its group afresh (per channel: one group the whole way).
@@ -173,8 +193,9 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     /// it ptxas, given only the block size, spends up to ~120 registers on
     /// hoisting and leaves half the warps.
     int64_t minBlocksPerSm() const {
-      return std::max<int64_t>(1, kResidentWarpsPerSm / splitK);
+      return std::max<int64_t>(1, kResidentWarpsPerSm / warpsPerBlock());
     }
+    int64_t warpsPerBlock() const { return columns * splitK; }
 
     Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
     Value i32(int64_t v) {
@@ -202,11 +223,12 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       Value sharedBytes;
       if (splitK > 1)
         sharedBytes = arith::ConstantIntOp::create(
-            b, loc, b.getI32Type(), splitK * kWarpSize * numTotals() * 4);
+            b, loc, b.getI32Type(),
+            warpsPerBlock() * kWarpSize * numTotals() * 4);
       Value one = index(1);
       auto launch = gpu::LaunchOp::create(
-          b, loc, index(channelBlocks), one, one, index(splitK * kWarpSize),
-          one, one, sharedBytes);
+          b, loc, index(channelBlocks / columns), one, one,
+          index(warpsPerBlock() * kWarpSize), one, one, sharedBytes);
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(&launch.getBody().front());
@@ -217,6 +239,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     }
 
     /// The loop over the warp's runs of `unroll` tiles: runs w, w + splitK,
+    /// (w: the warp's place among its tile column's splitK warps)
     /// ... of the tiles / unroll runs (warps past the last run add nothing),
     /// so any split of K works, not only those dividing the runs evenly.
     /// `body(first tile of the run, carried values)` returns the values
@@ -225,7 +248,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         ValueRange initial,
         llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
       return scf::ForOp::create(
-          b, loc, warp, index(tiles / unroll), index(splitK), initial,
+          b, loc, kWarp, index(tiles / unroll), index(splitK), initial,
           [&](OpBuilder &, Location, Value run, ValueRange carried) {
             Value runStart = arith::MulIOp::create(b, loc, run, index(unroll));
             scf::YieldOp::create(b, loc, body(runStart, carried));
@@ -234,15 +257,22 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
 
     void buildBody(gpu::LaunchOp launch) {
       Value tid = launch.getThreadIds().x;
-      block = launch.getBlockIds().x;
       Value warpSize = index(kWarpSize);
       lane = arith::RemUIOp::create(b, loc, tid, warpSize);
       warp = arith::DivUIOp::create(b, loc, tid, warpSize);
+      // Warp w of the block: tile column block * columns + w / splitK, the
+      // (w % splitK)-th of its splitK warps along K.
+      kWarp = arith::RemUIOp::create(b, loc, warp, index(splitK));
+      column = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                                index(columns)),
+          arith::DivUIOp::create(b, loc, warp, index(splitK)));
       Value g = arith::DivUIOp::create(b, loc, lane, index(4));
       quad = arith::RemUIOp::create(b, loc, lane, index(4));
       lowChannel = arith::AddIOp::create(
           b, loc,
-          arith::MulIOp::create(b, loc, block,
+          arith::MulIOp::create(b, loc, column,
                                 index(numerics::kMmaTileChannels)),
           g);
       highChannel = arith::AddIOp::create(b, loc, lowChannel, index(8));
@@ -287,7 +317,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
               auto bytes = vector::LoadOp::create(
                   b, loc, VectorType::get({16}, b.getI8Type()),
                   buffers.packed,
-                  ValueRange{block, t, laneByte},
+                  ValueRange{column, t, laneByte},
                   /*nontemporal=*/false, llvm::MaybeAlign(16));
               // The residency the kernel is compiled for (on the weight
               // loads, which every kernel keeps through canonicalization;
@@ -334,7 +364,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         if (!weight.getZeroPoints())
           return i32(weight.getIsSigned() ? 1 << (weight.getBits() - 1) : 0);
         Value z = memref::LoadOp::create(b, loc, buffers.zeros,
-                                         ValueRange{block, grp, channel});
+                                         ValueRange{column, grp, channel});
         return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
       };
       Value zLow = zeroOf(lowInBlock), zHigh = zeroOf(highInBlock);
@@ -369,7 +399,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       // A channel's value of this group (scales, offsets) as f32.
       auto groupValueOf = [&](Value buffer, Value channel) -> Value {
         Value v = memref::LoadOp::create(b, loc, buffer,
-                                         ValueRange{block, grp, channel});
+                                         ValueRange{column, grp, channel});
         if (!v.getType().isF32())
           v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
         return v;
@@ -380,7 +410,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         // The offset's bits in both halves of a register (A fragment).
         auto offsetPairOf = [&](Value channel) -> Value {
           Value m = memref::LoadOp::create(b, loc, buffers.offsets,
-                                           ValueRange{block, grp, channel});
+                                           ValueRange{column, grp, channel});
           Value bits16 = arith::BitcastOp::create(b, loc, b.getI16Type(), m);
           return splat(arith::ExtUIOp::create(b, loc, b.getI32Type(), bits16));
         };
@@ -668,7 +698,8 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       sums[1] = d[1];
     }
 
-    /// Adds the warps' partial sums through shared memory; warp 0 stores.
+    /// Adds the partial sums of each tile column's warps through shared
+    /// memory; the column's first warp stores.
     void reduceOverWarps(ArrayRef<Value> totals) {
       Attribute workgroup = gpu::AddressSpaceAttr::get(
           b.getContext(), gpu::AddressSpace::Workgroup);
@@ -678,7 +709,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                           MemRefLayoutAttrInterface(), workgroup));
       Value shared = memref::ViewOp::create(
           b, loc,
-          MemRefType::get({splitK, kWarpSize, int64_t(totals.size())},
+          MemRefType::get({warpsPerBlock(), kWarpSize, int64_t(totals.size())},
                           b.getF32Type(), MemRefLayoutAttrInterface(),
                           workgroup),
           bytes, index(0), ValueRange());
@@ -692,17 +723,19 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                      /*hasSideEffects=*/true);
       auto ifFirst = scf::IfOp::create(
           b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, kWarp,
                                 index(0)));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
       SmallVector<Value> sums(totals);
-      for (int64_t w = 1; w < splitK; ++w)
+      for (int64_t w = 1; w < splitK; ++w) {
+        Value other = arith::AddIOp::create(b, loc, warp, index(w));
         for (auto [i, sum] : llvm::enumerate(sums))
           sum = arith::AddFOp::create(
               b, loc, sum,
               memref::LoadOp::create(b, loc, shared,
-                                     ValueRange{index(w), lane, index(i)}));
+                                     ValueRange{other, lane, index(i)}));
+      }
       storeOutputs(sums);
     }
 
@@ -739,7 +772,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     Location loc;
     QuantizedWeightAttr weight;
     int64_t rows, n, k, group, depth, stepsPerTile, channelBlocks, tiles,
-        rowTiles, unroll, splitK, stepsPerGroup;
+        rowTiles, unroll, splitK, columns, stepsPerGroup;
     bool bf16, int8, perChannel, offsets;
     // Offsets of the activations' type, grouped: added by an mma whose A
     // fragment holds them (offsetLow/High are then f16x2/bf16x2 pairs).
@@ -749,7 +782,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     Type halfType;
     VectorType pairType;
     GpuKernelBuffers buffers;
-    Value block, lane, warp, quad, lowChannel, highChannel, lowInBlock,
+    Value column, kWarp, lane, warp, quad, lowChannel, highChannel, lowInBlock,
         highInBlock, laneByte;
     SmallVector<Value> xRows;
     // Per group: zero-point biases (pairs) and f32 scales; the group's mma
@@ -793,6 +826,8 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
 }
 
 void mlir::wq::populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
-                                            int64_t splitK) {
-  patterns.add<LowerMatmulToGpuMma>(patterns.getContext(), splitK);
+                                            int64_t splitK,
+                                            int64_t columnsPerBlock) {
+  patterns.add<LowerMatmulToGpuMma>(patterns.getContext(), splitK,
+                                    columnsPerBlock);
 }

@@ -275,6 +275,12 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
            "column's K range, taking its runs of tiles in turn (0: by N, "
            "the most up to 16 that keep the grid within 4096 warps; at "
            "most the number of runs)">,
+    Option<"columnsPerBlock", "columns-per-block", "int64_t",
+           /*default=*/"0",
+           "Tensor-core schedule: tile columns (of 16 channels) per block, "
+           "whose warps over the same K range share activation loads "
+           "through L1 (0: 4 from M = 9, else 1; reduced until it divides "
+           "the tile columns and the block has at most 1024 threads)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
