@@ -14,7 +14,7 @@
 //
 // With --split-k-sweep it writes instead OUTDIR/sweep-manifest.txt: the
 // tensor-core int4 g128 and int8 kernels on every shape at M = 1 and 16 for
-// each split-k of 1 to 32 (files sk<S>-...), and at M = 8 and 16 for 1, 2
+// each split-k of 1 to 32 (files sk<S>-...), and at M = 4, 8 and 16 for 1, 2
 // and 4 tile columns per block (cb<C>-...): wq-lower-to-gpu-decode's
 // options, to measure the choices the schedule makes by default.
 //
@@ -223,7 +223,7 @@ int main(int argc, char **argv) {
     for (auto [n, k] : shapes)
       for (const Variant &variant : {variants[0], variants[5]})
         for (int64_t columns : {1, 2, 4})
-          for (int64_t m : {8, 16})
+          for (int64_t m : {4, 8, 16})
             kernels.push_back(
                 {formatv("cb{0}-{1}_{2}x{3}_m{4}.so", columns, variant.name,
                          n, k, m)

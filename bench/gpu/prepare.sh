@@ -14,7 +14,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 cp -P "$BUILD"/lib/libwq_runtime.so* "$OUT/"
 cp "$BUILD/bin/gpu-bench-runner" "$OUT/"
 cp "$ROOT/bench/gpu/run.sh" "$ROOT/bench/gpu/baselines.py" "$ROOT/bench/gpu/report.py" \
-  "$ROOT/bench/gpu/sweep_report.py" "$OUT/"
+  "$ROOT/bench/gpu/sweep_report.py" "$ROOT/bench/gpu/profile.sh" "$OUT/"
 args=()
 sweep=0
 for arg in "$@"; do
