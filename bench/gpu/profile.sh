@@ -3,7 +3,7 @@
 # Compute's memory counters for a few kernels (the first launch of each, the
 # correctness call; clocks left as they are): DRAM bytes, L2 sectors read by
 # the SMs, L1 and L2 hit rates, duration. Arguments: kernel files as named in
-# manifest.txt or sweep-manifest.txt. Prints ncu's CSV rows.
+# manifest.txt or sweep-manifest.txt. Prints `metric (unit): value` lines.
 #   build/gpu-bench/profile.sh int4_g128_asym_28672x8192_m1.so ...
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -20,5 +20,9 @@ for kernel in "$@"; do
   [ -s "$ONE" ] || { echo "profile.sh: $kernel is in no manifest" >&2; continue; }
   echo "== $kernel"
   timeout 120 "$NCU" --clock-control none --launch-count 1 --metrics "$METRICS" --csv \
-    "$HERE/gpu-bench-runner" "$HERE" "$ONE" 2>&1 | grep -E '^"' | cut -d, -f5,13- || echo "ncu failed"
+    "$HERE/gpu-bench-runner" "$HERE" "$ONE" 2>&1 |
+    python3 -c 'import csv, sys
+rows = [r for r in csv.reader(l for l in sys.stdin if l.startswith("\""))]
+for r in rows[1:]:
+    print(f"{r[-3]} ({r[-2]}): {r[-1]}")' || echo "ncu failed"
 done

@@ -56,7 +56,7 @@ Value buildPrmt(OpBuilder &b, Location loc, Value a, Value bReg,
 /// The tensor-core schedule for wq.matmul ops whose weight is in the
 /// `mma_tiles` layout (lib/Dialect/WQ/Transforms/LowerToGpuMma.cpp);
 /// `splitK` warps per block share each tile column's K range (0: by N),
-/// `columnsPerBlock` tile columns per block (0: by M).
+/// `columnsPerBlock` tile columns per block (0: one).
 void populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
                                   int64_t splitK, int64_t columnsPerBlock);
 

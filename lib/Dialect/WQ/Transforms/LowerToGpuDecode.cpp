@@ -380,7 +380,7 @@ struct WQLowerToGpuDecodePass
     }
     if (columnsPerBlock < 0 || columnsPerBlock > 32) {
       getOperation()->emitError("wq-lower-to-gpu-decode: columns-per-block "
-                                "must be in [0, 32] (0: by M)");
+                                "must be in [0, 32] (0: one)");
       return signalPassFailure();
     }
     // A weight in the mma_tiles layout has no other reader: an op the

@@ -93,17 +93,6 @@ int64_t defaultSplitK(int64_t channelBlocks) {
   return splitK;
 }
 
-/// Tile columns per block when `columns-per-block` is 0. The warps of a
-/// block that take the same K range of different tile columns load the same
-/// activations at about the same time, so all but the first find them in
-/// L1: the activation bytes an SM fetches from L2 shrink by the number of
-/// columns. Each 512-byte tile of weights takes 1 KB of B fragments per row
-/// tile, so from M = 9 (two row tiles) the activations, not the weights,
-/// would be most of an SM's L2 traffic.
-int64_t defaultColumnsPerBlock(int64_t rowTiles) {
-  return rowTiles > 1 ? 4 : 1;
-}
-
 struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
   LowerMatmulToGpuMma(MLIRContext *context, int64_t splitK,
                       int64_t columnsPerBlock)
@@ -170,8 +159,14 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       splitK = std::min(requestedSplitK > 0 ? requestedSplitK
                                             : defaultSplitK(channelBlocks),
                         tiles / unroll);
-      columns = requestedColumns > 0 ? requestedColumns
-                                     : defaultColumnsPerBlock(rowTiles);
+      // Several tile columns per block let the warps over the same K range
+      // of different columns share activation loads through L1. One by
+      // default: on an H200 (bench/results/gpu-kernels-h200.md, 1, 2 and 4
+      // columns at M = 4, 8, 16 on six shapes) the activations already hit
+      // L1 73% of the time with one (Nsight Compute, 28672 x 8192 at M =
+      // 16; DRAM bytes = the weights'), and more columns won at most 7%
+      // (M = 4) and lost up to 11% (M = 16).
+      columns = requestedColumns > 0 ? requestedColumns : 1;
       // Whole tile columns per block, at most 1024 threads.
       while (columns > 1 && (channelBlocks % columns != 0 ||
                              columns * splitK * kWarpSize > 1024))

@@ -279,8 +279,8 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
            /*default=*/"0",
            "Tensor-core schedule: tile columns (of 16 channels) per block, "
            "whose warps over the same K range share activation loads "
-           "through L1 (0: 4 from M = 9, else 1; reduced until it divides "
-           "the tile columns and the block has at most 1024 threads)">,
+           "through L1 (0: 1; reduced until it divides the tile columns and "
+           "the block has at most 1024 threads)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
