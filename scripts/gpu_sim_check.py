@@ -6,7 +6,7 @@ the PTX simulator (scripts/ptx_sim.py), and compares the output with a
 float64 reference computed here.
 
     gpu_sim_check.py --wq-opt PATH INPUT.mlir [--chip sm_90] [--seed N] [--only NAME]
-                     [--split-k N] [--columns-per-block N]
+                     [--split-k N] [--columns-per-block N] [--resident-warps N]
 
 The inputs are random with a fixed seed: fields of every value, scales in
 [0.005, 0.02], zero points over the whole field range, group offsets (w =
@@ -349,6 +349,9 @@ def main():
     parser.add_argument("--columns-per-block", type=int,
                         help="run wq-lower-to-gpu-decode with this columns-per-block "
                              "before the pipeline")
+    parser.add_argument("--resident-warps", type=int,
+                        help="run wq-lower-to-gpu-decode with this resident-warps "
+                             "before the pipeline")
     args = parser.parse_args()
 
     source = open(args.input).read()
@@ -362,6 +365,8 @@ def main():
         decode_options.append(f"split-k={args.split_k}")
     if args.columns_per_block:
         decode_options.append(f"columns-per-block={args.columns_per_block}")
+    if args.resident_warps:
+        decode_options.append(f"resident-warps={args.resident_warps}")
     passes = ["--wq-lower-to-gpu-decode=" + " ".join(decode_options)] if decode_options else []
     run = subprocess.run([args.wq_opt, args.input] + passes +
                          [f"--wq-gpu-pipeline=chip={args.chip} format=isa",

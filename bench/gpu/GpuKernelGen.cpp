@@ -15,8 +15,9 @@
 // With --split-k-sweep it writes instead OUTDIR/sweep-manifest.txt: the
 // tensor-core int4 g128 and int8 kernels on every shape at M = 1 and 16 for
 // each split-k of 1 to 32 (files sk<S>-...), and at M = 4, 8 and 16 for 1, 2
-// and 4 tile columns per block (cb<C>-...): wq-lower-to-gpu-decode's
-// options, to measure the choices the schedule makes by default.
+// and 4 tile columns per block (cb<C>-...) and for 32 and 16 resident warps
+// per SM (rw<R>-...): wq-lower-to-gpu-decode's options, to measure the
+// choices the schedule makes by default.
 //
 // Usage: gpu-kernel-gen OUTDIR [--chip sm_90] [--quick | --split-k-sweep]
 //
@@ -116,6 +117,7 @@ struct Kernel {
   Variant variant;
   int64_t splitK;          // 0: the schedule's default
   int64_t columnsPerBlock; // likewise
+  int64_t residentWarps;   // likewise
 };
 
 /// Compiles one kernel into OUTDIR/kernel.file; false (after a message) on
@@ -138,12 +140,14 @@ bool generate(const Kernel &kernel, const std::string &outDir,
     return false;
   }
   mlir::PassManager pm(&context);
-  if (kernel.splitK > 0 || kernel.columnsPerBlock > 0) {
+  if (kernel.splitK > 0 || kernel.columnsPerBlock > 0 ||
+      kernel.residentWarps > 0) {
     // The weights are already in their layout: the decode pass runs first
     // with the options asked for, and the pipeline's finds nothing left.
     mlir::wq::WQLowerToGpuDecodePassOptions decodeOptions;
     decodeOptions.splitK = kernel.splitK;
     decodeOptions.columnsPerBlock = kernel.columnsPerBlock;
+    decodeOptions.residentWarps = kernel.residentWarps;
     pm.addPass(mlir::wq::createWQLowerToGpuDecodePass(decodeOptions));
   }
   if (failed(mlir::wq::buildGpuPipeline(pm, gpuOptions)) ||
@@ -219,7 +223,7 @@ int main(int argc, char **argv) {
                 {formatv("sk{0}-{1}_{2}x{3}_m{4}.so", splitK, variant.name,
                          n, k, m)
                      .str(),
-                 n, k, m, variant, splitK, 0});
+                 n, k, m, variant, splitK, 0, 0});
     for (auto [n, k] : shapes)
       for (const Variant &variant : {variants[0], variants[5]})
         for (int64_t columns : {1, 2, 4})
@@ -228,7 +232,16 @@ int main(int argc, char **argv) {
                 {formatv("cb{0}-{1}_{2}x{3}_m{4}.so", columns, variant.name,
                          n, k, m)
                      .str(),
-                 n, k, m, variant, 0, columns});
+                 n, k, m, variant, 0, columns, 0});
+    for (auto [n, k] : shapes)
+      for (const Variant &variant : {variants[0], variants[5]})
+        for (int64_t resident : {32, 16})
+          for (int64_t m : {4, 8, 16})
+            kernels.push_back(
+                {formatv("rw{0}-{1}_{2}x{3}_m{4}.so", resident, variant.name,
+                         n, k, m)
+                     .str(),
+                 n, k, m, variant, 0, 0, resident});
   } else {
     std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                     : std::vector<int64_t>{1, 2, 4, 8, 16};
@@ -237,7 +250,7 @@ int main(int argc, char **argv) {
         for (const Variant &variant : variants)
           kernels.push_back(
               {formatv("{0}_{1}x{2}_m{3}.so", variant.name, n, k, m).str(), n,
-               k, m, variant, 0, 0});
+               k, m, variant, 0, 0, 0});
   }
   mlir::wq::GpuPipelineOptions gpuOptions;
   gpuOptions.chip = chip;

@@ -2,16 +2,16 @@
 """The tensor-core decode sweeps' tables: microseconds per call of each
 (kernel, shape, M) for every value of a knob the sweep generated, the fastest
 marked, from gpu-bench-runner's rows for the kernels
-`sk{S}-{variant}_{N}x{K}_m{M}.so` (split-k S) and `cb{C}-...` (C tile columns
-per block).
+`sk{S}-{variant}_{N}x{K}_m{M}.so` (split-k S), `cb{C}-...` (C tile columns
+per block) and `rw{R}-...` (compiled for R resident warps per SM).
 
     sweep_report.py RUNNER_OUTPUT"""
 import re
 import sys
 
-ROW = re.compile(r"^\|\s*(?P<knob>sk|cb)(?P<value>\d+)-(?P<variant>\S+?)_(?P<shape>\d+x\d+)_m(?P<m>\d+)\.so\s*\|"
+ROW = re.compile(r"^\|\s*(?P<knob>sk|cb|rw)(?P<value>\d+)-(?P<variant>\S+?)_(?P<shape>\d+x\d+)_m(?P<m>\d+)\.so\s*\|"
                  r"[^|]*\|[^|]*\|\s*(?P<us>[-\d.]+)\s*\|[^|]*\|\s*(?P<pct>[-\d.]+)%\s*\|\s*(?P<check>\w+)")
-KNOBS = {"sk": "split-k", "cb": "columns per block"}
+KNOBS = {"sk": "split-k", "cb": "columns per block", "rw": "resident warps"}
 
 
 def table(knob, times, values):
@@ -47,7 +47,7 @@ def main():
         count += 1
         if match["check"] != "ok":
             failed.append(line.split("|")[1].strip())
-    for knob in ("sk", "cb"):
+    for knob in ("sk", "cb", "rw"):
         if knob in times:
             table(knob, times[knob], sorted(values[knob]))
     print(f"{count} kernels, {len(failed)} failed their check"

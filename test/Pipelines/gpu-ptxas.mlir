@@ -113,6 +113,12 @@
 
 // The tensor-core kernels with group offsets at the benchmark's two largest
 // shapes (Inputs/offsets-shapes.mlir) assemble for sm_90 without spills.
+// Compiled for 16 resident warps per SM (resident-warps; runs of up to eight
+// tiles): up to 128 registers, no spills.
+// RUN: wq-opt %S/Inputs/bench-shapes.mlir --wq-lower-to-gpu-decode=resident-warps=16 "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=RESIDENT16
+// RESIDENT16: kernel bench_28672x8192_m1_g128_f16_kernel{{.*}}: {{(9[7-9]|1[01][0-9]|12[0-8])}} registers
+// RESIDENT16: kernel bench_28672x8192_m16_g128_f16_kernel{{.*}}: {{(9[7-9]|1[01][0-9]|12[0-8])}} registers
+
 // RUN: wq-opt %S/Inputs/offsets-shapes.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --no-spills | FileCheck %s --check-prefix=OFFBENCH
 // OFFBENCH-COUNT-28: kernel off_{{.*}} sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // OFFBENCH-NOT: error

@@ -4,6 +4,8 @@
 // BADK: split-k must be in [0, 32] (0: by N)
 // RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=columns-per-block=33 2>&1 | FileCheck %s --check-prefix=BADCOLUMNS
 // BADCOLUMNS: columns-per-block must be in [0, 32] (0: one)
+// RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=resident-warps=65 2>&1 | FileCheck %s --check-prefix=BADRESIDENT
+// BADRESIDENT: resident-warps must be in [0, 64] (0: 32)
 
 // The tensor-core schedule for an mma_tiles weight. 40 channels = 3 tile
 // columns (blocks); K = 512 = 8 tiles, four per iteration (M <= 8, one group

@@ -53,12 +53,23 @@ Value buildPrmt(OpBuilder &b, Location loc, Value a, uint32_t bBits,
 Value buildPrmt(OpBuilder &b, Location loc, Value a, Value bReg,
                 uint32_t selector);
 
+/// The tensor-core schedule's knobs (wq-lower-to-gpu-decode's options; 0:
+/// the schedule's choice).
+struct MmaDecodeOptions {
+  /// Warps per block sharing each tile column's K range (0: by N).
+  int64_t splitK = 0;
+  /// Tile columns per block (0: one).
+  int64_t columnsPerBlock = 0;
+  /// Warps per SM the kernel is compiled to keep resident, which caps its
+  /// registers at 64K / (32 x this) (0: 32, i.e. 64 registers); at 16 or
+  /// fewer, runs of twice as many tiles per loop iteration.
+  int64_t residentWarps = 0;
+};
+
 /// The tensor-core schedule for wq.matmul ops whose weight is in the
-/// `mma_tiles` layout (lib/Dialect/WQ/Transforms/LowerToGpuMma.cpp);
-/// `splitK` warps per block share each tile column's K range (0: by N),
-/// `columnsPerBlock` tile columns per block (0: one).
+/// `mma_tiles` layout (lib/Dialect/WQ/Transforms/LowerToGpuMma.cpp).
 void populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
-                                  int64_t splitK, int64_t columnsPerBlock);
+                                  const MmaDecodeOptions &options);
 
 } // namespace mlir::wq
 

@@ -383,6 +383,11 @@ struct WQLowerToGpuDecodePass
                                 "must be in [0, 32] (0: one)");
       return signalPassFailure();
     }
+    if (residentWarps < 0 || residentWarps > 64) {
+      getOperation()->emitError("wq-lower-to-gpu-decode: resident-warps "
+                                "must be in [0, 64] (0: 32)");
+      return signalPassFailure();
+    }
     // A weight in the mma_tiles layout has no other reader: an op the
     // tensor-core schedule cannot run is an error, not left behind.
     WalkResult checked = getOperation()->walk([](MatmulOp op) {
@@ -398,7 +403,11 @@ struct WQLowerToGpuDecodePass
       return signalPassFailure();
     patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock,
                                          channelsPerWarp);
-    populateGpuMmaDecodePatterns(patterns, splitK, columnsPerBlock);
+    MmaDecodeOptions mmaOptions;
+    mmaOptions.splitK = splitK;
+    mmaOptions.columnsPerBlock = columnsPerBlock;
+    mmaOptions.residentWarps = residentWarps;
+    populateGpuMmaDecodePatterns(patterns, mmaOptions);
     if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

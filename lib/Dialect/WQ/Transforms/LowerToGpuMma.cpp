@@ -74,7 +74,8 @@ constexpr int64_t kSumsPerRowTile = 2;
 /// four 512-byte tile loads in flight per warp, 64 KB per SM, above what the
 /// H200's bandwidth-latency product asks of each of its 132 SMs (4.8 TB/s x
 /// ~1 us loaded latency / 132 = ~36 KB), and every grid of up to 4096 warps
-/// (defaultSplitK's limit) runs in one wave.
+/// (defaultSplitK's limit) runs in one wave. The `resident-warps` option
+/// trades warps for registers.
 constexpr int64_t kResidentWarpsPerSm = 32;
 
 /// Warps per block sharing a tile column when `split-k` is 0: the most, up
@@ -94,10 +95,8 @@ int64_t defaultSplitK(int64_t channelBlocks) {
 }
 
 struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
-  LowerMatmulToGpuMma(MLIRContext *context, int64_t splitK,
-                      int64_t columnsPerBlock)
-      : OpRewritePattern(context), splitK(splitK),
-        columnsPerBlock(columnsPerBlock) {}
+  LowerMatmulToGpuMma(MLIRContext *context, const MmaDecodeOptions &options)
+      : OpRewritePattern(context), options(options) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &b) const override {
@@ -109,17 +108,16 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     // Act-order, AWQ input scales and outliers around the kernel.
     if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
       op = splitSideInputs(b, op);
-    Kernel kernel(b, op, splitK, columnsPerBlock);
+    Kernel kernel(b, op, options);
     kernel.build();
     return success();
   }
 
-  int64_t splitK, columnsPerBlock;
+  MmaDecodeOptions options;
 
   /// The state of one kernel while it is built.
   struct Kernel {
-    Kernel(PatternRewriter &b, MatmulOp op, int64_t requestedSplitK,
-           int64_t requestedColumns)
+    Kernel(PatternRewriter &b, MatmulOp op, const MmaDecodeOptions &options)
         : b(b), op(op), loc(op.getLoc()), weight(op.getWeight()) {
       auto inputType = op.getInput().getType();
       rows = inputType.getDimSize(0);
@@ -144,20 +142,26 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       // scales and zero points per tile): two tiles, else ptxas spills;
       // group offsets added through activation sums (their partial sums,
       // offsets and a second mma per step): two tiles, one with two row
-      // tiles.
+      // tiles. Compiled for half the resident warps or fewer (twice the
+      // registers): twice as many.
       offsets = static_cast<bool>(op.getOffsets());
       offsetsInMma = offsets && !perChannel &&
                      weight.getScaleType() == inputType.getElementType();
       const bool groupSums = offsets && !perChannel && !offsetsInMma;
-      const int64_t maxUnroll = groupSums ? (rowTiles > 1 ? 1 : 2)
-                                : rowTiles == 1 && group >= 64 ? 4
-                                                               : 2;
+      residentWarps = options.residentWarps > 0 ? options.residentWarps
+                                                : kResidentWarpsPerSm;
+      const int64_t registerFactor =
+          residentWarps <= kResidentWarpsPerSm / 2 ? 2 : 1;
+      const int64_t maxUnroll =
+          registerFactor * (groupSums                      ? (rowTiles > 1 ? 1 : 2)
+                            : rowTiles == 1 && group >= 64 ? 4
+                                                           : 2);
       unroll = 1;
       while (unroll < maxUnroll && tiles % (2 * unroll) == 0)
         unroll *= 2;
       // No more warps than runs of tiles.
-      splitK = std::min(requestedSplitK > 0 ? requestedSplitK
-                                            : defaultSplitK(channelBlocks),
+      splitK = std::min(options.splitK > 0 ? options.splitK
+                                           : defaultSplitK(channelBlocks),
                         tiles / unroll);
       // Several tile columns per block let the warps over the same K range
       // of different columns share activation loads through L1. One by
@@ -166,7 +170,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       // L1 73% of the time with one (Nsight Compute, 28672 x 8192 at M =
       // 16; DRAM bytes = the weights'), and more columns won at most 7%
       // (M = 4) and lost up to 11% (M = 16).
-      columns = requestedColumns > 0 ? requestedColumns : 1;
+      columns = options.columnsPerBlock > 0 ? options.columnsPerBlock : 1;
       // Whole tile columns per block, at most 1024 threads.
       while (columns > 1 && (channelBlocks % columns != 0 ||
                              columns * splitK * kWarpSize > 1024))
@@ -183,12 +187,13 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       partialSums.resize(rowTiles * kSumsPerRowTile);
     }
 
-    /// Blocks per SM that ptxas must fit: kResidentWarpsPerSm warps, i.e.
+    /// Blocks per SM that ptxas must fit: residentWarps warps (by default
+    /// kResidentWarpsPerSm), i.e.
     /// at most 64 registers per thread (ptxas -v shows no spills). Without
     /// it ptxas, given only the block size, spends up to ~120 registers on
     /// hoisting and leaves half the warps.
     int64_t minBlocksPerSm() const {
-      return std::max<int64_t>(1, kResidentWarpsPerSm / warpsPerBlock());
+      return std::max<int64_t>(1, residentWarps / warpsPerBlock());
     }
     int64_t warpsPerBlock() const { return columns * splitK; }
 
@@ -767,7 +772,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     Location loc;
     QuantizedWeightAttr weight;
     int64_t rows, n, k, group, depth, stepsPerTile, channelBlocks, tiles,
-        rowTiles, unroll, splitK, columns, stepsPerGroup;
+        rowTiles, unroll, splitK, columns, residentWarps, stepsPerGroup;
     bool bf16, int8, perChannel, offsets;
     // Offsets of the activations' type, grouped: added by an mma whose A
     // fragment holds them (offsetLow/High are then f16x2/bf16x2 pairs).
@@ -820,9 +825,7 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
   return std::nullopt;
 }
 
-void mlir::wq::populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
-                                            int64_t splitK,
-                                            int64_t columnsPerBlock) {
-  patterns.add<LowerMatmulToGpuMma>(patterns.getContext(), splitK,
-                                    columnsPerBlock);
+void mlir::wq::populateGpuMmaDecodePatterns(
+    RewritePatternSet &patterns, const MmaDecodeOptions &options) {
+  patterns.add<LowerMatmulToGpuMma>(patterns.getContext(), options);
 }

@@ -281,6 +281,11 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
            "whose warps over the same K range share activation loads "
            "through L1 (0: 1; reduced until it divides the tile columns and "
            "the block has at most 1024 threads)">,
+    Option<"residentWarps", "resident-warps", "int64_t", /*default=*/"0",
+           "Tensor-core schedule: warps per SM the kernel is compiled to "
+           "keep resident (its .minnctapersm), capping registers at 64K / "
+           "(32 x this); at 16 or fewer, runs of twice as many tiles per "
+           "loop iteration (0: 32)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
