@@ -75,7 +75,9 @@ constexpr int64_t kSumsPerRowTile = 2;
 /// H200's bandwidth-latency product asks of each of its 132 SMs (4.8 TB/s x
 /// ~1 us loaded latency / 132 = ~36 KB), and every grid of up to 4096 warps
 /// (defaultSplitK's limit) runs in one wave. The `resident-warps` option
-/// trades warps for registers.
+/// trades warps for registers: on an H200 16 warps with twice the unroll
+/// were slower in 34 of 36 cases at M = 4 to 16
+/// (bench/results/gpu-kernels-h200.md).
 constexpr int64_t kResidentWarpsPerSm = 32;
 
 /// Warps per block sharing a tile column when `split-k` is 0: the most, up
