@@ -17,6 +17,7 @@
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 #include "wq/Formats/Checkpoint.h"
 #include "wq/Model/Import.h"
+#include "wq/Model/OutputDirectory.h"
 #include "wq/Model/Runtime.h"
 #include "wq/Model/Tokenizer.h"
 #include "wq/Pipelines/Pipelines.h"
@@ -88,7 +89,12 @@ cl::opt<unsigned> activationBits(
              "Q8: faster, slightly less accurate). Calibration always runs "
              "with f32 activations"),
     cl::init(32));
-cl::opt<std::string> outDir("o", cl::desc("Output directory"));
+cl::opt<std::string> outDir(
+    "o", cl::desc("Output folder (replaced only if it is a compiled model "
+                  "folder, or with --force)"));
+cl::opt<bool> force("force",
+                    cl::desc("Replace the -o path even if it is not a "
+                             "compiled model folder"));
 cl::opt<std::string> planConfig(
     "plan", cl::desc("Print the memory plan for a Hugging Face config.json"),
     cl::value_desc("config.json"));
@@ -613,20 +619,14 @@ int main(int argc, char **argv) {
     return fail("--quantize-embedding needs --bits 4 or 8");
   if (activationBits != 32 && activationBits != 8)
     return fail("--activation-bits must be 32 or 8");
-  SmallString<256> tmp(outDir);
-  tmp += formatv(".tmp-{0}", sys::Process::getProcessId()).str();
-  sys::fs::remove_directories(tmp);
-  if (std::error_code ec = sys::fs::create_directories(tmp))
-    return fail(tmp + ": " + ec.message());
-  int rc = run(tmp);
-  if (rc != 0) {
-    sys::fs::remove_directories(tmp);
-    return rc;
-  }
-  sys::fs::remove_directories(outDir);
-  if (std::error_code ec = sys::fs::rename(tmp, outDir)) {
-    sys::fs::remove_directories(tmp);
-    return fail(outDir + ": " + ec.message());
-  }
+  Expected<wq_model::OutputDirectory> output =
+      wq_model::OutputDirectory::create(outDir, force);
+  if (!output)
+    return fail(toString(output.takeError()));
+  SmallString<256> tmp(output->tempPath());
+  if (int rc = run(tmp))
+    return rc; // the temporary folder goes with `output`
+  if (Error e = output->commit())
+    return fail(toString(std::move(e)));
   return 0;
 }
