@@ -14,6 +14,8 @@ over GPT-2's 256 byte tokens plus a few merges and special tokens.
 Variants that must be refused (each is an error naming the key or tensor):
       [--arch NAME] [--drop-key KEY] [--unknown-type TENSOR]
       [--truncate BYTES] [--lying-offset TENSOR]
+      [--nan-scale TENSOR]   (the first block's f16 scale of a Q8_0/Q4_x
+                              tensor set to NaN: a file that parses)
 """
 
 import argparse
@@ -96,6 +98,7 @@ def main():
     p.add_argument("--truncate", type=int, default=0,
                    help="drop this many bytes from the end")
     p.add_argument("--lying-offset", metavar="TENSOR")
+    p.add_argument("--nan-scale", metavar="TENSOR")
     args = p.parse_args()
 
     rng = np.random.default_rng(args.seed)
@@ -190,6 +193,15 @@ def main():
             struct.pack_into("<I", data, type_at, 42)
         else:
             struct.pack_into("<Q", data, type_at + 4, 1 << 40)
+        open(args.out, "wb").write(bytes(data))
+    if args.nan_scale:
+        reader = gguf.GGUFReader(args.out)
+        info = [t for t in reader.tensors if t.name == args.nan_scale]
+        if not info:
+            sys.exit(f"no tensor {args.nan_scale}")
+        data = bytearray(open(args.out, "rb").read())
+        # Q8_0, Q4_0 and Q4_1 blocks start with their f16 scale d.
+        struct.pack_into("<H", data, int(info[0].data_offset), 0x7E00)
         open(args.out, "wb").write(bytes(data))
     if args.truncate:
         data = open(args.out, "rb").read()

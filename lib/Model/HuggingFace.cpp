@@ -9,6 +9,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace llvm;
 using namespace wq_numerics;
@@ -219,12 +220,94 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
   return std::move(weights);
 }
 
+namespace {
+
+/// "name[i, j]" of flat element `flat` of a tensor of `shape`.
+std::string elementName(StringRef name, ArrayRef<int64_t> shape,
+                        int64_t flat) {
+  SmallVector<int64_t> index(shape.size());
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    int64_t extent = std::max<int64_t>(shape[d], 1);
+    index[d] = flat % extent;
+    flat /= extent;
+  }
+  std::string text = name.str() + "[";
+  for (auto [i, v] : llvm::enumerate(index))
+    text += (i ? ", " : "") + std::to_string(v);
+  return text + "]";
+}
+
+std::string describeNonFinite(float v) {
+  return std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+}
+
+} // namespace
+
+Error validateWeights(const LlamaWeights &weights, StringRef path) {
+  for (const auto &[name, tensor] : weights.tensors) {
+    auto bad = llvm::find_if(tensor.values,
+                             [](float v) { return !std::isfinite(v); });
+    if (bad != tensor.values.end())
+      return modelFileError(
+          path, elementName(name, tensor.shape, bad - tensor.values.begin()) +
+                    " is " + describeNonFinite(*bad));
+  }
+  for (const auto &[name, linear] : weights.quantized) {
+    const wq_numerics::QuantizedMatrix &m = linear.matrix;
+    const int64_t groups = linear.scheme.numGroups(m.cols);
+    auto groupName = [&](StringRef what, size_t flat) {
+      return elementName((name + " " + what).str(), {m.rows, groups},
+                         int64_t(flat));
+    };
+    for (auto [what, values] :
+         {std::pair<StringRef, const std::vector<float> *>{"scale",
+                                                           &m.scales},
+          {"offset", &m.offsets}}) {
+      auto bad = llvm::find_if(*values,
+                               [](float v) { return !std::isfinite(v); });
+      if (bad != values->end())
+        return modelFileError(path, groupName(what, bad - values->begin()) +
+                                        " is " + describeNonFinite(*bad));
+    }
+    const unsigned bits = linear.scheme.bits;
+    const int64_t low = linear.scheme.isSigned ? -(int64_t(1) << (bits - 1)) : 0;
+    const int64_t high = linear.scheme.isSigned
+                             ? (int64_t(1) << (bits - 1)) - 1
+                             : (int64_t(1) << bits) - 1;
+    auto bad = llvm::find_if(m.zeros, [&](int32_t z) {
+      return z < low || z > high;
+    });
+    if (bad != m.zeros.end())
+      return modelFileError(
+          path, groupName("zero point", bad - m.zeros.begin()) + " is " +
+                    std::to_string(*bad) + ", outside the " +
+                    std::to_string(bits) + "-bit storage's [" +
+                    std::to_string(low) + ", " + std::to_string(high) + "]");
+    for (auto [i, v] : llvm::enumerate(linear.outlierWeights))
+      if (!std::isfinite(v))
+        return modelFileError(path, name + " outlier weight " +
+                                        std::to_string(i) + " is " +
+                                        describeNonFinite(v));
+    for (auto [i, v] : llvm::enumerate(linear.inputScales))
+      if (!std::isfinite(v) || v <= 0)
+        return modelFileError(path, name + " input scale " +
+                                        std::to_string(i) + " is " +
+                                        std::to_string(v) +
+                                        " (must be finite and positive)");
+  }
+  return Error::success();
+}
+
 Expected<LlamaWeights> readCheckpoint(StringRef path) {
-  if (sys::fs::is_directory(path))
-    return readHuggingFaceDirectory(path);
-  if (isGgufFile(path))
-    return readGgufCheckpoint(path);
-  return readLlama2cCheckpoint(path);
+  Expected<LlamaWeights> weights =
+      sys::fs::is_directory(path) ? readHuggingFaceDirectory(path)
+      : isGgufFile(path)          ? readGgufCheckpoint(path)
+                                  : readLlama2cCheckpoint(path);
+  if (!weights)
+    return weights.takeError();
+  if (Error e = validateWeights(*weights, path))
+    return std::move(e);
+  return weights;
 }
 
 } // namespace wq_model

@@ -83,7 +83,15 @@ llvm::Expected<LlamaWeights> readGgufCheckpoint(llvm::StringRef path);
 /// Whether `path` is a GGUF file (its magic).
 bool isGgufFile(llvm::StringRef path);
 
-/// A llama2.c file, a GGUF file or a Hugging Face directory.
+/// Checks the values a reader cannot check while reading: every float
+/// weight and every quantized scale and offset finite, every zero point
+/// representable in its storage. The error names the file, the tensor and
+/// the first bad element ("<path>: layers.3.attention.wq.weight[17, 5] is
+/// NaN").
+llvm::Error validateWeights(const LlamaWeights &weights, llvm::StringRef path);
+
+/// A llama2.c file, a GGUF file or a Hugging Face directory, validated
+/// (validateWeights).
 llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path);
 
 /// The forward pass as MLIR text: func @forward(tokens [M] i32, pos,
