@@ -1,11 +1,13 @@
 //===- Import.cpp - Building MLIR modules for models ----------------------===//
 
 #include "wq/Model/Import.h"
+#include "wq/Model/Runtime.h"
 #include "wq/Dialect/WQ/IR/WeightConstants.h"
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -52,6 +54,18 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
     return createStringError(inconvertibleErrorCode(),
                              "internal error: the generated model IR does not "
                              "parse");
+  // The library's stamp (ABI version and shapes), which CompiledModel::load
+  // checks against the model's config.json.
+  {
+    OpBuilder builder(module->getBodyRegion());
+    std::string stamp = modelStamp(weights.config);
+    stamp.push_back('\0');
+    LLVM::GlobalOp::create(
+        builder, module->getLoc(),
+        LLVM::LLVMArrayType::get(builder.getI8Type(), stamp.size()),
+        /*isConstant=*/true, LLVM::Linkage::External, kModelStampSymbol,
+        builder.getStringAttr(stamp));
+  }
 
   const bool keep = options.keepQuantized && !weights.quantized.empty();
   auto isQuantized = [&](StringRef name) {

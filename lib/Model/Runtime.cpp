@@ -14,12 +14,15 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <cstring>
+#include <elf.h>
 
 using namespace llvm;
 
@@ -103,6 +106,64 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
   return Error::success();
 }
 
+std::string modelStamp(const LlamaConfig &config) {
+  return "wq-model-abi " + std::to_string(kModelAbiVersion) + "\n" +
+         config.toJson();
+}
+
+namespace {
+
+std::string describeShapes(const LlamaConfig &c) {
+  return formatv("dim {0}, hidden {1}, {2} layers, {3} heads of {4}, {5} kv "
+                 "heads, vocabulary {6}, context {7}, {8} classifier, eps "
+                 "{9:e2}, rope base {10:f0}",
+                 c.dim, c.hiddenDim, c.numLayers, c.numHeads, c.headSize(),
+                 c.numKvHeads, c.vocabSize, c.seqLen,
+                 c.sharedClassifier ? "shared" : "own", c.normEps,
+                 c.ropeTheta)
+      .str();
+}
+
+/// Checks that the ELF file's program and section headers lie within it: a
+/// truncated library would otherwise be mapped and fault (SIGBUS) on first
+/// touch of a missing page.
+Error checkLibraryIsWhole(StringRef path) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
+      MemoryBuffer::getFile(path, /*IsText=*/false,
+                            /*RequiresNullTerminator=*/false);
+  if (!file)
+    return runtimeError("cannot read " + path + ": " +
+                        file.getError().message());
+  StringRef bytes = (*file)->getBuffer();
+  Elf64_Ehdr header;
+  if (bytes.size() < sizeof(header) ||
+      std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0 ||
+      bytes[EI_CLASS] != ELFCLASS64)
+    return runtimeError(path + " is not a 64-bit ELF shared library");
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  const uint64_t size = bytes.size();
+  auto within = [&](uint64_t offset, uint64_t length) {
+    return offset <= size && length <= size - offset;
+  };
+  if (!within(header.e_phoff, uint64_t(header.e_phnum) * sizeof(Elf64_Phdr)) ||
+      !within(header.e_shoff, uint64_t(header.e_shnum) * header.e_shentsize))
+    return runtimeError(path + " is truncated or damaged (its ELF headers "
+                               "lie past its " + Twine(size) + " bytes)");
+  for (uint16_t i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment;
+    std::memcpy(&segment, bytes.data() + header.e_phoff + i * sizeof(segment),
+                sizeof(segment));
+    if (segment.p_type == PT_LOAD &&
+        !within(segment.p_offset, segment.p_filesz))
+      return runtimeError(path + " is truncated or damaged (a loadable "
+                                 "segment ends past its " +
+                          Twine(size) + " bytes)");
+  }
+  return Error::success();
+}
+
+} // namespace
+
 Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
                                             const LlamaConfig &config,
                                             int64_t contextLength) {
@@ -114,11 +175,38 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
     return runtimeError("context length " + Twine(contextLength) +
                         " outside [1, " + Twine(config.seqLen) +
                         "] (the model's context)");
+  if (Error e = checkLibraryIsWhole(libraryPath))
+    return std::move(e);
   std::string error;
   sys::DynamicLibrary library =
       sys::DynamicLibrary::getPermanentLibrary(libraryPath.str().c_str(), &error);
   if (!library.isValid())
     return runtimeError("cannot load " + libraryPath + ": " + error);
+  const char *stamp = static_cast<const char *>(
+      library.getAddressOfSymbol(kModelStampSymbol));
+  if (!stamp)
+    return runtimeError(libraryPath +
+                        " carries no wq model stamp (built by an older wq?): "
+                        "compile the model again");
+  StringRef stampText(stamp);
+  StringRef firstLine = stampText.take_until([](char c) { return c == '\n'; });
+  if (firstLine != ("wq-model-abi " + Twine(kModelAbiVersion)).str())
+    return runtimeError(libraryPath + " was built for another model ABI ('" +
+                        firstLine + "', this wq reads version " +
+                        Twine(kModelAbiVersion) + "): compile the model again");
+  if (stampText != modelStamp(config)) {
+    Expected<LlamaConfig> built =
+        LlamaConfig::fromJson(stampText.drop_front(firstLine.size()));
+    std::string builtShapes = "another configuration";
+    if (built)
+      builtShapes = describeShapes(*built);
+    else
+      consumeError(built.takeError());
+    return runtimeError("the model configuration does not match " +
+                        libraryPath + ", compiled for " + builtShapes +
+                        " (given " + describeShapes(config) +
+                        "): was config.json edited after the compile?");
+  }
   void *symbol = library.getAddressOfSymbol("_mlir_ciface_forward");
   if (!symbol)
     return runtimeError(libraryPath + " has no forward function");

@@ -27,12 +27,26 @@ struct SharedLibraryOptions {
 llvm::Error emitSharedLibrary(mlir::ModuleOp module, llvm::StringRef path,
                               const SharedLibraryOptions &options = {});
 
+/// The model library's ABI: the forward function's signature and the
+/// stamp's form. Raised whenever either changes, so that a library built by
+/// another wq is refused at load rather than called wrongly.
+constexpr int kModelAbiVersion = 1;
+/// The exported string constant each model library carries:
+/// "wq-model-abi <version>\n<the model's config as JSON>".
+constexpr const char *kModelStampSymbol = "wq_model_stamp";
+/// The stamp of a model library compiled for `config`.
+std::string modelStamp(const LlamaConfig &config);
+
 /// A compiled model (its forward pass from a shared library) with its state:
 /// the key/value caches for `contextLength` positions (f32, allocated
 /// untouched, so memory is committed only as positions are used).
 class CompiledModel {
 public:
-  /// `contextLength` 0 means the model's own (config.seqLen).
+  /// `contextLength` 0 means the model's own (config.seqLen). The library
+  /// must be whole (its ELF headers within the file: a truncated file is
+  /// refused before it is mapped) and stamped with this wq's ABI version
+  /// and the same shapes as `config` (a config.json edited after the
+  /// compile, or a library from another build, is refused).
   static llvm::Expected<CompiledModel> load(llvm::StringRef libraryPath,
                                             const LlamaConfig &config,
                                             int64_t contextLength = 0);
