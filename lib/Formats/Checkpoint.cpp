@@ -1,6 +1,7 @@
 //===- Checkpoint.cpp - Quantized linear weights in checkpoint formats ----===//
 
 #include "wq/Formats/Checkpoint.h"
+#include "wq/Formats/Json.h"
 
 #include "llvm/Support/JSON.h"
 
@@ -473,7 +474,7 @@ Expected<QuantizedLinear> readWq(const SafetensorsFile &file,
   auto meta = file.metadata().find("wq." + base);
   if (meta == file.metadata().end())
     return formatError("missing metadata 'wq." + base + "' (the scheme)");
-  Expected<json::Value> parsed = json::parse(meta->second);
+  Expected<json::Value> parsed = parseJson(meta->second);
   if (!parsed)
     return formatError("metadata 'wq." + base + "' is not JSON: " +
                        toString(parsed.takeError()));

@@ -1,6 +1,7 @@
 //===- Safetensors.cpp - Reading and writing .safetensors files -----------===//
 
 #include "wq/Formats/Safetensors.h"
+#include "wq/Formats/Json.h"
 #include "wq/Numerics/Numerics.h"
 
 #include "llvm/Support/FileOutputBuffer.h"
@@ -81,7 +82,7 @@ Expected<SafetensorsFile> SafetensorsFile::open(StringRef path) {
                                " bytes): truncated or not safetensors");
   StringRef header = bytes.substr(8, headerSize);
   StringRef data = bytes.substr(8 + headerSize);
-  Expected<json::Value> parsed = json::parse(header);
+  Expected<json::Value> parsed = parseJson(header);
   if (!parsed)
     return fileError(path, "header is not JSON: " +
                                toString(parsed.takeError()));

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "wq/Model/BpeTokenizer.h"
+#include "wq/Formats/Json.h"
 
 #include "wq/Formats/Gguf.h"
 
@@ -987,7 +988,7 @@ Expected<BpeVocabulary> BpeVocabulary::fromJson(StringRef text) {
   auto fail = [](const Twine &message) {
     return createStringError("BPE vocabulary JSON: " + message);
   };
-  Expected<json::Value> parsed = json::parse(text);
+  Expected<json::Value> parsed = wq_formats::parseJson(text);
   if (!parsed)
     return fail(toString(parsed.takeError()));
   const json::Object *doc = parsed->getAsObject();

@@ -1,6 +1,7 @@
 //===- HuggingFace.cpp - Hugging Face Llama-family directories ------------===//
 
 #include "wq/Formats/Checkpoint.h"
+#include "wq/Formats/Json.h"
 #include "wq/Model/Llama.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -95,7 +96,7 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
   auto configText = MemoryBuffer::getFile(configPath);
   if (!configText)
     return modelFileError(configPath, "cannot open: " + configText.getError().message());
-  Expected<json::Value> parsed = json::parse((*configText)->getBuffer());
+  Expected<json::Value> parsed = wq_formats::parseJson((*configText)->getBuffer());
   if (!parsed)
     return modelFileError(configPath, "not JSON: " + toString(parsed.takeError()));
   json::Object *o = parsed->getAsObject();

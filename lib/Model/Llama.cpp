@@ -1,6 +1,7 @@
 //===- Llama.cpp - Llama-family checkpoints and forward-pass MLIR ---------===//
 
 #include "wq/Model/Llama.h"
+#include "wq/Formats/Json.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -38,7 +39,7 @@ std::string LlamaConfig::toJson() const {
 }
 
 Expected<LlamaConfig> LlamaConfig::fromJson(StringRef text) {
-  Expected<json::Value> value = json::parse(text);
+  Expected<json::Value> value = wq_formats::parseJson(text);
   if (!value)
     return value.takeError();
   json::Object *o = value->getAsObject();

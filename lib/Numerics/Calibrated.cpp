@@ -145,7 +145,8 @@ std::optional<std::string> gptqQuantize(const float *weights, int64_t n,
     return std::string(kNoOffsetsMessage);
   if (n <= 0 || k <= 0)
     return std::string("matrix dimensions must be positive");
-  if (options.blockSize <= 0 || options.dampPercent < 0)
+  if (!(options.blockSize > 0 && std::isfinite(options.dampPercent) &&
+        options.dampPercent >= 0))
     return std::string("invalid GPTQ options (block size, damping)");
   if (auto error = checkFinite(weights, n * k, "weight"))
     return error;
@@ -627,11 +628,34 @@ const char *quantMethodName(QuantMethod method) {
   return "?";
 }
 
+std::optional<std::string> LinearQuantOptions::validate() const {
+  if (auto error = scheme.validate())
+    return error;
+  // Written so that NaN fails: every comparison with NaN is false.
+  if (!(std::isfinite(gptq.dampPercent) && gptq.dampPercent >= 0))
+    return std::string("the GPTQ damping (--damp) must be a finite number "
+                       ">= 0");
+  if (!(gptq.blockSize > 0))
+    return std::string("the GPTQ block size must be positive");
+  if (!(std::isfinite(outlierFraction) && outlierFraction >= 0 &&
+        outlierFraction < 1))
+    return std::string("the outlier fraction (--outlier-fraction) must be "
+                       "in [0, 1)");
+  if (!(awq.grid >= 1 && awq.clipGrid >= 1 && awq.maxSearchRows >= 1 &&
+        std::isfinite(awq.maxClipShrink) && awq.maxClipShrink >= 0 &&
+        awq.maxClipShrink < 1))
+    return std::string("invalid AWQ search options (grids and rows >= 1, "
+                       "clip shrink in [0, 1))");
+  return std::nullopt;
+}
+
 std::optional<std::string>
 quantizeLinear(const std::string &name, const float *weights, int64_t n,
                int64_t k, const LinearQuantOptions &options,
                const LinearCalibration *calibration, QuantizedLinear &result,
                std::string *notes, const ProgressFn &progress) {
+  if (auto error = options.validate())
+    return error;
   result = QuantizedLinear();
   result.name = name;
   result.n = n;

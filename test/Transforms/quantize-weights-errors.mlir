@@ -4,6 +4,9 @@
 // RUN: not wq-opt %s --wq-quantize-weights="method=gptq" 2>&1 | FileCheck %s --check-prefix=NOCALIB
 // RUN: not wq-opt %s --wq-quantize-weights="method=awq calibration=%t.missing" 2>&1 | FileCheck %s --check-prefix=NOFILE
 // RUN: not wq-opt %s --wq-quantize-weights="outlier-fraction=1.5" 2>&1 | FileCheck %s --check-prefix=OUTLIERS
+// RUN: not wq-opt %s --wq-quantize-weights="outlier-fraction=nan" 2>&1 | FileCheck %s --check-prefix=OUTLIERS
+// RUN: not wq-opt %s --wq-quantize-weights="damp=nan" 2>&1 | FileCheck %s --check-prefix=DAMP
+// RUN: not wq-opt %s --wq-quantize-weights="damp=inf" 2>&1 | FileCheck %s --check-prefix=DAMP
 // RUN: not wq-opt %s --wq-quantize-weights="scale-type=f64" 2>&1 | FileCheck %s --check-prefix=SCALE
 // RUN: not wq-opt %s --wq-quantize-weights="ops=linalg.conv_2d" 2>&1 | FileCheck %s --check-prefix=OPS
 // RUN: not wq-opt %s --wq-quantize-weights="group-size=-1" 2>&1 | FileCheck %s --check-prefix=GROUP
@@ -13,6 +16,7 @@
 // NOCALIB: wq-quantize-weights: method=gptq needs calibration=<statistics.safetensors>
 // NOFILE: wq-quantize-weights: {{.*}}.missing: cannot open
 // OUTLIERS: wq-quantize-weights: outlier-fraction must be in [0, 1)
+// DAMP: wq-quantize-weights: damp must be a finite number >= 0
 // SCALE: wq-quantize-weights: scale-type must be f16, bf16 or f32, got 'f64'
 // OPS: wq-quantize-weights: unknown op kind 'linalg.conv_2d' in ops=
 // GROUP: wq-quantize-weights: group-size must be positive, or 0 for per-channel

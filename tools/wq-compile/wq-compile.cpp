@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "wq/Dialect/WQ/Transforms/Passes.h"
+#include "wq/Formats/Json.h"
 #include "wq/Formats/Checkpoint.h"
 #include "wq/Model/Import.h"
 #include "wq/Model/OutputDirectory.h"
@@ -46,58 +47,59 @@ using namespace wq_model;
 using namespace wq_numerics;
 
 namespace {
-cl::opt<std::string> checkpoint(cl::Positional, cl::desc("<checkpoint>"));
-cl::opt<std::string> tokenizerPath("tokenizer", cl::desc("Tokenizer file"));
+cl::OptionCategory compileCategory("wq-compile options");
+cl::opt<std::string> checkpoint(cl::Positional, cl::desc("<checkpoint>"), cl::cat(compileCategory));
+cl::opt<std::string> tokenizerPath("tokenizer", cl::desc("Tokenizer file"), cl::cat(compileCategory));
 cl::opt<unsigned> bits("bits", cl::desc("4 | 8 | 16 | 32 (16, 32: no quantization)"),
-                       cl::init(4));
+                       cl::init(4), cl::cat(compileCategory));
 cl::opt<int64_t> groupSize("group-size", cl::desc("Group size (0 = per channel)"),
-                           cl::init(32));
+                           cl::init(32), cl::cat(compileCategory));
 cl::opt<std::string> method("method", cl::desc("rtn | rtn-mse | gptq | awq"),
-                            cl::init("rtn"));
-cl::opt<bool> symmetric("sym", cl::desc("Symmetric quantization"));
-cl::opt<bool> actOrder("act-order", cl::desc("GPTQ act-order"));
-cl::opt<bool> staticGroups("static-groups", cl::desc("GPTQ static groups"));
-cl::opt<double> damp("damp", cl::desc("GPTQ damping"), cl::init(0.01));
+                            cl::init("rtn"), cl::cat(compileCategory));
+cl::opt<bool> symmetric("sym", cl::desc("Symmetric quantization"), cl::cat(compileCategory));
+cl::opt<bool> actOrder("act-order", cl::desc("GPTQ act-order"), cl::cat(compileCategory));
+cl::opt<bool> staticGroups("static-groups", cl::desc("GPTQ static groups"), cl::cat(compileCategory));
+cl::opt<double> damp("damp", cl::desc("GPTQ damping"), cl::init(0.01), cl::cat(compileCategory));
 cl::opt<double> outlierFraction("outlier-fraction",
                                 cl::desc("Input channels kept in full precision"),
-                                cl::init(0.0));
-cl::opt<std::string> calibPath("calib", cl::desc("Calibration text"));
+                                cl::init(0.0), cl::cat(compileCategory));
+cl::opt<std::string> calibPath("calib", cl::desc("Calibration text"), cl::cat(compileCategory));
 cl::opt<int64_t> calibTokens("calib-tokens", cl::desc("Calibration tokens"),
-                             cl::init(8192));
+                             cl::init(8192), cl::cat(compileCategory));
 cl::opt<bool> requantize(
     "requantize",
     cl::desc("Re-quantize a checkpoint that is already quantized (GPTQ/AWQ "
-             "directories) instead of compiling its integers as they are"));
+             "directories) instead of compiling its integers as they are"), cl::cat(compileCategory));
 cl::opt<bool> flatGroups(
     "flat-groups",
     cl::desc("Groups over each flattened weight (llama2.c's int8 export "
-             "grouping) instead of along rows; rtn and rtn-mse only"));
+             "grouping) instead of along rows; rtn and rtn-mse only"), cl::cat(compileCategory));
 cl::opt<bool> quantizeClassifier("quantize-classifier",
-                                 cl::desc("Also quantize the classifier"));
+                                 cl::desc("Also quantize the classifier"), cl::cat(compileCategory));
 cl::opt<bool> quantizeEmbedding(
     "quantize-embedding",
     cl::desc("Also store the token embedding table quantized (RTN with the "
              "same bits, group size and scheme); only the row looked up is "
-             "dequantized"));
+             "dequantized"), cl::cat(compileCategory));
 cl::opt<std::string> scaleType("scale-type", cl::desc("f16 | bf16 | f32"),
-                               cl::init("f16"));
-cl::opt<std::string> target("target", cl::desc("cpu"), cl::init("cpu"));
+                               cl::init("f16"), cl::cat(compileCategory));
+cl::opt<std::string> target("target", cl::desc("cpu"), cl::init("cpu"), cl::cat(compileCategory));
 cl::opt<unsigned> activationBits(
     "activation-bits",
     cl::desc("Activations inside the CPU int4 kernels: 32 (f32, exact) or 8 "
              "(int8 per 32 with integer dot products, like llama.cpp's Q4 x "
              "Q8: faster, slightly less accurate). Calibration always runs "
              "with f32 activations"),
-    cl::init(32));
+    cl::init(32), cl::cat(compileCategory));
 cl::opt<std::string> outDir(
     "o", cl::desc("Output folder (replaced only if it is a compiled model "
-                  "folder, or with --force)"));
+                  "folder, or with --force)"), cl::cat(compileCategory));
 cl::opt<bool> force("force",
                     cl::desc("Replace the -o path even if it is not a "
-                             "compiled model folder"));
+                             "compiled model folder"), cl::cat(compileCategory));
 cl::opt<std::string> planConfig(
     "plan", cl::desc("Print the memory plan for a Hugging Face config.json"),
-    cl::value_desc("config.json"));
+    cl::value_desc("config.json"), cl::cat(compileCategory));
 
 int fail(const Twine &message) {
   errs() << "wq-compile: error: " << message << "\n";
@@ -176,7 +178,7 @@ int printPlan() {
   auto text = MemoryBuffer::getFile(planConfig);
   if (!text)
     return fail(planConfig + ": " + text.getError().message());
-  Expected<json::Value> parsed = json::parse((*text)->getBuffer());
+  Expected<json::Value> parsed = wq_formats::parseJson((*text)->getBuffer());
   if (!parsed)
     return fail(planConfig + ": " + toString(parsed.takeError()));
   json::Object *o = parsed->getAsObject();
@@ -283,6 +285,16 @@ int run(SmallString<256> &tmp) {
     return fail("--scale-type must be f16, bf16 or f32");
   const QuantScheme scheme{bits, bool(symmetric), !symmetric,
                            int64_t(groupSize), *scales};
+  LinearQuantOptions options;
+  options.method = *quantMethod;
+  options.scheme = scheme;
+  options.gptq.dampPercent = damp;
+  options.gptq.actOrder = actOrder;
+  options.gptq.staticGroups = staticGroups;
+  options.outlierFraction = outlierFraction;
+  options.flatGroups = flatGroups;
+  if (auto error = options.validate())
+    return fail(*error);
   // A checkpoint's own integers are compiled as they are (--requantize:
   // re-quantized from their dequantized values); the linear weights it
   // holds in float (or in a form wq cannot keep) get the recipe.
@@ -373,14 +385,6 @@ int run(SmallString<256> &tmp) {
                       linear.scheme.offsets ? " with offsets" : "");
   }
   if (quantize) {
-    LinearQuantOptions options;
-    options.method = *quantMethod;
-    options.scheme = scheme;
-    options.gptq.dampPercent = damp;
-    options.gptq.actOrder = actOrder;
-    options.gptq.staticGroups = staticGroups;
-    options.outlierFraction = outlierFraction;
-    options.flatGroups = flatGroups;
     for (size_t i = 0; i < names.size(); ++i) {
       const std::string &name = names[i];
       const FloatTensor &w = weights->tensors.at(name);
@@ -604,6 +608,12 @@ int main(int argc, char **argv) {
   // --mlir-timing, --mlir-print-ir-after-all, ... for the lowering.
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
+  // Only wq-compile's own options and MLIR's pass timing in --help, not the
+  // hundreds of LLVM backend options linked in.
+  for (StringRef name : {"mlir-timing", "mlir-timing-display"})
+    if (cl::Option *option = cl::getRegisteredOptions().lookup(name))
+      option->addCategory(compileCategory);
+  cl::HideUnrelatedOptions(compileCategory);
   mlir::wq::registerWQPasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "wq-compile: compile a model for the CPU\n");

@@ -22,19 +22,20 @@
 
 using namespace llvm;
 
+static cl::OptionCategory importCategory("wq-import options");
 static cl::opt<std::string> checkpoint(cl::Positional, cl::desc("<checkpoint>"),
-                                       cl::Required);
+                                       cl::Required, cl::cat(importCategory));
 static cl::opt<std::string> output("o", cl::desc("Output .mlirbc (or .mlir with --emit-text)"),
-                                   cl::value_desc("file"));
+                                   cl::value_desc("file"), cl::cat(importCategory));
 static cl::opt<std::string> tokenizer("tokenizer",
                                       cl::desc("Tokenizer (checked: vocabulary size)"),
-                                      cl::value_desc("file"));
+                                      cl::value_desc("file"), cl::cat(importCategory));
 static cl::opt<std::string> weightType("weight-type", cl::desc("f32 | f16"),
-                                       cl::init("f32"));
-static cl::opt<bool> emitText("emit-text", cl::desc("Write textual MLIR"));
+                                       cl::init("f32"), cl::cat(importCategory));
+static cl::opt<bool> emitText("emit-text", cl::desc("Write textual MLIR"), cl::cat(importCategory));
 static cl::opt<std::string> toSafetensors(
     "to-safetensors", cl::desc("Write the weights as safetensors instead"),
-    cl::value_desc("file"));
+    cl::value_desc("file"), cl::cat(importCategory));
 
 static int fail(const Twine &message) {
   errs() << "wq-import: error: " << message << "\n";
@@ -43,6 +44,7 @@ static int fail(const Twine &message) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(importCategory);
   cl::ParseCommandLineOptions(argc, argv, "wq-import: checkpoints to MLIR\n");
   Expected<wq_model::LlamaWeights> weights =
       wq_model::readCheckpoint(checkpoint);

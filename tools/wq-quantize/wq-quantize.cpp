@@ -131,8 +131,16 @@ int main(int argc, char **argv) {
   std::optional<QuantMethod> quantMethod = parseQuantMethod(method);
   if (!quantMethod)
     return fail("unknown --method '" + method + "' (rtn, rtn-mse, gptq, awq)");
-  if (outlierFraction < 0 || outlierFraction >= 1)
-    return fail("--outlier-fraction must be in [0, 1)");
+  {
+    // The recipe's numbers, before any file is read.
+    LinearQuantOptions recipe;
+    recipe.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
+                                int64_t(groupSize), *scaleType};
+    recipe.gptq.dampPercent = damp;
+    recipe.outlierFraction = outlierFraction;
+    if (auto error = recipe.validate())
+      return fail(*error);
+  }
   if ((actOrder || staticGroups) && method != "gptq")
     return fail("--act-order and --static-groups apply to --method gptq");
 

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "wq/Model/Chat.h"
+#include "wq/Formats/Json.h"
 #include "wq/Model/Runtime.h"
 #include "wq/Model/Tokenizer.h"
 
@@ -220,7 +221,7 @@ int64_t modelWeightBytes() {
   auto text = MemoryBuffer::getFile(path);
   if (!text)
     return 0;
-  Expected<json::Value> value = json::parse((*text)->getBuffer());
+  Expected<json::Value> value = wq_formats::parseJson((*text)->getBuffer());
   if (!value) {
     consumeError(value.takeError());
     return 0;

@@ -219,6 +219,12 @@ struct LinearQuantOptions {
   double outlierFraction = 0;
   /// Groups over the flattened weight (RTN only; see QuantizedLinear).
   bool flatGroups = false;
+
+  /// Checks the recipe's numbers (the scheme; a finite damping >= 0 and
+  /// block size > 0; a finite outlier fraction in [0, 1); AWQ grids >= 1
+  /// and a clip shrink in [0, 1)); the message names the option. NaN
+  /// fails every check.
+  std::optional<std::string> validate() const;
 };
 
 /// Calibration statistics of one linear layer (Hessian [K, K] and mean |x|

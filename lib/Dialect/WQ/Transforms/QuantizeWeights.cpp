@@ -14,6 +14,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
+
 #define DEBUG_TYPE "wq-quantize-weights"
 
 namespace mlir::wq {
@@ -65,8 +67,11 @@ struct WQQuantizeWeightsPass
       return fail("unknown method '" + method +
                   "' (supported: rtn, rtn-mse, gptq, awq)");
     quantMethod = *parsed;
-    if (outlierFraction < 0 || outlierFraction >= 1)
+    // NaN fails both (every comparison with NaN is false).
+    if (!(outlierFraction >= 0 && outlierFraction < 1))
       return fail("outlier-fraction must be in [0, 1)");
+    if (!(std::isfinite(damp) && damp >= 0))
+      return fail("damp must be a finite number >= 0");
     if ((quantMethod == numerics::QuantMethod::Gptq ||
          quantMethod == numerics::QuantMethod::Awq) &&
         calibration.empty())
