@@ -177,3 +177,15 @@ func.func @offsets_q41(%x: tensor<2x256xf32>, %p: tensor<8x8x16xi8>, %s: tensor<
   %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<8x256, u4, group_size = 32, scale_type = f16, offsets>} : (tensor<2x256xf32>, tensor<8x8x16xi8>, tensor<8x8xf16>, tensor<8x8xf16>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
+
+// -----
+
+// No activation rows (M = 0): not a decode kernel (its row blocks divided by
+// zero); the op is left to the generic path.
+// CHECK-LABEL: func.func @no_rows
+// CHECK-NOT: gpu.launch
+// CHECK: wq.matmul
+func.func @no_rows(%x: tensor<0x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<0x64xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<0x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<0x64xf32>
+  return %y : tensor<0x64xf32>
+}

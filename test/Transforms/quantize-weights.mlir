@@ -153,3 +153,19 @@ func.func @dynamic_activation(%x: tensor<?x?xf32>, %init: tensor<?x3xf32>) -> te
   %y = linalg.matmul ins(%x, %w : tensor<?x?xf32>, tensor<8x3xf32>) outs(%z : tensor<?x3xf32>) -> tensor<?x3xf32>
   return %y : tensor<?x3xf32>
 }
+
+// -----
+
+// A weight with no elements (a splat of tensor<0x16xf32>, which crashed the
+// pass) has nothing to quantize and stays as it is.
+// CHECK-LABEL: func.func @empty_weight
+// CHECK: linalg.matmul
+// CHECK-NOT: wq.matmul
+func.func @empty_weight(%x: tensor<4x16xf32>) -> tensor<4x0xf32> {
+  %w = arith.constant dense<1.0> : tensor<0x16xf32>
+  %e = tensor.empty() : tensor<4x0xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<4x0xf32>) -> tensor<4x0xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<4x16xf32>, tensor<0x16xf32>) outs(%f : tensor<4x0xf32>) -> tensor<4x0xf32>
+  return %y : tensor<4x0xf32>
+}

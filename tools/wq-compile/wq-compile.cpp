@@ -293,8 +293,10 @@ int run(SmallString<256> &tmp) {
   options.gptq.staticGroups = staticGroups;
   options.outlierFraction = outlierFraction;
   options.flatGroups = flatGroups;
-  if (auto error = options.validate())
-    return fail(*error);
+  // (Checked only when something is quantized: --bits 16/32 keep floats.)
+  if (bits == 4 || bits == 8)
+    if (auto error = options.validate())
+      return fail(*error);
   // A checkpoint's own integers are compiled as they are (--requantize:
   // re-quantized from their dequantized values); the linear weights it
   // holds in float (or in a form wq cannot keep) get the recipe.

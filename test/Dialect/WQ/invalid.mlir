@@ -204,7 +204,7 @@ func.func @input_scales_type(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tens
 // -----
 
 func.func @integer_activations(%x: tensor<2x8xi32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'wq.matmul' op input and result must have float elements}}
+  // expected-error @+1 {{'wq.matmul' op input and result must have f16, bf16 or f32 elements}}
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xi32>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
@@ -379,3 +379,41 @@ func.func @quantize_offsets(%w: tensor<4x8xf32>) {
 // Signed storage takes offsets; zero points still need unsigned storage.
 // expected-error @+1 {{zero points require unsigned storage (u4), got i4}}
 func.func private @offsets_signed_zero_points() attributes {w = #wq.qweight<8x8, i4, group_size = 4, scale_type = f16, zero_points, offsets>}
+
+// -----
+
+// A constant permutation must hold each input channel once, inside [0, K):
+// the kernels gather with it unchecked.
+func.func @perm_out_of_range(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  %perm = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 8]> : tensor<8xi32>
+  // expected-error @+1 {{'wq.matmul' op the permutation element 7 is 8, outside the input channels [0, 8)}}
+  %y = wq.matmul %x, %p, %s perm(%perm) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, permuted>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<8xi32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @perm_repeats(%p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<4x8xf32> {
+  %perm = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 3]> : tensor<8xi32>
+  // expected-error @+1 {{'wq.dequantize' op the permutation element 7 repeats input channel 3}}
+  %w = wq.dequantize %p, %s perm(%perm) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, permuted>} : (tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<8xi32>) -> tensor<4x8xf32>
+  return %w : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @outlier_channel_negative(%x: tensor<2x8xf32>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>, %ow: tensor<4x2xf16>) -> tensor<2x4xf32> {
+  %oc = arith.constant dense<[3, -1]> : tensor<2xi32>
+  // expected-error @+1 {{'wq.matmul' op the outlier channels element 1 is -1, outside the input channels [0, 8)}}
+  %y = wq.matmul %x, %p, %s outliers(%oc, %ow) {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16, outliers = 2>} : (tensor<2x8xf32>, tensor<4x2x2xi8>, tensor<4x2xf16>, tensor<2xi32>, tensor<4x2xf16>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// f64 activations: no lowering implements them (accumulation is in f32).
+func.func @f64_activations(%x: tensor<2x8xf64>, %p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tensor<2x4xf64> {
+  // expected-error @+1 {{'wq.matmul' op input and result must have f16, bf16 or f32 elements, got 'f64' and 'f64'}}
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xf64>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf64>
+  return %y : tensor<2x4xf64>
+}

@@ -23,6 +23,31 @@ static LogicalResult checkOperandType(Operation *op, StringRef name,
   return success();
 }
 
+/// A constant index operand (act-order permutation, outlier channels) must
+/// hold distinct input channels in [0, k): the kernels gather with them
+/// unchecked. Non-constant operands are the caller's contract.
+static LogicalResult verifyConstantChannels(Operation *op, Value indices,
+                                            int64_t k, StringRef what) {
+  DenseIntElementsAttr attr;
+  if (!indices || !matchPattern(indices, m_Constant(&attr)))
+    return success();
+  std::vector<bool> seen(size_t(k), false);
+  int64_t position = 0;
+  for (const APInt &value : attr.getValues<APInt>()) {
+    const int64_t channel = value.getSExtValue();
+    if (channel < 0 || channel >= k)
+      return op->emitOpError()
+             << what << " element " << position << " is " << channel
+             << ", outside the input channels [0, " << k << ")";
+    if (seen[size_t(channel)])
+      return op->emitOpError() << what << " element " << position
+                               << " repeats input channel " << channel;
+    seen[size_t(channel)] = true;
+    ++position;
+  }
+  return success();
+}
+
 /// Verifies the operands that carry a quantized weight against its attribute.
 static LogicalResult verifyQuantizedOperands(Operation *op,
                                              QuantizedWeightAttr weight,
@@ -58,9 +83,11 @@ static LogicalResult verifyQuantizedOperands(Operation *op,
     return op->emitOpError()
            << (perm ? "has a permutation but the weight is not 'permuted'"
                     : "is missing the permutation of a 'permuted' weight");
-  if (perm && failed(checkOperandType(
-                  op, "perm", perm,
-                  RankedTensorType::get({weight.getK()}, i32))))
+  if (perm && (failed(checkOperandType(
+                   op, "perm", perm,
+                   RankedTensorType::get({weight.getK()}, i32))) ||
+               failed(verifyConstantChannels(op, perm, weight.getK(),
+                                             "the permutation"))))
     return failure();
 
   if (weight.getInputScaled() != static_cast<bool>(inputScales))
@@ -84,7 +111,9 @@ static LogicalResult verifyQuantizedOperands(Operation *op,
   if (hasOutliers) {
     if (failed(checkOperandType(
             op, "outlier channels", outlierChannels,
-            RankedTensorType::get({weight.getNumOutliers()}, i32))))
+            RankedTensorType::get({weight.getNumOutliers()}, i32))) ||
+        failed(verifyConstantChannels(op, outlierChannels, weight.getK(),
+                                      "the outlier channels")))
       return failure();
     auto type = cast<RankedTensorType>(outlierWeights.getType());
     if (type.getShape() !=
@@ -168,9 +197,16 @@ LogicalResult MatmulOp::verify() {
   QuantizedWeightAttr weight = getWeight();
   auto inputType = getInput().getType();
   auto resultType = getResult().getType();
-  if (!isa<FloatType>(inputType.getElementType()) ||
-      !isa<FloatType>(resultType.getElementType()))
-    return emitOpError("input and result must have float elements");
+  // The element types every lowering implements (docs/dialect.md).
+  auto isActivationType = [](Type type) {
+    return type.isF32() || type.isF16() || type.isBF16();
+  };
+  if (!isActivationType(inputType.getElementType()) ||
+      !isActivationType(resultType.getElementType()))
+    return emitOpError() << "input and result must have f16, bf16 or f32 "
+                            "elements, got "
+                         << inputType.getElementType() << " and "
+                         << resultType.getElementType();
   if (inputType.getRank() < 1)
     return emitOpError("input must have rank >= 1");
   if (inputType.getShape().back() != weight.getK())

@@ -52,11 +52,15 @@ std::optional<std::string> mlir::wq::readFloatElements(
   else
     return "unsupported weight element type (expected f16, bf16, f32 or f64)";
 
-  int64_t stored = isSplat ? 1 : count;
-  if (static_cast<int64_t>(data.size()) != stored * width)
+  // A splat of no elements (tensor<0x16xf32>) stores one value and reads
+  // none.
+  int64_t stored = isSplat ? std::min<int64_t>(1, count) : count;
+  if (static_cast<int64_t>(data.size()) != (isSplat ? 1 : count) * width)
     return "constant holds " + std::to_string(data.size()) +
            " bytes but its type needs " + std::to_string(stored * width);
   values.resize(count);
+  if (count == 0)
+    return std::nullopt;
   for (int64_t i = 0; i < stored; ++i) {
     const char *element = data.data() + i * width;
     float value;

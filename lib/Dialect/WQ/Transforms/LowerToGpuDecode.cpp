@@ -71,12 +71,13 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     auto resultType = op.getResult().getType();
     Type elementType = inputType.getElementType();
     if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
+        inputType.getDimSize(0) < 1 ||
         inputType.getDimSize(0) > kMaxDecodeRows ||
         !(elementType.isF32() || elementType.isF16() ||
           elementType.isBF16()) ||
         resultType.getElementType() != elementType)
-      return b.notifyMatchFailure(op,
-                                  "static [M <= 16, K] f32/f16/bf16 activations");
+      return b.notifyMatchFailure(
+          op, "static [1 <= M <= 16, K] f32/f16/bf16 activations");
     // Side inputs around the kernel (the outlier term is added in f32).
     if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
       op = splitSideInputs(b, op);

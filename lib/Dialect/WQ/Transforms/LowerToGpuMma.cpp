@@ -819,11 +819,12 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
   auto inputType = op.getInput().getType();
   Type element = inputType.getElementType();
   if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
+      inputType.getDimSize(0) < 1 ||
       inputType.getDimSize(0) > kMaxDecodeRows ||
       !(element.isF16() || element.isBF16()) ||
       op.getResult().getType().getElementType() != element)
-    return std::string("the tensor-core decode kernel needs static [M <= 16, "
-                       "K] f16 or bf16 activations and result");
+    return std::string("the tensor-core decode kernel needs static [1 <= M "
+                       "<= 16, K] f16 or bf16 activations and result");
   return std::nullopt;
 }
 

@@ -187,7 +187,8 @@ struct WQQuantizeWeightsPass
         !isa<FloatType>(getElementTypeOrSelf(match->activation.getType())) ||
         !isa<FloatType>(getElementTypeOrSelf(resultType)))
       return success();
-    if (weightType.getNumElements() < minElements)
+    // (An empty weight has nothing to quantize.)
+    if (weightType.getNumElements() < std::max<int64_t>(minElements, 1))
       return success();
 
     std::vector<float> values;
