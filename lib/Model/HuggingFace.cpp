@@ -197,6 +197,18 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
   if (!c.sharedClassifier)
     if (Error e = expect("output.weight", {V, D}))
       return std::move(e);
+  // Tensors of layers the config does not have (num_hidden_layers smaller
+  // than the checkpoint's layers) would be dropped silently.
+  for (const auto &[name, tensor] : weights.tensors) {
+    StringRef rest = name;
+    int64_t layer;
+    if (rest.consume_front("layers.") && !rest.consumeInteger(10, layer) &&
+        layer >= c.numLayers)
+      return modelFileError(dir, "tensor for '" + name +
+                                     "' belongs to layer " + Twine(layer) +
+                                     ", but config.json's num_hidden_layers "
+                                     "is " + Twine(c.numLayers));
+  }
   for (int64_t l = 0; l < c.numLayers; ++l) {
     std::string p = "layers." + std::to_string(l) + ".";
     for (auto [field, shape] :
