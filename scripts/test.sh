@@ -25,6 +25,21 @@ example_log="$WQ_BUILD/example.log"
   cmake --build "$WQ_BUILD/example" --target check-wq-example
 ) 2>&1 | tee "$example_log" || status=1
 
+echo "== fuzz regressions (test/fuzz-regressions, scripts/fuzz.sh --replay: ASan + UBSan)"
+fuzz_log="$WQ_BUILD/fuzz-replay.log"
+fuzz_passed=0; fuzz_failed=0; fuzz_skipped=0
+fuzz_inputs=$(find "$WQ_ROOT/test/fuzz-regressions" -type f | wc -l)
+if WQ_FUZZ_BUILD="$WQ_BUILD/fuzz" bash "$WQ_ROOT/scripts/fuzz.sh" --replay >"$fuzz_log" 2>&1; then
+  fuzz_passed=$fuzz_inputs
+elif ! command -v clang++-22 >/dev/null; then
+  fuzz_skipped=$fuzz_inputs  # no clang-22 to build the harnesses with
+  echo "fuzz regressions skipped: clang-22 could not be installed"
+else
+  fuzz_failed=1
+  tail -40 "$fuzz_log"
+fi
+grep -E "^== " "$fuzz_log" || true
+
 count() { grep -Eo "$1 *: *[0-9]+" "$2" | grep -Eo '[0-9]+$' | tail -1 || true; }
 lit_passed=$(count "Passed" "$lit_log"); lit_passed=${lit_passed:-0}
 lit_failed=$(( $(count "Failed" "$lit_log") + 0 ))
@@ -37,8 +52,9 @@ example_failed=$(( $(count "Failed" "$example_log") + 0 ))
 if [ "$example_passed" -eq 0 ] && [ "$example_failed" -eq 0 ]; then
   example_failed=1  # the example did not build or ran no test
 fi
-passed=$(( lit_passed + unit_total - unit_failed + example_passed ))
-failed=$(( lit_failed + unit_failed + example_failed ))
+passed=$(( lit_passed + unit_total - unit_failed + example_passed + fuzz_passed ))
+failed=$(( lit_failed + unit_failed + example_failed + fuzz_failed ))
+lit_skipped=$(( lit_skipped + fuzz_skipped ))
 [ "$failed" -eq 0 ] || status=1
 echo
 if [ "$lit_skipped" -gt 0 ]; then

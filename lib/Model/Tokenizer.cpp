@@ -18,6 +18,8 @@ Error tokenizerError(const std::string &path, const Twine &message) {
   return createStringError(inconvertibleErrorCode(), path + ": " + message);
 }
 
+constexpr int64_t kMinVocabulary = 3 + 256;
+
 /// Reads (score, piece) entries; stops at `limit` or the end of the file.
 Error readEntries(const std::string &path, StringRef data, int64_t limit,
                   std::vector<std::string> &vocab, std::vector<float> &scores) {
@@ -61,6 +63,14 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path, int64_t vocabSize) 
   auto buffer = MemoryBuffer::getFile(path, false, false);
   if (!buffer)
     return tokenizerError(path, "cannot open: " + buffer.getError().message());
+  // llama2.c's encoding falls back to byte tokens 3..258 (after <unk>, <s>
+  // and </s>): a smaller vocabulary would have them index past its end.
+  if (vocabSize < kMinVocabulary)
+    return tokenizerError(path, "a llama2.c tokenizer needs at least " +
+                                    Twine(kMinVocabulary) +
+                                    " tokens (<unk>, <s>, </s> and 256 byte "
+                                    "tokens), the model has " +
+                                    Twine(vocabSize));
   Tokenizer t;
   if (Error e = readEntries(path, (*buffer)->getBuffer(), vocabSize, t.vocab_,
                             t.scores_))

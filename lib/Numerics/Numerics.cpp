@@ -205,11 +205,38 @@ static std::optional<std::string> finishScale(float rawScale,
   return std::nullopt;
 }
 
+static std::optional<std::string>
+computeShrunkScale(const float *weights, int64_t count,
+                   const QuantScheme &scheme, float shrink,
+                   GroupParams &params);
+
+/// Every value the group can hold, scale * (q - zero) for q in [qmin,
+/// qmax], must be a finite f32: with weights near FLT_MAX the scale, rounded
+/// up to the scale type, can make the extreme ones overflow to infinity.
+static std::optional<std::string> checkDequantizedRange(
+    const QuantScheme &scheme, const GroupParams &params) {
+  for (int32_t q : {scheme.qmin(), scheme.qmax()})
+    if (!std::isfinite(params.scale * float(q - params.zero)))
+      return "group scale " + std::to_string(params.scale) +
+             " times the integer range overflows f32 when dequantized "
+             "(weights near the largest float)";
+  return std::nullopt;
+}
+
 std::optional<std::string> computeShrunkParams(const float *weights,
                                                int64_t count,
                                                const QuantScheme &scheme,
                                                float shrink,
                                                GroupParams &params) {
+  if (auto error = computeShrunkScale(weights, count, scheme, shrink, params))
+    return error;
+  return checkDequantizedRange(scheme, params);
+}
+
+static std::optional<std::string>
+computeShrunkScale(const float *weights, int64_t count,
+                   const QuantScheme &scheme, float shrink,
+                   GroupParams &params) {
   if (scheme.offsets)
     return std::string(kNoOffsetsMessage);
   if (scheme.zeroPoints) {

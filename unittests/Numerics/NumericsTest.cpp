@@ -252,6 +252,33 @@ TEST(RtnTest, RejectsNonFiniteWeightsAndOverflow) {
   EXPECT_NE(error->find("overflows the scale type f16"), std::string::npos);
 }
 
+// Found by fuzz/FuzzQuantize (test/fuzz-regressions/FuzzQuantize): weights
+// near FLT_MAX with a bf16 scale, rounded up, made scale * (q - zero)
+// overflow to -inf while quantization reported success.
+TEST(RtnTest, RejectsGroupsWhoseDequantizationOverflows) {
+  const float big = 3.4027975e38f;
+  for (ScaleType type : {ScaleType::BF16, ScaleType::F32}) {
+    QuantScheme s{4, false, true, 4, type};
+    float w[4] = {-big, -big, -big, -big};
+    QuantizedMatrix qm;
+    auto error = quantizeRtn(w, 1, 4, s, qm);
+    if (!error) {
+      // Representable after all: then every stored value is finite.
+      for (int32_t q = s.qmin(); q <= s.qmax(); ++q)
+        EXPECT_TRUE(std::isfinite(qm.scales[0] * float(q - qm.zeros[0])));
+      continue;
+    }
+    EXPECT_TRUE(error->find("overflows") != std::string::npos) << *error;
+  }
+  QuantScheme bf16{4, false, true, 4, ScaleType::BF16};
+  float w[4] = {-big, -big, -big, -big};
+  QuantizedMatrix qm;
+  auto error = quantizeRtn(w, 1, 4, bf16, qm);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("overflows f32 when dequantized"), std::string::npos)
+      << *error;
+}
+
 TEST(SchemeTest, ValidatesAndSizesStorage) {
   QuantScheme s{4, false, true, 32, ScaleType::F16};
   EXPECT_FALSE(s.validate());

@@ -1,0 +1,37 @@
+//===- FuzzInput.h - helpers shared by the libFuzzer harnesses ------------===//
+//
+// The readers open files by path (memory-mapped, as the tools do), so the
+// harnesses write each input to a per-process file first.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_FUZZ_FUZZINPUT_H
+#define WQ_FUZZ_FUZZINPUT_H
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+namespace wq_fuzz {
+
+/// Writes the input to $TMPDIR (default /tmp)/wq-fuzz-<pid><suffix> and
+/// returns the path.
+inline std::string writeInput(const uint8_t *data, size_t size,
+                              const char *suffix) {
+  const char *dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir ? dir : "/tmp") + "/wq-fuzz-" +
+                     std::to_string(getpid()) + suffix;
+  FILE *file = std::fopen(path.c_str(), "wb");
+  if (!file)
+    std::abort();
+  if (size && std::fwrite(data, 1, size, file) != size)
+    std::abort();
+  std::fclose(file);
+  return path;
+}
+
+} // namespace wq_fuzz
+
+#endif // WQ_FUZZ_FUZZINPUT_H
