@@ -10,7 +10,10 @@ LLVM_PREFIX=/usr/lib/llvm-22
 
 WQ_PACKAGES=(cmake ninja-build g++ libmlir-22-dev mlir-22-tools llvm-22-dev
              llvm-22-tools libgtest-dev libopenblas-dev liblapacke-dev libomp-22-dev python3 python3-numpy
-             python3-pip python3-yaml libpcre2-dev pkg-config)
+             python3-pip python3-yaml libpcre2-dev pkg-config
+             clang-22 libclang-rt-22-dev libfuzzer-22-dev)
+# clang-22 and libFuzzer build the fuzzing harnesses (scripts/fuzz.sh), whose
+# regression inputs scripts/test.sh replays under ASan and UBSan.
 # The `gguf` Python package (llama.cpp's reference reader/writer; imports
 # numpy and yaml) for the GGUF reader's lit tests, installed into the build
 # folder for Debian's /usr/bin/python3, never system-wide.
