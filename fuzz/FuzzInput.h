@@ -16,19 +16,28 @@
 
 namespace wq_fuzz {
 
-/// Writes the input to $TMPDIR (default /tmp)/wq-fuzz-<pid><suffix> and
-/// returns the path.
-inline std::string writeInput(const uint8_t *data, size_t size,
-                              const char *suffix) {
+/// $TMPDIR (default /tmp)/wq-fuzz-<pid><suffix>: a path of this process.
+inline std::string inputPath(const char *suffix) {
   const char *dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir ? dir : "/tmp") + "/wq-fuzz-" +
-                     std::to_string(getpid()) + suffix;
+  return std::string(dir ? dir : "/tmp") + "/wq-fuzz-" +
+         std::to_string(getpid()) + suffix;
+}
+
+inline void writeFile(const std::string &path, const uint8_t *data,
+                      size_t size) {
   FILE *file = std::fopen(path.c_str(), "wb");
   if (!file)
     std::abort();
   if (size && std::fwrite(data, 1, size, file) != size)
     std::abort();
   std::fclose(file);
+}
+
+/// Writes the input to inputPath(suffix) and returns the path.
+inline std::string writeInput(const uint8_t *data, size_t size,
+                              const char *suffix) {
+  std::string path = inputPath(suffix);
+  writeFile(path, data, size);
   return path;
 }
 

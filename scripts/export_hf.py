@@ -27,6 +27,9 @@ def main():
     p.add_argument("out")
     p.add_argument("--checkpoint")
     p.add_argument("--random", action="store_true")
+    p.add_argument("--tiny", action="store_true",
+                   help="with --random: dim 32, one layer, vocabulary 32 "
+                        "(the fuzzers' seeds)")
     p.add_argument("--dtype", default="f32", choices=["f32", "f16"])
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
@@ -36,6 +39,8 @@ def main():
     else:
         rng = np.random.default_rng(a.seed)
         dim, hidden, layers, heads, kvh, vocab = 64, 128, 2, 4, 2, 512
+        if a.tiny:
+            dim, hidden, layers, heads, kvh, vocab = 32, 64, 1, 2, 1, 32
         head = dim // heads
         g = lambda *s: rng.standard_normal(s) * 0.1  # noqa: E731
         m = dict(dim=dim, hidden=hidden, layers=layers, heads=heads, kv_heads=kvh,

@@ -199,7 +199,9 @@ int main(int argc, char **argv) {
   int index = 0;
   std::mt19937 gen(1);
   std::normal_distribution<float> dist(0, 1);
-  for (auto [n, k] : shapes) {
+  for (auto shape : shapes) {
+    // Plain variables: the timing lambdas below capture them.
+    const int64_t n = shape.first, k = shape.second;
     std::vector<float> w(size_t(n * k));
     for (float &v : w)
       v = dist(gen) * 0.02f;

@@ -122,6 +122,10 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
       c.numKvHeads <= 0 || c.vocabSize <= 0 || c.dim % c.numHeads != 0 ||
       c.numHeads % c.numKvHeads != 0)
     return modelFileError(configPath, "not a Llama-family config");
+  // max_position_embeddings, rms_norm_eps and rope_theta too (a negative
+  // epsilon or context compiled and ran).
+  if (Error e = c.validate())
+    return modelFileError(configPath, toString(std::move(e)));
 
   std::error_code ec;
   std::vector<std::string> shards;
@@ -265,7 +269,10 @@ Error validateWeights(const LlamaWeights &weights, StringRef path) {
           path, elementName(name, tensor.shape, bad - tensor.values.begin()) +
                     " is " + describeNonFinite(*bad));
   }
-  for (const auto &[name, linear] : weights.quantized) {
+  for (const auto &entry : weights.quantized) {
+    // Not a structured binding: the lambda below captures the name.
+    const std::string &name = entry.first;
+    const QuantizedLinear &linear = entry.second;
     const wq_numerics::QuantizedMatrix &m = linear.matrix;
     const int64_t groups = linear.scheme.numGroups(m.cols);
     auto groupName = [&](StringRef what, size_t flat) {
@@ -283,10 +290,7 @@ Error validateWeights(const LlamaWeights &weights, StringRef path) {
                                         " is " + describeNonFinite(*bad));
     }
     const unsigned bits = linear.scheme.bits;
-    const int64_t low = linear.scheme.isSigned ? -(int64_t(1) << (bits - 1)) : 0;
-    const int64_t high = linear.scheme.isSigned
-                             ? (int64_t(1) << (bits - 1)) - 1
-                             : (int64_t(1) << bits) - 1;
+    const int32_t low = linear.scheme.qmin(), high = linear.scheme.qmax();
     auto bad = llvm::find_if(m.zeros, [&](int32_t z) {
       return z < low || z > high;
     });

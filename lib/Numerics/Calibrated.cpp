@@ -667,6 +667,10 @@ quantizeLinear(const std::string &name, const float *weights, int64_t n,
     return error;
   if (result.scheme.offsets)
     return std::string(kNoOffsetsMessage);
+  // Before outlier selection: a non-finite weight must not escape the check
+  // by being kept in full precision as an outlier.
+  if (auto error = findNonFiniteWeight(weights, n, k))
+    return error;
   const bool hasHessian =
       calibration && static_cast<int64_t>(calibration->hessian.size()) == k * k;
   const bool hasMagnitudes =

@@ -320,6 +320,18 @@ void storeElement(QuantizedMatrix &matrix, const QuantScheme &scheme,
   packElement(bytes, col - group * groupSize, scheme.bits, q);
 }
 
+std::optional<std::string> findNonFiniteWeight(const float *weights,
+                                               int64_t rows, int64_t cols) {
+  for (int64_t i = 0; i < rows * cols; ++i)
+    if (!std::isfinite(weights[i])) {
+      std::ostringstream os;
+      os << "weight [" << i / cols << ", " << i % cols << "] is not finite ("
+         << weights[i] << ")";
+      return os.str();
+    }
+  return std::nullopt;
+}
+
 std::optional<std::string> quantizeGroups(const float *weights, int64_t rows,
                                           int64_t cols,
                                           const QuantScheme &scheme,
@@ -334,16 +346,10 @@ std::optional<std::string> quantizeGroups(const float *weights, int64_t rows,
   const int64_t groupSize = scheme.effectiveGroupSize(cols);
   const int64_t groups = scheme.numGroups(cols);
   initQuantizedMatrix(rows, cols, scheme, result);
+  if (auto error = findNonFiniteWeight(weights, rows, cols))
+    return error;
   for (int64_t r = 0; r < rows; ++r) {
     const float *row = weights + r * cols;
-    for (int64_t c = 0; c < cols; ++c) {
-      if (!std::isfinite(row[c])) {
-        std::ostringstream os;
-        os << "weight [" << r << ", " << c << "] is not finite (" << row[c]
-           << ")";
-        return os.str();
-      }
-    }
     for (int64_t g = 0; g < groups; ++g) {
       int64_t begin = g * groupSize;
       int64_t count = std::min(groupSize, cols - begin);

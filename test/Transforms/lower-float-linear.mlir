@@ -46,3 +46,19 @@ func.func @left_alone(%x: tensor<2x16xf32>, %init: tensor<2x8xf32>, %v: tensor<1
   %z = linalg.matvec ins(%w2, %v : tensor<8x16xf64>, tensor<16xf64>) outs(%i2 : tensor<8xf64>) -> tensor<8xf64>
   return %y, %z : tensor<2x8xf32>, tensor<8xf64>
 }
+
+// -----
+
+// Zero rows (M = 0) and an empty weight are left to the generic path (the
+// kernel sliced past the end: found by fuzz/FuzzDialect).
+// CHECK-LABEL: func.func @zero_sized
+// CHECK-NOT: vector.
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul
+func.func @zero_sized(%x: tensor<0x16xf32>, %init: tensor<0x8xf32>, %x2: tensor<3x0xf32>, %i2: tensor<3x8xf32>) -> (tensor<0x8xf32>, tensor<3x8xf32>) {
+  %w = arith.constant dense<0.5> : tensor<8x16xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<0x16xf32>, tensor<8x16xf32>) outs(%init : tensor<0x8xf32>) -> tensor<0x8xf32>
+  %w2 = arith.constant dense<0.5> : tensor<8x0xf32>
+  %z = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x2, %w2 : tensor<3x0xf32>, tensor<8x0xf32>) outs(%i2 : tensor<3x8xf32>) -> tensor<3x8xf32>
+  return %y, %z : tensor<0x8xf32>, tensor<3x8xf32>
+}

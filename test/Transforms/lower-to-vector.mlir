@@ -196,3 +196,17 @@ func.func @int4_zero_points_offsets(%x: tensor<1x512xf32>, %p: tensor<4x16x16xi8
   %y = wq.matmul %x, %p, %s zero_points(%z) offsets(%o) {weight = #wq.qweight<4x512, u4, group_size = 32, scale_type = bf16, zero_points, offsets>} : (tensor<1x512xf32>, tensor<4x16x16xi8>, tensor<4x16xbf16>, tensor<4x16xi8>, tensor<4x16xbf16>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
+
+// -----
+
+// No activation rows (M = 0): left to the generic path (the kernel's row
+// blocks sliced past the end: found by fuzz/FuzzDialect).
+// CHECK-LABEL: func.func @no_rows
+// CHECK-NOT: vector.
+// CHECK: wq.matmul
+// INT8-LABEL: func.func @no_rows
+// INT8: wq.matmul
+func.func @no_rows(%x: tensor<0x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<0x64xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<0x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<0x64xf32>
+  return %y : tensor<0x64xf32>
+}

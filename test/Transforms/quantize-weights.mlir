@@ -169,3 +169,16 @@ func.func @empty_weight(%x: tensor<4x16xf32>) -> tensor<4x0xf32> {
   %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<4x16xf32>, tensor<0x16xf32>) outs(%f : tensor<4x0xf32>) -> tensor<4x0xf32>
   return %y : tensor<4x0xf32>
 }
+
+// -----
+
+// f64 activations stay float: wq.matmul implements f16, bf16 and f32 only
+// (the pass made a wq.matmul its verifier refuses: found by fuzz/FuzzDialect).
+// CHECK-LABEL: func.func @f64_left_alone
+// CHECK-NOT: wq.matmul
+// CHECK: linalg.matvec
+func.func @f64_left_alone(%v: tensor<16xf64>, %i2: tensor<8xf64>) -> tensor<8xf64> {
+  %w2 = arith.constant dense<1.0> : tensor<8x16xf64>
+  %z = linalg.matvec ins(%w2, %v : tensor<8x16xf64>, tensor<16xf64>) outs(%i2 : tensor<8xf64>) -> tensor<8xf64>
+  return %z : tensor<8xf64>
+}

@@ -344,6 +344,27 @@ TEST(OutlierTest, PicksChannelsWithLargeActivationTimesWeight) {
   EXPECT_EQ(picked[1], 42);
 }
 
+// Found by fuzz/FuzzQuantize: a NaN in the channel picked as an outlier was
+// kept in full precision and quantizeLinear succeeded.
+TEST(OutlierTest, NonFiniteWeightsAreRejectedBeforeOutlierSelection) {
+  const int64_t n = 2, k = 18;
+  std::vector<float> w = gaussian(n * k, 21, 1e-3f);
+  w[4] = 5.0f; // channel 4 is the outlier
+  w[k + 4] = NAN;
+  LinearQuantOptions options;
+  options.scheme = QuantScheme{8, false, true, 7, ScaleType::F16};
+  options.outlierFraction = 0.05;
+  for (QuantMethod method : {QuantMethod::Rtn, QuantMethod::RtnMse}) {
+    options.method = method;
+    QuantizedLinear linear;
+    std::optional<std::string> error =
+        quantizeLinear("w", w.data(), n, k, options, nullptr, linear);
+    ASSERT_TRUE(error);
+    EXPECT_NE(error->find("weight [1, 4] is not finite"), std::string::npos)
+        << *error;
+  }
+}
+
 TEST(OffsetsTest, CalibratedMethodsRejectOffsets) {
   const int64_t n = 8, k = 64, tokens = 64;
   QuantScheme s{4, false, false, 32, ScaleType::F16};

@@ -108,7 +108,9 @@ public:
   /// tokens empty. Out-of-range ids give "".
   std::string tokenToPiece(int id, bool renderSpecial) const;
   /// The pieces of `ids` concatenated (no space clean-up), so that
-  /// decode(encode(text, false, false)) == text for valid UTF-8.
+  /// decode(encode(text, false, false)) == text for valid UTF-8 whose bytes
+  /// all have a token in GPT-2's alphabet (a byte without one, such as 0x1D
+  /// in SmolLM2's vocabulary, is dropped by encode as llama.cpp drops it).
   std::string decode(llvm::ArrayRef<int> ids,
                      bool renderSpecial = false) const;
 

@@ -165,6 +165,11 @@ int32_t quantizeValue(float weight, const GroupParams &params,
 using GroupParamsFn = std::function<std::optional<std::string>(
     const float *weights, int64_t count, GroupParams &params)>;
 
+/// "weight [r, c] is not finite (v)" for the first non-finite element of a
+/// row-major [rows, cols] matrix; nullopt when all are finite.
+std::optional<std::string> findNonFiniteWeight(const float *weights,
+                                               int64_t rows, int64_t cols);
+
 /// Quantizes a row-major [rows, cols] matrix group by group with parameters
 /// from `choose`. Fails on non-finite weights (naming the first one) and on
 /// a scheme with offsets (no quantizer here produces them).

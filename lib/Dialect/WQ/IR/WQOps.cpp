@@ -193,16 +193,16 @@ LogicalResult DequantizeOp::verify() {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
+bool mlir::wq::isActivationElementType(Type type) {
+  return type.isF32() || type.isF16() || type.isBF16();
+}
+
 LogicalResult MatmulOp::verify() {
   QuantizedWeightAttr weight = getWeight();
   auto inputType = getInput().getType();
   auto resultType = getResult().getType();
-  // The element types every lowering implements (docs/dialect.md).
-  auto isActivationType = [](Type type) {
-    return type.isF32() || type.isF16() || type.isBF16();
-  };
-  if (!isActivationType(inputType.getElementType()) ||
-      !isActivationType(resultType.getElementType()))
+  if (!isActivationElementType(inputType.getElementType()) ||
+      !isActivationElementType(resultType.getElementType()))
     return emitOpError() << "input and result must have f16, bf16 or f32 "
                             "elements, got "
                          << inputType.getElementType() << " and "

@@ -56,6 +56,10 @@ struct LowerFloatLinear : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     if (inputType.getRank() != initType.getRank() ||
         (inputType.getRank() == 2 && inputType.isDynamicDim(1)))
       return b.notifyMatchFailure(op, "unsupported activation shape");
+    if (llvm::is_contained(inputType.getShape(), 0) ||
+        llvm::is_contained(weightType.getShape(), 0))
+      return b.notifyMatchFailure(op, "zero-sized (the generic path computes "
+                                      "the empty result)");
 
     Location loc = op.getLoc();
     const int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);

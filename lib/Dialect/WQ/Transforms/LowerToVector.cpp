@@ -91,6 +91,10 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     if (inputType.getRank() > 2 || !inputType.getElementType().isF32() ||
         !op.getResult().getType().getElementType().isF32())
       return b.notifyMatchFailure(op, "f32 activations of rank 1 or 2 only");
+    // Zero rows (M = 0): the kernel's row blocks would slice past the end;
+    // the generic path computes the empty result.
+    if (llvm::is_contained(inputType.getShape(), 0))
+      return b.notifyMatchFailure(op, "no activation rows (M = 0)");
 
     // Act-order permutation, AWQ input scales and outlier channels are
     // applied around the kernel (x / s and the gather once per call, the

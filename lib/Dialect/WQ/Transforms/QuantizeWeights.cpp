@@ -184,9 +184,10 @@ struct WQQuantizeWeightsPass
     Type resultType = op->getResult(0).getType();
     if (!weightType || !weightType.hasStaticShape() ||
         !isa<FloatType>(weightType.getElementType()) ||
-        !isa<FloatType>(getElementTypeOrSelf(match->activation.getType())) ||
-        !isa<FloatType>(getElementTypeOrSelf(resultType)))
-      return success();
+        !isActivationElementType(
+            getElementTypeOrSelf(match->activation.getType())) ||
+        !isActivationElementType(getElementTypeOrSelf(resultType)))
+      return success(); // (f64 activations stay float: wq.matmul has none)
     // (An empty weight has nothing to quantize.)
     if (weightType.getNumElements() < std::max<int64_t>(minElements, 1))
       return success();

@@ -15,6 +15,10 @@
 
 namespace mlir::wq {
 namespace numerics = ::wq_numerics;
+
+/// The activation (input and result) element types of wq.matmul that every
+/// lowering implements: f16, bf16 and f32 (docs/dialect.md).
+bool isActivationElementType(Type type);
 } // namespace mlir::wq
 
 #include "wq/Dialect/WQ/IR/WQOpsDialect.h.inc"
