@@ -81,7 +81,10 @@ bool onlyWqInputDialects(ModuleOp module) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // MLIR's lexer reads the byte after the text, which must be a NUL: the
+  // tools read files through MemoryBuffer, which provides one, and so does
+  // std::string (the raw fuzzer input does not).
+  const std::string text(reinterpret_cast<const char *>(data), size);
   MLIRContext context(registry(), MLIRContext::Threading::DISABLED);
   ScopedDiagnosticHandler quiet(&context,
                                 [](Diagnostic &) { return success(); });

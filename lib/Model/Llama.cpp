@@ -220,7 +220,8 @@ Expected<LlamaWeights> readLlama2cCheckpoint(StringRef path) {
   c.numLayers = header[2];
   c.numHeads = header[3];
   c.numKvHeads = header[4];
-  c.vocabSize = std::abs(header[5]);
+  // In int64: std::abs(INT32_MIN) overflows (found by fuzz/FuzzLlama2c).
+  c.vocabSize = std::abs(int64_t(header[5]));
   c.seqLen = header[6];
   c.sharedClassifier = header[5] > 0;
   if (Error e = checkConfig(path, c))

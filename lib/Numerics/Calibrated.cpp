@@ -231,6 +231,8 @@ std::optional<std::string> gptqQuantize(const float *weights, int64_t n,
   }
   result.dampPercentUsed = dampPercent;
   std::vector<float> uf(u.begin(), u.end());
+  if (auto error = checkFinite(uf.data(), k * k, "inverse Hessian factor (in f32)"))
+    return *error + ": the Hessian is too close to singular at this scale";
 
   // Step 8: the lazy-batch column sweep.
   std::vector<int32_t> q(static_cast<size_t>(n * k));
@@ -269,6 +271,15 @@ std::optional<std::string> gptqQuantize(const float *weights, int64_t n,
       const float d = uf[col * k + col];
       for (int64_t r = 0; r < n; ++r) {
         float value = w1[r * count + i];
+        if (!std::isfinite(value)) {
+          // Found by fuzz/FuzzQuantize: weights near FLT_MAX or a huge
+          // inverse Hessian overflow the error feedback.
+          std::ostringstream os;
+          os << "GPTQ's error feedback overflowed f32 at weight [" << r
+             << ", " << perm[col] << "]: the weights or the Hessian are too "
+             << "large";
+          return os.str();
+        }
         int32_t qi = quantizeValue(value, current[r], scheme);
         float deq = current[r].scale * static_cast<float>(qi - current[r].zero);
         q[r * k + col] = qi;

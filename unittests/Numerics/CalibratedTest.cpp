@@ -281,6 +281,25 @@ TEST(GptqTest, IndefiniteHessianIsAClearError) {
   EXPECT_NE(error->find("Hessian element 0 is not finite"), std::string::npos);
 }
 
+// Found by fuzz/FuzzQuantize: finite weights near FLT_MAX and a Hessian
+// whose inverse couples the columns strongly (H01 / H11 = 500) overflow the
+// error feedback; the NaN reached a float-to-int conversion (UB).
+TEST(GptqTest, ErrorFeedbackOverflowIsAClearError) {
+  QuantScheme s{8, true, false, 0, ScaleType::F32};
+  const float top = 2e38f, scale = top / 127;
+  std::vector<float> w = {0.5f * scale, top}; // column 0 rounds to 0
+  std::vector<float> h = {1e6f, 1e3f, 1e3f, 2.0f};
+  GptqOptions options;
+  options.dampPercent = 0;
+  GptqResult result;
+  std::optional<std::string> error =
+      gptqQuantize(w.data(), 1, 2, h.data(), s, options, result);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("GPTQ's error feedback overflowed f32 at weight [0, 1]"),
+            std::string::npos)
+      << *error;
+}
+
 TEST(MseTest, NeverWorseThanRtnInItsOwnNorm) {
   QuantScheme s{4, false, true, 32, ScaleType::F32};
   std::vector<float> w = gaussian(32 * 4, 14);

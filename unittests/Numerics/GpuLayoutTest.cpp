@@ -274,7 +274,18 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{scheme(false, true, 32, 8), 16, 128, 4},
                       Case{scheme(true, false, 0, 8), 21, 96, 9, true},
                       Case{scheme(false, true, 64, 8), 40, 128, 1, true},
-                      Case{scheme(false, true, 16, 8), 16, 64, 16, true}));
+                      Case{scheme(false, true, 16, 8), 16, 64, 16, true}),
+    // Readable names (the default prints the struct's bytes, padding
+    // included, so the names changed from build to build).
+    [](const ::testing::TestParamInfo<Case> &info) {
+      const Case &c = info.param;
+      return std::string(c.scheme.isSigned ? "i" : "u") +
+             std::to_string(c.scheme.bits) +
+             (c.scheme.zeroPoints ? "_zp" : "") + "_g" +
+             std::to_string(c.scheme.groupSize) + "_n" + std::to_string(c.n) +
+             "_k" + std::to_string(c.k) + "_m" + std::to_string(c.rows) +
+             (c.bf16 ? "_bf16" : "_f16");
+    });
 
 TEST(MmaTiles, ConversionConstantsAreExact) {
   EXPECT_EQ(halfBitsToFloat(kF16Magic), 1024.0f);

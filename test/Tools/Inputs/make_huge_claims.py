@@ -39,7 +39,12 @@ gguf("tensor.gguf", (1, gguf_string("token_embd.weight") + struct.pack("<IQQIQ",
 gguf("overflow.gguf", (1, gguf_string("token_embd.weight") + struct.pack("<IQQQQIQ", 4, 1 << 32, 1 << 32, 1 << 32, 1 << 32, 0, 0)), [arch])
 # 2^40 metadata entries.
 open(os.path.join(out, "entries.gguf"), "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 0, 1 << 40))
-# llama2.c headers: 10^6 layers, a vocabulary of 2^31 - 1.
+# llama2.c headers: 10^6 layers, a vocabulary of 2^31 - 1, and -2^31 (a
+# negative vocabulary means an unshared classifier; its magnitude overflowed
+# int32), in the legacy header and the int8 export's ("ak42", version 2).
 for name, header in [("layers.bin", (64, 172, 10**6, 8, 4, 512, 512)),
-                     ("vocab.bin", (64, 172, 5, 8, 4, 2**31 - 1, 512))]:
+                     ("vocab.bin", (64, 172, 5, 8, 4, 2**31 - 1, 512)),
+                     ("vocabmin.bin", (64, 172, 5, 8, 4, -2**31, 512))]:
     open(os.path.join(out, name), "wb").write(struct.pack("<7i", *header) + b"\0" * 4096)
+open(os.path.join(out, "vocabmin-int8.bin"), "wb").write(
+    struct.pack("<Ii7i", 0x616B3432, 2, 64, 172, 5, 8, 4, -2**31, 512) + b"\0" * 4096)
