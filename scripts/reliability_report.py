@@ -72,8 +72,9 @@ def main():
     out.append("| **total** | | **%.2f h** | %d | | %d | %d |" % (total_seconds / 3600.0, total_execs,
                                                                 total_found, total_fixed))
     out.append("")
-    out.append("Crash inputs found before the ledger existed (the first run of the harnesses,")
-    out.append("not counted above) are among the regression inputs: each harness's regression")
+    out.append("Crashes found in runs that were not recorded (the first runs of the harnesses,")
+    out.append("before the ledger existed, and short runs while a harness was written) are not")
+    out.append("counted above but are among the regression inputs: each harness's regression")
     out.append("folder holds every crash it ever found, fixed.\n")
     if a.sanitizer_summary:
         out.append("Sanitized test suite (`scripts/test.sh --sanitize`: unit tests, the lit tests")

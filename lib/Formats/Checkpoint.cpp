@@ -544,13 +544,14 @@ Expected<QuantizedLinear> readWq(const SafetensorsFile &file,
     if (zeros->shape != groupShape)
       return formatError("tensor '" + base + ".wq.zeros' does not match the scheme");
     linear.matrix.zeros.assign(zeros->data.begin(), zeros->data.end());
-    for (size_t i = 0; i < linear.matrix.zeros.size(); ++i)
-      if (linear.matrix.zeros[i] < s.qmin() || linear.matrix.zeros[i] > s.qmax())
+    for (size_t i = 0; i < linear.matrix.zeros.size(); ++i) {
+      const int32_t zero = linear.matrix.zeros[i];
+      if (zero < s.qmin() || zero > s.qmax())
         return formatError("tensor '" + base + ".wq.zeros' element " +
-                           Twine(i) + " is " + Twine(linear.matrix.zeros[i]) +
-                           ", outside the " + Twine(s.bits) +
-                           "-bit storage's [" + Twine(s.qmin()) + ", " +
-                           Twine(s.qmax()) + "]");
+                           Twine(i) + " is " + Twine(zero) + ", outside the " +
+                           Twine(s.bits) + "-bit storage's [" +
+                           Twine(s.qmin()) + ", " + Twine(s.qmax()) + "]");
+    }
   }
   const TensorView *offsets = file.find(base + ".wq.offsets");
   if (offsets && !s.offsets)

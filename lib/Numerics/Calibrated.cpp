@@ -231,7 +231,8 @@ std::optional<std::string> gptqQuantize(const float *weights, int64_t n,
   }
   result.dampPercentUsed = dampPercent;
   std::vector<float> uf(u.begin(), u.end());
-  if (auto error = checkFinite(uf.data(), k * k, "inverse Hessian factor (in f32)"))
+  if (auto error =
+          checkFinite(uf.data(), k * k, "inverse Hessian factor (in f32)"))
     return *error + ": the Hessian is too close to singular at this scale";
 
   // Step 8: the lazy-batch column sweep.
