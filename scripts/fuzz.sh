@@ -35,8 +35,8 @@ if [ ${#targets[@]} = 0 ]; then
   for f in "$ROOT"/fuzz/Fuzz*.cpp; do targets+=("$(basename "$f" .cpp)"); done
 fi
 
+# Builds build-sanitize/, harnesses included.
 WQ_SANITIZE=1 source "$ROOT/scripts/setup.sh"
-cmake --build "$WQ_BUILD" -j2 --target wq-fuzzers >&2
 BIN="$WQ_BUILD/bin"
 OUT="$WQ_BUILD/fuzz"
 mkdir -p "$OUT"

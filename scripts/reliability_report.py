@@ -42,18 +42,13 @@ def main():
         return len(os.listdir(d)) if os.path.isdir(d) else 0
 
     rows = []
-    total_seconds = total_execs = total_found = total_fixed = 0
     for target in harnesses:
         r = runs.get(target, [])
-        seconds = sum(x[1] for x in r)
-        execs = sum(x[2] for x in r)
-        cov = max((x[3] for x in r), default=0)
-        found = sum(x[4] for x in r)
-        rows.append((target, len(r), seconds, execs, cov, found, fixed(target)))
-        total_seconds += seconds
-        total_execs += execs
-        total_found += found
-        total_fixed += fixed(target)
+        rows.append((target, len(r), sum(x[1] for x in r), sum(x[2] for x in r),
+                     max((x[3] for x in r), default=0), sum(x[4] for x in r),
+                     fixed(target)))
+    total_seconds, total_execs, total_found, total_fixed = (
+        sum(row[i] for row in rows) for i in (2, 3, 5, 6))
 
     out = []
     out.append("# Reliability: fuzzing and sanitizers\n")

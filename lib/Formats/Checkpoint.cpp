@@ -544,14 +544,15 @@ Expected<QuantizedLinear> readWq(const SafetensorsFile &file,
     if (zeros->shape != groupShape)
       return formatError("tensor '" + base + ".wq.zeros' does not match the scheme");
     linear.matrix.zeros.assign(zeros->data.begin(), zeros->data.end());
-    for (size_t i = 0; i < linear.matrix.zeros.size(); ++i) {
-      const int32_t zero = linear.matrix.zeros[i];
-      if (zero < s.qmin() || zero > s.qmax())
-        return formatError("tensor '" + base + ".wq.zeros' element " +
-                           Twine(i) + " is " + Twine(zero) + ", outside the " +
-                           Twine(s.bits) + "-bit storage's [" +
-                           Twine(s.qmin()) + ", " + Twine(s.qmax()) + "]");
-    }
+    // Here, not only in validateWeights: a quantized embedding is
+    // dequantized on import, after which a bad zero point is just a value.
+    if (std::optional<size_t> bad =
+            findZeroPointOutsideStorage(linear.matrix, s))
+      return formatError("tensor '" + base + ".wq.zeros' element " +
+                         Twine(*bad) + " is " +
+                         Twine(linear.matrix.zeros[*bad]) + ", outside the " +
+                         Twine(s.bits) + "-bit storage's [" + Twine(s.qmin()) +
+                         ", " + Twine(s.qmax()) + "]");
   }
   const TensorView *offsets = file.find(base + ".wq.offsets");
   if (offsets && !s.offsets)

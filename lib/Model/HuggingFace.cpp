@@ -289,17 +289,14 @@ Error validateWeights(const LlamaWeights &weights, StringRef path) {
         return modelFileError(path, groupName(what, bad - values->begin()) +
                                         " is " + describeNonFinite(*bad));
     }
-    const unsigned bits = linear.scheme.bits;
-    const int32_t low = linear.scheme.qmin(), high = linear.scheme.qmax();
-    auto bad = llvm::find_if(m.zeros, [&](int32_t z) {
-      return z < low || z > high;
-    });
-    if (bad != m.zeros.end())
+    const QuantScheme &s = linear.scheme;
+    if (std::optional<size_t> bad = findZeroPointOutsideStorage(m, s))
       return modelFileError(
-          path, groupName("zero point", bad - m.zeros.begin()) + " is " +
-                    std::to_string(*bad) + ", outside the " +
-                    std::to_string(bits) + "-bit storage's [" +
-                    std::to_string(low) + ", " + std::to_string(high) + "]");
+          path, groupName("zero point", *bad) + " is " +
+                    std::to_string(m.zeros[*bad]) + ", outside the " +
+                    std::to_string(s.bits) + "-bit storage's [" +
+                    std::to_string(s.qmin()) + ", " +
+                    std::to_string(s.qmax()) + "]");
     for (auto [i, v] : llvm::enumerate(linear.outlierWeights))
       if (!std::isfinite(v))
         return modelFileError(path, name + " outlier weight " +

@@ -332,6 +332,14 @@ std::optional<std::string> findNonFiniteWeight(const float *weights,
   return std::nullopt;
 }
 
+std::optional<size_t> findZeroPointOutsideStorage(const QuantizedMatrix &matrix,
+                                                  const QuantScheme &scheme) {
+  for (size_t i = 0; i < matrix.zeros.size(); ++i)
+    if (matrix.zeros[i] < scheme.qmin() || matrix.zeros[i] > scheme.qmax())
+      return i;
+  return std::nullopt;
+}
+
 std::optional<std::string> quantizeGroups(const float *weights, int64_t rows,
                                           int64_t cols,
                                           const QuantScheme &scheme,

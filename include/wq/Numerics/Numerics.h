@@ -170,6 +170,11 @@ using GroupParamsFn = std::function<std::optional<std::string>(
 std::optional<std::string> findNonFiniteWeight(const float *weights,
                                                int64_t rows, int64_t cols);
 
+/// The index of the first zero point of `matrix` outside [scheme.qmin(),
+/// scheme.qmax()] (what its storage can hold); nullopt when all fit.
+std::optional<size_t> findZeroPointOutsideStorage(const QuantizedMatrix &matrix,
+                                                  const QuantScheme &scheme);
+
 /// Quantizes a row-major [rows, cols] matrix group by group with parameters
 /// from `choose`. Fails on non-finite weights (naming the first one) and on
 /// a scheme with offsets (no quantizer here produces them).
