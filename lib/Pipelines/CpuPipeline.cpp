@@ -19,6 +19,8 @@ static const char *const kCpuLowerStages =
     "canonicalize,";
 
 static const char *const kCpuLoopStages =
+    // Copies of slices as loops rather than element-wise memrefCopy calls.
+    "wq-lower-strided-copies,"
     // Parallel loops (scf.forall from the vector fast path) run on OpenMP
     // threads (LLVM's libomp).
     "func.func(scf-forall-to-parallel),"
@@ -53,7 +55,9 @@ LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
                 << activationBits << "\n";
     return failure();
   }
+  // Sibling matmuls (Q/K/V, gate/up) become one kernel call before lowering.
   return parsePassPipeline(
+      "wq-fuse-sibling-matmuls,"
       "wq-lower-to-vector{activation-bits=" + std::to_string(activationBits) +
           "}," + kCpuLowerStages + kBufferizeStages + kCpuLoopStages,
       pm, errorStream);

@@ -84,19 +84,37 @@ std::optional<std::string> mlir::wq::readFloatElements(
 }
 
 std::optional<std::string>
-mlir::wq::readByteElements(ElementsAttr attr, std::vector<uint8_t> &bytes) {
+mlir::wq::readRawElements(ElementsAttr attr, std::vector<char> &bytes) {
   ArrayRef<char> data;
   bool isSplat;
   if (auto error = getRawPayload(attr, data, isSplat))
     return error;
+  Type elementType = attr.getShapedType().getElementType();
+  if (!elementType.isIntOrFloat() ||
+      elementType.getIntOrFloatBitWidth() % 8 != 0)
+    return std::string("expected elements of whole bytes");
+  const int64_t width = elementType.getIntOrFloatBitWidth() / 8;
+  const int64_t count = attr.getShapedType().getNumElements();
+  if (static_cast<int64_t>(data.size()) != (isSplat ? 1 : count) * width)
+    return std::string("constant size does not match its type");
+  if (!isSplat) {
+    bytes.assign(data.begin(), data.end());
+    return std::nullopt;
+  }
+  bytes.resize(count * width);
+  for (int64_t i = 0; i < count; ++i)
+    std::memcpy(bytes.data() + i * width, data.data(), width);
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::wq::readByteElements(ElementsAttr attr, std::vector<uint8_t> &bytes) {
   if (!attr.getShapedType().getElementType().isInteger(8))
     return std::string("expected i8 elements");
-  int64_t count = attr.getShapedType().getNumElements();
-  if (static_cast<int64_t>(data.size()) != (isSplat ? 1 : count))
-    return std::string("constant size does not match its type");
-  bytes.assign(count, static_cast<uint8_t>(data.empty() ? 0 : data[0]));
-  if (!isSplat)
-    std::memcpy(bytes.data(), data.data(), count);
+  std::vector<char> raw;
+  if (auto error = readRawElements(attr, raw))
+    return error;
+  bytes.assign(raw.begin(), raw.end());
   return std::nullopt;
 }
 

@@ -83,6 +83,11 @@ std::vector<T> groupsInRowMajor(QuantizedWeightAttr weight,
 DenseElementsAttr buildScalesAttr(RankedTensorType type,
                                   ArrayRef<float> scales);
 
+/// Reads the little-endian bytes of a constant (dense or dense_resource) of
+/// whole-byte elements, a splat expanded to every element.
+std::optional<std::string> readRawElements(ElementsAttr attr,
+                                           std::vector<char> &bytes);
+
 /// Reads the raw bytes of an i8 constant (dense or dense_resource).
 std::optional<std::string> readByteElements(ElementsAttr attr,
                                             std::vector<uint8_t> &bytes);

@@ -155,6 +155,45 @@ def WQLowerFloatLinearPass : Pass<"wq-lower-float-linear"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def WQFuseSiblingMatmulsPass : Pass<"wq-fuse-sibling-matmuls"> {
+  let summary = "Fuse wq.matmul ops that read the same activations into one";
+  let description = [{
+    `wq.matmul` ops of one block that read the same input value and whose
+    weights differ only in N (same bits, signedness, group size, scale type,
+    zero points and offsets, `row_major` layout, no act-order permutation,
+    input scales or outlier channels; constant operands) become one
+    `wq.matmul` over the weights stacked along N, placed at the first of
+    them; each original result is a `tensor.extract_slice` of its channels.
+    Every output channel is computed exactly as before (the products of one
+    channel do not depend on the others), so results are bit-identical.
+
+    Why: a transformer layer's Q, K and V projections (and the FFN's gate and
+    up projections) read one normalized activation. Fused, the activations
+    are prepared once (int8 quantization, reordering) and the kernel runs one
+    parallel loop instead of three, which at decode (M = 1) is per-call
+    overhead comparable to the kernel itself on small models. `wq-cpu-pipeline`
+    runs it first.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def WQLowerStridedCopiesPass : Pass<"wq-lower-strided-copies"> {
+  let summary = "Turn memref.copy of strided memrefs into linalg.copy";
+  let description = [{
+    `finalize-memref-to-llvm` lowers a `memref.copy` to a `memcpy` only when
+    both memrefs are contiguous (identity layout, or static and row-major);
+    any other copy becomes a call to the C runner's `memrefCopy`, which moves
+    one element at a time through `memcpy`. Bufferization creates such
+    copies for slices (a fused matmul's result columns written into a KV
+    cache, for instance). This pass rewrites exactly those copies into
+    `linalg.copy`, which `convert-linalg-to-loops` turns into loops the LLVM
+    vectorizer handles; contiguous copies keep their `memcpy`. Run it after
+    bufferization (`wq-cpu-pipeline` does).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def WQPackLayoutPass : Pass<"wq-pack-layout"> {
   let summary = "Re-tile constant quantized weights into the order a kernel reads";
   let description = [{

@@ -1,0 +1,206 @@
+//===- FuseSiblingMatmuls.cpp - wq-fuse-sibling-matmuls -------------------===//
+//
+// Stacks the weights of wq.matmul ops that read the same activations (a
+// layer's Q/K/V projections, an FFN's gate and up projections) along N into
+// one wq.matmul, so the activations are prepared once and one kernel call
+// replaces several.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Dialect/WQ/IR/WeightConstants.h"
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+
+#include "llvm/ADT/MapVector.h"
+
+namespace mlir::wq {
+#define GEN_PASS_DEF_WQFUSESIBLINGMATMULSPASS
+#include "wq/Dialect/WQ/Transforms/Passes.h.inc"
+} // namespace mlir::wq
+
+using namespace mlir;
+using namespace mlir::wq;
+
+namespace {
+
+/// The constant weight operands of a matmul that can be stacked (null when
+/// absent).
+struct StackableWeight {
+  MatmulOp op;
+  ElementsAttr packed, scales, zeroPoints, offsets;
+};
+
+/// The operands of `op` as constants, or nothing when the op cannot be
+/// stacked with others: side inputs (permutation, input scales, outliers)
+/// belong to the input channels of one weight, tiled layouts interleave N,
+/// flat groups run across rows and a batched weight has no single N.
+std::optional<StackableWeight> asStackable(MatmulOp op) {
+  QuantizedWeightAttr weight = op.getWeight();
+  if (weight.getPermuted() || weight.getInputScaled() ||
+      weight.getNumOutliers() || weight.getFlatGroups() ||
+      !weight.getBatchShape().empty() ||
+      weight.getLayout().getKind() != LayoutKind::row_major)
+    return std::nullopt;
+  StackableWeight result{op, {}, {}, {}, {}};
+  if (!matchPattern(op.getPacked(), m_Constant(&result.packed)) ||
+      !matchPattern(op.getScales(), m_Constant(&result.scales)) ||
+      (op.getZeroPoints() &&
+       !matchPattern(op.getZeroPoints(), m_Constant(&result.zeroPoints))) ||
+      (op.getOffsets() &&
+       !matchPattern(op.getOffsets(), m_Constant(&result.offsets))))
+    return std::nullopt;
+  return result;
+}
+
+/// Ops that may share a stacked weight: the same storage scheme and operand
+/// types apart from N.
+bool stackTogether(MatmulOp a, MatmulOp b) {
+  QuantizedWeightAttr wa = a.getWeight(), wb = b.getWeight();
+  return wa.getK() == wb.getK() && wa.getBits() == wb.getBits() &&
+         wa.getIsSigned() == wb.getIsSigned() &&
+         wa.getGroupSize() == wb.getGroupSize() &&
+         wa.getScaleType() == wb.getScaleType() &&
+         wa.getZeroPoints() == wb.getZeroPoints() &&
+         wa.getOffsets() == wb.getOffsets() &&
+         a.getResult().getType().getElementType() ==
+             b.getResult().getType().getElementType();
+}
+
+/// `attrs` (each [N_i, trailing...]) stacked along their leading dimension
+/// into `type`; nothing when a constant cannot be read.
+DenseElementsAttr stackLeading(RankedTensorType type,
+                               ArrayRef<ElementsAttr> attrs) {
+  std::vector<char> stacked, part;
+  for (ElementsAttr attr : attrs) {
+    if (readRawElements(attr, part))
+      return {};
+    stacked.insert(stacked.end(), part.begin(), part.end());
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, stacked);
+}
+
+/// Replaces `group` (at least two stackable ops on one input) by one matmul
+/// at the first op and slices of its result.
+LogicalResult fuse(RewriterBase &rewriter, MutableArrayRef<StackableWeight> group) {
+  MatmulOp first = group.front().op;
+  QuantizedWeightAttr firstWeight = first.getWeight();
+  int64_t n = 0;
+  for (StackableWeight &w : group)
+    n += w.op.getWeight().getN();
+  SmallVector<int64_t> shape = {n, firstWeight.getK()};
+  auto weight = QuantizedWeightAttr::get(
+      rewriter.getContext(), shape, firstWeight.getBits(),
+      firstWeight.getIsSigned(), firstWeight.getGroupSize(),
+      firstWeight.getScaleType(), firstWeight.getZeroPoints(),
+      firstWeight.getOffsets(), /*permuted=*/false, /*numOutliers=*/0,
+      /*inputScaled=*/false, /*flatGroups=*/false, firstWeight.getLayout());
+
+  auto collect = [&](ElementsAttr StackableWeight::*field) {
+    SmallVector<ElementsAttr> attrs;
+    for (StackableWeight &w : group)
+      attrs.push_back(w.*field);
+    return attrs;
+  };
+  rewriter.setInsertionPoint(first);
+  Location loc = rewriter.getFusedLoc(llvm::to_vector(
+      llvm::map_range(group, [](StackableWeight &w) {
+        return w.op.getLoc();
+      })));
+  auto constant = [&](RankedTensorType type,
+                      ElementsAttr StackableWeight::*field) -> Value {
+    DenseElementsAttr value = stackLeading(type, collect(field));
+    if (!value)
+      return {};
+    return arith::ConstantOp::create(rewriter, loc, value);
+  };
+  Value packed = constant(weight.getPackedType(), &StackableWeight::packed);
+  Value scales = constant(weight.getScalesType(), &StackableWeight::scales);
+  Value zeroPoints, offsets;
+  if (weight.getZeroPoints())
+    zeroPoints =
+        constant(weight.getZeroPointsType(), &StackableWeight::zeroPoints);
+  if (weight.getOffsets())
+    offsets = constant(weight.getOffsetsType(), &StackableWeight::offsets);
+  if (!packed || !scales || (weight.getZeroPoints() && !zeroPoints) ||
+      (weight.getOffsets() && !offsets))
+    return failure();
+
+  auto firstType = cast<RankedTensorType>(first.getResult().getType());
+  SmallVector<int64_t> resultShape(firstType.getShape());
+  resultShape.back() = n;
+  auto resultType =
+      RankedTensorType::get(resultShape, firstType.getElementType());
+  Value fused = MatmulOp::create(rewriter, loc, resultType, first.getInput(),
+                                 packed, scales, zeroPoints, offsets,
+                                 /*perm=*/Value(), /*outlier_channels=*/Value(),
+                                 /*outlier_weights=*/Value(),
+                                 /*input_scales=*/Value(), weight);
+
+  // Each op's result: its channels of the fused result.
+  const int64_t rank = resultType.getRank();
+  SmallVector<OpFoldResult> sizes =
+      tensor::getMixedSizes(rewriter, loc, fused);
+  SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+  int64_t start = 0;
+  for (StackableWeight &w : group) {
+    SmallVector<OpFoldResult> offsetsAt(rank, rewriter.getIndexAttr(0));
+    offsetsAt.back() = rewriter.getIndexAttr(start);
+    const int64_t channels = w.op.getWeight().getN();
+    sizes.back() = rewriter.getIndexAttr(channels);
+    Value slice = tensor::ExtractSliceOp::create(
+        rewriter, w.op.getLoc(),
+        cast<RankedTensorType>(w.op.getResult().getType()), fused, offsetsAt,
+        sizes, strides);
+    start += channels;
+    SmallVector<Value> operands(w.op->getOperands());
+    rewriter.replaceOp(w.op, slice);
+    // The separate weights' constants, unless something else reads them.
+    for (Value operand : operands)
+      if (auto c = operand.getDefiningOp<arith::ConstantOp>();
+          c && c->use_empty())
+        rewriter.eraseOp(c);
+  }
+  return success();
+}
+
+struct WQFuseSiblingMatmulsPass
+    : public mlir::wq::impl::WQFuseSiblingMatmulsPassBase<
+          WQFuseSiblingMatmulsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    // Groups in program order: per block and input, the stackable ops, split
+    // into runs of compatible schemes.
+    llvm::MapVector<std::pair<Block *, Value>, SmallVector<StackableWeight>>
+        byInput;
+    getOperation()->walk([&](MatmulOp op) {
+      if (std::optional<StackableWeight> w = asStackable(op))
+        byInput[{op->getBlock(), op.getInput()}].push_back(*w);
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto &[key, candidates] : byInput) {
+      SmallVector<bool> taken(candidates.size(), false);
+      for (size_t i = 0; i < candidates.size(); ++i) {
+        if (taken[i])
+          continue;
+        SmallVector<StackableWeight> group = {candidates[i]};
+        for (size_t j = i + 1; j < candidates.size(); ++j)
+          if (!taken[j] && stackTogether(candidates[i].op, candidates[j].op)) {
+            group.push_back(candidates[j]);
+            taken[j] = true;
+          }
+        if (group.size() < 2)
+          continue;
+        // The first op of the block comes first in `group` (walk order), so
+        // the fused op dominates every use of the ops it replaces.
+        if (failed(fuse(rewriter, group))) {
+          group.front().op->emitError(
+              "wq-fuse-sibling-matmuls: a weight constant is unreadable");
+          return signalPassFailure();
+        }
+      }
+    }
+  }
+};
+
+} // namespace
