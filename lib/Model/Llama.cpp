@@ -482,10 +482,13 @@ func.func private @add(%a: tensor<?x${0}xf32>, %b: tensor<?x${0}xf32>) -> tensor
       formatv("memref<?x{0}xf32, strided<[{0}, 1], offset: ?>>", KVD);
   // Causal grouped-query attention of M query rows (positions pos .. pos+M-1)
   // over the T = pos + M cached keys and values of one layer: row r sees
-  // positions t <= pos + r. The loops follow each generic's dimension order:
-  // dot products reduce along the contiguous head dimension (reassociation
-  // allowed, so they vectorize) and the weighted sum of values walks the
-  // positions outside the head dimension, so its inner loop is contiguous.
+  // positions t <= pos + r. Query heads are independent: one scf.forall
+  // iteration per head (KV head a, query g of its group), on threads like
+  // the matmul kernels. Within a head the loops follow each generic's
+  // dimension order: dot products reduce along the contiguous head dimension
+  // (reassociation allowed, so they vectorize) and the weighted sum of
+  // values walks the positions outside the head dimension, so its inner loop
+  // is contiguous.
   os << subst(R"(func.func private @attention(%q: tensor<?x${0}xf32>, %kcm: ${8}, %vcm: ${8}, %layer: index, %pos: index) -> tensor<?x${0}xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
@@ -500,57 +503,66 @@ func.func private @add(%a: tensor<?x${0}xf32>, %b: tensor<?x${0}xf32>) -> tensor
   %q4 = tensor.expand_shape %q [[0], [1, 2, 3]] output_shape [%m, ${2}, ${3}, ${4}] : tensor<?x${0}xf32> into tensor<?x${2}x${3}x${4}xf32>
   %k3 = tensor.expand_shape %k [[0], [1, 2]] output_shape [%t, ${2}, ${4}] : tensor<?x${1}xf32> into tensor<?x${2}x${4}xf32>
   %v3 = tensor.expand_shape %v [[0], [1, 2]] output_shape [%t, ${2}, ${4}] : tensor<?x${1}xf32> into tensor<?x${2}x${4}xf32>
-  %es = tensor.empty(%m, %t) : tensor<?x${2}x${3}x?xf32>
-  %s0 = linalg.fill ins(%zero : f32) outs(%es : tensor<?x${2}x${3}x?xf32>) -> tensor<?x${2}x${3}x?xf32>
-  %dots = linalg.generic {indexing_maps = [affine_map<(r, a, g, s, i) -> (r, a, g, i)>, affine_map<(r, a, g, s, i) -> (s, a, i)>, affine_map<(r, a, g, s, i) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q4, %k3 : tensor<?x${2}x${3}x${4}xf32>, tensor<?x${2}x${4}xf32>) outs(%s0 : tensor<?x${2}x${3}x?xf32>) {
-  ^bb0(%x: f32, %y: f32, %acc: f32):
-    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
-    %s = arith.addf %acc, %p fastmath<reassoc,contract> : f32
-    linalg.yield %s : f32
-  } -> tensor<?x${2}x${3}x?xf32>
-  %scores = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%dots : tensor<?x${2}x${3}x?xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
-  ^bb0(%x: f32, %o: f32):
-    %row = linalg.index 0 : index
-    %col = linalg.index 3 : index
-    %limit = arith.addi %pos, %row : index
-    %visible = arith.cmpi ule, %col, %limit : index
-    %d = arith.divf %x, %root : f32
-    %r = arith.select %visible, %d, %ninf : f32
-    linalg.yield %r : f32
-  } -> tensor<?x${2}x${3}x?xf32>
-  %em = tensor.empty(%m) : tensor<?x${2}x${3}xf32>
-  %m0 = linalg.fill ins(%ninf : f32) outs(%em : tensor<?x${2}x${3}xf32>) -> tensor<?x${2}x${3}xf32>
-  %max = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%scores : tensor<?x${2}x${3}x?xf32>) outs(%m0 : tensor<?x${2}x${3}xf32>) {
-  ^bb0(%x: f32, %acc: f32):
-    %gt = arith.cmpf ogt, %x, %acc : f32
-    %r = arith.select %gt, %x, %acc : f32
-    linalg.yield %r : f32
-  } -> tensor<?x${2}x${3}xf32>
-  %exps = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%scores, %max : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${3}xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
-  ^bb0(%x: f32, %mx: f32, %o: f32):
-    %d = arith.subf %x, %mx : f32
-    %e = math.exp %d : f32
-    linalg.yield %e : f32
-  } -> tensor<?x${2}x${3}x?xf32>
-  %z0 = linalg.fill ins(%zero : f32) outs(%em : tensor<?x${2}x${3}xf32>) -> tensor<?x${2}x${3}xf32>
-  %sum = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%exps : tensor<?x${2}x${3}x?xf32>) outs(%z0 : tensor<?x${2}x${3}xf32>) {
-  ^bb0(%x: f32, %acc: f32):
-    %s = arith.addf %acc, %x fastmath<reassoc> : f32
-    linalg.yield %s : f32
-  } -> tensor<?x${2}x${3}xf32>
-  %att = linalg.generic {indexing_maps = [affine_map<(r, a, g, s) -> (r, a, g, s)>, affine_map<(r, a, g, s) -> (r, a, g)>, affine_map<(r, a, g, s) -> (r, a, g, s)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%exps, %sum : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${3}xf32>) outs(%es : tensor<?x${2}x${3}x?xf32>) {
-  ^bb0(%x: f32, %sm: f32, %o: f32):
-    %d = arith.divf %x, %sm : f32
-    linalg.yield %d : f32
-  } -> tensor<?x${2}x${3}x?xf32>
   %eo = tensor.empty(%m) : tensor<?x${2}x${3}x${4}xf32>
-  %o0 = linalg.fill ins(%zero : f32) outs(%eo : tensor<?x${2}x${3}x${4}xf32>) -> tensor<?x${2}x${3}x${4}xf32>
-  %o = linalg.generic {indexing_maps = [affine_map<(r, a, g, s, i) -> (r, a, g, s)>, affine_map<(r, a, g, s, i) -> (s, a, i)>, affine_map<(r, a, g, s, i) -> (r, a, g, i)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%att, %v3 : tensor<?x${2}x${3}x?xf32>, tensor<?x${2}x${4}xf32>) outs(%o0 : tensor<?x${2}x${3}x${4}xf32>) {
-  ^bb0(%p: f32, %y: f32, %acc: f32):
-    %pr = arith.mulf %p, %y : f32
-    %s = arith.addf %acc, %pr : f32
-    linalg.yield %s : f32
-  } -> tensor<?x${2}x${3}x${4}xf32>
+  %o = scf.forall (%a, %g) in (${2}, ${3}) shared_outs(%out = %eo) -> (tensor<?x${2}x${3}x${4}xf32>) {
+    %qh = tensor.extract_slice %q4[0, %a, %g, 0] [%m, 1, 1, ${4}] [1, 1, 1, 1] : tensor<?x${2}x${3}x${4}xf32> to tensor<?x${4}xf32>
+    %kh = tensor.extract_slice %k3[0, %a, 0] [%t, 1, ${4}] [1, 1, 1] : tensor<?x${2}x${4}xf32> to tensor<?x${4}xf32>
+    %vh = tensor.extract_slice %v3[0, %a, 0] [%t, 1, ${4}] [1, 1, 1] : tensor<?x${2}x${4}xf32> to tensor<?x${4}xf32>
+    %es = tensor.empty(%m, %t) : tensor<?x?xf32>
+    %s0 = linalg.fill ins(%zero : f32) outs(%es : tensor<?x?xf32>) -> tensor<?x?xf32>
+    %dots = linalg.generic {indexing_maps = [affine_map<(r, s, i) -> (r, i)>, affine_map<(r, s, i) -> (s, i)>, affine_map<(r, s, i) -> (r, s)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%qh, %kh : tensor<?x${4}xf32>, tensor<?x${4}xf32>) outs(%s0 : tensor<?x?xf32>) {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+      %s = arith.addf %acc, %p fastmath<reassoc,contract> : f32
+      linalg.yield %s : f32
+    } -> tensor<?x?xf32>
+    %scores = linalg.generic {indexing_maps = [affine_map<(r, s) -> (r, s)>, affine_map<(r, s) -> (r, s)>], iterator_types = ["parallel", "parallel"]} ins(%dots : tensor<?x?xf32>) outs(%es : tensor<?x?xf32>) {
+    ^bb0(%x: f32, %o: f32):
+      %row = linalg.index 0 : index
+      %col = linalg.index 1 : index
+      %limit = arith.addi %pos, %row : index
+      %visible = arith.cmpi ule, %col, %limit : index
+      %d = arith.divf %x, %root : f32
+      %r = arith.select %visible, %d, %ninf : f32
+      linalg.yield %r : f32
+    } -> tensor<?x?xf32>
+    %em = tensor.empty(%m) : tensor<?xf32>
+    %m0 = linalg.fill ins(%ninf : f32) outs(%em : tensor<?xf32>) -> tensor<?xf32>
+    %max = linalg.generic {indexing_maps = [affine_map<(r, s) -> (r, s)>, affine_map<(r, s) -> (r)>], iterator_types = ["parallel", "reduction"]} ins(%scores : tensor<?x?xf32>) outs(%m0 : tensor<?xf32>) {
+    ^bb0(%x: f32, %acc: f32):
+      %gt = arith.cmpf ogt, %x, %acc : f32
+      %r = arith.select %gt, %x, %acc : f32
+      linalg.yield %r : f32
+    } -> tensor<?xf32>
+    %exps = linalg.generic {indexing_maps = [affine_map<(r, s) -> (r, s)>, affine_map<(r, s) -> (r)>, affine_map<(r, s) -> (r, s)>], iterator_types = ["parallel", "parallel"]} ins(%scores, %max : tensor<?x?xf32>, tensor<?xf32>) outs(%es : tensor<?x?xf32>) {
+    ^bb0(%x: f32, %mx: f32, %o: f32):
+      %d = arith.subf %x, %mx : f32
+      %e = math.exp %d : f32
+      linalg.yield %e : f32
+    } -> tensor<?x?xf32>
+    %z0 = linalg.fill ins(%zero : f32) outs(%em : tensor<?xf32>) -> tensor<?xf32>
+    %sum = linalg.generic {indexing_maps = [affine_map<(r, s) -> (r, s)>, affine_map<(r, s) -> (r)>], iterator_types = ["parallel", "reduction"]} ins(%exps : tensor<?x?xf32>) outs(%z0 : tensor<?xf32>) {
+    ^bb0(%x: f32, %acc: f32):
+      %s = arith.addf %acc, %x fastmath<reassoc> : f32
+      linalg.yield %s : f32
+    } -> tensor<?xf32>
+    %att = linalg.generic {indexing_maps = [affine_map<(r, s) -> (r, s)>, affine_map<(r, s) -> (r)>, affine_map<(r, s) -> (r, s)>], iterator_types = ["parallel", "parallel"]} ins(%exps, %sum : tensor<?x?xf32>, tensor<?xf32>) outs(%es : tensor<?x?xf32>) {
+    ^bb0(%x: f32, %sm: f32, %o: f32):
+      %d = arith.divf %x, %sm : f32
+      linalg.yield %d : f32
+    } -> tensor<?x?xf32>
+    %eh = tensor.empty(%m) : tensor<?x${4}xf32>
+    %o0 = linalg.fill ins(%zero : f32) outs(%eh : tensor<?x${4}xf32>) -> tensor<?x${4}xf32>
+    %oh = linalg.generic {indexing_maps = [affine_map<(r, s, i) -> (r, s)>, affine_map<(r, s, i) -> (s, i)>, affine_map<(r, s, i) -> (r, i)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%att, %vh : tensor<?x?xf32>, tensor<?x${4}xf32>) outs(%o0 : tensor<?x${4}xf32>) {
+    ^bb0(%p: f32, %y: f32, %acc: f32):
+      %pr = arith.mulf %p, %y : f32
+      %s = arith.addf %acc, %pr : f32
+      linalg.yield %s : f32
+    } -> tensor<?x${4}xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %oh into %out[0, %a, %g, 0] [%m, 1, 1, ${4}] [1, 1, 1, 1] : tensor<?x${4}xf32> into tensor<?x${2}x${3}x${4}xf32>
+    }
+  }
   %res = tensor.collapse_shape %o [[0], [1, 2, 3]] : tensor<?x${2}x${3}x${4}xf32> into tensor<?x${0}xf32>
   return %res : tensor<?x${0}xf32>
 }
