@@ -27,9 +27,10 @@ static const char *const kCpuLoopStages =
     "convert-scf-to-openmp,"
     // Inlines the memref.alloca_scope ops scf-to-openmp wraps bodies in
     // (they hold no allocas here), which scf-to-cf could not split.
-    "canonicalize,"
-    // Loops, then LLVM.
-    "wq-lower-byte-dot,"
+    "canonicalize,";
+
+// Loops, then LLVM (after wq-lower-byte-dot with the chosen target).
+static const char *const kCpuLlvmStages =
     "func.func(convert-vector-to-scf),"
     "func.func(convert-linalg-to-loops),"
     "expand-strided-metadata,"
@@ -59,7 +60,9 @@ LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
   return parsePassPipeline(
       "wq-fuse-sibling-matmuls,"
       "wq-lower-to-vector{activation-bits=" + std::to_string(activationBits) +
-          "}," + kCpuLowerStages + kBufferizeStages + kCpuLoopStages,
+          "}," + kCpuLowerStages + kBufferizeStages + kCpuLoopStages +
+          "wq-lower-byte-dot{target=" + options.byteDotTarget.getValue() +
+          "}," + kCpuLlvmStages,
       pm, errorStream);
 }
 

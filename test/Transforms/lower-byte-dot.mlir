@@ -38,3 +38,24 @@ func.func @byte_dot(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
 // RUN: wq-opt %s --wq-lower-byte-dot=target=x86 --convert-arith-to-llvm --convert-func-to-llvm --reconcile-unrealized-casts | mlir-translate --mlir-to-llvmir | llc -mtriple=x86_64 -mattr=+avx2 | FileCheck %s --check-prefix=AVX2
 // AVX2: vpmaddubsw
 // AVX2: vpmaddwd
+
+// -----
+
+// full_range: the x86 pair on the low 7 bits and on the top bit, added in 32
+// bits; VNNI and the portable lowering are unchanged.
+// RUN: wq-opt %s --split-input-file --wq-lower-byte-dot=target=x86 | FileCheck %s --check-prefix=FULL
+// FULL-LABEL: func.func @byte_dot_full_range
+// FULL-DAG: %[[LOW:.*]] = arith.constant dense<127> : vector<32xi8>
+// FULL-DAG: %[[TOP:.*]] = arith.constant dense<-128> : vector<32xi8>
+// FULL-DAG: %[[UL:.*]] = arith.andi %arg0, %[[LOW]] : vector<32xi8>
+// FULL-DAG: %[[UT:.*]] = arith.andi %arg0, %[[TOP]] : vector<32xi8>
+// FULL-DAG: %[[PL:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[UL]], %arg1)
+// FULL-DAG: %[[PT:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[UT]], %arg1)
+// FULL-DAG: %[[DL:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PL]], %{{.*}})
+// FULL-DAG: %[[DT:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PT]], %{{.*}})
+// FULL: arith.addi %[[DL]], %[[DT]] : vector<8xi32>
+// FULL-NOT: wq.byte_dot
+func.func @byte_dot_full_range(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+  %d = wq.byte_dot %u, %s full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  return %d : vector<8xi32>
+}

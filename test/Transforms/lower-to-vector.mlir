@@ -104,17 +104,16 @@ func.func @parallel_channels(%x: tensor<1x512xf32>, %p: tensor<512x16x16xi8>, %s
 
 // int8 weights per channel: 32-byte chunks in four independent FMA chains.
 // With int8 activations, signed int8 weights take integer dot products per
-// block of 32 (llama.cpp's Q8_0 x Q8_0): |w| against sign(w) x.
+// block of 32 (llama.cpp's Q8_0 x Q8_0): w ^ 0x80 (w + 128 unsigned) against
+// the activations with the whole byte range, 128 taken out as a zero point.
 // CHECK-LABEL: func.func @int8_per_channel
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-4: vector.fma
 // INT8-LABEL: func.func @int8_per_channel
+// INT8: arith.constant dense<1.280000e+02> : vector<8xf32>
 // INT8: vector.transfer_read %arg1{{.*}} : tensor<4x1x64xi8>, vector<32xi8>
-// INT8: arith.cmpi slt
-// INT8: arith.subi
-// INT8: arith.select
-// INT8: math.absi {{.*}} : vector<32xi8>
-// INT8: wq.byte_dot {{.*}} : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+// INT8: arith.xori {{.*}} : vector<32xi8>
+// INT8: wq.byte_dot {{.*}} full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
 // INT8-NOT: wq.matmul
 func.func @int8_per_channel(%x: tensor<1x64xf32>, %p: tensor<4x1x64xi8>, %s: tensor<4x1xf32>) -> tensor<1x4xf32> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x64, i8, group_size = 0, scale_type = f32>} : (tensor<1x64xf32>, tensor<4x1x64xi8>, tensor<4x1xf32>) -> tensor<1x4xf32>

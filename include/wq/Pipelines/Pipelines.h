@@ -15,6 +15,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "8 (int8 per 32 with AVX2 integer dot products, like "
                      "llama.cpp's Q4 x Q8; faster, ~0.3% output error)"),
       llvm::cl::init(32)};
+  PassOptions::Option<std::string> byteDotTarget{
+      *this, "byte-dot-target",
+      llvm::cl::desc("How wq-lower-byte-dot lowers the integer dot products "
+                     "of the int8-activation kernels: host (default: VNNI, "
+                     "else AVX2, else portable), x86-vnni, x86 or generic"),
+      llvm::cl::init("host")};
 };
 
 /// Lowers a module of func/linalg/tensor/arith and wq ops on tensors to the

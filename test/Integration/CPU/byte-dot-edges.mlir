@@ -11,6 +11,13 @@
 // CHECK: ( -65024, -65024, -65024, -65024, -65024, -65024, -65024, -65024 )
 // CHECK: ( -65024, -65024, -65024, -65024, -65024, -65024, -65024, -65024 )
 // CHECK: ( 0, 1, 254, 508, -381, 512, 0, 1 )
+// full_range: unsigned 255 against 127 and -128, 128 against -128 (the x86
+// pair on the top bit reaches 2 * 128 * -128 = -32768, exactly INT16_MIN),
+// and the mixed lanes again.
+// CHECK: ( 129540, 129540, 129540, 129540, 129540, 129540, 129540, 129540 )
+// CHECK: ( -130560, -130560, -130560, -130560, -130560, -130560, -130560, -130560 )
+// CHECK: ( -65536, -65536, -65536, -65536, -65536, -65536, -65536, -65536 )
+// CHECK: ( 0, 1, 254, 508, -381, 512, 0, 1 )
 func.func @main() {
   %u128 = arith.constant dense<-128> : vector<32xi8>
   %u127 = arith.constant dense<127> : vector<32xi8>
@@ -30,5 +37,14 @@ func.func @main() {
                              -3, 0, 0, 1,  64, 64, 64, 64,  1, -1, 0, 0,  1, 0, 0, -127]> : vector<32xi8>
   %d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>
   vector.print %d : vector<8xi32>
+  %u255 = arith.constant dense<-1> : vector<32xi8>
+  %e = wq.byte_dot %u255, %p127 full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %e : vector<8xi32>
+  %f = wq.byte_dot %u255, %m128 full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %f : vector<8xi32>
+  %g = wq.byte_dot %u128, %m128 full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %g : vector<8xi32>
+  %h = wq.byte_dot %u, %s full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+  vector.print %h : vector<8xi32>
   return
 }

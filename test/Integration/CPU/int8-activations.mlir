@@ -45,5 +45,24 @@
 // RUN: %python %wq_scripts/gen_matmul_test.py --op matmul_nk --m 3 --k 512 --n 1025 --bits 8 --group-size 64 --weights gaussian --symmetric --int8-activations --seed 46 --mlir %t.7.mlir --expected %t.7.npy
 // RUN: wq-opt %t.7.mlir --wq-quantize-weights="bits=8 group-size=64 symmetric=true" --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.7.out
 // RUN: %python %wq_scripts/check_output.py %t.7.out %t.7.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// The AVX2 pair (vpmaddubsw + vpmaddwd, run twice on a full-range byte)
+// gives the same results as VNNI and the portable lowering for the signed
+// weights read as w ^ 0x80.
+// RUN: wq-opt %t.5.mlir --wq-quantize-weights="bits=8 group-size=32 symmetric=true" --wq-cpu-pipeline="activation-bits=8 byte-dot-target=x86" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.5x.out
+// RUN: %python %wq_scripts/check_output.py %t.5x.out %t.5.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+//
+// Unsigned int8 weights with zero points take the integer path too (bytes
+// up to 255 against the activations, the zero point through the group sums),
+// on every lowering of wq.byte_dot; M > 1 and M = 1, ragged K.
+// RUN: %python %wq_scripts/gen_matmul_test.py --op matmul_nk --m 3 --k 160 --n 17 --bits 8 --group-size 32 --int8-activations --seed 47 --mlir %t.8.mlir --expected %t.8.npy
+// RUN: wq-opt %t.8.mlir --wq-quantize-weights="bits=8 group-size=32" --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.8.out
+// RUN: %python %wq_scripts/check_output.py %t.8.out %t.8.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: wq-opt %t.8.mlir --wq-quantize-weights="bits=8 group-size=32" --wq-cpu-pipeline="activation-bits=8 byte-dot-target=x86" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.8x.out
+// RUN: %python %wq_scripts/check_output.py %t.8x.out %t.8.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: wq-opt %t.8.mlir --wq-quantize-weights="bits=8 group-size=32" --wq-lower-to-vector=activation-bits=8 --wq-lower-byte-dot=target=generic --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.8g.out
+// RUN: %python %wq_scripts/check_output.py %t.8g.out %t.8.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: %python %wq_scripts/gen_matmul_test.py --op matvec --k 77 --n 31 --bits 8 --group-size 32 --int8-activations --seed 48 --mlir %t.9.mlir --expected %t.9.npy
+// RUN: wq-opt %t.9.mlir --wq-quantize-weights="bits=8 group-size=32" --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.9.out
+// RUN: %python %wq_scripts/check_output.py %t.9.out %t.9.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
 //
 // CHECK: PASS

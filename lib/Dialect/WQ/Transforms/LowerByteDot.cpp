@@ -24,25 +24,43 @@ namespace {
 /// vpmaddubsw multiplies unsigned by signed bytes and adds pairs into 16
 /// bits (exact by the op's contract: unsigned below 128, or at most 128
 /// against signed above -128, so |pair| <= 2 * 128 * 127 = 32512);
-/// vpmaddwd with ones adds those pairs into 32 bits.
+/// vpmaddwd with ones adds those pairs into 32 bits. A `full_range` op runs
+/// the pair on u & 0x7f and on u & 0x80 (each within the contract for any
+/// signed byte: 2 * 127 * 128 and 2 * 128 * 128 = 32768 = |INT16_MIN|, only
+/// reached as -32768) and adds the 32-bit results.
 struct ByteDotToX86 : public OpRewritePattern<ByteDotOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ByteDotOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto pairType = VectorType::get({16}, b.getI16Type());
-    Value pairs = LLVM::CallIntrinsicOp::create(
-                      b, loc, pairType,
-                      b.getStringAttr("llvm.x86.avx2.pmadd.ub.sw"),
-                      ValueRange{op.getLhs(), op.getRhs()})
-                      .getResult(0);
     Value ones = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(pairType, b.getI16IntegerAttr(1)));
-    b.replaceOp(op, LLVM::CallIntrinsicOp::create(
-                        b, loc, op.getType(),
-                        b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
-                        ValueRange{pairs, ones})
-                        .getResult(0));
+    auto dot = [&](Value unsignedBytes) -> Value {
+      Value pairs = LLVM::CallIntrinsicOp::create(
+                        b, loc, pairType,
+                        b.getStringAttr("llvm.x86.avx2.pmadd.ub.sw"),
+                        ValueRange{unsignedBytes, op.getRhs()})
+                        .getResult(0);
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, op.getType(), b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                 ValueRange{pairs, ones})
+          .getResult(0);
+    };
+    if (!op.getFullRange()) {
+      b.replaceOp(op, dot(op.getLhs()));
+      return success();
+    }
+    auto byteType = cast<VectorType>(op.getLhs().getType());
+    auto mask = [&](int64_t bits) -> Value {
+      return arith::AndIOp::create(
+          b, loc, op.getLhs(),
+          arith::ConstantOp::create(
+              b, loc,
+              DenseElementsAttr::get(byteType, b.getIntegerAttr(
+                                                   b.getI8Type(), bits))));
+    };
+    b.replaceOpWithNewOp<arith::AddIOp>(op, dot(mask(0x7f)), dot(mask(0x80)));
     return success();
   }
 };

@@ -103,12 +103,10 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       op = splitSideInputs(b, op);
 
     // Integer dot products need whole 32-weight blocks (16 bytes of int4,
-    // 32 of int8). 8-bit weights must be signed: |w| is the unsigned operand
-    // of wq.byte_dot (at most 128) and sign(w) x the signed one.
+    // 32 of int8).
     const bool isSigned = weight.getIsSigned();
-    const bool useInt8 = int8Activations &&
-                         (bits == 4 || (bits == 8 && isSigned)) &&
-                         groupSize % kActivationBlock == 0;
+    const bool useInt8 =
+        int8Activations && groupSize % kActivationBlock == 0;
 
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -363,12 +361,15 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // activations S_g, 8 groups at a time: sum_g (s_g z_g - m_g) S_g, which
     // the output subtracts, since
     //   sum_k x_k (s (q_k - z) + m) = s sum_k x_k q_k - (s z - m) S_g.
-    // z: the zero point (the int8 path reads signed int4 as unsigned,
-    // nibble ^ 8, with zero point 8), m: the group offset.
+    // z: the zero point (the int8 path reads signed weights as unsigned,
+    // int4 as nibble ^ 8 with zero point 8, int8 as byte ^ 0x80 with zero
+    // point 128), m: the group offset.
     Value signedOffset;
-    if (useInt8 && isSigned && bits == 4)
+    const float signedZero = bits == 4 ? 8.0f : 128.0f;
+    if (useInt8 && isSigned)
       signedOffset = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(8.0f)));
+          b, loc,
+          DenseElementsAttr::get(laneType, b.getF32FloatAttr(signedZero)));
     const bool hasZeroTerm = zeroPoints || signedOffset;
     const bool hasGroupSumTerm = hasZeroTerm || offsets;
     auto buildGroupSumTerm = [&](OpBuilder &rb, Location rl, Value col,
@@ -432,7 +433,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
             if (hasZeroTerm) {
               Value zf;
               if (signedOffset) {
-                zf = arith::ConstantOp::create(lb, l, lb.getF32FloatAttr(8.0f));
+                zf = arith::ConstantOp::create(lb, l,
+                                               lb.getF32FloatAttr(signedZero));
               } else {
                 Value z = tensor::ExtractOp::create(lb, l, zeroPoints,
                                                     ValueRange{col, g});
@@ -473,8 +475,10 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // unsigned weights (low nibbles, then high nibbles, matching the
     // activation order), wq.byte_dot multiplies them with the int8
     // activations into 8 int32 lanes (vpmaddubsw + vpmaddwd on x86); the
-    // block's activation scale is applied in f32. Signed int8 weights (the
-    // Q8_0 classifier): 32 bytes per block, |w| against sign(w) x.
+    // block's activation scale is applied in f32. int8 weights (the Q8_0
+    // classifier): 32 bytes per block, signed ones read as w ^ 0x80 = w + 128
+    // (one xor, where llama.cpp's sign trick |w| against sign(w) x takes
+    // three); the dot products use the whole unsigned byte (`full_range`).
     auto buildGroupInt8 = [&](OpBuilder &gb, Location gl, Value col,
                               Value row, Value g, Value total) -> Value {
       auto byteType = VectorType::get({16}, i8);
@@ -495,22 +499,19 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
             bytePad, ArrayRef<bool>{true});
         Value w;
         if (bits == 8) {
-          // s8 x s8 as u8 x s8 (llama.cpp's sign trick): |w| is at most 128
-          // (abs(-128) wraps to 0x80, 128 unsigned) and -a does not wrap,
-          // since the activations are within [-127, 127].
-          Value bytesV = vector::TransferReadOp::create(
+          w = vector::TransferReadOp::create(
               cb, cl, blockType, packed,
               ValueRange{col, g,
                          arith::MulIOp::create(cb, cl, bi,
                                                index(cb, cl, kActivationBlock))},
               bytePad, ArrayRef<bool>{true});
-          Value zeros = arith::ConstantOp::create(
-              cb, cl, DenseElementsAttr::get(blockType, cb.getIntegerAttr(i8, 0)));
-          Value negative = arith::CmpIOp::create(
-              cb, cl, arith::CmpIPredicate::slt, bytesV, zeros);
-          a = arith::SelectOp::create(
-              cb, cl, negative, arith::SubIOp::create(cb, cl, zeros, a), a);
-          w = math::AbsIOp::create(cb, cl, bytesV);
+          if (isSigned)
+            w = arith::XOrIOp::create(
+                cb, cl, w,
+                arith::ConstantOp::create(
+                    cb, cl,
+                    DenseElementsAttr::get(blockType,
+                                           cb.getIntegerAttr(i8, 0x80))));
         } else {
           Value bytesV = vector::TransferReadOp::create(
               cb, cl, byteType, packed,
@@ -526,7 +527,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
               llvm::to_vector(llvm::seq<int64_t>(0, 32));
           w = vector::ShuffleOp::create(cb, cl, lo, hi, concat);
         }
-        Value quads = ByteDotOp::create(cb, cl, wideIntType, w, a);
+        Value quads = ByteDotOp::create(cb, cl, wideIntType, w, a,
+                                        /*full_range=*/bits == 8);
         Value dot = arith::SIToFPOp::create(cb, cl, laneType, quads);
         Value xs = vector::BroadcastOp::create(
             cb, cl, laneType,

@@ -142,24 +142,27 @@ def WQ_ByteDotOp : WQ_Op<"byte_dot", [Pure]> {
     computes, for each lane j of the result,
     `sum_{i<4} zext(u[4j+i]) * sext(s[4j+i])`.
 
-    Every sum of two adjacent products `u[2i] s[2i] + u[2i+1] s[2i+1]` must
-    fit in 16 signed bits, which holds when the unsigned operand is below
-    128, or at most 128 with the signed operand above -128: then the result
-    is exact on every target, including x86's `vpmaddubsw` + `vpmaddwd`,
-    whose 16-bit pair sums would otherwise saturate (VNNI's `vpdpbusd` and
-    the portable lowering are exact for any bytes). wq uses it for 4-bit
-    weights (0..15) against int8 activations (-127..127), and for signed
-    8-bit weights through the sign trick: `u = |w|` (at most 128; the i8
-    bit pattern of -128 read as unsigned) and `s = w < 0 ? -x : x`. It is
-    the integer core of the CPU kernels with int8 activations
-    (`wq-lower-to-vector{activation-bits=8}`) and is lowered after
-    bufferization by `wq-lower-byte-dot`.
+    Without `full_range`, every sum of two adjacent products
+    `u[2i] s[2i] + u[2i+1] s[2i+1]` must fit in 16 signed bits, which holds
+    when the unsigned operand is below 128, or at most 128 with the signed
+    operand above -128: then the result is exact with x86's one
+    `vpmaddubsw` + `vpmaddwd` pair, whose 16-bit pair sums would otherwise
+    saturate. wq uses it so for 4-bit weights (0..15) against int8
+    activations (-127..127). With `full_range` the unsigned operand may be
+    any byte (8-bit weights stored as unsigned, or signed ones read as
+    `w ^ 0x80` = w + 128, whose offset the kernels take out through the
+    zero-point term); the x86 pair then runs twice, on the low 7 bits and on
+    the top bit. VNNI's `vpdpbusd` and the portable lowering are exact for
+    any bytes either way. It is the integer core of the CPU kernels with int8
+    activations (`wq-lower-to-vector{activation-bits=8}`) and is lowered
+    after bufferization by `wq-lower-byte-dot`.
   }];
   let arguments = (ins VectorOfLengthAndType<[32], [I8]>:$lhs,
-                       VectorOfLengthAndType<[32], [I8]>:$rhs);
+                       VectorOfLengthAndType<[32], [I8]>:$rhs,
+                       UnitAttr:$full_range);
   let results = (outs VectorOfLengthAndType<[8], [I32]>:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+    $lhs `,` $rhs (`full_range` $full_range^)? attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
 }
 
