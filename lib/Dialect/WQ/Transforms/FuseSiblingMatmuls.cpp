@@ -53,27 +53,33 @@ std::optional<StackableWeight> asStackable(MatmulOp op) {
   return result;
 }
 
-/// Ops that may share a stacked weight: the same storage scheme and operand
-/// types apart from N.
+/// `weight` with `n` output channels, everything else as it is.
+QuantizedWeightAttr withChannels(QuantizedWeightAttr weight, int64_t n) {
+  SmallVector<int64_t> shape(weight.getShape());
+  shape[shape.size() - 2] = n;
+  return QuantizedWeightAttr::get(
+      weight.getContext(), shape, weight.getBits(), weight.getIsSigned(),
+      weight.getGroupSize(), weight.getScaleType(), weight.getZeroPoints(),
+      weight.getOffsets(), weight.getPermuted(), weight.getNumOutliers(),
+      weight.getInputScaled(), weight.getFlatGroups(), weight.getLayout());
+}
+
+/// Ops that may share a stacked weight: the same weight attribute apart from
+/// N, and the same result element type.
 bool stackTogether(MatmulOp a, MatmulOp b) {
-  QuantizedWeightAttr wa = a.getWeight(), wb = b.getWeight();
-  return wa.getK() == wb.getK() && wa.getBits() == wb.getBits() &&
-         wa.getIsSigned() == wb.getIsSigned() &&
-         wa.getGroupSize() == wb.getGroupSize() &&
-         wa.getScaleType() == wb.getScaleType() &&
-         wa.getZeroPoints() == wb.getZeroPoints() &&
-         wa.getOffsets() == wb.getOffsets() &&
+  return withChannels(b.getWeight(), a.getWeight().getN()) == a.getWeight() &&
          a.getResult().getType().getElementType() ==
              b.getResult().getType().getElementType();
 }
 
-/// `attrs` (each [N_i, trailing...]) stacked along their leading dimension
-/// into `type`; nothing when a constant cannot be read.
+/// The `field` constants of `group` (each [N_i, trailing...]) stacked along
+/// their leading dimension into `type`; nothing when one cannot be read.
 DenseElementsAttr stackLeading(RankedTensorType type,
-                               ArrayRef<ElementsAttr> attrs) {
+                               ArrayRef<StackableWeight> group,
+                               ElementsAttr StackableWeight::*field) {
   std::vector<char> stacked, part;
-  for (ElementsAttr attr : attrs) {
-    if (readRawElements(attr, part))
+  for (const StackableWeight &w : group) {
+    if (readRawElements(w.*field, part))
       return {};
     stacked.insert(stacked.end(), part.begin(), part.end());
   }
@@ -88,20 +94,8 @@ LogicalResult fuse(RewriterBase &rewriter, MutableArrayRef<StackableWeight> grou
   int64_t n = 0;
   for (StackableWeight &w : group)
     n += w.op.getWeight().getN();
-  SmallVector<int64_t> shape = {n, firstWeight.getK()};
-  auto weight = QuantizedWeightAttr::get(
-      rewriter.getContext(), shape, firstWeight.getBits(),
-      firstWeight.getIsSigned(), firstWeight.getGroupSize(),
-      firstWeight.getScaleType(), firstWeight.getZeroPoints(),
-      firstWeight.getOffsets(), /*permuted=*/false, /*numOutliers=*/0,
-      /*inputScaled=*/false, /*flatGroups=*/false, firstWeight.getLayout());
+  QuantizedWeightAttr weight = withChannels(firstWeight, n);
 
-  auto collect = [&](ElementsAttr StackableWeight::*field) {
-    SmallVector<ElementsAttr> attrs;
-    for (StackableWeight &w : group)
-      attrs.push_back(w.*field);
-    return attrs;
-  };
   rewriter.setInsertionPoint(first);
   Location loc = rewriter.getFusedLoc(llvm::to_vector(
       llvm::map_range(group, [](StackableWeight &w) {
@@ -109,7 +103,7 @@ LogicalResult fuse(RewriterBase &rewriter, MutableArrayRef<StackableWeight> grou
       })));
   auto constant = [&](RankedTensorType type,
                       ElementsAttr StackableWeight::*field) -> Value {
-    DenseElementsAttr value = stackLeading(type, collect(field));
+    DenseElementsAttr value = stackLeading(type, group, field);
     if (!value)
       return {};
     return arith::ConstantOp::create(rewriter, loc, value);

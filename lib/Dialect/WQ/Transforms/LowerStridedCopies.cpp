@@ -20,10 +20,9 @@ using namespace mlir;
 namespace {
 
 /// What finalize-memref-to-llvm copies with a memcpy (its own test).
-bool copiesAsMemcpy(Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  return memref && (memref.getLayout().isIdentity() ||
-                    memref::isStaticShapeAndContiguousRowMajor(memref));
+bool copiesAsMemcpy(MemRefType type) {
+  return type.getLayout().isIdentity() ||
+         memref::isStaticShapeAndContiguousRowMajor(type);
 }
 
 struct StridedCopyToLinalg : public OpRewritePattern<memref::CopyOp> {
@@ -31,12 +30,12 @@ struct StridedCopyToLinalg : public OpRewritePattern<memref::CopyOp> {
 
   LogicalResult matchAndRewrite(memref::CopyOp op,
                                 PatternRewriter &b) const override {
-    if (copiesAsMemcpy(op.getSource().getType()) &&
-        copiesAsMemcpy(op.getTarget().getType()))
-      return b.notifyMatchFailure(op, "contiguous: lowered to memcpy");
-    if (!isa<MemRefType>(op.getSource().getType()) ||
-        !isa<MemRefType>(op.getTarget().getType()))
+    auto source = dyn_cast<MemRefType>(op.getSource().getType());
+    auto target = dyn_cast<MemRefType>(op.getTarget().getType());
+    if (!source || !target)
       return b.notifyMatchFailure(op, "unranked memrefs");
+    if (copiesAsMemcpy(source) && copiesAsMemcpy(target))
+      return b.notifyMatchFailure(op, "contiguous: lowered to memcpy");
     b.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(), op.getTarget());
     return success();
   }
