@@ -72,15 +72,21 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
     return keep && weights.quantized.count(name.str());
   };
   const std::string table = "tok_embeddings.weight";
+  // The quantized table row lookups read, if any.
+  const wq_numerics::QuantizedLinear *lookupTable =
+      !options.quantizedEmbedding ? nullptr
+      : options.lookupTable       ? options.lookupTable
+      : isQuantized(table)        ? &weights.quantized.at(table)
+                                  : nullptr;
   // Whether a weight is read in float: quantized linear weights are not; the
   // embedding table is when lookups or the (shared) classifier read it so.
   auto needsFloat = [&](StringRef name) {
-    if (!isQuantized(name))
-      return true;
     if (name != table)
-      return false;
-    return !options.quantizedEmbedding ||
-           (weights.config.sharedClassifier && !options.quantizedClassifier);
+      return !isQuantized(name);
+    const bool floatClassifier =
+        weights.config.sharedClassifier &&
+        !(options.quantizedClassifier && isQuantized(table));
+    return !lookupTable || floatClassifier;
   };
 
   // Attach each float weight's data as a resource blob.
@@ -116,7 +122,7 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   });
   if (!error.empty())
     return createStringError(inconvertibleErrorCode(), error);
-  if (!keep)
+  if (!keep && !lookupTable)
     return std::move(module);
 
   // Weights the checkpoint holds quantized: their integers, one set of
@@ -125,16 +131,19 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   std::map<std::string, std::pair<mlir::wq::QuantizedWeightAttr,
                                   mlir::wq::QuantizedWeightConstants>>
       quantizedConstants;
-  auto constantsFor = [&](const std::string &name) {
-    auto it = quantizedConstants.find(name);
+  auto constantsOf = [&](const std::string &key,
+                         const wq_numerics::QuantizedLinear &linear) {
+    auto it = quantizedConstants.find(key);
     if (it != quantizedConstants.end())
       return it->second;
-    const wq_numerics::QuantizedLinear &linear = weights.quantized.at(name);
     mlir::wq::QuantizedWeightAttr attr =
         mlir::wq::getQuantizedWeightAttr(&context, linear);
     auto entry = std::make_pair(attr, mlir::wq::linearToConstants(attr, linear));
-    quantizedConstants.emplace(name, entry);
+    quantizedConstants.emplace(key, entry);
     return entry;
+  };
+  auto constantsFor = [&](const std::string &name) {
+    return constantsOf(name, weights.quantized.at(name));
   };
   auto weightName = [](mlir::Value weight) -> std::string {
     auto constant = weight.getDefiningOp<arith::ConstantOp>();
@@ -180,15 +189,18 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
     eraseIfUnused(weight);
   }
 
-  // Row lookups of a table that arrives quantized.
-  if (options.quantizedEmbedding && isQuantized(table)) {
+  // Row lookups of a quantized table (the classifier's constants when it is
+  // the same one).
+  if (lookupTable) {
     SmallVector<tensor::ExtractSliceOp> lookups;
     module->walk([&](tensor::ExtractSliceOp op) {
       if (weightName(op.getSource()) == table)
         lookups.push_back(op);
     });
     for (tensor::ExtractSliceOp op : lookups) {
-      auto [attr, constants] = constantsFor(table);
+      auto [attr, constants] = constantsOf(
+          lookupTable == options.lookupTable ? table + " (lookups)" : table,
+          *lookupTable);
       if (attr.getPermuted() || attr.getNumOutliers() || attr.getInputScaled() ||
           attr.getFlatGroups())
         return createStringError(inconvertibleErrorCode(),

@@ -661,6 +661,38 @@ std::optional<std::string> LinearQuantOptions::validate() const {
   return std::nullopt;
 }
 
+std::optional<std::string> buildRecipe(const RecipeSpec &spec,
+                                       LinearQuantOptions &recipe) {
+  // Options by the names the tools and the pass share (--bits, bits=).
+  std::optional<QuantMethod> method = parseQuantMethod(spec.method);
+  if (!method)
+    return "unknown method '" + spec.method +
+           "' (supported: rtn, rtn-mse, gptq, awq)";
+  std::optional<ScaleType> scaleType = parseScaleType(spec.scaleType);
+  if (!scaleType)
+    return "scale-type must be f16, bf16 or f32, got '" + spec.scaleType +
+           "'";
+  if (spec.bits != 4 && spec.bits != 8)
+    return "bits must be 4 or 8, got " + std::to_string(spec.bits);
+  if (spec.groupSize < 0)
+    return std::string("group-size must be positive, or 0 for per-channel");
+  if ((spec.actOrder || spec.staticGroups) && *method != QuantMethod::Gptq)
+    return std::string("act-order and static-groups apply to method gptq");
+  LinearQuantOptions built;
+  built.method = *method;
+  built.scheme = QuantScheme{spec.bits, spec.symmetric, !spec.symmetric,
+                             spec.groupSize, *scaleType};
+  built.gptq.dampPercent = spec.damp;
+  built.gptq.actOrder = spec.actOrder;
+  built.gptq.staticGroups = spec.staticGroups;
+  built.outlierFraction = spec.outlierFraction;
+  built.flatGroups = spec.flatGroups;
+  if (auto error = built.validate())
+    return error;
+  recipe = built;
+  return std::nullopt;
+}
+
 std::optional<std::string>
 quantizeLinear(const std::string &name, const float *weights, int64_t n,
                int64_t k, const LinearQuantOptions &options,

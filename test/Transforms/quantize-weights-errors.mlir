@@ -10,16 +10,18 @@
 // RUN: not wq-opt %s --wq-quantize-weights="scale-type=f64" 2>&1 | FileCheck %s --check-prefix=SCALE
 // RUN: not wq-opt %s --wq-quantize-weights="ops=linalg.conv_2d" 2>&1 | FileCheck %s --check-prefix=OPS
 // RUN: not wq-opt %s --wq-quantize-weights="group-size=-1" 2>&1 | FileCheck %s --check-prefix=GROUP
+// RUN: not wq-opt %s --wq-quantize-weights="act-order=true" 2>&1 | FileCheck %s --check-prefix=ACTORDER
 
 // BITS: wq-quantize-weights: bits must be 4 or 8, got 3
 // METHOD: wq-quantize-weights: unknown method 'foo' (supported: rtn, rtn-mse, gptq, awq)
 // NOCALIB: wq-quantize-weights: method=gptq needs calibration=<statistics.safetensors>
 // NOFILE: wq-quantize-weights: {{.*}}.missing: cannot open
-// OUTLIERS: wq-quantize-weights: outlier-fraction must be in [0, 1)
-// DAMP: wq-quantize-weights: damp must be a finite number >= 0
+// OUTLIERS: wq-quantize-weights: the outlier fraction (--outlier-fraction) must be in [0, 1)
+// DAMP: wq-quantize-weights: the GPTQ damping (--damp) must be a finite number >= 0
 // SCALE: wq-quantize-weights: scale-type must be f16, bf16 or f32, got 'f64'
 // OPS: wq-quantize-weights: unknown op kind 'linalg.conv_2d' in ops=
 // GROUP: wq-quantize-weights: group-size must be positive, or 0 for per-channel
+// ACTORDER: wq-quantize-weights: act-order and static-groups apply to method gptq
 
 // A NaN weight is an error that names the op and the element.
 func.func @nan_weight(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "wq/Compiler/RecipeOptions.h"
 #include "wq/Formats/Checkpoint.h"
 #include "wq/Formats/Gguf.h"
 #include "wq/Numerics/Calibrated.h"
@@ -44,25 +45,10 @@ cl::opt<std::string> weightsPath("weights", cl::desc("Input weights (.safetensor
                                  cl::value_desc("file"), cl::cat(category));
 cl::opt<std::string> calibPath("calib", cl::desc("Calibration data (.safetensors)"),
                                cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> method("method", cl::desc("rtn | rtn-mse | gptq | awq"),
-                            cl::init("rtn"), cl::cat(category));
-cl::opt<unsigned> bits("bits", cl::desc("4 or 8"), cl::init(4), cl::cat(category));
-cl::opt<int64_t> groupSize("group-size",
-                           cl::desc("Group size along K (0 = per channel)"),
-                           cl::init(128), cl::cat(category));
-cl::opt<bool> symmetric("sym", cl::desc("Symmetric (no zero points)"),
-                        cl::cat(category));
-cl::opt<bool> actOrder("act-order", cl::desc("GPTQ act-order"), cl::cat(category));
-cl::opt<bool> staticGroups("static-groups", cl::desc("GPTQ static groups"),
-                           cl::cat(category));
-cl::opt<double> damp("damp", cl::desc("GPTQ damping (fraction of mean diag H)"),
-                     cl::init(0.01), cl::cat(category));
-cl::opt<double> outlierFraction(
-    "outlier-fraction",
-    cl::desc("Fraction of input channels kept in full precision (wq format)"),
-    cl::init(0.0), cl::cat(category));
-cl::opt<std::string> scaleTypeOption("scale-type", cl::desc("f16 | bf16 | f32"),
-                                   cl::init("f16"), cl::cat(category));
+cl::opt<unsigned> bits("bits", cl::desc("4 or 8"),
+                       cl::init(wq_numerics::RecipeSpec().bits),
+                       cl::cat(category));
+wq_compiler::RecipeOptions recipeOptions(category);
 cl::opt<std::string> formatName("format", cl::desc("gptq | awq | wq"),
                                 cl::init("wq"), cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::desc("Output file (.safetensors)"),
@@ -125,24 +111,12 @@ int main(int argc, char **argv) {
     return fail("unknown --format '" + formatName + "' (gptq, awq, wq)");
   if (bits != 4 && bits != 8)
     return fail("--bits must be 4 or 8");
-  std::optional<ScaleType> scaleType = parseScaleType(scaleTypeOption);
-  if (!scaleType)
-    return fail("--scale-type must be f16, bf16 or f32");
-  std::optional<QuantMethod> quantMethod = parseQuantMethod(method);
-  if (!quantMethod)
-    return fail("unknown --method '" + method + "' (rtn, rtn-mse, gptq, awq)");
-  {
-    // The recipe's numbers, before any file is read.
-    LinearQuantOptions recipe;
-    recipe.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
-                                int64_t(groupSize), *scaleType};
-    recipe.gptq.dampPercent = damp;
-    recipe.outlierFraction = outlierFraction;
-    if (auto error = recipe.validate())
-      return fail(*error);
-  }
-  if ((actOrder || staticGroups) && method != "gptq")
-    return fail("--act-order and --static-groups apply to --method gptq");
+  // The recipe's numbers, before any file is read.
+  LinearQuantOptions recipe;
+  if (auto error = buildRecipe(recipeOptions.spec(bits), recipe))
+    return fail(*error);
+  const std::string method = recipeOptions.method;
+  const QuantScheme scheme = recipe.scheme;
 
   // A GGUF file is read through a temporary f32 safetensors copy of its
   // dequantized tensors next to the output (removed afterwards).
@@ -206,20 +180,12 @@ int main(int argc, char **argv) {
               : Expected<std::optional<LinearCalibration>>(std::nullopt);
     if (!calibration)
       return fail(toString(calibration.takeError()));
-    if ((*quantMethod == QuantMethod::Gptq ||
-         *quantMethod == QuantMethod::Awq) &&
+    if ((recipe.method == QuantMethod::Gptq ||
+         recipe.method == QuantMethod::Awq) &&
         !*calibration)
       return fail("--method " + method + " needs calibration data for '" +
                   t.name + "' (" + t.name + ".calib_input or .hessian in --calib)");
 
-    LinearQuantOptions linearOptions;
-    linearOptions.method = *quantMethod;
-    linearOptions.scheme = QuantScheme{bits, bool(symmetric), !symmetric,
-                                       int64_t(groupSize), *scaleType};
-    linearOptions.gptq.dampPercent = damp;
-    linearOptions.gptq.actOrder = actOrder;
-    linearOptions.gptq.staticGroups = staticGroups;
-    linearOptions.outlierFraction = outlierFraction;
     // In-place progress for long layers, on terminals only.
     ProgressFn progress = [&](int64_t done, int64_t all) {
       if (!errs().is_displayed())
@@ -229,7 +195,7 @@ int main(int argc, char **argv) {
     };
     QuantizedLinear linear;
     std::string notes;
-    if (auto error = quantizeLinear(t.name, w->data(), n, k, linearOptions,
+    if (auto error = quantizeLinear(t.name, w->data(), n, k, recipe,
                                     *calibration ? &**calibration : nullptr,
                                     linear, &notes, progress))
       return fail("weight '" + t.name + "': " + *error);
@@ -274,9 +240,9 @@ int main(int argc, char **argv) {
   }
   if (Error e = writer.write(outputPath))
     return fail(toString(std::move(e)));
-  QuantScheme scheme{bits, bool(symmetric), !symmetric, groupSize, *scaleType};
   if (std::optional<ConfigFile> config = checkpointConfig(
-          format, scheme, actOrder, staticGroups, damp)) {
+          format, scheme, recipe.gptq.actOrder, recipe.gptq.staticGroups,
+          recipe.gptq.dampPercent)) {
     SmallString<256> path(sys::path::parent_path(outputPath));
     sys::path::append(path, config->fileName);
     if (Error e = writeFileAtomically(path, config->text))
@@ -288,7 +254,7 @@ int main(int argc, char **argv) {
     os << formatv("{0:2}", json::Value(json::Object{
                                {"method", method},
                                {"bits", int64_t(bits)},
-                               {"group_size", int64_t(groupSize)},
+                               {"group_size", scheme.groupSize},
                                {"format", formatName},
                                {"layers", std::move(report)}}))
        << "\n";

@@ -27,6 +27,10 @@ struct ImportOptions {
   /// up are dequantized) when it is among the quantized weights; otherwise
   /// they read the float table.
   bool quantizedEmbedding = false;
+  /// With quantizedEmbedding: the quantized table lookups read when it is
+  /// not the one among the quantized weights (which the classifier reads);
+  /// null: that one.
+  const wq_numerics::QuantizedLinear *lookupTable = nullptr;
 };
 
 /// The model's forward pass in upstream dialects (and wq ops for weights the

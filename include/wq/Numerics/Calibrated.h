@@ -227,6 +227,30 @@ struct LinearQuantOptions {
   std::optional<std::string> validate() const;
 };
 
+/// A quantization recipe as the tools and the wq-quantize-weights pass name
+/// it: the one set of option names and defaults that `wq-compile`,
+/// `wq-quantize` (`--group-size 128`) and `wq-quantize-weights`
+/// (`group-size=128`) share. Their options take their defaults from a
+/// default-constructed RecipeSpec.
+struct RecipeSpec {
+  std::string method = "rtn"; ///< rtn | rtn-mse | gptq | awq
+  unsigned bits = 4;          ///< 4 | 8
+  int64_t groupSize = 128;    ///< weights per group along K; 0 = per channel
+  bool symmetric = false;     ///< signed storage without zero points
+  std::string scaleType = "f16"; ///< f16 | bf16 | f32
+  double damp = 0.01;         ///< GPTQ damping (fraction of mean diag H)
+  bool actOrder = false;      ///< GPTQ act-order
+  bool staticGroups = false;  ///< GPTQ static groups
+  double outlierFraction = 0; ///< input channels kept in full precision
+  bool flatGroups = false;    ///< groups over the flattened weight (RTN)
+};
+
+/// The recipe `spec` names, validated (LinearQuantOptions::validate plus the
+/// names: method, scale type, bits, GPTQ-only flags); the message names the
+/// option by the name the tools and the pass share (`bits`, `group-size`).
+std::optional<std::string> buildRecipe(const RecipeSpec &spec,
+                                       LinearQuantOptions &recipe);
+
 /// Calibration statistics of one linear layer (Hessian [K, K] and mean |x|
 /// per input channel; either may be empty when unknown).
 struct LinearCalibration {

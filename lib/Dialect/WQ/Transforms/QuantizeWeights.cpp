@@ -61,19 +61,20 @@ struct WQQuantizeWeightsPass
       emitError(UnknownLoc::get(ctx)) << "wq-quantize-weights: " << message;
       return failure();
     };
-    std::optional<numerics::QuantMethod> parsed =
-        numerics::parseQuantMethod(method);
-    if (!parsed)
-      return fail("unknown method '" + method +
-                  "' (supported: rtn, rtn-mse, gptq, awq)");
-    quantMethod = *parsed;
-    // NaN fails both (every comparison with NaN is false).
-    if (!(outlierFraction >= 0 && outlierFraction < 1))
-      return fail("outlier-fraction must be in [0, 1)");
-    if (!(std::isfinite(damp) && damp >= 0))
-      return fail("damp must be a finite number >= 0");
-    if ((quantMethod == numerics::QuantMethod::Gptq ||
-         quantMethod == numerics::QuantMethod::Awq) &&
+    numerics::RecipeSpec spec;
+    spec.method = method;
+    spec.bits = bits;
+    spec.groupSize = groupSize;
+    spec.symmetric = symmetric;
+    spec.scaleType = scaleType;
+    spec.damp = damp;
+    spec.actOrder = actOrder;
+    spec.staticGroups = staticGroups;
+    spec.outlierFraction = outlierFraction;
+    if (auto error = numerics::buildRecipe(spec, recipe))
+      return fail(*error);
+    if ((recipe.method == numerics::QuantMethod::Gptq ||
+         recipe.method == numerics::QuantMethod::Awq) &&
         calibration.empty())
       return fail("method=" + method +
                   " needs calibration=<statistics.safetensors>");
@@ -86,13 +87,6 @@ struct WQQuantizeWeightsPass
       calibrationFile = std::make_shared<wq_formats::SafetensorsFile>(
           std::move(*file));
     }
-    if (bits != 4 && bits != 8)
-      return fail("bits must be 4 or 8, got " + Twine(bits));
-    if (groupSize < 0)
-      return fail("group-size must be positive, or 0 for per-channel");
-    if (!numerics::parseScaleType(scaleType))
-      return fail("scale-type must be f16, bf16 or f32, got '" + scaleType +
-                  "'");
     selectedOps.clear();
     for (const std::string &name : ops) {
       if (!llvm::is_contained(linearOpNames(), StringRef(name)))
@@ -202,7 +196,6 @@ struct WQQuantizeWeightsPass
     }
 
     MLIRContext *ctx = op->getContext();
-    numerics::QuantScheme scheme = quantScheme();
     QuantizedWeightAttr weight;
     QuantizedWeightConstants constants;
     if (shape.size() == 2) {
@@ -217,8 +210,8 @@ struct WQQuantizeWeightsPass
           return op->emitError() << llvm::toString(loaded.takeError());
         stats = std::move(*loaded);
       }
-      bool calibrated = quantMethod == numerics::QuantMethod::Gptq ||
-                        quantMethod == numerics::QuantMethod::Awq;
+      bool calibrated = recipe.method == numerics::QuantMethod::Gptq ||
+                        recipe.method == numerics::QuantMethod::Awq;
       if (calibrated && !stats)
         return op->emitError()
                << "no calibration statistics for "
@@ -226,17 +219,10 @@ struct WQQuantizeWeightsPass
                                               "wq.name attribute)")
                                 : "weight '" + name + "'")
                << " in '" << calibration << "'";
-      numerics::LinearQuantOptions options;
-      options.method = quantMethod;
-      options.scheme = scheme;
-      options.gptq.dampPercent = damp;
-      options.gptq.actOrder = actOrder;
-      options.gptq.staticGroups = staticGroups;
-      options.outlierFraction = outlierFraction;
       numerics::QuantizedLinear linear;
       std::string notes;
       if (auto error = numerics::quantizeLinear(
-              name, values.data(), shape[0], shape[1], options,
+              name, values.data(), shape[0], shape[1], recipe,
               stats ? &*stats : nullptr, linear, &notes))
         return op->emitError() << "cannot quantize the weight of this op: "
                                << *error;
@@ -250,7 +236,7 @@ struct WQQuantizeWeightsPass
       weight = getQuantizedWeightAttr(ctx, linear);
       constants = linearToConstants(weight, linear);
     } else {
-      if (quantMethod != numerics::QuantMethod::Rtn || outlierFraction > 0)
+      if (recipe.method != numerics::QuantMethod::Rtn || outlierFraction > 0)
         return op->emitError() << "method=" << method
                                << " (and outliers) apply to 2-D weights; this "
                                   "op has a batched weight";
@@ -300,18 +286,12 @@ struct WQQuantizeWeightsPass
     return success();
   }
 
-  /// The scheme the options describe.
-  numerics::QuantScheme quantScheme() const {
-    return {bits, symmetric.getValue(), !symmetric, int64_t(groupSize),
-            *numerics::parseScaleType(scaleType)};
-  }
-
   /// The attribute of an RTN-quantized weight of `shape` ([batch..., N, K])
   /// under the options; a group larger than a row is one group per row.
   QuantizedWeightAttr rtnWeightAttr(MLIRContext *ctx,
                                     ArrayRef<int64_t> shape) const {
     int64_t effectiveGroup = groupSize > shape.back() ? 0 : int64_t(groupSize);
-    numerics::ScaleType scales = quantScheme().scaleType;
+    numerics::ScaleType scales = recipe.scheme.scaleType;
     Type scaleElementType =
         scales == numerics::ScaleType::F16    ? Type(Float16Type::get(ctx))
         : scales == numerics::ScaleType::BF16 ? Type(BFloat16Type::get(ctx))
@@ -324,7 +304,8 @@ struct WQQuantizeWeightsPass
   }
 
   llvm::StringSet<> selectedOps;
-  numerics::QuantMethod quantMethod = numerics::QuantMethod::Rtn;
+  /// The options as a validated recipe (initialize).
+  numerics::LinearQuantOptions recipe;
   std::shared_ptr<wq_formats::SafetensorsFile> calibrationFile;
 };
 

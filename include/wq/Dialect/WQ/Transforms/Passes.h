@@ -18,6 +18,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 #include "wq/Dialect/WQ/IR/WQDialect.h"
+// The recipe defaults of wq-quantize-weights' options.
+#include "wq/Numerics/Calibrated.h"
 
 namespace mlir {
 class RewritePatternSet;
