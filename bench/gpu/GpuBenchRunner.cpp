@@ -29,6 +29,8 @@
 #include "wq/Numerics/Numerics.h"
 #include "wq_runtime.h"
 
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -44,13 +46,12 @@
 
 namespace {
 
-template <int N> struct MemRef {
-  void *allocated, *aligned;
-  int64_t offset, sizes[N], strides[N];
-};
+/// Kernel arguments of any element type: MLIR's descriptor over bytes.
+template <int N> using MemRef = StridedMemRefType<char, N>;
 
 template <int N> MemRef<N> deviceMemRef(void *ptr, const int64_t (&sizes)[N]) {
-  MemRef<N> d{ptr, ptr, 0, {}, {}};
+  char *bytes = static_cast<char *>(ptr);
+  MemRef<N> d{bytes, bytes, 0, {}, {}};
   int64_t stride = 1;
   for (int i = N - 1; i >= 0; --i) {
     d.sizes[i] = sizes[i];

@@ -11,6 +11,8 @@
 
 #include "Runtime.h"
 
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -61,16 +63,10 @@ std::mutex &deviceConstantsMutex() {
   return *mutex;
 }
 
-/// The memref descriptor MLIR passes for mgpuMemHostRegisterMemRef.
-/// Sizes[rank] and strides[rank] follow the three fixed fields.
-struct MemRefDescriptor {
-  char *allocated;
-  char *aligned;
-  int64_t offset;
-  const int64_t *sizes() const {
-    return reinterpret_cast<const int64_t *>(this + 1);
-  }
-};
+/// The descriptor MLIR passes for mgpuMemHostRegisterMemRef, of any rank:
+/// upstream's rank-erased view (as in its CudaRuntimeWrappers), sizes read
+/// through a pointer since the rank is a run-time value.
+using MemRefDescriptor = StridedMemRefType<char, 1>;
 
 } // namespace
 
@@ -232,16 +228,17 @@ void mgpuMemHostUnregister(void *ptr) {
 void mgpuMemHostRegisterMemRef(int64_t rank, MemRefDescriptor *descriptor,
                                int64_t elementSizeBytes) {
   int64_t count = 1;
+  const int64_t *sizes = descriptor->sizes;
   for (int64_t i = 0; i < rank; ++i)
-    count *= descriptor->sizes()[i];
-  char *ptr = descriptor->aligned + descriptor->offset * elementSizeBytes;
+    count *= sizes[i];
+  char *ptr = descriptor->data + descriptor->offset * elementSizeBytes;
   mgpuMemHostRegister(ptr, uint64_t(count * elementSizeBytes));
 }
 
 void mgpuMemHostUnregisterMemRef(int64_t rank, MemRefDescriptor *descriptor,
                                  int64_t elementSizeBytes) {
   (void)rank;
-  mgpuMemHostUnregister(descriptor->aligned +
+  mgpuMemHostUnregister(descriptor->data +
                         descriptor->offset * elementSizeBytes);
 }
 
