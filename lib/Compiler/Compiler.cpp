@@ -12,7 +12,6 @@
 #include "wq/Pipelines/Pipelines.h"
 
 #include "mlir/IR/Verifier.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/FileSystem.h"
@@ -22,7 +21,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <mutex>
 
 extern "C" int wqObserverWrite(const char *path);
 
@@ -186,17 +184,6 @@ Error calibrate(const CompileOptions &options, const LlamaWeights &weights,
   return Error::success();
 }
 
-/// The CPU pipeline is assembled from pass pipeline text, which names
-/// registered passes: upstream's and wq's, registered once per process
-/// (a tool may have registered them already; registering twice is harmless).
-void registerPipelinePasses() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mlir::registerAllPasses();
-    mlir::wq::registerWQPasses();
-  });
-}
-
 Error checkOptions(const CompileOptions &options) {
   if (options.checkpoint.empty())
     return compileError("no checkpoint given");
@@ -220,7 +207,6 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
   auto start = std::chrono::steady_clock::now();
   if (Error e = checkOptions(options))
     return std::move(e);
-  registerPipelinePasses();
   Expected<LlamaWeights> weights = readCheckpoint(options.checkpoint);
   if (!weights)
     return weights.takeError();

@@ -4,49 +4,21 @@
 
 #include "CommonStages.h"
 
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
-/// The CPU pipeline, stage by stage. Kept textual so that every stage is a
-/// registered upstream or wq pass that users can also run one at a time.
-static const char *const kCpuLowerStages =
-    // wq ops -> vector code where the fast path applies (the option is
-    // appended below), else fused linalg.generic on tensors; linear layers
-    // left in float -> vector code too.
-    "wq-lower-float-linear,"
-    "wq-lower-to-linalg,"
-    "canonicalize,";
-
-static const char *const kCpuLoopStages =
-    // Copies of slices as loops rather than element-wise memrefCopy calls.
-    "wq-lower-strided-copies,"
-    // Parallel loops (scf.forall from the vector fast path) run on OpenMP
-    // threads (LLVM's libomp).
-    "func.func(scf-forall-to-parallel),"
-    "convert-scf-to-openmp,"
-    // Inlines the memref.alloca_scope ops scf-to-openmp wraps bodies in
-    // (they hold no allocas here), which scf-to-cf could not split.
-    "canonicalize,";
-
-// Loops, then LLVM (after wq-lower-byte-dot with the chosen target).
-static const char *const kCpuLlvmStages =
-    "func.func(convert-vector-to-scf),"
-    "func.func(convert-linalg-to-loops),"
-    "expand-strided-metadata,"
-    "lower-affine,"
-    "convert-scf-to-cf,"
-    "convert-vector-to-llvm{reassociate-fp-reductions=1},"
-    "convert-openmp-to-llvm,"
-    "finalize-memref-to-llvm,"
-    "convert-arith-to-llvm,"
-    "convert-math-to-llvm,"
-    "convert-index-to-llvm,"
-    "convert-func-to-llvm,"
-    "convert-cf-to-llvm,"
-    "convert-ub-to-llvm,"
-    "reconcile-unrealized-casts";
-
+/// The CPU pipeline, stage by stage, built from the passes' create
+/// functions; every stage is a registered upstream or wq pass that users can
+/// also run one at a time (README lists them as pass arguments).
 LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
                                          const CpuPipelineOptions &options,
                                          raw_ostream &errorStream) {
@@ -57,13 +29,44 @@ LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
     return failure();
   }
   // Sibling matmuls (Q/K/V, gate/up) become one kernel call before lowering.
-  return parsePassPipeline(
-      "wq-fuse-sibling-matmuls,"
-      "wq-lower-to-vector{activation-bits=" + std::to_string(activationBits) +
-          "}," + kCpuLowerStages + kBufferizeStages + kCpuLoopStages +
-          "wq-lower-byte-dot{target=" + options.byteDotTarget.getValue() +
-          "}," + kCpuLlvmStages,
-      pm, errorStream);
+  pm.addPass(createWQFuseSiblingMatmulsPass());
+  // wq ops -> vector code where the fast path applies, else fused
+  // linalg.generic on tensors; linear layers left in float -> vector code
+  // too.
+  pm.addPass(createWQLowerToVectorPass({activationBits}));
+  pm.addPass(createWQLowerFloatLinearPass());
+  pm.addPass(createWQLowerToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  addBufferizeStages(pm);
+  // Copies of slices as loops rather than element-wise memrefCopy calls.
+  pm.addPass(createWQLowerStridedCopiesPass());
+  // Parallel loops (scf.forall from the vector fast path) run on OpenMP
+  // threads (LLVM's libomp).
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Inlines the memref.alloca_scope ops scf-to-openmp wraps bodies in (they
+  // hold no allocas here), which scf-to-cf could not split.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createWQLowerByteDotPass({options.byteDotTarget.getValue()}));
+  // Loops, then LLVM.
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  ConvertVectorToLLVMPassOptions vectorToLlvm;
+  vectorToLlvm.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLlvm));
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  return success();
 }
 
 LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,

@@ -4,8 +4,14 @@
 
 #include "CommonStages.h"
 
-#include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/FormatVariadic.h"
+#include "wq/Dialect/WQ/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
@@ -14,36 +20,10 @@ using namespace mlir;
 /// f16/bf16 activations get the mma_tiles layout (wq-pack-layout) and the
 /// tensor-core decode kernel; other decode-shaped int4/int8 ones the
 /// warp-per-channel kernel (wq-lower-to-gpu-decode: 16-byte loads, lop3
-/// conversion, shuffle reductions); every other op takes the generic schedule, which maps
-/// the fused dequant-matmul of wq-lower-to-linalg directly (output
-/// rows/columns over blocks and threads, the K reduction sequential in each
-/// thread): correct for every op, but slow.
-static const char *const kGpuLowerStages = "wq-pack-layout,"
-                                           "wq-lower-to-gpu-decode,"
-                                           "wq-lower-to-linalg,"
-                                           "canonicalize,";
-
-static const char *const kGpuKernelStages =
-    "wq-allocate-on-device,"
-    "func.func(convert-linalg-to-parallel-loops),"
-    // The first two parallel dimensions are tiled 1x64: blocks of 64
-    // threads. Guards (not min/max bounds) keep the inner loop bounds
-    // constant, which the GPU mapping requires.
-    "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=1,64 "
-    "no-min-max-bounds=1}),"
-    "func.func(gpu-map-parallel-loops),"
-    "func.func(convert-parallel-loops-to-gpu),"
-    // Since MLIR 19 outlining passes every value from outside the launch as
-    // a kernel parameter, constants included: sink them first, so that
-    // ptxas sees constant loop bounds, strides and divisors.
-    "gpu-launch-sink-index-computations,"
-    "gpu-kernel-outlining,"
-    "wq-annotate-gpu-kernels,"
-    // The host lowering of gpu.alloc/memcpy/dealloc needs async tokens: chain
-    // them (and the launches) on one stream with a final wait.
-    "func.func(gpu-async-region),"
-    "canonicalize";
-
+/// conversion, shuffle reductions); every other op takes the generic
+/// schedule, which maps the fused dequant-matmul of wq-lower-to-linalg
+/// directly (output rows/columns over blocks and threads, the K reduction
+/// sequential in each thread): correct for every op, but slow.
 LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
                                          const GpuPipelineOptions &options,
                                          raw_ostream &errorStream) {
@@ -58,15 +38,45 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
                 << options.format << "'\n";
     return failure();
   }
+  pm.addPass(createWQPackLayoutPass());
+  pm.addPass(createWQLowerToGpuDecodePass());
+  pm.addPass(createWQLowerToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  addBufferizeStages(pm);
+  pm.addPass(createWQAllocateOnDevicePass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // The first two parallel dimensions are tiled 1x64: blocks of 64 threads.
+  // Guards (not min/max bounds) keep the inner loop bounds constant, which
+  // the GPU mapping requires.
+  pm.addNestedPass<func::FuncOp>(
+      createParallelLoopTilingPass({1, 64}, /*noMinMaxBounds=*/true));
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  // Since MLIR 19 outlining passes every value from outside the launch as a
+  // kernel parameter, constants included: sink them first, so that ptxas
+  // sees constant loop bounds, strides and divisors.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createWQAnnotateGpuKernelsPass());
+  // The host lowering of gpu.alloc/memcpy/dealloc needs async tokens: chain
+  // them (and the launches) on one stream with a final wait.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(createCanonicalizerPass());
   // LLVM's NVPTX default PTX ISA (6.0) predates sm_90; 8.0 covers both chips
   // and every CUDA 12+ ptxas.
-  std::string pipeline = llvm::formatv(
-      "{0},nvvm-attach-target{{chip={1} features=+ptx80 O={2}},"
-      "gpu-lower-to-nvvm-pipeline{{cubin-chip={1} cubin-features=+ptx80 "
-      "cubin-format={3} opt-level={2}},"
-      // Constants (the weights) uploaded once, not copied on every call.
-      "wq-cache-device-constants",
-      std::string(kGpuLowerStages) + kBufferizeStages + kGpuKernelStages,
-      options.chip, options.optLevel, options.format);
-  return parsePassPipeline(pipeline, pm, errorStream);
+  const std::string features = "+ptx80";
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = features;
+  target.optLevel = unsigned(options.optLevel.getValue());
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip.getValue();
+  nvvm.cubinFeatures = features;
+  nvvm.cubinFormat = options.format.getValue();
+  nvvm.optLevel = options.optLevel.getValue();
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+  // Constants (the weights) uploaded once, not copied on every call.
+  pm.addPass(createWQCacheDeviceConstantsPass());
+  return success();
 }

@@ -17,9 +17,7 @@
 
 #include "wq/Compiler/Compiler.h"
 #include "wq/Compiler/RecipeOptions.h"
-#include "wq/Dialect/WQ/Transforms/Passes.h"
 
-#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
@@ -83,7 +81,6 @@ int fail(const Twine &message) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  mlir::registerAllPasses();
   // --mlir-timing, --mlir-print-ir-after-all, ... for the lowering.
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
@@ -93,7 +90,6 @@ int main(int argc, char **argv) {
     if (cl::Option *option = cl::getRegisteredOptions().lookup(name))
       option->addCategory(compileCategory);
   cl::HideUnrelatedOptions(compileCategory);
-  mlir::wq::registerWQPasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "wq-compile: compile a model for the CPU\n");
   if (!planConfig.empty()) {
