@@ -15,7 +15,6 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
 
 using namespace mlir;
 using namespace llvm;
@@ -47,13 +46,9 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   registerModelDialects(registry);
   context.appendDialectRegistry(registry);
   context.loadAllAvailableDialects();
-  std::string text = llamaForwardMlir(weights.config, options.weightDtype);
-  ParserConfig config(&context);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, config);
-  if (!module)
-    return createStringError(inconvertibleErrorCode(),
-                             "internal error: the generated model IR does not "
-                             "parse");
+  OwningOpRef<ModuleOp> module =
+      ModuleOp::create(UnknownLoc::get(&context));
+  buildLlamaForward(*module, weights.config, options.weightDtype);
   // The library's stamp (ABI version and shapes), which CompiledModel::load
   // checks against the model's config.json.
   {

@@ -18,6 +18,10 @@
 #include <string>
 #include <vector>
 
+namespace mlir {
+class ModuleOp;
+} // namespace mlir
+
 namespace wq_model {
 
 struct LlamaConfig {
@@ -94,19 +98,19 @@ llvm::Error validateWeights(const LlamaWeights &weights, llvm::StringRef path);
 /// (validateWeights).
 llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path);
 
-/// The forward pass as MLIR text: func @forward(tokens [M] i32, pos,
-/// k_cache, v_cache [layers, context, kvDim], first, logits [M - first,
-/// vocab]) runs M tokens at positions pos .. pos+M-1 as one batch (causal
-/// attention over the cache), updates the caches and writes the logits of
-/// rows first .. M-1 in place. Every
-/// weight a `dense_resource<unbound_NAME>` constant (NAME: the weight name
-/// with '.' replaced by '_') located at `loc("<weight name>")`; the importer
-/// binds each to a resource named NAME holding the data. `weightDtype` is the
-/// element type the weights are stored in ("f32" or "f16").
-std::string llamaForwardMlir(const LlamaConfig &config,
-                             llvm::StringRef weightDtype = "f32");
+/// Appends the forward pass to `module` (lib/Model/LlamaForward.cpp, built
+/// with op builders): func @forward(tokens [M] i32, pos, k_cache, v_cache
+/// [layers, context, kvDim], first, logits [M - first, vocab]) runs M tokens
+/// at positions pos .. pos+M-1 as one batch (causal attention over the
+/// cache), updates the caches and writes the logits of rows first .. M-1 in
+/// place. Every weight is a `dense_resource<unbound_NAME>` constant (NAME:
+/// resourceName of the weight name) located at NameLoc("<weight name>");
+/// buildModelModule binds each to its data. `weightDtype` is the element
+/// type float weights are stored in ("f32" or "f16").
+void buildLlamaForward(mlir::ModuleOp module, const LlamaConfig &config,
+                       llvm::StringRef weightDtype = "f32");
 
-/// The unbound resource name llamaForwardMlir uses for weight `name`.
+/// The unbound resource name buildLlamaForward uses for weight `name`.
 std::string resourceName(llvm::StringRef name);
 
 } // namespace wq_model

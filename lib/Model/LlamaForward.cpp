@@ -1,0 +1,624 @@
+//===- LlamaForward.cpp - The Llama forward pass, built with op builders --===//
+//
+// The forward pass of a Llama-family model over M tokens at positions
+// pos .. pos+M-1, in upstream dialects (func, linalg, tensor, arith, math,
+// scf, memref, bufferization):
+//
+//   func.func @forward(%tokens: memref<?xi32>, %pos: index,
+//                      %k_cache: memref<L x ? x kvDim xf32>, %v_cache: ...,
+//                      %first: index, %logits: memref<? x V xf32>)
+//
+// Every weight is an `arith.constant dense_resource<unbound_NAME>` located at
+// NameLoc(NAME) (buildModelModule binds the data, or replaces the constant by
+// its quantized form); linear layers are linalg.matmul with W [rows, cols] in
+// nn.Linear layout. Helpers (@rmsnorm, @add, @rope_N, @attention, @swiglu)
+// take the M rows as a dynamic leading dimension: decode is M = 1, a prompt
+// one call with M = its length.
+//
+//===----------------------------------------------------------------------===//
+
+#include "wq/Model/Llama.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace llvm;
+
+namespace wq_model {
+
+namespace {
+
+using utils::IteratorType;
+constexpr IteratorType kParallel = IteratorType::parallel;
+constexpr IteratorType kReduction = IteratorType::reduction;
+constexpr int64_t kDynamic = ShapedType::kDynamic;
+
+class ForwardBuilder {
+public:
+  ForwardBuilder(ModuleOp module, const LlamaConfig &config,
+                 StringRef weightDtype)
+      : ctx(module.getContext()), b(OpBuilder::atBlockEnd(module.getBody())),
+        loc(module.getLoc()), c(config), f32(b.getF32Type()),
+        weightType(weightDtype == "f16" ? Type(b.getF16Type())
+                                        : Type(b.getF32Type())) {}
+
+  void build() {
+    buildRmsnorm();
+    buildAdd();
+    buildRope(c.queryDim());
+    if (c.kvDim() != c.queryDim())
+      buildRope(c.kvDim());
+    buildAttention();
+    buildSwiglu();
+    buildForward();
+  }
+
+private:
+  //===--------------------------------------------------------------------===//
+  // Types, constants, maps.
+  //===--------------------------------------------------------------------===//
+
+  /// tensor<? x n x f32>: M rows of n.
+  RankedTensorType rows(int64_t n) const {
+    return RankedTensorType::get({kDynamic, n}, f32);
+  }
+  RankedTensorType vec(int64_t n, Type type) const {
+    return RankedTensorType::get({n}, type);
+  }
+  /// The KV caches [layers, context, kvDim].
+  MemRefType cacheType() const {
+    return MemRefType::get({c.numLayers, kDynamic, c.kvDim()}, f32);
+  }
+  /// Rows of one layer's cache.
+  MemRefType layerCacheType() const {
+    return MemRefType::get(
+        {kDynamic, c.kvDim()}, f32,
+        StridedLayoutAttr::get(ctx, kDynamic, {c.kvDim(), 1}));
+  }
+
+  Value f32Constant(OpBuilder &ob, float value) {
+    return arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(value));
+  }
+  Value indexConstant(OpBuilder &ob, int64_t value) {
+    return arith::ConstantIndexOp::create(ob, loc, value);
+  }
+  Value empty(OpBuilder &ob, RankedTensorType type, ValueRange dynamic) {
+    return tensor::EmptyOp::create(ob, loc, type.getShape(),
+                                   type.getElementType(), dynamic);
+  }
+  Value fill(OpBuilder &ob, Value value, Value init) {
+    return linalg::FillOp::create(ob, loc, ValueRange{value}, ValueRange{init})
+        .getResult(0);
+  }
+
+  /// affine_map<(d0 .. d{dims-1}) -> (d{results}...)>.
+  AffineMap map(unsigned dims, ArrayRef<unsigned> results) const {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned r : results)
+      exprs.push_back(getAffineDimExpr(r, ctx));
+    return AffineMap::get(dims, 0, exprs, ctx);
+  }
+
+  using BodyFn = llvm::function_ref<Value(OpBuilder &, ValueRange)>;
+  /// A linalg.generic with one output whose body yields `body(args)`.
+  Value generic(OpBuilder &ob, ValueRange inputs, Value init,
+                ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
+                BodyFn body) {
+    return linalg::GenericOp::create(
+               ob, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+               maps, iterators,
+               [&](OpBuilder &bb, Location, ValueRange args) {
+                 linalg::YieldOp::create(bb, loc, body(bb, args));
+               })
+        .getResult(0);
+  }
+
+  /// The element-wise map of M rows (r, i) -> (r, i) for every operand.
+  SmallVector<AffineMap> rowMaps(int operands) const {
+    return SmallVector<AffineMap>(operands, map(2, {0, 1}));
+  }
+
+  func::FuncOp function(StringRef name, TypeRange inputs, TypeRange results,
+                        bool isPrivate = true) {
+    auto fn = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(inputs, results));
+    if (isPrivate)
+      fn.setPrivate();
+    fn.addEntryBlock();
+    return fn;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Helpers.
+  //===--------------------------------------------------------------------===//
+
+  /// y = x / sqrt(mean(x^2) + eps) * w, per row.
+  void buildRmsnorm() {
+    const int64_t d = c.dim;
+    func::FuncOp fn =
+        function("rmsnorm", {rows(d), vec(d, f32)}, {rows(d)});
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value x = fn.getArgument(0), w = fn.getArgument(1);
+    Value c0 = indexConstant(fb, 0);
+    Value m = tensor::DimOp::create(fb, loc, x, c0);
+    Value zero = f32Constant(fb, 0.0f);
+    Value n = f32Constant(fb, float(d));
+    Value eps = f32Constant(fb, c.normEps);
+    Value one = f32Constant(fb, 1.0f);
+    Value e0 = empty(fb, RankedTensorType::get({kDynamic}, f32), m);
+    Value acc0 = fill(fb, zero, e0);
+    auto rc = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+    Value ss = generic(fb, x, acc0, {map(2, {0, 1}), map(2, {0})},
+                       {kParallel, kReduction},
+                       [&](OpBuilder &bb, ValueRange a) -> Value {
+                         Value sq = arith::MulFOp::create(bb, loc, a[0], a[0], rc);
+                         return arith::AddFOp::create(bb, loc, a[1], sq, rc);
+                       });
+    Value inv = generic(fb, ss, e0, {map(1, {0}), map(1, {0})}, {kParallel},
+                        [&](OpBuilder &bb, ValueRange a) -> Value {
+                          Value mean = arith::DivFOp::create(bb, loc, a[0], n);
+                          Value me = arith::AddFOp::create(bb, loc, mean, eps);
+                          Value root = math::SqrtOp::create(bb, loc, me);
+                          return arith::DivFOp::create(bb, loc, one, root);
+                        });
+    Value e1 = empty(fb, rows(d), m);
+    Value y = generic(
+        fb, {x, inv, w}, e1,
+        {map(2, {0, 1}), map(2, {0}), map(2, {1}), map(2, {0, 1})},
+        {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange a) -> Value {
+          Value t = arith::MulFOp::create(bb, loc, a[1], a[0]);
+          return arith::MulFOp::create(bb, loc, a[2], t);
+        });
+    func::ReturnOp::create(fb, loc, y);
+  }
+
+  /// Element-wise a + b (the residual connections).
+  void buildAdd() {
+    const int64_t d = c.dim;
+    func::FuncOp fn = function("add", {rows(d), rows(d)}, {rows(d)});
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value a = fn.getArgument(0), bv = fn.getArgument(1);
+    Value m = tensor::DimOp::create(fb, loc, a, indexConstant(fb, 0));
+    Value y = generic(fb, {a, bv}, empty(fb, rows(d), m), rowMaps(3),
+                      {kParallel, kParallel},
+                      [&](OpBuilder &bb, ValueRange v) -> Value {
+                        return arith::AddFOp::create(bb, loc, v[0], v[1]);
+                      });
+    func::ReturnOp::create(fb, loc, y);
+  }
+
+  /// RoPE on adjacent pairs of n values; row r of the call is at position
+  /// pos + r, pair i rotates by (pos + r) * freq[i].
+  void buildRope(int64_t n) {
+    const int64_t half = n / 2;
+    auto pairsType = RankedTensorType::get({kDynamic, half, 2}, f32);
+    func::FuncOp fn =
+        function(formatv("rope_{0}", n).str(),
+                 {rows(n), b.getIndexType(), vec(half, f32)}, {rows(n)});
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value v = fn.getArgument(0), pos = fn.getArgument(1),
+          freq = fn.getArgument(2);
+    Value m = tensor::DimOp::create(fb, loc, v, indexConstant(fb, 0));
+    Value pairs = tensor::ExpandShapeOp::create(
+        fb, loc, pairsType, v, SmallVector<ReassociationIndices>{{0}, {1, 2}},
+        SmallVector<OpFoldResult>{m, fb.getIndexAttr(half),
+                                  fb.getIndexAttr(2)});
+    Value e = empty(fb, pairsType, m);
+    Value rotated = generic(
+        fb, freq, e, {map(3, {1}), map(3, {0, 1, 2})},
+        {kParallel, kParallel, kParallel},
+        [&](OpBuilder &bb, ValueRange a) -> Value {
+          Value row = linalg::IndexOp::create(bb, loc, 0);
+          Value i = linalg::IndexOp::create(bb, loc, 1);
+          Value j = linalg::IndexOp::create(bb, loc, 2);
+          Value k0 = indexConstant(bb, 0), k1 = indexConstant(bb, 1);
+          Value p = arith::AddIOp::create(bb, loc, pos, row);
+          Value pi = arith::IndexCastOp::create(bb, loc, bb.getI64Type(), p);
+          Value pf = arith::SIToFPOp::create(bb, loc, f32, pi);
+          Value v0 = tensor::ExtractOp::create(bb, loc, pairs,
+                                               ValueRange{row, i, k0});
+          Value v1 = tensor::ExtractOp::create(bb, loc, pairs,
+                                               ValueRange{row, i, k1});
+          Value angle = arith::MulFOp::create(bb, loc, pf, a[0]);
+          Value fcr = math::CosOp::create(bb, loc, angle);
+          Value fci = math::SinOp::create(bb, loc, angle);
+          Value a0 = arith::MulFOp::create(bb, loc, v0, fcr);
+          Value b0 = arith::MulFOp::create(bb, loc, v1, fci);
+          Value re = arith::SubFOp::create(bb, loc, a0, b0);
+          Value a1 = arith::MulFOp::create(bb, loc, v0, fci);
+          Value b1 = arith::MulFOp::create(bb, loc, v1, fcr);
+          Value im = arith::AddFOp::create(bb, loc, a1, b1);
+          Value isRe = arith::CmpIOp::create(bb, loc, arith::CmpIPredicate::eq,
+                                             j, k0);
+          return arith::SelectOp::create(bb, loc, isRe, re, im);
+        });
+    Value y = tensor::CollapseShapeOp::create(
+        fb, loc, rows(n), rotated,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    func::ReturnOp::create(fb, loc, y);
+  }
+
+  /// Causal grouped-query attention of M query rows (positions
+  /// pos .. pos+M-1) over the T = pos + M cached keys and values of one
+  /// layer: row r sees positions t <= pos + r. Query heads are independent:
+  /// one scf.forall iteration per head (KV head a, query g of its group), on
+  /// threads like the matmul kernels. Within a head the loops follow each
+  /// generic's dimension order: dot products reduce along the contiguous
+  /// head dimension (reassociation allowed, so they vectorize) and the
+  /// weighted sum of values walks the positions outside the head dimension,
+  /// so its inner loop is contiguous.
+  void buildAttention() {
+    const int64_t qd = c.queryDim(), kvd = c.kvDim(), nkv = c.numKvHeads,
+                  hs = c.headSize(), g = c.numHeads / c.numKvHeads;
+    func::FuncOp fn = function(
+        "attention",
+        {rows(qd), cacheType(), cacheType(), b.getIndexType(),
+         b.getIndexType()},
+        {rows(qd)});
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value q = fn.getArgument(0), kcm = fn.getArgument(1),
+          vcm = fn.getArgument(2), layer = fn.getArgument(3),
+          pos = fn.getArgument(4);
+    Value c0 = indexConstant(fb, 0);
+    Value zero = f32Constant(fb, 0.0f);
+    Value ninf = f32Constant(fb, -INFINITY);
+    Value root = f32Constant(fb, sqrtf(float(hs)));
+    Value m = tensor::DimOp::create(fb, loc, q, c0);
+    Value t = arith::AddIOp::create(fb, loc, pos, m);
+    auto layerRows = [&](Value cache) -> Value {
+      Value view = memref::SubViewOp::create(
+          fb, loc, layerCacheType(), cache,
+          ArrayRef<OpFoldResult>{layer, fb.getIndexAttr(0),
+                                 fb.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{fb.getIndexAttr(1), t, fb.getIndexAttr(kvd)},
+          ArrayRef<OpFoldResult>{fb.getIndexAttr(1), fb.getIndexAttr(1),
+                                 fb.getIndexAttr(1)});
+      return view;
+    };
+    Value ksrc = layerRows(kcm), vsrc = layerRows(vcm);
+    auto asTensor = [&](Value view) -> Value {
+      return bufferization::ToTensorOp::create(fb, loc, rows(kvd), view,
+                                               /*restrict=*/true,
+                                               /*writable=*/false);
+    };
+    Value k = asTensor(ksrc), v = asTensor(vsrc);
+    auto q4Type = RankedTensorType::get({kDynamic, nkv, g, hs}, f32);
+    auto kv3Type = RankedTensorType::get({kDynamic, nkv, hs}, f32);
+    Value q4 = tensor::ExpandShapeOp::create(
+        fb, loc, q4Type, q, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}},
+        SmallVector<OpFoldResult>{m, fb.getIndexAttr(nkv), fb.getIndexAttr(g),
+                                  fb.getIndexAttr(hs)});
+    auto heads = [&](Value x) -> Value {
+      return tensor::ExpandShapeOp::create(
+          fb, loc, kv3Type, x, SmallVector<ReassociationIndices>{{0}, {1, 2}},
+          SmallVector<OpFoldResult>{t, fb.getIndexAttr(nkv),
+                                    fb.getIndexAttr(hs)});
+    };
+    Value k3 = heads(k), v3 = heads(v);
+    Value eo = empty(fb, q4Type, m);
+    auto forall = scf::ForallOp::create(
+        fb, loc,
+        ArrayRef<OpFoldResult>{fb.getIndexAttr(nkv), fb.getIndexAttr(g)},
+        ValueRange{eo}, std::nullopt);
+    {
+      Block *body = forall.getBody();
+      OpBuilder hb(body->getTerminator());
+      Value a = body->getArgument(0), gi = body->getArgument(1),
+            out = body->getArgument(2);
+      auto one = hb.getIndexAttr(1);
+      Value qh = tensor::ExtractSliceOp::create(
+          hb, loc, rows(hs), q4,
+          ArrayRef<OpFoldResult>{hb.getIndexAttr(0), a, gi, hb.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{m, one, one, hb.getIndexAttr(hs)},
+          ArrayRef<OpFoldResult>{one, one, one, one});
+      auto headOf = [&](Value x3) -> Value {
+        return tensor::ExtractSliceOp::create(
+            hb, loc, rows(hs), x3,
+            ArrayRef<OpFoldResult>{hb.getIndexAttr(0), a, hb.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{t, one, hb.getIndexAttr(hs)},
+            ArrayRef<OpFoldResult>{one, one, one});
+      };
+      Value kh = headOf(k3), vh = headOf(v3);
+      auto scoresType = RankedTensorType::get({kDynamic, kDynamic}, f32);
+      Value es = empty(hb, scoresType, {m, t});
+      Value s0 = fill(hb, zero, es);
+      auto rc =
+          arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+      Value dots = generic(
+          hb, {qh, kh}, s0, {map(3, {0, 2}), map(3, {1, 2}), map(3, {0, 1})},
+          {kParallel, kParallel, kReduction},
+          [&](OpBuilder &bb, ValueRange x) -> Value {
+            Value p = arith::MulFOp::create(bb, loc, x[0], x[1], rc);
+            return arith::AddFOp::create(bb, loc, x[2], p, rc);
+          });
+      Value scores = generic(
+          hb, dots, es, {map(2, {0, 1}), map(2, {0, 1})},
+          {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange x) -> Value {
+            Value row = linalg::IndexOp::create(bb, loc, 0);
+            Value col = linalg::IndexOp::create(bb, loc, 1);
+            Value limit = arith::AddIOp::create(bb, loc, pos, row);
+            Value visible = arith::CmpIOp::create(
+                bb, loc, arith::CmpIPredicate::ule, col, limit);
+            Value d = arith::DivFOp::create(bb, loc, x[0], root);
+            return arith::SelectOp::create(bb, loc, visible, d, ninf);
+          });
+      Value em = empty(hb, RankedTensorType::get({kDynamic}, f32), m);
+      Value m0 = fill(hb, ninf, em);
+      Value max = generic(
+          hb, scores, m0, {map(2, {0, 1}), map(2, {0})},
+          {kParallel, kReduction}, [&](OpBuilder &bb, ValueRange x) -> Value {
+            Value gt = arith::CmpFOp::create(bb, loc, arith::CmpFPredicate::OGT,
+                                             x[0], x[1]);
+            return arith::SelectOp::create(bb, loc, gt, x[0], x[1]);
+          });
+      Value exps = generic(
+          hb, {scores, max}, es, {map(2, {0, 1}), map(2, {0}), map(2, {0, 1})},
+          {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange x) -> Value {
+            Value d = arith::SubFOp::create(bb, loc, x[0], x[1]);
+            return math::ExpOp::create(bb, loc, d);
+          });
+      Value z0 = fill(hb, zero, em);
+      Value sum = generic(
+          hb, exps, z0, {map(2, {0, 1}), map(2, {0})},
+          {kParallel, kReduction}, [&](OpBuilder &bb, ValueRange x) -> Value {
+            return arith::AddFOp::create(
+                bb, loc, x[1], x[0], arith::FastMathFlags::reassoc);
+          });
+      Value att = generic(
+          hb, {exps, sum}, es, {map(2, {0, 1}), map(2, {0}), map(2, {0, 1})},
+          {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange x) -> Value {
+            return arith::DivFOp::create(bb, loc, x[0], x[1]);
+          });
+      Value eh = empty(hb, rows(hs), m);
+      Value o0 = fill(hb, zero, eh);
+      Value oh = generic(
+          hb, {att, vh}, o0, {map(3, {0, 1}), map(3, {1, 2}), map(3, {0, 2})},
+          {kParallel, kReduction, kParallel},
+          [&](OpBuilder &bb, ValueRange x) -> Value {
+            Value pr = arith::MulFOp::create(bb, loc, x[0], x[1]);
+            return arith::AddFOp::create(bb, loc, x[2], pr);
+          });
+      OpBuilder ib = OpBuilder::atBlockBegin(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          ib, loc, oh, out,
+          ArrayRef<OpFoldResult>{ib.getIndexAttr(0), a, gi, ib.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{m, one, one, ib.getIndexAttr(hs)},
+          ArrayRef<OpFoldResult>{one, one, one, one});
+    }
+    Value result = tensor::CollapseShapeOp::create(
+        fb, loc, rows(qd), forall.getResult(0),
+        SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    func::ReturnOp::create(fb, loc, result);
+  }
+
+  /// silu(h1) * h3.
+  void buildSwiglu() {
+    const int64_t h = c.hiddenDim;
+    func::FuncOp fn = function("swiglu", {rows(h), rows(h)}, {rows(h)});
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value h1 = fn.getArgument(0), h3 = fn.getArgument(1);
+    Value c0 = indexConstant(fb, 0);
+    Value one = f32Constant(fb, 1.0f);
+    Value m = tensor::DimOp::create(fb, loc, h1, c0);
+    Value y = generic(
+        fb, {h1, h3}, empty(fb, rows(h), m), rowMaps(3),
+        {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange v) -> Value {
+          Value na = arith::NegFOp::create(bb, loc, v[0]);
+          Value ex = math::ExpOp::create(bb, loc, na);
+          Value den = arith::AddFOp::create(bb, loc, one, ex);
+          Value sig = arith::DivFOp::create(bb, loc, one, den);
+          Value t = arith::MulFOp::create(bb, loc, v[0], sig);
+          return arith::MulFOp::create(bb, loc, t, v[1]);
+        });
+    func::ReturnOp::create(fb, loc, y);
+  }
+
+  //===--------------------------------------------------------------------===//
+  // The forward pass.
+  //===--------------------------------------------------------------------===//
+
+  /// A weight constant, its data bound later by name (buildModelModule).
+  Value weight(OpBuilder &ob, StringRef name, RankedTensorType type) {
+    auto &manager = DenseResourceElementsHandle::getManagerInterface(ctx);
+    DenseResourceElementsHandle handle =
+        manager.insert(resourceName(name));
+    return arith::ConstantOp::create(
+        ob, NameLoc::get(b.getStringAttr(name)),
+        DenseResourceElementsAttr::get(type, handle));
+  }
+
+  /// RoPE frequencies of n values (one per pair), as llama2.c computes them
+  /// in float.
+  Value frequencies(OpBuilder &ob, int64_t n) {
+    std::vector<float> freqs;
+    const int64_t hs = c.headSize();
+    for (int64_t i = 0; i < n; i += 2) {
+      int64_t headDim = i % hs;
+      freqs.push_back(1.0f /
+                      powf(c.ropeTheta, float(headDim) / float(hs)));
+    }
+    auto type = vec(n / 2, f32);
+    return arith::ConstantOp::create(
+        ob, loc, DenseElementsAttr::get(type, ArrayRef<float>(freqs)));
+  }
+
+  /// y [M, rows] = x [M, cols] W^T with W [rows, cols] (nn.Linear layout).
+  linalg::MatmulOp linear(OpBuilder &ob, Value x, Value w, int64_t n,
+                          Value m) {
+    Value init = fill(ob, zeroF32, empty(ob, rows(n), m));
+    auto op = linalg::MatmulOp::create(ob, loc, TypeRange{rows(n)},
+                                       ValueRange{x, w}, ValueRange{init});
+    op->setAttr("indexing_maps",
+                ob.getAffineMapArrayAttr({map(3, {0, 2}), map(3, {1, 2}),
+                                          map(3, {0, 1})}));
+    return op;
+  }
+  Value linear(OpBuilder &ob, Value x, StringRef name, int64_t n, int64_t k,
+               Value m) {
+    Value w = weight(ob, name, RankedTensorType::get({n, k}, weightType));
+    return linear(ob, x, w, n, m).getResult(0);
+  }
+  Value call(OpBuilder &ob, StringRef callee, Type result, ValueRange args) {
+    return func::CallOp::create(ob, loc, callee, TypeRange{result}, args)
+        .getResult(0);
+  }
+  Value norm(OpBuilder &ob, Value x, StringRef name) {
+    Value w = weight(ob, name, vec(c.dim, f32));
+    return call(ob, "rmsnorm", rows(c.dim), {x, w});
+  }
+
+  void buildForward() {
+    const int64_t d = c.dim, h = c.hiddenDim, v = c.vocabSize,
+                  qd = c.queryDim(), kvd = c.kvDim();
+    auto tokensType = MemRefType::get({kDynamic}, b.getI32Type());
+    auto logitsType = MemRefType::get({kDynamic, v}, f32);
+    func::FuncOp fn = function(
+        "forward",
+        {tokensType, b.getIndexType(), cacheType(), cacheType(),
+         b.getIndexType(), logitsType},
+        {}, /*isPrivate=*/false);
+    fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value tokm = fn.getArgument(0), pos = fn.getArgument(1),
+          kcm = fn.getArgument(2), vcm = fn.getArgument(3),
+          first = fn.getArgument(4), outm = fn.getArgument(5);
+    Value tokens = bufferization::ToTensorOp::create(
+        fb, loc, RankedTensorType::get({kDynamic}, b.getI32Type()), tokm,
+        /*restrict=*/true, /*writable=*/false);
+    zeroF32 = f32Constant(fb, 0.0f);
+    Value c0 = indexConstant(fb, 0), c1 = indexConstant(fb, 1);
+    Value m = tensor::DimOp::create(fb, loc, tokens, c0);
+    Value freqQ = frequencies(fb, qd), freqKV = frequencies(fb, kvd);
+    auto tableType = RankedTensorType::get({v, d}, weightType);
+    Value table = weight(fb, "tok_embeddings.weight", tableType);
+
+    // Token lookups: one row of the table per token.
+    Value xe = empty(fb, rows(d), m);
+    auto lookups = scf::ForOp::create(
+        fb, loc, c0, m, c1, ValueRange{xe},
+        [&](OpBuilder &lb, Location, Value i, ValueRange args) {
+          Value t32 = tensor::ExtractOp::create(lb, loc, tokens, i);
+          Value t = arith::IndexCastOp::create(lb, loc, lb.getIndexType(), t32);
+          auto one = lb.getIndexAttr(1);
+          Value row = tensor::ExtractSliceOp::create(
+              lb, loc, vec(d, weightType), table,
+              ArrayRef<OpFoldResult>{t, lb.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{one, lb.getIndexAttr(d)},
+              ArrayRef<OpFoldResult>{one, one});
+          Value rowF32 = row;
+          if (!weightType.isF32()) {
+            rowF32 = generic(lb, row, empty(lb, vec(d, f32), {}),
+                             {map(1, {0}), map(1, {0})}, {kParallel},
+                             [&](OpBuilder &bb, ValueRange a) -> Value {
+                               return arith::ExtFOp::create(bb, loc, f32, a[0]);
+                             });
+          }
+          Value next = tensor::InsertSliceOp::create(
+              lb, loc, rowF32, args[0],
+              ArrayRef<OpFoldResult>{i, lb.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{one, lb.getIndexAttr(d)},
+              ArrayRef<OpFoldResult>{one, one});
+          scf::YieldOp::create(lb, loc, next);
+        });
+    Value x = lookups.getResult(0);
+
+    auto layerCache = layerCacheType();
+    for (int64_t l = 0; l < c.numLayers; ++l) {
+      auto name = [&](const char *w) {
+        return formatv("layers.{0}.{1}.weight", l, w).str();
+      };
+      Value xn = norm(fb, x, name("attention_norm"));
+      Value q = linear(fb, xn, name("attention.wq"), qd, d, m);
+      Value k = linear(fb, xn, name("attention.wk"), kvd, d, m);
+      Value val = linear(fb, xn, name("attention.wv"), kvd, d, m);
+      Value qr = call(fb, formatv("rope_{0}", qd).str(), rows(qd),
+                      {q, pos, freqQ});
+      Value kr = call(fb, formatv("rope_{0}", kvd).str(), rows(kvd),
+                      {k, pos, freqKV});
+      // The layer's new keys and values are written into the caches in
+      // place (memref level: a tensor-level cache threaded through the
+      // layers would make bufferization copy each layer's cache before the
+      // next layer's write); attention reads the layer's first pos + M
+      // positions from the caches itself (a tensor argument would be copied
+      // at the call).
+      Value layer = indexConstant(fb, l);
+      auto one = fb.getIndexAttr(1);
+      auto rowsOf = [&](Value cache) -> Value {
+        return memref::SubViewOp::create(
+            fb, loc, layerCache, cache,
+            ArrayRef<OpFoldResult>{layer, pos, fb.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{one, m, fb.getIndexAttr(kvd)},
+            ArrayRef<OpFoldResult>{one, one, one});
+      };
+      Value kdst = rowsOf(kcm), vdst = rowsOf(vcm);
+      auto store = [&](Value tensor, Value dest) {
+        auto op = bufferization::MaterializeInDestinationOp::create(
+            fb, loc, tensor, dest);
+        op.setRestrict(true);
+        op.setWritable(true);
+      };
+      store(kr, kdst);
+      store(val, vdst);
+      Value att =
+          call(fb, "attention", rows(qd), {qr, kcm, vcm, layer, pos});
+      Value o = linear(fb, att, name("attention.wo"), d, qd, m);
+      Value x2 = call(fb, "add", rows(d), {x, o});
+      Value xn2 = norm(fb, x2, name("ffn_norm"));
+      Value h1 = linear(fb, xn2, name("feed_forward.w1"), h, d, m);
+      Value h3 = linear(fb, xn2, name("feed_forward.w3"), h, d, m);
+      Value gate = call(fb, "swiglu", rows(h), {h1, h3});
+      Value f = linear(fb, gate, name("feed_forward.w2"), d, h, m);
+      x = call(fb, "add", rows(d), {x2, f});
+    }
+    Value fin = norm(fb, x, "norm.weight");
+    // Logits of rows first .. M-1 only (decode and a prompt's last token
+    // need one row, perplexity all). The classifier (the token embedding
+    // when shared) is marked wq.skip; the importer removes the mark when it
+    // is to be quantized.
+    Value nl = arith::SubIOp::create(fb, loc, m, first);
+    auto one = fb.getIndexAttr(1);
+    Value selected = tensor::ExtractSliceOp::create(
+        fb, loc, rows(d), fin,
+        ArrayRef<OpFoldResult>{first, fb.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{nl, fb.getIndexAttr(d)},
+        ArrayRef<OpFoldResult>{one, one});
+    Value classifierWeight =
+        c.sharedClassifier ? table : weight(fb, "output.weight", tableType);
+    linalg::MatmulOp logits = linear(fb, selected, classifierWeight, v, nl);
+    logits->setAttr("wq.skip", fb.getUnitAttr());
+    logits->setAttr("wq.classifier", fb.getUnitAttr());
+    auto out = bufferization::MaterializeInDestinationOp::create(
+        fb, loc, logits.getResult(0), outm);
+    out.setRestrict(true);
+    out.setWritable(true);
+    func::ReturnOp::create(fb, loc);
+  }
+
+  MLIRContext *ctx;
+  OpBuilder b;
+  Location loc;
+  const LlamaConfig &c;
+  Type f32, weightType;
+  Value zeroF32;
+};
+
+} // namespace
+
+void buildLlamaForward(ModuleOp module, const LlamaConfig &config,
+                       StringRef weightDtype) {
+  ForwardBuilder(module, config, weightDtype).build();
+}
+
+} // namespace wq_model
