@@ -60,7 +60,7 @@ const char *const kWqPasses[] = {
     "wq-lower-to-gpu-decode",      "wq-lower-byte-dot",
     "wq-quantize-weights",         "wq-insert-observers",
     "wq-allocate-on-device",       "wq-annotate-gpu-kernels",
-    "wq-cache-device-constants",   "wq-fuse-sibling-matmuls",
+    "wq-fuse-sibling-matmuls",
     "wq-lower-strided-copies",
 };
 

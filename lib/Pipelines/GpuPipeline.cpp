@@ -76,7 +76,5 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   nvvm.cubinFormat = options.format.getValue();
   nvvm.optLevel = options.optLevel.getValue();
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
-  // Constants (the weights) uploaded once, not copied on every call.
-  pm.addPass(createWQCacheDeviceConstantsPass());
   return success();
 }

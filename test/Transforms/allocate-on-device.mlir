@@ -25,18 +25,45 @@ func.func @dynamic(%n: index) -> memref<?xf32> {
 
 // -----
 
-// Constants are copied to a device buffer, freed before returning unless
-// returned.
-memref.global "private" constant @weights : memref<2xi8> = dense<[1, 2]>
+// A constant the function reads lives on the device for good: the device
+// copy kernels_runtime uploads on the first call and keeps
+// (wqrtDeviceConstant of the global's address and byte size), as a memref of
+// the global's type; nothing is allocated, copied or freed per call.
+memref.global "private" constant @weights : memref<2x3xf16> = dense<1.0>
+// CHECK: llvm.func @wqrtDeviceConstant(!llvm.ptr, i64, !llvm.ptr) -> !llvm.ptr
 // CHECK-LABEL: func.func @constants
 // CHECK: %[[G:.*]] = memref.get_global @weights
+// CHECK: %[[A:.*]] = memref.extract_aligned_pointer_as_index %[[G]]
+// CHECK: %[[I:.*]] = arith.index_cast %[[A]] : index to i64
+// CHECK: %[[H:.*]] = llvm.inttoptr %[[I]] : i64 to !llvm.ptr
+// CHECK: %[[N:.*]] = llvm.mlir.constant(12 : i64) : i64
+// CHECK: %[[S:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[P:.*]] = llvm.call @wqrtDeviceConstant(%[[H]], %[[N]], %[[S]])
+// CHECK: %[[D:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<2x3xf16>
+// CHECK-NOT: gpu.alloc
+// CHECK-NOT: gpu.memcpy
+// CHECK: linalg.copy ins(%[[D]] : memref<2x3xf16>)
+// CHECK-NOT: gpu.dealloc
+// CHECK: return
+func.func @constants(%out: memref<2x3xf16>) {
+  %g = memref.get_global @weights : memref<2x3xf16>
+  memref.copy %g, %out : memref<2x3xf16> to memref<2x3xf16>
+  return
+}
+
+// -----
+
+// A mutable global is copied in on each call and freed before returning.
+memref.global "private" @state : memref<2xi8> = dense<[1, 2]>
+// CHECK-LABEL: func.func @mutable_global
+// CHECK: %[[G:.*]] = memref.get_global @state
 // CHECK: %[[D:.*]] = gpu.alloc () : memref<2xi8>
 // CHECK: gpu.memcpy %[[D]], %[[G]]
 // CHECK: linalg.copy ins(%[[D]] : memref<2xi8>)
 // CHECK: gpu.dealloc %[[D]]
 // CHECK-NEXT: return
-func.func @constants(%out: memref<2xi8>) {
-  %g = memref.get_global @weights : memref<2xi8>
+func.func @mutable_global(%out: memref<2xi8>) {
+  %g = memref.get_global @state : memref<2xi8>
   memref.copy %g, %out : memref<2xi8> to memref<2xi8>
   return
 }
@@ -63,11 +90,31 @@ func.func @stack_buffer() {
 
 // -----
 
+// A constant read in a nested region takes its device copy there (nothing
+// to free).
 memref.global "private" constant @nested : memref<2xi8> = dense<[5, 6]>
+// CHECK-LABEL: func.func @nested_constant
+// CHECK: scf.if
+// CHECK: memref.get_global @nested
+// CHECK: llvm.call @wqrtDeviceConstant
+// CHECK-NOT: gpu.dealloc
 func.func @nested_constant(%c: i1, %out: memref<2xi8>) {
   scf.if %c {
-    // expected-error @+1 {{'memref.get_global' op inside a nested region cannot be copied to the device; hoist it to the function entry}}
     %g = memref.get_global @nested : memref<2xi8>
+    memref.copy %g, %out : memref<2xi8> to memref<2xi8>
+  }
+  return
+}
+
+// -----
+
+// A mutable global copied per call needs its copy to dominate the frees at
+// the returns.
+memref.global "private" @nested_state : memref<2xi8> = dense<[5, 6]>
+func.func @nested_mutable(%c: i1, %out: memref<2xi8>) {
+  scf.if %c {
+    // expected-error @+1 {{'memref.get_global' op inside a nested region cannot be copied to the device; hoist it to the function entry}}
+    %g = memref.get_global @nested_state : memref<2xi8>
     memref.copy %g, %out : memref<2xi8> to memref<2xi8>
   }
   return

@@ -3,12 +3,17 @@
 // Kernels produced by convert-parallel-loops-to-gpu dereference the memrefs
 // of the host function they came from, so those buffers must live in device
 // memory. One-shot bufferization allocates on the host; this pass moves the
-// allocations (and the copies between them) to the device.
+// allocations (and the copies between them) to the device, and decides, in
+// this one place, that constants (the weights) live on the device for good:
+// kernels_runtime uploads each on the first call and hands out the same copy
+// afterwards.
 //
 //===----------------------------------------------------------------------===//
 
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
+#include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 
@@ -32,7 +37,63 @@ Value createDeviceAlloc(OpBuilder &builder, Location loc, MemRefType type,
   return alloc.getMemref();
 }
 
-LogicalResult moveToDevice(func::FuncOp func) {
+constexpr llvm::StringLiteral kDeviceConstant = "wqrtDeviceConstant";
+
+/// wqrtDeviceConstant(host, bytes, stream) -> device (kernels_runtime).
+LLVM::LLVMFuncOp declareDeviceConstant(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(kDeviceConstant))
+    return existing;
+  auto b = OpBuilder::atBlockBegin(module.getBody());
+  auto pointer = LLVM::LLVMPointerType::get(module.getContext());
+  return LLVM::LLVMFuncOp::create(
+      b, module.getLoc(), kDeviceConstant,
+      LLVM::LLVMFunctionType::get(pointer, {pointer, b.getI64Type(), pointer}));
+}
+
+/// The device copy of the constant global `global` reads: the host address
+/// and size go to wqrtDeviceConstant, which uploads the bytes on the first
+/// call and returns the same device buffer on every later one (synchronous,
+/// so no stream is needed); the pointer becomes a memref of the global's
+/// type again through its LLVM descriptor, which the LLVM lowering of its
+/// users takes as it is.
+FailureOr<Value> deviceConstant(OpBuilder &b, memref::GetGlobalOp global,
+                                LLVM::LLVMFuncOp callee) {
+  Location loc = global.getLoc();
+  MemRefType type = global.getType();
+  Type element = type.getElementType();
+  if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      !element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
+    return global.emitOpError("of a global that is not a statically shaped, "
+                              "contiguous buffer of whole bytes cannot be "
+                              "placed on the device");
+  const int64_t bytes =
+      type.getNumElements() * int64_t(element.getIntOrFloatBitWidth() / 8);
+  auto pointer = LLVM::LLVMPointerType::get(b.getContext());
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(
+      b, loc, global.getResult());
+  Value addressBits =
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), address);
+  Value host = LLVM::IntToPtrOp::create(b, loc, pointer, addressBits);
+  Value size = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                        b.getI64IntegerAttr(bytes));
+  Value stream = LLVM::ZeroOp::create(b, loc, pointer);
+  Value device = LLVM::CallOp::create(b, loc, callee,
+                                      ValueRange{host, size, stream})
+                     .getResult();
+  LLVMTypeConverter converter(b.getContext());
+  Value descriptor =
+      MemRefDescriptor::fromStaticShape(b, loc, converter, type, device);
+  return UnrealizedConversionCastOp::create(b, loc, type, descriptor)
+      .getResult(0);
+}
+
+/// Whether `global` reads a constant global of the module.
+bool readsConstant(memref::GetGlobalOp global, SymbolTable &symbols) {
+  auto def = symbols.lookup<memref::GlobalOp>(global.getName());
+  return def && def.getConstant();
+}
+
+LogicalResult moveToDevice(func::FuncOp func, SymbolTable &symbols) {
   OpBuilder builder(func.getContext());
   SmallVector<Operation *> toErase;
   SmallVector<Value> globalsOnDevice;
@@ -54,10 +115,27 @@ LogicalResult moveToDevice(func::FuncOp func) {
       linalg::CopyOp::create(builder, loc, copy.getSource(), copy.getTarget());
       toErase.push_back(op);
     } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
-      // Constants are copied in here as on each call (freed before each
-      // return, which needs the copy to dominate them);
-      // wq-cache-device-constants later turns that into one upload kept on
-      // the device.
+      // A constant the function only reads lives on the device for good
+      // (one upload, then the same copy); one it returns, or a mutable
+      // global, is copied in on each call (the caller owns a returned copy;
+      // the others are freed before each return, which needs the copy to
+      // dominate them).
+      const bool returned = llvm::any_of(global->getUsers(), [](Operation *u) {
+        return isa<func::ReturnOp>(u);
+      });
+      if (readsConstant(global, symbols) && !returned) {
+        SmallVector<OpOperand *> uses = llvm::map_to_vector(
+            global->getUses(), [](OpOperand &use) { return &use; });
+        builder.setInsertionPointAfter(op);
+        FailureOr<Value> device = deviceConstant(
+            builder, global,
+            declareDeviceConstant(func->getParentOfType<ModuleOp>()));
+        if (failed(device))
+          return WalkResult::interrupt();
+        for (OpOperand *use : uses)
+          use->set(*device);
+        return WalkResult::advance();
+      }
       if (op->getBlock() != &func.front())
         return global.emitOpError("inside a nested region cannot be copied to "
                                   "the device; hoist it to the function entry");
@@ -92,8 +170,9 @@ LogicalResult moveToDevice(func::FuncOp func) {
 struct AllocateOnDevicePass
     : public wq::impl::WQAllocateOnDevicePassBase<AllocateOnDevicePass> {
   void runOnOperation() override {
+    SymbolTable symbols(getOperation());
     for (auto func : getOperation().getOps<func::FuncOp>())
-      if (!func.isExternal() && failed(moveToDevice(func)))
+      if (!func.isExternal() && failed(moveToDevice(func, symbols)))
         return signalPassFailure();
   }
 };

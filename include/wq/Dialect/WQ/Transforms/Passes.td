@@ -16,14 +16,22 @@ def WQAllocateOnDevicePass : Pass<"wq-allocate-on-device", "::mlir::ModuleOp"> {
     buffer a kernel touches is device memory: in host functions (those outside
     `gpu.module`s) `memref.alloc` becomes `gpu.alloc` and `memref.dealloc`
     becomes `gpu.dealloc`; `memref.copy` becomes `linalg.copy`, which then
-    runs as a kernel like the other linalg ops; `memref.get_global` (constant
-    weights baked into the module) is copied into a device buffer with
-    `gpu.memcpy` on entry and freed before returning. Function arguments are
-    the caller's and must already be device memory (`wq_runtime` or
-    `mgpuMemAlloc` allocations).
+    runs as a kernel like the other linalg ops. Constant weights baked into
+    the module are placed on the device here, once and for good: a
+    `memref.get_global` of a constant global becomes the device copy
+    kernels_runtime keeps (`wqrtDeviceConstant(host, bytes, stream)`:
+    uploaded on the first call, the same buffer on every later one; kernels
+    never write to it, since bufferization copies before any write to a
+    constant). A constant the function returns (the caller owns and frees
+    it) or a mutable global is copied into a `gpu.alloc` buffer with
+    `gpu.memcpy` on entry instead, freed before returning unless returned.
+    Function arguments are the caller's and must already be device memory
+    (`wq_runtime` or `mgpuMemAlloc` allocations).
   }];
-  let dependentDialects = ["::mlir::gpu::GPUDialect",
-                           "::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def WQFoldConstantDequantizePass : Pass<"wq-fold-constant-dequantize"> {
@@ -217,28 +225,6 @@ def WQPackLayoutPass : Pass<"wq-pack-layout"> {
            "Target layout (mma_tiles)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
-}
-
-def WQCacheDeviceConstantsPass : Pass<"wq-cache-device-constants", "::mlir::ModuleOp"> {
-  let summary = "Upload a compiled module's constants to the device once, not per call";
-  let description = [{
-    Runs on host code in the LLVM dialect (after the GPU host lowering).
-    There, each constant a kernel reads (the quantized weights) is copied to
-    the device on every call: `mgpuMemAlloc`, `mgpuMemcpy` from the
-    constant global, and `mgpuMemFree` before returning. For a decode step
-    that copy over PCIe costs far more than the kernel. This pass replaces
-    the allocation with `wqrtDeviceConstant(host, bytes, stream)`
-    (kernels_runtime), which uploads the constant on first use and returns
-    the same device copy afterwards, and drops the copy and the frees.
-
-    Only copies from an `llvm.mlir.global ... constant` (through zero-index
-    getelementptrs) into a fresh allocation of the same size that the
-    function frees are rewritten: a copy returned to the caller (which owns
-    and frees it) or one from a mutable global keeps its per-call copy.
-    Kernels never write to these buffers: bufferization copies before any
-    write to a constant.
-  }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def WQAnnotateGpuKernelsPass : Pass<"wq-annotate-gpu-kernels", "::mlir::ModuleOp"> {
