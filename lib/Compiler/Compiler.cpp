@@ -82,6 +82,10 @@ Error compileToLibrary(const CompileOptions &options, mlir::ModuleOp module,
   pipelineOptions.activationBits = observe ? 32u : options.activationBits;
   if (failed(mlir::wq::buildCpuPipeline(pm, pipelineOptions, errorStream)))
     return compileError(pipelineError);
+  // The weights go to a file beside the library, mapped at load: the code
+  // generator and the linker see code only.
+  pm.addPass(mlir::wq::createWQExternalizeWeightsPass(
+      {weightsPathFor(library), /*minBytes=*/1024}));
   if (failed(pm.run(module)))
     return compileError("lowering the model failed");
   return emitSharedLibrary(module, library);
@@ -181,6 +185,7 @@ Error calibrate(const CompileOptions &options, const LlamaWeights &weights,
   if (wqObserverWrite(statsPath.str().c_str()) != 0)
     return compileError("writing calibration statistics failed");
   sys::fs::remove(library);
+  sys::fs::remove(weightsPathFor(library));
   return Error::success();
 }
 

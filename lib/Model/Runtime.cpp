@@ -16,6 +16,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
@@ -23,6 +24,7 @@
 
 #include <cstring>
 #include <elf.h>
+#include <mutex>
 
 using namespace llvm;
 
@@ -162,7 +164,49 @@ Error checkLibraryIsWhole(StringRef path) {
   return Error::success();
 }
 
+/// Maps the weights file of `libraryPath` and points the library's
+/// `wq_weights` at it, once per library: libraries stay loaded for the life
+/// of the process, and so do their weights.
+Error mapWeights(sys::DynamicLibrary &library, StringRef libraryPath) {
+  auto **slot = static_cast<const char **>(
+      library.getAddressOfSymbol("wq_weights"));
+  if (!slot)
+    return Error::success(); // the weights are inside the library
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (*slot)
+    return Error::success(); // mapped by an earlier load of this library
+  const auto *expected = static_cast<const int64_t *>(
+      library.getAddressOfSymbol("wq_weights_bytes"));
+  if (!expected)
+    return runtimeError(libraryPath + " reads external weights but does not "
+                                      "say their size (wq_weights_bytes)");
+  std::string path = weightsPathFor(libraryPath);
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
+      MemoryBuffer::getFile(path, /*IsText=*/false,
+                            /*RequiresNullTerminator=*/false);
+  if (!file)
+    return runtimeError("cannot read the model's weights " + path + ": " +
+                        file.getError().message());
+  if (int64_t((*file)->getBufferSize()) != *expected)
+    return runtimeError(path + " holds " + Twine((*file)->getBufferSize()) +
+                        " bytes but " + libraryPath + " was compiled with " +
+                        Twine(*expected) +
+                        " bytes of weights: truncated, or from another "
+                        "compile");
+  static auto *mapped = new std::vector<std::unique_ptr<MemoryBuffer>>();
+  *slot = (*file)->getBufferStart();
+  mapped->push_back(std::move(*file));
+  return Error::success();
+}
+
 } // namespace
+
+std::string weightsPathFor(StringRef libraryPath) {
+  SmallString<256> path(libraryPath);
+  sys::path::replace_extension(path, ".weights");
+  return std::string(path);
+}
 
 Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
                                             const LlamaConfig &config,
@@ -207,6 +251,8 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
                         " (given " + describeShapes(config) +
                         "): was config.json edited after the compile?");
   }
+  if (Error e = mapWeights(library, libraryPath))
+    return std::move(e);
   void *symbol = library.getAddressOfSymbol("_mlir_ciface_forward");
   if (!symbol)
     return runtimeError(libraryPath + " has no forward function");

@@ -8,9 +8,9 @@
 // A thin command over wq_compiler::compileModelTo (lib/Compiler): flags
 // become CompileOptions, the recipe options are wq_compiler::RecipeOptions
 // (the names and defaults wq-quantize and wq-quantize-weights share). OUTDIR
-// holds model.so (forward pass with its packed weights), weights.safetensors
-// (the same quantized weights in wq's checkpoint format), config.json, the
-// tokenizer, report.md and report.json. It is written atomically: on failure
+// holds model.so (the forward pass), model.weights (its packed weights,
+// mapped at load), weights.safetensors (the same quantized weights in wq's
+// checkpoint format), config.json, the tokenizer, report.md and report.json. It is written atomically: on failure
 // no OUTDIR is left behind.
 //
 //===----------------------------------------------------------------------===//

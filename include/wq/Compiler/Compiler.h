@@ -4,9 +4,9 @@
 // (llama2.c, Hugging Face, GPTQ/AWQ folders, GGUF), calibrate when the recipe
 // needs statistics, quantize every weight once (linear layers, classifier,
 // embedding table) with one recipe, build the forward pass, lower it and
-// write a compiled model folder (model.so, config.json, the tokenizer,
-// weights.safetensors, report.md and report.json). The tool parses flags into
-// CompileOptions and calls compileModel.
+// write a compiled model folder (model.so, model.weights, config.json, the
+// tokenizer, weights.safetensors, report.md and report.json). The tool
+// parses flags into CompileOptions and calls compileModel.
 //
 //===----------------------------------------------------------------------===//
 

@@ -29,13 +29,17 @@ llvm::Error emitSharedLibrary(mlir::ModuleOp module, llvm::StringRef path,
 
 /// The model library's ABI: the forward function's signature and the
 /// stamp's form. Raised whenever either changes, so that a library built by
-/// another wq is refused at load rather than called wrongly.
-constexpr int kModelAbiVersion = 1;
+/// another wq is refused at load rather than called wrongly. 2: the weights
+/// in a file beside the library (wq-externalize-weights).
+constexpr int kModelAbiVersion = 2;
 /// The exported string constant each model library carries:
 /// "wq-model-abi <version>\n<the model's config as JSON>".
 constexpr const char *kModelStampSymbol = "wq_model_stamp";
 /// The stamp of a model library compiled for `config`.
 std::string modelStamp(const LlamaConfig &config);
+
+/// The weights file of a model library: model.so -> model.weights.
+std::string weightsPathFor(llvm::StringRef libraryPath);
 
 /// A compiled model (its forward pass from a shared library) with its state:
 /// the key/value caches for `contextLength` positions (f32, allocated
@@ -46,7 +50,10 @@ public:
   /// must be whole (its ELF headers within the file: a truncated file is
   /// refused before it is mapped) and stamped with this wq's ABI version
   /// and the same shapes as `config` (a config.json edited after the
-  /// compile, or a library from another build, is refused).
+  /// compile, or a library from another build, is refused). A library whose
+  /// weights were moved out (wq-externalize-weights) reads them from
+  /// weightsPathFor(libraryPath), mapped read-only for the life of the
+  /// process; a missing file or one of another size is refused.
   static llvm::Expected<CompiledModel> load(llvm::StringRef libraryPath,
                                             const LlamaConfig &config,
                                             int64_t contextLength = 0);

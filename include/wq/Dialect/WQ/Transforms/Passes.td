@@ -227,6 +227,30 @@ def WQPackLayoutPass : Pass<"wq-pack-layout"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def WQExternalizeWeightsPass : Pass<"wq-externalize-weights", "::mlir::ModuleOp"> {
+  let summary = "Move large constant globals (the weights) out of the module into a file";
+  let description = [{
+    Runs on host code in the LLVM dialect, last. Every constant
+    `llvm.mlir.global` of the module with a dense or dense_resource value of
+    at least `min-bytes` bytes is appended to `file` (64-byte aligned, in
+    the order of the module) and removed; each `llvm.mlir.addressof` of it
+    becomes the address `wq_weights + offset`, where `wq_weights` is a
+    pointer global the module defines (null) and exports, and
+    `wq_weights_bytes` (an exported i64 constant) the file's size. The code
+    generator then never sees the weights (no LLVM constant, no object-file
+    copy), and a loader maps the file and stores its address in
+    `wq_weights` before the first call (wq_model::CompiledModel does). No
+    global is moved when none is large enough; then no file is written.
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "Where the weights go (required)">,
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"1024",
+           "Globals smaller than this stay in the module">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def WQAnnotateGpuKernelsPass : Pass<"wq-annotate-gpu-kernels", "::mlir::ModuleOp"> {
   let summary = "Turn wq's kernel hints into NVVM kernel attributes after outlining";
   let description = [{
