@@ -3,6 +3,8 @@
 #include "wq/Model/Llama.h"
 #include "wq/Formats/Json.h"
 
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -118,27 +120,49 @@ std::string resourceName(StringRef name) {
 
 namespace {
 
-/// Reads little-endian values sequentially, failing past the end.
+/// Reads little-endian values sequentially from the file, failing past its
+/// end. Reads go straight into their destination (no copy of the whole file
+/// in memory next to the tensors read from it).
 class Reader {
 public:
-  Reader(StringRef path, StringRef data) : path(path), data(data) {}
+  Reader(StringRef path, sys::fs::file_t file, uint64_t size)
+      : path(path), file(file), size(size) {}
+  /// Fails unless `bytes` more bytes are there (`what` names them).
+  Error require(uint64_t bytes, const Twine &what) const {
+    if (offset + bytes > size)
+      return modelFileError(path, "truncated while reading " + what +
+                                      ": needs " + Twine(offset + bytes) +
+                                      " bytes, file has " + Twine(size));
+    return Error::success();
+  }
   Error read(void *out, size_t bytes, const Twine &what) {
-    if (offset + bytes > data.size())
-      return modelFileError(path, "truncated while reading " + what + ": needs " +
-                                  Twine(offset + bytes) + " bytes, file has " +
-                                  Twine(data.size()));
-    std::memcpy(out, data.data() + offset, bytes);
+    if (Error e = require(bytes, what))
+      return e;
+    char *to = static_cast<char *>(out);
+    for (size_t done = 0; done < bytes;) {
+      Expected<size_t> got = sys::fs::readNativeFileSlice(
+          file, MutableArrayRef<char>(to + done, bytes - done), offset + done);
+      if (!got)
+        return modelFileError(path, "cannot read " + what + ": " +
+                                        toString(got.takeError()));
+      if (*got == 0)
+        return modelFileError(path, "truncated while reading " + what);
+      done += *got;
+    }
     offset += bytes;
     return Error::success();
   }
   Error floats(std::vector<float> &out, int64_t count, const Twine &what) {
+    if (Error e = require(uint64_t(count) * 4, what))
+      return e;
     out.resize(static_cast<size_t>(count));
     return read(out.data(), size_t(count) * 4, what);
   }
-  size_t offset = 0;
-  StringRef path, data;
+  uint64_t offset = 0;
+  StringRef path;
+  sys::fs::file_t file;
+  uint64_t size;
 };
-
 Error checkConfig(StringRef path, const LlamaConfig &c) {
   if (Error e = c.validate())
     return modelFileError(path, "implausible header (dim " + Twine(c.dim) +
@@ -150,30 +174,37 @@ Error checkConfig(StringRef path, const LlamaConfig &c) {
   return Error::success();
 }
 
-/// Splits a stacked [L, rows, cols] tensor into per-layer weights.
-void addStacked(LlamaWeights &weights, const char *field,
-                const std::vector<float> &stacked, int64_t layers,
-                std::vector<int64_t> shape) {
+/// Reads a stacked [L, shape...] tensor (`what`) straight into per-layer
+/// weights "layers.<l>.<field>.weight".
+Error readStacked(Reader &in, LlamaWeights &weights, const char *field,
+                  int64_t layers, std::vector<int64_t> shape,
+                  const Twine &what) {
   int64_t per = 1;
   for (int64_t d : shape)
     per *= d;
+  if (Error e = in.require(uint64_t(layers * per) * 4, what))
+    return e;
   for (int64_t l = 0; l < layers; ++l) {
-    FloatTensor t{shape, std::vector<float>(stacked.begin() + l * per,
-                                            stacked.begin() + (l + 1) * per)};
-    weights.tensors[formatv("layers.{0}.{1}.weight", l, field).str()] =
-        std::move(t);
+    FloatTensor &t =
+        weights.tensors[formatv("layers.{0}.{1}.weight", l, field).str()];
+    t.shape = shape;
+    if (Error e = in.floats(t.values, per, what))
+      return e;
   }
+  return Error::success();
 }
 
 } // namespace
 
 Expected<LlamaWeights> readLlama2cCheckpoint(StringRef path) {
-  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                      /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return modelFileError(path, "cannot open: " + buffer.getError().message());
-  StringRef data = (*buffer)->getBuffer();
-  Reader in(path, data);
+  Expected<sys::fs::file_t> file = sys::fs::openNativeFileForRead(path);
+  if (!file)
+    return modelFileError(path, "cannot open: " + toString(file.takeError()));
+  auto closeFile = make_scope_exit([&] { sys::fs::closeFile(*file); });
+  sys::fs::file_status status;
+  if (std::error_code ec = sys::fs::status(*file, status))
+    return modelFileError(path, "cannot open: " + ec.message());
+  Reader in(path, *file, status.getSize());
   LlamaWeights weights;
   LlamaConfig &c = weights.config;
   uint32_t magic = 0;
@@ -210,43 +241,32 @@ Expected<LlamaWeights> readLlama2cCheckpoint(StringRef path) {
                 KVD = c.kvDim();
 
   if (!int8Export) {
-    std::vector<float> emb, rmsAtt, wq, wk, wv, wo, rmsFfn, w1, w2, w3, rmsFinal,
-        freq;
+    std::vector<float> emb, rmsFinal, freq;
     if (Error e = in.floats(emb, V * D, "token embeddings"))
       return std::move(e);
-    if (Error e = in.floats(rmsAtt, L * D, "attention norms"))
-      return std::move(e);
-    if (Error e = in.floats(wq, L * D * D, "wq"))
-      return std::move(e);
-    if (Error e = in.floats(wk, L * KVD * D, "wk"))
-      return std::move(e);
-    if (Error e = in.floats(wv, L * KVD * D, "wv"))
-      return std::move(e);
-    if (Error e = in.floats(wo, L * D * D, "wo"))
-      return std::move(e);
-    if (Error e = in.floats(rmsFfn, L * D, "ffn norms"))
-      return std::move(e);
-    if (Error e = in.floats(w1, L * H * D, "w1"))
-      return std::move(e);
-    if (Error e = in.floats(w2, L * D * H, "w2"))
-      return std::move(e);
-    if (Error e = in.floats(w3, L * H * D, "w3"))
-      return std::move(e);
+    weights.tensors["tok_embeddings.weight"] = {{V, D}, std::move(emb)};
+    const struct {
+      const char *field;
+      std::vector<int64_t> shape;
+      const char *what;
+    } stacked[] = {{"attention_norm", {D}, "attention norms"},
+                   {"attention.wq", {D, D}, "wq"},
+                   {"attention.wk", {KVD, D}, "wk"},
+                   {"attention.wv", {KVD, D}, "wv"},
+                   {"attention.wo", {D, D}, "wo"},
+                   {"ffn_norm", {D}, "ffn norms"},
+                   {"feed_forward.w1", {H, D}, "w1"},
+                   {"feed_forward.w2", {D, H}, "w2"},
+                   {"feed_forward.w3", {H, D}, "w3"}};
+    for (const auto &tensor : stacked)
+      if (Error e = readStacked(in, weights, tensor.field, L, tensor.shape,
+                                tensor.what))
+        return std::move(e);
     if (Error e = in.floats(rmsFinal, D, "the final norm"))
       return std::move(e);
     // Two RoPE tables llama2.c ignores.
     if (Error e = in.floats(freq, c.seqLen * c.headSize(), "the RoPE tables"))
       return std::move(e);
-    weights.tensors["tok_embeddings.weight"] = {{V, D}, std::move(emb)};
-    addStacked(weights, "attention_norm", rmsAtt, L, {D});
-    addStacked(weights, "attention.wq", wq, L, {D, D});
-    addStacked(weights, "attention.wk", wk, L, {KVD, D});
-    addStacked(weights, "attention.wv", wv, L, {KVD, D});
-    addStacked(weights, "attention.wo", wo, L, {D, D});
-    addStacked(weights, "ffn_norm", rmsFfn, L, {D});
-    addStacked(weights, "feed_forward.w1", w1, L, {H, D});
-    addStacked(weights, "feed_forward.w2", w2, L, {D, H});
-    addStacked(weights, "feed_forward.w3", w3, L, {H, D});
     weights.tensors["norm.weight"] = {{D}, std::move(rmsFinal)};
     if (!c.sharedClassifier) {
       std::vector<float> wcls;
@@ -266,15 +286,14 @@ Expected<LlamaWeights> readLlama2cCheckpoint(StringRef path) {
       return modelFileError(path, "implausible group size " + Twine(groupSize));
     weights.exportGroupSize = groupSize;
     in.offset = 256; // the header is padded to 256 bytes
-    std::vector<float> rmsAtt, rmsFfn, rmsFinal;
-    if (Error e = in.floats(rmsAtt, L * D, "attention norms"))
+    std::vector<float> rmsFinal;
+    if (Error e = readStacked(in, weights, "attention_norm", L, {D},
+                              "attention norms"))
       return std::move(e);
-    if (Error e = in.floats(rmsFfn, L * D, "ffn norms"))
+    if (Error e = readStacked(in, weights, "ffn_norm", L, {D}, "ffn norms"))
       return std::move(e);
     if (Error e = in.floats(rmsFinal, D, "the final norm"))
       return std::move(e);
-    addStacked(weights, "attention_norm", rmsAtt, L, {D});
-    addStacked(weights, "ffn_norm", rmsFfn, L, {D});
     weights.tensors["norm.weight"] = {{D}, std::move(rmsFinal)};
     struct Item {
       std::string name;
@@ -331,8 +350,8 @@ Expected<LlamaWeights> readLlama2cCheckpoint(StringRef path) {
       weights.tensors[item.name] = std::move(t);
     }
   }
-  if (in.offset != data.size())
-    return modelFileError(path, "has " + Twine(data.size() - in.offset) +
+  if (in.offset != in.size)
+    return modelFileError(path, "has " + Twine(in.size - in.offset) +
                                 " bytes after the last tensor: the header "
                                 "does not describe this file");
   return std::move(weights);
