@@ -150,9 +150,10 @@ Error calibrate(const CompileOptions &options, const LlamaWeights &weights,
     return compileError(options.calibrationText + ": " +
                         buffer.getError().message());
   mlir::MLIRContext context;
-  LlamaWeights plain = weights;
-  plain.quantized.clear();
-  auto module = buildModelModule(context, plain);
+  // Every weight in float, as the checkpoint holds it (no copy of it).
+  ImportOptions floatWeights;
+  floatWeights.keepQuantized = false;
+  auto module = buildModelModule(context, weights, floatWeights);
   if (!module)
     return module.takeError();
   std::string library = (folder + "/observed.so").str();

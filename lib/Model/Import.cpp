@@ -107,7 +107,9 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
         half[i] = wq_numerics::floatToHalfBits(tensor->values[i]);
       blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<uint16_t>(half));
     } else {
-      blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+      // The weights' own storage, not a copy: `weights` outlives the module
+      // (see buildModelModule's contract).
+      blob = UnmanagedAsmResourceBlob::allocateInferAlign(
           ArrayRef<float>(tensor->values));
     }
     StringRef key = resource.getRawHandle().getKey();

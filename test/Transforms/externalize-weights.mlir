@@ -23,11 +23,13 @@ llvm.func @use(!llvm.ptr)
 // CHECK-LABEL: llvm.func @reads
 // CHECK: %[[SLOT:.*]] = llvm.mlir.addressof @wq_weights : !llvm.ptr
 // CHECK: %[[BASE:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.ptr
-// CHECK: %[[BIG:.*]] = llvm.getelementptr inbounds %[[BASE]][0] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[OFF:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK: %[[BIG:.*]] = llvm.getelementptr inbounds %[[BASE]][%[[OFF]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK: llvm.call @use(%[[BIG]])
 // CHECK: %[[SLOT2:.*]] = llvm.mlir.addressof @wq_weights : !llvm.ptr
 // CHECK: %[[BASE2:.*]] = llvm.load %[[SLOT2]] : !llvm.ptr -> !llvm.ptr
-// CHECK: %[[SPLAT:.*]] = llvm.getelementptr inbounds %[[BASE2]][128] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[OFF2:.*]] = llvm.mlir.constant(128 : i64) : i64
+// CHECK: %[[SPLAT:.*]] = llvm.getelementptr inbounds %[[BASE2]][%[[OFF2]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK: llvm.call @use(%[[SPLAT]])
 // CHECK: llvm.mlir.addressof @small
 // CHECK: llvm.mlir.addressof @mutable

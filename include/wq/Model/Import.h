@@ -34,7 +34,9 @@ struct ImportOptions {
 };
 
 /// The model's forward pass in upstream dialects (and wq ops for weights the
-/// checkpoint holds quantized), every weight a dense_resource blob.
+/// checkpoint holds quantized), every weight a dense_resource blob. f32
+/// weights are referenced where `weights` stores them, not copied: `weights`
+/// must outlive the module (and anything that reads its resources).
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 buildModelModule(mlir::MLIRContext &context, const LlamaWeights &weights,
                  const ImportOptions &options = {});

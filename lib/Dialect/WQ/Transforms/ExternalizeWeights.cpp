@@ -143,10 +143,14 @@ struct WQExternalizeWeightsPass
       Value slot = LLVM::AddressOfOp::create(ub, op.getLoc(), pointer,
                                              kWeightsSymbol);
       Value start = LLVM::LoadOp::create(ub, op.getLoc(), pointer, slot);
+      // An i64 index: a GEP's constant indices are 32-bit, and the weights
+      // of a 7B model run past 2 GB.
+      Value offset = LLVM::ConstantOp::create(
+          ub, op.getLoc(), i64,
+          ub.getI64IntegerAttr(offsets.lookup(op.getGlobalName())));
       Value address = LLVM::GEPOp::create(
           ub, op.getLoc(), pointer, ub.getI8Type(), start,
-          ArrayRef<LLVM::GEPArg>{offsets.lookup(op.getGlobalName())},
-          LLVM::GEPNoWrapFlags::inbounds);
+          ArrayRef<LLVM::GEPArg>{offset}, LLVM::GEPNoWrapFlags::inbounds);
       op.replaceAllUsesWith(address);
       op.erase();
     }
