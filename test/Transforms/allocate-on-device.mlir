@@ -82,6 +82,23 @@ func.func @returned_constant() -> memref<2xi8> {
 
 // -----
 
+// Returned through a view: still the caller's own copy.
+memref.global "private" constant @table2 : memref<2xi8> = dense<[3, 4]>
+// CHECK-LABEL: func.func @returned_view
+// CHECK-NOT: wqrtDeviceConstant
+// CHECK: %[[D:.*]] = gpu.alloc
+// CHECK: gpu.memcpy %[[D]]
+// CHECK: %[[V:.*]] = memref.subview %[[D]]
+// CHECK-NOT: gpu.dealloc
+// CHECK: return %[[V]]
+func.func @returned_view() -> memref<1xi8, strided<[1], offset: 1>> {
+  %g = memref.get_global @table2 : memref<2xi8>
+  %v = memref.subview %g[1] [1] [1] : memref<2xi8> to memref<1xi8, strided<[1], offset: 1>>
+  return %v : memref<1xi8, strided<[1], offset: 1>>
+}
+
+// -----
+
 func.func @stack_buffer() {
   // expected-error @+1 {{'memref.alloca' op stack buffers cannot be read by GPU kernels}}
   %a = memref.alloca() : memref<4xf32>

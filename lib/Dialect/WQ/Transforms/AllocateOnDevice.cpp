@@ -16,6 +16,7 @@
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::wq {
 #define GEN_PASS_DEF_WQALLOCATEONDEVICEPASS
@@ -87,6 +88,22 @@ FailureOr<Value> deviceConstant(OpBuilder &b, memref::GetGlobalOp global,
       .getResult(0);
 }
 
+/// Whether `value`, or a view of it, is returned (then the caller owns it).
+bool reachesReturn(Value value) {
+  SmallVector<Value> worklist = {value};
+  while (!worklist.empty()) {
+    Value current = worklist.pop_back_val();
+    for (Operation *user : current.getUsers()) {
+      if (isa<func::ReturnOp>(user))
+        return true;
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+        if (view.getViewSource() == current)
+          llvm::append_range(worklist, user->getResults());
+    }
+  }
+  return false;
+}
+
 /// Whether `global` reads a constant global of the module.
 bool readsConstant(memref::GetGlobalOp global, SymbolTable &symbols) {
   auto def = symbols.lookup<memref::GlobalOp>(global.getName());
@@ -120,9 +137,7 @@ LogicalResult moveToDevice(func::FuncOp func, SymbolTable &symbols) {
       // global, is copied in on each call (the caller owns a returned copy;
       // the others are freed before each return, which needs the copy to
       // dominate them).
-      const bool returned = llvm::any_of(global->getUsers(), [](Operation *u) {
-        return isa<func::ReturnOp>(u);
-      });
+      const bool returned = reachesReturn(global.getResult());
       if (readsConstant(global, symbols) && !returned) {
         SmallVector<OpOperand *> uses = llvm::map_to_vector(
             global->getUses(), [](OpOperand &use) { return &use; });
@@ -155,12 +170,12 @@ LogicalResult moveToDevice(func::FuncOp func, SymbolTable &symbols) {
     return failure();
   for (Operation *op : toErase)
     op->erase();
-  // Free the device copies of constants unless they are returned, in which
-  // case the caller owns them like any other result.
+  // Free the device copies of constants unless they (or views of them) are
+  // returned, in which case the caller owns them like any other result.
   func.walk([&](func::ReturnOp ret) {
     builder.setInsertionPoint(ret);
     for (Value device : globalsOnDevice)
-      if (!llvm::is_contained(ret.getOperands(), device))
+      if (!reachesReturn(device))
         gpu::DeallocOp::create(builder, ret.getLoc(), /*asyncToken=*/Type(),
                                ValueRange(), device);
   });
