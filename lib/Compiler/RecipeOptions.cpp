@@ -38,18 +38,4 @@ RecipeOptions::RecipeOptions(cl::OptionCategory &category)
                       cl::init(kDefaults.outlierFraction), cl::cat(category)) {
 }
 
-wq_numerics::RecipeSpec RecipeOptions::spec(unsigned bits) const {
-  wq_numerics::RecipeSpec spec;
-  spec.method = method;
-  spec.bits = bits;
-  spec.groupSize = groupSize;
-  spec.symmetric = symmetric;
-  spec.scaleType = scaleType;
-  spec.damp = damp;
-  spec.actOrder = actOrder;
-  spec.staticGroups = staticGroups;
-  spec.outlierFraction = outlierFraction;
-  return spec;
-}
-
 } // namespace wq_compiler

@@ -153,6 +153,7 @@ public:
     return Error::success();
   }
   Error floats(std::vector<float> &out, int64_t count, const Twine &what) {
+    // Before allocating: a lying header must not ask for a huge vector.
     if (Error e = require(uint64_t(count) * 4, what))
       return e;
     out.resize(static_cast<size_t>(count));

@@ -113,7 +113,8 @@ int main(int argc, char **argv) {
   options.checkpoint = checkpoint;
   options.tokenizer = tokenizerPath;
   if (bits == 4 || bits == 8) {
-    wq_numerics::RecipeSpec spec = recipeOptions.spec(bits);
+    wq_numerics::RecipeSpec spec =
+        wq_numerics::recipeSpecOf(recipeOptions, bits);
     spec.flatGroups = flatGroups;
     wq_numerics::LinearQuantOptions recipe;
     if (auto error = wq_numerics::buildRecipe(spec, recipe))

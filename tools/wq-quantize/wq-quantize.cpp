@@ -109,11 +109,9 @@ int main(int argc, char **argv) {
   CheckpointFormat format;
   if (!parseCheckpointFormat(formatName, format))
     return fail("unknown --format '" + formatName + "' (gptq, awq, wq)");
-  if (bits != 4 && bits != 8)
-    return fail("--bits must be 4 or 8");
   // The recipe's numbers, before any file is read.
   LinearQuantOptions recipe;
-  if (auto error = buildRecipe(recipeOptions.spec(bits), recipe))
+  if (auto error = buildRecipe(recipeSpecOf(recipeOptions, bits), recipe))
     return fail(*error);
   const std::string method = recipeOptions.method;
   const QuantScheme scheme = recipe.scheme;

@@ -15,13 +15,11 @@
 
 namespace wq_compiler {
 
-/// Construct one, as a global of the tool, before parsing the command line.
-/// `--bits` stays with each tool (wq-compile also takes 16 and 32).
+/// Construct one, as a global of the tool, before parsing the command line;
+/// wq_numerics::recipeSpecOf(options, bits) reads it. `--bits` stays with
+/// each tool (wq-compile also takes 16 and 32).
 struct RecipeOptions {
   explicit RecipeOptions(llvm::cl::OptionCategory &category);
-
-  /// The options as a spec with `bits`, for wq_numerics::buildRecipe.
-  wq_numerics::RecipeSpec spec(unsigned bits) const;
 
   llvm::cl::opt<std::string> method;
   llvm::cl::opt<int64_t> groupSize;

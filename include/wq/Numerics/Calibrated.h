@@ -245,6 +245,24 @@ struct RecipeSpec {
   bool flatGroups = false;    ///< groups over the flattened weight (RTN)
 };
 
+/// The spec of an options object that names the recipe's fields as
+/// RecipeSpec does (wq_compiler::RecipeOptions, the wq-quantize-weights
+/// pass's options), with `bits` (whose meaning differs per tool).
+template <typename Options>
+RecipeSpec recipeSpecOf(const Options &options, unsigned bits) {
+  RecipeSpec spec;
+  spec.method = options.method;
+  spec.bits = bits;
+  spec.groupSize = options.groupSize;
+  spec.symmetric = options.symmetric;
+  spec.scaleType = options.scaleType;
+  spec.damp = options.damp;
+  spec.actOrder = options.actOrder;
+  spec.staticGroups = options.staticGroups;
+  spec.outlierFraction = options.outlierFraction;
+  return spec;
+}
+
 /// The recipe `spec` names, validated (LinearQuantOptions::validate plus the
 /// names: method, scale type, bits, GPTQ-only flags); the message names the
 /// option by the name the tools and the pass share (`bits`, `group-size`).

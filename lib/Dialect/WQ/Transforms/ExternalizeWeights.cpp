@@ -8,10 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "wq/Dialect/WQ/IR/WeightConstants.h"
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -28,38 +27,16 @@ constexpr llvm::StringLiteral kWeightsSymbol = "wq_weights";
 constexpr llvm::StringLiteral kWeightsBytesSymbol = "wq_weights_bytes";
 constexpr int64_t kAlignment = 64;
 
-/// The bytes `value` stores, in memory order (a splat repeated), or nothing
-/// for a form whose bytes are not its storage (sub-byte elements).
-std::optional<std::vector<char>> storedBytes(Attribute value) {
+/// The bytes a global's value occupies, if it is elements of whole bytes.
+std::optional<int64_t> storageBytes(Attribute value) {
   auto elements = dyn_cast_or_null<ElementsAttr>(value);
   if (!elements)
     return std::nullopt;
-  auto type = cast<ShapedType>(elements.getType());
-  Type element = type.getElementType();
+  Type element = elements.getShapedType().getElementType();
   if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
     return std::nullopt;
-  const size_t elementBytes = element.getIntOrFloatBitWidth() / 8;
-  const size_t size = size_t(type.getNumElements()) * elementBytes;
-  ArrayRef<char> data;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    data = blob->getData();
-  } else if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(value)) {
-    data = dense.getRawData();
-    if (dense.isSplat() && data.size() == elementBytes) {
-      std::vector<char> bytes(size);
-      for (size_t at = 0; at < size; at += elementBytes)
-        std::memcpy(bytes.data() + at, data.data(), elementBytes);
-      return bytes;
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (data.size() != size)
-    return std::nullopt;
-  return std::vector<char>(data.begin(), data.end());
+  return elements.getShapedType().getNumElements() *
+         int64_t(element.getIntOrFloatBitWidth() / 8);
 }
 
 struct WQExternalizeWeightsPass
@@ -80,10 +57,13 @@ struct WQExternalizeWeightsPass
     for (LLVM::GlobalOp global : module.getOps<LLVM::GlobalOp>()) {
       if (!global.getConstant())
         continue;
-      std::optional<std::vector<char>> bytes =
-          storedBytes(global.getValueOrNull());
-      if (!bytes || int64_t(bytes->size()) < minBytes)
+      std::optional<int64_t> storage = storageBytes(global.getValueOrNull());
+      if (!storage || *storage < minBytes)
         continue;
+      // In memory order, a splat repeated (wq's reader of constants).
+      std::vector<char> bytes;
+      if (wq::readRawElements(cast<ElementsAttr>(global.getValueOrNull()), bytes))
+        continue; // no data to move (e.g. an unbound resource)
       if (!out) {
         std::error_code ec;
         out = std::make_unique<llvm::raw_fd_ostream>(file, ec);
@@ -97,8 +77,8 @@ struct WQExternalizeWeightsPass
       out->write_zeros(padding);
       size += padding;
       offsets[global.getSymName()] = size;
-      out->write(bytes->data(), bytes->size());
-      size += int64_t(bytes->size());
+      out->write(bytes.data(), bytes.size());
+      size += int64_t(bytes.size());
       moved.push_back(global);
     }
     if (moved.empty())

@@ -55,22 +55,17 @@ static std::vector<float> transposeInner(ArrayRef<float> values,
 struct WQQuantizeWeightsPass
     : public mlir::wq::impl::WQQuantizeWeightsPassBase<WQQuantizeWeightsPass> {
   using Base::Base;
+  // Reads the recipe options (protected in the generated base) by name.
+  friend numerics::RecipeSpec
+  numerics::recipeSpecOf<WQQuantizeWeightsPass>(const WQQuantizeWeightsPass &,
+                                                unsigned);
 
   LogicalResult initialize(MLIRContext *ctx) override {
     auto fail = [&](const Twine &message) {
       emitError(UnknownLoc::get(ctx)) << "wq-quantize-weights: " << message;
       return failure();
     };
-    numerics::RecipeSpec spec;
-    spec.method = method;
-    spec.bits = bits;
-    spec.groupSize = groupSize;
-    spec.symmetric = symmetric;
-    spec.scaleType = scaleType;
-    spec.damp = damp;
-    spec.actOrder = actOrder;
-    spec.staticGroups = staticGroups;
-    spec.outlierFraction = outlierFraction;
+    numerics::RecipeSpec spec = numerics::recipeSpecOf(*this, bits);
     if (auto error = numerics::buildRecipe(spec, recipe))
       return fail(*error);
     if ((recipe.method == numerics::QuantMethod::Gptq ||
