@@ -62,6 +62,21 @@ def bf16_bits(value):
     return (bits >> 16) & 0xFFFF
 
 
+def round_f32_directed(value, bits, direction):
+    """f32 bits of `value` rounded toward -inf (rm), +inf (rp) or zero (rz),
+    from `bits`, its round-to-nearest f32."""
+    nearest = f32_from_bits(bits)
+    if nearest == value:
+        return bits
+    down = (direction == "rm" or (direction == "rz" and value > 0))
+    if down == (nearest > value):
+        # One ulp toward the direction: the neighbouring bit pattern.
+        if nearest == 0:
+            return 0x80000001 if down else 0x00000001
+        return bits + 1 if (nearest < 0) == down else bits - 1
+    return bits
+
+
 def round_f32(value):
     return f32_from_bits(f32_bits(value))
 
@@ -77,7 +92,7 @@ def signed(value, width):
 # ---------------------------------------------------------------- parsing
 
 class Instr:
-    __slots__ = ("op", "parts", "operands", "guard", "negate", "text", "index")
+    __slots__ = ("op", "parts", "operands", "guard", "negate", "text", "index", "fast")
 
     def __init__(self, text, index):
         self.text = text
@@ -94,6 +109,76 @@ class Instr:
         self.op = op.strip()
         self.parts = self.op.split(".")
         self.operands = split_operands(rest.strip().rstrip(";").strip())
+        self.fast = fast_path(self)
+
+
+def fast_path(instr):
+    """A specialized function (launch, thread) for the most frequent simple
+    instructions of generated loops (64-bit address arithmetic, f32 add /
+    mul / fma in round-to-nearest, 32-bit global loads and stores), with the
+    same semantics as `execute`; None for everything else."""
+    op, ops = instr.op, instr.operands
+
+    def operand(text, mask):
+        if text.startswith("%") and "." not in text:
+            return text, None
+        if re.match(r"^-?(0x[0-9A-Fa-f]+|\d+)$", text):
+            return None, int(text, 0) & mask
+        raise ValueError
+
+    try:
+        if op in ("add.s64", "add.u64", "sub.s64", "shl.b64", "mul.lo.s64", "mad.lo.s64",
+                  "add.s32", "add.u32"):
+            mask = MASKS[64] if op.endswith("64") else MASKS[32]
+            d = ops[0]
+            (ra, ia), (rb, ib) = operand(ops[1], mask), operand(ops[2], mask)
+            rc, ic = operand(ops[3], mask) if op == "mad.lo.s64" else (None, 0)
+            fn = {"add": lambda a, b, c: a + b, "sub": lambda a, b, c: a - b,
+                  "shl": lambda a, b, c: a << b if b < 64 else 0,
+                  "mul": lambda a, b, c: a * b, "mad": lambda a, b, c: a * b + c}[op.split(".")[0]]
+
+            def run(launch, t):
+                regs = t.regs
+                a = regs.get(ra, 0) if ra else ia
+                b = regs.get(rb, 0) if rb else ib
+                c = regs.get(rc, 0) if rc else ic
+                regs[d] = fn(a, b, c) & mask
+            return run
+        if op in ("add.rn.f32", "sub.rn.f32", "mul.rn.f32", "fma.rn.f32"):
+            d = ops[0]
+            srcs = [operand(o, MASKS[32]) for o in ops[1:]]
+            fn = {"add": lambda x: x[0] + x[1], "sub": lambda x: x[0] - x[1],
+                  "mul": lambda x: x[0] * x[1], "fma": lambda x: x[0] * x[1] + x[2]}[op[:3]]
+
+            def run(launch, t):
+                regs = t.regs
+                xs = [f32_from_bits(regs.get(r, 0) if r else i) for r, i in srcs]
+                regs[d] = f32_bits(fn(xs))
+            return run
+        if op in ("ld.global.b32", "ld.global.nc.b32", "ld.global.f32", "st.global.b32",
+                  "st.global.f32"):
+            load = op.startswith("ld")
+            address = ops[1] if load else ops[0]
+            m = re.match(r"^\[\s*(%\w+)\s*(?:\+\s*(-?\d+))?\s*\]$", address)
+            if not m:
+                return None
+            base, offset = m.group(1), int(m.group(2) or 0)
+            other = ops[0] if load else ops[1]
+            ro, io = operand(other, MASKS[32])
+
+            def run(launch, t):
+                if base in launch.params:
+                    raise SimError("a global access through a parameter name")
+                regs = t.regs
+                addr = (regs.get(base, 0) + offset) & MASKS[64]
+                if load:
+                    regs[other] = launch.memory.load(addr, 4)
+                else:
+                    launch.memory.store(addr, 4, regs.get(ro, 0) if ro else io)
+            return run
+    except (ValueError, IndexError, KeyError):
+        return None
+    return None
 
 
 def split_operands(text):
@@ -121,12 +206,23 @@ class Kernel:
         self.instrs = []
         self.labels = {}
         self.shared_symbols = {}
+        self.local_symbols = {}
+        self.local_size = 0
         shared_offset = 0
         for line in body:
             line = line.split("//")[0].strip()
             if not line or line in ("{", "}"):
                 continue
-            if line.startswith(".reg") or line.startswith(".local"):
+            if line.startswith(".reg"):
+                continue
+            m = re.match(r"\.local\s+\.align\s+(\d+)\s+\.b8\s+(\w+)\[(\d+)\];", line)
+            if m:
+                # Per-thread local memory (a stack frame, e.g. the trig
+                # functions' range reduction): one space per thread.
+                align = int(m.group(1))
+                self.local_size = (self.local_size + align - 1) // align * align
+                self.local_symbols[m.group(2)] = self.local_size
+                self.local_size += int(m.group(3))
                 continue
             m = re.match(r"\.shared\s+\.align\s+(\d+)\s+\.b8\s+(\w+)(\[(\d*)\])?;", line)
             if m:
@@ -219,10 +315,13 @@ WIDTH_OF_TYPE = {"b8": 8, "u8": 8, "s8": 8, "b16": 16, "u16": 16, "s16": 16, "f1
                  "bf16": 16, "b32": 32, "u32": 32, "s32": 32, "f32": 32, "f16x2": 32,
                  "bf16x2": 32, "b64": 64, "u64": 64, "s64": 64, "f64": 64, "pred": 1}
 COLLECTIVE = ("mma", "shfl", "bar")
+# Parsed address operands and opcode types, by their text (parsed once).
+ADDRESSES = {}
+TYPES = {}
 
 
 class Thread:
-    __slots__ = ("regs", "pc", "tid", "ctaid", "done", "lane", "warp")
+    __slots__ = ("regs", "pc", "tid", "ctaid", "done", "lane", "warp", "local", "carry")
 
     def __init__(self, tid, ctaid, lane, warp):
         self.regs = {}
@@ -232,6 +331,8 @@ class Thread:
         self.done = False
         self.lane = lane
         self.warp = warp
+        self.local = None  # Memory of the kernel's .local frame, on first use
+        self.carry = 0     # CC.CF of the extended-precision integer ops
 
 
 class Launch:
@@ -257,6 +358,8 @@ class Launch:
                 return 0  # registers start undefined; PTX makes no promise, 0 here
         if operand in self.kernel.shared_symbols:
             return self.kernel.shared_symbols[operand]
+        if operand in self.kernel.local_symbols:
+            return self.kernel.local_symbols[operand]
         key = (operand, width)
         cached = IMMEDIATES.get(key)
         if cached is None:
@@ -273,11 +376,14 @@ class Launch:
         raise SimError(f"unknown operand {operand!r}")
 
     def address(self, t, operand):
-        inner = operand.strip("[]").strip()
-        m = re.match(r"^([%\w]+)\s*(?:\+\s*(-?\d+))?$", inner)
-        if not m:
-            raise SimError(f"unsupported address {operand!r}")
-        base, offset = m.group(1), int(m.group(2) or 0)
+        parsed = ADDRESSES.get(operand)
+        if parsed is None:
+            inner = operand.strip("[]").strip()
+            m = re.match(r"^([%\w]+)\s*(?:\+\s*(-?\d+))?$", inner)
+            if not m:
+                raise SimError(f"unsupported address {operand!r}")
+            parsed = ADDRESSES[operand] = (m.group(1), int(m.group(2) or 0))
+        base, offset = parsed
         if base in self.params:
             return ("param", base, offset)
         return ("mem", self.value(t, base, 64) + offset, None)
@@ -364,7 +470,11 @@ class Launch:
                 t.done = True
                 return
             try:
-                execute(self, t, instr)
+                fast = instr.fast
+                if fast is not None:
+                    fast(self, t)
+                else:
+                    execute(self, t, instr)
             except SimError:
                 raise
             except (ValueError, KeyError, IndexError, TypeError) as error:  # malformed operand
@@ -402,6 +512,15 @@ def vector_regs(operand):
 
 def type_of(parts):
     """The last type suffix of an opcode (u32, f16x2, ...)."""
+    key = tuple(parts)
+    cached = TYPES.get(key)
+    if cached is not None:
+        return cached
+    TYPES[key] = found = _type_of(parts)
+    return found
+
+
+def _type_of(parts):
     for p in reversed(parts):
         if p in WIDTH_OF_TYPE:
             return p
@@ -476,7 +595,9 @@ def execute(launch, t, instr):
                 raise SimError("ld.param from a register address")
             regs[ops[0]] = launch.params[addr]
             return
-        mem = launch.memory if space == "global" else launch.shared if space == "shared" else None
+        if space == "local" and t.local is None:
+            t.local = Memory(launch.kernel.local_size)
+        mem = {"global": launch.memory, "shared": launch.shared, "local": t.local}.get(space)
         if mem is None:
             raise SimError(f"unsupported state space {space}")
         if head == "ld":
@@ -505,6 +626,15 @@ def execute(launch, t, instr):
             a, b = signed(a, width), signed(b, width)
         elif ty.startswith("f"):
             a, b = as_float(a, ty), as_float(b, ty)
+            unordered = math.isnan(a) or math.isnan(b)
+            if cmp in ("equ", "neu", "ltu", "leu", "gtu", "geu"):
+                regs[ops[0]] = int(unordered or compare(cmp[:-1], a, b))
+                return
+            if cmp == "num" or cmp == "nan":
+                regs[ops[0]] = int(unordered == (cmp == "nan"))
+                return
+            regs[ops[0]] = int(not unordered and compare(cmp, a, b))
+            return
         regs[ops[0]] = int(compare(cmp, a, b))
         return
     if head == "selp":
@@ -548,6 +678,22 @@ def execute(launch, t, instr):
             out |= pack(r) << (16 * h)
         regs[ops[0]] = out
         return
+    if ty == "f32" and head in ("rsqrt", "ex2", "lg2", "sin", "cos", "tanh"):
+        # The .approx forms, computed exactly and rounded to f32 (the
+        # hardware's are within a few ulp).
+        x = f32_from_bits(val(t, ops[1], 32))
+        if "ftz" in parts and x != 0 and abs(x) < 1.1754943508222875e-38:
+            x = math.copysign(0.0, x)
+        try:
+            r = {"rsqrt": lambda: math.inf if x == 0 else math.nan if x < 0 else x ** -0.5,
+                 "ex2": lambda: 2.0 ** x,
+                 "lg2": lambda: -math.inf if x == 0 else math.nan if x < 0 else math.log2(x),
+                 "sin": lambda: math.sin(x), "cos": lambda: math.cos(x),
+                 "tanh": lambda: math.tanh(x)}[head]()
+        except OverflowError:
+            r = math.inf
+        regs[ops[0]] = f32_bits(r)
+        return
     if ty in ("f32", "f64", "f16", "bf16") and head in ("add", "sub", "mul", "fma", "div", "neg",
                                                           "abs", "max", "min", "sqrt", "rcp", "mad"):
         xs = [as_float(val(t, o, WIDTH_OF_TYPE[ty]), ty) for o in ops[1:]]
@@ -556,7 +702,11 @@ def execute(launch, t, instr):
              "mad": lambda: xs[0] * xs[1] + xs[2], "div": lambda: xs[0] / xs[1],
              "neg": lambda: -xs[0], "abs": lambda: abs(xs[0]), "max": lambda: max(xs),
              "min": lambda: min(xs), "sqrt": lambda: xs[0] ** 0.5, "rcp": lambda: 1.0 / xs[0]}[head]()
-        regs[ops[0]] = from_float(r, ty)
+        bits = from_float(r, ty)
+        direction = next((p for p in parts if p in ("rm", "rp", "rz")), None)
+        if direction and ty == "f32" and math.isfinite(r):
+            bits = round_f32_directed(r, bits, direction)
+        regs[ops[0]] = bits
         return
     if ty == "pred":
         a = regs.get(ops[1], 0)
@@ -597,6 +747,29 @@ def execute(launch, t, instr):
             regs[ops[0]] = (a << min(s, width)) & mask
         else:
             regs[ops[0]] = (a >> min(s, width)) & mask if not sgn else (a >> min(s, width - 1)) & mask
+        return
+    if head in ("mad", "madc", "add", "addc", "sub", "subc") and ("cc" in parts or head.endswith("c")):
+        # Carry chains (CC.CF): .cc writes the carry out, madc/addc add it in.
+        carry_in = t.carry if head.endswith("c") else 0
+        if head.startswith("mad"):
+            mode = parts[1]
+            p = num(ops[1]) * num(ops[2])
+            p = p >> width if mode == "hi" else p
+            total = (p & mask) + (val(t, ops[3], width) & mask) + carry_in
+        elif head.startswith("add"):
+            total = (num(ops[1]) & mask) + (num(ops[2]) & mask) + carry_in
+        else:
+            total = (num(ops[1]) & mask) - (num(ops[2]) & mask) - (t.carry if head == "subc" else 0)
+        if "cc" in parts:
+            t.carry = int(total > mask or total < 0)
+        regs[ops[0]] = total & mask
+        return
+    if head == "shf":
+        # Funnel shift of the 64-bit b:a by c (wrap: c mod 32; clamp: at most 32).
+        a, b, c = val(t, ops[1], 32), val(t, ops[2], 32), val(t, ops[3], 32)
+        n = c & 31 if "wrap" in parts else min(c, 32)
+        both = (b << 32) | a
+        regs[ops[0]] = ((both << n) >> 32 if parts[1] == "l" else both >> n) & MASKS[32]
         return
     if head in ("mul", "mad"):
         mode = parts[1]
@@ -650,6 +823,8 @@ def cvt(launch, t, instr):
     if src in floaty:
         x = as_float(raw & MASKS[WIDTH_OF_TYPE[src]], src)
         if dst in floaty:
+            if "sat" in parts:
+                x = 0.0 if math.isnan(x) else min(1.0, max(0.0, x))
             t.regs[ops[0]] = from_float(x, dst)
             return
         # float -> int: .rzi / .rni

@@ -52,4 +52,13 @@ if shutil.which("ptxas") or any(
     config.available_features.add("ptxas")
 config.substitutions.append(
     ("%wq_runtime_dir", os.path.join(config.wq_obj_root, "lib")))
+# The CUDA driver whose work is done by callbacks (scripts/gpu_model_sim.py
+# runs compiled GPU models through it on the PTX simulator).
+fake_cuda = os.path.join(config.wq_obj_root, "lib", "libwqrt_fake_cuda.so")
+if os.path.exists(fake_cuda):
+    config.available_features.add("fake-cuda")
+config.substitutions.append(("%wqrt_fake_cuda", fake_cuda))
+config.substitutions.append(
+    ("%wqrt_callback_cuda",
+     os.path.join(config.wq_obj_root, "lib", "libwqrt_callback_cuda.so")))
 llvm_config.add_tool_substitutions(["mlir-translate", "llc"], tool_dirs)

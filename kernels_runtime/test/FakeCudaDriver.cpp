@@ -4,7 +4,9 @@
 // failures the tests can provoke: images not starting with "FAKECUBIN" are
 // invalid, only "known_kernel" exists, launches without parameters fail, and
 // FAKE_CUDA_DEVICE_COUNT sets the device count, FAKE_CUDA_SHUT_DOWN makes it
-// behave as after its exit handler. Built with
+// behave as after its exit handler, FAKE_CUDA_ANY_IMAGE accepts every image
+// (a compiled model's kernels load; launching them is another matter) and
+// FAKE_CUDA_MEMORY_LIMIT=N fails allocations larger than N bytes. Built with
 // WQRT_FAKE_OMIT_LAUNCH it lacks cuLaunchKernel (an "old driver").
 //
 //===----------------------------------------------------------------------===//
@@ -96,7 +98,8 @@ CUresult cuCtxSetCurrent(void *) {
 }
 
 CUresult cuModuleLoadData(void **module, const void *image) {
-  if (std::strncmp(static_cast<const char *>(image), "FAKECUBIN", 9) != 0)
+  if (!std::getenv("FAKE_CUDA_ANY_IMAGE") &&
+      std::strncmp(static_cast<const char *>(image), "FAKECUBIN", 9) != 0)
     return INVALID_IMAGE;
   *module = &fakeModule;
   return SUCCESS;
@@ -122,6 +125,9 @@ CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
 #endif
 
 CUresult cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
+  const char *limit = std::getenv("FAKE_CUDA_MEMORY_LIMIT");
+  if (limit && bytes > std::strtoull(limit, nullptr, 10))
+    return OUT_OF_MEMORY;
   void *memory = std::malloc(bytes ? bytes : 1);
   if (!memory)
     return OUT_OF_MEMORY;

@@ -19,8 +19,12 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/Support/Path.h"
+
 #include <chrono>
 #include <cmath>
+#include <dlfcn.h>
 
 extern "C" int wqObserverWrite(const char *path);
 
@@ -33,7 +37,23 @@ namespace wq_compiler {
 std::optional<Target> parseTarget(StringRef name) {
   if (name == "cpu")
     return Target::Cpu;
+  if (name == "sm_80")
+    return Target::Sm80;
+  if (name == "sm_90")
+    return Target::Sm90;
   return std::nullopt;
+}
+
+StringRef targetName(Target target) {
+  switch (target) {
+  case Target::Cpu:
+    return "cpu";
+  case Target::Sm80:
+    return "sm_80";
+  case Target::Sm90:
+    return "sm_90";
+  }
+  llvm_unreachable("unknown target");
 }
 
 namespace {
@@ -60,12 +80,28 @@ std::vector<std::string> splitStories(StringRef text) {
   return stories;
 }
 
-/// Lowers a module with the CPU pipeline and compiles it to `library`. The
-/// calibration build (`observe`) keeps f32 activations so that the
-/// statistics are those of the model itself. --mlir-timing applies when the
-/// tool registered it.
+/// The kernels runtime (libwq_runtime.so.1) that GPU model libraries link:
+/// beside this library, in the build tree and in an installed tree alike.
+Expected<std::string> kernelsRuntimePath() {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&kernelsRuntimePath), &info) ||
+      !info.dli_fname)
+    return compileError("cannot locate the wq libraries (dladdr failed)");
+  SmallString<256> path(sys::path::parent_path(info.dli_fname));
+  sys::path::append(path, "libwq_runtime.so.1");
+  if (!sys::fs::exists(path))
+    return compileError("the kernels runtime " + path +
+                        " is missing: GPU models link it");
+  return std::string(path);
+}
+
+/// Lowers a module with the CPU or GPU pipeline and compiles it to
+/// `library`. The calibration build (`observe`) runs on the CPU with f32
+/// activations, so that the statistics are those of the model itself.
+/// --mlir-timing applies when the tool registered it.
 Error compileToLibrary(const CompileOptions &options, mlir::ModuleOp module,
                        StringRef library, bool observe) {
+  const bool gpu = options.target != Target::Cpu && !observe;
   mlir::PassManager pm(module->getContext());
   if (observe)
     pm.addPass(mlir::wq::createWQInsertObserversPass());
@@ -78,17 +114,47 @@ Error compileToLibrary(const CompileOptions &options, mlir::ModuleOp module,
   pm.enableTiming(timingScope);
   std::string pipelineError;
   raw_string_ostream errorStream(pipelineError);
-  mlir::wq::CpuPipelineOptions pipelineOptions;
-  pipelineOptions.activationBits = observe ? 32u : options.activationBits;
-  if (failed(mlir::wq::buildCpuPipeline(pm, pipelineOptions, errorStream)))
-    return compileError(pipelineError);
+  wq_model::SharedLibraryOptions libraryOptions;
+  if (gpu) {
+    // The device the library was built for, which CompiledModel::load reads
+    // to run it on the GPU.
+    mlir::OpBuilder builder(module.getBodyRegion());
+    std::string device = targetName(options.target).str();
+    device.push_back('\0');
+    mlir::LLVM::GlobalOp::create(
+        builder, module.getLoc(),
+        mlir::LLVM::LLVMArrayType::get(builder.getI8Type(), device.size()),
+        /*isConstant=*/true, mlir::LLVM::Linkage::External, kModelDeviceSymbol,
+        builder.getStringAttr(device));
+    mlir::wq::GpuPipelineOptions pipelineOptions;
+    pipelineOptions.chip = targetName(options.target).str();
+    pipelineOptions.format = options.gpuFormat;
+    if (failed(mlir::wq::buildGpuPipeline(pm, pipelineOptions, errorStream)))
+      return compileError(pipelineError);
+    // The runtime goes beside the library, which finds it there ($ORIGIN):
+    // the folder is complete and can be moved to the GPU machine.
+    Expected<std::string> runtime = kernelsRuntimePath();
+    if (!runtime)
+      return runtime.takeError();
+    SmallString<256> copy(sys::path::parent_path(library));
+    sys::path::append(copy, sys::path::filename(*runtime));
+    if (std::error_code ec = sys::fs::copy_file(*runtime, copy))
+      return compileError("copying the kernels runtime: " + ec.message());
+    libraryOptions.linkArgs = {std::string(copy), "-Wl,-rpath,$ORIGIN",
+                               "-lm"};
+  } else {
+    mlir::wq::CpuPipelineOptions pipelineOptions;
+    pipelineOptions.activationBits = observe ? 32u : options.activationBits;
+    if (failed(mlir::wq::buildCpuPipeline(pm, pipelineOptions, errorStream)))
+      return compileError(pipelineError);
+  }
   // The weights go to a file beside the library, mapped at load: the code
   // generator and the linker see code only.
   pm.addPass(mlir::wq::createWQExternalizeWeightsPass(
       {weightsPathFor(library), /*minBytes=*/1024}));
   if (failed(pm.run(module)))
     return compileError("lowering the model failed");
-  return emitSharedLibrary(module, library);
+  return emitSharedLibrary(module, library, libraryOptions);
 }
 
 struct LayerReport {
@@ -200,6 +266,13 @@ Error checkOptions(const CompileOptions &options) {
     return compileError("--quantize-embedding needs --bits 4 or 8");
   if (options.activationBits != 32 && options.activationBits != 8)
     return compileError("--activation-bits must be 32 or 8");
+  if (options.target != Target::Cpu && options.activationBits != 32)
+    return compileError("--activation-bits 8 is a CPU kernel option; GPU "
+                        "kernels take the activations as they are");
+  if (options.gpuFormat != "bin" && options.gpuFormat != "fatbin" &&
+      options.gpuFormat != "isa")
+    return compileError("the GPU binary format must be bin, fatbin or isa, "
+                        "got '" + options.gpuFormat + "'");
   if (options.recipe)
     if (auto error = options.recipe->validate())
       return compileError(*error);
@@ -459,10 +532,14 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
                        keptWeights)
                    .str()
              : std::string())
-     << formatv("- CPU kernel activations: {0}\n",
-                options.activationBits == 8
-                    ? "int8 per 32 (integer dot products)"
-                    : "f32")
+     << formatv("- target: {0}\n", targetName(options.target))
+     << (options.target == Target::Cpu
+             ? formatv("- CPU kernel activations: {0}\n",
+                       options.activationBits == 8
+                           ? "int8 per 32 (integer dot products)"
+                           : "f32")
+                   .str()
+             : std::string())
      << formatv("- parameters: {0} ({1} in quantized linear layers)\n", params,
                 quantizedParams)
      << formatv("- model bytes: {0} (fp32 {1}: {2:f2}x smaller; fp16 {3}: "
@@ -487,6 +564,7 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
     }
   }
   json::Object reportJson{{"checkpoint", options.checkpoint},
+                          {"target", targetName(options.target)},
                           {"method", method},
                           {"bits", int64_t(weightBits)},
                           {"group_size", groupSize},

@@ -15,6 +15,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 using namespace mlir;
 using namespace llvm;
@@ -26,6 +27,9 @@ void registerModelDialects(DialectRegistry &registry) {
   // conversion to LLVM) since the module goes through the whole pipeline.
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // GPU targets: gpu-module-to-binary translates the kernels to LLVM IR
+  // inside the pipeline.
+  registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::wq::WQDialect>();
 }
 

@@ -2,6 +2,8 @@
 
 #include "wq/Model/Runtime.h"
 
+#include "wq_runtime.h"
+
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -202,6 +204,84 @@ Error mapWeights(sys::DynamicLibrary &library, StringRef libraryPath) {
 
 } // namespace
 
+/// The device side of a GPU model: the kernels runtime's entry points (from
+/// the library's own dependency, so that wq itself needs no CUDA) and the
+/// device buffers of the caches and logits.
+struct DeviceState {
+  decltype(&wqrtInit) init = nullptr;
+  decltype(&wqrtMalloc) allocate = nullptr;
+  decltype(&wqrtFree) release = nullptr;
+  decltype(&wqrtMemcpyDeviceToHost) toHost = nullptr;
+  decltype(&wqrtGetLastErrorMessage) lastError = nullptr;
+  void *keys = nullptr, *values = nullptr, *logits = nullptr;
+  size_t logitsBytes = 0;
+
+  ~DeviceState() {
+    for (void *buffer : {keys, values, logits})
+      if (buffer)
+        release(buffer);
+  }
+  Error fail(const Twine &what) const {
+    return runtimeError(what + ": " + lastError());
+  }
+  /// Device memory for `bytes` of logits (grown, never shrunk).
+  Expected<void *> logitsBuffer(size_t bytes) {
+    if (bytes <= logitsBytes)
+      return logits;
+    if (logits && release(logits) != WQRT_SUCCESS)
+      return fail("freeing the device logits");
+    logits = nullptr;
+    logitsBytes = 0;
+    if (allocate(bytes, &logits) != WQRT_SUCCESS)
+      return fail("allocating " + Twine(bytes) + " bytes of logits on the GPU");
+    logitsBytes = bytes;
+    return logits;
+  }
+};
+
+namespace {
+
+/// Resolves the kernels runtime through `library` (its DT_NEEDED), starts
+/// it and allocates the caches on the device.
+Expected<std::unique_ptr<DeviceState>>
+startDevice(sys::DynamicLibrary &library, StringRef libraryPath,
+            size_t cacheBytes) {
+  auto state = std::make_unique<DeviceState>();
+  auto resolve = [&](auto &slot, const char *name) -> Error {
+    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(
+        library.getAddressOfSymbol(name));
+    if (!slot)
+      return runtimeError(libraryPath + " is a GPU model but the kernels "
+                                        "runtime it links lacks " +
+                          name);
+    return Error::success();
+  };
+  if (Error e = resolve(state->init, "wqrtInit"))
+    return std::move(e);
+  if (Error e = resolve(state->allocate, "wqrtMalloc"))
+    return std::move(e);
+  if (Error e = resolve(state->release, "wqrtFree"))
+    return std::move(e);
+  if (Error e = resolve(state->toHost, "wqrtMemcpyDeviceToHost"))
+    return std::move(e);
+  if (Error e = resolve(state->lastError, "wqrtGetLastErrorMessage"))
+    return std::move(e);
+  if (state->init(0) != WQRT_SUCCESS)
+    return state->fail("starting the GPU");
+  if (state->allocate(cacheBytes, &state->keys) != WQRT_SUCCESS ||
+      state->allocate(cacheBytes, &state->values) != WQRT_SUCCESS)
+    return state->fail("cannot allocate the key/value caches on the GPU (" +
+                       Twine(2 * cacheBytes) + " bytes)");
+  return std::move(state);
+}
+
+} // namespace
+
+CompiledModel::CompiledModel() = default;
+CompiledModel::CompiledModel(CompiledModel &&) = default;
+CompiledModel &CompiledModel::operator=(CompiledModel &&) = default;
+CompiledModel::~CompiledModel() = default;
+
 std::string weightsPathFor(StringRef libraryPath) {
   SmallString<256> path(libraryPath);
   sys::path::replace_extension(path, ".weights");
@@ -261,6 +341,16 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
   model.contextLength_ = contextLength;
   model.forward_ = reinterpret_cast<ForwardFn>(symbol);
   size_t cache = size_t(config.numLayers * contextLength * config.kvDim());
+  if (const char *device = static_cast<const char *>(
+          library.getAddressOfSymbol(kModelDeviceSymbol))) {
+    model.device_ = device;
+    Expected<std::unique_ptr<DeviceState>> state =
+        startDevice(library, libraryPath, cache * sizeof(float));
+    if (!state)
+      return state.takeError();
+    model.deviceState_ = std::move(*state);
+    return std::move(model);
+  }
   // Not value-initialized: pages are committed as positions are written.
   model.keyCache_.reset(new (std::nothrow) float[cache]);
   model.valueCache_.reset(new (std::nothrow) float[cache]);
@@ -288,15 +378,29 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
   const int64_t L = config_.numLayers, S = contextLength_,
                 KVD = config_.kvDim(), V = config_.vocabSize;
   logits_.resize(size_t((m - first) * V));
+  const size_t logitsBytes = logits_.size() * sizeof(float);
+  float *keys = keyCache_.get(), *values = valueCache_.get(),
+        *logits = logits_.data();
+  if (deviceState_) {
+    keys = static_cast<float *>(deviceState_->keys);
+    values = static_cast<float *>(deviceState_->values);
+    Expected<void *> buffer = deviceState_->logitsBuffer(logitsBytes);
+    if (!buffer)
+      return buffer.takeError();
+    logits = static_cast<float *>(*buffer);
+  }
+  // The token ids stay in host memory on a GPU too (the host code reads
+  // them to pick the rows to look up).
   int32_t *tokenData = const_cast<int32_t *>(tokens.data());
   StridedMemRefType<int32_t, 1> tokenRef{tokenData, tokenData, 0, {m}, {1}};
-  StridedMemRefType<float, 3> k{keyCache_.get(), keyCache_.get(), 0,
-                                {L, S, KVD}, {S * KVD, KVD, 1}};
-  StridedMemRefType<float, 3> v{valueCache_.get(), valueCache_.get(), 0,
-                                {L, S, KVD}, {S * KVD, KVD, 1}};
-  StridedMemRefType<float, 2> out{logits_.data(), logits_.data(), 0,
-                                  {m - first, V}, {V, 1}};
+  StridedMemRefType<float, 3> k{keys, keys, 0, {L, S, KVD}, {S * KVD, KVD, 1}};
+  StridedMemRefType<float, 3> v{values, values, 0, {L, S, KVD},
+                                {S * KVD, KVD, 1}};
+  StridedMemRefType<float, 2> out{logits, logits, 0, {m - first, V}, {V, 1}};
   forward_(&tokenRef, pos, &k, &v, first, &out);
+  if (deviceState_ &&
+      deviceState_->toHost(logits_.data(), logits, logitsBytes) != WQRT_SUCCESS)
+    return deviceState_->fail("copying the logits from the GPU");
   return logits_.data();
 }
 

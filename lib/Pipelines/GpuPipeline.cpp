@@ -43,6 +43,10 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createWQLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   addBufferizeStages(pm);
+  // scf.forall loops of the host code (a model's attention, one iteration
+  // per head on CPU threads) run their iterations' kernels one after the
+  // other: a host loop of launches.
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   pm.addPass(createWQAllocateOnDevicePass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   // The first two parallel dimensions are tiled 1x64: blocks of 64 threads.

@@ -136,3 +136,50 @@ func.func @nested_mutable(%c: i1, %out: memref<2xi8>) {
   }
   return
 }
+
+// -----
+
+// Buffers the host code reads or writes element by element (the arrays the
+// deallocation lowering fills for its helper) stay in host memory; one that
+// only kernels (linalg ops) touch goes to the device.
+// CHECK-LABEL: func.func @host_bookkeeping
+// CHECK: %[[HOST:.*]] = memref.alloc() : memref<2xindex>
+// CHECK: memref.store %{{.*}}, %[[HOST]]
+// CHECK: %[[DEV:.*]] = gpu.alloc () : memref<4xf32>
+// CHECK: linalg.fill
+// CHECK: memref.dealloc %[[HOST]]
+// CHECK: gpu.dealloc %[[DEV]]
+func.func @host_bookkeeping(%i: index) -> index {
+  %c0 = arith.constant 0 : index
+  %cst = arith.constant 1.0 : f32
+  %b = memref.alloc() : memref<2xindex>
+  memref.store %i, %b[%c0] : memref<2xindex>
+  %v = memref.load %b[%c0] : memref<2xindex>
+  %d = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%d : memref<4xf32>)
+  memref.dealloc %b : memref<2xindex>
+  memref.dealloc %d : memref<4xf32>
+  return %v : index
+}
+
+// -----
+
+// Element accesses inside linalg bodies are the kernels' (a gather from a
+// buffer): that buffer goes to the device.
+// CHECK-LABEL: func.func @kernel_gather
+// CHECK: gpu.alloc () : memref<4xf32>
+// CHECK-NOT: memref.alloc
+func.func @kernel_gather(%out: memref<2xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %t = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%t : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]} outs(%out : memref<2xf32>) {
+  ^bb0(%o: f32):
+    %i = linalg.index 0 : index
+    %x = memref.load %t[%i] : memref<4xf32>
+    linalg.yield %x : f32
+  }
+  memref.dealloc %t : memref<4xf32>
+  return
+}

@@ -3,7 +3,7 @@
 //   wq-compile CHECKPOINT --tokenizer T --bits 4|8|16|32 --group-size N
 //              --method rtn|rtn-mse|gptq|awq [--sym] [--act-order]
 //              [--static-groups] [--outlier-fraction F] [--calib TEXT]
-//              [--calib-tokens N] [--quantize-classifier] --target cpu -o OUTDIR
+//              [--calib-tokens N] [--quantize-classifier] [--target cpu|sm_80|sm_90] -o OUTDIR
 //
 // A thin command over wq_compiler::compileModelTo (lib/Compiler): flags
 // become CompileOptions, the recipe options are wq_compiler::RecipeOptions
@@ -52,7 +52,19 @@ cl::opt<bool> quantizeEmbedding(
              "when it is shared, else an RTN copy with the same bits, group "
              "size and scheme"),
     cl::cat(compileCategory));
-cl::opt<std::string> target("target", cl::desc("cpu"), cl::init("cpu"), cl::cat(compileCategory));
+cl::opt<std::string> target(
+    "target",
+    cl::desc("cpu (the host, OpenMP threads), or sm_80 / sm_90 (an NVIDIA "
+             "GPU: every op of the forward pass in kernels, the weights "
+             "uploaded once; model.so links libwq_runtime.so.1, copied "
+             "beside it)"),
+    cl::init("cpu"), cl::cat(compileCategory));
+cl::opt<std::string> gpuFormat(
+    "gpu-format",
+    cl::desc("GPU targets: the kernels inside model.so: bin (a cubin, "
+             "assembled by ptxas now), fatbin, or isa (PTX, compiled by the "
+             "driver at load; what scripts/ptx_sim.py runs)"),
+    cl::init("bin"), cl::cat(compileCategory));
 cl::opt<unsigned> activationBits(
     "activation-bits",
     cl::desc("Activations inside the CPU int4 kernels: 32 (f32, exact) or 8 "
@@ -91,7 +103,7 @@ int main(int argc, char **argv) {
       option->addCategory(compileCategory);
   cl::HideUnrelatedOptions(compileCategory);
   cl::ParseCommandLineOptions(argc, argv,
-                              "wq-compile: compile a model for the CPU\n");
+                              "wq-compile: compile a model for the CPU or an NVIDIA GPU\n");
   if (!planConfig.empty()) {
     Expected<std::string> plan =
         wq_compiler::memoryPlan(planConfig, recipeOptions.groupSize);
@@ -106,8 +118,9 @@ int main(int argc, char **argv) {
   std::optional<wq_compiler::Target> parsedTarget =
       wq_compiler::parseTarget(target);
   if (!parsedTarget)
-    return fail("unsupported --target '" + target + "' (cpu)");
+    return fail("unsupported --target '" + target + "' (cpu, sm_80, sm_90)");
   options.target = *parsedTarget;
+  options.gpuFormat = gpuFormat;
   if (bits != 4 && bits != 8 && bits != 16 && bits != 32)
     return fail("--bits must be 4, 8, 16 or 32");
   options.checkpoint = checkpoint;

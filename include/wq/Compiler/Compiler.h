@@ -29,10 +29,13 @@ class PassManager;
 
 namespace wq_compiler {
 
-/// Where the compiled model runs.
-enum class Target { Cpu };
-/// "cpu".
+/// Where the compiled model runs: the host CPU, or an NVIDIA GPU (every op
+/// of the forward pass in kernels, the weights uploaded once).
+enum class Target { Cpu, Sm80, Sm90 };
+/// "cpu", "sm_80" or "sm_90".
 std::optional<Target> parseTarget(llvm::StringRef name);
+/// The name parseTarget reads.
+llvm::StringRef targetName(Target target);
 
 struct CompileOptions {
   /// llama2.c .bin, a Hugging Face / GPTQ / AWQ folder, or a .gguf file.
@@ -60,6 +63,11 @@ struct CompileOptions {
   /// Activations inside the CPU kernels: 32 (f32) or 8 (int8 per 32).
   unsigned activationBits = 32;
   Target target = Target::Cpu;
+  /// GPU targets: the kernels' form inside model.so: "bin" (a cubin for the
+  /// chip, assembled by ptxas at compile time), "fatbin" (cubin and PTX) or
+  /// "isa" (PTX, compiled by the driver at load; what scripts/ptx_sim.py
+  /// executes).
+  std::string gpuFormat = "bin";
   /// Called on each pass manager before it runs (e.g. a tool applying
   /// --mlir-timing, --mlir-print-ir-after-all with
   /// mlir::applyPassManagerCLOptions); none by default.

@@ -35,15 +35,24 @@ constexpr int kModelAbiVersion = 2;
 /// The exported string constant each model library carries:
 /// "wq-model-abi <version>\n<the model's config as JSON>".
 constexpr const char *kModelStampSymbol = "wq_model_stamp";
+/// The exported string constant of model libraries compiled for a GPU: the
+/// chip ("sm_80", "sm_90"). CPU libraries have none.
+constexpr const char *kModelDeviceSymbol = "wq_model_device";
 /// The stamp of a model library compiled for `config`.
 std::string modelStamp(const LlamaConfig &config);
 
 /// The weights file of a model library: model.so -> model.weights.
 std::string weightsPathFor(llvm::StringRef libraryPath);
 
+/// The device side of a model compiled for a GPU (Runtime.cpp).
+struct DeviceState;
+
 /// A compiled model (its forward pass from a shared library) with its state:
 /// the key/value caches for `contextLength` positions (f32, allocated
-/// untouched, so memory is committed only as positions are used).
+/// untouched, so memory is committed only as positions are used). A library
+/// compiled for a GPU runs there: its caches and logits live in device
+/// memory (through the kernels runtime it links), the token ids are read
+/// from host memory, and only the logits rows asked for come back per call.
 class CompiledModel {
 public:
   /// `contextLength` 0 means the model's own (config.seqLen). The library
@@ -66,18 +75,27 @@ public:
   llvm::Expected<float *> run(llvm::ArrayRef<int32_t> tokens, int64_t pos,
                               int64_t first);
   const LlamaConfig &config() const { return config_; }
+  /// "cpu", or the GPU the library was compiled for ("sm_90").
+  const std::string &device() const { return device_; }
   int64_t contextLength() const { return contextLength_; }
   /// Bytes of the key and value caches together.
   int64_t kvCacheBytes() const {
     return 2 * config_.numLayers * contextLength_ * config_.kvDim() * 4;
   }
 
+  CompiledModel();
+  CompiledModel(CompiledModel &&);
+  CompiledModel &operator=(CompiledModel &&);
+  ~CompiledModel();
+
 private:
   using ForwardFn = void (*)(void *, int64_t, void *, void *, int64_t, void *);
   LlamaConfig config_;
   int64_t contextLength_ = 0;
+  std::string device_ = "cpu";
   ForwardFn forward_ = nullptr;
   std::unique_ptr<float[]> keyCache_, valueCache_;
+  std::unique_ptr<DeviceState> deviceState_;
   std::vector<float> logits_;
 };
 

@@ -15,6 +15,7 @@
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -104,6 +105,29 @@ bool reachesReturn(Value value) {
   return false;
 }
 
+/// Whether host code reads or writes `value` (or a view of it) element by
+/// element: a memref.load/store outside the ops that become kernels (linalg
+/// ops, scf.parallel loops, gpu.launch bodies the decode lowering built).
+/// Such buffers stay in host memory: the bookkeeping arrays the deallocation
+/// lowering fills and passes to its helper, for instance.
+bool accessedByHost(Value value) {
+  SmallVector<Value> worklist = {value};
+  while (!worklist.empty()) {
+    Value current = worklist.pop_back_val();
+    for (Operation *user : current.getUsers()) {
+      if (isa<memref::LoadOp, memref::StoreOp>(user) &&
+          !user->getParentOfType<linalg::LinalgOp>() &&
+          !user->getParentOfType<scf::ParallelOp>() &&
+          !user->getParentOfType<gpu::LaunchOp>())
+        return true;
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+        if (view.getViewSource() == current)
+          llvm::append_range(worklist, user->getResults());
+    }
+  }
+  return false;
+}
+
 /// Whether `global` reads a constant global of the module.
 bool readsConstant(memref::GetGlobalOp global, SymbolTable &symbols) {
   auto def = symbols.lookup<memref::GlobalOp>(global.getName());
@@ -114,10 +138,15 @@ LogicalResult moveToDevice(func::FuncOp func, SymbolTable &symbols) {
   OpBuilder builder(func.getContext());
   SmallVector<Operation *> toErase;
   SmallVector<Value> globalsOnDevice;
+  llvm::SmallPtrSet<Operation *, 8> hostBuffers;
   WalkResult result = func.walk([&](Operation *op) -> WalkResult {
     builder.setInsertionPoint(op);
     Location loc = op->getLoc();
     if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      if (accessedByHost(alloc)) {
+        hostBuffers.insert(alloc);
+        return WalkResult::advance();
+      }
       if (!alloc.getSymbolOperands().empty())
         return alloc.emitOpError("with symbol operands cannot be placed on "
                                  "the device");
@@ -125,6 +154,8 @@ LogicalResult moveToDevice(func::FuncOp func, SymbolTable &symbols) {
           builder, loc, alloc.getType(), alloc.getDynamicSizes()));
       toErase.push_back(op);
     } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+      if (hostBuffers.contains(dealloc.getMemref().getDefiningOp()))
+        return WalkResult::advance();
       gpu::DeallocOp::create(builder, loc, /*asyncToken=*/Type(),
                              ValueRange(), dealloc.getMemref());
       toErase.push_back(op);

@@ -25,8 +25,12 @@ def WQAllocateOnDevicePass : Pass<"wq-allocate-on-device", "::mlir::ModuleOp"> {
     constant). A constant the function returns (the caller owns and frees
     it) or a mutable global is copied into a `gpu.alloc` buffer with
     `gpu.memcpy` on entry instead, freed before returning unless returned.
-    Function arguments are the caller's and must already be device memory
-    (`wq_runtime` or `mgpuMemAlloc` allocations).
+    Buffers that host code reads or writes element by element (`memref.load`
+    / `memref.store` outside linalg ops, such as the arrays the deallocation
+    lowering fills for its helper) stay in host memory. Function arguments
+    are the caller's: device memory (`wq_runtime` or `mgpuMemAlloc`
+    allocations), except those the host code reads element by element (the
+    token ids of a model's forward function), which are host memory.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
