@@ -55,13 +55,19 @@ def main():
                   lambda: np.zeros((a.seq_len, D // a.heads), np.float32)]:
             f.write(t().astype("<f4").tobytes())
     if a.tokenizer:
-        with open(a.tokenizer, "wb") as f:
-            f.write(struct.pack("<i", 16))
-            for i in range(V):
-                piece = (b"<unk>" if i == 0 else b"<s>" if i == 1 else
-                         b"</s>" if i == 2 else
-                         b"<0x%02X>" % (i - 3) if i < 259 else b"t%d" % i)
-                f.write(struct.pack("<fi", 0.0, len(piece)) + piece)
+        write_tokenizer(a.tokenizer, V)
+
+
+def write_tokenizer(path, vocab):
+    """A llama2.c tokenizer of `vocab` tokens: <unk>, <s>, </s>, the 256
+    byte tokens, then filler."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<i", 16))
+        for i in range(vocab):
+            piece = (b"<unk>" if i == 0 else b"<s>" if i == 1 else
+                     b"</s>" if i == 2 else
+                     b"<0x%02X>" % (i - 3) if i < 259 else b"t%d" % i)
+            f.write(struct.pack("<fi", 0.0, len(piece)) + piece)
 
 
 if __name__ == "__main__":

@@ -186,21 +186,21 @@ bool lookupReadable(const QuantizedLinear &table) {
 
 /// `weights` relative to `reference`, in the output when a Hessian is known
 /// (GPTQ, AWQ), else in the weights themselves.
-void measureError(const FloatTensor &reference, const QuantizedLinear &linear,
+void measureError(const std::vector<float> &reference,
+                  const QuantizedLinear &linear,
                   const LinearCalibration *calibration, LayerReport &report) {
   std::vector<float> back = dequantizeLinear(linear);
   if (calibration && !calibration->hessian.empty()) {
     report.relativeError = relativeOutputErrorFromHessian(
-        reference.values.data(), back.data(), reference.shape[0],
-        reference.shape[1], calibration->hessian.data());
+        reference.data(), back.data(), linear.n, linear.k,
+        calibration->hessian.data());
     report.errorKind = "output";
     return;
   }
   double num = 0, den = 0;
   for (size_t j = 0; j < back.size(); ++j) {
-    num += double(back[j] - reference.values[j]) *
-           (back[j] - reference.values[j]);
-    den += double(reference.values[j]) * reference.values[j];
+    num += double(back[j] - reference[j]) * (back[j] - reference[j]);
+    den += double(reference[j]) * reference[j];
   }
   report.relativeError = den > 0 ? std::sqrt(num / den) : 0.0;
   report.errorKind = "weight";
@@ -286,7 +286,10 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
   auto start = std::chrono::steady_clock::now();
   if (Error e = checkOptions(options))
     return std::move(e);
-  Expected<LlamaWeights> weights = readCheckpoint(options.checkpoint);
+  // Float tensors are read when they are quantized or bound (one at a time),
+  // not all up front.
+  Expected<LlamaWeights> weights =
+      readCheckpoint(options.checkpoint, /*lazy=*/true);
   if (!weights)
     return weights.takeError();
   LlamaConfig &config = weights->config;
@@ -380,6 +383,10 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
   for (size_t i = 0; i < names.size(); ++i) {
     const std::string &name = names[i];
     const FloatTensor &w = weights->tensors.at(name);
+    // Read now (lazy checkpoints) and dropped after this layer.
+    Expected<std::vector<float>> values = w.load();
+    if (!values)
+      return values.takeError();
     std::optional<LinearCalibration> calibration;
     if (statsFile) {
       Expected<std::optional<LinearCalibration>> loaded =
@@ -393,7 +400,7 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
     }
     QuantizedLinear linear;
     std::string notes;
-    if (auto error = quantizeLinear(name, w.values.data(), w.shape[0],
+    if (auto error = quantizeLinear(name, values->data(), w.shape[0],
                                     w.shape[1], *recipe,
                                     calibration ? &*calibration : nullptr,
                                     linear, &notes))
@@ -401,7 +408,8 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
     LayerReport report{name, w.shape[0], w.shape[1], recipe->scheme.bits,
                        linear.scheme.groupSize, linearBytes(linear), 0,
                        "weight"};
-    measureError(w, linear, calibration ? &*calibration : nullptr, report);
+    measureError(*values, linear, calibration ? &*calibration : nullptr,
+                 report);
     reports.push_back(report);
     errs() << formatv("wq-compile: [{0}/{1}] {2} [{3}x{4}] {5} int{6}: "
                       "relative {7} error {8:e3}\n",
@@ -428,16 +436,19 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
   if (options.quantizeEmbedding && !importOptions.quantizedEmbedding) {
     if (!tableQuantized || !lookupReadable(quantizedTable->second)) {
       const FloatTensor &t = weights->tensors.at(table);
+      Expected<std::vector<float>> values = t.load();
+      if (!values)
+        return values.takeError();
       LinearQuantOptions rtn;
       rtn.scheme = recipe->scheme;
       QuantizedLinear quantized;
-      if (auto error = quantizeLinear(table, t.values.data(), t.shape[0],
+      if (auto error = quantizeLinear(table, values->data(), t.shape[0],
                                       t.shape[1], rtn, nullptr, quantized))
         return compileError("'" + table + "': " + *error);
       LayerReport report{table, t.shape[0], t.shape[1], rtn.scheme.bits,
                          quantized.scheme.groupSize, linearBytes(quantized), 0,
                          "weight"};
-      measureError(t, quantized, nullptr, report);
+      measureError(*values, quantized, nullptr, report);
       report.name += " (lookups)";
       reports.push_back(report);
       errs() << formatv("wq-compile: {0} [{1}x{2}] rtn int{3} for lookups: "
@@ -484,7 +495,7 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
                                                               : 32;
   int64_t params = 0, quantizedParams = 0, bytes = 0;
   for (const auto &[name, tensor] : weights->tensors) {
-    int64_t count = int64_t(tensor.values.size());
+    int64_t count = tensor.numElements();
     params += count;
     auto it = weights->quantized.find(name);
     bool isLinear = it != weights->quantized.end();

@@ -238,7 +238,9 @@ Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
   std::vector<int64_t> groupShape =
       linear.flatGroups ? std::vector<int64_t>{groups}
                         : std::vector<int64_t>{n, groups};
-  writer.add(base + ".wq.packed", DType::U8, packedShape, linear.matrix.packed);
+  // The largest part is not copied: written straight from `linear`.
+  writer.addView(base + ".wq.packed", DType::U8, packedShape,
+                 linear.matrix.packed);
   std::vector<uint8_t> scaleBytes =
       scaleTypeBytes(linear.matrix.scales, s.scaleType);
   const DType scaleDType = s.scaleType == ScaleType::F16    ? DType::F16

@@ -7,8 +7,13 @@
 #include "llvm/Support/FileOutputBuffer.h"
 #include "llvm/Support/JSON.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include <algorithm>
 #include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -167,6 +172,19 @@ const TensorView *SafetensorsFile::find(StringRef name) const {
   return nullptr;
 }
 
+void SafetensorsFile::releasePages(const TensorView &t) const {
+  // Only a mapping can drop pages (on a heap copy MADV_DONTNEED would zero
+  // them); whole pages inside the tensor's bytes only.
+  if (buffer_->getBufferKind() != MemoryBuffer::MemoryBuffer_MMap)
+    return;
+  const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(t.data.data());
+  const uintptr_t first = (begin + page - 1) & ~(page - 1);
+  const uintptr_t last = (begin + t.data.size()) & ~(page - 1);
+  if (last > first)
+    madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
+
 Expected<std::vector<float>>
 SafetensorsFile::readFloats(const TensorView &t) const {
   std::vector<float> values(static_cast<size_t>(t.numElements()));
@@ -203,7 +221,15 @@ void SafetensorsWriter::add(std::string name, DType dtype,
                             std::vector<int64_t> shape,
                             std::vector<uint8_t> bytes) {
   entries_.push_back({std::move(name), dtype, std::move(shape),
-                      std::move(bytes)});
+                      std::move(bytes), {}});
+  // (The vector's buffer does not move with the entry.)
+  entries_.back().bytes = entries_.back().owned;
+}
+
+void SafetensorsWriter::addView(std::string name, DType dtype,
+                                std::vector<int64_t> shape,
+                                ArrayRef<uint8_t> bytes) {
+  entries_.push_back({std::move(name), dtype, std::move(shape), {}, bytes});
 }
 
 void SafetensorsWriter::addFloats(std::string name, std::vector<int64_t> shape,
@@ -250,24 +276,35 @@ Error SafetensorsWriter::write(StringRef path) const {
   os.flush();
   while ((8 + text.size()) % 8 != 0) // align the data section
     text.push_back(' ');
-  uint64_t total = 8 + text.size() + offset;
-  Expected<std::unique_ptr<FileOutputBuffer>> out =
-      FileOutputBuffer::create(path, total);
-  if (!out)
-    return fileError(path, "cannot create: " + toString(out.takeError()));
-  uint8_t *p = (*out)->getBufferStart();
-  uint64_t headerSize = text.size();
-  for (int i = 0; i < 8; ++i)
-    p[i] = static_cast<uint8_t>(headerSize >> (8 * i));
-  std::memcpy(p + 8, text.data(), text.size());
-  p += 8 + text.size();
-  for (const Entry &e : entries_) {
-    if (!e.bytes.empty())
-      std::memcpy(p, e.bytes.data(), e.bytes.size());
-    p += e.bytes.size();
+  // A temporary file beside `path`, renamed over it once complete.
+  SmallString<256> temp;
+  int fd;
+  if (std::error_code ec = sys::fs::createUniqueFile(
+          path + ".tmp-%%%%%%", fd, temp))
+    return fileError(path, "cannot create: " + ec.message());
+  {
+    raw_fd_ostream file(fd, /*shouldClose=*/true);
+    const uint64_t headerSize = text.size();
+    char size[8];
+    for (int i = 0; i < 8; ++i)
+      size[i] = char(uint8_t(headerSize >> (8 * i)));
+    file.write(size, 8);
+    file << text;
+    for (const Entry &e : entries_)
+      file.write(reinterpret_cast<const char *>(e.bytes.data()),
+                 e.bytes.size());
+    file.close();
+    if (file.has_error()) {
+      std::string message = file.error().message();
+      file.clear_error();
+      sys::fs::remove(temp);
+      return fileError(path, "cannot write: " + message);
+    }
   }
-  if (Error error = (*out)->commit())
-    return fileError(path, "cannot write: " + toString(std::move(error)));
+  if (std::error_code ec = sys::fs::rename(temp, path)) {
+    sys::fs::remove(temp);
+    return fileError(path, "cannot write: " + ec.message());
+  }
   return Error::success();
 }
 

@@ -19,6 +19,36 @@ namespace wq_model {
 
 namespace {
 
+/// "name[i, j]" of flat element `flat` of a tensor of `shape`.
+std::string elementName(StringRef name, ArrayRef<int64_t> shape,
+                        int64_t flat) {
+  SmallVector<int64_t> index(shape.size());
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    int64_t extent = std::max<int64_t>(shape[d], 1);
+    index[d] = flat % extent;
+    flat /= extent;
+  }
+  std::string text = name.str() + "[";
+  for (auto [i, v] : llvm::enumerate(index))
+    text += (i ? ", " : "") + std::to_string(v);
+  return text + "]";
+}
+
+std::string describeNonFinite(float v) {
+  return std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+}
+
+
+/// The first non-finite value of `values`, as an error naming the element.
+Error checkFinite(StringRef path, StringRef name, ArrayRef<int64_t> shape,
+                  ArrayRef<float> values) {
+  auto bad = llvm::find_if(values, [](float v) { return !std::isfinite(v); });
+  if (bad == values.end())
+    return Error::success();
+  return modelFileError(path, elementName(name, shape, bad - values.begin()) +
+                                  " is " + describeNonFinite(*bad));
+}
+
 /// HF name (without ".weight") -> canonical (llama2.c) name.
 std::optional<std::string> canonicalName(StringRef hf) {
   if (hf == "model.embed_tokens")
@@ -61,12 +91,28 @@ std::vector<int64_t> ropeRowOrder(int64_t heads, int64_t headSize) {
   return order;
 }
 
-void permuteRows(FloatTensor &t, const std::vector<int64_t> &order) {
-  int64_t cols = t.shape[1];
-  std::vector<float> out(t.values.size());
+std::vector<float> permutedRows(const std::vector<float> &values, int64_t cols,
+                                const std::vector<int64_t> &order) {
+  std::vector<float> out(values.size());
   for (size_t r = 0; r < order.size(); ++r)
-    std::copy_n(&t.values[order[r] * cols], cols, &out[r * cols]);
-  t.values = std::move(out);
+    std::copy_n(&values[order[r] * cols], cols, &out[r * cols]);
+  return out;
+}
+
+/// Re-orders the rows of `t`, or of what a lazy `t` will read.
+void permuteRows(FloatTensor &t, const std::vector<int64_t> &order) {
+  const int64_t cols = t.shape[1];
+  if (!t.read) {
+    t.values = permutedRows(t.values, cols, order);
+    return;
+  }
+  t.read = [read = std::move(t.read), cols,
+            order]() -> Expected<std::vector<float>> {
+    Expected<std::vector<float>> values = read();
+    if (!values)
+      return values.takeError();
+    return permutedRows(*values, cols, order);
+  };
 }
 
 void permuteRows(QuantizedLinear &l, const std::vector<int64_t> &order) {
@@ -90,7 +136,7 @@ void permuteRows(QuantizedLinear &l, const std::vector<int64_t> &order) {
 
 } // namespace
 
-Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
+Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir, bool lazy) {
   SmallString<256> configPath(dir);
   sys::path::append(configPath, "config.json");
   auto configText = MemoryBuffer::getFile(configPath);
@@ -137,10 +183,13 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
   if (shards.empty())
     return modelFileError(dir, "no .safetensors files");
   for (const std::string &shard : shards) {
-    Expected<wq_formats::SafetensorsFile> file =
+    Expected<wq_formats::SafetensorsFile> opened =
         wq_formats::SafetensorsFile::open(shard);
-    if (!file)
-      return file.takeError();
+    if (!opened)
+      return opened.takeError();
+    // Shared with the lazy tensors' readers, which keep the file mapped.
+    auto file =
+        std::make_shared<wq_formats::SafetensorsFile>(std::move(*opened));
     // Quantized linears (GPTQ or AWQ layout) in this shard.
     std::vector<QuantizedLinear> quantized;
     std::optional<wq_formats::CheckpointFormat> format;
@@ -161,7 +210,7 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
       if (!name)
         return modelFileError(shard, "unexpected quantized tensor '" + linear.name + "'");
       linear.name = *name;
-      FloatTensor t{{linear.n, linear.k}, dequantizeLinear(linear)};
+      FloatTensor t{{linear.n, linear.k}, dequantizeLinear(linear), {}};
       weights.tensors[*name] = std::move(t);
       if (*name != "tok_embeddings.weight")
         weights.quantized[*name] = std::move(linear);
@@ -175,10 +224,24 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
       std::optional<std::string> name = canonicalName(base);
       if (!name)
         return modelFileError(shard, "unexpected tensor '" + t.name + "'");
+      if (lazy) {
+        FloatTensor tensor{t.shape, {}, {}};
+        tensor.read = [file, t, name = *name]() -> Expected<std::vector<float>> {
+          Expected<std::vector<float>> values = file->readFloats(t);
+          file->releasePages(t);
+          if (!values)
+            return values.takeError();
+          if (Error e = checkFinite(file->path(), name, t.shape, *values))
+            return std::move(e);
+          return values;
+        };
+        weights.tensors[*name] = std::move(tensor);
+        continue;
+      }
       Expected<std::vector<float>> values = file->readFloats(t);
       if (!values)
         return values.takeError();
-      weights.tensors[*name] = FloatTensor{t.shape, std::move(*values)};
+      weights.tensors[*name] = FloatTensor{t.shape, std::move(*values), {}};
     }
   }
 
@@ -237,38 +300,11 @@ Expected<LlamaWeights> readHuggingFaceDirectory(StringRef dir) {
   return std::move(weights);
 }
 
-namespace {
-
-/// "name[i, j]" of flat element `flat` of a tensor of `shape`.
-std::string elementName(StringRef name, ArrayRef<int64_t> shape,
-                        int64_t flat) {
-  SmallVector<int64_t> index(shape.size());
-  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
-    int64_t extent = std::max<int64_t>(shape[d], 1);
-    index[d] = flat % extent;
-    flat /= extent;
-  }
-  std::string text = name.str() + "[";
-  for (auto [i, v] : llvm::enumerate(index))
-    text += (i ? ", " : "") + std::to_string(v);
-  return text + "]";
-}
-
-std::string describeNonFinite(float v) {
-  return std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
-}
-
-} // namespace
-
 Error validateWeights(const LlamaWeights &weights, StringRef path) {
-  for (const auto &[name, tensor] : weights.tensors) {
-    auto bad = llvm::find_if(tensor.values,
-                             [](float v) { return !std::isfinite(v); });
-    if (bad != tensor.values.end())
-      return modelFileError(
-          path, elementName(name, tensor.shape, bad - tensor.values.begin()) +
-                    " is " + describeNonFinite(*bad));
-  }
+  // (Lazy tensors are checked when they are read.)
+  for (const auto &[name, tensor] : weights.tensors)
+    if (Error e = checkFinite(path, name, tensor.shape, tensor.values))
+      return e;
   for (const auto &entry : weights.quantized) {
     // Not a structured binding: the lambda below captures the name.
     const std::string &name = entry.first;
@@ -312,9 +348,22 @@ Error validateWeights(const LlamaWeights &weights, StringRef path) {
   return Error::success();
 }
 
-Expected<LlamaWeights> readCheckpoint(StringRef path) {
+int64_t FloatTensor::numElements() const {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  return count;
+}
+
+Expected<std::vector<float>> FloatTensor::load() const {
+  if (read)
+    return read();
+  return values;
+}
+
+Expected<LlamaWeights> readCheckpoint(StringRef path, bool lazy) {
   Expected<LlamaWeights> weights =
-      sys::fs::is_directory(path) ? readHuggingFaceDirectory(path)
+      sys::fs::is_directory(path) ? readHuggingFaceDirectory(path, lazy)
       : isGgufFile(path)          ? readGgufCheckpoint(path)
                                   : readLlama2cCheckpoint(path);
   if (!weights)

@@ -99,17 +99,36 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
       return WalkResult::advance(); // Replaced by its quantized form below.
     const FloatTensor *tensor = tensorFor(weights, op);
     auto type = cast<RankedTensorType>(resource.getType());
-    if (!tensor || tensor->values.size() != size_t(type.getNumElements())) {
+    if (!tensor || tensor->numElements() != type.getNumElements()) {
       error = "no data of the right size for weight constant " +
               resource.getRawHandle().getKey().str();
       return WalkResult::interrupt();
     }
+    // A lazy tensor is read now; the blob owns what was read.
+    std::unique_ptr<std::vector<float>> read;
+    if (tensor->read) {
+      Expected<std::vector<float>> values = tensor->read();
+      if (!values) {
+        error = toString(values.takeError());
+        return WalkResult::interrupt();
+      }
+      read = std::make_unique<std::vector<float>>(std::move(*values));
+    }
+    const std::vector<float> &values = read ? *read : tensor->values;
     AsmResourceBlob blob;
     if (type.getElementType().isF16()) {
-      std::vector<uint16_t> half(tensor->values.size());
+      std::vector<uint16_t> half(values.size());
       for (size_t i = 0; i < half.size(); ++i)
-        half[i] = wq_numerics::floatToHalfBits(tensor->values[i]);
+        half[i] = wq_numerics::floatToHalfBits(values[i]);
       blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<uint16_t>(half));
+    } else if (read) {
+      ArrayRef<char> bytes(reinterpret_cast<const char *>(read->data()),
+                           read->size() * sizeof(float));
+      blob = AsmResourceBlob(
+          bytes, alignof(float),
+          [owned = std::shared_ptr<std::vector<float>>(std::move(read))](
+              void *, size_t, size_t) mutable { owned.reset(); },
+          /*dataIsMutable=*/false);
     } else {
       // The weights' own storage, not a copy: `weights` outlives the module
       // (see buildModelModule's contract).
@@ -139,7 +158,9 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
       return it->second;
     mlir::wq::QuantizedWeightAttr attr =
         mlir::wq::getQuantizedWeightAttr(&context, linear);
-    auto entry = std::make_pair(attr, mlir::wq::linearToConstants(attr, linear));
+    // The packed integers stay where `weights` holds them (no second copy).
+    auto entry = std::make_pair(
+        attr, mlir::wq::linearToConstants(attr, linear, /*referencePacked=*/true));
     quantizedConstants.emplace(key, entry);
     return entry;
   };
@@ -175,7 +196,7 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
     auto [attr, constants] = constantsFor(name);
     rewriter.setInsertionPoint(op);
     Location loc = op.getLoc();
-    auto make = [&](DenseElementsAttr value) -> mlir::Value {
+    auto make = [&](ElementsAttr value) -> mlir::Value {
       return value ? mlir::Value(arith::ConstantOp::create(rewriter, loc, value))
                    : mlir::Value();
     };

@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <list>
 
 using namespace llvm;
 using namespace wq_formats;
@@ -154,6 +155,7 @@ int main(int argc, char **argv) {
   }
 
   SafetensorsWriter writer;
+  std::list<QuantizedLinear> quantized;
   json::Array report;
   int64_t layers = 0, total = 0;
   for (const TensorView &t : weights->tensors())
@@ -164,8 +166,7 @@ int main(int argc, char **argv) {
                     (t.dtype == DType::F32 || t.dtype == DType::F16 ||
                      t.dtype == DType::BF16);
     if (!isLinear) {
-      writer.add(t.name, t.dtype, t.shape,
-                 std::vector<uint8_t>(t.data.begin(), t.data.end()));
+      writer.addView(t.name, t.dtype, t.shape, t.data);
       continue;
     }
     auto start = std::chrono::steady_clock::now();
@@ -191,7 +192,8 @@ int main(int argc, char **argv) {
       errs() << formatv("\r  [{0}/{1}] {2}: {3} {4}/{5}", layers + 1, total,
                         t.name, method, done, all);
     };
-    QuantizedLinear linear;
+    // Kept until the writer writes (it does not copy the packed integers).
+    QuantizedLinear &linear = quantized.emplace_back();
     std::string notes;
     if (auto error = quantizeLinear(t.name, w->data(), n, k, recipe,
                                     *calibration ? &**calibration : nullptr,

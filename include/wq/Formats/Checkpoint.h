@@ -38,7 +38,8 @@ std::string baseName(llvm::StringRef name);
 
 /// Adds the tensors of `linear` in `format`; fails (naming the weight) when
 /// the format cannot represent it (e.g. outliers in GPTQ, 8 bits in AWQ,
-/// group offsets in either).
+/// group offsets in either). In wq's format the packed integers are not
+/// copied: `linear` must stay alive until the writer writes.
 llvm::Error addQuantizedLinear(SafetensorsWriter &writer,
                                const QuantizedLinear &linear,
                                CheckpointFormat format);

@@ -54,6 +54,10 @@ public:
 
   /// Reads a float tensor (F32, F16, BF16, F64) as f32.
   llvm::Expected<std::vector<float>> readFloats(const TensorView &t) const;
+  /// Drops the mapped pages of `t`'s bytes from the process (they are read
+  /// again from the file if touched): a reader going through a large file
+  /// tensor by tensor keeps its resident memory to what it holds.
+  void releasePages(const TensorView &t) const;
 
 private:
   std::string path_;
@@ -66,12 +70,17 @@ class SafetensorsWriter {
 public:
   void add(std::string name, DType dtype, std::vector<int64_t> shape,
            std::vector<uint8_t> bytes);
+  /// Like add, without a copy: `bytes` must stay alive until write.
+  void addView(std::string name, DType dtype, std::vector<int64_t> shape,
+               llvm::ArrayRef<uint8_t> bytes);
   void addFloats(std::string name, std::vector<int64_t> shape,
                  const std::vector<float> &values);
   void addInt32(std::string name, std::vector<int64_t> shape,
                 const std::vector<int32_t> &values);
   void setMetadata(std::string key, std::string value);
   /// Writes atomically: nothing appears at `path` unless all of it does.
+  /// Streams the tensors to a temporary file (no copy of the whole file in
+  /// memory), renamed into place at the end.
   llvm::Error write(llvm::StringRef path) const;
 
 private:
@@ -79,7 +88,8 @@ private:
     std::string name;
     DType dtype;
     std::vector<int64_t> shape;
-    std::vector<uint8_t> bytes;
+    std::vector<uint8_t> owned;
+    llvm::ArrayRef<uint8_t> bytes; // `owned`, or the caller's (addView)
   };
   std::vector<Entry> entries_;
   std::map<std::string, std::string> metadata_;

@@ -14,6 +14,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,10 +44,18 @@ struct LlamaConfig {
   static llvm::Expected<LlamaConfig> fromJson(llvm::StringRef text);
 };
 
-/// A float tensor of the model (row-major).
+/// A float tensor of the model (row-major). Readers fill `values`, or, for
+/// a lazily read checkpoint (readCheckpoint's `lazy`), leave them empty and
+/// set `read`, which reads them from the memory-mapped file when asked
+/// (checked finite there): a compile then holds one float tensor at a time.
 struct FloatTensor {
   std::vector<int64_t> shape;
   std::vector<float> values;
+  std::function<llvm::Expected<std::vector<float>>()> read;
+
+  int64_t numElements() const;
+  /// The values: a copy of `values`, or read now (not kept).
+  llvm::Expected<std::vector<float>> load() const;
 };
 
 /// All weights of a model by canonical name ("tok_embeddings.weight",
@@ -77,7 +86,8 @@ llvm::Expected<LlamaWeights> readLlama2cCheckpoint(llvm::StringRef path);
 /// (f32, f16 or bf16), or a GPTQ (AutoGPTQ/transformers v1) or AWQ (AutoAWQ
 /// GEMM) quantized one, whose linear weights are kept quantized (q/k rows
 /// re-ordered from HF's rotate-half layout to interleaved RoPE pairs).
-llvm::Expected<LlamaWeights> readHuggingFaceDirectory(llvm::StringRef dir);
+llvm::Expected<LlamaWeights> readHuggingFaceDirectory(llvm::StringRef dir,
+                                                      bool lazy = false);
 
 /// Reads a llama.cpp GGUF file of the `llama` architecture (see
 /// GgufModel.cpp): Q8_0, Q4_0 and Q4_1 weights are kept quantized as the
@@ -95,8 +105,10 @@ bool isGgufFile(llvm::StringRef path);
 llvm::Error validateWeights(const LlamaWeights &weights, llvm::StringRef path);
 
 /// A llama2.c file, a GGUF file or a Hugging Face directory, validated
-/// (validateWeights).
-llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path);
+/// (validateWeights). With `lazy`, the float tensors of a Hugging Face
+/// directory are read on demand (FloatTensor::read; validated when read).
+llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path,
+                                            bool lazy = false);
 
 /// Appends the forward pass to `module` (lib/Model/LlamaForward.cpp, built
 /// with op builders): func @forward(tokens [M] i32, pos, k_cache, v_cache

@@ -157,11 +157,15 @@ std::vector<uint8_t> mlir::wq::packedInRowMajor(QuantizedWeightAttr weight,
 /// Packs quantized storage into the constants `weight` describes.
 static void matrixToConstants(QuantizedWeightAttr weight,
                               const numerics::QuantizedMatrix &matrix,
-                              QuantizedWeightConstants &result) {
-  std::vector<uint8_t> stored = packedInLayout(weight, matrix.packed);
-  auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(stored.data()),
-                              stored.size());
-  result.packed = DenseElementsAttr::getFromRawBuffer(weight.getPackedType(), bytes);
+                              QuantizedWeightConstants &result,
+                              bool withPacked = true) {
+  if (withPacked) {
+    std::vector<uint8_t> stored = packedInLayout(weight, matrix.packed);
+    auto bytes = ArrayRef<char>(reinterpret_cast<const char *>(stored.data()),
+                                stored.size());
+    result.packed =
+        DenseElementsAttr::getFromRawBuffer(weight.getPackedType(), bytes);
+  }
   result.scales = buildScalesAttr(
       weight.getScalesType(),
       groupsInLayout(weight, ArrayRef<float>(matrix.scales)));
@@ -199,9 +203,19 @@ mlir::wq::getQuantizedWeightAttr(MLIRContext *ctx,
 
 QuantizedWeightConstants
 mlir::wq::linearToConstants(QuantizedWeightAttr weight,
-                            const numerics::QuantizedLinear &linear) {
+                            const numerics::QuantizedLinear &linear,
+                            bool referencePacked) {
   QuantizedWeightConstants result;
-  matrixToConstants(weight, linear.matrix, result);
+  // (Row-major storage is the stored form: other layouts are re-packed.)
+  const bool reference =
+      referencePacked && weight.getLayout().getKind() == LayoutKind::row_major;
+  matrixToConstants(weight, linear.matrix, result, !reference);
+  if (reference) {
+    ArrayRef<uint8_t> bytes(linear.matrix.packed);
+    result.packed = DenseResourceElementsAttr::get(
+        weight.getPackedType(), "wq_packed",
+        UnmanagedAsmResourceBlob::allocateInferAlign(bytes));
+  }
   MLIRContext *ctx = weight.getContext();
   Type i32 = IntegerType::get(ctx, 32), f32 = Float32Type::get(ctx);
   auto i32Attr = [&](const std::vector<int32_t> &values) {

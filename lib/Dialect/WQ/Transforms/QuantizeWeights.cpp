@@ -318,7 +318,7 @@ void mlir::wq::replaceTableLookup(RewriterBase &rewriter,
   Value row =
       getValueOrCreateConstantIndexOp(rewriter, loc, op.getMixedOffsets()[0]);
   // Slices one row of a [V, ...] constant, keeping the leading 1.
-  auto rowOf = [&](DenseElementsAttr attr) -> Value {
+  auto rowOf = [&](ElementsAttr attr) -> Value {
     if (!attr)
       return Value();
     auto type = cast<RankedTensorType>(attr.getType());

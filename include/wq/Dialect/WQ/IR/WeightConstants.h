@@ -26,7 +26,9 @@ std::optional<std::string> readFloatElements(ElementsAttr attr,
 
 /// The constant operands of a quantized weight (null when absent).
 struct QuantizedWeightConstants {
-  DenseElementsAttr packed;
+  /// dense, or dense_resource referencing the caller's storage (see
+  /// linearToConstants).
+  ElementsAttr packed;
   DenseElementsAttr scales;
   DenseElementsAttr zeroPoints;
   DenseElementsAttr offsets; // in the scale type, shaped like the scales
@@ -48,9 +50,14 @@ quantizeToConstants(QuantizedWeightAttr weight, ArrayRef<float> values,
 /// checkpoint), offsets included.
 QuantizedWeightAttr getQuantizedWeightAttr(MLIRContext *ctx,
                                            const numerics::QuantizedLinear &linear);
+/// With `referencePacked`, the packed integers (the bulk of the weight) are
+/// not copied: the constant is a dense_resource over `linear`'s own storage,
+/// which must then outlive every use of the constant (a whole-model compile
+/// holds a model's quantized weights once, not twice).
 QuantizedWeightConstants
 linearToConstants(QuantizedWeightAttr weight,
-                  const numerics::QuantizedLinear &linear);
+                  const numerics::QuantizedLinear &linear,
+                  bool referencePacked = false);
 
 /// Packed bytes in `weight`'s layout from row-major ones (QuantScheme's
 /// storage order), and back; the sizes must match the weight's.
