@@ -479,8 +479,10 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
   if (!weights->quantized.empty()) {
     wq_formats::SafetensorsWriter writer;
     for (const auto &[name, linear] : weights->quantized)
+      // (`weights` outlives the write: the packed integers are not copied.)
       if (Error e = wq_formats::addQuantizedLinear(
-              writer, linear, wq_formats::CheckpointFormat::Wq))
+              writer, linear, wq_formats::CheckpointFormat::Wq,
+              /*referencePacked=*/true))
         return std::move(e);
     if (Error e = writer.write((folder + "/weights.safetensors").str()))
       return std::move(e);

@@ -226,7 +226,8 @@ std::vector<uint8_t> scaleTypeBytes(const std::vector<float> &values,
   return bytes;
 }
 
-Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
+Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear,
+            bool referencePacked) {
   const QuantScheme &s = linear.scheme;
   const int64_t n = linear.n, k = linear.k;
   std::string base = baseName(linear.name);
@@ -238,9 +239,13 @@ Error addWq(SafetensorsWriter &writer, const QuantizedLinear &linear) {
   std::vector<int64_t> groupShape =
       linear.flatGroups ? std::vector<int64_t>{groups}
                         : std::vector<int64_t>{n, groups};
-  // The largest part is not copied: written straight from `linear`.
-  writer.addView(base + ".wq.packed", DType::U8, packedShape,
-                 linear.matrix.packed);
+  // The largest part; referenced, it is written straight from `linear`.
+  if (referencePacked)
+    writer.addView(base + ".wq.packed", DType::U8, packedShape,
+                   linear.matrix.packed);
+  else
+    writer.add(base + ".wq.packed", DType::U8, packedShape,
+               linear.matrix.packed);
   std::vector<uint8_t> scaleBytes =
       scaleTypeBytes(linear.matrix.scales, s.scaleType);
   const DType scaleDType = s.scaleType == ScaleType::F16    ? DType::F16
@@ -653,14 +658,14 @@ std::string baseName(StringRef name) {
 
 Error addQuantizedLinear(SafetensorsWriter &writer,
                          const QuantizedLinear &linear,
-                         CheckpointFormat format) {
+                         CheckpointFormat format, bool referencePacked) {
   switch (format) {
   case CheckpointFormat::Gptq:
     return addGptq(writer, linear);
   case CheckpointFormat::Awq:
     return addAwq(writer, linear);
   case CheckpointFormat::Wq:
-    return addWq(writer, linear);
+    return addWq(writer, linear, referencePacked);
   }
   return formatError("unknown format");
 }

@@ -183,3 +183,19 @@ func.func @kernel_gather(%out: memref<2xf32>) {
   memref.dealloc %t : memref<4xf32>
   return
 }
+
+// -----
+
+// A buffer both the host code and a kernel touch has no single place.
+func.func @host_and_kernel(%i: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %cst = arith.constant 1.0 : f32
+  // expected-error @+1 {{'memref.alloc' op is accessed element by element by host code and used by GPU kernels: it can be in neither memory alone}}
+  %b = memref.alloc() : memref<4xf32>
+  // expected-note @+1 {{kernel use}}
+  linalg.fill ins(%cst : f32) outs(%b : memref<4xf32>)
+  // expected-note @+1 {{host access}}
+  %v = memref.load %b[%c0] : memref<4xf32>
+  memref.dealloc %b : memref<4xf32>
+  return %v : f32
+}

@@ -218,7 +218,8 @@ int main(int argc, char **argv) {
       relError = den > 0 ? std::sqrt(num / den) : std::sqrt(num);
       errorKind = "weight";
     }
-    if (Error e = addQuantizedLinear(writer, linear, format))
+    if (Error e = addQuantizedLinear(writer, linear, format,
+                                     /*referencePacked=*/true))
       return fail(toString(std::move(e)));
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)

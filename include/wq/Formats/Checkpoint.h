@@ -38,11 +38,13 @@ std::string baseName(llvm::StringRef name);
 
 /// Adds the tensors of `linear` in `format`; fails (naming the weight) when
 /// the format cannot represent it (e.g. outliers in GPTQ, 8 bits in AWQ,
-/// group offsets in either). In wq's format the packed integers are not
-/// copied: `linear` must stay alive until the writer writes.
+/// group offsets in either). With `referencePacked` (wq's format), the
+/// packed integers are not copied: `linear` must then stay alive until the
+/// writer writes.
 llvm::Error addQuantizedLinear(SafetensorsWriter &writer,
                                const QuantizedLinear &linear,
-                               CheckpointFormat format);
+                               CheckpointFormat format,
+                               bool referencePacked = false);
 
 /// The config file written beside a checkpoint ("quantize_config.json" for
 /// gptq, "quant_config.json" for awq; none for wq) and its contents.

@@ -105,27 +105,35 @@ bool reachesReturn(Value value) {
   return false;
 }
 
-/// Whether host code reads or writes `value` (or a view of it) element by
-/// element: a memref.load/store outside the ops that become kernels (linalg
-/// ops, scf.parallel loops, gpu.launch bodies the decode lowering built).
-/// Such buffers stay in host memory: the bookkeeping arrays the deallocation
-/// lowering fills and passes to its helper, for instance.
-bool accessedByHost(Value value) {
+/// Where a buffer (or a view of it) is used: element by element by host
+/// code (a memref.load/store outside the ops that become kernels: linalg
+/// ops, scf.parallel loops, gpu.launch bodies the decode lowering built), and
+/// by kernels (those ops, and copies, which become linalg.copy kernels).
+struct BufferUses {
+  Operation *hostAccess = nullptr;
+  Operation *kernelUse = nullptr;
+};
+
+BufferUses usesOf(Value value) {
+  BufferUses uses;
   SmallVector<Value> worklist = {value};
   while (!worklist.empty()) {
     Value current = worklist.pop_back_val();
     for (Operation *user : current.getUsers()) {
-      if (isa<memref::LoadOp, memref::StoreOp>(user) &&
-          !user->getParentOfType<linalg::LinalgOp>() &&
-          !user->getParentOfType<scf::ParallelOp>() &&
-          !user->getParentOfType<gpu::LaunchOp>())
-        return true;
-      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+      const bool inKernel = user->getParentOfType<linalg::LinalgOp>() ||
+                            user->getParentOfType<scf::ParallelOp>() ||
+                            user->getParentOfType<gpu::LaunchOp>();
+      if (isa<memref::LoadOp, memref::StoreOp>(user)) {
+        (inKernel ? uses.kernelUse : uses.hostAccess) = user;
+      } else if (isa<linalg::LinalgOp, memref::CopyOp>(user)) {
+        uses.kernelUse = user;
+      } else if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
         if (view.getViewSource() == current)
           llvm::append_range(worklist, user->getResults());
+      }
     }
   }
-  return false;
+  return uses;
 }
 
 /// Whether `global` reads a constant global of the module.
@@ -143,7 +151,20 @@ LogicalResult moveToDevice(func::FuncOp func, SymbolTable &symbols) {
     builder.setInsertionPoint(op);
     Location loc = op->getLoc();
     if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-      if (accessedByHost(alloc)) {
+      // A buffer host code reads or writes element by element stays in host
+      // memory (the bookkeeping arrays the deallocation lowering fills and
+      // passes to its helper); one kernels use too has no single place.
+      BufferUses uses = usesOf(alloc);
+      if (uses.hostAccess && uses.kernelUse) {
+        InFlightDiagnostic diag =
+            alloc.emitOpError("is accessed element by element by host code and "
+                              "used by GPU kernels: it can be in neither "
+                              "memory alone");
+        diag.attachNote(uses.hostAccess->getLoc()) << "host access";
+        diag.attachNote(uses.kernelUse->getLoc()) << "kernel use";
+        return WalkResult::interrupt();
+      }
+      if (uses.hostAccess) {
         hostBuffers.insert(alloc);
         return WalkResult::advance();
       }
