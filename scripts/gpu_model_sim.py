@@ -1,28 +1,32 @@
 #!/usr/bin/env python3
-"""Runs a whole model compiled for a GPU (wq-compile --target sm_90
---gpu-format isa) without a GPU, and compares its logits with the same model
-compiled for the CPU.
+"""Runs a whole model compiled for a GPU and compares its logits with the same
+model compiled for the CPU: without a GPU on the PTX simulator, or on a GPU
+machine that has no wq (only Python, the compiled folder and the saved CPU
+reference).
 
     gpu_model_sim.py --driver libwqrt_callback_cuda.so --wq-run PATH \\
         --gpu GPU_FOLDER --cpu CPU_FOLDER [--prompt TEXT] [--prompt-tokens 16]
-        [--steps 8] [--bound 1e-3]
+        [--steps 8] [--bound 1e-3] [--profile]
+    gpu_model_sim.py --wq-run PATH --cpu CPU_FOLDER --save-expected REF.json
+    gpu_model_sim.py --gpu GPU_FOLDER --expected REF.json [--time N]   (on a GPU)
 
 The GPU folder's model.so is loaded into this process as it is: its host
 code (allocations, copies, launches, the deallocation helper) runs natively,
 linked against the kernels runtime copied beside it, and the runtime loads
-the CUDA driver named by WQRT_CUDA_DRIVER: here the callback driver
-(kernels_runtime/test/CallbackCudaDriver.cpp), whose memory, module and launch
-entry points call back into this script, which executes every kernel with
-scripts/ptx_sim.py on a simulated device memory. The caches and logits live
-in that device memory, the token ids in host memory (the forward function's
-contract, see CompiledModel).
+the CUDA driver named by WQRT_CUDA_DRIVER. With --driver that is the callback
+driver (kernels_runtime/test/CallbackCudaDriver.cpp), whose memory, module and
+launch entry points call back into this script, which executes every kernel
+(PTX: compile with --gpu-format isa) with scripts/ptx_sim.py on a simulated
+device memory; without it, libcuda and the machine's GPU. The caches and
+logits are device memory from the runtime (wqrtMalloc, as CompiledModel
+allocates them), the token ids host memory (the forward function's contract).
 
 The prompt (`--prompt-tokens` ids of the text, from `wq-run --tokenize`) runs
 as one batch at position 0 with every row's logits returned, then `--steps`
 decode steps of one token each, greedy on the CPU build's logits so that both
 builds see the same tokens. Each call's logits must be within `--bound` of the
 CPU build's (relative Frobenius norm). Prints one line per call and exits 1
-on any failure.
+on any failure. --time N then times N decode calls and one prompt call.
 """
 import argparse
 import bisect
@@ -227,6 +231,7 @@ class Model:
         cache_bytes = c["n_layers"] * self.context * self.kv_dim * 4
         self.keys, self.values = allocate(cache_bytes), allocate(cache_bytes)
         self.allocate, self.read = allocate, read
+        self.logits, self.logits_bytes = None, 0
         self.forward = self.lib._mlir_ciface_forward
         self.forward.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
                                  ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
@@ -236,7 +241,9 @@ class Model:
         c = self.config
         ids = (ctypes.c_int32 * len(tokens))(*tokens)
         rows, vocab = len(tokens) - first, c["vocab_size"]
-        logits = self.allocate(rows * vocab * 4)
+        if rows * vocab * 4 > self.logits_bytes:  # grown, never freed
+            self.logits, self.logits_bytes = self.allocate(rows * vocab * 4), rows * vocab * 4
+        logits = self.logits
         cache = [c["n_layers"], self.context, self.kv_dim]
         self.forward(memref(ctypes.addressof(ids), [len(tokens)]), pos,
                      memref(self.keys, cache), memref(self.values, cache), first,
@@ -246,28 +253,52 @@ class Model:
         return [values[r * vocab:(r + 1) * vocab] for r in range(rows)]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--driver", required=True, help="the callback CUDA driver library")
-    parser.add_argument("--wq-run", required=True)
-    parser.add_argument("--gpu", required=True, help="folder compiled for sm_80/sm_90, isa")
-    parser.add_argument("--cpu", required=True, help="the same model compiled for the CPU")
-    parser.add_argument("--prompt", default="Once upon a time, there was a little girl named "
-                        "Lily. She loved to play outside in the park with her friends.")
-    parser.add_argument("--prompt-tokens", type=int, default=16)
-    parser.add_argument("--steps", type=int, default=8)
-    parser.add_argument("--bound", type=float, default=1e-3)
-    parser.add_argument("--profile", action="store_true",
-                        help="print launches, instructions and seconds per kernel")
-    args = parser.parse_args()
+class Runtime:
+    """Device memory through the kernels runtime the GPU model links
+    (libwq_runtime.so.1 beside model.so): the same calls CompiledModel makes."""
 
+    def __init__(self, folder):
+        self.lib = ctypes.CDLL(os.path.join(folder, "libwq_runtime.so.1"))
+        self.lib.wqrtGetLastErrorMessage.restype = ctypes.c_char_p
+        self.lib.wqrtMalloc.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+        self.lib.wqrtMemcpyDeviceToHost.argtypes = [ctypes.c_void_p, ctypes.c_void_p,
+                                                    ctypes.c_size_t]
+        self.check(self.lib.wqrtInit(0), "starting the GPU")
+
+    def check(self, status, what):
+        if status != 0:
+            raise RuntimeError(f"{what}: {self.lib.wqrtGetLastErrorMessage().decode()}")
+
+    def alloc(self, nbytes):
+        pointer = ctypes.c_void_p()
+        self.check(self.lib.wqrtMalloc(nbytes, ctypes.byref(pointer)), f"allocating {nbytes} bytes")
+        return pointer.value
+
+    def read(self, address, nbytes):
+        buffer = ctypes.create_string_buffer(nbytes)
+        self.check(self.lib.wqrtMemcpyDeviceToHost(buffer, address, nbytes), "copying logits back")
+        return buffer.raw
+
+
+def relative_error(got, expected):
+    error_sq = norm_sq = 0.0
+    for row_got, row_expected in zip(got, expected):
+        for a, b in zip(row_got, row_expected):
+            if not math.isfinite(a):
+                return float("inf")
+            error_sq += (a - b) ** 2
+            norm_sq += b * b
+    return math.sqrt(error_sq / norm_sq)
+
+
+def reference_calls(args):
+    """The calls (prompt, then greedy decode steps) and the CPU build's
+    logits of each."""
     tokenized = subprocess.run([args.wq_run, args.cpu, "--tokenize", args.prompt],
                                capture_output=True, text=True, check=True).stdout
     tokens = [int(t) for t in re.findall(r"-?\d+", tokenized)][:args.prompt_tokens]
     if len(tokens) < args.prompt_tokens:
-        print(f"the prompt has only {len(tokens)} tokens", file=sys.stderr)
-        return 1
-
+        raise RuntimeError(f"the prompt has only {len(tokens)} tokens")
     host_buffers = []
 
     def host_allocate(nbytes):
@@ -276,55 +307,104 @@ def main():
         return ctypes.addressof(buffer)
 
     cpu = Model(args.cpu, host_allocate, ctypes.string_at)
+    calls, batch, pos = [], tokens, 0
+    for _ in range(args.steps + 1):
+        logits = cpu.run(batch, pos, 0)
+        calls.append({"tokens": batch, "pos": pos, "first": 0, "logits": logits})
+        pos += len(batch)
+        last = logits[-1]
+        batch = [max(range(len(last)), key=last.__getitem__)]
+    return calls
 
-    gpu_sim = SimulatedGpu()
-    driver = ctypes.CDLL(os.path.abspath(args.driver), mode=os.RTLD_GLOBAL)
-    gpu_sim.install(driver)
-    os.environ["WQRT_CUDA_DRIVER"] = os.path.abspath(args.driver)
 
-    def device_read(addr, nbytes):
-        return bytes(gpu_sim.memory.data[addr:addr + nbytes])
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--driver", help="the callback CUDA driver library: simulate the GPU "
+                        "(without it: the machine's GPU, through libcuda)")
+    parser.add_argument("--wq-run", help="wq-run, to tokenize the prompt (with --cpu)")
+    parser.add_argument("--gpu", help="the model compiled for sm_80/sm_90 (--gpu-format isa "
+                        "to simulate)")
+    parser.add_argument("--cpu", help="the same model compiled for the CPU: the reference")
+    parser.add_argument("--expected", help="the reference saved by --save-expected instead "
+                        "of --cpu (on a GPU machine without wq)")
+    parser.add_argument("--save-expected", help="write the CPU build's calls and logits to "
+                        "this JSON file and stop")
+    parser.add_argument("--prompt", default="Once upon a time, there was a little girl named "
+                        "Lily. She loved to play outside in the park with her friends.")
+    parser.add_argument("--prompt-tokens", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--bound", type=float, default=1e-3)
+    parser.add_argument("--time", type=int, default=0, metavar="N",
+                        help="then time N decode calls (one token each) and one prompt of "
+                        "--prompt-tokens tokens")
+    parser.add_argument("--profile", action="store_true",
+                        help="print launches, instructions and seconds per kernel (simulator)")
+    args = parser.parse_args()
 
-    gpu = Model(args.gpu, gpu_sim.memory.alloc, device_read)
-    if gpu_sim.error:
-        print(f"loading the GPU model: {gpu_sim.error}")
+    if args.cpu:
+        calls = reference_calls(args)
+        if args.save_expected:
+            with open(args.save_expected, "w") as f:
+                json.dump(calls, f)
+            return 0
+    elif args.expected:
+        calls = json.load(open(args.expected))
+    else:
+        parser.error("--cpu or --expected is required")
+
+    label = "sim" if args.driver else "gpu"
+    gpu_sim = None
+    if args.driver:
+        # The callbacks are installed before model.so loads: its constructors
+        # load the kernels through the driver.
+        gpu_sim = SimulatedGpu()
+        driver = ctypes.CDLL(os.path.abspath(args.driver), mode=os.RTLD_GLOBAL)
+        gpu_sim.install(driver)
+        os.environ["WQRT_CUDA_DRIVER"] = os.path.abspath(args.driver)
+    try:
+        gpu_lib = ctypes.CDLL(os.path.join(args.gpu, "model.so"), mode=os.RTLD_LOCAL)
+        del gpu_lib  # loaded: Model reopens the same handle
+        runtime = Runtime(args.gpu)
+        gpu = Model(args.gpu, runtime.alloc, runtime.read)
+    except RuntimeError as error:
+        print(f"{label}: loading the GPU model: FAIL: {error}")
         return 1
 
     failures = 0
-    calls = [(tokens, 0, 0)]
-    pos = len(tokens)
-    sequence = list(tokens)
-    for step in range(args.steps + 1):
-        batch, at, first = calls[-1]
+    for call in calls:
+        batch, at, first = call["tokens"], call["pos"], call["first"]
         start = time.time()
-        expected = cpu.run(batch, at, first)
-        got = gpu.run(batch, at, first)
-        if gpu_sim.error:
-            print(f"sim call at position {at} ({len(batch)} tokens): FAIL: {gpu_sim.error}")
+        try:
+            got = gpu.run(batch, at, first)
+        except RuntimeError as error:
+            print(f"{label} call at position {at}: FAIL: {error}")
             return 1
-        error_sq = norm_sq = 0.0
-        finite = True
-        for row_got, row_expected in zip(got, expected):
-            for a, b in zip(row_got, row_expected):
-                finite = finite and math.isfinite(a)
-                error_sq += (a - b) ** 2
-                norm_sq += b * b
-        relative = math.sqrt(error_sq / norm_sq) if finite else float("inf")
+        relative = relative_error(got, call["logits"])
         ok = relative <= args.bound
         failures += not ok
         kind = f"prompt of {len(batch)} tokens" if len(batch) > 1 else f"decode at {at}"
-        print(f"sim {kind}: {'ok' if ok else 'FAIL'} (relative error {relative:.1e}, bound "
+        print(f"{label} {kind}: {'ok' if ok else 'FAIL'} (relative error {relative:.1e}, bound "
               f"{args.bound:.0e}; {len(got)} logits rows; {time.time() - start:.1f} s)")
-        if step == args.steps:
-            break
-        last = expected[-1]
-        token = max(range(len(last)), key=last.__getitem__)
-        sequence.append(token)
-        calls.append(([token], pos, 0))
-        pos += 1
-    print(f"sim: {gpu_sim.launches} kernel launches, {gpu_sim.instructions} thread "
-          f"instructions; tokens {sequence}")
-    if args.profile:
+    sequence = calls[0]["tokens"] + [c["tokens"][0] for c in calls[1:]]
+    if gpu_sim:
+        print(f"sim: {gpu_sim.launches} kernel launches, {gpu_sim.instructions} thread "
+              f"instructions; tokens {sequence}")
+    else:
+        print(f"gpu: tokens {sequence}")
+    if args.time:
+        pos = sum(len(c["tokens"]) for c in calls)
+        start = time.perf_counter()
+        for i in range(args.time):
+            gpu.run([sequence[-1]], pos + i, 0)
+        decode = time.perf_counter() - start
+        prompt = calls[0]["tokens"]
+        start = time.perf_counter()
+        gpu.run(prompt, 0, len(prompt) - 1)
+        prefill = time.perf_counter() - start
+        print(f"{label} timing: decode {args.time / decode:.1f} tokens/s ({args.time} calls of "
+              f"one token, logits copied back each); prefill {len(prompt) / prefill:.1f} "
+              f"tokens/s ({len(prompt)} tokens in one call)")
+    if args.profile and gpu_sim:
         for name, (count, executed, seconds, shape) in sorted(
                 gpu_sim.profile.items(), key=lambda item: -item[1][2]):
             print(f"  {name}: {count} launches, {executed} instructions, {seconds:.1f} s, "

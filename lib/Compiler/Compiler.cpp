@@ -142,6 +142,9 @@ Error compileToLibrary(const CompileOptions &options, mlir::ModuleOp module,
       return compileError("copying the kernels runtime: " + ec.message());
     libraryOptions.linkArgs = {std::string(copy), "-Wl,-rpath,$ORIGIN",
                                "-lm"};
+    // The host code only launches kernels: compiled for the generic x86-64,
+    // not this machine's features, since the GPU machine's CPU may lack them.
+    libraryOptions.hostCpu = false;
   } else {
     mlir::wq::CpuPipelineOptions pipelineOptions;
     pipelineOptions.activationBits = observe ? 32u : options.activationBits;
