@@ -11,6 +11,7 @@
 #include "wq/Model/Tokenizer.h"
 #include "wq/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
@@ -18,8 +19,6 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
-
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/Support/Path.h"
 
 #include <chrono>

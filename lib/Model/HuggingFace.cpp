@@ -38,7 +38,6 @@ std::string describeNonFinite(float v) {
   return std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
 }
 
-
 /// The first non-finite value of `values`, as an error naming the element.
 Error checkFinite(StringRef path, StringRef name, ArrayRef<int64_t> shape,
                   ArrayRef<float> values) {
