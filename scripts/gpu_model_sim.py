@@ -29,7 +29,6 @@ CPU build's (relative Frobenius norm). Prints one line per call and exits 1
 on any failure. --time N then times N decode calls and one prompt call.
 """
 import argparse
-import bisect
 import ctypes
 import json
 import math
@@ -47,39 +46,6 @@ CUresult = ctypes.c_int
 CUDA_SUCCESS, CUDA_ERROR_INVALID_VALUE, CUDA_ERROR_SIM = 0, 1, 999
 PARAM_BYTES = {"u64": 8, "b64": 8, "s64": 8, "f64": 8, "u32": 4, "b32": 4, "s32": 4,
                "f32": 4, "u16": 2, "b16": 2, "s16": 2, "u8": 1, "b8": 1, "s8": 1}
-
-
-class DeviceMemory(ptx_sim.GlobalMemory):
-    """The simulated device memory: buffers that can be freed (a freed
-    buffer's bytes are poisoned and no longer valid), found by bisection."""
-
-    def __init__(self):
-        super().__init__()
-        self.starts, self.ends = [], {}
-
-    def alloc(self, nbytes, init=None):
-        addr = super().alloc(max(nbytes, 1), init)
-        self.valid.pop()  # kept in starts/ends instead
-        self.starts.append(addr)  # addresses only grow: stays sorted
-        self.ends[addr] = addr + nbytes
-        return addr
-
-    def free(self, addr):
-        if addr not in self.ends:
-            raise ptx_sim.SimError(f"free of {addr:#x}, which is not a live allocation")
-        end = self.ends.pop(addr)
-        self.starts.pop(bisect.bisect_left(self.starts, addr))
-        self.data[addr:end] = b"\xff" * (end - addr)
-
-    def owns(self, addr):
-        i = bisect.bisect_right(self.starts, addr) - 1
-        return i >= 0 and addr < self.ends[self.starts[i]]
-
-    def check(self, addr, nbytes):
-        i = bisect.bisect_right(self.starts, addr) - 1
-        if i < 0 or addr + nbytes > self.ends[self.starts[i]]:
-            raise ptx_sim.SimError(f"global access of {nbytes} bytes at {addr:#x} is "
-                                   "outside every live buffer")
 
 
 class Callbacks(ctypes.Structure):
@@ -103,7 +69,7 @@ class SimulatedGpu:
     """The callbacks: device memory, PTX modules and launches."""
 
     def __init__(self):
-        self.memory = DeviceMemory()
+        self.memory = ptx_sim.GlobalMemory()
         self.modules = []    # handle - 1 -> {kernel name: (Kernel, parameter bytes)}
         self.functions = []  # handle - 1 -> (Kernel, parameter bytes)
         self.launches = 0
@@ -362,8 +328,8 @@ def main():
         gpu_sim.install(driver)
         os.environ["WQRT_CUDA_DRIVER"] = os.path.abspath(args.driver)
     try:
-        gpu_lib = ctypes.CDLL(os.path.join(args.gpu, "model.so"), mode=os.RTLD_LOCAL)
-        del gpu_lib  # loaded: Model reopens the same handle
+        # The runtime first (the caches are allocated with it); model.so then
+        # finds the same library through its rpath.
         runtime = Runtime(args.gpu)
         gpu = Model(args.gpu, runtime.alloc, runtime.read)
     except RuntimeError as error:

@@ -14,6 +14,7 @@ involves has reached that same instruction (divergence at a collective, or a
 deadlock, is an error). Not a timing model, and only the instructions wq's
 kernels use: anything else is an error naming the instruction.
 """
+import bisect
 import math
 import re
 import struct
@@ -279,26 +280,42 @@ class Memory:
 
 class GlobalMemory(Memory):
     """Buffers at 256-byte aligned addresses with unmapped gaps between them,
-    so that an access past a buffer's end is caught."""
+    so that an access past a buffer's end is caught; a freed buffer's bytes
+    are poisoned and no longer valid. Buffers are found by bisection (whole
+    models allocate thousands)."""
     BASE = 0x10000
 
     def __init__(self):
         super().__init__(self.BASE)
-        self.valid = []  # (start, end) of each buffer
+        self.starts = []  # of the live buffers; addresses only grow: sorted
+        self.ends = {}    # start -> end
 
     def alloc(self, nbytes, init=None):
         addr = (len(self.data) + 255) // 256 * 256 + 4096
         self.data.extend(bytearray(addr + nbytes - len(self.data)))
         if init is not None:
             self.data[addr:addr + len(init)] = init
-        self.valid.append((addr, addr + nbytes))
+        self.starts.append(addr)
+        self.ends[addr] = addr + nbytes
         return addr
 
+    def free(self, addr):
+        if addr not in self.ends:
+            raise SimError(f"free of {addr:#x}, which is not a live allocation")
+        end = self.ends.pop(addr)
+        self.starts.pop(bisect.bisect_left(self.starts, addr))
+        self.data[addr:end] = b"\xff" * (end - addr)
+
+    def owns(self, addr):
+        """Whether `addr` lies in a live buffer."""
+        i = bisect.bisect_right(self.starts, addr) - 1
+        return i >= 0 and addr < self.ends[self.starts[i]]
+
     def check(self, addr, nbytes):
-        for lo, hi in self.valid:
-            if lo <= addr and addr + nbytes <= hi:
-                return
-        raise SimError(f"global access of {nbytes} bytes at {addr:#x} is outside every buffer")
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i < 0 or addr + nbytes > self.ends[self.starts[i]]:
+            raise SimError(f"global access of {nbytes} bytes at {addr:#x} is outside every "
+                           "live buffer")
 
     def load(self, addr, nbytes):
         self.check(addr, nbytes)

@@ -11,7 +11,6 @@
 #include "wq/Model/Tokenizer.h"
 #include "wq/Pipelines/Pipelines.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
@@ -117,14 +116,7 @@ Error compileToLibrary(const CompileOptions &options, mlir::ModuleOp module,
   if (gpu) {
     // The device the library was built for, which CompiledModel::load reads
     // to run it on the GPU.
-    mlir::OpBuilder builder(module.getBodyRegion());
-    std::string device = targetName(options.target).str();
-    device.push_back('\0');
-    mlir::LLVM::GlobalOp::create(
-        builder, module.getLoc(),
-        mlir::LLVM::LLVMArrayType::get(builder.getI8Type(), device.size()),
-        /*isConstant=*/true, mlir::LLVM::Linkage::External, kModelDeviceSymbol,
-        builder.getStringAttr(device));
+    addExportedString(module, kModelDeviceSymbol, targetName(options.target));
     mlir::wq::GpuPipelineOptions pipelineOptions;
     pipelineOptions.chip = targetName(options.target).str();
     pipelineOptions.format = options.gpuFormat;
@@ -188,7 +180,7 @@ bool lookupReadable(const QuantizedLinear &table) {
 
 /// `weights` relative to `reference`, in the output when a Hessian is known
 /// (GPTQ, AWQ), else in the weights themselves.
-void measureError(const std::vector<float> &reference,
+void measureError(ArrayRef<float> reference,
                   const QuantizedLinear &linear,
                   const LinearCalibration *calibration, LayerReport &report) {
   std::vector<float> back = dequantizeLinear(linear);
@@ -271,10 +263,13 @@ Error checkOptions(const CompileOptions &options) {
   if (options.target != Target::Cpu && options.activationBits != 32)
     return compileError("--activation-bits 8 is a CPU kernel option; GPU "
                         "kernels take the activations as they are");
-  if (options.gpuFormat != "bin" && options.gpuFormat != "fatbin" &&
-      options.gpuFormat != "isa")
-    return compileError("the GPU binary format must be bin, fatbin or isa, "
-                        "got '" + options.gpuFormat + "'");
+  if (options.target != Target::Cpu) {
+    std::string message;
+    raw_string_ostream errorStream(message);
+    if (failed(mlir::wq::checkGpuPipelineOptions(
+            targetName(options.target), options.gpuFormat, errorStream)))
+      return compileError(StringRef(message).rtrim());
+  }
   if (options.recipe)
     if (auto error = options.recipe->validate())
       return compileError(*error);
@@ -386,7 +381,8 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
     const std::string &name = names[i];
     const FloatTensor &w = weights->tensors.at(name);
     // Read now (lazy checkpoints) and dropped after this layer.
-    Expected<std::vector<float>> values = w.load();
+    std::vector<float> storage;
+    Expected<ArrayRef<float>> values = w.load(storage);
     if (!values)
       return values.takeError();
     std::optional<LinearCalibration> calibration;
@@ -438,7 +434,8 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
   if (options.quantizeEmbedding && !importOptions.quantizedEmbedding) {
     if (!tableQuantized || !lookupReadable(quantizedTable->second)) {
       const FloatTensor &t = weights->tensors.at(table);
-      Expected<std::vector<float>> values = t.load();
+      std::vector<float> storage;
+      Expected<ArrayRef<float>> values = t.load(storage);
       if (!values)
         return values.takeError();
       LinearQuantOptions rtn;

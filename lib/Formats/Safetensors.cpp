@@ -4,7 +4,6 @@
 #include "wq/Formats/Json.h"
 #include "wq/Numerics/Numerics.h"
 
-#include "llvm/Support/FileOutputBuffer.h"
 #include "llvm/Support/JSON.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -221,9 +220,7 @@ void SafetensorsWriter::add(std::string name, DType dtype,
                             std::vector<int64_t> shape,
                             std::vector<uint8_t> bytes) {
   entries_.push_back({std::move(name), dtype, std::move(shape),
-                      std::move(bytes), {}});
-  // (The vector's buffer does not move with the entry.)
-  entries_.back().bytes = entries_.back().owned;
+                      std::move(bytes), std::nullopt});
 }
 
 void SafetensorsWriter::addView(std::string name, DType dtype,
@@ -261,8 +258,8 @@ Error SafetensorsWriter::write(StringRef path) const {
         {"dtype", dtypeName(e.dtype)},
         {"shape", std::move(shape)},
         {"data_offsets", json::Array{int64_t(offset),
-                                     int64_t(offset + e.bytes.size())}}};
-    offset += e.bytes.size();
+                                     int64_t(offset + e.bytes().size())}}};
+    offset += e.bytes().size();
   }
   if (!metadata_.empty()) {
     json::Object meta;
@@ -276,23 +273,32 @@ Error SafetensorsWriter::write(StringRef path) const {
   os.flush();
   while ((8 + text.size()) % 8 != 0) // align the data section
     text.push_back(' ');
-  // A temporary file beside `path`, renamed over it once complete.
-  SmallString<256> temp;
-  int fd;
-  if (std::error_code ec = sys::fs::createUniqueFile(
-          path + ".tmp-%%%%%%", fd, temp))
-    return fileError(path, "cannot create: " + ec.message());
-  {
-    raw_fd_ostream file(fd, /*shouldClose=*/true);
+  return writeFileAtomically(path, [&](raw_ostream &file) {
     const uint64_t headerSize = text.size();
     char size[8];
     for (int i = 0; i < 8; ++i)
       size[i] = char(uint8_t(headerSize >> (8 * i)));
     file.write(size, 8);
     file << text;
-    for (const Entry &e : entries_)
-      file.write(reinterpret_cast<const char *>(e.bytes.data()),
-                 e.bytes.size());
+    for (const Entry &e : entries_) {
+      ArrayRef<uint8_t> bytes = e.bytes();
+      file.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+    }
+  });
+}
+
+Error writeFileAtomically(StringRef path,
+                          function_ref<void(raw_ostream &)> write) {
+  // A temporary file beside `path`, renamed over it once complete; the bytes
+  // are streamed (no buffer of the whole file in memory).
+  SmallString<256> temp;
+  int fd;
+  if (std::error_code ec =
+          sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, temp))
+    return fileError(path, "cannot create: " + ec.message());
+  {
+    raw_fd_ostream file(fd, /*shouldClose=*/true);
+    write(file);
     file.close();
     if (file.has_error()) {
       std::string message = file.error().message();
@@ -309,14 +315,8 @@ Error SafetensorsWriter::write(StringRef path) const {
 }
 
 Error writeFileAtomically(StringRef path, StringRef text) {
-  Expected<std::unique_ptr<FileOutputBuffer>> out =
-      FileOutputBuffer::create(path, text.size());
-  if (!out)
-    return fileError(path, "cannot create: " + toString(out.takeError()));
-  std::memcpy((*out)->getBufferStart(), text.data(), text.size());
-  if (Error error = (*out)->commit())
-    return fileError(path, "cannot write: " + toString(std::move(error)));
-  return Error::success();
+  return writeFileAtomically(path,
+                             [&](raw_ostream &file) { file << text; });
 }
 
 } // namespace wq_formats

@@ -354,10 +354,14 @@ int64_t FloatTensor::numElements() const {
   return count;
 }
 
-Expected<std::vector<float>> FloatTensor::load() const {
-  if (read)
-    return read();
-  return values;
+Expected<ArrayRef<float>> FloatTensor::load(std::vector<float> &storage) const {
+  if (!read)
+    return ArrayRef<float>(values);
+  Expected<std::vector<float>> loaded = read();
+  if (!loaded)
+    return loaded.takeError();
+  storage = std::move(*loaded);
+  return ArrayRef<float>(storage);
 }
 
 Expected<LlamaWeights> readCheckpoint(StringRef path, bool lazy) {

@@ -55,16 +55,7 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   buildLlamaForward(*module, weights.config, options.weightDtype);
   // The library's stamp (ABI version and shapes), which CompiledModel::load
   // checks against the model's config.json.
-  {
-    OpBuilder builder(module->getBodyRegion());
-    std::string stamp = modelStamp(weights.config);
-    stamp.push_back('\0');
-    LLVM::GlobalOp::create(
-        builder, module->getLoc(),
-        LLVM::LLVMArrayType::get(builder.getI8Type(), stamp.size()),
-        /*isConstant=*/true, LLVM::Linkage::External, kModelStampSymbol,
-        builder.getStringAttr(stamp));
-  }
+  addExportedString(*module, kModelStampSymbol, modelStamp(weights.config));
 
   const bool keep = options.keepQuantized && !weights.quantized.empty();
   auto isQuantized = [&](StringRef name) {
@@ -126,8 +117,9 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
                            read->size() * sizeof(float));
       blob = AsmResourceBlob(
           bytes, alignof(float),
-          [owned = std::shared_ptr<std::vector<float>>(std::move(read))](
-              void *, size_t, size_t) mutable { owned.reset(); },
+          [owned = std::move(read)](void *, size_t, size_t) mutable {
+            owned.reset();
+          },
           /*dataIsMutable=*/false);
     } else {
       // The weights' own storage, not a copy: `weights` outlives the module

@@ -4,6 +4,7 @@
 
 #include "wq_runtime.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -108,6 +109,18 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
     return runtimeError("linking " + out + " failed" +
                         (message.empty() ? "" : ": " + message));
   return Error::success();
+}
+
+void addExportedString(mlir::ModuleOp module, StringRef symbol,
+                       StringRef text) {
+  mlir::OpBuilder builder(module.getBodyRegion());
+  std::string bytes = text.str();
+  bytes.push_back('\0');
+  mlir::LLVM::GlobalOp::create(
+      builder, module.getLoc(),
+      mlir::LLVM::LLVMArrayType::get(builder.getI8Type(), bytes.size()),
+      /*isConstant=*/true, mlir::LLVM::Linkage::External, symbol,
+      builder.getStringAttr(bytes));
 }
 
 std::string modelStamp(const LlamaConfig &config) {

@@ -15,6 +15,22 @@
 
 using namespace mlir;
 
+LogicalResult mlir::wq::checkGpuPipelineOptions(StringRef chip,
+                                               StringRef format,
+                                               raw_ostream &errorStream) {
+  if (chip != "sm_80" && chip != "sm_90") {
+    errorStream << "wq-gpu-pipeline: chip must be sm_80 or sm_90, got '"
+                << chip << "'\n";
+    return failure();
+  }
+  if (format != "bin" && format != "isa" && format != "fatbin") {
+    errorStream << "wq-gpu-pipeline: format must be bin, isa or fatbin, got '"
+                << format << "'\n";
+    return failure();
+  }
+  return success();
+}
+
 /// Tensor-level IR to bufferized loops whose buffers are device memory, then
 /// GPU kernels. Decode-shaped int4 wq.matmul ops with constant weights and
 /// f16/bf16 activations get the mma_tiles layout (wq-pack-layout) and the
@@ -27,17 +43,9 @@ using namespace mlir;
 LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
                                          const GpuPipelineOptions &options,
                                          raw_ostream &errorStream) {
-  if (options.chip != "sm_80" && options.chip != "sm_90") {
-    errorStream << "wq-gpu-pipeline: chip must be sm_80 or sm_90, got '"
-                << options.chip << "'\n";
+  if (failed(checkGpuPipelineOptions(options.chip, options.format,
+                                     errorStream)))
     return failure();
-  }
-  if (options.format != "bin" && options.format != "isa" &&
-      options.format != "fatbin") {
-    errorStream << "wq-gpu-pipeline: format must be bin, isa or fatbin, got '"
-                << options.format << "'\n";
-    return failure();
-  }
   pm.addPass(createWQPackLayoutPass());
   pm.addPass(createWQLowerToGpuDecodePass());
   pm.addPass(createWQLowerToLinalgPass());

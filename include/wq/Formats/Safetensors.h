@@ -12,6 +12,7 @@
 #define WQ_FORMATS_SAFETENSORS_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -19,6 +20,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,9 +80,8 @@ public:
   void addInt32(std::string name, std::vector<int64_t> shape,
                 const std::vector<int32_t> &values);
   void setMetadata(std::string key, std::string value);
-  /// Writes atomically: nothing appears at `path` unless all of it does.
-  /// Streams the tensors to a temporary file (no copy of the whole file in
-  /// memory), renamed into place at the end.
+  /// Writes atomically (writeFileAtomically): nothing appears at `path`
+  /// unless all of it does.
   llvm::Error write(llvm::StringRef path) const;
 
 private:
@@ -89,7 +90,10 @@ private:
     DType dtype;
     std::vector<int64_t> shape;
     std::vector<uint8_t> owned;
-    llvm::ArrayRef<uint8_t> bytes; // `owned`, or the caller's (addView)
+    std::optional<llvm::ArrayRef<uint8_t>> view; // the caller's (addView)
+    llvm::ArrayRef<uint8_t> bytes() const {
+      return view ? *view : llvm::ArrayRef<uint8_t>(owned);
+    }
   };
   std::vector<Entry> entries_;
   std::map<std::string, std::string> metadata_;
@@ -97,6 +101,11 @@ private:
 
 /// Writes `text` to `path` atomically.
 llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef text);
+/// Writes what `write` streams to `path` atomically: a temporary file beside
+/// it, renamed over it once complete (no buffer of the whole file).
+llvm::Error
+writeFileAtomically(llvm::StringRef path,
+                    llvm::function_ref<void(llvm::raw_ostream &)> write);
 
 } // namespace wq_formats
 

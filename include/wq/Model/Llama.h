@@ -54,8 +54,10 @@ struct FloatTensor {
   std::function<llvm::Expected<std::vector<float>>()> read;
 
   int64_t numElements() const;
-  /// The values: a copy of `values`, or read now (not kept).
-  llvm::Expected<std::vector<float>> load() const;
+  /// The values: `values` itself, or, for a lazy tensor, read now into
+  /// `storage` (not kept by the tensor).
+  llvm::Expected<llvm::ArrayRef<float>>
+  load(std::vector<float> &storage) const;
 };
 
 /// All weights of a model by canonical name ("tok_embeddings.weight",

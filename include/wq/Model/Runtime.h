@@ -38,6 +38,11 @@ constexpr const char *kModelStampSymbol = "wq_model_stamp";
 /// The exported string constant of model libraries compiled for a GPU: the
 /// chip ("sm_80", "sm_90"). CPU libraries have none.
 constexpr const char *kModelDeviceSymbol = "wq_model_device";
+/// Adds the exported, NUL-terminated string constant `symbol` = `text` to
+/// `module` (an LLVM dialect global): how a model library carries its stamp
+/// and device for CompiledModel::load to read.
+void addExportedString(mlir::ModuleOp module, llvm::StringRef symbol,
+                       llvm::StringRef text);
 /// The stamp of a model library compiled for `config`.
 std::string modelStamp(const LlamaConfig &config);
 

@@ -50,6 +50,12 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::init(3)};
 };
 
+/// Checks a chip and binary format for the GPU pipeline (what
+/// buildGpuPipeline accepts), printing what is wrong to `errorStream`.
+LogicalResult checkGpuPipelineOptions(llvm::StringRef chip,
+                                      llvm::StringRef format,
+                                      llvm::raw_ostream &errorStream);
+
 /// Lowers the same input as the CPU pipeline to kernels in a `gpu.binary`
 /// (cubin for `options.chip`) and host LLVM dialect code that launches them
 /// through the `mgpu*` entry points of kernels_runtime.

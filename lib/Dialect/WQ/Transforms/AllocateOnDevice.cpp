@@ -89,20 +89,29 @@ FailureOr<Value> deviceConstant(OpBuilder &b, memref::GetGlobalOp global,
       .getResult(0);
 }
 
-/// Whether `value`, or a view of it, is returned (then the caller owns it).
-bool reachesReturn(Value value) {
+/// Calls `fn` on every user of `value` and of the views taken of it
+/// (subviews, casts, ...: ViewLikeOpInterface ops viewing it), transitively.
+void forEachUserThroughViews(Value value,
+                             llvm::function_ref<void(Operation *)> fn) {
   SmallVector<Value> worklist = {value};
   while (!worklist.empty()) {
     Value current = worklist.pop_back_val();
     for (Operation *user : current.getUsers()) {
-      if (isa<func::ReturnOp>(user))
-        return true;
+      fn(user);
       if (auto view = dyn_cast<ViewLikeOpInterface>(user))
         if (view.getViewSource() == current)
           llvm::append_range(worklist, user->getResults());
     }
   }
-  return false;
+}
+
+/// Whether `value`, or a view of it, is returned (then the caller owns it).
+bool reachesReturn(Value value) {
+  bool returned = false;
+  forEachUserThroughViews(value, [&](Operation *user) {
+    returned |= isa<func::ReturnOp>(user);
+  });
+  return returned;
 }
 
 /// Where a buffer (or a view of it) is used: element by element by host
@@ -116,23 +125,16 @@ struct BufferUses {
 
 BufferUses usesOf(Value value) {
   BufferUses uses;
-  SmallVector<Value> worklist = {value};
-  while (!worklist.empty()) {
-    Value current = worklist.pop_back_val();
-    for (Operation *user : current.getUsers()) {
+  forEachUserThroughViews(value, [&](Operation *user) {
+    if (isa<memref::LoadOp, memref::StoreOp>(user)) {
       const bool inKernel = user->getParentOfType<linalg::LinalgOp>() ||
                             user->getParentOfType<scf::ParallelOp>() ||
                             user->getParentOfType<gpu::LaunchOp>();
-      if (isa<memref::LoadOp, memref::StoreOp>(user)) {
-        (inKernel ? uses.kernelUse : uses.hostAccess) = user;
-      } else if (isa<linalg::LinalgOp, memref::CopyOp>(user)) {
-        uses.kernelUse = user;
-      } else if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
-        if (view.getViewSource() == current)
-          llvm::append_range(worklist, user->getResults());
-      }
+      (inKernel ? uses.kernelUse : uses.hostAccess) = user;
+    } else if (isa<linalg::LinalgOp, memref::CopyOp>(user)) {
+      uses.kernelUse = user;
     }
-  }
+  });
   return uses;
 }
 
