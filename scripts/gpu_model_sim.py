@@ -19,7 +19,10 @@ launch entry points call back into this script, which executes every kernel
 (PTX: compile with --gpu-format isa) with scripts/ptx_sim.py on a simulated
 device memory; without it, libcuda and the machine's GPU. The caches and
 logits are device memory from the runtime (wqrtMalloc, as CompiledModel
-allocates them), the token ids host memory (the forward function's contract).
+allocates them), a prompt's token ids host memory (the forward function's
+contract). Decode steps run the library's decode function as CompiledModel
+does: directly the first time, then captured once as a CUDA graph (the
+callback driver records and replays it) and replayed.
 
 The prompt (`--prompt-tokens` ids of the text, from `wq-run --tokenize`) runs
 as one batch at position 0 with every row's logits returned, then `--steps`
@@ -62,6 +65,9 @@ class Callbacks(ctypes.Structure):
         ("launch", ctypes.CFUNCTYPE(CUresult, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint),
                                     ctypes.POINTER(ctypes.c_uint), ctypes.c_uint,
                                     ctypes.POINTER(ctypes.c_void_p))),
+        ("parameterSizes", ctypes.CFUNCTYPE(CUresult, ctypes.c_void_p,
+                                            ctypes.POINTER(ctypes.c_size_t), ctypes.c_uint,
+                                            ctypes.POINTER(ctypes.c_uint))),
     ]
 
 
@@ -160,6 +166,15 @@ class SimulatedGpu:
         stats[3] = (tuple(grid[i] for i in range(3)), tuple(block[i] for i in range(3)))
         return CUDA_SUCCESS
 
+    def parameter_sizes(self, function, sizes, capacity, count):
+        kernel_sizes = self.functions[function - 1][1]
+        if len(kernel_sizes) > capacity:
+            raise ptx_sim.SimError(f"{len(kernel_sizes)} kernel parameters")
+        for i, size in enumerate(kernel_sizes):
+            sizes[i] = size
+        count[0] = len(kernel_sizes)
+        return CUDA_SUCCESS
+
     def install(self, driver):
         g = self.guarded
         self.table = Callbacks(
@@ -169,7 +184,8 @@ class SimulatedGpu:
             Callbacks._fields_[3][1](g(self.fill)),
             Callbacks._fields_[4][1](g(self.load_module)),
             Callbacks._fields_[5][1](g(self.get_function)),
-            Callbacks._fields_[6][1](g(self.launch)))
+            Callbacks._fields_[6][1](g(self.launch)),
+            Callbacks._fields_[7][1](g(self.parameter_sizes)))
         driver.wqsimInstall(ctypes.byref(self.table))
 
 
@@ -183,9 +199,13 @@ def memref(address, sizes):
 
 class Model:
     """A compiled model folder loaded with ctypes; `allocate(bytes)` gives
-    the buffers of its caches and logits (host or simulated device)."""
+    the buffers of its caches and logits (host or simulated device). With
+    `runtime` (a GPU model), calls of one token run its decode step as
+    CompiledModel does: token and position copied to the device, the step
+    run directly once, captured as a CUDA graph by the second call and
+    replayed from then on."""
 
-    def __init__(self, folder, allocate, read):
+    def __init__(self, folder, allocate, read, runtime=None):
         self.config = json.load(open(os.path.join(folder, "config.json")))
         self.lib = ctypes.CDLL(os.path.join(folder, "model.so"), mode=os.RTLD_LOCAL)
         weights = open(os.path.join(folder, "model.weights"), "rb").read()
@@ -202,8 +222,36 @@ class Model:
         self.forward.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
                                  ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
         self.forward.restype = None
+        self.runtime, self.graph, self.step_ran = runtime, None, False
+        if runtime:
+            self.decode = self.lib._mlir_ciface_decode
+            self.decode.argtypes = [ctypes.c_void_p] * 4
+            self.decode.restype = None
+            self.step = allocate(8)
+            self.step_logits = allocate(c["vocab_size"] * 4)
+
+    def run_decode_step(self, token, pos):
+        c, runtime = self.config, self.runtime
+        runtime.write(self.step, struct.pack("<ii", token, pos))
+        cache = [c["n_layers"], self.context, self.kv_dim]
+        arguments = [memref(self.step, [2]), memref(self.keys, cache),
+                     memref(self.values, cache), memref(self.step_logits, [1, c["vocab_size"]])]
+        if not self.step_ran:
+            self.decode(*arguments)
+            self.step_ran = True
+            self.last_step = "direct"
+        else:
+            self.last_step = "replay"
+            if self.graph is None:
+                self.graph = runtime.capture(lambda: self.decode(*arguments))
+                self.last_step = "captured, replay"
+            runtime.replay(self.graph)
+        data = self.read(self.step_logits, c["vocab_size"] * 4)
+        return [struct.unpack(f"<{c['vocab_size']}f", data)]
 
     def run(self, tokens, pos, first):
+        if self.runtime and len(tokens) == 1:
+            return self.run_decode_step(tokens[0], pos)
         c = self.config
         ids = (ctypes.c_int32 * len(tokens))(*tokens)
         rows, vocab = len(tokens) - first, c["vocab_size"]
@@ -229,6 +277,11 @@ class Runtime:
         self.lib.wqrtMalloc.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
         self.lib.wqrtMemcpyDeviceToHost.argtypes = [ctypes.c_void_p, ctypes.c_void_p,
                                                     ctypes.c_size_t]
+        self.lib.wqrtMemcpyHostToDevice.argtypes = [ctypes.c_void_p, ctypes.c_void_p,
+                                                    ctypes.c_size_t]
+        self.lib.wqrtCaptureEnd.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+        self.lib.wqrtGraphLaunch.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.wqrtStreamSynchronize.argtypes = [ctypes.c_void_p]
         self.check(self.lib.wqrtInit(0), "starting the GPU")
 
     def check(self, status, what):
@@ -239,6 +292,22 @@ class Runtime:
         pointer = ctypes.c_void_p()
         self.check(self.lib.wqrtMalloc(nbytes, ctypes.byref(pointer)), f"allocating {nbytes} bytes")
         return pointer.value
+
+    def write(self, address, data):
+        self.check(self.lib.wqrtMemcpyHostToDevice(address, data, len(data)),
+                   "copying to the device")
+
+    def capture(self, enqueue):
+        """The CUDA graph of what `enqueue()` enqueues."""
+        self.check(self.lib.wqrtCaptureBegin(), "starting a capture")
+        enqueue()
+        graph = ctypes.c_void_p()
+        self.check(self.lib.wqrtCaptureEnd(ctypes.byref(graph)), "capturing the decode step")
+        return graph
+
+    def replay(self, graph):
+        self.check(self.lib.wqrtGraphLaunch(graph, None), "replaying the decode step")
+        self.check(self.lib.wqrtStreamSynchronize(None), "waiting for the replay")
 
     def read(self, address, nbytes):
         buffer = ctypes.create_string_buffer(nbytes)
@@ -331,7 +400,7 @@ def main():
         # The runtime first (the caches are allocated with it); model.so then
         # finds the same library through its rpath.
         runtime = Runtime(args.gpu)
-        gpu = Model(args.gpu, runtime.alloc, runtime.read)
+        gpu = Model(args.gpu, runtime.alloc, runtime.read, runtime)
     except RuntimeError as error:
         print(f"{label}: loading the GPU model: FAIL: {error}")
         return 1
@@ -348,7 +417,8 @@ def main():
         relative = relative_error(got, call["logits"])
         ok = relative <= args.bound
         failures += not ok
-        kind = f"prompt of {len(batch)} tokens" if len(batch) > 1 else f"decode at {at}"
+        kind = (f"prompt of {len(batch)} tokens" if len(batch) > 1 else
+                f"decode at {at} ({gpu.last_step})")
         print(f"{label} {kind}: {'ok' if ok else 'FAIL'} (relative error {relative:.1e}, bound "
               f"{args.bound:.0e}; {len(got)} logits rows; {time.time() - start:.1f} s)")
     sequence = calls[0]["tokens"] + [c["tokens"][0] for c in calls[1:]]

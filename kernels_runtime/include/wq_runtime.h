@@ -31,7 +31,8 @@ extern "C" {
 #endif
 
 #define WQRT_API_VERSION_MAJOR 1
-#define WQRT_API_VERSION_MINOR 2 /* 1: graph capture; 2: device constants */
+#define WQRT_API_VERSION_MINOR 3 /* 1: graph capture; 2: device constants;
+                                    3: graphs own their capture's buffers */
 #define WQRT_API_VERSION ((WQRT_API_VERSION_MAJOR << 16) | WQRT_API_VERSION_MINOR)
 
 typedef enum wqrtStatus {
@@ -101,6 +102,8 @@ wqrtStatus wqrtEventElapsedMs(wqrtEvent start, wqrtEvent end, float *ms);
  *  until wqrtCaptureEnd, the streams that MLIR's host code creates through
  *  the mgpu* ABI are one capturing stream (their synchronizations and
  *  destroys do nothing), so what the code enqueues is recorded, not run.
+ *  Device buffers it allocates and frees meanwhile (its temporaries) are
+ *  kept for the graph's replays and freed by wqrtGraphDestroy.
  *  One capture at a time per process; call from one thread. */
 wqrtStatus wqrtCaptureBegin(void);
 /** Ends the capture and instantiates what was recorded. */

@@ -185,6 +185,10 @@ void *mgpuMemAlloc(uint64_t sizeBytes, void * /*stream*/, bool isHostShared) {
 }
 
 void mgpuMemFree(void *ptr, void * /*stream*/) {
+  if (captureStream()) {
+    keepForGraph(ptr); // the graph's replays use it
+    return;
+  }
   require(wqrtFree(ptr), "mgpuMemFree");
 }
 

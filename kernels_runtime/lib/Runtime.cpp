@@ -11,6 +11,19 @@ namespace {
 
 /// The stream of the running capture (one per process, see wqrtCaptureBegin).
 std::atomic<wqrtStream> capturing{nullptr};
+/// The buffers the running capture's code freed (see keepForGraph).
+std::mutex capturedMutex;
+std::vector<void *> capturedBuffers;
+
+/// Frees the buffers a capture kept (a failed capture, a destroyed graph).
+wqrtStatus freeBuffers(std::vector<void *> &buffers) {
+  wqrtStatus result = WQRT_SUCCESS;
+  for (void *buffer : buffers)
+    if (wqrtStatus status = wqrtFree(buffer); status != WQRT_SUCCESS)
+      result = status;
+  buffers.clear();
+  return result;
+}
 
 struct RuntimeState {
   std::mutex mutex;
@@ -397,6 +410,10 @@ wqrtStatus wqrtCaptureEnd(wqrtGraph *graph) {
   wqrtStream stream = capturing;
   capturing = nullptr;
   auto result = std::make_unique<wqrtGraph_>();
+  {
+    std::lock_guard<std::mutex> lock(capturedMutex);
+    result->buffers.swap(capturedBuffers);
+  }
   wqrtStatus status = callDriver(
       [&](const CudaDriver &d) {
         return d.cuStreamEndCapture(reinterpret_cast<CUstream>(stream),
@@ -404,8 +421,10 @@ wqrtStatus wqrtCaptureEnd(wqrtGraph *graph) {
       },
       "cuStreamEndCapture");
   wqrtStreamDestroy(stream);
-  if (status)
+  if (status) {
+    freeBuffers(result->buffers);
     return status;
+  }
   if (wqrtStatus status = callDriver(
           [&](const CudaDriver &d) {
             return d.cuGraphInstantiateWithFlags(&result->exec, result->graph,
@@ -414,6 +433,7 @@ wqrtStatus wqrtCaptureEnd(wqrtGraph *graph) {
           "cuGraphInstantiateWithFlags")) {
     callDriver([&](const CudaDriver &d) { return d.cuGraphDestroy(result->graph); },
                "cuGraphDestroy");
+    freeBuffers(result->buffers);
     return status;
   }
   *graph = result.release();
@@ -434,15 +454,25 @@ wqrtStatus wqrtGraphDestroy(wqrtGraph graph) {
   if (!graph)
     return WQRT_SUCCESS;
   std::unique_ptr<wqrtGraph_> owned(graph);
-  if (wqrtStatus status = callDriver(
-          [&](const CudaDriver &d) { return d.cuGraphExecDestroy(graph->exec); },
-          "cuGraphExecDestroy"))
-    return status;
-  return callDriver(
-      [&](const CudaDriver &d) { return d.cuGraphDestroy(graph->graph); },
-      "cuGraphDestroy");
+  wqrtStatus status = callDriver(
+      [&](const CudaDriver &d) { return d.cuGraphExecDestroy(graph->exec); },
+      "cuGraphExecDestroy");
+  if (wqrtStatus destroyed = callDriver(
+          [&](const CudaDriver &d) { return d.cuGraphDestroy(graph->graph); },
+          "cuGraphDestroy");
+      status == WQRT_SUCCESS)
+    status = destroyed;
+  // After the graph: no replay can use its buffers any more.
+  if (wqrtStatus freed = freeBuffers(graph->buffers); status == WQRT_SUCCESS)
+    status = freed;
+  return status;
 }
 
 } // extern "C"
 
 wqrtStream wqrt::captureStream() { return capturing; }
+
+void wqrt::keepForGraph(void *devicePtr) {
+  std::lock_guard<std::mutex> lock(capturedMutex);
+  capturedBuffers.push_back(devicePtr);
+}

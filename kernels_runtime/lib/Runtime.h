@@ -19,6 +19,9 @@ struct wqrtKernel_ {
 struct wqrtGraph_ {
   wqrt::CUgraph graph = nullptr;
   wqrt::CUgraphExec exec = nullptr;
+  /// Device buffers the captured code allocated and freed: every replay
+  /// uses them, so they live as long as the graph.
+  std::vector<void *> buffers;
 };
 
 struct wqrtModule_ {
@@ -42,6 +45,11 @@ void setDefaultDevice(int device);
 
 /// The stream being captured into a graph (wqrtCaptureBegin), or null.
 wqrtStream captureStream();
+
+/// Called instead of freeing `devicePtr` while a capture runs (the host
+/// code frees its temporaries after enqueuing their users, which a graph
+/// replays later): the buffer then belongs to the graph.
+void keepForGraph(void *devicePtr);
 
 } // namespace wqrt
 

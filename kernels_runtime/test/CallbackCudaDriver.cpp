@@ -5,12 +5,19 @@
 // program installs with wqsimInstall, such as scripts/gpu_model_sim.py, which
 // loads this library with ctypes, installs callbacks over its PTX simulator
 // (scripts/ptx_sim.py) and then runs a compiled GPU model's own host code and
-// kernels_runtime unchanged. Contexts, streams and events are trivial (the
-// callbacks run synchronously); graph capture is reported as unsupported.
+// kernels_runtime unchanged. Contexts and events are trivial (the callbacks
+// run synchronously). Streams are distinct handles so that graph capture can
+// work as CUDA's does: launches, copies and fills enqueued on a capturing
+// stream are recorded (a launch with a copy of its parameter values, whose
+// sizes the host program gives), not run, and each launch of the
+// instantiated graph runs them again in order.
 //
 //===----------------------------------------------------------------------===//
 
 #include <cstddef>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 extern "C" {
 
@@ -38,11 +45,56 @@ struct WqSimCallbacks {
   CUresult (*launch)(void *function, const unsigned *grid,
                      const unsigned *block, unsigned sharedBytes,
                      void **parameters);
+  /// The byte size of each of `function`'s parameters (at most `capacity`).
+  CUresult (*parameterSizes)(void *function, size_t *sizes, unsigned capacity,
+                             unsigned *count);
 };
 
 static WqSimCallbacks callbacks;
 static bool installed = false;
-static int context, stream, event;
+static int context, event;
+
+/// Work recorded from a capturing stream.
+struct Node {
+  enum Kind { Launch, Copy, Fill } kind;
+  void *function = nullptr;
+  unsigned grid[3] = {}, block[3] = {}, shared = 0;
+  std::vector<std::vector<char>> parameters;
+  CUdeviceptr destination = 0, source = 0;
+  size_t bytes = 0; // copies: bytes; fills: elements
+  unsigned value = 0, elementBytes = 0;
+};
+struct Graph {
+  std::vector<Node> nodes;
+};
+static void *capturing = nullptr; // the stream being captured
+static std::unique_ptr<Graph> recording;
+
+static CUresult run(const Node &node) {
+  switch (node.kind) {
+  case Node::Launch: {
+    std::vector<void *> parameters;
+    for (const std::vector<char> &value : node.parameters)
+      parameters.push_back(const_cast<char *>(value.data()));
+    return callbacks.launch(node.function, node.grid, node.block, node.shared,
+                            parameters.data());
+  }
+  case Node::Copy:
+    return callbacks.copy(node.destination, node.source, node.bytes);
+  case Node::Fill:
+    return callbacks.fill(node.destination, node.value, node.bytes,
+                          node.elementBytes);
+  }
+  return INVALID_VALUE;
+}
+
+/// Runs `node` now, or records it when `stream` is being captured.
+static CUresult enqueue(void *stream, Node node) {
+  if (!stream || stream != capturing)
+    return run(node);
+  recording->nodes.push_back(std::move(node));
+  return SUCCESS;
+}
 
 void wqsimInstall(const WqSimCallbacks *table) {
   callbacks = *table;
@@ -99,10 +151,29 @@ CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
 }
 CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned shared,
-                        void *, void **parameters, void **extra) {
+                        void *stream, void **parameters, void **extra) {
   if (extra)
     return NOT_SUPPORTED;
+  Node node{Node::Launch};
+  node.function = function;
   const unsigned grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
+  std::memcpy(node.grid, grid, sizeof(grid));
+  std::memcpy(node.block, block, sizeof(block));
+  node.shared = shared;
+  if (stream && stream == capturing) {
+    // The values now: the caller's parameter storage is gone by the replay.
+    size_t sizes[256];
+    unsigned count = 0;
+    if (CUresult result =
+            callbacks.parameterSizes(function, sizes, 256, &count))
+      return result;
+    for (unsigned i = 0; i < count; ++i) {
+      const char *value = static_cast<const char *>(parameters[i]);
+      node.parameters.emplace_back(value, value + sizes[i]);
+    }
+    recording->nodes.push_back(std::move(node));
+    return SUCCESS;
+  }
   return callbacks.launch(function, grid, block, shared, parameters);
 }
 
@@ -124,25 +195,44 @@ CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
 CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
   return callbacks.copy(dst, src, bytes);
 }
-CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes, void *) {
-  return callbacks.copy(dst, src, bytes);
+CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes,
+                       void *stream) {
+  Node node{Node::Copy};
+  node.destination = dst;
+  node.source = src;
+  node.bytes = bytes;
+  return enqueue(stream, node);
+}
+static CUresult fill(CUdeviceptr dst, unsigned value, size_t count,
+                     unsigned elementBytes, void *stream) {
+  Node node{Node::Fill};
+  node.destination = dst;
+  node.value = value;
+  node.bytes = count;
+  node.elementBytes = elementBytes;
+  return enqueue(stream, node);
 }
 CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t count,
-                          void *) {
-  return callbacks.fill(dst, value, count, 4);
+                          void *stream) {
+  return fill(dst, value, count, 4, stream);
 }
 CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value, size_t count,
-                          void *) {
-  return callbacks.fill(dst, value, count, 2);
+                          void *stream) {
+  return fill(dst, value, count, 2, stream);
 }
 CUresult cuMemHostRegister_v2(void *, size_t, unsigned) { return SUCCESS; }
 CUresult cuMemHostUnregister(void *) { return SUCCESS; }
 
 CUresult cuStreamCreate(void **s, unsigned) {
-  *s = &stream;
+  *s = new int; // a distinct handle
   return SUCCESS;
 }
-CUresult cuStreamDestroy_v2(void *) { return SUCCESS; }
+CUresult cuStreamDestroy_v2(void *s) {
+  if (s == capturing)
+    return INVALID_VALUE;
+  delete static_cast<int *>(s);
+  return SUCCESS;
+}
 CUresult cuStreamSynchronize(void *) { return SUCCESS; }
 CUresult cuStreamWaitEvent(void *, void *, unsigned) { return SUCCESS; }
 CUresult cuEventCreate(void **e, unsigned) {
@@ -157,13 +247,38 @@ CUresult cuEventElapsedTime(float *ms, void *, void *) {
   return SUCCESS;
 }
 
-CUresult cuStreamBeginCapture_v2(void *, int) { return NOT_SUPPORTED; }
-CUresult cuStreamEndCapture(void *, void **) { return NOT_SUPPORTED; }
-CUresult cuGraphInstantiateWithFlags(void **, void *, unsigned long long) {
-  return NOT_SUPPORTED;
+CUresult cuStreamBeginCapture_v2(void *s, int) {
+  if (!s || capturing)
+    return INVALID_VALUE;
+  capturing = s;
+  recording = std::make_unique<Graph>();
+  return SUCCESS;
 }
-CUresult cuGraphLaunch(void *, void *) { return NOT_SUPPORTED; }
-CUresult cuGraphExecDestroy(void *) { return NOT_SUPPORTED; }
-CUresult cuGraphDestroy(void *) { return NOT_SUPPORTED; }
+CUresult cuStreamEndCapture(void *s, void **graph) {
+  if (!s || s != capturing)
+    return INVALID_VALUE;
+  capturing = nullptr;
+  *graph = recording.release();
+  return SUCCESS;
+}
+// The executable graph is the recorded one.
+CUresult cuGraphInstantiateWithFlags(void **exec, void *graph,
+                                     unsigned long long) {
+  *exec = graph;
+  return graph ? SUCCESS : INVALID_VALUE;
+}
+CUresult cuGraphLaunch(void *exec, void *) {
+  if (!exec)
+    return INVALID_VALUE;
+  for (const Node &node : static_cast<Graph *>(exec)->nodes)
+    if (CUresult result = run(node))
+      return result;
+  return SUCCESS;
+}
+CUresult cuGraphExecDestroy(void *) { return SUCCESS; }
+CUresult cuGraphDestroy(void *graph) {
+  delete static_cast<Graph *>(graph);
+  return SUCCESS;
+}
 
 } // extern "C"

@@ -124,6 +124,11 @@ CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
 }
 #endif
 
+static int liveAllocations = 0;
+
+/// Device buffers allocated and not freed (for tests, through dlsym).
+int fakeCudaLiveAllocations() { return liveAllocations; }
+
 CUresult cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
   const char *limit = std::getenv("FAKE_CUDA_MEMORY_LIMIT");
   if (limit && bytes > std::strtoull(limit, nullptr, 10))
@@ -132,6 +137,7 @@ CUresult cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
   if (!memory)
     return OUT_OF_MEMORY;
   *ptr = reinterpret_cast<unsigned long long>(memory);
+  ++liveAllocations;
   return SUCCESS;
 }
 
@@ -140,6 +146,8 @@ CUresult cuMemAllocManaged(unsigned long long *ptr, size_t bytes, unsigned) {
 }
 
 CUresult cuMemFree_v2(unsigned long long ptr) {
+  if (ptr)
+    --liveAllocations;
   std::free(reinterpret_cast<void *>(ptr));
   return SUCCESS;
 }

@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <cstring>
 #include <string>
 
@@ -229,6 +230,33 @@ TEST(MgpuAbiTest, AllocCopyFree) {
     mgpuMemcpy(back, device, sizeof(host), nullptr);
     mgpuMemFree(device, nullptr);
     std::exit(std::memcmp(host, back, sizeof(host)) == 0 ? 0 : 1);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(MgpuAbiTest, BuffersFreedDuringACaptureLiveAsLongAsTheGraph) {
+  auto body = [] {
+    useFakeDriver();
+    bool ok = wqrtInit(0) == WQRT_SUCCESS;
+    void *driver = dlopen(WQRT_FAKE_DRIVER, RTLD_NOW | RTLD_NOLOAD);
+    auto live = reinterpret_cast<int (*)()>(
+        driver ? dlsym(driver, "fakeCudaLiveAllocations") : nullptr);
+    ok = ok && live && wqrtCaptureBegin() == WQRT_SUCCESS;
+    // A temporary of the captured code: every replay writes and reads it,
+    // so its free must wait for the graph.
+    void *stream = mgpuStreamCreate();
+    void *temporary = mgpuMemAlloc(64, stream, false);
+    mgpuMemFree(temporary, stream);
+    mgpuStreamDestroy(stream);
+    wqrtGraph graph = nullptr;
+    ok = ok && live() == 1 && wqrtCaptureEnd(&graph) == WQRT_SUCCESS &&
+         live() == 1 && wqrtGraphLaunch(graph, nullptr) == WQRT_SUCCESS &&
+         wqrtGraphDestroy(graph) == WQRT_SUCCESS && live() == 0;
+    // Outside a capture frees are immediate.
+    void *buffer = mgpuMemAlloc(64, nullptr, false);
+    ok = ok && live() == 1;
+    mgpuMemFree(buffer, nullptr);
+    finish(ok && live() == 0);
   };
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
 }

@@ -421,6 +421,9 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
 
   ImportOptions importOptions;
   importOptions.weightDtype = options.floatWeights;
+  // GPU libraries also carry the decode step that CompiledModel captures
+  // once as a CUDA graph and replays per token.
+  importOptions.decodeStep = options.target != Target::Cpu;
   importOptions.quantizedClassifier =
       (options.quantizeClassifier && recipe) ||
       (preQuantized && weights->quantized.count(classifierName));

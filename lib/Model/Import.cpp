@@ -52,7 +52,8 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   context.loadAllAvailableDialects();
   OwningOpRef<ModuleOp> module =
       ModuleOp::create(UnknownLoc::get(&context));
-  buildLlamaForward(*module, weights.config, options.weightDtype);
+  buildLlamaForward(*module, weights.config, options.weightDtype,
+                    options.decodeStep);
   // The library's stamp (ABI version and shapes), which CompiledModel::load
   // checks against the model's config.json.
   addExportedString(*module, kModelStampSymbol, modelStamp(weights.config));
@@ -79,8 +80,10 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
     return !lookupTable || floatClassifier;
   };
 
-  // Attach each float weight's data as a resource blob.
+  // Attach each float weight's data as a resource blob, one per weight
+  // (the forward pass and the decode step read the same).
   std::string error;
+  llvm::StringMap<DenseResourceElementsAttr> bound;
   module->walk([&](arith::ConstantOp op) {
     auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue());
     if (!resource)
@@ -88,6 +91,11 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
     auto named = dyn_cast<NameLoc>(op.getLoc());
     if (named && !needsFloat(named.getName().strref()))
       return WalkResult::advance(); // Replaced by its quantized form below.
+    StringRef unbound = resource.getRawHandle().getKey();
+    if (auto it = bound.find(unbound); it != bound.end()) {
+      op.setValueAttr(it->second);
+      return WalkResult::advance();
+    }
     const FloatTensor *tensor = tensorFor(weights, op);
     auto type = cast<RankedTensorType>(resource.getType());
     if (!tensor || tensor->numElements() != type.getNumElements()) {
@@ -127,9 +135,11 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
       blob = UnmanagedAsmResourceBlob::allocateInferAlign(
           ArrayRef<float>(tensor->values));
     }
-    StringRef key = resource.getRawHandle().getKey();
+    StringRef key = unbound;
     key.consume_front("unbound_");
-    op.setValueAttr(DenseResourceElementsAttr::get(type, key, std::move(blob)));
+    auto attr = DenseResourceElementsAttr::get(type, key, std::move(blob));
+    bound[unbound] = attr;
+    op.setValueAttr(attr);
     return WalkResult::advance();
   });
   if (!error.empty())
@@ -204,14 +214,21 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   }
 
   // Row lookups of a quantized table (the classifier's constants when it is
-  // the same one).
+  // the same one): the forward pass's slices and the decode step's gathers.
   if (lookupTable) {
-    SmallVector<tensor::ExtractSliceOp> lookups;
-    module->walk([&](tensor::ExtractSliceOp op) {
-      if (weightName(op.getSource()) == table)
-        lookups.push_back(op);
+    SmallVector<Operation *> lookups;
+    module->walk([&](Operation *op) {
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+        if (weightName(slice.getSource()) == table)
+          lookups.push_back(op);
+      } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+        FailureOr<mlir::wq::RowGather> gather =
+            mlir::wq::matchRowGather(generic);
+        if (succeeded(gather) && weightName(gather->source) == table)
+          lookups.push_back(op);
+      }
     });
-    for (tensor::ExtractSliceOp op : lookups) {
+    for (Operation *op : lookups) {
       auto [attr, constants] = constantsOf(
           lookupTable == options.lookupTable ? table + " (lookups)" : table,
           *lookupTable);
@@ -222,7 +239,11 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
                                  "inputs or flat groups, which row lookups "
                                  "cannot read");
       // (Erases the table constant after its last lookup.)
-      mlir::wq::replaceTableLookup(rewriter, op, attr, constants);
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op))
+        mlir::wq::replaceTableLookup(rewriter, slice, attr, constants);
+      else
+        mlir::wq::replaceRowGather(rewriter, cast<linalg::GenericOp>(op),
+                                   attr, constants);
     }
   }
   return std::move(module);

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "wq/Model/Llama.h"
+#include "wq/Dialect/WQ/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -34,7 +35,8 @@
 #include <cmath>
 
 using namespace mlir;
-using namespace llvm;
+using llvm::formatv;
+
 
 namespace wq_model {
 
@@ -54,15 +56,21 @@ public:
         weightType(weightDtype == "f16" ? Type(b.getF16Type())
                                         : Type(b.getF32Type())) {}
 
-  void build() {
+  void build(bool decodeStep) {
     buildRmsnorm();
     buildAdd();
-    buildRope(c.queryDim());
-    if (c.kvDim() != c.queryDim())
-      buildRope(c.kvDim());
+    for (int step = 0; step <= int(decodeStep); ++step) {
+      buildRope(c.queryDim(), step);
+      if (c.kvDim() != c.queryDim())
+        buildRope(c.kvDim(), step);
+    }
     buildAttention();
     buildSwiglu();
     buildForward();
+    if (decodeStep) {
+      buildStepAttention();
+      buildDecodeStep();
+    }
   }
 
 private:
@@ -73,6 +81,14 @@ private:
   /// tensor<? x n x f32>: M rows of n.
   RankedTensorType rows(int64_t n) const {
     return RankedTensorType::get({kDynamic, n}, f32);
+  }
+  /// tensor<1 x n x f32>: the one row of a decode step.
+  RankedTensorType row(int64_t n) const {
+    return RankedTensorType::get({1, n}, f32);
+  }
+  /// tensor<2xi32>: a decode step's token id and position.
+  RankedTensorType stepType() const {
+    return RankedTensorType::get({2}, IntegerType::get(ctx, 32));
   }
   RankedTensorType vec(int64_t n, Type type) const {
     return RankedTensorType::get({n}, type);
@@ -200,22 +216,33 @@ private:
   }
 
   /// RoPE on adjacent pairs of n values; row r of the call is at position
-  /// pos + r, pair i rotates by (pos + r) * freq[i].
-  void buildRope(int64_t n) {
+  /// pos + r, pair i rotates by (pos + r) * freq[i]. `rope_N` takes pos as
+  /// an index; `rope_step_N` (decode) one row and the step tensor, whose
+  /// position it reads inside its loops.
+  void buildRope(int64_t n, bool step) {
     const int64_t half = n / 2;
-    auto pairsType = RankedTensorType::get({kDynamic, half, 2}, f32);
-    func::FuncOp fn =
-        function(formatv("rope_{0}", n).str(),
-                 {rows(n), b.getIndexType(), vec(half, f32)}, {rows(n)});
+    const int64_t m = step ? 1 : kDynamic;
+    auto pairsType = RankedTensorType::get({m, half, 2}, f32);
+    auto rowsType = RankedTensorType::get({m, n}, f32);
+    Type posType = step ? Type(stepType()) : Type(b.getIndexType());
+    func::FuncOp fn = function(
+        formatv(step ? "rope_step_{0}" : "rope_{0}", n).str(),
+        {rowsType, posType, vec(half, f32)}, {rowsType});
     OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
     Value v = fn.getArgument(0), pos = fn.getArgument(1),
           freq = fn.getArgument(2);
-    Value m = tensor::DimOp::create(fb, loc, v, indexConstant(fb, 0));
+    SmallVector<OpFoldResult> pairSizes = {fb.getIndexAttr(1),
+                                           fb.getIndexAttr(half),
+                                           fb.getIndexAttr(2)};
+    SmallVector<Value> dynamic;
+    if (!step) {
+      dynamic.push_back(tensor::DimOp::create(fb, loc, v, indexConstant(fb, 0)));
+      pairSizes[0] = dynamic[0];
+    }
     Value pairs = tensor::ExpandShapeOp::create(
         fb, loc, pairsType, v, SmallVector<ReassociationIndices>{{0}, {1, 2}},
-        SmallVector<OpFoldResult>{m, fb.getIndexAttr(half),
-                                  fb.getIndexAttr(2)});
-    Value e = empty(fb, pairsType, m);
+        pairSizes);
+    Value e = empty(fb, pairsType, dynamic);
     Value rotated = generic(
         fb, freq, e, {map(3, {1}), map(3, {0, 1, 2})},
         {kParallel, kParallel, kParallel},
@@ -224,7 +251,8 @@ private:
           Value i = linalg::IndexOp::create(bb, loc, 1);
           Value j = linalg::IndexOp::create(bb, loc, 2);
           Value k0 = indexConstant(bb, 0), k1 = indexConstant(bb, 1);
-          Value p = arith::AddIOp::create(bb, loc, pos, row);
+          Value start = step ? stepPosition(bb, pos) : pos;
+          Value p = arith::AddIOp::create(bb, loc, start, row);
           Value pi = arith::IndexCastOp::create(bb, loc, bb.getI64Type(), p);
           Value pf = arith::SIToFPOp::create(bb, loc, f32, pi);
           Value v0 = tensor::ExtractOp::create(bb, loc, pairs,
@@ -245,9 +273,18 @@ private:
           return arith::SelectOp::create(bb, loc, isRe, re, im);
         });
     Value y = tensor::CollapseShapeOp::create(
-        fb, loc, rows(n), rotated,
+        fb, loc, rowsType, rotated,
         SmallVector<ReassociationIndices>{{0}, {1, 2}});
     func::ReturnOp::create(fb, loc, y);
+  }
+
+  /// The position of a decode step (element 1 of its step tensor), as an
+  /// index: read where it is used (inside a loop body, so on a GPU by the
+  /// kernel).
+  Value stepPosition(OpBuilder &ob, Value step) {
+    Value p = tensor::ExtractOp::create(ob, loc, step,
+                                        ValueRange{indexConstant(ob, 1)});
+    return arith::IndexCastOp::create(ob, loc, ob.getIndexType(), p);
   }
 
   /// Causal grouped-query attention of M query rows (positions
@@ -431,9 +468,14 @@ private:
 
   /// A weight constant, its data bound later by name (buildModelModule).
   Value weight(OpBuilder &ob, StringRef name, RankedTensorType type) {
-    auto &manager = DenseResourceElementsHandle::getManagerInterface(ctx);
-    DenseResourceElementsHandle handle =
-        manager.insert(resourceName(name));
+    // One resource per weight, however many functions read it (inserting
+    // a name again would make a second, renamed resource).
+    auto it = handles.find(name);
+    if (it == handles.end()) {
+      auto &manager = DenseResourceElementsHandle::getManagerInterface(ctx);
+      it = handles.try_emplace(name, manager.insert(resourceName(name))).first;
+    }
+    DenseResourceElementsHandle handle = it->second;
     return arith::ConstantOp::create(
         ob, NameLoc::get(b.getStringAttr(name)),
         DenseResourceElementsAttr::get(type, handle));
@@ -454,11 +496,15 @@ private:
         ob, loc, DenseElementsAttr::get(type, ArrayRef<float>(freqs)));
   }
 
-  /// y [M, rows] = x [M, cols] W^T with W [rows, cols] (nn.Linear layout).
+  /// y [M, rows] = x [M, cols] W^T with W [rows, cols] (nn.Linear layout);
+  /// `m` is M when it is dynamic, null when static (a decode step's 1).
   linalg::MatmulOp linear(OpBuilder &ob, Value x, Value w, int64_t n,
                           Value m) {
-    Value init = fill(ob, zeroF32, empty(ob, rows(n), m));
-    auto op = linalg::MatmulOp::create(ob, loc, TypeRange{rows(n)},
+    auto type = RankedTensorType::get(
+        {cast<RankedTensorType>(x.getType()).getDimSize(0), n}, f32);
+    Value init =
+        fill(ob, zeroF32, empty(ob, type, m ? ValueRange{m} : ValueRange{}));
+    auto op = linalg::MatmulOp::create(ob, loc, TypeRange{type},
                                        ValueRange{x, w}, ValueRange{init});
     op->setAttr("indexing_maps",
                 ob.getAffineMapArrayAttr({map(3, {0, 2}), map(3, {1, 2}),
@@ -477,6 +523,23 @@ private:
   Value norm(OpBuilder &ob, Value x, StringRef name) {
     Value w = weight(ob, name, vec(c.dim, f32));
     return call(ob, "rmsnorm", rows(c.dim), {x, w});
+  }
+  /// A call of a helper over M rows (rmsnorm, add, swiglu) with one row
+  /// (tensor<1 x n>): the helpers take and return tensor<? x n>.
+  Value callOnRow(OpBuilder &ob, StringRef callee, int64_t n, ValueRange args) {
+    SmallVector<Value> dynamicArgs;
+    for (Value arg : args) {
+      auto type = cast<RankedTensorType>(arg.getType());
+      if (type.getRank() == 2)
+        arg = tensor::CastOp::create(ob, loc, rows(type.getDimSize(1)), arg);
+      dynamicArgs.push_back(arg);
+    }
+    Value result = call(ob, callee, rows(n), dynamicArgs);
+    return tensor::CastOp::create(ob, loc, row(n), result);
+  }
+  Value normRow(OpBuilder &ob, Value x, StringRef name) {
+    Value w = weight(ob, name, vec(c.dim, f32));
+    return callOnRow(ob, "rmsnorm", c.dim, {x, w});
   }
 
   void buildForward() {
@@ -606,19 +669,257 @@ private:
     func::ReturnOp::create(fb, loc);
   }
 
+  /// Attention of a decode step's one query row (at the step's position
+  /// pos) over the whole cache of one layer, positions past pos skipped by
+  /// the loops (so the launches do not depend on pos). Head h reads KV head
+  /// h / g. Each generic's last dimension is the one the GPU schedule spreads
+  /// over a block's threads:
+  ///   scores [H, T]: the dot product over the head dimension for positions
+  ///     <= pos, -inf after;
+  ///   max and sum of exp [H]: a loop over 0..pos per head;
+  ///   out [H, hs]: a loop over 0..pos per output.
+  /// The arithmetic follows @attention's order (scaled dot, max, exp(s - max)
+  /// / sum, then the weighted sum over positions in order).
+  void buildStepAttention() {
+    const int64_t qd = c.queryDim(), nh = c.numHeads, hs = c.headSize(),
+                  g = c.numHeads / c.numKvHeads;
+    func::FuncOp fn = function(
+        "step_attention",
+        {row(qd), cacheType(), cacheType(), b.getIndexType(), stepType()},
+        {row(qd)});
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value q = fn.getArgument(0), kcm = fn.getArgument(1),
+          vcm = fn.getArgument(2), layer = fn.getArgument(3),
+          step = fn.getArgument(4);
+    auto cacheTensor = RankedTensorType::get(
+        {c.numLayers, kDynamic, c.kvDim()}, f32);
+    auto asTensor = [&](Value cache) -> Value {
+      return bufferization::ToTensorOp::create(fb, loc, cacheTensor, cache,
+                                               /*restrict=*/true,
+                                               /*writable=*/false);
+    };
+    Value k = asTensor(kcm), v = asTensor(vcm);
+    Value t = tensor::DimOp::create(fb, loc, k, indexConstant(fb, 1));
+    Value zero = f32Constant(fb, 0.0f);
+    Value ninf = f32Constant(fb, -INFINITY);
+    Value root = f32Constant(fb, sqrtf(float(hs)));
+    auto rc = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+    // Column of element d of query head h, and of its KV head's.
+    auto column = [&](OpBuilder &ob, Value head, Value d) -> Value {
+      return arith::AddIOp::create(
+          ob, loc,
+          arith::MulIOp::create(ob, loc, head, indexConstant(ob, hs)), d);
+    };
+    auto kvColumn = [&](OpBuilder &ob, Value h, Value d) -> Value {
+      Value kvHead = arith::DivUIOp::create(ob, loc, h, indexConstant(ob, g));
+      return column(ob, kvHead, d);
+    };
+    // for i in [0, limit): acc = body(i, acc).
+    auto loop = [&](OpBuilder &ob, Value limit, Value init,
+                    function_ref<Value(OpBuilder &, Value, Value)> body)
+        -> Value {
+      return scf::ForOp::create(
+                 ob, loc, indexConstant(ob, 0), limit, indexConstant(ob, 1),
+                 init,
+                 [&](OpBuilder &lb, Location, Value i, ValueRange acc) {
+                   scf::YieldOp::create(lb, loc, body(lb, i, acc[0]));
+                 })
+          .getResult(0);
+    };
+    auto visibleCount = [&](OpBuilder &ob) -> Value {
+      return arith::AddIOp::create(ob, loc, stepPosition(ob, step),
+                                   indexConstant(ob, 1));
+    };
+
+    auto scoresType = RankedTensorType::get({nh, kDynamic}, f32);
+    Value scores = generic(
+        fb, ValueRange{}, empty(fb, scoresType, t), {map(2, {0, 1})},
+        {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange) -> Value {
+          Value h = linalg::IndexOp::create(bb, loc, 0);
+          Value position = linalg::IndexOp::create(bb, loc, 1);
+          Value visible =
+              arith::CmpIOp::create(bb, loc, arith::CmpIPredicate::ule,
+                                    position, stepPosition(bb, step));
+          auto branch = scf::IfOp::create(bb, loc, TypeRange{f32}, visible,
+                                          /*withElse=*/true);
+          OpBuilder tb = branch.getThenBodyBuilder();
+          Value c0 = indexConstant(tb, 0);
+          Value dot = loop(
+              tb, indexConstant(tb, hs), zero,
+              [&](OpBuilder &lb, Value d, Value acc) -> Value {
+                Value qv = tensor::ExtractOp::create(
+                    lb, loc, q, ValueRange{c0, column(lb, h, d)});
+                Value kv = tensor::ExtractOp::create(
+                    lb, loc, k, ValueRange{layer, position, kvColumn(lb, h, d)});
+                Value p = arith::MulFOp::create(lb, loc, qv, kv, rc);
+                return arith::AddFOp::create(lb, loc, acc, p, rc);
+              });
+          scf::YieldOp::create(
+              tb, loc, ValueRange{arith::DivFOp::create(tb, loc, dot, root)});
+          OpBuilder eb = branch.getElseBodyBuilder();
+          scf::YieldOp::create(eb, loc, ValueRange{ninf});
+          return branch.getResult(0);
+        });
+
+    auto headsType = vec(nh, f32);
+    auto stats = linalg::GenericOp::create(
+        fb, loc, TypeRange{headsType, headsType}, ValueRange{},
+        ValueRange{empty(fb, headsType, {}), empty(fb, headsType, {})},
+        SmallVector<AffineMap>{map(1, {0}), map(1, {0})},
+        SmallVector<IteratorType>{kParallel},
+        [&](OpBuilder &bb, Location, ValueRange) {
+          Value h = linalg::IndexOp::create(bb, loc, 0);
+          Value count = visibleCount(bb);
+          auto score = [&](OpBuilder &lb, Value position) -> Value {
+            return tensor::ExtractOp::create(lb, loc, scores,
+                                             ValueRange{h, position});
+          };
+          Value max = loop(bb, count, ninf,
+                           [&](OpBuilder &lb, Value position, Value acc) -> Value {
+                             Value s = score(lb, position);
+                             Value gt = arith::CmpFOp::create(
+                                 lb, loc, arith::CmpFPredicate::OGT, s, acc);
+                             return arith::SelectOp::create(lb, loc, gt, s, acc);
+                           });
+          Value sum = loop(bb, count, zero,
+                           [&](OpBuilder &lb, Value position, Value acc) -> Value {
+                             Value d = arith::SubFOp::create(
+                                 lb, loc, score(lb, position), max);
+                             Value e = math::ExpOp::create(lb, loc, d);
+                             return arith::AddFOp::create(
+                                 lb, loc, acc, e, arith::FastMathFlags::reassoc);
+                           });
+          linalg::YieldOp::create(bb, loc, ValueRange{max, sum});
+        });
+
+    auto outType = RankedTensorType::get({nh, hs}, f32);
+    Value out = generic(
+        fb, {stats.getResult(0), stats.getResult(1)}, empty(fb, outType, {}),
+        {map(2, {0}), map(2, {0}), map(2, {0, 1})}, {kParallel, kParallel},
+        [&](OpBuilder &bb, ValueRange x) -> Value {
+          Value h = linalg::IndexOp::create(bb, loc, 0);
+          Value d = linalg::IndexOp::create(bb, loc, 1);
+          Value max = x[0], sum = x[1];
+          return loop(bb, visibleCount(bb), zero,
+                      [&](OpBuilder &lb, Value position, Value acc) -> Value {
+                        Value s = tensor::ExtractOp::create(
+                            lb, loc, scores, ValueRange{h, position});
+                        Value e = math::ExpOp::create(
+                            lb, loc, arith::SubFOp::create(lb, loc, s, max));
+                        Value att = arith::DivFOp::create(lb, loc, e, sum);
+                        Value vv = tensor::ExtractOp::create(
+                            lb, loc, v,
+                            ValueRange{layer, position, kvColumn(lb, h, d)});
+                        Value p = arith::MulFOp::create(lb, loc, att, vv);
+                        return arith::AddFOp::create(lb, loc, acc, p);
+                      });
+        });
+    Value flat = tensor::CollapseShapeOp::create(
+        fb, loc, vec(qd, f32), out, SmallVector<ReassociationIndices>{{0, 1}});
+    Value result = tensor::ExpandShapeOp::create(
+        fb, loc, row(qd), flat, SmallVector<ReassociationIndices>{{0, 1}});
+    func::ReturnOp::create(fb, loc, result);
+  }
+
+  /// Writes a decode step's row (tensor<1 x kvDim>) into `cache` at
+  /// [layer, pos] with pos read inside the loop (memref level, in place, as
+  /// the forward pass writes its rows).
+  void storeStepRow(OpBuilder &ob, Value rowValue, Value cache, Value layer,
+                    Value stepBuffer) {
+    const int64_t kvd = c.kvDim();
+    Value buffer = bufferization::ToBufferOp::create(
+        ob, loc, MemRefType::get({1, kvd}, f32), rowValue, /*readOnly=*/true);
+    Value c0 = indexConstant(ob, 0), c1 = indexConstant(ob, 1);
+    scf::ParallelOp::create(
+        ob, loc, ValueRange{c0, c0}, ValueRange{c1, indexConstant(ob, kvd)},
+        ValueRange{c1, c1}, [&](OpBuilder &pb, Location, ValueRange iv) {
+          Value p32 = memref::LoadOp::create(pb, loc, stepBuffer, c1);
+          Value pos =
+              arith::IndexCastOp::create(pb, loc, pb.getIndexType(), p32);
+          Value x = memref::LoadOp::create(pb, loc, buffer, iv);
+          memref::StoreOp::create(pb, loc, x, cache,
+                                  ValueRange{layer, pos, iv[1]});
+        });
+  }
+
+  void buildDecodeStep() {
+    const int64_t d = c.dim, h = c.hiddenDim, v = c.vocabSize,
+                  qd = c.queryDim(), kvd = c.kvDim();
+    auto stepBufferType = MemRefType::get({2}, b.getI32Type());
+    auto logitsType = MemRefType::get({1, v}, f32);
+    func::FuncOp fn = function(
+        "decode", {stepBufferType, cacheType(), cacheType(), logitsType}, {},
+        /*isPrivate=*/false);
+    fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value stepm = fn.getArgument(0), kcm = fn.getArgument(1),
+          vcm = fn.getArgument(2), outm = fn.getArgument(3);
+    Value step = bufferization::ToTensorOp::create(fb, loc, stepType(), stepm,
+                                                   /*restrict=*/true,
+                                                   /*writable=*/false);
+    zeroF32 = f32Constant(fb, 0.0f);
+    Value freqQ = frequencies(fb, qd), freqKV = frequencies(fb, kvd);
+    auto tableType = RankedTensorType::get({v, d}, weightType);
+    Value table = weight(fb, "tok_embeddings.weight", tableType);
+    auto one = fb.getIndexAttr(1);
+    Value token = tensor::ExtractSliceOp::create(
+        fb, loc, RankedTensorType::get({1}, b.getI32Type()), step,
+        ArrayRef<OpFoldResult>{fb.getIndexAttr(0)}, ArrayRef<OpFoldResult>{one},
+        ArrayRef<OpFoldResult>{one});
+    Value x = mlir::wq::buildRowGather(fb, loc, table, token, f32);
+    for (int64_t l = 0; l < c.numLayers; ++l) {
+      auto name = [&](const char *w) {
+        return formatv("layers.{0}.{1}.weight", l, w).str();
+      };
+      Value xn = normRow(fb, x, name("attention_norm"));
+      Value q = linear(fb, xn, name("attention.wq"), qd, d, Value());
+      Value k = linear(fb, xn, name("attention.wk"), kvd, d, Value());
+      Value val = linear(fb, xn, name("attention.wv"), kvd, d, Value());
+      Value qr = call(fb, formatv("rope_step_{0}", qd).str(), row(qd),
+                      {q, step, freqQ});
+      Value kr = call(fb, formatv("rope_step_{0}", kvd).str(), row(kvd),
+                      {k, step, freqKV});
+      Value layer = indexConstant(fb, l);
+      storeStepRow(fb, kr, kcm, layer, stepm);
+      storeStepRow(fb, val, vcm, layer, stepm);
+      Value att = call(fb, "step_attention", row(qd),
+                       {qr, kcm, vcm, layer, step});
+      Value o = linear(fb, att, name("attention.wo"), d, qd, Value());
+      Value x2 = callOnRow(fb, "add", d, {x, o});
+      Value xn2 = normRow(fb, x2, name("ffn_norm"));
+      Value h1 = linear(fb, xn2, name("feed_forward.w1"), h, d, Value());
+      Value h3 = linear(fb, xn2, name("feed_forward.w3"), h, d, Value());
+      Value gate = callOnRow(fb, "swiglu", h, {h1, h3});
+      Value f = linear(fb, gate, name("feed_forward.w2"), d, h, Value());
+      x = callOnRow(fb, "add", d, {x2, f});
+    }
+    Value fin = normRow(fb, x, "norm.weight");
+    Value classifierWeight =
+        c.sharedClassifier ? table : weight(fb, "output.weight", tableType);
+    linalg::MatmulOp logits = linear(fb, fin, classifierWeight, v, Value());
+    logits->setAttr("wq.skip", fb.getUnitAttr());
+    logits->setAttr("wq.classifier", fb.getUnitAttr());
+    auto out = bufferization::MaterializeInDestinationOp::create(
+        fb, loc, logits.getResult(0), outm);
+    out.setRestrict(true);
+    out.setWritable(true);
+    func::ReturnOp::create(fb, loc);
+  }
+
   MLIRContext *ctx;
   OpBuilder b;
   Location loc;
   const LlamaConfig &c;
   Type f32, weightType;
   Value zeroF32;
+  llvm::StringMap<DenseResourceElementsHandle> handles;
 };
 
 } // namespace
 
 void buildLlamaForward(ModuleOp module, const LlamaConfig &config,
-                       StringRef weightDtype) {
-  ForwardBuilder(module, config, weightDtype).build();
+                       StringRef weightDtype, bool decodeStep) {
+  ForwardBuilder(module, config, weightDtype).build(decodeStep);
 }
 
 } // namespace wq_model

@@ -225,12 +225,26 @@ struct DeviceState {
   decltype(&wqrtMalloc) allocate = nullptr;
   decltype(&wqrtFree) release = nullptr;
   decltype(&wqrtMemcpyDeviceToHost) toHost = nullptr;
+  decltype(&wqrtMemcpyHostToDevice) toDevice = nullptr;
+  decltype(&wqrtStreamSynchronize) synchronize = nullptr;
+  decltype(&wqrtCaptureBegin) captureBegin = nullptr;
+  decltype(&wqrtCaptureEnd) captureEnd = nullptr;
+  decltype(&wqrtGraphLaunch) graphLaunch = nullptr;
+  decltype(&wqrtGraphDestroy) graphDestroy = nullptr;
   decltype(&wqrtGetLastErrorMessage) lastError = nullptr;
   void *keys = nullptr, *values = nullptr, *logits = nullptr;
   size_t logitsBytes = 0;
+  /// The decode step's buffers: [token, position] and one row of logits.
+  void *step = nullptr, *stepLogits = nullptr;
+  /// The decode step as captured by its second call (the first uploads
+  /// the weights, which a capture must not do).
+  wqrtGraph graph = nullptr;
+  bool stepRan = false;
 
   ~DeviceState() {
-    for (void *buffer : {keys, values, logits})
+    if (graph)
+      graphDestroy(graph);
+    for (void *buffer : {keys, values, logits, step, stepLogits})
       if (buffer)
         release(buffer);
   }
@@ -258,7 +272,7 @@ namespace {
 /// it and allocates the caches on the device.
 Expected<std::unique_ptr<DeviceState>>
 startDevice(sys::DynamicLibrary &library, StringRef libraryPath,
-            size_t cacheBytes) {
+            size_t cacheBytes, size_t stepLogitsBytes) {
   auto state = std::make_unique<DeviceState>();
   auto resolve = [&](auto &slot, const char *name) -> Error {
     slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(
@@ -277,6 +291,18 @@ startDevice(sys::DynamicLibrary &library, StringRef libraryPath,
     return std::move(e);
   if (Error e = resolve(state->toHost, "wqrtMemcpyDeviceToHost"))
     return std::move(e);
+  if (Error e = resolve(state->toDevice, "wqrtMemcpyHostToDevice"))
+    return std::move(e);
+  if (Error e = resolve(state->synchronize, "wqrtStreamSynchronize"))
+    return std::move(e);
+  if (Error e = resolve(state->captureBegin, "wqrtCaptureBegin"))
+    return std::move(e);
+  if (Error e = resolve(state->captureEnd, "wqrtCaptureEnd"))
+    return std::move(e);
+  if (Error e = resolve(state->graphLaunch, "wqrtGraphLaunch"))
+    return std::move(e);
+  if (Error e = resolve(state->graphDestroy, "wqrtGraphDestroy"))
+    return std::move(e);
   if (Error e = resolve(state->lastError, "wqrtGetLastErrorMessage"))
     return std::move(e);
   if (state->init(0) != WQRT_SUCCESS)
@@ -285,6 +311,9 @@ startDevice(sys::DynamicLibrary &library, StringRef libraryPath,
       state->allocate(cacheBytes, &state->values) != WQRT_SUCCESS)
     return state->fail("cannot allocate the key/value caches on the GPU (" +
                        Twine(2 * cacheBytes) + " bytes)");
+  if (state->allocate(2 * sizeof(int32_t), &state->step) != WQRT_SUCCESS ||
+      state->allocate(stepLogitsBytes, &state->stepLogits) != WQRT_SUCCESS)
+    return state->fail("allocating the decode step's buffers on the GPU");
   return std::move(state);
 }
 
@@ -357,8 +386,15 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
   if (const char *device = static_cast<const char *>(
           library.getAddressOfSymbol(kModelDeviceSymbol))) {
     model.device_ = device;
+    void *decode = library.getAddressOfSymbol("_mlir_ciface_decode");
+    if (!decode)
+      return runtimeError(libraryPath + " is a GPU model without a decode "
+                                        "step (built by an older wq?): "
+                                        "compile the model again");
+    model.decode_ = reinterpret_cast<DecodeFn>(decode);
     Expected<std::unique_ptr<DeviceState>> state =
-        startDevice(library, libraryPath, cache * sizeof(float));
+        startDevice(library, libraryPath, cache * sizeof(float),
+                    size_t(config.vocabSize) * sizeof(float));
     if (!state)
       return state.takeError();
     model.deviceState_ = std::move(*state);
@@ -388,6 +424,8 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
       return runtimeError("token id " + Twine(token) +
                           " outside the vocabulary of " +
                           Twine(config_.vocabSize));
+  if (deviceState_ && m == 1)
+    return runDecodeStep(tokens[0], pos);
   const int64_t L = config_.numLayers, S = contextLength_,
                 KVD = config_.kvDim(), V = config_.vocabSize;
   logits_.resize(size_t((m - first) * V));
@@ -402,8 +440,8 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
       return buffer.takeError();
     logits = static_cast<float *>(*buffer);
   }
-  // The token ids stay in host memory on a GPU too (the host code reads
-  // them to pick the rows to look up).
+  // A prompt's token ids stay in host memory on a GPU too (the host code
+  // reads them to pick the rows to look up).
   int32_t *tokenData = const_cast<int32_t *>(tokens.data());
   StridedMemRefType<int32_t, 1> tokenRef{tokenData, tokenData, 0, {m}, {1}};
   StridedMemRefType<float, 3> k{keys, keys, 0, {L, S, KVD}, {S * KVD, KVD, 1}};
@@ -414,6 +452,50 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
   if (deviceState_ &&
       deviceState_->toHost(logits_.data(), logits, logitsBytes) != WQRT_SUCCESS)
     return deviceState_->fail("copying the logits from the GPU");
+  return logits_.data();
+}
+
+Expected<float *> CompiledModel::runDecodeStep(int32_t token, int64_t pos) {
+  DeviceState &device = *deviceState_;
+  const int64_t L = config_.numLayers, S = contextLength_,
+                KVD = config_.kvDim(), V = config_.vocabSize;
+  // The only per-step inputs, in device memory where the kernels read them.
+  const int32_t step[2] = {token, int32_t(pos)};
+  if (device.toDevice(device.step, step, sizeof(step)) != WQRT_SUCCESS)
+    return device.fail("copying the token and position to the GPU");
+  auto call = [&] {
+    auto *stepData = static_cast<int32_t *>(device.step);
+    auto *keys = static_cast<float *>(device.keys);
+    auto *values = static_cast<float *>(device.values);
+    auto *logits = static_cast<float *>(device.stepLogits);
+    StridedMemRefType<int32_t, 1> stepRef{stepData, stepData, 0, {2}, {1}};
+    StridedMemRefType<float, 3> k{keys, keys, 0, {L, S, KVD},
+                                  {S * KVD, KVD, 1}};
+    StridedMemRefType<float, 3> v{values, values, 0, {L, S, KVD},
+                                  {S * KVD, KVD, 1}};
+    StridedMemRefType<float, 2> out{logits, logits, 0, {1, V}, {V, 1}};
+    decode_(&stepRef, &k, &v, &out);
+  };
+  if (!device.stepRan) {
+    // Uploads the weights (a capture must not be a constant's first use).
+    call();
+    device.stepRan = true;
+  } else {
+    if (!device.graph) {
+      if (device.captureBegin() != WQRT_SUCCESS)
+        return device.fail("starting the capture of the decode step");
+      call();
+      if (device.captureEnd(&device.graph) != WQRT_SUCCESS)
+        return device.fail("capturing the decode step as a CUDA graph");
+    }
+    if (device.graphLaunch(device.graph, nullptr) != WQRT_SUCCESS ||
+        device.synchronize(nullptr) != WQRT_SUCCESS)
+      return device.fail("replaying the decode step");
+  }
+  logits_.resize(size_t(V));
+  if (device.toHost(logits_.data(), device.stepLogits, V * sizeof(float)) !=
+      WQRT_SUCCESS)
+    return device.fail("copying the logits from the GPU");
   return logits_.data();
 }
 

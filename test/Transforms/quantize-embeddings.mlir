@@ -41,3 +41,36 @@ func.func @shared_and_partial(%tok: index, %other: tensor<2x4xf32>) -> (tensor<4
   %dyn = tensor.extract_slice %other[%tok, 0] [1, 4] [1, 1] : tensor<2x4xf32> to tensor<4xf32>
   return %row, %part, %dyn : tensor<4xf32>, tensor<3xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A row gather (the decode step's lookup: the ids are read inside the
+// kernel, not by the host): each packed constant is gathered by the same ids,
+// then only those rows are dequantized.
+// CHECK-LABEL: func.func @gather
+// CHECK-DAG: %[[P:.*]] = arith.constant dense<{{.*}}> : tensor<2x1x2xi8>
+// CHECK-DAG: %[[S:.*]] = arith.constant dense<{{.*}}> : tensor<2x1xf16>
+// CHECK-DAG: %[[Z:.*]] = arith.constant dense<{{.*}}> : tensor<2x1xi8>
+// CHECK-DAG: %[[PR:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1xi32>) outs(%{{.*}} : tensor<1x1x2xi8>)
+// CHECK-DAG: %[[SR:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1xi32>) outs(%{{.*}} : tensor<1x1xf16>)
+// CHECK-DAG: %[[ZR:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1xi32>) outs(%{{.*}} : tensor<1x1xi8>)
+// CHECK: %[[ROW:.*]] = wq.dequantize %[[PR]], %[[SR]] zero_points(%[[ZR]]) {weight = #wq.qweight<1x4, u4, group_size = 4, scale_type = f16, zero_points, layout = #wq.layout<row_major>>}
+// CHECK: return %[[ROW]]
+// CHECK-NOT: tensor<2x4xf32>
+// OFF-LABEL: func.func @gather
+// OFF: tensor.extract %{{.*}} : tensor<2x4xf32>
+#ids = affine_map<(r, c) -> (r)>
+#rows = affine_map<(r, c) -> (r, c)>
+func.func @gather(%ids: tensor<1xi32>) -> tensor<1x4xf32> {
+  %table = arith.constant dense<[[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0]]> : tensor<2x4xf32>
+  %init = tensor.empty() : tensor<1x4xf32>
+  %rows = linalg.generic {indexing_maps = [#ids, #rows], iterator_types = ["parallel", "parallel"]}
+      ins(%ids : tensor<1xi32>) outs(%init : tensor<1x4xf32>) {
+  ^bb0(%id: i32, %out: f32):
+    %r = arith.index_cast %id : i32 to index
+    %c = linalg.index 1 : index
+    %v = tensor.extract %table[%r, %c] : tensor<2x4xf32>
+    linalg.yield %v : f32
+  } -> tensor<1x4xf32>
+  return %rows : tensor<1x4xf32>
+}

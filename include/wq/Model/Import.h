@@ -31,6 +31,8 @@ struct ImportOptions {
   /// not the one among the quantized weights (which the classifier reads);
   /// null: that one.
   const wq_numerics::QuantizedLinear *lookupTable = nullptr;
+  /// Also build @decode (buildLlamaForward), for GPU libraries.
+  bool decodeStep = false;
 };
 
 /// The model's forward pass in upstream dialects (and wq ops for weights the

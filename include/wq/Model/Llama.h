@@ -121,8 +121,20 @@ llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path,
 /// resourceName of the weight name) located at NameLoc("<weight name>");
 /// buildModelModule binds each to its data. `weightDtype` is the element
 /// type float weights are stored in ("f32" or "f16").
+///
+/// With `decodeStep`, also
+///
+///   func.func @decode(%step: memref<2xi32>, %k_cache, %v_cache,
+///                     %logits: memref<1 x V xf32>)
+///
+/// one token (step[0]) at position step[1], which the code reads only
+/// inside its loops (on a GPU: inside the kernels, from device memory): the
+/// launches and their arguments do not depend on the token or the position,
+/// so one captured CUDA graph of a call serves every step. Attention spans
+/// the whole cache, positions past step[1] skipped by the kernels.
 void buildLlamaForward(mlir::ModuleOp module, const LlamaConfig &config,
-                       llvm::StringRef weightDtype = "f32");
+                       llvm::StringRef weightDtype = "f32",
+                       bool decodeStep = false);
 
 /// The unbound resource name buildLlamaForward uses for weight `name`.
 std::string resourceName(llvm::StringRef name);

@@ -30,8 +30,9 @@ llvm::Error emitSharedLibrary(mlir::ModuleOp module, llvm::StringRef path,
 /// The model library's ABI: the forward function's signature and the
 /// stamp's form. Raised whenever either changes, so that a library built by
 /// another wq is refused at load rather than called wrongly. 2: the weights
-/// in a file beside the library (wq-externalize-weights).
-constexpr int kModelAbiVersion = 2;
+/// in a file beside the library (wq-externalize-weights); 3: GPU libraries
+/// carry the decode step (_mlir_ciface_decode).
+constexpr int kModelAbiVersion = 3;
 /// The exported string constant each model library carries:
 /// "wq-model-abi <version>\n<the model's config as JSON>".
 constexpr const char *kModelStampSymbol = "wq_model_stamp";
@@ -56,8 +57,12 @@ struct DeviceState;
 /// the key/value caches for `contextLength` positions (f32, allocated
 /// untouched, so memory is committed only as positions are used). A library
 /// compiled for a GPU runs there: its caches and logits live in device
-/// memory (through the kernels runtime it links), the token ids are read
-/// from host memory, and only the logits rows asked for come back per call.
+/// memory (through the kernels runtime it links), and only the logits rows
+/// asked for come back per call. Calls of one token run the library's decode
+/// step: the token and position are copied to the device, the step is
+/// captured as a CUDA graph on its second call and replayed from then on.
+/// Longer calls (prompts) run the forward pass, which reads the token ids
+/// from host memory.
 class CompiledModel {
 public:
   /// `contextLength` 0 means the model's own (config.seqLen). The library
@@ -94,11 +99,16 @@ public:
   ~CompiledModel();
 
 private:
+  /// One token on the GPU through the decode step (see the class comment).
+  llvm::Expected<float *> runDecodeStep(int32_t token, int64_t pos);
+
   using ForwardFn = void (*)(void *, int64_t, void *, void *, int64_t, void *);
+  using DecodeFn = void (*)(void *, void *, void *, void *);
   LlamaConfig config_;
   int64_t contextLength_ = 0;
   std::string device_ = "cpu";
   ForwardFn forward_ = nullptr;
+  DecodeFn decode_ = nullptr;
   std::unique_ptr<float[]> keyCache_, valueCache_;
   std::unique_ptr<DeviceState> deviceState_;
   std::vector<float> logits_;

@@ -109,24 +109,38 @@ struct WQQuantizeWeightsPass
         return signalPassFailure();
     if (!embeddings)
       return;
-    SmallVector<tensor::ExtractSliceOp> lookups;
-    getOperation()->walk([&](tensor::ExtractSliceOp op) {
-      if (!op->hasAttr("wq.skip"))
+    SmallVector<Operation *> lookups;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<tensor::ExtractSliceOp, linalg::GenericOp>(op) &&
+          !op->hasAttr("wq.skip"))
         lookups.push_back(op);
     });
-    for (tensor::ExtractSliceOp op : lookups)
+    for (Operation *op : lookups)
       if (failed(quantizeLookup(rewriter, op)))
         return signalPassFailure();
   }
 
-  /// A row lookup `tensor.extract_slice %table[%i, 0] [1, D] [1, 1]` of a
-  /// constant float table [V, D] (a token embedding): the table is stored
-  /// quantized (RTN with the pass's scheme, one group layout per row) and
-  /// only the row read is dequantized, by `wq.dequantize` of the row's
+  /// A row lookup of a constant float table [V, D] (a token embedding):
+  /// `tensor.extract_slice %table[%i, 0] [1, D] [1, 1]` (f32 result), or a
+  /// row gather (buildRowGather's form, static row count). The table is
+  /// stored quantized (RTN with the pass's scheme, one group layout per row)
+  /// and only the rows read are dequantized, by `wq.dequantize` of their
   /// packed bytes, scales and zero points.
-  LogicalResult quantizeLookup(IRRewriter &rewriter, tensor::ExtractSliceOp op) {
+  LogicalResult quantizeLookup(IRRewriter &rewriter, Operation *op) {
+    Value source;
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(op);
+    if (slice) {
+      source = slice.getSource();
+    } else {
+      FailureOr<RowGather> gather =
+          matchRowGather(cast<linalg::GenericOp>(op));
+      if (failed(gather) ||
+          cast<RankedTensorType>(gather->ids.getType()).isDynamicDim(0))
+        return success();
+      source = gather->source;
+    }
     ElementsAttr tableAttr;
-    if (!matchPattern(op.getSource(), m_Constant(&tableAttr)))
+    if (!matchPattern(source, m_Constant(&tableAttr)))
       return success();
     auto tableType = dyn_cast<RankedTensorType>(tableAttr.getType());
     if (!tableType || tableType.getRank() != 2 ||
@@ -135,18 +149,20 @@ struct WQQuantizeWeightsPass
         tableType.getNumElements() < minElements)
       return success();
     const int64_t rows = tableType.getDimSize(0), dim = tableType.getDimSize(1);
-    SmallVector<OpFoldResult> offsets = op.getMixedOffsets(),
-                              sizes = op.getMixedSizes(),
-                              strides = op.getMixedStrides();
-    if (getConstantIntValue(offsets[1]) != 0 ||
-        getConstantIntValue(sizes[0]) != 1 ||
-        getConstantIntValue(sizes[1]) != dim ||
-        getConstantIntValue(strides[0]) != 1 ||
-        getConstantIntValue(strides[1]) != 1)
-      return success(); // Not a whole-row lookup.
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    if (!resultType.getElementType().isF32())
-      return success();
+    if (slice) {
+      SmallVector<OpFoldResult> offsets = slice.getMixedOffsets(),
+                                sizes = slice.getMixedSizes(),
+                                strides = slice.getMixedStrides();
+      if (getConstantIntValue(offsets[1]) != 0 ||
+          getConstantIntValue(sizes[0]) != 1 ||
+          getConstantIntValue(sizes[1]) != dim ||
+          getConstantIntValue(strides[0]) != 1 ||
+          getConstantIntValue(strides[1]) != 1)
+        return success(); // Not a whole-row lookup.
+      auto resultType = cast<RankedTensorType>(slice.getResult().getType());
+      if (!resultType.getElementType().isF32())
+        return success();
+    }
 
     std::vector<float> values;
     if (auto error = readFloatElements(tableAttr, values))
@@ -158,7 +174,11 @@ struct WQQuantizeWeightsPass
       return op->emitError() << "cannot quantize the table read here: "
                              << *error;
 
-    replaceTableLookup(rewriter, op, table, constants);
+    if (slice)
+      replaceTableLookup(rewriter, slice, table, constants);
+    else
+      replaceRowGather(rewriter, cast<linalg::GenericOp>(op), table,
+                       constants);
     return success();
   }
 
@@ -306,23 +326,56 @@ struct WQQuantizeWeightsPass
 
 } // namespace
 
+/// `wq.dequantize` to f32 [M, K] of the rows of a quantized table [V, K]
+/// that `rowsOf` selects from each of its constants ([V, ...] -> [M, ...]).
+static Value dequantizeRows(RewriterBase &rewriter, Location loc,
+                            QuantizedWeightAttr table,
+                            const QuantizedWeightConstants &constants,
+                            int64_t numRows,
+                            function_ref<Value(Value)> rowsOf) {
+  MLIRContext *ctx = rewriter.getContext();
+  const int64_t dim = table.getK();
+  auto rows = [&](ElementsAttr attr) -> Value {
+    if (!attr)
+      return Value();
+    return rowsOf(arith::ConstantOp::create(rewriter, loc, attr));
+  };
+  // The rows read, in the table's scheme.
+  auto rowsWeight = QuantizedWeightAttr::get(
+      ctx, {numRows, dim}, table.getBits(), table.getIsSigned(),
+      table.getGroupSize(), table.getScaleType(), table.getZeroPoints(),
+      table.getOffsets(), /*permuted=*/false, /*numOutliers=*/0,
+      /*inputScaled=*/false, /*flatGroups=*/false, table.getLayout());
+  return DequantizeOp::create(
+      rewriter, loc,
+      RankedTensorType::get({numRows, dim}, rewriter.getF32Type()),
+      rows(constants.packed), rows(constants.scales),
+      rows(constants.zeroPoints), rows(constants.offsets), Value(), Value(),
+      Value(), Value(), rowsWeight);
+}
+
+/// Replaces `op` by `result` and erases the table constant it read if that
+/// was its last use.
+static void replaceLookup(RewriterBase &rewriter, Operation *op, Value table,
+                          Value result) {
+  Operation *tableOp = table.getDefiningOp();
+  rewriter.replaceOp(op, result);
+  if (tableOp && tableOp->use_empty())
+    rewriter.eraseOp(tableOp);
+}
+
 void mlir::wq::replaceTableLookup(RewriterBase &rewriter,
                                   tensor::ExtractSliceOp op,
                                   QuantizedWeightAttr table,
                                   const QuantizedWeightConstants &constants) {
-  MLIRContext *ctx = op->getContext();
   Location loc = op.getLoc();
-  const int64_t dim = table.getK();
   auto resultType = cast<RankedTensorType>(op.getResult().getType());
   rewriter.setInsertionPoint(op);
   Value row =
       getValueOrCreateConstantIndexOp(rewriter, loc, op.getMixedOffsets()[0]);
   // Slices one row of a [V, ...] constant, keeping the leading 1.
-  auto rowOf = [&](ElementsAttr attr) -> Value {
-    if (!attr)
-      return Value();
-    auto type = cast<RankedTensorType>(attr.getType());
-    Value all = arith::ConstantOp::create(rewriter, loc, attr);
+  auto rowOf = [&](Value all) -> Value {
+    auto type = cast<RankedTensorType>(all.getType());
     SmallVector<OpFoldResult> rowOffsets(type.getRank(),
                                          rewriter.getIndexAttr(0));
     rowOffsets[0] = row;
@@ -334,24 +387,96 @@ void mlir::wq::replaceTableLookup(RewriterBase &rewriter,
     return tensor::ExtractSliceOp::create(rewriter, loc, all, rowOffsets,
                                           rowSizes, unit);
   };
-  // One row of the table's scheme.
-  auto rowWeight = QuantizedWeightAttr::get(
-      ctx, {1, dim}, table.getBits(), table.getIsSigned(),
-      table.getGroupSize(), table.getScaleType(), table.getZeroPoints(),
-      table.getOffsets(), /*permuted=*/false, /*numOutliers=*/0,
-      /*inputScaled=*/false, /*flatGroups=*/false, table.getLayout());
-  Value dequantized = DequantizeOp::create(
-      rewriter, loc, RankedTensorType::get({1, dim}, rewriter.getF32Type()),
-      rowOf(constants.packed), rowOf(constants.scales),
-      rowOf(constants.zeroPoints), rowOf(constants.offsets), Value(), Value(),
-      Value(), Value(), rowWeight);
-  Value result = dequantized;
+  Value result = dequantizeRows(rewriter, loc, table, constants, 1, rowOf);
   if (resultType.getRank() == 1)
     result = tensor::CollapseShapeOp::create(
-        rewriter, loc, resultType, dequantized,
+        rewriter, loc, resultType, result,
         SmallVector<ReassociationIndices>{{0, 1}});
-  Operation *tableOp = op.getSource().getDefiningOp();
-  rewriter.replaceOp(op, result);
-  if (tableOp && tableOp->use_empty())
-    rewriter.eraseOp(tableOp);
+  replaceLookup(rewriter, op, op.getSource(), result);
+}
+
+Value mlir::wq::buildRowGather(OpBuilder &b, Location loc, Value source,
+                               Value ids, Type resultType) {
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  auto idsType = cast<RankedTensorType>(ids.getType());
+  const unsigned rank = unsigned(sourceType.getRank());
+  Type element = resultType ? resultType : sourceType.getElementType();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
+  sizes[0] = idsType.isDynamicDim(0)
+                 ? OpFoldResult(tensor::DimOp::create(b, loc, ids, 0))
+                 : OpFoldResult(b.getIndexAttr(idsType.getDimSize(0)));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, element);
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx),
+      AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{ids},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &bb, Location, ValueRange args) {
+               SmallVector<Value> indices = {arith::IndexCastOp::create(
+                   bb, loc, bb.getIndexType(), args[0])};
+               for (unsigned d = 1; d < rank; ++d)
+                 indices.push_back(linalg::IndexOp::create(bb, loc, d));
+               Value value =
+                   tensor::ExtractOp::create(bb, loc, source, indices);
+               if (value.getType() != element)
+                 value = arith::ExtFOp::create(bb, loc, element, value);
+               linalg::YieldOp::create(bb, loc, value);
+             })
+      .getResult(0);
+}
+
+FailureOr<RowGather> mlir::wq::matchRowGather(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 2 || op.getNumReductionLoops() != 0)
+    return failure();
+  Value ids = op.getDpsInputs()[0];
+  auto idsType = dyn_cast<RankedTensorType>(ids.getType());
+  auto resultType = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  if (!idsType || idsType.getRank() != 1 ||
+      !idsType.getElementType().isInteger(32) || !resultType ||
+      !resultType.getElementType().isF32())
+    return failure();
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx) ||
+      !maps[1].isIdentity())
+    return failure();
+  // The body: index_cast(id), linalg.index 1, tensor.extract, [extf], yield.
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  Value yielded = yield.getValues()[0];
+  if (auto ext = yielded.getDefiningOp<arith::ExtFOp>())
+    yielded = ext.getIn();
+  auto extract = yielded.getDefiningOp<tensor::ExtractOp>();
+  if (!extract || extract->getBlock() != &body ||
+      extract.getIndices().size() != 2)
+    return failure();
+  auto cast = extract.getIndices()[0].getDefiningOp<arith::IndexCastOp>();
+  auto column = extract.getIndices()[1].getDefiningOp<linalg::IndexOp>();
+  if (!cast || cast.getIn() != body.getArgument(0) || !column ||
+      column.getDim() != 1)
+    return failure();
+  // Nothing else in the body.
+  if (std::distance(body.begin(), body.end()) !=
+      (yield.getValues()[0] == yielded ? 4 : 5))
+    return failure();
+  return RowGather{extract.getTensor(), ids};
+}
+
+void mlir::wq::replaceRowGather(RewriterBase &rewriter, linalg::GenericOp op,
+                                QuantizedWeightAttr table,
+                                const QuantizedWeightConstants &constants) {
+  RowGather gather = *matchRowGather(op);
+  rewriter.setInsertionPoint(op);
+  const int64_t numRows =
+      cast<RankedTensorType>(gather.ids.getType()).getDimSize(0);
+  Value result = dequantizeRows(
+      rewriter, op.getLoc(), table, constants, numRows, [&](Value all) {
+        return buildRowGather(rewriter, op.getLoc(), all, gather.ids);
+      });
+  replaceLookup(rewriter, op, gather.source, result);
 }

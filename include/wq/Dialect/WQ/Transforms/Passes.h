@@ -83,6 +83,30 @@ void replaceTableLookup(RewriterBase &rewriter, tensor::ExtractSliceOp op,
                         QuantizedWeightAttr table,
                         const QuantizedWeightConstants &constants);
 
+/// The row gather `rows[r, :] = source[ids[r], :]` (rows f32, or the source's
+/// element type when `resultType` is null; `ids` a 1-D tensor of i32 row
+/// ids): a linalg.generic whose body reads the source by the id, so the ids
+/// are read where the gather runs (a GPU kernel), unlike an
+/// extract_slice whose offset the host computes. Sources of rank > 2 gather
+/// along their first dimension.
+Value buildRowGather(OpBuilder &b, Location loc, Value source, Value ids,
+                     Type resultType = Type());
+
+/// The source and ids of a row gather of buildRowGather's form whose result
+/// is f32 rows of a 2-D source (the source's elements f32 or extended to
+/// f32), or failure.
+struct RowGather {
+  Value source, ids;
+};
+FailureOr<RowGather> matchRowGather(linalg::GenericOp op);
+
+/// Replaces a row gather (matchRowGather) of a table [V, D] with static ids
+/// by `wq.dequantize` of the rows gathered from the table stored quantized
+/// as `table` with `constants`, as replaceTableLookup does for one row.
+void replaceRowGather(RewriterBase &rewriter, linalg::GenericOp op,
+                      QuantizedWeightAttr table,
+                      const QuantizedWeightConstants &constants);
+
 /// Returns failure (after emitting an error naming the op and the reason) if
 /// `op` is a wq op that the linalg lowering cannot handle.
 LogicalResult checkLowerableToLinalg(Operation *op);
