@@ -15,6 +15,12 @@
 // take the M rows as a dynamic leading dimension: decode is M = 1, a prompt
 // one call with M = its length.
 //
+// For GPU libraries also @decode (buildLlamaForward's decodeStep): one token
+// with M = 1 at compile time, its id and position in a device buffer that
+// only loop bodies read (@rope_step_N, @step_attention, the KV-cache stores,
+// a row gather for the lookup), so that a CUDA graph of one call replays
+// every step.
+//
 //===----------------------------------------------------------------------===//
 
 #include "wq/Model/Llama.h"
