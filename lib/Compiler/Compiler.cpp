@@ -421,9 +421,10 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
 
   ImportOptions importOptions;
   importOptions.weightDtype = options.floatWeights;
-  // GPU libraries also carry the decode step that CompiledModel captures
-  // once as a CUDA graph and replays per token.
-  importOptions.decodeStep = options.target != Target::Cpu;
+  // GPU libraries take the GPU form: attention of all heads per kernel, and
+  // the decode step that CompiledModel captures once as a CUDA graph and
+  // replays per token.
+  importOptions.forGpu = options.target != Target::Cpu;
   importOptions.quantizedClassifier =
       (options.quantizeClassifier && recipe) ||
       (preQuantized && weights->quantized.count(classifierName));

@@ -53,7 +53,7 @@ buildModelModule(MLIRContext &context, const LlamaWeights &weights,
   OwningOpRef<ModuleOp> module =
       ModuleOp::create(UnknownLoc::get(&context));
   buildLlamaForward(*module, weights.config, options.weightDtype,
-                    options.decodeStep);
+                    options.forGpu);
   // The library's stamp (ABI version and shapes), which CompiledModel::load
   // checks against the model's config.json.
   addExportedString(*module, kModelStampSymbol, modelStamp(weights.config));

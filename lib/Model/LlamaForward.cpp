@@ -15,11 +15,13 @@
 // take the M rows as a dynamic leading dimension: decode is M = 1, a prompt
 // one call with M = its length.
 //
-// For GPU libraries also @decode (buildLlamaForward's decodeStep): one token
-// with M = 1 at compile time, its id and position in a device buffer that
-// only loop bodies read (@rope_step_N, @step_attention, the KV-cache stores,
-// a row gather for the lookup), so that a CUDA graph of one call replays
-// every step.
+// The GPU form (buildLlamaForward's forGpu) differs in two ways: @forward's
+// attention is @rows_attention (every head in one kernel per phase, where
+// the CPU form's @attention runs heads on threads), and there is also
+// @decode: one token with M = 1 at compile time, its id and position in a
+// device buffer that only loop bodies read (@rope_step_N, @step_attention,
+// the KV-cache stores, a row gather for the lookup), so that a CUDA graph of
+// one call replays every step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,21 +64,24 @@ public:
         weightType(weightDtype == "f16" ? Type(b.getF16Type())
                                         : Type(b.getF32Type())) {}
 
-  void build(bool decodeStep) {
+  void build(bool forGpu) {
     buildRmsnorm();
     buildAdd();
-    for (int step = 0; step <= int(decodeStep); ++step) {
+    for (int step = 0; step <= int(forGpu); ++step) {
       buildRope(c.queryDim(), step);
       if (c.kvDim() != c.queryDim())
         buildRope(c.kvDim(), step);
     }
-    buildAttention();
-    buildSwiglu();
-    buildForward();
-    if (decodeStep) {
-      buildStepAttention();
-      buildDecodeStep();
+    if (forGpu) {
+      buildRowsAttention(/*step=*/false);
+      buildRowsAttention(/*step=*/true);
+    } else {
+      buildAttention();
     }
+    buildSwiglu();
+    buildForward(forGpu ? "rows_attention" : "attention");
+    if (forGpu)
+      buildDecodeStep();
   }
 
 private:
@@ -548,7 +553,8 @@ private:
     return callOnRow(ob, "rmsnorm", c.dim, {x, w});
   }
 
-  void buildForward() {
+  /// @forward, its attention by the helper `attention`.
+  void buildForward(StringRef attention) {
     const int64_t d = c.dim, h = c.hiddenDim, v = c.vocabSize,
                   qd = c.queryDim(), kvd = c.kvDim();
     auto tokensType = MemRefType::get({kDynamic}, b.getI32Type());
@@ -640,8 +646,7 @@ private:
       };
       store(kr, kdst);
       store(val, vdst);
-      Value att =
-          call(fb, "attention", rows(qd), {qr, kcm, vcm, layer, pos});
+      Value att = call(fb, attention, rows(qd), {qr, kcm, vcm, layer, pos});
       Value o = linear(fb, att, name("attention.wo"), d, qd, m);
       Value x2 = call(fb, "add", rows(d), {x, o});
       Value xn2 = norm(fb, x2, name("ffn_norm"));
@@ -675,28 +680,39 @@ private:
     func::ReturnOp::create(fb, loc);
   }
 
-  /// Attention of a decode step's one query row (at the step's position
-  /// pos) over the whole cache of one layer, positions past pos skipped by
-  /// the loops (so the launches do not depend on pos). Head h reads KV head
-  /// h / g. Each generic's last dimension is the one the GPU schedule spreads
-  /// over a block's threads:
-  ///   scores [H, T]: the dot product over the head dimension for positions
-  ///     <= pos, -inf after;
-  ///   max and sum of exp [H]: a loop over 0..pos per head;
-  ///   out [H, hs]: a loop over 0..pos per output.
-  /// The arithmetic follows @attention's order (scaled dot, max, exp(s - max)
-  /// / sum, then the weighted sum over positions in order).
-  void buildStepAttention() {
+  /// Causal grouped-query attention of all heads at once, the GPU form: M
+  /// query rows at positions pos .. pos+M-1 over the layer's cache, row r
+  /// seeing positions t <= pos + r; head h reads KV head h / g. Three
+  /// generics, each one kernel for every head and row:
+  ///   scores [H, T, M]: the scaled dot product over the head dimension
+  ///     where visible, -inf elsewhere;
+  ///   max and sum of exp [H, M]: loops over the visible positions;
+  ///   out [M, H, hs]: a loop over the visible positions per output.
+  /// The loop dimensions are ordered so that the one the GPU schedule
+  /// spreads over a block's 64 threads (the second) is long: positions,
+  /// rows of a head, the head dimension. The arithmetic follows @attention's
+  /// order (scaled dot, max, exp(s - max) / sum, the weighted sum over
+  /// positions in order).
+  ///   @rows_attention(q [?, qd], k_cache, v_cache, layer, pos: index): a
+  ///     prompt on the GPU, over the T = pos + M cached positions (no host
+  ///     loop over heads, unlike @attention's threads);
+  ///   @step_attention(q [1, qd], k_cache, v_cache, layer, step): a decode
+  ///     step, pos read from the step inside the loops and T the whole cache,
+  ///     so that its launches do not depend on pos.
+  void buildRowsAttention(bool step) {
     const int64_t qd = c.queryDim(), nh = c.numHeads, hs = c.headSize(),
                   g = c.numHeads / c.numKvHeads;
+    const int64_t rowCount = step ? 1 : kDynamic;
+    auto queryType = RankedTensorType::get({rowCount, qd}, f32);
     func::FuncOp fn = function(
-        "step_attention",
-        {row(qd), cacheType(), cacheType(), b.getIndexType(), stepType()},
-        {row(qd)});
+        step ? "step_attention" : "rows_attention",
+        {queryType, cacheType(), cacheType(), b.getIndexType(),
+         step ? Type(stepType()) : Type(b.getIndexType())},
+        {queryType});
     OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
     Value q = fn.getArgument(0), kcm = fn.getArgument(1),
           vcm = fn.getArgument(2), layer = fn.getArgument(3),
-          step = fn.getArgument(4);
+          start = fn.getArgument(4);
     auto cacheTensor = RankedTensorType::get(
         {c.numLayers, kDynamic, c.kvDim()}, f32);
     auto asTensor = [&](Value cache) -> Value {
@@ -705,12 +721,26 @@ private:
                                                /*writable=*/false);
     };
     Value k = asTensor(kcm), v = asTensor(vcm);
-    Value t = tensor::DimOp::create(fb, loc, k, indexConstant(fb, 1));
+    Value c0 = indexConstant(fb, 0), c1 = indexConstant(fb, 1);
+    SmallVector<Value> rowSizes;
+    Value positions;
+    if (step) {
+      positions = tensor::DimOp::create(fb, loc, k, c1);
+    } else {
+      Value m = tensor::DimOp::create(fb, loc, q, c0);
+      rowSizes.push_back(m);
+      positions = arith::AddIOp::create(fb, loc, start, m);
+    }
     Value zero = f32Constant(fb, 0.0f);
     Value ninf = f32Constant(fb, -INFINITY);
     Value root = f32Constant(fb, sqrtf(float(hs)));
     auto rc = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
-    // Column of element d of query head h, and of its KV head's.
+    // The last position row r sees: pos + r.
+    auto lastVisible = [&](OpBuilder &ob, Value r) -> Value {
+      Value pos = step ? stepPosition(ob, start) : start;
+      return arith::AddIOp::create(ob, loc, pos, r);
+    };
+    // Column of element d of head `head` (query or KV).
     auto column = [&](OpBuilder &ob, Value head, Value d) -> Value {
       return arith::AddIOp::create(
           ob, loc,
@@ -732,29 +762,31 @@ private:
                  })
           .getResult(0);
     };
-    auto visibleCount = [&](OpBuilder &ob) -> Value {
-      return arith::AddIOp::create(ob, loc, stepPosition(ob, step),
+    auto visibleCount = [&](OpBuilder &ob, Value r) -> Value {
+      return arith::AddIOp::create(ob, loc, lastVisible(ob, r),
                                    indexConstant(ob, 1));
     };
 
-    auto scoresType = RankedTensorType::get({nh, kDynamic}, f32);
+    auto scoresType = RankedTensorType::get({nh, kDynamic, rowCount}, f32);
+    SmallVector<Value> scoresSizes = {positions};
+    scoresSizes.append(rowSizes);
     Value scores = generic(
-        fb, ValueRange{}, empty(fb, scoresType, t), {map(2, {0, 1})},
-        {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange) -> Value {
+        fb, ValueRange{}, empty(fb, scoresType, scoresSizes),
+        {map(3, {0, 1, 2})}, {kParallel, kParallel, kParallel},
+        [&](OpBuilder &bb, ValueRange) -> Value {
           Value h = linalg::IndexOp::create(bb, loc, 0);
           Value position = linalg::IndexOp::create(bb, loc, 1);
-          Value visible =
-              arith::CmpIOp::create(bb, loc, arith::CmpIPredicate::ule,
-                                    position, stepPosition(bb, step));
+          Value r = linalg::IndexOp::create(bb, loc, 2);
+          Value visible = arith::CmpIOp::create(
+              bb, loc, arith::CmpIPredicate::ule, position, lastVisible(bb, r));
           auto branch = scf::IfOp::create(bb, loc, TypeRange{f32}, visible,
                                           /*withElse=*/true);
           OpBuilder tb = branch.getThenBodyBuilder();
-          Value c0 = indexConstant(tb, 0);
           Value dot = loop(
               tb, indexConstant(tb, hs), zero,
               [&](OpBuilder &lb, Value d, Value acc) -> Value {
                 Value qv = tensor::ExtractOp::create(
-                    lb, loc, q, ValueRange{c0, column(lb, h, d)});
+                    lb, loc, q, ValueRange{r, column(lb, h, d)});
                 Value kv = tensor::ExtractOp::create(
                     lb, loc, k, ValueRange{layer, position, kvColumn(lb, h, d)});
                 Value p = arith::MulFOp::create(lb, loc, qv, kv, rc);
@@ -767,18 +799,20 @@ private:
           return branch.getResult(0);
         });
 
-    auto headsType = vec(nh, f32);
+    auto statsType = RankedTensorType::get({nh, rowCount}, f32);
     auto stats = linalg::GenericOp::create(
-        fb, loc, TypeRange{headsType, headsType}, ValueRange{},
-        ValueRange{empty(fb, headsType, {}), empty(fb, headsType, {})},
-        SmallVector<AffineMap>{map(1, {0}), map(1, {0})},
-        SmallVector<IteratorType>{kParallel},
+        fb, loc, TypeRange{statsType, statsType}, ValueRange{},
+        ValueRange{empty(fb, statsType, rowSizes),
+                   empty(fb, statsType, rowSizes)},
+        SmallVector<AffineMap>{map(2, {0, 1}), map(2, {0, 1})},
+        SmallVector<IteratorType>{kParallel, kParallel},
         [&](OpBuilder &bb, Location, ValueRange) {
           Value h = linalg::IndexOp::create(bb, loc, 0);
-          Value count = visibleCount(bb);
+          Value r = linalg::IndexOp::create(bb, loc, 1);
+          Value count = visibleCount(bb, r);
           auto score = [&](OpBuilder &lb, Value position) -> Value {
             return tensor::ExtractOp::create(lb, loc, scores,
-                                             ValueRange{h, position});
+                                             ValueRange{h, position, r});
           };
           Value max = loop(bb, count, ninf,
                            [&](OpBuilder &lb, Value position, Value acc) -> Value {
@@ -798,18 +832,22 @@ private:
           linalg::YieldOp::create(bb, loc, ValueRange{max, sum});
         });
 
-    auto outType = RankedTensorType::get({nh, hs}, f32);
+    // Loops (h, d, r); the result is stored [M, H, hs].
+    auto outType = RankedTensorType::get({rowCount, nh, hs}, f32);
     Value out = generic(
-        fb, {stats.getResult(0), stats.getResult(1)}, empty(fb, outType, {}),
-        {map(2, {0}), map(2, {0}), map(2, {0, 1})}, {kParallel, kParallel},
+        fb, {stats.getResult(0), stats.getResult(1)},
+        empty(fb, outType, rowSizes),
+        {map(3, {0, 2}), map(3, {0, 2}), map(3, {2, 0, 1})},
+        {kParallel, kParallel, kParallel},
         [&](OpBuilder &bb, ValueRange x) -> Value {
           Value h = linalg::IndexOp::create(bb, loc, 0);
           Value d = linalg::IndexOp::create(bb, loc, 1);
+          Value r = linalg::IndexOp::create(bb, loc, 2);
           Value max = x[0], sum = x[1];
-          return loop(bb, visibleCount(bb), zero,
+          return loop(bb, visibleCount(bb, r), zero,
                       [&](OpBuilder &lb, Value position, Value acc) -> Value {
                         Value s = tensor::ExtractOp::create(
-                            lb, loc, scores, ValueRange{h, position});
+                            lb, loc, scores, ValueRange{h, position, r});
                         Value e = math::ExpOp::create(
                             lb, loc, arith::SubFOp::create(lb, loc, s, max));
                         Value att = arith::DivFOp::create(lb, loc, e, sum);
@@ -820,10 +858,8 @@ private:
                         return arith::AddFOp::create(lb, loc, acc, p);
                       });
         });
-    Value flat = tensor::CollapseShapeOp::create(
-        fb, loc, vec(qd, f32), out, SmallVector<ReassociationIndices>{{0, 1}});
-    Value result = tensor::ExpandShapeOp::create(
-        fb, loc, row(qd), flat, SmallVector<ReassociationIndices>{{0, 1}});
+    Value result = tensor::CollapseShapeOp::create(
+        fb, loc, queryType, out, SmallVector<ReassociationIndices>{{0}, {1, 2}});
     func::ReturnOp::create(fb, loc, result);
   }
 
@@ -924,8 +960,8 @@ private:
 } // namespace
 
 void buildLlamaForward(ModuleOp module, const LlamaConfig &config,
-                       StringRef weightDtype, bool decodeStep) {
-  ForwardBuilder(module, config, weightDtype).build(decodeStep);
+                       StringRef weightDtype, bool forGpu) {
+  ForwardBuilder(module, config, weightDtype).build(forGpu);
 }
 
 } // namespace wq_model

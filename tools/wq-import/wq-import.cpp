@@ -33,6 +33,12 @@ static cl::opt<std::string> tokenizer("tokenizer",
 static cl::opt<std::string> weightType("weight-type", cl::desc("f32 | f16"),
                                        cl::init("f32"), cl::cat(importCategory));
 static cl::opt<bool> emitText("emit-text", cl::desc("Write textual MLIR"), cl::cat(importCategory));
+static cl::opt<bool> forGpu(
+    "for-gpu",
+    cl::desc("Build the GPU form of the forward pass (all heads' attention per "
+             "kernel, and @decode, the one-token step replayed as a CUDA "
+             "graph): what wq-compile --target sm_80|sm_90 lowers"),
+    cl::cat(importCategory));
 static cl::opt<std::string> toSafetensors(
     "to-safetensors", cl::desc("Write the weights as safetensors instead"),
     cl::value_desc("file"), cl::cat(importCategory));
@@ -75,6 +81,7 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context;
   wq_model::ImportOptions options;
   options.weightDtype = weightType;
+  options.forGpu = forGpu;
   auto module = wq_model::buildModelModule(context, *weights, options);
   if (!module)
     return fail(toString(module.takeError()));

@@ -31,8 +31,9 @@ struct ImportOptions {
   /// not the one among the quantized weights (which the classifier reads);
   /// null: that one.
   const wq_numerics::QuantizedLinear *lookupTable = nullptr;
-  /// Also build @decode (buildLlamaForward), for GPU libraries.
-  bool decodeStep = false;
+  /// Build the GPU form of the forward pass (buildLlamaForward's forGpu:
+  /// attention of all heads per kernel, and the decode step).
+  bool forGpu = false;
 };
 
 /// The model's forward pass in upstream dialects (and wq ops for weights the

@@ -122,7 +122,8 @@ llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path,
 /// buildModelModule binds each to its data. `weightDtype` is the element
 /// type float weights are stored in ("f32" or "f16").
 ///
-/// With `decodeStep`, also
+/// With `forGpu`, the GPU form: @forward's attention runs every head in one
+/// kernel per phase (no host loop over heads), and there is also
 ///
 ///   func.func @decode(%step: memref<2xi32>, %k_cache, %v_cache,
 ///                     %logits: memref<1 x V xf32>)
@@ -130,11 +131,11 @@ llvm::Expected<LlamaWeights> readCheckpoint(llvm::StringRef path,
 /// one token (step[0]) at position step[1], which the code reads only
 /// inside its loops (on a GPU: inside the kernels, from device memory): the
 /// launches and their arguments do not depend on the token or the position,
-/// so one captured CUDA graph of a call serves every step. Attention spans
-/// the whole cache, positions past step[1] skipped by the kernels.
+/// so one captured CUDA graph of a call serves every step. Its attention
+/// spans the whole cache, positions past step[1] skipped by the kernels.
 void buildLlamaForward(mlir::ModuleOp module, const LlamaConfig &config,
                        llvm::StringRef weightDtype = "f32",
-                       bool decodeStep = false);
+                       bool forGpu = false);
 
 /// The unbound resource name buildLlamaForward uses for weight `name`.
 std::string resourceName(llvm::StringRef name);
