@@ -6,7 +6,7 @@ reference).
 
     gpu_model_sim.py --driver libwqrt_callback_cuda.so --wq-run PATH \\
         --gpu GPU_FOLDER --cpu CPU_FOLDER [--prompt TEXT] [--prompt-tokens 16]
-        [--steps 8] [--bound 1e-3] [--profile]
+        [--steps 8] [--bound 1e-3] [--ctx 2048] [--profile]
     gpu_model_sim.py --wq-run PATH --cpu CPU_FOLDER --save-expected REF.json
     gpu_model_sim.py --gpu GPU_FOLDER --expected REF.json [--time N]   (on a GPU)
 
@@ -205,14 +205,16 @@ class Model:
     run directly once, captured as a CUDA graph by the second call and
     replayed from then on."""
 
-    def __init__(self, folder, allocate, read, runtime=None):
+    def __init__(self, folder, allocate, read, runtime=None, context=2048):
         self.config = json.load(open(os.path.join(folder, "config.json")))
         self.lib = ctypes.CDLL(os.path.join(folder, "model.so"), mode=os.RTLD_LOCAL)
         weights = open(os.path.join(folder, "model.weights"), "rb").read()
         self.weights = ctypes.create_string_buffer(weights, len(weights))
         ctypes.c_void_p.in_dll(self.lib, "wq_weights").value = ctypes.addressof(self.weights)
         c = self.config
-        self.context = c["seq_len"]
+        # The KV caches' positions: wq-run's --ctx (its default 2048, at most
+        # the model's own context).
+        self.context = min(context, c["seq_len"])
         self.kv_dim = c["n_kv_heads"] * c["dim"] // c["n_heads"]
         cache_bytes = c["n_layers"] * self.context * self.kv_dim * 4
         self.keys, self.values = allocate(cache_bytes), allocate(cache_bytes)
@@ -341,7 +343,7 @@ def reference_calls(args):
         host_buffers.append(buffer)
         return ctypes.addressof(buffer)
 
-    cpu = Model(args.cpu, host_allocate, ctypes.string_at)
+    cpu = Model(args.cpu, host_allocate, ctypes.string_at, context=args.ctx)
     calls, batch, pos = [], tokens, 0
     for _ in range(args.steps + 1):
         logits = cpu.run(batch, pos, 0)
@@ -369,6 +371,9 @@ def main():
     parser.add_argument("--prompt-tokens", type=int, default=16)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--bound", type=float, default=1e-3)
+    parser.add_argument("--ctx", type=int, default=2048,
+                        help="KV-cache positions, as wq-run's --ctx (at most the model's "
+                        "context; the decode step's attention spans all of them)")
     parser.add_argument("--time", type=int, default=0, metavar="N",
                         help="then time N decode calls (one token each) and one prompt of "
                         "--prompt-tokens tokens")
@@ -400,7 +405,7 @@ def main():
         # The runtime first (the caches are allocated with it); model.so then
         # finds the same library through its rpath.
         runtime = Runtime(args.gpu)
-        gpu = Model(args.gpu, runtime.alloc, runtime.read, runtime)
+        gpu = Model(args.gpu, runtime.alloc, runtime.read, runtime, context=args.ctx)
     except RuntimeError as error:
         print(f"{label}: loading the GPU model: FAIL: {error}")
         return 1

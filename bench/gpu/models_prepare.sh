@@ -30,8 +30,10 @@ for variant in fp32 int4; do
 done
 cat >"$out/run.sh" <<'EOF'
 #!/usr/bin/env bash
-# On the GPU machine: every call of the prompt and decode steps against the
-# CPU build's logits (bound 1e-3), then decode and prompt tokens/s.
+# On the GPU machine: every call of the prompt and decode steps (the decode
+# step direct, then captured as a CUDA graph and replayed) against the
+# CPU build's logits (bound 1e-3), then decode (graph replay) and prompt
+# tokens/s.
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DEST="${OUT:-.}"

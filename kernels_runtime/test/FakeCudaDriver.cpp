@@ -6,11 +6,16 @@
 // FAKE_CUDA_DEVICE_COUNT sets the device count, FAKE_CUDA_SHUT_DOWN makes it
 // behave as after its exit handler, FAKE_CUDA_ANY_IMAGE accepts every image
 // (a compiled model's kernels load; launching them is another matter) and
-// FAKE_CUDA_MEMORY_LIMIT=N fails allocations larger than N bytes. Built with
-// WQRT_FAKE_OMIT_LAUNCH it lacks cuLaunchKernel (an "old driver").
+// FAKE_CUDA_MEMORY_LIMIT=N fails allocations larger than N bytes. With
+// FAKE_CUDA_ANY_IMAGE every kernel name resolves too, so a compiled model
+// runs end to end (its launches do nothing; memory starts zeroed), and
+// FAKE_CUDA_TRACE prints each graph capture, instantiation, launch and
+// destruction to stderr. Built with WQRT_FAKE_OMIT_LAUNCH it lacks
+// cuLaunchKernel (an "old driver").
 //
 //===----------------------------------------------------------------------===//
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -110,7 +115,8 @@ CUresult cuModuleUnload(void *) {
 }
 
 CUresult cuModuleGetFunction(void **function, void *, const char *name) {
-  if (std::strcmp(name, "known_kernel") != 0)
+  if (std::strcmp(name, "known_kernel") != 0 &&
+      !std::getenv("FAKE_CUDA_ANY_IMAGE"))
     return NOT_FOUND;
   *function = &fakeFunction;
   return SUCCESS;
@@ -133,7 +139,7 @@ CUresult cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
   const char *limit = std::getenv("FAKE_CUDA_MEMORY_LIMIT");
   if (limit && bytes > std::strtoull(limit, nullptr, 10))
     return OUT_OF_MEMORY;
-  void *memory = std::malloc(bytes ? bytes : 1);
+  void *memory = std::calloc(bytes ? bytes : 1, 1);
   if (!memory)
     return OUT_OF_MEMORY;
   *ptr = reinterpret_cast<unsigned long long>(memory);
@@ -215,13 +221,19 @@ CUresult cuEventElapsedTime(float *ms, void *, void *) {
 }
 
 static int fakeGraph, fakeGraphExec;
+static void trace(const char *entry) {
+  if (std::getenv("FAKE_CUDA_TRACE"))
+    std::fprintf(stderr, "fake-cuda: %s\n", entry);
+}
 CUresult cuStreamBeginCapture_v2(void *, int) {
+  trace("cuStreamBeginCapture");
   if (capturing)
     return INVALID_VALUE;
   capturing = true;
   return SUCCESS;
 }
 CUresult cuStreamEndCapture(void *, void **graph) {
+  trace("cuStreamEndCapture");
   if (!capturing)
     return INVALID_VALUE;
   capturing = false;
@@ -230,15 +242,20 @@ CUresult cuStreamEndCapture(void *, void **graph) {
 }
 CUresult cuGraphInstantiateWithFlags(void **exec, void *graph,
                                      unsigned long long) {
+  trace("cuGraphInstantiate");
   if (graph != &fakeGraph)
     return INVALID_VALUE;
   *exec = &fakeGraphExec;
   return SUCCESS;
 }
 CUresult cuGraphLaunch(void *exec, void *) {
+  trace("cuGraphLaunch");
   return exec == &fakeGraphExec ? SUCCESS : INVALID_VALUE;
 }
-CUresult cuGraphExecDestroy(void *) { return SUCCESS; }
+CUresult cuGraphExecDestroy(void *) {
+  trace("cuGraphExecDestroy");
+  return SUCCESS;
+}
 CUresult cuGraphDestroy(void *) { return SUCCESS; }
 
 } // extern "C"

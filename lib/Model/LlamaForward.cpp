@@ -658,9 +658,7 @@ private:
     }
     Value fin = norm(fb, x, "norm.weight");
     // Logits of rows first .. M-1 only (decode and a prompt's last token
-    // need one row, perplexity all). The classifier (the token embedding
-    // when shared) is marked wq.skip; the importer removes the mark when it
-    // is to be quantized.
+    // need one row, perplexity all).
     Value nl = arith::SubIOp::create(fb, loc, m, first);
     auto one = fb.getIndexAttr(1);
     Value selected = tensor::ExtractSliceOp::create(
@@ -668,16 +666,28 @@ private:
         ArrayRef<OpFoldResult>{first, fb.getIndexAttr(0)},
         ArrayRef<OpFoldResult>{nl, fb.getIndexAttr(d)},
         ArrayRef<OpFoldResult>{one, one});
-    Value classifierWeight =
-        c.sharedClassifier ? table : weight(fb, "output.weight", tableType);
-    linalg::MatmulOp logits = linear(fb, selected, classifierWeight, v, nl);
-    logits->setAttr("wq.skip", fb.getUnitAttr());
-    logits->setAttr("wq.classifier", fb.getUnitAttr());
-    auto out = bufferization::MaterializeInDestinationOp::create(
-        fb, loc, logits.getResult(0), outm);
-    out.setRestrict(true);
-    out.setWritable(true);
+    writeLogits(fb, selected, table, nl, outm);
     func::ReturnOp::create(fb, loc);
+  }
+
+  /// The classifier (the token embedding `table` when shared) of `rows`
+  /// (M given when dynamic), written into `out` in place. It is marked
+  /// wq.skip; the importer removes the mark when it is to be quantized.
+  void writeLogits(OpBuilder &ob, Value finalRows, Value table, Value m,
+                   Value out) {
+    Value classifierWeight =
+        c.sharedClassifier
+            ? table
+            : weight(ob, "output.weight",
+                     cast<RankedTensorType>(table.getType()));
+    linalg::MatmulOp logits =
+        linear(ob, finalRows, classifierWeight, c.vocabSize, m);
+    logits->setAttr("wq.skip", ob.getUnitAttr());
+    logits->setAttr("wq.classifier", ob.getUnitAttr());
+    auto store = bufferization::MaterializeInDestinationOp::create(
+        ob, loc, logits.getResult(0), out);
+    store.setRestrict(true);
+    store.setWritable(true);
   }
 
   /// Causal grouped-query attention of all heads at once, the GPU form: M
@@ -936,15 +946,7 @@ private:
       x = callOnRow(fb, "add", d, {x2, f});
     }
     Value fin = normRow(fb, x, "norm.weight");
-    Value classifierWeight =
-        c.sharedClassifier ? table : weight(fb, "output.weight", tableType);
-    linalg::MatmulOp logits = linear(fb, fin, classifierWeight, v, Value());
-    logits->setAttr("wq.skip", fb.getUnitAttr());
-    logits->setAttr("wq.classifier", fb.getUnitAttr());
-    auto out = bufferization::MaterializeInDestinationOp::create(
-        fb, loc, logits.getResult(0), outm);
-    out.setRestrict(true);
-    out.setWritable(true);
+    writeLogits(fb, fin, table, Value(), outm);
     func::ReturnOp::create(fb, loc);
   }
 

@@ -426,8 +426,7 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
                           Twine(config_.vocabSize));
   if (deviceState_ && m == 1)
     return runDecodeStep(tokens[0], pos);
-  const int64_t L = config_.numLayers, S = contextLength_,
-                KVD = config_.kvDim(), V = config_.vocabSize;
+  const int64_t V = config_.vocabSize;
   logits_.resize(size_t((m - first) * V));
   const size_t logitsBytes = logits_.size() * sizeof(float);
   float *keys = keyCache_.get(), *values = valueCache_.get(),
@@ -444,9 +443,7 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
   // reads them to pick the rows to look up).
   int32_t *tokenData = const_cast<int32_t *>(tokens.data());
   StridedMemRefType<int32_t, 1> tokenRef{tokenData, tokenData, 0, {m}, {1}};
-  StridedMemRefType<float, 3> k{keys, keys, 0, {L, S, KVD}, {S * KVD, KVD, 1}};
-  StridedMemRefType<float, 3> v{values, values, 0, {L, S, KVD},
-                                {S * KVD, KVD, 1}};
+  StridedMemRefType<float, 3> k = cacheRef(keys), v = cacheRef(values);
   StridedMemRefType<float, 2> out{logits, logits, 0, {m - first, V}, {V, 1}};
   forward_(&tokenRef, pos, &k, &v, first, &out);
   if (deviceState_ &&
@@ -455,24 +452,26 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
   return logits_.data();
 }
 
+StridedMemRefType<float, 3> CompiledModel::cacheRef(void *cache) const {
+  auto *data = static_cast<float *>(cache);
+  const int64_t L = config_.numLayers, S = contextLength_,
+                KVD = config_.kvDim();
+  return {data, data, 0, {L, S, KVD}, {S * KVD, KVD, 1}};
+}
+
 Expected<float *> CompiledModel::runDecodeStep(int32_t token, int64_t pos) {
   DeviceState &device = *deviceState_;
-  const int64_t L = config_.numLayers, S = contextLength_,
-                KVD = config_.kvDim(), V = config_.vocabSize;
+  const int64_t V = config_.vocabSize;
   // The only per-step inputs, in device memory where the kernels read them.
   const int32_t step[2] = {token, int32_t(pos)};
   if (device.toDevice(device.step, step, sizeof(step)) != WQRT_SUCCESS)
     return device.fail("copying the token and position to the GPU");
   auto call = [&] {
     auto *stepData = static_cast<int32_t *>(device.step);
-    auto *keys = static_cast<float *>(device.keys);
-    auto *values = static_cast<float *>(device.values);
     auto *logits = static_cast<float *>(device.stepLogits);
     StridedMemRefType<int32_t, 1> stepRef{stepData, stepData, 0, {2}, {1}};
-    StridedMemRefType<float, 3> k{keys, keys, 0, {L, S, KVD},
-                                  {S * KVD, KVD, 1}};
-    StridedMemRefType<float, 3> v{values, values, 0, {L, S, KVD},
-                                  {S * KVD, KVD, 1}};
+    StridedMemRefType<float, 3> k = cacheRef(device.keys),
+                                v = cacheRef(device.values);
     StridedMemRefType<float, 2> out{logits, logits, 0, {1, V}, {V, 1}};
     decode_(&stepRef, &k, &v, &out);
   };

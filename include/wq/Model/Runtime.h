@@ -5,6 +5,7 @@
 
 #include "wq/Model/Llama.h"
 
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
@@ -101,6 +102,8 @@ public:
 private:
   /// One token on the GPU through the decode step (see the class comment).
   llvm::Expected<float *> runDecodeStep(int32_t token, int64_t pos);
+  /// The memref descriptor of a KV cache [layers, context, kvDim].
+  StridedMemRefType<float, 3> cacheRef(void *cache) const;
 
   using ForwardFn = void (*)(void *, int64_t, void *, void *, int64_t, void *);
   using DecodeFn = void (*)(void *, void *, void *, void *);
