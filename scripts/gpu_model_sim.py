@@ -9,6 +9,7 @@ reference).
         [--steps 8] [--bound 1e-3] [--ctx 2048] [--profile]
     gpu_model_sim.py --wq-run PATH --cpu CPU_FOLDER --save-expected REF.json
     gpu_model_sim.py --gpu GPU_FOLDER --expected REF.json [--time N]   (on a GPU)
+    gpu_model_sim.py --gpu GPU_FOLDER --time-only N                     (on a GPU)
 
 The GPU folder's model.so is loaded into this process as it is: its host
 code (allocations, copies, launches, the deallocation helper) runs natively,
@@ -206,6 +207,7 @@ class Model:
     replayed from then on."""
 
     def __init__(self, folder, allocate, read, runtime=None, context=2048):
+        self.folder = folder
         self.config = json.load(open(os.path.join(folder, "config.json")))
         self.lib = ctypes.CDLL(os.path.join(folder, "model.so"), mode=os.RTLD_LOCAL)
         weights = open(os.path.join(folder, "model.weights"), "rb").read()
@@ -284,6 +286,14 @@ class Runtime:
         self.lib.wqrtCaptureEnd.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
         self.lib.wqrtGraphLaunch.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
         self.lib.wqrtStreamSynchronize.argtypes = [ctypes.c_void_p]
+        self.lib.wqrtMemcpyDeviceToDevice.argtypes = [ctypes.c_void_p, ctypes.c_void_p,
+                                                      ctypes.c_size_t]
+        self.lib.wqrtEventRecord.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.wqrtEventSynchronize.argtypes = [ctypes.c_void_p]
+        self.lib.wqrtEventDestroy.argtypes = [ctypes.c_void_p]
+        self.lib.wqrtEventElapsedMs.argtypes = [ctypes.c_void_p, ctypes.c_void_p,
+                                                ctypes.POINTER(ctypes.c_float)]
+        self.lib.wqrtFree.argtypes = [ctypes.c_void_p]
         self.check(self.lib.wqrtInit(0), "starting the GPU")
 
     def check(self, status, what):
@@ -306,6 +316,38 @@ class Runtime:
         graph = ctypes.c_void_p()
         self.check(self.lib.wqrtCaptureEnd(ctypes.byref(graph)), "capturing the decode step")
         return graph
+
+    def event_time_ms(self, enqueue):
+        """Milliseconds between events recorded on the default stream before
+        and after what `enqueue()` enqueues there."""
+        events = [ctypes.c_void_p(), ctypes.c_void_p()]
+        for event in events:
+            self.check(self.lib.wqrtEventCreate(ctypes.byref(event)), "creating an event")
+        self.check(self.lib.wqrtEventRecord(events[0], None), "recording an event")
+        enqueue()
+        self.check(self.lib.wqrtEventRecord(events[1], None), "recording an event")
+        self.check(self.lib.wqrtEventSynchronize(events[1]), "waiting for an event")
+        ms = ctypes.c_float()
+        self.check(self.lib.wqrtEventElapsedMs(events[0], events[1], ctypes.byref(ms)),
+                   "timing")
+        for event in events:
+            self.lib.wqrtEventDestroy(event)
+        return ms.value
+
+    def copy_bandwidth(self, nbytes=1 << 30, repeats=10):
+        """Device-to-device copy rate in bytes/s, counting the bytes read and
+        written (2 x nbytes per copy)."""
+        source, destination = self.alloc(nbytes), self.alloc(nbytes)
+
+        def copies():
+            for _ in range(repeats):
+                self.check(self.lib.wqrtMemcpyDeviceToDevice(destination, source, nbytes),
+                           "copying on the device")
+        copies()  # warm-up
+        ms = self.event_time_ms(copies)
+        self.lib.wqrtFree(ctypes.c_void_p(source))
+        self.lib.wqrtFree(ctypes.c_void_p(destination))
+        return 2 * nbytes * repeats / (ms * 1e-3) if ms > 0 else float("nan")
 
     def replay(self, graph):
         self.check(self.lib.wqrtGraphLaunch(graph, None), "replaying the decode step")
@@ -354,6 +396,35 @@ def reference_calls(args):
     return calls
 
 
+def time_decode_step(model, runtime, replays, label):
+    """Times `replays` graph replays of the decode step (after one direct
+    step and the capture) and compares the step with streaming the weights
+    once at the device's copy rate."""
+    model.run([1], 0, 0)  # direct: uploads the weights
+    model.run([1], 1, 0)  # captured and replayed
+    graph = model.graph
+
+    def replay_all():
+        for _ in range(replays):
+            runtime.check(runtime.lib.wqrtGraphLaunch(graph, None), "replaying")
+    replay_all()  # warm-up
+    step_ms = runtime.event_time_ms(replay_all) / replays
+    if step_ms <= 0:
+        print(f"{label}: no timing (the events measured nothing: a simulated GPU)")
+        return 0
+    weight_bytes = os.path.getsize(os.path.join(model.folder, "model.weights"))
+    rate = runtime.copy_bandwidth()
+    bound_ms = weight_bytes / rate * 1e3
+    c = model.config
+    print(f"{label} decode step: {step_ms * 1e3:.1f} us per token by graph replay ({replays} "
+          f"replays, position 1, context {model.context}); {c['n_layers']} layers of dim "
+          f"{c['dim']}, FFN {c['hidden_dim']}, {c['n_heads']} heads / {c['n_kv_heads']} KV heads")
+    print(f"{label} weights {weight_bytes / 2**20:.1f} MiB per token; device copy rate "
+          f"{rate / 1e12:.2f} TB/s (read + write); bound {bound_ms * 1e3:.1f} us; "
+          f"bound / step = {bound_ms / step_ms:.2f}")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--driver", help="the callback CUDA driver library: simulate the GPU "
@@ -377,11 +448,18 @@ def main():
     parser.add_argument("--time", type=int, default=0, metavar="N",
                         help="then time N decode calls (one token each) and one prompt of "
                         "--prompt-tokens tokens")
+    parser.add_argument("--time-only", type=int, default=0, metavar="N",
+                        help="no reference: time N replays of the decode step's graph with "
+                        "events against the weights' bandwidth bound (model.weights bytes "
+                        "/ device copy rate); for stacks whose weights are synthesized on "
+                        "the GPU machine (values do not change the timing)")
     parser.add_argument("--profile", action="store_true",
                         help="print launches, instructions and seconds per kernel (simulator)")
     args = parser.parse_args()
 
-    if args.cpu:
+    if args.time_only:
+        calls = None
+    elif args.cpu:
         calls = reference_calls(args)
         if args.save_expected:
             with open(args.save_expected, "w") as f:
@@ -390,7 +468,7 @@ def main():
     elif args.expected:
         calls = json.load(open(args.expected))
     else:
-        parser.error("--cpu or --expected is required")
+        parser.error("--cpu, --expected or --time-only is required")
 
     label = "sim" if args.driver else "gpu"
     gpu_sim = None
@@ -410,6 +488,8 @@ def main():
         print(f"{label}: loading the GPU model: FAIL: {error}")
         return 1
 
+    if calls is None:
+        return time_decode_step(gpu, runtime, args.time_only, label)
     failures = 0
     for call in calls:
         batch, at, first = call["tokens"], call["pos"], call["first"]

@@ -4,13 +4,22 @@
 # int4 (g32; classifier and lookups quantized too) compiled for sm_90 (cubin)
 # with their kernels runtime, the CPU builds' logits for a 16-token prompt and
 # 8 greedy decode steps, and the harness (scripts/gpu_model_sim.py,
-# scripts/ptx_sim.py). Then, on the GPU machine, from the repo root:
+# scripts/ptx_sim.py); and a Llama-3-8B-shaped stack for timing only: 4
+# layers of dim 4096, FFN 14336, 32 heads / 8 KV heads, vocabulary 512 (tied),
+# random fp16 weights from bench/models/make_synthetic_hf.py (seed 0) compiled
+# to int4 g128 for sm_90, without its model.weights (460 MB, over what a
+# device call carries): run.sh writes a zero-filled one of the same size on
+# the GPU machine, since the values do not change the timing. Then, on the
+# GPU machine, from the repo root:
 #   build/gpu-models/run.sh          (prints the table; writes $OUT/gpu-models.md)
-# carrying build/gpu-models (about 3 MB).
-#   bench/gpu/models_prepare.sh [OUTDIR]     (default build/gpu-models)
+# carrying build/gpu-models (a few MB).
+#   bench/gpu/models_prepare.sh [OUTDIR] [WORKDIR]
+#       (defaults build/gpu-models, /tmp/wq-gpu-models: the stack's checkpoint,
+#       1.8 GB, generated once and kept)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-build/gpu-models}"
+work="${2:-/tmp/wq-gpu-models}"
 models=../shared/models
 rm -rf "$out"
 mkdir -p "$out"
@@ -28,6 +37,16 @@ for variant in fp32 int4; do
     --save-expected "$out/$variant-expected.json"
   rm -rf "$out/$variant-cpu" "$out/$variant-sm_90/weights.safetensors"
 done
+mkdir -p "$work"
+stack="$work/llama3-8b-stack4"
+if [ ! -f "$stack/config.json" ]; then
+  /usr/bin/python3 bench/models/make_synthetic_hf.py "$stack" --tokenizer "$work/tok512.bin" \
+    --hidden 4096 --intermediate 14336 --layers 4 --heads 32 --kv-heads 8 --vocab 512 --tied
+fi
+build/bin/wq-compile "$stack" --tokenizer "$work/tok512.bin" --bits 4 --group-size 128 \
+  --target sm_90 -o "$out/stack8b-sm_90" 2>/dev/null
+stat -c %s "$out/stack8b-sm_90/model.weights" >"$out/stack8b-sm_90/weights.bytes"
+rm -f "$out/stack8b-sm_90/model.weights" "$out/stack8b-sm_90/weights.safetensors"
 cat >"$out/run.sh" <<'EOF'
 #!/usr/bin/env bash
 # On the GPU machine: every call of the prompt and decode steps (the decode
@@ -48,6 +67,15 @@ status=0
       --expected "$HERE/$variant-expected.json" --time 256 2>&1 || status=1
     echo '```'
   done
+  echo
+  echo "## Llama-3-8B-shaped stack, int4 g128: decode step vs streaming its weights"
+  echo '```'
+  # Zero-filled weights of the compiled size (the timing does not depend on
+  # the values).
+  truncate -s "$(cat "$HERE/stack8b-sm_90/weights.bytes")" "$HERE/stack8b-sm_90/model.weights"
+  PYTHONUNBUFFERED=1 timeout 120 python3 "$HERE/gpu_model_sim.py" --gpu "$HERE/stack8b-sm_90" \
+    --time-only 200 2>&1 || status=1
+  echo '```'
 } | tee "$DEST/gpu-models.md"
 exit $status
 EOF

@@ -894,6 +894,11 @@ private:
         });
   }
 
+  /// @decode: @forward's layers for one token (M = 1 at compile time, so
+  /// the importer's wq.matmul ops are decode-shaped), with the token id and
+  /// position taken from the step buffer inside loop bodies only: the
+  /// lookup is a row gather, RoPE, the cache stores and attention read the
+  /// position themselves.
   void buildDecodeStep() {
     const int64_t d = c.dim, h = c.hiddenDim, v = c.vocabSize,
                   qd = c.queryDim(), kvd = c.kvDim();
