@@ -873,14 +873,17 @@ private:
     func::ReturnOp::create(fb, loc, result);
   }
 
-  /// Writes a decode step's row (tensor<1 x kvDim>) into `cache` at
-  /// [layer, pos] with pos read inside the loop (memref level, in place, as
-  /// the forward pass writes its rows).
-  void storeStepRow(OpBuilder &ob, Value rowValue, Value cache, Value layer,
-                    Value stepBuffer) {
+  /// Writes a decode step's key and value rows (tensor<1 x kvDim> each) into
+  /// the caches at [layer, pos], pos read inside the loop: one kernel for
+  /// both (memref level, in place, as the forward pass writes its rows).
+  void storeStepRows(OpBuilder &ob, Value key, Value value, Value keyCache,
+                     Value valueCache, Value layer, Value stepBuffer) {
     const int64_t kvd = c.kvDim();
-    Value buffer = bufferization::ToBufferOp::create(
-        ob, loc, MemRefType::get({1, kvd}, f32), rowValue, /*readOnly=*/true);
+    auto rowBuffer = [&](Value row) -> Value {
+      return bufferization::ToBufferOp::create(
+          ob, loc, MemRefType::get({1, kvd}, f32), row, /*readOnly=*/true);
+    };
+    Value keys = rowBuffer(key), values = rowBuffer(value);
     Value c0 = indexConstant(ob, 0), c1 = indexConstant(ob, 1);
     scf::ParallelOp::create(
         ob, loc, ValueRange{c0, c0}, ValueRange{c1, indexConstant(ob, kvd)},
@@ -888,9 +891,12 @@ private:
           Value p32 = memref::LoadOp::create(pb, loc, stepBuffer, c1);
           Value pos =
               arith::IndexCastOp::create(pb, loc, pb.getIndexType(), p32);
-          Value x = memref::LoadOp::create(pb, loc, buffer, iv);
-          memref::StoreOp::create(pb, loc, x, cache,
-                                  ValueRange{layer, pos, iv[1]});
+          memref::StoreOp::create(
+              pb, loc, memref::LoadOp::create(pb, loc, keys, iv), keyCache,
+              ValueRange{layer, pos, iv[1]});
+          memref::StoreOp::create(
+              pb, loc, memref::LoadOp::create(pb, loc, values, iv), valueCache,
+              ValueRange{layer, pos, iv[1]});
         });
   }
 
@@ -937,8 +943,7 @@ private:
       Value kr = call(fb, formatv("rope_step_{0}", kvd).str(), row(kvd),
                       {k, step, freqKV});
       Value layer = indexConstant(fb, l);
-      storeStepRow(fb, kr, kcm, layer, stepm);
-      storeStepRow(fb, val, vcm, layer, stepm);
+      storeStepRows(fb, kr, val, kcm, vcm, layer, stepm);
       Value att = call(fb, "step_attention", row(qd),
                        {qr, kcm, vcm, layer, step});
       Value o = linear(fb, att, name("attention.wo"), d, qd, Value());
