@@ -22,8 +22,9 @@ device memory; without it, libcuda and the machine's GPU. The caches and
 logits are device memory from the runtime (wqrtMalloc, as CompiledModel
 allocates them), a prompt's token ids host memory (the forward function's
 contract). Decode steps run the library's decode function as CompiledModel
-does: directly the first time, then captured once as a CUDA graph (the
-callback driver records and replays it) and replayed.
+does: directly once at load (which uploads the weights), then captured once
+as a CUDA graph by the first call (the callback driver records and replays
+it) and replayed.
 
 The prompt (`--prompt-tokens` ids of the text, from `wq-run --tokenize`) runs
 as one batch at position 0 with every row's logits returned, then `--steps`
@@ -203,8 +204,8 @@ class Model:
     the buffers of its caches and logits (host or simulated device). With
     `runtime` (a GPU model), calls of one token run its decode step as
     CompiledModel does: token and position copied to the device, the step
-    run directly once, captured as a CUDA graph by the second call and
-    replayed from then on."""
+    run directly once at load (uploading the weights), captured as a CUDA
+    graph by the first call and replayed from then on."""
 
     def __init__(self, folder, allocate, read, runtime=None, context=2048):
         self.folder = folder
@@ -233,6 +234,8 @@ class Model:
             self.decode.restype = None
             self.step = allocate(8)
             self.step_logits = allocate(c["vocab_size"] * 4)
+            # As CompiledModel::load: one step directly (uploads the weights).
+            self.run_decode_step(0, 0)
 
     def run_decode_step(self, token, pos):
         c, runtime = self.config, self.runtime
@@ -400,8 +403,7 @@ def time_decode_step(model, runtime, replays, label):
     """Times `replays` graph replays of the decode step (after one direct
     step and the capture) and compares the step with streaming the weights
     once at the device's copy rate."""
-    model.run([1], 0, 0)  # direct: uploads the weights
-    model.run([1], 1, 0)  # captured and replayed
+    model.run([1], 1, 0)  # captured and replayed (the load ran one step directly)
     graph = model.graph
 
     def replay_all():

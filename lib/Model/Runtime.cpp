@@ -398,6 +398,12 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
     if (!state)
       return state.takeError();
     model.deviceState_ = std::move(*state);
+    // A first decode step now uploads the weights (one device copy each,
+    // shared by the forward pass), so that they cross once, at load, and
+    // the next step is the one captured. It writes position 0 of the caches,
+    // which every sequence's first call overwrites.
+    if (Expected<float *> warm = model.runDecodeStep(0, 0); !warm)
+      return warm.takeError();
     return std::move(model);
   }
   // Not value-initialized: pages are committed as positions are written.
@@ -476,7 +482,8 @@ Expected<float *> CompiledModel::runDecodeStep(int32_t token, int64_t pos) {
     decode_(&stepRef, &k, &v, &out);
   };
   if (!device.stepRan) {
-    // Uploads the weights (a capture must not be a constant's first use).
+    // The load's step: uploads the weights (a capture must not be a
+    // constant's first use).
     call();
     device.stepRan = true;
   } else {

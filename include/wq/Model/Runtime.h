@@ -61,7 +61,8 @@ struct DeviceState;
 /// memory (through the kernels runtime it links), and only the logits rows
 /// asked for come back per call. Calls of one token run the library's decode
 /// step: the token and position are copied to the device, the step is
-/// captured as a CUDA graph on its second call and replayed from then on.
+/// captured as a CUDA graph on its first call and replayed from then on (load
+/// runs one step directly, which uploads the weights).
 /// Longer calls (prompts) run the forward pass, which reads the token ids
 /// from host memory.
 class CompiledModel {
