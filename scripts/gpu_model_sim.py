@@ -227,7 +227,7 @@ class Model:
         self.forward.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
                                  ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
         self.forward.restype = None
-        self.runtime, self.graph, self.step_ran = runtime, None, False
+        self.runtime, self.graph = runtime, None
         if runtime:
             self.decode = self.lib._mlir_ciface_decode
             self.decode.argtypes = [ctypes.c_void_p] * 4
@@ -235,17 +235,16 @@ class Model:
             self.step = allocate(8)
             self.step_logits = allocate(c["vocab_size"] * 4)
             # As CompiledModel::load: one step directly (uploads the weights).
-            self.run_decode_step(0, 0)
+            self.run_decode_step(0, 0, direct=True)
 
-    def run_decode_step(self, token, pos):
+    def run_decode_step(self, token, pos, direct=False):
         c, runtime = self.config, self.runtime
         runtime.write(self.step, struct.pack("<ii", token, pos))
         cache = [c["n_layers"], self.context, self.kv_dim]
         arguments = [memref(self.step, [2]), memref(self.keys, cache),
                      memref(self.values, cache), memref(self.step_logits, [1, c["vocab_size"]])]
-        if not self.step_ran:
+        if direct:
             self.decode(*arguments)
-            self.step_ran = True
             self.last_step = "direct"
         else:
             self.last_step = "replay"

@@ -226,7 +226,6 @@ struct DeviceState {
   decltype(&wqrtFree) release = nullptr;
   decltype(&wqrtMemcpyDeviceToHost) toHost = nullptr;
   decltype(&wqrtMemcpyHostToDevice) toDevice = nullptr;
-  decltype(&wqrtStreamSynchronize) synchronize = nullptr;
   decltype(&wqrtCaptureBegin) captureBegin = nullptr;
   decltype(&wqrtCaptureEnd) captureEnd = nullptr;
   decltype(&wqrtGraphLaunch) graphLaunch = nullptr;
@@ -236,10 +235,9 @@ struct DeviceState {
   size_t logitsBytes = 0;
   /// The decode step's buffers: [token, position] and one row of logits.
   void *step = nullptr, *stepLogits = nullptr;
-  /// The decode step as captured by its second call (the first uploads
-  /// the weights, which a capture must not do).
+  /// The decode step as captured by its first call (after the one load
+  /// runs directly, which uploads the weights: a capture must not).
   wqrtGraph graph = nullptr;
-  bool stepRan = false;
 
   ~DeviceState() {
     if (graph)
@@ -274,37 +272,28 @@ Expected<std::unique_ptr<DeviceState>>
 startDevice(sys::DynamicLibrary &library, StringRef libraryPath,
             size_t cacheBytes, size_t stepLogitsBytes) {
   auto state = std::make_unique<DeviceState>();
-  auto resolve = [&](auto &slot, const char *name) -> Error {
+  // The first entry point the runtime lacks, if any.
+  const char *missing = nullptr;
+  auto resolve = [&](auto &slot, const char *name) {
     slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(
         library.getAddressOfSymbol(name));
-    if (!slot)
-      return runtimeError(libraryPath + " is a GPU model but the kernels "
-                                        "runtime it links lacks " +
-                          name);
-    return Error::success();
+    if (!slot && !missing)
+      missing = name;
   };
-  if (Error e = resolve(state->init, "wqrtInit"))
-    return std::move(e);
-  if (Error e = resolve(state->allocate, "wqrtMalloc"))
-    return std::move(e);
-  if (Error e = resolve(state->release, "wqrtFree"))
-    return std::move(e);
-  if (Error e = resolve(state->toHost, "wqrtMemcpyDeviceToHost"))
-    return std::move(e);
-  if (Error e = resolve(state->toDevice, "wqrtMemcpyHostToDevice"))
-    return std::move(e);
-  if (Error e = resolve(state->synchronize, "wqrtStreamSynchronize"))
-    return std::move(e);
-  if (Error e = resolve(state->captureBegin, "wqrtCaptureBegin"))
-    return std::move(e);
-  if (Error e = resolve(state->captureEnd, "wqrtCaptureEnd"))
-    return std::move(e);
-  if (Error e = resolve(state->graphLaunch, "wqrtGraphLaunch"))
-    return std::move(e);
-  if (Error e = resolve(state->graphDestroy, "wqrtGraphDestroy"))
-    return std::move(e);
-  if (Error e = resolve(state->lastError, "wqrtGetLastErrorMessage"))
-    return std::move(e);
+  resolve(state->init, "wqrtInit");
+  resolve(state->allocate, "wqrtMalloc");
+  resolve(state->release, "wqrtFree");
+  resolve(state->toHost, "wqrtMemcpyDeviceToHost");
+  resolve(state->toDevice, "wqrtMemcpyHostToDevice");
+  resolve(state->captureBegin, "wqrtCaptureBegin");
+  resolve(state->captureEnd, "wqrtCaptureEnd");
+  resolve(state->graphLaunch, "wqrtGraphLaunch");
+  resolve(state->graphDestroy, "wqrtGraphDestroy");
+  resolve(state->lastError, "wqrtGetLastErrorMessage");
+  if (missing)
+    return runtimeError(libraryPath + " is a GPU model but the kernels "
+                                      "runtime it links lacks " +
+                        missing);
   if (state->init(0) != WQRT_SUCCESS)
     return state->fail("starting the GPU");
   if (state->allocate(cacheBytes, &state->keys) != WQRT_SUCCESS ||
@@ -402,7 +391,8 @@ Expected<CompiledModel> CompiledModel::load(StringRef libraryPath,
     // shared by the forward pass), so that they cross once, at load, and
     // the next step is the one captured. It writes position 0 of the caches,
     // which every sequence's first call overwrites.
-    if (Expected<float *> warm = model.runDecodeStep(0, 0); !warm)
+    if (Expected<float *> warm = model.runDecodeStep(0, 0, /*direct=*/true);
+        !warm)
       return warm.takeError();
     return std::move(model);
   }
@@ -431,7 +421,7 @@ Expected<float *> CompiledModel::run(ArrayRef<int32_t> tokens, int64_t pos,
                           " outside the vocabulary of " +
                           Twine(config_.vocabSize));
   if (deviceState_ && m == 1)
-    return runDecodeStep(tokens[0], pos);
+    return runDecodeStep(tokens[0], pos, /*direct=*/false);
   const int64_t V = config_.vocabSize;
   logits_.resize(size_t((m - first) * V));
   const size_t logitsBytes = logits_.size() * sizeof(float);
@@ -465,7 +455,8 @@ StridedMemRefType<float, 3> CompiledModel::cacheRef(void *cache) const {
   return {data, data, 0, {L, S, KVD}, {S * KVD, KVD, 1}};
 }
 
-Expected<float *> CompiledModel::runDecodeStep(int32_t token, int64_t pos) {
+Expected<float *> CompiledModel::runDecodeStep(int32_t token, int64_t pos,
+                                               bool direct) {
   DeviceState &device = *deviceState_;
   const int64_t V = config_.vocabSize;
   // The only per-step inputs, in device memory where the kernels read them.
@@ -481,11 +472,8 @@ Expected<float *> CompiledModel::runDecodeStep(int32_t token, int64_t pos) {
     StridedMemRefType<float, 2> out{logits, logits, 0, {1, V}, {V, 1}};
     decode_(&stepRef, &k, &v, &out);
   };
-  if (!device.stepRan) {
-    // The load's step: uploads the weights (a capture must not be a
-    // constant's first use).
+  if (direct) {
     call();
-    device.stepRan = true;
   } else {
     if (!device.graph) {
       if (device.captureBegin() != WQRT_SUCCESS)
@@ -494,8 +482,9 @@ Expected<float *> CompiledModel::runDecodeStep(int32_t token, int64_t pos) {
       if (device.captureEnd(&device.graph) != WQRT_SUCCESS)
         return device.fail("capturing the decode step as a CUDA graph");
     }
-    if (device.graphLaunch(device.graph, nullptr) != WQRT_SUCCESS ||
-        device.synchronize(nullptr) != WQRT_SUCCESS)
+    // On the default stream: the synchronous copy of the logits below waits
+    // for it (a failure of the replay's kernels is reported there).
+    if (device.graphLaunch(device.graph, nullptr) != WQRT_SUCCESS)
       return device.fail("replaying the decode step");
   }
   logits_.resize(size_t(V));

@@ -101,8 +101,11 @@ public:
   ~CompiledModel();
 
 private:
-  /// One token on the GPU through the decode step (see the class comment).
-  llvm::Expected<float *> runDecodeStep(int32_t token, int64_t pos);
+  /// One token on the GPU through the decode step (see the class comment):
+  /// by replaying its graph (captured by the first such call), or `direct`ly
+  /// (the load's step, which uploads the weights).
+  llvm::Expected<float *> runDecodeStep(int32_t token, int64_t pos,
+                                        bool direct);
   /// The memref descriptor of a KV cache [layers, context, kvDim].
   StridedMemRefType<float, 3> cacheRef(void *cache) const;
 
