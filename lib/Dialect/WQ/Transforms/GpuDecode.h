@@ -53,6 +53,67 @@ Value buildPrmt(OpBuilder &b, Location loc, Value a, uint32_t bBits,
 Value buildPrmt(OpBuilder &b, Location loc, Value a, Value bReg,
                 uint32_t selector);
 
+/// What the tensor-core kernels over `mma_tiles` weights (decode, M <= 16,
+/// and prefill, M > 16) share: the one definition of how a tile's fields
+/// become mma.sync A fragments (field - zero point, exact in f16/bf16, the
+/// magic-number conversions of wq_numerics), of the group constants that go
+/// with them (zero-point biases, f32 scales, offsets), and the mma itself.
+/// A kernel derives from it, sets `column` (its tile column) and the lane's
+/// channels in the column (`lowInBlock`, `highInBlock` = g, g + 8) before
+/// loading group constants.
+struct MmaTileKernelBase {
+  MmaTileKernelBase(RewriterBase &b, MatmulOp op);
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value i32(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value f32(float v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  /// A 32-bit register holding `bits16` in both halves, as a pair.
+  Value splat(Value bits16);
+  Value splat(uint16_t bits16) { return splat(i32(bits16)); }
+
+  /// Zero-point biases, f32 scales and offsets of group `grp` for the lane's
+  /// two channels (lowBias ... offsetHigh).
+  void setGroupConstants(Value grp);
+  /// The four A registers (field - zero of the lane's 8 weights of one mma
+  /// step) from the step's 32-bit word of the tile (int4) or its two words
+  /// (int8), as the layout (wq/Numerics/GpuLayout.h) places them.
+  SmallVector<Value> buildFragmentA(ArrayRef<Value> stepWords);
+  /// The step's words of a lane's 16 bytes of one tile (as vector<4xi32>).
+  SmallVector<Value> stepWordsOf(Value words, int64_t step);
+  /// The A fragment adding m * (sum of the step's activations) per channel
+  /// (offsetsInMma): the offsets' bits in both halves.
+  SmallVector<Value> offsetFragmentA() {
+    return {offsetLow, offsetHigh, offsetLow, offsetHigh};
+  }
+  /// An all-ones fragment of the activations' type (A or B).
+  Value ones() { return i32(bf16 ? 0x3F803F80 : 0x3C003C00); }
+  /// One mma step: D = A * B + C (m16n8k16, f32 accumulators).
+  SmallVector<Value> buildMma(ArrayRef<Value> a, ArrayRef<Value> bRegs,
+                              ArrayRef<Value> c);
+
+  RewriterBase &b;
+  MatmulOp op;
+  Location loc;
+  QuantizedWeightAttr weight;
+  int64_t n, k, group, depth, stepsPerTile, channelBlocks, tiles;
+  bool bf16, int8, perChannel, offsets;
+  /// Offsets of the activations' type, grouped: added by an mma whose A
+  /// fragment holds them (offsetLow/High are then f16x2/bf16x2 pairs).
+  bool offsetsInMma;
+  Type halfType;
+  VectorType pairType;
+  GpuKernelBuffers buffers;
+  /// Set by the kernel: its tile column, the lane's two channels in it.
+  Value column, lowInBlock, highInBlock;
+  /// Per group: zero-point biases (pairs; f32 for int8 with bf16), f32
+  /// scales, offsets (f32, or pairs with offsetsInMma).
+  Value lowBias, highBias, scaleLow, scaleHigh, offsetLow, offsetHigh;
+};
+
 /// The tensor-core schedule's knobs (wq-lower-to-gpu-decode's options; 0:
 /// the schedule's choice).
 struct MmaDecodeOptions {
@@ -70,6 +131,10 @@ struct MmaDecodeOptions {
 /// `mma_tiles` layout (lib/Dialect/WQ/Transforms/LowerToGpuMma.cpp).
 void populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
                                   const MmaDecodeOptions &options);
+
+/// The fields a tensor-core kernel needs of an op with an `mma_tiles`
+/// weight whatever M is (shape, groups, types); the reason if it cannot.
+std::optional<std::string> checkMmaTileWeight(MatmulOp op);
 
 } // namespace mlir::wq
 

@@ -118,24 +118,10 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
   MmaDecodeOptions options;
 
   /// The state of one kernel while it is built.
-  struct Kernel {
+  struct Kernel : MmaTileKernelBase {
     Kernel(PatternRewriter &b, MatmulOp op, const MmaDecodeOptions &options)
-        : b(b), op(op), loc(op.getLoc()), weight(op.getWeight()) {
-      auto inputType = op.getInput().getType();
-      rows = inputType.getDimSize(0);
-      n = weight.getN();
-      k = weight.getK();
-      bf16 = inputType.getElementType().isBF16();
-      halfType = inputType.getElementType();
-      pairType = VectorType::get({2}, halfType);
-      group = weight.getEffectiveGroupSize();
-      int8 = weight.getBits() == 8;
-      depth = numerics::mmaTileDepth(weight.getBits());
-      stepsPerTile = depth / 16;
-      perChannel = weight.getNumGroups() == 1;
-      channelBlocks = (n + numerics::kMmaTileChannels - 1) /
-                      numerics::kMmaTileChannels;
-      tiles = k / depth;
+        : MmaTileKernelBase(b, op) {
+      rows = op.getInput().getType().getDimSize(0);
       rowTiles = (rows + kRowsPerMma - 1) / kRowsPerMma;
       // Up to four tiles per iteration at M <= 8 with at most one group per
       // tile: four 128-bit loads in flight per lane (2 KB per warp), which
@@ -146,9 +132,6 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       // offsets and a second mma per step): two tiles, one with two row
       // tiles. Compiled for half the resident warps or fewer (twice the
       // registers): twice as many.
-      offsets = static_cast<bool>(op.getOffsets());
-      offsetsInMma = offsets && !perChannel &&
-                     weight.getScaleType() == inputType.getElementType();
       const bool groupSums = offsets && !perChannel && !offsetsInMma;
       residentWarps = options.residentWarps > 0 ? options.residentWarps
                                                 : kResidentWarpsPerSm;
@@ -199,26 +182,11 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     }
     int64_t warpsPerBlock() const { return columns * splitK; }
 
-    Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-    Value i32(int64_t v) {
-      return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
-    }
-    Value f32(float v) {
-      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-    }
-    /// A 32-bit register holding `bits` in both halves, as a pair.
-    Value splat(Value bits16) {
-      Value word = arith::MulIOp::create(b, loc, bits16, i32(0x10001));
-      return LLVM::BitcastOp::create(b, loc, pairType, word);
-    }
-    Value splat(uint16_t bits16) { return splat(i32(bits16)); }
-
     /// Values a lane carries through the loop and reduces over the warps:
     /// the accumulators of every row tile.
     int64_t numTotals() const { return rowTiles * kAccumulators; }
 
     void build() {
-      buffers = createGpuKernelBuffers(b, op);
       // The split-K partial sums meet in dynamic shared memory (workgroup
       // attributions would become block arguments that the buffer
       // deallocation pass after this schedule rewrites).
@@ -358,154 +326,6 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         storeOutputs(totals);
     }
 
-    /// Zero-point biases (and per-group scales) of group `grp` for the
-    /// lane's two channels.
-    void setGroupConstants(Value grp) {
-      auto zeroOf = [&](Value channel) -> Value {
-        // Signed fields are read as unsigned with the top bit flipped.
-        if (!weight.getZeroPoints())
-          return i32(weight.getIsSigned() ? 1 << (weight.getBits() - 1) : 0);
-        Value z = memref::LoadOp::create(b, loc, buffers.zeros,
-                                         ValueRange{column, grp, channel});
-        return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
-      };
-      Value zLow = zeroOf(lowInBlock), zHigh = zeroOf(highInBlock);
-      if (int8 && bf16) {
-        // f32 2^23 + z (see buildFragmentA).
-        auto f32Bias = [&](Value z) -> Value {
-          return LLVM::BitcastOp::create(
-              b, loc, b.getF32Type(),
-              arith::AddIOp::create(b, loc, z,
-                                    i32(numerics::f32Int8BiasBits(0))));
-        };
-        lowBias = f32Bias(zLow);
-        highBias = f32Bias(zHigh);
-      } else if (bf16) {
-        lowBias = splat(arith::AddIOp::create(
-            b, loc, zLow, i32(numerics::bf16BiasBits(0))));
-        highBias = splat(arith::AddIOp::create(
-            b, loc, zHigh, i32(numerics::bf16BiasBits(0))));
-      } else if (int8) {
-        lowBias = splat(arith::AddIOp::create(
-            b, loc, zLow, i32(numerics::f16LowBiasBits(0))));
-        highBias = splat(arith::AddIOp::create(
-            b, loc, zHigh, i32(numerics::f16LowBiasBits(0))));
-      } else {
-        lowBias = splat(arith::AddIOp::create(
-            b, loc, zLow, i32(numerics::f16LowBiasBits(0))));
-        highBias = splat(arith::AddIOp::create(
-            b, loc,
-            arith::MulIOp::create(b, loc, zHigh, i32(16)),
-            i32(numerics::f16HighBiasBits(0))));
-      }
-      // A channel's value of this group (scales, offsets) as f32.
-      auto groupValueOf = [&](Value buffer, Value channel) -> Value {
-        Value v = memref::LoadOp::create(b, loc, buffer,
-                                         ValueRange{column, grp, channel});
-        if (!v.getType().isF32())
-          v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-        return v;
-      };
-      scaleLow = groupValueOf(buffers.scales, lowInBlock);
-      scaleHigh = groupValueOf(buffers.scales, highInBlock);
-      if (offsetsInMma) {
-        // The offset's bits in both halves of a register (A fragment).
-        auto offsetPairOf = [&](Value channel) -> Value {
-          Value m = memref::LoadOp::create(b, loc, buffers.offsets,
-                                           ValueRange{column, grp, channel});
-          Value bits16 = arith::BitcastOp::create(b, loc, b.getI16Type(), m);
-          return splat(arith::ExtUIOp::create(b, loc, b.getI32Type(), bits16));
-        };
-        offsetLow = offsetPairOf(lowInBlock);
-        offsetHigh = offsetPairOf(highInBlock);
-      } else if (offsets) {
-        offsetLow = groupValueOf(buffers.offsets, lowInBlock);
-        offsetHigh = groupValueOf(buffers.offsets, highInBlock);
-      }
-    }
-
-    /// The four A registers (field - zero of the lane's 8 weights of one
-    /// mma step) from the step's 32-bit word of the tile (int4) or its two
-    /// words (int8).
-    SmallVector<Value> buildFragmentA(ArrayRef<Value> stepWords) {
-      SmallVector<Value> a;
-      if (int8 && bf16) {
-        // 128 + byte is not exact in bf16: each byte goes under f32 2^23,
-        // an f32 sub leaves byte - zero (exact, low 16 bits zero) and prmt
-        // packs the two high halves into a bf16x2 register.
-        for (Value word : stepWords) {
-          if (weight.getIsSigned())
-            word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
-          for (unsigned first : {0u, 1u}) {
-            Value bias = first == 0 ? lowBias : highBias;
-            SmallVector<Value, 2> halves;
-            for (unsigned byte : {first, first + 2}) {
-              Value field = LLVM::BitcastOp::create(
-                  b, loc, b.getF32Type(),
-                  buildPrmt(b, loc, word, numerics::kF32Int8Magic,
-                            numerics::prmtF32Byte(byte)));
-              halves.push_back(LLVM::BitcastOp::create(
-                  b, loc, b.getI32Type(),
-                  arith::SubFOp::create(b, loc, field, bias)));
-            }
-            a.push_back(buildPrmt(b, loc, halves[0], halves[1],
-                                  numerics::kPrmtHighHalves));
-          }
-        }
-        return a;
-      }
-      if (int8) {
-        // prmt puts bytes 0, 2 (a0, a2) or 1, 3 (a1, a3) under 0x64: f16
-        // 1024 + byte; minus 1024 + zero.
-        for (Value word : stepWords) {
-          if (weight.getIsSigned())
-            word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
-          for (uint32_t selector :
-               {numerics::kPrmtBytes02, numerics::kPrmtBytes13}) {
-            Value bits =
-                buildPrmt(b, loc, word, numerics::kF16Int8Magic, selector);
-            a.push_back(arith::SubFOp::create(
-                b, loc, LLVM::BitcastOp::create(b, loc, pairType, bits),
-                selector == numerics::kPrmtBytes02 ? lowBias : highBias));
-          }
-        }
-        return a;
-      }
-      Value word = stepWords.front();
-      if (weight.getIsSigned())
-        word = arith::XOrIOp::create(b, loc, word, i32(0x88888888));
-      auto fields = [&](Value w, uint32_t mask, uint16_t magic) -> Value {
-        Value bits = buildLop3(b, loc, w, mask, magic * 0x10001u,
-                               /*lut=*/0xEA);
-        return LLVM::BitcastOp::create(b, loc, pairType, bits);
-      };
-      if (bf16) {
-        // Registers a0..a3 hold nibbles (p0,p4), (p1,p5), (p2,p6), (p3,p7).
-        for (int64_t i = 0; i < 4; ++i) {
-          Value w = i == 0 ? word
-                           : arith::ShRUIOp::create(b, loc, word, i32(4 * i));
-          Value pair = arith::SubFOp::create(
-              b, loc, fields(w, 0x000f000f, numerics::kBF16Magic),
-              i % 2 == 0 ? lowBias : highBias);
-          a.push_back(pair);
-        }
-        return a;
-      }
-      Value sixteenth = splat(numerics::kF16OneSixteenth);
-      Value shifted = arith::ShRUIOp::create(b, loc, word, i32(8));
-      for (Value w : {word, shifted}) {
-        a.push_back(arith::SubFOp::create(
-            b, loc, fields(w, 0x000f000f, numerics::kF16Magic), lowBias));
-        // llvm.intr.fma, not math.fma: the NVVM lowering sends math.fma to
-        // libdevice, which widens f16 to f32 (3 cvt + fma + cvt per half).
-        a.push_back(LLVM::FMAOp::create(
-            b, loc, fields(w, 0x00f000f0, numerics::kF16Magic), sixteenth,
-            highBias));
-      }
-      // (a0, a1, a2, a3) = low k0..k0+1, high k0..k0+1, low k0+2.., high ...
-      return a;
-    }
-
     /// The B fragment of row tile `r` at `position`: the lane's four
     /// activations x[row][position .. position + 3] as two 32-bit registers.
     SmallVector<Value> loadFragmentB(Value position, int64_t r) {
@@ -519,36 +339,6 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       for (int64_t i = 0; i < 2; ++i)
         regs.push_back(vector::ExtractOp::create(b, loc, pairs, i));
       return regs;
-    }
-
-    /// One mma step: D = A * B + C.
-    SmallVector<Value> buildMma(ArrayRef<Value> a, ArrayRef<Value> bRegs,
-                                ArrayRef<Value> c) {
-      // mma.sync's operands are 32-bit registers (f16x2 / bf16x2).
-      SmallVector<Value> operands;
-      for (Value reg : a)
-        operands.push_back(reg.getType().isInteger(32)
-                               ? reg
-                               : Value(LLVM::BitcastOp::create(
-                                     b, loc, b.getI32Type(), reg)));
-      llvm::append_range(operands, bRegs);
-      llvm::append_range(operands, c);
-      // Inline PTX rather than nvvm.mma.sync: the kernel is built before
-      // bufferization, which rejects ops without declared memory effects.
-      Type f32Type = b.getF32Type();
-      auto resultType = LLVM::LLVMStructType::getLiteral(
-          b.getContext(), {f32Type, f32Type, f32Type, f32Type});
-      std::string asmString = llvm::formatv(
-          "mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 "
-          "{{$0, $1, $2, $3}, {{$4, $5, $6, $7}, {{$8, $9}, "
-          "{{$10, $11, $12, $13};",
-          bf16 ? "bf16" : "f16");
-      Value d = buildInlinePtx(b, loc, resultType, operands, asmString,
-                               "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3");
-      SmallVector<Value> out;
-      for (int64_t i = 0; i < kAccumulators; ++i)
-        out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
-      return out;
     }
 
     /// The lane's part of tile `t`, the `u`-th of the warp's run (its 4
@@ -566,11 +356,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         if (groupStart && !perChannel)
           setGroupConstants(
               arith::DivUIOp::create(b, loc, stepStart, index(group)));
-        SmallVector<Value> stepWords;
-        for (int64_t w = 0; w < 4 / stepsPerTile; ++w)
-          stepWords.push_back(vector::ExtractOp::create(
-              b, loc, words, s * (4 / stepsPerTile) + w));
-        SmallVector<Value> a = buildFragmentA(stepWords);
+        SmallVector<Value> a = buildFragmentA(stepWordsOf(words, s));
         Value position = arith::AddIOp::create(
             b, loc, stepStart,
             arith::MulIOp::create(b, loc, quad, index(4)));
@@ -598,9 +384,8 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
           llvm::copy(d, partRange.begin());
           if (offsetsInMma) {
             // acc[channel][row] += m[channel] * sum of the step's x[row].
-            SmallVector<Value> offsetA = {offsetLow, offsetHigh, offsetLow,
-                                          offsetHigh};
-            SmallVector<Value> withOffsets = buildMma(offsetA, bRegs, accRange);
+            SmallVector<Value> withOffsets =
+                buildMma(offsetFragmentA(), bRegs, accRange);
             llvm::copy(withOffsets, accRange.begin());
           } else if (groupSums) {
             addActivationSums(bRegs, sumRange);
@@ -634,7 +419,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     /// (d2); one indexed shuffle per value then brings row 2q + i from lane
     /// 4 (2q + i).
     void buildActivationSumsLoop(Value (&rowSums)[2]) {
-      Value ones = i32(bf16 ? 0x3F803F80 : 0x3C003C00);
+      Value allOnes = ones();
       SmallVector<Value> initial(2, f32(0.0f)); // rows g, g + 8
       auto loop = buildRunLoop(
           initial, [&](Value runStart, ValueRange carried) -> SmallVector<Value> {
@@ -653,7 +438,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
                     rowTiles > 1 ? loadFragmentB(position, 1) : rowsLow;
                 SmallVector<Value> d = buildMma(
                     {rowsLow[0], rowsHigh[0], rowsLow[1], rowsHigh[1]},
-                    {ones, ones}, {low, low, high, high});
+                    {allOnes, allOnes}, {low, low, high, high});
                 low = d[0];
                 high = d[2];
               }
@@ -692,8 +477,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     /// sums for the high rows, whose results are not used).
     void addActivationSums(ArrayRef<Value> bRegs,
                            MutableArrayRef<Value> sums) {
-      Value ones = i32(bf16 ? 0x3F803F80 : 0x3C003C00);
-      SmallVector<Value> a(4, ones);
+      SmallVector<Value> a(4, ones());
       SmallVector<Value> d =
           buildMma(a, bRegs, {sums[0], sums[1], sums[0], sums[1]});
       sums[0] = d[0];
@@ -769,37 +553,236 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
         }
     }
 
-    PatternRewriter &b;
-    MatmulOp op;
-    Location loc;
-    QuantizedWeightAttr weight;
-    int64_t rows, n, k, group, depth, stepsPerTile, channelBlocks, tiles,
-        rowTiles, unroll, splitK, columns, residentWarps, stepsPerGroup;
-    bool bf16, int8, perChannel, offsets;
-    // Offsets of the activations' type, grouped: added by an mma whose A
-    // fragment holds them (offsetLow/High are then f16x2/bf16x2 pairs).
-    bool offsetsInMma = false;
+    int64_t rows, rowTiles, unroll, splitK, columns, residentWarps,
+        stepsPerGroup;
     // Per channel: the scale (and offset term) already applied per warp.
     bool totalsScaled = false;
-    Type halfType;
-    VectorType pairType;
-    GpuKernelBuffers buffers;
-    Value column, kWarp, lane, warp, quad, lowChannel, highChannel, lowInBlock,
-        highInBlock, laneByte;
+    Value kWarp, lane, warp, quad, lowChannel, highChannel, laneByte;
     SmallVector<Value> xRows;
-    // Per group: zero-point biases (pairs) and f32 scales; the group's mma
-    // sums so far (per row tile, kAccumulators each).
-    Value lowBias, highBias, scaleLow, scaleHigh;
+    // The group's mma sums so far (per row tile, kAccumulators each).
     SmallVector<Value> partial;
-    // With offsets: per group the offsets of the lane's two channels (f32,
-    // or pairs with offsetsInMma) and, unless offsetsInMma, the group's
-    // activation sums so far (per row tile, kSumsPerRowTile).
-    Value offsetLow, offsetHigh;
+    // With offsets, unless offsetsInMma: the group's activation sums so far
+    // (per row tile, kSumsPerRowTile).
     SmallVector<Value> partialSums;
   };
 };
 
 } // namespace
+
+MmaTileKernelBase::MmaTileKernelBase(RewriterBase &b, MatmulOp op)
+    : b(b), op(op), loc(op.getLoc()), weight(op.getWeight()) {
+  auto inputType = op.getInput().getType();
+  n = weight.getN();
+  k = weight.getK();
+  halfType = inputType.getElementType();
+  bf16 = halfType.isBF16();
+  pairType = VectorType::get({2}, halfType);
+  group = weight.getEffectiveGroupSize();
+  int8 = weight.getBits() == 8;
+  depth = numerics::mmaTileDepth(weight.getBits());
+  stepsPerTile = depth / 16;
+  perChannel = weight.getNumGroups() == 1;
+  channelBlocks =
+      (n + numerics::kMmaTileChannels - 1) / numerics::kMmaTileChannels;
+  tiles = k / depth;
+  offsets = static_cast<bool>(op.getOffsets());
+  offsetsInMma =
+      offsets && !perChannel && weight.getScaleType() == halfType;
+  buffers = createGpuKernelBuffers(b, op);
+}
+
+Value MmaTileKernelBase::splat(Value bits16) {
+  Value word = arith::MulIOp::create(b, loc, bits16, i32(0x10001));
+  return LLVM::BitcastOp::create(b, loc, pairType, word);
+}
+
+SmallVector<Value> MmaTileKernelBase::stepWordsOf(Value words, int64_t step) {
+  SmallVector<Value> stepWords;
+  for (int64_t w = 0; w < 4 / stepsPerTile; ++w)
+    stepWords.push_back(vector::ExtractOp::create(
+        b, loc, words, step * (4 / stepsPerTile) + w));
+  return stepWords;
+}
+
+/// Zero-point biases (and per-group scales) of group `grp` for the
+/// lane's two channels.
+void MmaTileKernelBase::setGroupConstants(Value grp) {
+  auto zeroOf = [&](Value channel) -> Value {
+    // Signed fields are read as unsigned with the top bit flipped.
+    if (!weight.getZeroPoints())
+      return i32(weight.getIsSigned() ? 1 << (weight.getBits() - 1) : 0);
+    Value z = memref::LoadOp::create(b, loc, buffers.zeros,
+                                     ValueRange{column, grp, channel});
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
+  };
+  Value zLow = zeroOf(lowInBlock), zHigh = zeroOf(highInBlock);
+  if (int8 && bf16) {
+    // f32 2^23 + z (see buildFragmentA).
+    auto f32Bias = [&](Value z) -> Value {
+      return LLVM::BitcastOp::create(
+          b, loc, b.getF32Type(),
+          arith::AddIOp::create(b, loc, z,
+                                i32(numerics::f32Int8BiasBits(0))));
+    };
+    lowBias = f32Bias(zLow);
+    highBias = f32Bias(zHigh);
+  } else if (bf16) {
+    lowBias = splat(arith::AddIOp::create(
+        b, loc, zLow, i32(numerics::bf16BiasBits(0))));
+    highBias = splat(arith::AddIOp::create(
+        b, loc, zHigh, i32(numerics::bf16BiasBits(0))));
+  } else if (int8) {
+    lowBias = splat(arith::AddIOp::create(
+        b, loc, zLow, i32(numerics::f16LowBiasBits(0))));
+    highBias = splat(arith::AddIOp::create(
+        b, loc, zHigh, i32(numerics::f16LowBiasBits(0))));
+  } else {
+    lowBias = splat(arith::AddIOp::create(
+        b, loc, zLow, i32(numerics::f16LowBiasBits(0))));
+    highBias = splat(arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, zHigh, i32(16)),
+        i32(numerics::f16HighBiasBits(0))));
+  }
+  // A channel's value of this group (scales, offsets) as f32.
+  auto groupValueOf = [&](Value buffer, Value channel) -> Value {
+    Value v = memref::LoadOp::create(b, loc, buffer,
+                                     ValueRange{column, grp, channel});
+    if (!v.getType().isF32())
+      v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+    return v;
+  };
+  scaleLow = groupValueOf(buffers.scales, lowInBlock);
+  scaleHigh = groupValueOf(buffers.scales, highInBlock);
+  if (offsetsInMma) {
+    // The offset's bits in both halves of a register (A fragment).
+    auto offsetPairOf = [&](Value channel) -> Value {
+      Value m = memref::LoadOp::create(b, loc, buffers.offsets,
+                                       ValueRange{column, grp, channel});
+      Value bits16 = arith::BitcastOp::create(b, loc, b.getI16Type(), m);
+      return splat(arith::ExtUIOp::create(b, loc, b.getI32Type(), bits16));
+    };
+    offsetLow = offsetPairOf(lowInBlock);
+    offsetHigh = offsetPairOf(highInBlock);
+  } else if (offsets) {
+    offsetLow = groupValueOf(buffers.offsets, lowInBlock);
+    offsetHigh = groupValueOf(buffers.offsets, highInBlock);
+  }
+}
+
+/// The four A registers (field - zero of the lane's 8 weights of one
+/// mma step) from the step's 32-bit word of the tile (int4) or its two
+/// words (int8).
+SmallVector<Value>
+MmaTileKernelBase::buildFragmentA(ArrayRef<Value> stepWords) {
+  SmallVector<Value> a;
+  if (int8 && bf16) {
+    // 128 + byte is not exact in bf16: each byte goes under f32 2^23,
+    // an f32 sub leaves byte - zero (exact, low 16 bits zero) and prmt
+    // packs the two high halves into a bf16x2 register.
+    for (Value word : stepWords) {
+      if (weight.getIsSigned())
+        word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
+      for (unsigned first : {0u, 1u}) {
+        Value bias = first == 0 ? lowBias : highBias;
+        SmallVector<Value, 2> halves;
+        for (unsigned byte : {first, first + 2}) {
+          Value field = LLVM::BitcastOp::create(
+              b, loc, b.getF32Type(),
+              buildPrmt(b, loc, word, numerics::kF32Int8Magic,
+                        numerics::prmtF32Byte(byte)));
+          halves.push_back(LLVM::BitcastOp::create(
+              b, loc, b.getI32Type(),
+              arith::SubFOp::create(b, loc, field, bias)));
+        }
+        a.push_back(buildPrmt(b, loc, halves[0], halves[1],
+                              numerics::kPrmtHighHalves));
+      }
+    }
+    return a;
+  }
+  if (int8) {
+    // prmt puts bytes 0, 2 (a0, a2) or 1, 3 (a1, a3) under 0x64: f16
+    // 1024 + byte; minus 1024 + zero.
+    for (Value word : stepWords) {
+      if (weight.getIsSigned())
+        word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
+      for (uint32_t selector :
+           {numerics::kPrmtBytes02, numerics::kPrmtBytes13}) {
+        Value bits =
+            buildPrmt(b, loc, word, numerics::kF16Int8Magic, selector);
+        a.push_back(arith::SubFOp::create(
+            b, loc, LLVM::BitcastOp::create(b, loc, pairType, bits),
+            selector == numerics::kPrmtBytes02 ? lowBias : highBias));
+      }
+    }
+    return a;
+  }
+  Value word = stepWords.front();
+  if (weight.getIsSigned())
+    word = arith::XOrIOp::create(b, loc, word, i32(0x88888888));
+  auto fields = [&](Value w, uint32_t mask, uint16_t magic) -> Value {
+    Value bits = buildLop3(b, loc, w, mask, magic * 0x10001u,
+                           /*lut=*/0xEA);
+    return LLVM::BitcastOp::create(b, loc, pairType, bits);
+  };
+  if (bf16) {
+    // Registers a0..a3 hold nibbles (p0,p4), (p1,p5), (p2,p6), (p3,p7).
+    for (int64_t i = 0; i < 4; ++i) {
+      Value w = i == 0 ? word
+                       : arith::ShRUIOp::create(b, loc, word, i32(4 * i));
+      Value pair = arith::SubFOp::create(
+          b, loc, fields(w, 0x000f000f, numerics::kBF16Magic),
+          i % 2 == 0 ? lowBias : highBias);
+      a.push_back(pair);
+    }
+    return a;
+  }
+  Value sixteenth = splat(numerics::kF16OneSixteenth);
+  Value shifted = arith::ShRUIOp::create(b, loc, word, i32(8));
+  for (Value w : {word, shifted}) {
+    a.push_back(arith::SubFOp::create(
+        b, loc, fields(w, 0x000f000f, numerics::kF16Magic), lowBias));
+    // llvm.intr.fma, not math.fma: the NVVM lowering sends math.fma to
+    // libdevice, which widens f16 to f32 (3 cvt + fma + cvt per half).
+    a.push_back(LLVM::FMAOp::create(
+        b, loc, fields(w, 0x00f000f0, numerics::kF16Magic), sixteenth,
+        highBias));
+  }
+  // (a0, a1, a2, a3) = low k0..k0+1, high k0..k0+1, low k0+2.., high ...
+  return a;
+}
+
+/// One mma step: D = A * B + C.
+SmallVector<Value> MmaTileKernelBase::buildMma(ArrayRef<Value> a,
+                                                ArrayRef<Value> bRegs,
+                                                ArrayRef<Value> c) {
+  // mma.sync's operands are 32-bit registers (f16x2 / bf16x2).
+  SmallVector<Value> operands;
+  for (Value reg : a)
+    operands.push_back(reg.getType().isInteger(32)
+                           ? reg
+                           : Value(LLVM::BitcastOp::create(
+                                 b, loc, b.getI32Type(), reg)));
+  llvm::append_range(operands, bRegs);
+  llvm::append_range(operands, c);
+  // Inline PTX rather than nvvm.mma.sync: the kernel is built before
+  // bufferization, which rejects ops without declared memory effects.
+  Type f32Type = b.getF32Type();
+  auto resultType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), {f32Type, f32Type, f32Type, f32Type});
+  std::string asmString = llvm::formatv(
+      "mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 "
+      "{{$0, $1, $2, $3}, {{$4, $5, $6, $7}, {{$8, $9}, "
+      "{{$10, $11, $12, $13};",
+      bf16 ? "bf16" : "f16");
+  Value d = buildInlinePtx(b, loc, resultType, operands, asmString,
+                           "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3");
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < kAccumulators; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
+  return out;
+}
 
 std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
   QuantizedWeightAttr weight = op.getWeight();
