@@ -40,10 +40,11 @@ H200_ISSUE_PER_S = 132 * 4 * 1.98e9
 
 
 def memref_shape(type_text):
-    m = re.match(r"(?:memref|tensor)<((?:\d+x)*)(\w+)>", type_text.strip())
+    """(dims, element) of a static shape; a dynamic dimension is None."""
+    m = re.match(r"(?:memref|tensor)<((?:(?:\d+|\?)x)*)(\w+)>", type_text.strip())
     if not m:
         raise ValueError(f"unsupported type {type_text}")
-    dims = [int(d) for d in m.group(1).split("x") if d]
+    dims = [None if d == "?" else int(d) for d in m.group(1).split("x") if d]
     return dims, m.group(2)
 
 
@@ -263,6 +264,7 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory, maps, co
     gpu.alloc/dealloc, gpu.launch_func, return. Returns (output bytes, output
     element type, instructions)."""
     values = {}  # SSA name -> int constant or (address, dims, element)
+    active = []  # per enclosing scf.if: whether its current branch runs
     for i, arg in enumerate(arg_names):
         dims, element = memref_shape(arg_types[i])
         data = inputs[i]
@@ -272,16 +274,46 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory, maps, co
         line = line.strip()
         if not line:
             continue
+        # scf.if without results: the branches of the host's run-time choices.
+        m = re.match(r"scf\.if (%[\w-]+) \{$", line)
+        if m:
+            active.append(bool(values[m.group(1)]) if all(active) else False)
+            continue
+        if line == "} else {":
+            outer = all(active[:-1])
+            # The else branch runs when the condition was false.
+            active[-1] = outer and not active[-1]
+            continue
+        if line == "}" and active:
+            active.pop()
+            continue
+        if not all(active):
+            continue
         m = re.match(r"(%[\w-]+) = arith\.constant (-?\d+) : (index|i32|i64)$", line)
         if m:
             values[m.group(1)] = int(m.group(2))
             continue
         if re.match(r"%[\w-]+ = arith\.constant ", line):
             continue  # float constants the kernels no longer use
-        m = re.match(r"(%\w+) = arith\.(muli|addi|subi) (%[\w-]+), (%[\w-]+) : index$", line)
+        m = re.match(r"(%\w+) = arith\.(muli|addi|subi|divui|remui|minui|maxui) (%[\w-]+), "
+                     r"(%[\w-]+) : index$", line)
         if m:
             a, b = values[m.group(3)], values[m.group(4)]
-            values[m.group(1)] = {"muli": a * b, "addi": a + b, "subi": a - b}[m.group(2)]
+            values[m.group(1)] = {"muli": lambda: a * b, "addi": lambda: a + b,
+                                  "subi": lambda: a - b, "divui": lambda: a // b,
+                                  "remui": lambda: a % b, "minui": lambda: min(a, b),
+                                  "maxui": lambda: max(a, b)}[m.group(2)]()
+            continue
+        m = re.match(r"(%\w+) = arith\.cmpi (eq|ne|ult|ule|ugt|uge), (%[\w-]+), (%[\w-]+) : index$",
+                     line)
+        if m:
+            a, b = values[m.group(3)], values[m.group(4)]
+            values[m.group(1)] = {"eq": a == b, "ne": a != b, "ult": a < b, "ule": a <= b,
+                                  "ugt": a > b, "uge": a >= b}[m.group(2)]
+            continue
+        m = re.match(r"(%\w+) = memref\.dim (%\w+), (%\w+) : memref<[^>]*>$", line)
+        if m:
+            values[m.group(1)] = values[m.group(2)][1][values[m.group(3)]]
             continue
         m = re.match(r"(%\w+) = affine\.apply (#\w+)\((.*?)\)\[(.*?)\]$", line)
         if m:
@@ -292,9 +324,11 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory, maps, co
             continue
         if line.startswith("gpu.dealloc"):
             continue
-        m = re.match(r"(%\w+) = gpu\.alloc\s+\(\) : (memref<[^>]*>)$", line)
+        m = re.match(r"(%\w+) = gpu\.alloc\s+\((.*?)\) : (memref<[^>]*>)$", line)
         if m:
-            dims, element = memref_shape(m.group(2))
+            dims, element = memref_shape(m.group(3))
+            sizes = iter(values[v.strip()] for v in m.group(2).split(",") if v.strip())
+            dims = [next(sizes) if d is None else d for d in dims]
             size = math.prod(dims) * ELEMENT_BYTES[element]
             poison = {"f16": b"\x00\x7e", "bf16": b"\xc0\x7f", "f32": b"\x00\x00\xc0\x7f"}.get(
                 element, b"\x00")
@@ -339,6 +373,8 @@ def main():
     parser.add_argument("--chip", default="sm_90")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", action="append", help="check only these functions")
+    parser.add_argument("--rows", type=int, default=21,
+                        help="M of functions whose activations have a dynamic number of rows")
     parser.add_argument("--stats", action="store_true",
                         help="also print warp instructions per 1024 weights (thread "
                              "instructions / 32, without register moves, which ptxas "
@@ -352,6 +388,15 @@ def main():
     parser.add_argument("--resident-warps", type=int,
                         help="run wq-lower-to-gpu-decode with this resident-warps "
                              "before the pipeline")
+    parser.add_argument("--prefill-split-k", type=int,
+                        help="run wq-lower-to-gpu-prefill with this split-k before the pipeline")
+    parser.add_argument("--stages", type=int,
+                        help="run wq-lower-to-gpu-prefill with this many stages before the "
+                             "pipeline")
+    parser.add_argument("--perturb", choices=["mma-b", "async-wait"],
+                        help="break the PTX on purpose, to show the check fails: swap the two "
+                             "B registers of every mma (a fragment layout), or wait for one "
+                             "cp.async group fewer (a pipeline stage read before it lands)")
     args = parser.parse_args()
 
     source = open(args.input).read()
@@ -359,7 +404,9 @@ def main():
     for m in re.finditer(r"func\.func @(\w+)\((.*?)\) -> [^{]*\{(.*?)\n\}", source, re.S):
         if args.only and m.group(1) not in args.only:
             continue
-        matmuls[m.group(1)] = Matmul(m.group(1), m.group(2), m.group(3))
+        # A dynamic M is --rows here; the compiled function still takes any.
+        matmuls[m.group(1)] = Matmul(m.group(1), m.group(2).replace("<?x", f"<{args.rows}x"),
+                                     m.group(3))
     decode_options = []
     if args.split_k:
         decode_options.append(f"split-k={args.split_k}")
@@ -368,6 +415,13 @@ def main():
     if args.resident_warps:
         decode_options.append(f"resident-warps={args.resident_warps}")
     passes = ["--wq-lower-to-gpu-decode=" + " ".join(decode_options)] if decode_options else []
+    prefill_options = []
+    if args.prefill_split_k:
+        prefill_options.append(f"split-k={args.prefill_split_k}")
+    if args.stages:
+        prefill_options.append(f"stages={args.stages}")
+    if prefill_options:
+        passes.append("--wq-lower-to-gpu-prefill=" + " ".join(prefill_options))
     run = subprocess.run([args.wq_opt, args.input] + passes +
                          [f"--wq-gpu-pipeline=chip={args.chip} format=isa",
                           "--mlir-print-ir-after=gpu-kernel-outlining"],
@@ -381,7 +435,14 @@ def main():
     hosts = host_functions(dump)
     kernels = {}
     for match in BINARY.finditer(run.stdout):
-        for kernel_name, kernel in ptx_sim.parse_ptx(unescape_mlir_string(match.group(3))).items():
+        ptx = unescape_mlir_string(match.group(3))
+        if args.perturb == "mma-b":
+            ptx = re.sub(r"(mma\.sync\S* \{[^}]*\}, \{[^}]*\}, )\{(%\w+), (%\w+)\}",
+                         r"\1{\3, \2}", ptx)
+        elif args.perturb == "async-wait":
+            ptx = re.sub(r"cp\.async\.wait_group (\d+)",
+                         lambda w: f"cp.async.wait_group {int(w.group(1)) + 1}", ptx)
+        for kernel_name, kernel in ptx_sim.parse_ptx(ptx).items():
             kernels[(match.group(1), kernel_name)] = kernel
     failures = 0
     for name, matmul in matmuls.items():

@@ -6,8 +6,10 @@ It executes the PTX text itself (what the driver would JIT or ptxas
 assemble), thread by thread, with the semantics of the PTX ISA: integer and
 bitwise ops at their register widths, f32 arithmetic rounded to f32, f16x2 /
 bf16x2 arithmetic rounded to f16 / bf16, lop3 and prmt, predicated
-instructions and branches, global and shared memory as byte arrays, and the
-collective instructions at warp or block level: mma.sync.m16n8k16 (the A, B,
+instructions and branches, global and shared memory as byte arrays,
+asynchronous copies (cp.async: the destination reads as poison from the
+copy's issue until a cp.async.wait_group completes its group, so a missing
+wait or barrier shows), and the collective instructions at warp or block level: mma.sync.m16n8k16 (the A, B,
 C and D fragment layouts of the ISA), shfl.sync.bfly and bar.sync. A thread
 runs until it reaches a collective; a collective runs once every thread it
 involves has reached that same instruction (divergence at a collective, or a
@@ -277,6 +279,17 @@ class Memory:
             raise SimError(f"store of {nbytes} bytes at {addr:#x} is out of bounds")
         self.data[addr:addr + nbytes] = (value & ((1 << (8 * nbytes)) - 1)).to_bytes(nbytes, "little")
 
+    def store_bytes(self, addr, data):
+        if addr < 0 or addr + len(data) > len(self.data):
+            raise SimError(f"store of {len(data)} bytes at {addr:#x} is out of bounds")
+        self.data[addr:addr + len(data)] = data
+
+    def load_bytes(self, addr, nbytes):
+        if nbytes == 0:
+            return b""
+        self.load(addr, nbytes)  # bounds
+        return bytes(self.data[addr:addr + nbytes])
+
 
 class GlobalMemory(Memory):
     """Buffers at 256-byte aligned addresses with unmapped gaps between them,
@@ -338,7 +351,8 @@ TYPES = {}
 
 
 class Thread:
-    __slots__ = ("regs", "pc", "tid", "ctaid", "done", "lane", "warp", "local", "carry")
+    __slots__ = ("regs", "pc", "tid", "ctaid", "done", "lane", "warp", "local", "carry",
+                 "pending", "groups")
 
     def __init__(self, tid, ctaid, lane, warp):
         self.regs = {}
@@ -350,6 +364,8 @@ class Thread:
         self.warp = warp
         self.local = None  # Memory of the kernel's .local frame, on first use
         self.carry = 0     # CC.CF of the extended-precision integer ops
+        self.pending = []  # cp.async copies since the last commit: (address, bytes)
+        self.groups = []   # committed cp.async groups, oldest first
 
 
 class Launch:
@@ -595,6 +611,9 @@ def execute(launch, t, instr):
                                for i, r in enumerate(srcs))
             return
         regs[ops[0]] = val(t, ops[1], width) & (MASKS[width] if width > 1 else 1)
+        return
+    if head == "cp":
+        cp_async(launch, t, instr)
         return
     if head == "ld" or head == "st":
         space = parts[1]
@@ -858,6 +877,46 @@ def cvt(launch, t, instr):
         return
     dw = WIDTH_OF_TYPE[dst]
     t.regs[ops[0]] = x & MASKS[dw] if dw >= 32 else (x & MASKS[dw])
+
+
+# Poison a cp.async destination holds until its group completes: f16 and
+# bf16 NaN halves, an f32 NaN, and bytes that are no int4/int8 field pattern
+# a test draws consistently.
+CP_ASYNC_POISON = 0x7E
+
+
+def cp_async(launch, t, instr):
+    """cp.async.{ca,cg}.shared.global [dst], [src], cp-size{, src-size};
+    cp.async.commit_group; cp.async.wait_group N; cp.async.wait_all. The
+    source is read at issue (nothing writes it while a copy is in flight);
+    the destination holds poison until the copy's group completes."""
+    parts, ops = instr.parts, instr.operands
+    kind = parts[2]
+    if kind == "commit_group":
+        t.groups.append(t.pending)
+        t.pending = []
+        return
+    if kind in ("wait_group", "wait_all"):
+        keep = 0 if kind == "wait_all" else launch.value(t, ops[0], 32)
+        while len(t.groups) > keep:
+            for address, data in t.groups.pop(0):
+                launch.shared.store_bytes(address, data)
+        return
+    if kind not in ("ca", "cg") or parts[3:5] != ["shared", "global"]:
+        raise SimError(f"unsupported '{instr.op}'")
+    size = launch.value(t, ops[2], 32)
+    if size not in (4, 8, 16) or (kind == "cg" and size != 16):
+        raise SimError(f"'{instr.text}': copy size {size}")
+    source_size = launch.value(t, ops[3], 32) if len(ops) > 3 else size
+    if source_size > size:
+        raise SimError(f"'{instr.text}': source size {source_size} over {size}")
+    _, dst, _ = launch.address(t, ops[0])
+    _, src, _ = launch.address(t, ops[1])
+    if dst % size or src % size:
+        raise SimError(f"'{instr.text}': misaligned copy")
+    data = launch.memory.load_bytes(src, source_size) + bytes(size - source_size)
+    launch.shared.store_bytes(dst, bytes([CP_ASYNC_POISON]) * size)
+    t.pending.append((dst, data))
 
 
 # ---------------------------------------------------------------- collectives

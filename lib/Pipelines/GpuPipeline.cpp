@@ -32,9 +32,10 @@ LogicalResult mlir::wq::checkGpuPipelineOptions(StringRef chip,
 }
 
 /// Tensor-level IR to bufferized loops whose buffers are device memory, then
-/// GPU kernels. Decode-shaped int4 wq.matmul ops with constant weights and
-/// f16/bf16 activations get the mma_tiles layout (wq-pack-layout) and the
-/// tensor-core decode kernel; other decode-shaped int4/int8 ones the
+/// GPU kernels. int4/int8 wq.matmul ops with constant weights and f16/bf16
+/// activations get the mma_tiles layout (wq-pack-layout) and the
+/// tensor-core kernels: decode for M <= 16, the pipelined prefill GEMM for
+/// larger or dynamic M; other decode-shaped int4/int8 ones the
 /// warp-per-channel kernel (wq-lower-to-gpu-decode: 16-byte loads, lop3
 /// conversion, shuffle reductions); every other op takes the generic
 /// schedule, which maps the fused dequant-matmul of wq-lower-to-linalg
@@ -48,6 +49,7 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
     return failure();
   pm.addPass(createWQPackLayoutPass());
   pm.addPass(createWQLowerToGpuDecodePass());
+  pm.addPass(createWQLowerToGpuPrefillPass());
   pm.addPass(createWQLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   addBufferizeStages(pm);

@@ -132,10 +132,6 @@ struct MmaDecodeOptions {
 void populateGpuMmaDecodePatterns(RewritePatternSet &patterns,
                                   const MmaDecodeOptions &options);
 
-/// The fields a tensor-core kernel needs of an op with an `mma_tiles`
-/// weight whatever M is (shape, groups, types); the reason if it cannot.
-std::optional<std::string> checkMmaTileWeight(MatmulOp op);
-
 } // namespace mlir::wq
 
 #endif // WQ_LIB_TRANSFORMS_GPUDECODE_H

@@ -389,12 +389,13 @@ struct WQLowerToGpuDecodePass
                                 "must be in [0, 64] (0: 32)");
       return signalPassFailure();
     }
-    // A weight in the mma_tiles layout has no other reader: an op the
-    // tensor-core schedule cannot run is an error, not left behind.
+    // A weight in the mma_tiles layout has no other reader: an op no
+    // tensor-core kernel can run is an error, not left behind (M > 16 is
+    // wq-lower-to-gpu-prefill's).
     WalkResult checked = getOperation()->walk([](MatmulOp op) {
       if (op.getWeight().getLayout().getKind() != LayoutKind::mma_tiles)
         return WalkResult::advance();
-      if (std::optional<std::string> why = checkMmaDecode(op)) {
+      if (std::optional<std::string> why = checkMmaTileWeight(op)) {
         op.emitOpError() << "has an mma_tiles weight, but " << *why;
         return WalkResult::interrupt();
       }
@@ -447,7 +448,11 @@ GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
     buffers.out = buffers.materialize.getDest();
   } else {
     buffers.materialize = nullptr;
-    buffers.out = memref::AllocOp::create(b, loc, outType);
+    // A dynamic M (prefill) is the activations'.
+    SmallVector<Value> dynamicSizes;
+    if (outType.isDynamicDim(0))
+      dynamicSizes.push_back(memref::DimOp::create(b, loc, buffers.x, 0));
+    buffers.out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
   }
   return buffers;
 }

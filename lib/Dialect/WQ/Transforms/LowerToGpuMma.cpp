@@ -784,10 +784,10 @@ SmallVector<Value> MmaTileKernelBase::buildMma(ArrayRef<Value> a,
   return out;
 }
 
-std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
+std::optional<std::string> mlir::wq::checkMmaTileWeight(MatmulOp op) {
   QuantizedWeightAttr weight = op.getWeight();
   if (!weight.getBatchShape().empty() || weight.getFlatGroups())
-    return std::string("the tensor-core decode kernel needs a 2-D weight "
+    return std::string("the tensor-core kernels need a 2-D weight "
                        "without flat_groups");
   if (std::optional<std::string> why = numerics::checkMmaTiles(
           weight.getScheme(), weight.getN(), weight.getK()))
@@ -795,19 +795,27 @@ std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
   const int64_t group = weight.getEffectiveGroupSize();
   const int64_t depth = numerics::mmaTileDepth(weight.getBits());
   if (weight.getNumGroups() > 1 && group % depth != 0 && depth % group != 0)
-    return "the tensor-core decode kernel needs groups dividing or a "
-           "multiple of the " +
+    return "the tensor-core kernels need groups dividing or a multiple of "
+           "the " +
            std::to_string(depth) + "-position tile, got " +
            std::to_string(group);
   auto inputType = op.getInput().getType();
   Type element = inputType.getElementType();
-  if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
-      inputType.getDimSize(0) < 1 ||
-      inputType.getDimSize(0) > kMaxDecodeRows ||
+  if (inputType.getRank() != 2 || inputType.isDynamicDim(1) ||
       !(element.isF16() || element.isBF16()) ||
       op.getResult().getType().getElementType() != element)
-    return std::string("the tensor-core decode kernel needs static [1 <= M "
-                       "<= 16, K] f16 or bf16 activations and result");
+    return std::string("the tensor-core kernels need [M, K] f16 or bf16 "
+                       "activations and result");
+  return std::nullopt;
+}
+
+std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {
+  if (std::optional<std::string> why = checkMmaTileWeight(op))
+    return why;
+  int64_t rows = op.getInput().getType().getDimSize(0);
+  if (ShapedType::isDynamic(rows) || rows < 1 || rows > kMaxDecodeRows)
+    return std::string("the tensor-core decode kernel needs a static M in "
+                       "[1, 16]");
   return std::nullopt;
 }
 

@@ -29,7 +29,7 @@ struct PackMmaTiles : public OpRewritePattern<MatmulOp> {
     QuantizedWeightAttr weight = op.getWeight();
     if (weight.getLayout().getKind() != LayoutKind::row_major)
       return b.notifyMatchFailure(op, "already re-tiled");
-    if (std::optional<std::string> why = checkMmaDecode(op))
+    if (std::optional<std::string> why = checkMmaTileWeight(op))
       return b.notifyMatchFailure(op, *why);
     // The packed bytes, scales, zero points and offsets are all re-tiled:
     // they must be constants.

@@ -69,9 +69,14 @@ void populateWQFloatLinearToVectorPatterns(RewritePatternSet &patterns);
 /// must go, ahead of the outlier term that uses its result).
 MatmulOp splitSideInputs(RewriterBase &b, MatmulOp op);
 
-/// Whether the tensor-core decode schedule can run `op` once its weight is
-/// in the `mma_tiles` layout (whatever its layout now); the reason if not.
+/// Whether a tensor-core kernel (decode for static M <= 16, prefill
+/// otherwise) can run `op` once its weight is in the `mma_tiles` layout
+/// (whatever its layout now); the reason if not.
+std::optional<std::string> checkMmaTileWeight(MatmulOp op);
+/// The same for the decode kernel (static M <= 16) ...
 std::optional<std::string> checkMmaDecode(MatmulOp op);
+/// ... and for the prefill kernel (M > 16 or dynamic).
+std::optional<std::string> checkMmaPrefill(MatmulOp op);
 
 struct QuantizedWeightConstants;
 

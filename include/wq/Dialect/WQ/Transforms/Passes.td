@@ -351,6 +351,55 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
+  let summary = "Lower wq.matmul with M > 16 and mma_tiles weights to a pipelined tensor-core GEMM";
+  let description = [{
+    Prompts and batches: `wq.matmul` ops whose weight is in the `mma_tiles`
+    layout (the one the decode kernels read, so one packed copy serves both)
+    and whose f16/bf16 activations have more than 16 rows, or a dynamic
+    number. Run it after `wq-lower-to-gpu-decode` (`wq-gpu-pipeline` does);
+    a weight in this layout that neither pass can run is an error.
+
+    Each block takes 64 output channels (4 warps, one 16-channel tile column
+    each) by 8 x R activation rows (R = min(8, ceil(M / 8)); 8 for dynamic
+    M) and walks K one weight tile (64 positions for int4, 32 for int8) per
+    pipeline stage: the stage's activations and the block's four 512-byte
+    weight tiles are copied to shared memory with `cp.async`
+    (`nvgpu.device_async_copy`; rows past M zero-filled), `stages` deep.
+    Each warp dequantizes its tile's words into `mma.sync.m16n8k16` A
+    fragments once per 16-position step (the decode kernel's conversion:
+    lop3/prmt under a magic number, exact field - zero) and runs one mma per
+    row tile with B fragments read from XOR-swizzled shared memory
+    (conflict-free); group scales multiply each group's f32 partial sums.
+    Act-order, AWQ input scales and outliers are applied around the kernel,
+    as in decode.
+
+    Split-K: when fewer blocks than `sm-count` would run, gridDim.z slices of
+    K (whole groups; at most 16) write f32 partial outputs that a second
+    kernel adds (for dynamic M chosen on the host at run time).
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", /*default=*/"0",
+           "Pipeline depth: stages of (activations, weights) in shared "
+           "memory, stages - 1 in flight while one is computed (0: 4)">,
+    Option<"splitK", "split-k", "int64_t", /*default=*/"0",
+           "K slices (gridDim.z), each a range of whole groups, reduced by "
+           "a second kernel (0: enough for a block per SM, at most 16)">,
+    Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
+           "Streaming multiprocessors of the target, for the split-K "
+           "choice (132: H100/H200 SXM; an A100 has 108)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def WQLowerByteDotPass : Pass<"wq-lower-byte-dot"> {
   let summary = "Lower wq.byte_dot to x86 integer dot products or vector arithmetic";
   let description = [{
