@@ -1,4 +1,4 @@
-// RUN: wq-opt %s --split-input-file --wq-pack-layout | FileCheck %s
+// RUN: wq-opt %s --split-input-file --wq-pack-layout --canonicalize | FileCheck %s
 // RUN: not wq-opt %s --wq-pack-layout=layout=col_major 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: wq-pack-layout: unknown layout 'col_major' (supported: mma_tiles)
 
@@ -37,20 +37,38 @@ func.func @retile_int8(%x: tensor<2x32xf16>) -> tensor<2x16xf16> {
 // -----
 
 // f32 activations, a weight that is an argument (its bytes are only known at
-// run time), K not a multiple of 64 and M > 16 keep row_major.
+// run time) and K not a multiple of 64 keep row_major.
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: mma_tiles
 // CHECK: return
-func.func @kept(%x: tensor<1x64xf32>, %xh: tensor<1x64xf16>, %x17: tensor<17x64xf16>, %xr: tensor<1x96xf16>, %pa: tensor<16x2x16xi8>) -> (tensor<1x16xf32>, tensor<1x16xf16>, tensor<17x16xf16>, tensor<1x16xf16>) {
+func.func @kept(%x: tensor<1x64xf32>, %xh: tensor<1x64xf16>, %xr: tensor<1x96xf16>, %pa: tensor<16x2x16xi8>) -> (tensor<1x16xf32>, tensor<1x16xf16>, tensor<1x16xf16>) {
   %p = arith.constant dense<33> : tensor<16x2x16xi8>
   %pr = arith.constant dense<33> : tensor<16x3x16xi8>
   %s = arith.constant dense<0.5> : tensor<16x2xf16>
   %sr = arith.constant dense<0.5> : tensor<16x3xf16>
   %a = wq.matmul %x, %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<16x2x16xi8>, tensor<16x2xf16>) -> tensor<1x16xf32>
   %b = wq.matmul %xh, %pa, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16>} : (tensor<1x64xf16>, tensor<16x2x16xi8>, tensor<16x2xf16>) -> tensor<1x16xf16>
-  %c = wq.matmul %x17, %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16>} : (tensor<17x64xf16>, tensor<16x2x16xi8>, tensor<16x2xf16>) -> tensor<17x16xf16>
   %d = wq.matmul %xr, %pr, %sr {weight = #wq.qweight<16x96, i4, group_size = 32, scale_type = f16>} : (tensor<1x96xf16>, tensor<16x3x16xi8>, tensor<16x3xf16>) -> tensor<1x16xf16>
-  return %a, %b, %c, %d : tensor<1x16xf32>, tensor<1x16xf16>, tensor<17x16xf16>, tensor<1x16xf16>
+  return %a, %b, %d : tensor<1x16xf32>, tensor<1x16xf16>, tensor<1x16xf16>
+}
+
+// -----
+
+// A weight that a decode (M = 1) and a prompt (dynamic M) matmul share: both
+// take mma_tiles (the decode and prefill kernels read the same layout), and
+// the two re-tiled constants are one attribute, so the canonicalizer keeps
+// one packed copy.
+// CHECK-LABEL: func.func @shared_decode_prefill
+// CHECK: %[[P:.*]] = arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<1x1x512xi8>
+// CHECK-NOT: tensor<1x1x512xi8>
+// CHECK: wq.matmul %{{.*}}, %[[P]], %{{.*}} {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<1x64xf16>
+// CHECK: wq.matmul %{{.*}}, %[[P]], %{{.*}} {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16, layout = #wq.layout<mma_tiles>>} : (tensor<?x64xf16>
+func.func @shared_decode_prefill(%x1: tensor<1x64xf16>, %xm: tensor<?x64xf16>) -> (tensor<1x16xf16>, tensor<?x16xf16>) {
+  %p = arith.constant dense<33> : tensor<16x2x16xi8>
+  %s = arith.constant dense<0.5> : tensor<16x2xf16>
+  %a = wq.matmul %x1, %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16>} : (tensor<1x64xf16>, tensor<16x2x16xi8>, tensor<16x2xf16>) -> tensor<1x16xf16>
+  %b = wq.matmul %xm, %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16>} : (tensor<?x64xf16>, tensor<16x2x16xi8>, tensor<16x2xf16>) -> tensor<?x16xf16>
+  return %a, %b : tensor<1x16xf16>, tensor<?x16xf16>
 }
 
 // -----

@@ -802,10 +802,11 @@ std::optional<std::string> mlir::wq::checkMmaTileWeight(MatmulOp op) {
   auto inputType = op.getInput().getType();
   Type element = inputType.getElementType();
   if (inputType.getRank() != 2 || inputType.isDynamicDim(1) ||
+      inputType.getDimSize(0) == 0 ||
       !(element.isF16() || element.isBF16()) ||
       op.getResult().getType().getElementType() != element)
-    return std::string("the tensor-core kernels need [M, K] f16 or bf16 "
-                       "activations and result");
+    return std::string("the tensor-core kernels need [M >= 1, K] f16 or "
+                       "bf16 activations and result");
   return std::nullopt;
 }
 

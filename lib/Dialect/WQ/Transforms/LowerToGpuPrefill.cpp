@@ -149,13 +149,14 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
         }
         splitK = std::clamp<int64_t>(splitK, 1,
                                      std::min(kMaxSplitK, units));
-        buildLaunches(rowsValue, gridX, index(splitK), splitK == 1);
+        buildLaunches(rowsValue, gridX, ceilDiv(rowsValue, rowsPerBlock),
+                      index(splitK), splitK == 1);
         replaceWithGpuKernelOutput(b, op, buffers);
         return;
       }
       // Dynamic M: enough K slices for a block per SM, chosen on the host.
-      Value blocks = arith::MulIOp::create(b, loc, index(gridX),
-                                           ceilDiv(rowsValue, rowsPerBlock));
+      Value gridY = ceilDiv(rowsValue, rowsPerBlock);
+      Value blocks = arith::MulIOp::create(b, loc, index(gridX), gridY);
       Value wanted = arith::DivUIOp::create(
           b, loc,
           arith::AddIOp::create(
@@ -172,9 +173,9 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(&ifDirect.getThenRegion().front());
-        buildLaunches(rowsValue, gridX, splitK, /*direct=*/true);
+        buildLaunches(rowsValue, gridX, gridY, splitK, /*direct=*/true);
         b.setInsertionPointToStart(&ifDirect.getElseRegion().front());
-        buildLaunches(rowsValue, gridX, splitK, /*direct=*/false);
+        buildLaunches(rowsValue, gridX, gridY, splitK, /*direct=*/false);
       }
       replaceWithGpuKernelOutput(b, op, buffers);
     }
@@ -182,8 +183,8 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     /// The main kernel over `splitK` K slices; unless `direct`, into an f32
     /// workspace [splitK, M, N] that a second kernel reduces into the
     /// output.
-    void buildLaunches(Value rowsValue, int64_t gridX, Value splitK,
-                       bool direct) {
+    void buildLaunches(Value rowsValue, int64_t gridX, Value gridY,
+                       Value splitK, bool direct) {
       Value workspace;
       if (!direct) {
         SmallVector<Value> dynamicSizes = {splitK};
@@ -197,8 +198,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       }
       Value one = index(1);
       auto launch = gpu::LaunchOp::create(
-          b, loc, index(gridX), ceilDiv(rowsValue, rowsPerBlock), splitK,
-          index(threads()), one, one,
+          b, loc, index(gridX), gridY, splitK, index(threads()), one, one,
           arith::ConstantIntOp::create(b, loc, b.getI32Type(), sharedBytes()));
       {
         OpBuilder::InsertionGuard guard(b);
@@ -620,11 +620,12 @@ struct WQLowerToGpuPrefillPass
       return signalPassFailure();
     }
     // A weight in the mma_tiles layout has no other reader: one that no
-    // tensor-core kernel runs is an error, not left behind.
+    // tensor-core kernel runs is an error, not left behind (M <= 16 is
+    // wq-lower-to-gpu-decode's).
     WalkResult checked = getOperation()->walk([](MatmulOp op) {
       if (op.getWeight().getLayout().getKind() != LayoutKind::mma_tiles)
         return WalkResult::advance();
-      if (std::optional<std::string> why = checkMmaPrefill(op)) {
+      if (std::optional<std::string> why = checkMmaTileWeight(op)) {
         op.emitOpError() << "has an mma_tiles weight, but " << *why;
         return WalkResult::interrupt();
       }
