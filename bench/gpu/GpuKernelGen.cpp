@@ -19,7 +19,13 @@
 // per SM (rw<R>-...): wq-lower-to-gpu-decode's options, to measure the
 // choices the schedule makes by default.
 //
-// Usage: gpu-kernel-gen OUTDIR [--chip sm_90] [--quick | --split-k-sweep]
+// With --prefill it writes OUTDIR/prefill-manifest.txt: the tensor-core
+// int4 g128 and int8 per-channel kernels (f16 and bf16) on the three target
+// shapes at M = 16 (the decode kernel, for reference), 32, 64, 128, 512 and
+// 4096 (wq-lower-to-gpu-prefill), files prefill-<variant>_<N>x<K>_m<M>.so.
+//
+// Usage: gpu-kernel-gen OUTDIR [--chip sm_90] [--quick | --split-k-sweep |
+//                                              --prefill]
 //
 //===----------------------------------------------------------------------===//
 
@@ -169,11 +175,11 @@ bool generate(const Kernel &kernel, const std::string &outDir,
 int main(int argc, char **argv) {
   if (argc < 2) {
     errs() << "usage: gpu-kernel-gen OUTDIR [--chip sm_80|sm_90] [--quick | "
-              "--split-k-sweep]\n";
+              "--split-k-sweep | --prefill]\n";
     return 1;
   }
   std::string outDir = argv[1], chip = "sm_90";
-  bool quick = false, sweep = false;
+  bool quick = false, sweep = false, prefill = false;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--chip") == 0 && i + 1 < argc)
       chip = argv[++i];
@@ -181,6 +187,8 @@ int main(int argc, char **argv) {
       quick = true;
     else if (std::strcmp(argv[i], "--split-k-sweep") == 0)
       sweep = true;
+    else if (std::strcmp(argv[i], "--prefill") == 0)
+      prefill = true;
     else {
       errs() << "gpu-kernel-gen: unknown argument '" << argv[i] << "'\n";
       return 1;
@@ -242,6 +250,17 @@ int main(int argc, char **argv) {
                          n, k, m)
                      .str(),
                  n, k, m, variant, 0, 0, resident});
+  } else if (prefill) {
+    // Consecutive kernels of one weight share it in the runner.
+    for (auto [n, k] : std::vector<std::pair<int64_t, int64_t>>{
+             {28672, 8192}, {8192, 28672}, {4096, 4096}})
+      for (const Variant &variant :
+           {variants[0], variants[3], variants[5], variants[6]})
+        for (int64_t m : {16, 32, 64, 128, 512, 4096})
+          kernels.push_back({formatv("prefill-{0}_{1}x{2}_m{3}.so",
+                                     variant.name, n, k, m)
+                                 .str(),
+                             n, k, m, variant, 0, 0, 0});
   } else {
     std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                     : std::vector<int64_t>{1, 2, 4, 8, 16};
@@ -273,7 +292,9 @@ int main(int argc, char **argv) {
                     variant.tiled ? "mma_tiles" : "row_major", variant.form());
   }
   std::string manifestPath =
-      outDir + (sweep ? "/sweep-manifest.txt" : "/manifest.txt");
+      outDir + (sweep     ? "/sweep-manifest.txt"
+                : prefill ? "/prefill-manifest.txt"
+                          : "/manifest.txt");
   std::error_code ec;
   raw_fd_ostream out(manifestPath, ec);
   if (ec) {

@@ -39,6 +39,16 @@ for variant in $(sed -E 's/_[0-9]+x[0-9]+_m[0-9]+\.so .*//' "$HERE/manifest.txt"
   run_variant "$variant"
 done
 
+# The prompt-sized kernels (M > 16), when prepare.sh generated them, and
+# their baselines (cuBLAS and PyTorch at the same M).
+if [ -s "$HERE/prefill-manifest.txt" ]; then
+  echo "== prefill ($(wc -l <"$HERE/prefill-manifest.txt") kernels)" >&2
+  timeout 240 "$HERE/gpu-bench-runner" "$HERE" "$HERE/prefill-manifest.txt" >>"$RAW" 2>>"$DEST/gpu-runner-errors.txt" ||
+    echo "runner for the prefill kernels exited with $?" | tee -a "$DEST/gpu-runner-errors.txt" >&2
+  PYTHONUNBUFFERED=1 timeout 240 python3 "$HERE/baselines.py" "$HERE/prefill-manifest.txt" >>"$BASE" 2>>"$DEST/gpu-runner-errors.txt" ||
+    echo "prefill baselines failed (exit $?)" | tee -a "$DEST/gpu-runner-errors.txt" >&2
+fi
+
 # The split-K sweep, when prepare.sh generated it: after everything else.
 if [ -s "$HERE/sweep-manifest.txt" ]; then
   echo "== split-K sweep ($(wc -l <"$HERE/sweep-manifest.txt") kernels)" >&2
