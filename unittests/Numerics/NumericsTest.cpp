@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "wq/Numerics/GpuLayout.h"
 #include "wq/Numerics/Numerics.h"
 
 #include <gtest/gtest.h>
@@ -492,3 +493,36 @@ TEST(OffsetsTest, QuantizersRejectOffsets) {
 }
 
 } // namespace
+
+// The bit-level form of the dequantization rule that the kernels use (flip
+// the top bit of a signed field, read it as unsigned, fold 2^(bits-1) into
+// the zero point) agrees with the two's complement value unpackElement
+// reads, for every field pattern, width and signedness, and with the
+// magic-number conversion of the GPU kernels: (2^23 | u') - (2^23 + zero +
+// bias) = q - zero exactly.
+TEST(DequantRuleTest, UnsignedReadingWithFlippedSignMatchesTwosComplement) {
+  for (unsigned bits : {4u, 8u})
+    for (bool isSigned : {false, true})
+      for (uint32_t pattern = 0; pattern <= fieldMask(bits); ++pattern) {
+        uint8_t byte = static_cast<uint8_t>(pattern);
+        int32_t q = unpackElement(&byte, 0, bits, isSigned);
+        EXPECT_EQ(fieldValue(pattern, bits, isSigned), q)
+            << bits << " bits, signed " << isSigned << ", pattern " << pattern;
+        uint32_t flipped =
+            (pattern ^ (isSigned ? fieldSignBits32(bits) : 0)) &
+            fieldMask(bits);
+        for (int32_t zero : {0, 3, int32_t(fieldMask(bits))}) {
+          float magic;
+          uint32_t magicBits = kF32Magic | flipped;
+          std::memcpy(&magic, &magicBits, 4);
+          float difference =
+              magic - (kF32MagicValue +
+                       float(zero + unsignedReadBias(bits, isSigned)));
+          EXPECT_EQ(difference, float(q - zero));
+          EXPECT_EQ(dequantizeValue(q, zero, 0.5, 0.25),
+                    0.5 * (q - zero) + 0.25);
+        }
+      }
+  EXPECT_EQ(fieldSignBits32(4), 0x88888888u);
+  EXPECT_EQ(fieldSignBits32(8), 0x80808080u);
+}

@@ -99,9 +99,14 @@ std::vector<T> groupsFromMmaTiles(const T *tiled, int64_t rows,
   return rowMajor;
 }
 
-/// Conversion constants of the decode kernels (16-bit patterns; the kernels
-/// splat them to both halves of a 32-bit register). A 4-bit field ORed into
-/// the mantissa of the magic number gives magic + field exactly.
+/// f32 2^23 (bits and value): a field of up to 23 bits ORed into its
+/// mantissa gives 2^23 + field exactly; minus 2^23 + zero leaves field -
+/// zero (the SIMT kernels' conversion, and int8 -> bf16 below).
+constexpr uint32_t kF32Magic = 0x4B000000;
+constexpr float kF32MagicValue = 8388608.0f;
+/// Conversion constants of the tensor-core kernels (16-bit patterns; the
+/// kernels splat them to both halves of a 32-bit register). A 4-bit field
+/// ORed into the mantissa of the magic number gives magic + field exactly.
 constexpr uint16_t kF16Magic = 0x6400;        // f16 1024.0
 constexpr uint16_t kBF16Magic = 0x4300;       // bf16 128.0
 constexpr uint16_t kF16OneSixteenth = 0x2C00; // f16 1/16
@@ -123,7 +128,7 @@ constexpr uint32_t kPrmtBytes13 = 0x5351;
 /// leaves byte - z, an integer of at most 8 significant bits, so the f32's
 /// low 16 bits are zero and its high half is the exact bf16: prmt with
 /// kPrmtHighHalves packs two of them into a bf16x2 register.
-constexpr uint32_t kF32Int8Magic = 0x4B000000;
+constexpr uint32_t kF32Int8Magic = kF32Magic;
 constexpr uint32_t prmtF32Byte(unsigned byte) { return 0x7650 | byte; }
 constexpr uint32_t f32Int8BiasBits(int32_t zero) {
   return kF32Int8Magic + uint32_t(zero);

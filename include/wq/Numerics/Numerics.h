@@ -99,6 +99,47 @@ struct QuantizedMatrix {
 };
 
 //===----------------------------------------------------------------------===//
+// The dequantization rule at the bit level: what every kernel shares.
+//
+// Kernels read a field of `bits` bits as its unsigned bit pattern u. A signed
+// (two's complement) field q is (u ^ 2^(bits-1)) - 2^(bits-1), so a kernel
+// that flips the top bit of every field (XOR with fieldSignBits) computes
+//   q - zero = u' - (zero + unsignedReadBias(bits, isSigned))
+// with u' the flipped pattern: one rule for signed and unsigned storage, the
+// sign folded into the zero point. Then w = scale * (q - zero) + offset
+// (QuantScheme). The linalg, CPU vector and GPU (SIMT and tensor-core)
+// lowerings all take their constants from here.
+//===----------------------------------------------------------------------===//
+
+/// The field's bits: 0xF or 0xFF.
+constexpr uint32_t fieldMask(unsigned bits) { return (1u << bits) - 1; }
+/// The top bit of every field of a byte / 32-bit word (0x88 / 0x88888888
+/// for 4 bits, 0x80 / 0x80808080 for 8).
+constexpr uint8_t fieldSignBits8(unsigned bits) {
+  return bits == 4 ? 0x88 : 0x80;
+}
+constexpr uint32_t fieldSignBits32(unsigned bits) {
+  return fieldSignBits8(bits) * 0x01010101u;
+}
+/// The zero point that reading a field as unsigned (after flipping its top
+/// bit when signed) adds: 2^(bits-1) for signed storage, 0 for unsigned.
+constexpr int32_t unsignedReadBias(unsigned bits, bool isSigned) {
+  return isSigned ? 1 << (bits - 1) : 0;
+}
+/// The field's value from its unsigned bit pattern (two's complement when
+/// signed), by the rule above.
+constexpr int32_t fieldValue(uint32_t pattern, unsigned bits, bool isSigned) {
+  return int32_t((pattern & fieldMask(bits)) ^
+                 (isSigned ? fieldSignBits8(bits) & fieldMask(bits) : 0)) -
+         unsignedReadBias(bits, isSigned);
+}
+/// w = scale * (q - zero) + offset, exactly (double).
+constexpr double dequantizeValue(int32_t q, int32_t zero, double scale,
+                                 double offset = 0.0) {
+  return scale * double(q - zero) + offset;
+}
+
+//===----------------------------------------------------------------------===//
 // Low-precision floats (round to nearest even; NaN stays NaN).
 //===----------------------------------------------------------------------===//
 

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GpuDecode.h"
+#include "wq/Numerics/GpuLayout.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -38,9 +39,6 @@ constexpr int64_t kChunkBytes = 16;
 /// kMaxDecodeRows) are split over blocks along grid y, each re-reading the
 /// weights (mostly from L2, as the blocks of one channel run close together).
 constexpr int64_t kMaxRowsPerWarp = 8;
-/// 2^23 as f32 bits: a nibble ORed into its mantissa gives 2^23 + q exactly.
-constexpr int64_t kMagicBits = 0x4B000000;
-constexpr float kMagic = 8388608.0f;
 
 struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
   LowerMatmulToGpuDecode(MLIRContext *context, int64_t warpsPerBlock,
@@ -237,9 +235,9 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     const int64_t chunkWeights = kChunkBytes * (8 / bits);
     const int64_t fieldsPerWord = 32 / bits;
     // Signed fields are read as unsigned (top bit flipped) with the zero
-    // point 2^(bits-1).
-    const int64_t signFlip = bits == 4 ? 0x88888888 : 0x80808080;
-    const float signedZero = float(1 << (bits - 1));
+    // point 2^(bits-1) (wq_numerics::unsignedReadBias).
+    const int64_t signFlip = numerics::fieldSignBits32(bits);
+    const float signedZero = float(numerics::unsignedReadBias(bits, true));
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
@@ -277,7 +275,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     // consumed as they are used (a tree would keep all of them live).
     SmallVector<Value> activationSums(offsets ? rows : 0);
 
-    const uint32_t mask = (1u << bits) - 1;
+    const uint32_t mask = numerics::fieldMask(bits);
     SmallVector<Value> updated;
     for (auto [channelIndex, channel] : llvm::enumerate(channels)) {
       // One 128-bit load: the packed rows are 16-byte aligned (whole chunks).
@@ -302,7 +300,9 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
             b, loc, b.getF32FloatAttr(isSigned ? signedZero : 0.0f));
       }
       Value bias = arith::AddFOp::create(
-          b, loc, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(kMagic)),
+          b, loc,
+          arith::ConstantOp::create(
+              b, loc, b.getF32FloatAttr(numerics::kF32MagicValue)),
           zero);
 
       SmallVector<Value> partial(rows);
@@ -317,7 +317,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                : arith::ShRUIOp::create(b, loc, word,
                                                         i32Const(bits * i));
           // (field & mask) | 0x4B000000 in one lop3 (LUT 0xEA = (a & b) | c).
-          Value magicBits = buildLop3(b, loc, field, mask, kMagicBits, 0xEA);
+          Value magicBits =
+              buildLop3(b, loc, field, mask, numerics::kF32Magic, 0xEA);
           Value q = arith::SubFOp::create(
               b, loc, arith::BitcastOp::create(b, loc, f32, magicBits), bias);
           for (int64_t m = 0; m < rows; ++m) {

@@ -610,7 +610,8 @@ void MmaTileKernelBase::setGroupConstants(Value grp) {
   auto zeroOf = [&](Value channel) -> Value {
     // Signed fields are read as unsigned with the top bit flipped.
     if (!weight.getZeroPoints())
-      return i32(weight.getIsSigned() ? 1 << (weight.getBits() - 1) : 0);
+      return i32(numerics::unsignedReadBias(weight.getBits(),
+                                            weight.getIsSigned()));
     Value z = memref::LoadOp::create(b, loc, buffers.zeros,
                                      ValueRange{column, grp, channel});
     return arith::ExtUIOp::create(b, loc, b.getI32Type(), z);
@@ -682,7 +683,8 @@ MmaTileKernelBase::buildFragmentA(ArrayRef<Value> stepWords) {
     // packs the two high halves into a bf16x2 register.
     for (Value word : stepWords) {
       if (weight.getIsSigned())
-        word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
+        word = arith::XOrIOp::create(b, loc, word,
+                                       i32(numerics::fieldSignBits32(8)));
       for (unsigned first : {0u, 1u}) {
         Value bias = first == 0 ? lowBias : highBias;
         SmallVector<Value, 2> halves;
@@ -706,7 +708,8 @@ MmaTileKernelBase::buildFragmentA(ArrayRef<Value> stepWords) {
     // 1024 + byte; minus 1024 + zero.
     for (Value word : stepWords) {
       if (weight.getIsSigned())
-        word = arith::XOrIOp::create(b, loc, word, i32(0x80808080));
+        word = arith::XOrIOp::create(b, loc, word,
+                                       i32(numerics::fieldSignBits32(8)));
       for (uint32_t selector :
            {numerics::kPrmtBytes02, numerics::kPrmtBytes13}) {
         Value bits =
@@ -720,7 +723,8 @@ MmaTileKernelBase::buildFragmentA(ArrayRef<Value> stepWords) {
   }
   Value word = stepWords.front();
   if (weight.getIsSigned())
-    word = arith::XOrIOp::create(b, loc, word, i32(0x88888888));
+    word = arith::XOrIOp::create(b, loc, word,
+                                   i32(numerics::fieldSignBits32(4)));
   auto fields = [&](Value w, uint32_t mask, uint16_t magic) -> Value {
     Value bits = buildLop3(b, loc, w, mask, magic * 0x10001u,
                            /*lut=*/0xEA);

@@ -36,7 +36,10 @@ public:
         bits(weight.getBits()), elementsPerByte(8 / weight.getBits()) {}
 
   /// Decodes one stored element to f32: scale * (q - zero) + offset (zero
-  /// and offset null when absent). `byte` is the i8 holding it and `slot`
+  /// and offset null when absent), the rule of wq_numerics::QuantScheme
+  /// written on the field's value (signed fields sign-extended), the
+  /// reference form the optimized lowerings' bit-level variants
+  /// (wq_numerics::unsignedReadBias) must agree with. `byte` is the i8 holding it and `slot`
   /// (an index) its position within the byte.
   Value decode(Value byte, Value slot, Value scale, Value zero,
                Value offset = Value()) {
@@ -56,7 +59,8 @@ public:
       } else {
         q = arith::AndIOp::create(
             b, loc, q,
-            arith::ConstantIntOp::create(b, loc, i8, (1 << bits) - 1));
+            arith::ConstantIntOp::create(b, loc, i8,
+                                         numerics::fieldMask(bits)));
       }
     }
     Value value = weight.getIsSigned()

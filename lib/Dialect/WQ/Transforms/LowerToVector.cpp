@@ -365,7 +365,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // int4 as nibble ^ 8 with zero point 8, int8 as byte ^ 0x80 with zero
     // point 128), m: the group offset.
     Value signedOffset;
-    const float signedZero = bits == 4 ? 8.0f : 128.0f;
+    const float signedZero = float(numerics::unsignedReadBias(bits, true));
     if (useInt8 && isSigned)
       signedOffset = arith::ConstantOp::create(
           b, loc,
@@ -511,7 +511,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
                 arith::ConstantOp::create(
                     cb, cl,
                     DenseElementsAttr::get(blockType,
-                                           cb.getIntegerAttr(i8, 0x80))));
+                                           cb.getIntegerAttr(
+                                               i8, numerics::fieldSignBits8(8)))));
         } else {
           Value bytesV = vector::TransferReadOp::create(
               cb, cl, byteType, packed,
@@ -520,7 +521,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
               bytePad, ArrayRef<bool>{true});
           if (isSigned)
             bytesV =
-                arith::XOrIOp::create(cb, cl, bytesV, splat8(cb, cl, 0x88));
+                arith::XOrIOp::create(cb, cl, bytesV,
+                                      splat8(cb, cl, numerics::fieldSignBits8(4)));
           Value lo = arith::AndIOp::create(cb, cl, bytesV, splat8(cb, cl, 15));
           Value hi = arith::ShRUIOp::create(cb, cl, bytesV, splat8(cb, cl, 4));
           SmallVector<int64_t> concat =
