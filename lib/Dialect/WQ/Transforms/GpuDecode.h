@@ -18,6 +18,18 @@ constexpr int64_t kWarpSize = 32;
 /// Decode shapes end here (both schedules); larger M is prefill.
 constexpr int64_t kMaxDecodeRows = 16;
 
+/// The mma.sync.m16n8k16 fragments of the tensor-core kernels: activation
+/// rows per mma (its n), f32 accumulators per lane and row tile, activation
+/// sums per lane and row tile (rows 2q and 2q + 1, for offsets).
+constexpr int64_t kRowsPerMma = 8;
+constexpr int64_t kAccumulators = 4;
+constexpr int64_t kSumsPerRowTile = 2;
+
+/// Emits an error on the first wq.matmul under `root` whose weight is in the
+/// `mma_tiles` layout but that no tensor-core kernel can run (that layout
+/// has no other reader); failure if there is one.
+LogicalResult checkMmaTileOps(Operation *root);
+
 struct GpuKernelBuffers {
   Value x, packed, scales, zeros, offsets; // zeros, offsets: null if absent
   Value out;

@@ -390,19 +390,7 @@ struct WQLowerToGpuDecodePass
                                 "must be in [0, 64] (0: 32)");
       return signalPassFailure();
     }
-    // A weight in the mma_tiles layout has no other reader: an op no
-    // tensor-core kernel can run is an error, not left behind (M > 16 is
-    // wq-lower-to-gpu-prefill's).
-    WalkResult checked = getOperation()->walk([](MatmulOp op) {
-      if (op.getWeight().getLayout().getKind() != LayoutKind::mma_tiles)
-        return WalkResult::advance();
-      if (std::optional<std::string> why = checkMmaTileWeight(op)) {
-        op.emitOpError() << "has an mma_tiles weight, but " << *why;
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
-    if (checked.wasInterrupted())
+    if (failed(checkMmaTileOps(getOperation())))
       return signalPassFailure();
     patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock,
                                          channelsPerWarp);

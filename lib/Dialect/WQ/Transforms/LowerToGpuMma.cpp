@@ -64,12 +64,6 @@ using namespace mlir::wq;
 
 namespace {
 
-/// Activation rows per mma (its n).
-constexpr int64_t kRowsPerMma = 8;
-/// Accumulators per lane and row tile (the m16n8 f32 fragment).
-constexpr int64_t kAccumulators = 4;
-/// Activation sums per lane and row tile (rows 2q and 2q + 1), for offsets.
-constexpr int64_t kSumsPerRowTile = 2;
 /// Warps per SM the kernel is compiled to keep resident (of 64): with up to
 /// four 512-byte tile loads in flight per warp, 64 KB per SM, above what the
 /// H200's bandwidth-latency product asks of each of its 132 SMs (4.8 TB/s x
@@ -812,6 +806,21 @@ std::optional<std::string> mlir::wq::checkMmaTileWeight(MatmulOp op) {
     return std::string("the tensor-core kernels need [M >= 1, K] f16 or "
                        "bf16 activations and result");
   return std::nullopt;
+}
+
+LogicalResult mlir::wq::checkMmaTileOps(Operation *root) {
+  // M <= 16 is wq-lower-to-gpu-decode's, larger or dynamic M
+  // wq-lower-to-gpu-prefill's: either pass reports what neither can run.
+  WalkResult checked = root->walk([](MatmulOp op) {
+    if (op.getWeight().getLayout().getKind() != LayoutKind::mma_tiles)
+      return WalkResult::advance();
+    if (std::optional<std::string> why = checkMmaTileWeight(op)) {
+      op.emitOpError() << "has an mma_tiles weight, but " << *why;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(checked.wasInterrupted());
 }
 
 std::optional<std::string> mlir::wq::checkMmaDecode(MatmulOp op) {

@@ -58,12 +58,6 @@ using namespace mlir::wq;
 
 namespace {
 
-/// Activation rows per mma (its n).
-constexpr int64_t kRowsPerMma = 8;
-/// Accumulators per lane and row tile (the m16n8 f32 fragment).
-constexpr int64_t kAccumulators = 4;
-/// Activation sums per lane and row tile (rows 2q and 2q + 1), for offsets.
-constexpr int64_t kSumsPerRowTile = 2;
 /// Tile columns (warps) per block: 64 channels, 2 KB of int4 weights per
 /// stage.
 constexpr int64_t kColumnsPerBlock = 4;
@@ -127,6 +121,13 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
              stages * columns * numerics::kMmaTileBytes;
     }
     int64_t threads() const { return columns * mlir::wq::kWarpSize; }
+
+    /// An scf.if whose body runs when index `a` < `bound`.
+    scf::IfOp buildIfBelow(Value a, Value bound) {
+      return scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a, bound));
+    }
 
     /// ceil(a / b) of index values.
     Value ceilDiv(Value a, int64_t d) {
@@ -224,10 +225,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           arith::MulIOp::create(b, loc, launch.getBlockIds().x,
                                 index(kReduceThreads)),
           launch.getThreadIds().x);
-      auto ifInRange = scf::IfOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, flat,
-                                total));
+      auto ifInRange = buildIfBelow(flat, total);
       {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(&ifInRange.getThenRegion().front());
@@ -387,10 +385,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     /// buffer `slot` (none past the slice) and commits them as one group
     /// (empty past the slice, so that every iteration commits one).
     void issueStage(Value i, Value slot) {
-      auto ifInSlice = scf::IfOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
-                                tileCount));
+      auto ifInSlice = buildIfBelow(i, tileCount);
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(&ifInSlice.getThenRegion().front());
@@ -437,10 +432,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
             copy();
             continue;
           }
-          auto ifCopy = scf::IfOp::create(
-              b, loc,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c,
-                                    index(copies)));
+          auto ifCopy = buildIfBelow(c, index(copies));
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(&ifCopy.getThenRegion().front());
           copy();
@@ -619,19 +611,7 @@ struct WQLowerToGpuPrefillPass
           "wq-lower-to-gpu-prefill: sm-count must be at least 1");
       return signalPassFailure();
     }
-    // A weight in the mma_tiles layout has no other reader: one that no
-    // tensor-core kernel runs is an error, not left behind (M <= 16 is
-    // wq-lower-to-gpu-decode's).
-    WalkResult checked = getOperation()->walk([](MatmulOp op) {
-      if (op.getWeight().getLayout().getKind() != LayoutKind::mma_tiles)
-        return WalkResult::advance();
-      if (std::optional<std::string> why = checkMmaTileWeight(op)) {
-        op.emitOpError() << "has an mma_tiles weight, but " << *why;
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
-    if (checked.wasInterrupted())
+    if (failed(checkMmaTileOps(getOperation())))
       return signalPassFailure();
     PrefillOptions options;
     options.stages = stages;
