@@ -120,6 +120,7 @@ Error compileToLibrary(const CompileOptions &options, mlir::ModuleOp module,
     mlir::wq::GpuPipelineOptions pipelineOptions;
     pipelineOptions.chip = targetName(options.target).str();
     pipelineOptions.format = options.gpuFormat;
+    pipelineOptions.matmulActivations = options.gpuMatmulActivations;
     if (failed(mlir::wq::buildGpuPipeline(pm, pipelineOptions, errorStream)))
       return compileError(pipelineError);
     // The runtime goes beside the library, which finds it there ($ORIGIN):
@@ -267,8 +268,12 @@ Error checkOptions(const CompileOptions &options) {
     std::string message;
     raw_string_ostream errorStream(message);
     if (failed(mlir::wq::checkGpuPipelineOptions(
-            targetName(options.target), options.gpuFormat, errorStream)))
+            targetName(options.target), options.gpuFormat, errorStream,
+            options.gpuMatmulActivations)))
       return compileError(StringRef(message).rtrim());
+  } else if (options.gpuMatmulActivations != "f32") {
+    return compileError("--gpu-matmul-activations is a GPU option (--target "
+                        "sm_80 or sm_90)");
   }
   if (options.recipe)
     if (auto error = options.recipe->validate())
@@ -588,6 +593,7 @@ Expected<CompileSummary> compileModel(const CompileOptions &options,
                           {"act_order", actOrder},
                           {"outlier_fraction", outlierFraction},
                           {"activation_bits", int64_t(options.activationBits)},
+                          {"gpu_matmul_activations", options.gpuMatmulActivations},
                           {"parameters", params},
                           {"model_bytes", bytes},
                           {"fp32_bytes", params * 4},

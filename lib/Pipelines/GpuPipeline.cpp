@@ -17,7 +17,15 @@ using namespace mlir;
 
 LogicalResult mlir::wq::checkGpuPipelineOptions(StringRef chip,
                                                StringRef format,
-                                               raw_ostream &errorStream) {
+                                               raw_ostream &errorStream,
+                                               StringRef matmulActivations) {
+  if (matmulActivations != "f32" && matmulActivations != "f16" &&
+      matmulActivations != "bf16") {
+    errorStream << "wq-gpu-pipeline: matmul-activations must be f32, f16 or "
+                   "bf16, got '"
+                << matmulActivations << "'\n";
+    return failure();
+  }
   if (chip != "sm_80" && chip != "sm_90") {
     errorStream << "wq-gpu-pipeline: chip must be sm_80 or sm_90, got '"
                 << chip << "'\n";
@@ -45,8 +53,13 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
                                          const GpuPipelineOptions &options,
                                          raw_ostream &errorStream) {
   if (failed(checkGpuPipelineOptions(options.chip, options.format,
-                                     errorStream)))
+                                     errorStream, options.matmulActivations)))
     return failure();
+  if (options.matmulActivations != "f32") {
+    WQNarrowMatmulActivationsPassOptions narrow;
+    narrow.type = options.matmulActivations;
+    pm.addPass(createWQNarrowMatmulActivationsPass(narrow));
+  }
   pm.addPass(createWQPackLayoutPass());
   pm.addPass(createWQLowerToGpuDecodePass());
   pm.addPass(createWQLowerToGpuPrefillPass());

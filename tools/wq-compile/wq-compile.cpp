@@ -65,6 +65,14 @@ cl::opt<std::string> gpuFormat(
              "assembled by ptxas now), fatbin, or isa (PTX, compiled by the "
              "driver at load; what scripts/ptx_sim.py runs)"),
     cl::init("bin"), cl::cat(compileCategory));
+cl::opt<std::string> gpuMatmulActivations(
+    "gpu-matmul-activations",
+    cl::desc("GPU targets: the activations of the quantized matmuls: f32 (as "
+             "the model computes them), f16 or bf16 (converted around each "
+             "matmul, so that the tensor-core kernels run them: int4/int8 "
+             "weights with K a multiple of 64/32; everything else stays "
+             "f32)"),
+    cl::init("f32"), cl::cat(compileCategory));
 cl::opt<unsigned> activationBits(
     "activation-bits",
     cl::desc("Activations inside the CPU int4 kernels: 32 (f32, exact) or 8 "
@@ -121,6 +129,7 @@ int main(int argc, char **argv) {
     return fail("unsupported --target '" + target + "' (cpu, sm_80, sm_90)");
   options.target = *parsedTarget;
   options.gpuFormat = gpuFormat;
+  options.gpuMatmulActivations = gpuMatmulActivations;
   if (bits != 4 && bits != 8 && bits != 16 && bits != 32)
     return fail("--bits must be 4, 8, 16 or 32");
   options.checkpoint = checkpoint;

@@ -68,6 +68,11 @@ struct CompileOptions {
   /// "isa" (PTX, compiled by the driver at load; what scripts/ptx_sim.py
   /// executes).
   std::string gpuFormat = "bin";
+  /// GPU targets: the activations of the quantized matmuls: "f32" (as the
+  /// model computes them; the SIMT decode and generic kernels), "f16" or
+  /// "bf16" (converted around each matmul, so that the tensor-core decode
+  /// and prefill kernels run them; the rest of the model stays f32).
+  std::string gpuMatmulActivations = "f32";
   /// Called on each pass manager before it runs (e.g. a tool applying
   /// --mlir-timing, --mlir-print-ir-after-all with
   /// mlir::applyPassManagerCLOptions); none by default.

@@ -48,13 +48,21 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
   PassOptions::Option<int> optLevel{
       *this, "opt-level", llvm::cl::desc("Optimization level of the kernels"),
       llvm::cl::init(3)};
+  PassOptions::Option<std::string> matmulActivations{
+      *this, "matmul-activations",
+      llvm::cl::desc("Activations of quantized matmuls with f32 ones: f32 "
+                     "(as they are), f16 or bf16 (converted around each "
+                     "matmul by wq-narrow-matmul-activations, so that the "
+                     "tensor-core kernels take them)"),
+      llvm::cl::init("f32")};
 };
 
 /// Checks a chip and binary format for the GPU pipeline (what
 /// buildGpuPipeline accepts), printing what is wrong to `errorStream`.
 LogicalResult checkGpuPipelineOptions(llvm::StringRef chip,
                                       llvm::StringRef format,
-                                      llvm::raw_ostream &errorStream);
+                                      llvm::raw_ostream &errorStream,
+                                      llvm::StringRef matmulActivations = "f32");
 
 /// Lowers the same input as the CPU pipeline to kernels in a `gpu.binary`
 /// (cubin for `options.chip`) and host LLVM dialect code that launches them

@@ -525,24 +525,7 @@ public:
 
   /// Elementwise conversion of an f32 tensor to `elementType`.
   Value convertElements(Value value, Type elementType) {
-    if (elementType == f32)
-      return value;
-    auto type = cast<RankedTensorType>(value.getType());
-    Value init = tensor::EmptyOp::create(
-        b, loc, tensor::getMixedSizes(b, loc, value), elementType);
-    unsigned rank = static_cast<unsigned>(type.getRank());
-    SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
-    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
-    return linalg::GenericOp::create(
-               b, loc, init.getType(), ValueRange{value}, ValueRange{init},
-               maps, iterators,
-               [&](OpBuilder &nbld, Location nloc, ValueRange args) {
-                 linalg::YieldOp::create(
-                     nbld, nloc,
-                     arith::TruncFOp::create(nbld, nloc, elementType, args[0])
-                         .getResult());
-               })
-        .getResult(0);
+    return convertTensorElements(b, loc, value, elementType);
   }
 
   /// Lowers wq.dequantize to the logical float weight.

@@ -69,6 +69,12 @@ void populateWQFloatLinearToVectorPatterns(RewritePatternSet &patterns);
 /// must go, ahead of the outlier term that uses its result).
 MatmulOp splitSideInputs(RewriterBase &b, MatmulOp op);
 
+/// `value` (a ranked float tensor) with its elements converted to
+/// `elementType` (truncf or extf in an element-wise linalg.generic; the
+/// value itself when the type is the same).
+Value convertTensorElements(OpBuilder &b, Location loc, Value value,
+                            Type elementType);
+
 /// Whether a tensor-core kernel (decode for static M <= 16, prefill
 /// otherwise) can run `op` once its weight is in the `mma_tiles` layout
 /// (whatever its layout now); the reason if not.

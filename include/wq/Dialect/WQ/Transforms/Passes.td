@@ -351,6 +351,29 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def WQNarrowMatmulActivationsPass : Pass<"wq-narrow-matmul-activations"> {
+  let summary = "Run quantized matmuls with f32 activations on f16 or bf16 activations";
+  let description = [{
+    Each `wq.matmul` with f32 activations and result (and no AWQ input
+    scales or outlier channels, which stay f32) takes its input converted to
+    `type` (an element-wise `linalg.generic` of `arith.truncf`) and returns
+    its result in `type`, widened back to f32 after it: the rest of the
+    program keeps f32. On the GPU the tensor-core kernels (decode and
+    prefill) need f16/bf16 activations: this lets a model built in f32 use
+    them. The products are then of rounded activations (f16: 2^-11
+    relative, bf16: 2^-8) and the outputs rounded to `type` (f16 overflows
+    past 65504: bf16 keeps f32's range); accumulation stays f32.
+    `wq-gpu-pipeline matmul-activations=...` runs it first.
+  }];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"f16\"",
+           "Activation type of the matmuls: f16, bf16 or f32 (no change)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
   let summary = "Lower wq.matmul with M > 16 and mma_tiles weights to a pipelined tensor-core GEMM";
   let description = [{
