@@ -426,6 +426,20 @@ def time_decode_step(model, runtime, replays, label):
     return 0
 
 
+def time_prompt(model, tokens, label):
+    """Times a prompt of `tokens` tokens as one call (the forward function:
+    M = tokens; the last row's logits copied back), after a warm-up call:
+    the mean of three."""
+    prompt = [1 + i % 255 for i in range(tokens)]
+    model.run(prompt, 0, tokens - 1)  # warm-up
+    start = time.perf_counter()
+    for _ in range(3):
+        model.run(prompt, 0, tokens - 1)
+    seconds = (time.perf_counter() - start) / 3
+    print(f"{label} prompt of {tokens} tokens: {seconds * 1e3:.2f} ms per call, "
+          f"{tokens / seconds:.0f} tokens/s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--driver", help="the callback CUDA driver library: simulate the GPU "
@@ -454,6 +468,8 @@ def main():
                         "events against the weights' bandwidth bound (model.weights bytes "
                         "/ device copy rate); for stacks whose weights are synthesized on "
                         "the GPU machine (values do not change the timing)")
+    parser.add_argument("--time-prompt", type=int, default=0, metavar="N",
+                        help="with --time-only: also time a prompt of N tokens as one call")
     parser.add_argument("--profile", action="store_true",
                         help="print launches, instructions and seconds per kernel (simulator)")
     args = parser.parse_args()
@@ -490,7 +506,10 @@ def main():
         return 1
 
     if calls is None:
-        return time_decode_step(gpu, runtime, args.time_only, label)
+        status = time_decode_step(gpu, runtime, args.time_only, label)
+        if args.time_prompt:
+            time_prompt(gpu, args.time_prompt, label)
+        return status
     failures = 0
     for call in calls:
         batch, at, first = call["tokens"], call["pos"], call["first"]

@@ -7,9 +7,14 @@
 # scripts/ptx_sim.py); and a Llama-3-8B-shaped stack for timing only: 4
 # layers of dim 4096, FFN 14336, 32 heads / 8 KV heads, vocabulary 512 (tied),
 # random fp16 weights from bench/models/make_synthetic_hf.py (seed 0) compiled
-# to int4 g128 for sm_90, without its model.weights (460 MB, over what a
-# device call carries): run.sh writes a zero-filled one of the same size on
-# the GPU machine, since the values do not change the timing. Then, on the
+# to int4 g128 for sm_90, twice: f32 activations everywhere (the SIMT decode
+# and generic prompt kernels) and --gpu-matmul-activations f16 (the
+# tensor-core decode and prefill kernels), each without its model.weights
+# (460 MB, over what a device call carries): run.sh writes a zero-filled one
+# of the same size on the GPU machine, since the values do not change the
+# timing, and times a decode step and a 512-token prompt of both. The
+# int4f16 stories260K build (--gpu-matmul-activations f16) is checked
+# against the CPU build at 1e-2 (f16 products). Then, on the
 # GPU machine, from the repo root:
 #   build/gpu-models/run.sh          (prints the table; writes $OUT/gpu-models.md)
 # carrying build/gpu-models (a few MB).
@@ -24,13 +29,18 @@ models=../shared/models
 rm -rf "$out"
 mkdir -p "$out"
 cp scripts/gpu_model_sim.py scripts/ptx_sim.py "$out/"
-for variant in fp32 int4; do
+for variant in fp32 int4 int4f16; do
+  gpu_flags=()
   case "$variant" in
     fp32) flags=(--bits 32) ;;
     int4) flags=(--bits 4 --group-size 32 --quantize-classifier --quantize-embedding) ;;
+    int4f16)
+      flags=(--bits 4 --group-size 32)
+      gpu_flags=(--gpu-matmul-activations f16)
+      ;;
   esac
   build/bin/wq-compile "$models/stories260K.bin" --tokenizer "$models/tok512.bin" \
-    "${flags[@]}" --target sm_90 -o "$out/$variant-sm_90" 2>/dev/null
+    "${flags[@]}" "${gpu_flags[@]}" --target sm_90 -o "$out/$variant-sm_90" 2>/dev/null
   build/bin/wq-compile "$models/stories260K.bin" --tokenizer "$models/tok512.bin" \
     "${flags[@]}" -o "$out/$variant-cpu" 2>/dev/null
   /usr/bin/python3 scripts/gpu_model_sim.py --wq-run build/bin/wq-run --cpu "$out/$variant-cpu" \
@@ -43,10 +53,15 @@ if [ ! -f "$stack/config.json" ]; then
   /usr/bin/python3 bench/models/make_synthetic_hf.py "$stack" --tokenizer "$work/tok512.bin" \
     --hidden 4096 --intermediate 14336 --layers 4 --heads 32 --kv-heads 8 --vocab 512 --tied
 fi
-build/bin/wq-compile "$stack" --tokenizer "$work/tok512.bin" --bits 4 --group-size 128 \
-  --target sm_90 -o "$out/stack8b-sm_90" 2>/dev/null
-stat -c %s "$out/stack8b-sm_90/model.weights" >"$out/stack8b-sm_90/weights.bytes"
-rm -f "$out/stack8b-sm_90/model.weights" "$out/stack8b-sm_90/weights.safetensors"
+for activations in f32 f16; do
+  build/bin/wq-compile "$stack" --tokenizer "$work/tok512.bin" --bits 4 --group-size 128 \
+    --target sm_90 --gpu-matmul-activations "$activations" \
+    -o "$out/stack8b-$activations-sm_90" 2>/dev/null
+  stat -c %s "$out/stack8b-$activations-sm_90/model.weights" \
+    >"$out/stack8b-$activations-sm_90/weights.bytes"
+  rm -f "$out/stack8b-$activations-sm_90/model.weights" \
+    "$out/stack8b-$activations-sm_90/weights.safetensors"
+done
 cat >"$out/run.sh" <<'EOF'
 #!/usr/bin/env bash
 # On the GPU machine: every call of the prompt and decode steps (the decode
@@ -59,23 +74,28 @@ DEST="${OUT:-.}"
 status=0
 {
   echo "# stories260K on the GPU (wq-compile --target sm_90), $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
-  for variant in fp32 int4; do
+  for variant in fp32 int4 int4f16; do
+    bound=1e-3
+    [ "$variant" = int4f16 ] && bound=1e-2
     echo
     echo "## $variant"
     echo '```'
     PYTHONUNBUFFERED=1 timeout 120 python3 "$HERE/gpu_model_sim.py" --gpu "$HERE/$variant-sm_90" \
-      --expected "$HERE/$variant-expected.json" --time 256 2>&1 || status=1
+      --expected "$HERE/$variant-expected.json" --bound "$bound" --time 256 2>&1 || status=1
     echo '```'
   done
-  echo
-  echo "## Llama-3-8B-shaped stack, int4 g128: decode step vs streaming its weights"
-  echo '```'
-  # Zero-filled weights of the compiled size (the timing does not depend on
-  # the values).
-  truncate -s "$(cat "$HERE/stack8b-sm_90/weights.bytes")" "$HERE/stack8b-sm_90/model.weights"
-  PYTHONUNBUFFERED=1 timeout 120 python3 "$HERE/gpu_model_sim.py" --gpu "$HERE/stack8b-sm_90" \
-    --time-only 200 2>&1 || status=1
-  echo '```'
+  for activations in f32 f16; do
+    echo
+    echo "## Llama-3-8B-shaped stack, int4 g128, $activations matmul activations: decode step vs streaming its weights, a 512-token prompt"
+    echo '```'
+    # Zero-filled weights of the compiled size (the timing does not depend
+    # on the values).
+    truncate -s "$(cat "$HERE/stack8b-$activations-sm_90/weights.bytes")" \
+      "$HERE/stack8b-$activations-sm_90/model.weights"
+    PYTHONUNBUFFERED=1 timeout 120 python3 "$HERE/gpu_model_sim.py" \
+      --gpu "$HERE/stack8b-$activations-sm_90" --time-only 200 --time-prompt 512 2>&1 || status=1
+    echo '```'
+  done
 } | tee "$DEST/gpu-models.md"
 exit $status
 EOF

@@ -1,5 +1,6 @@
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill --canonicalize | FileCheck %s
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill="split-k=1 stages=2" --canonicalize | FileCheck %s --check-prefix=K1
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill="stages=8" --canonicalize | FileCheck %s --check-prefix=S8
 // RUN: not wq-opt %s --wq-lower-to-gpu-prefill=stages=1 2>&1 | FileCheck %s --check-prefix=BADSTAGES
 // BADSTAGES: stages must be 0 (4) or in [2, 8]
 // RUN: not wq-opt %s --wq-lower-to-gpu-prefill=split-k=17 2>&1 | FileCheck %s --check-prefix=BADK
@@ -44,6 +45,12 @@
 // CHECK: scf.for {{.*}} = %c0 to %[[C2]] step %c1 iter_args({{.*}}) -> (f32)
 // CHECK: arith.truncf {{.*}} : f32 to f16
 // CHECK: memref.store {{.*}} : memref<64x128xf16>
+
+// 8 stages of 10 KB would not fit in 48 KB of shared memory: 4 (40 KB).
+// S8-LABEL: func.func @asym_g128_m64
+// S8: dynamic_shared_memory_size %c40960_i32
+// S8: "cp.async.wait_group 2;"
+// S8-LABEL: func.func @dynamic_int8_bf16
 
 // One slice, two stages: no workspace, the kernel stores f16 outputs; one
 // stage in flight (wait for every group).

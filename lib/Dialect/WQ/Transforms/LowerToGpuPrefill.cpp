@@ -66,6 +66,8 @@ constexpr int64_t kColumnsPerBlock = 4;
 constexpr int64_t kMaxRowTiles = 8;
 /// K slices at most.
 constexpr int64_t kMaxSplitK = 16;
+/// Dynamic shared memory per block without a per-kernel opt-in.
+constexpr int64_t kMaxSharedBytes = 48 * 1024;
 /// Threads per block of the split-K reduction.
 constexpr int64_t kReduceThreads = 256;
 
@@ -105,6 +107,10 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       rowsPerBlock = kRowsPerMma * rowTiles;
       columns = std::min(kColumnsPerBlock, channelBlocks);
       stages = options.stages > 0 ? options.stages : 4;
+      // At most 48 KB of dynamic shared memory, what a launch gets without
+      // opting in per kernel (cuFuncSetAttribute): fewer stages if needed.
+      while (stages > 2 && sharedBytes() > kMaxSharedBytes)
+        --stages;
       // A unit of the K loop: whole groups (a group of several tiles is
       // scaled once, at its end), one tile otherwise.
       unitTiles = !perChannel && group > depth ? group / depth : 1;

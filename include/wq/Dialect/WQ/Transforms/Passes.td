@@ -404,7 +404,8 @@ def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
   let options = [
     Option<"stages", "stages", "int64_t", /*default=*/"0",
            "Pipeline depth: stages of (activations, weights) in shared "
-           "memory, stages - 1 in flight while one is computed (0: 4)">,
+           "memory, stages - 1 in flight while one is computed (0: 4; "
+           "fewer where 48 KB of shared memory would not hold them)">,
     Option<"splitK", "split-k", "int64_t", /*default=*/"0",
            "K slices (gridDim.z), each a range of whole groups, reduced by "
            "a second kernel (0: enough for a block per SM, at most 16)">,
