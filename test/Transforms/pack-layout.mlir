@@ -87,3 +87,19 @@ func.func @retile_offsets(%x: tensor<1x64xf16>) -> tensor<1x20xf16> {
   %y = wq.matmul %x, %p, %s offsets(%o) {weight = #wq.qweight<20x64, u4, group_size = 32, scale_type = f16, offsets>} : (tensor<1x64xf16>, tensor<20x2x16xi8>, tensor<20x2xf16>, tensor<20x2xf16>) -> tensor<1x20xf16>
   return %y : tensor<1x20xf16>
 }
+
+// -----
+
+// A weight whose bytes another op reads too (a tied embedding table's
+// lookup): re-tiling it for the matmul alone would leave two copies, so it
+// keeps row_major.
+// CHECK-LABEL: func.func @shared_with_lookup
+// CHECK-NOT: mma_tiles
+// CHECK: return
+func.func @shared_with_lookup(%x: tensor<1x64xf16>) -> (tensor<1x16xf16>, tensor<16x64xf32>) {
+  %p = arith.constant dense<33> : tensor<16x2x16xi8>
+  %s = arith.constant dense<0.5> : tensor<16x2xf16>
+  %a = wq.matmul %x, %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16>} : (tensor<1x64xf16>, tensor<16x2x16xi8>, tensor<16x2xf16>) -> tensor<1x16xf16>
+  %w = wq.dequantize %p, %s {weight = #wq.qweight<16x64, i4, group_size = 32, scale_type = f16>} : (tensor<16x2x16xi8>, tensor<16x2xf16>) -> tensor<16x64xf32>
+  return %a, %w : tensor<1x16xf16>, tensor<16x64xf32>
+}

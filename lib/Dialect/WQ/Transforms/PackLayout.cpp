@@ -10,6 +10,7 @@
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir::wq {
 #define GEN_PASS_DEF_WQPACKLAYOUTPASS
@@ -21,79 +22,95 @@ using namespace mlir::wq;
 
 namespace {
 
-struct PackMmaTiles : public OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(MatmulOp op,
-                                PatternRewriter &b) const override {
-    QuantizedWeightAttr weight = op.getWeight();
-    if (weight.getLayout().getKind() != LayoutKind::row_major)
-      return b.notifyMatchFailure(op, "already re-tiled");
-    if (std::optional<std::string> why = checkMmaTileWeight(op))
-      return b.notifyMatchFailure(op, *why);
-    // The packed bytes, scales, zero points and offsets are all re-tiled:
-    // they must be constants.
-    ElementsAttr packedAttr, scalesAttr, zerosAttr, offsetsAttr;
-    if (!matchPattern(op.getPacked(), m_Constant(&packedAttr)) ||
-        !matchPattern(op.getScales(), m_Constant(&scalesAttr)) ||
-        (op.getZeroPoints() &&
-         !matchPattern(op.getZeroPoints(), m_Constant(&zerosAttr))) ||
-        (op.getOffsets() &&
-         !matchPattern(op.getOffsets(), m_Constant(&offsetsAttr))))
-      return b.notifyMatchFailure(op, "weight operands are not constants");
-    std::vector<uint8_t> rowMajor, zeros;
-    std::vector<float> scales, offsets;
-    if (readByteElements(packedAttr, rowMajor) ||
-        readFloatElements(scalesAttr, scales) ||
-        (zerosAttr && readByteElements(zerosAttr, zeros)) ||
-        (offsetsAttr && readFloatElements(offsetsAttr, offsets)))
-      return b.notifyMatchFailure(op, "unreadable constant");
-
-    auto tiledWeight = QuantizedWeightAttr::get(
-        b.getContext(), weight.getShape(), weight.getBits(),
-        weight.getIsSigned(), weight.getGroupSize(), weight.getScaleType(),
-        weight.getZeroPoints(), weight.getOffsets(), weight.getPermuted(),
-        weight.getNumOutliers(),
-        weight.getInputScaled(), weight.getFlatGroups(),
-        LayoutAttr::get(b.getContext(), LayoutKind::mma_tiles));
-    auto bytesAttr = [](RankedTensorType type, ArrayRef<uint8_t> bytes) {
-      return DenseElementsAttr::getFromRawBuffer(
-          type, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
-                               bytes.size()));
-    };
-    Value packed = arith::ConstantOp::create(
-        b, op.getPacked().getLoc(),
-        bytesAttr(tiledWeight.getPackedType(),
-                  packedInLayout(tiledWeight, rowMajor)));
-    Value tiledScales = arith::ConstantOp::create(
-        b, op.getScales().getLoc(),
-        buildScalesAttr(tiledWeight.getScalesType(),
-                        groupsInLayout(tiledWeight, ArrayRef<float>(scales))));
-    Value tiledZeros;
-    if (zerosAttr)
-      tiledZeros = arith::ConstantOp::create(
-          b, op.getZeroPoints().getLoc(),
-          bytesAttr(tiledWeight.getZeroPointsType(),
-                    groupsInLayout(tiledWeight, ArrayRef<uint8_t>(zeros))));
-    // Offsets are re-tiled exactly as the scales (same type and layout).
-    Value tiledOffsets;
-    if (offsetsAttr)
-      tiledOffsets = arith::ConstantOp::create(
-          b, op.getOffsets().getLoc(),
-          buildScalesAttr(tiledWeight.getOffsetsType(),
-                          groupsInLayout(tiledWeight, ArrayRef<float>(offsets))));
-    b.modifyOpInPlace(op, [&] {
-      op.getPackedMutable().assign(packed);
-      op.getScalesMutable().assign(tiledScales);
-      if (tiledZeros)
-        op.getZeroPointsMutable().assign(tiledZeros);
-      if (tiledOffsets)
-        op.getOffsetsMutable().assign(tiledOffsets);
-      op.setWeightAttr(tiledWeight);
-    });
-    return success();
-  }
+/// The constant operands of a matmul whose weight can take `mma_tiles`.
+struct WeightOperands {
+  ElementsAttr packed, scales, zeros, offsets; // zeros, offsets: optional
 };
+
+/// The weight operands of `op` if a tensor-core kernel can run it and they
+/// are all constants (their bytes are re-tiled at compile time).
+std::optional<WeightOperands> eligibleWeight(MatmulOp op) {
+  if (op.getWeight().getLayout().getKind() != LayoutKind::row_major ||
+      checkMmaTileWeight(op))
+    return std::nullopt;
+  WeightOperands w;
+  if (!matchPattern(op.getPacked(), m_Constant(&w.packed)) ||
+      !matchPattern(op.getScales(), m_Constant(&w.scales)) ||
+      (op.getZeroPoints() &&
+       !matchPattern(op.getZeroPoints(), m_Constant(&w.zeros))) ||
+      (op.getOffsets() &&
+       !matchPattern(op.getOffsets(), m_Constant(&w.offsets))))
+    return std::nullopt;
+  return w;
+}
+
+/// The re-tiled constants of one weight, shared by every matmul reading it.
+struct TiledWeight {
+  QuantizedWeightAttr weight;
+  DenseElementsAttr packed, scales, zeros, offsets;
+};
+
+/// Re-tiles `w` (the operands of `op`); nullopt if a constant is unreadable.
+std::optional<TiledWeight> retile(MatmulOp op, const WeightOperands &w) {
+  QuantizedWeightAttr weight = op.getWeight();
+  std::vector<uint8_t> rowMajor, zeros;
+  std::vector<float> scales, offsets;
+  if (readByteElements(w.packed, rowMajor) ||
+      readFloatElements(w.scales, scales) ||
+      (w.zeros && readByteElements(w.zeros, zeros)) ||
+      (w.offsets && readFloatElements(w.offsets, offsets)))
+    return std::nullopt;
+  MLIRContext *context = op.getContext();
+  TiledWeight tiled;
+  tiled.weight = QuantizedWeightAttr::get(
+      context, weight.getShape(), weight.getBits(), weight.getIsSigned(),
+      weight.getGroupSize(), weight.getScaleType(), weight.getZeroPoints(),
+      weight.getOffsets(), weight.getPermuted(), weight.getNumOutliers(),
+      weight.getInputScaled(), weight.getFlatGroups(),
+      LayoutAttr::get(context, LayoutKind::mma_tiles));
+  auto bytesAttr = [](RankedTensorType type, ArrayRef<uint8_t> bytes) {
+    return DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                             bytes.size()));
+  };
+  tiled.packed = bytesAttr(tiled.weight.getPackedType(),
+                           packedInLayout(tiled.weight, rowMajor));
+  tiled.scales =
+      buildScalesAttr(tiled.weight.getScalesType(),
+                      groupsInLayout(tiled.weight, ArrayRef<float>(scales)));
+  if (w.zeros)
+    tiled.zeros =
+        bytesAttr(tiled.weight.getZeroPointsType(),
+                  groupsInLayout(tiled.weight, ArrayRef<uint8_t>(zeros)));
+  // Offsets are re-tiled exactly as the scales (same type and layout).
+  if (w.offsets)
+    tiled.offsets = buildScalesAttr(
+        tiled.weight.getOffsetsType(),
+        groupsInLayout(tiled.weight, ArrayRef<float>(offsets)));
+  return tiled;
+}
+
+/// Points `op` at the re-tiled constants (new constant ops before it; equal
+/// attributes are one copy in the module).
+void useTiled(MatmulOp op, const TiledWeight &tiled) {
+  OpBuilder b(op);
+  auto constant = [&](Value old, DenseElementsAttr attr) -> Value {
+    return arith::ConstantOp::create(b, old.getLoc(), attr);
+  };
+  Value packed = constant(op.getPacked(), tiled.packed);
+  Value scales = constant(op.getScales(), tiled.scales);
+  Value zeros = tiled.zeros ? constant(op.getZeroPoints(), tiled.zeros)
+                            : Value();
+  Value offsets =
+      tiled.offsets ? constant(op.getOffsets(), tiled.offsets) : Value();
+  op.getPackedMutable().assign(packed);
+  op.getScalesMutable().assign(scales);
+  if (zeros)
+    op.getZeroPointsMutable().assign(zeros);
+  if (offsets)
+    op.getOffsetsMutable().assign(offsets);
+  op.setWeightAttr(tiled.weight);
+}
 
 struct WQPackLayoutPass
     : public mlir::wq::impl::WQPackLayoutPassBase<WQPackLayoutPass> {
@@ -105,10 +122,45 @@ struct WQPackLayoutPass
           << "' (supported: mma_tiles)";
       return signalPassFailure();
     }
-    RewritePatternSet patterns(&getContext());
-    patterns.add<PackMmaTiles>(&getContext());
-    if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Every matmul of one packed weight (a model's forward pass and decode
+    // step read the same constant) shares one re-tiled copy, made once; a
+    // weight with any other reader (a token lookup of a tied classifier,
+    // a matmul no tensor-core kernel runs) keeps row_major for all, so that
+    // the module holds one copy of its bytes.
+    llvm::MapVector<Attribute, SmallVector<MatmulOp>> matmulsOf;
+    DenseMap<Attribute, WeightOperands> operandsOf;
+    getOperation()->walk([&](MatmulOp op) {
+      if (std::optional<WeightOperands> w = eligibleWeight(op)) {
+        matmulsOf[w->packed].push_back(op);
+        operandsOf.try_emplace(w->packed, *w);
+      }
+    });
+    DenseMap<Attribute, int64_t> readersOf;
+    getOperation()->walk([&](arith::ConstantOp constant) {
+      auto it = matmulsOf.find(constant.getValue());
+      if (it != matmulsOf.end())
+        readersOf[it->first] += llvm::range_size(constant->getUses());
+    });
+    for (auto &[packed, ops] : matmulsOf) {
+      // Every use of the bytes is one of these matmuls' packed operand, all
+      // with the same scheme (and so the same re-tiled constants).
+      QuantizedWeightAttr weight = ops.front().getWeight();
+      if (readersOf[packed] != int64_t(ops.size()) ||
+          llvm::any_of(ops, [&](MatmulOp op) {
+            return op.getWeight() != weight ||
+                   eligibleWeight(op)->scales !=
+                       operandsOf[packed].scales ||
+                   eligibleWeight(op)->zeros != operandsOf[packed].zeros ||
+                   eligibleWeight(op)->offsets != operandsOf[packed].offsets;
+          }))
+        continue;
+      std::optional<TiledWeight> tiled =
+          retile(ops.front(), operandsOf[packed]);
+      if (!tiled)
+        continue;
+      for (MatmulOp op : ops)
+        useTiled(op, *tiled);
+    }
   }
 };
 
