@@ -103,6 +103,11 @@ struct MmaTileKernelBase {
   }
   /// An all-ones fragment of the activations' type (A or B).
   Value ones() { return i32(bf16 ? 0x3F803F80 : 0x3C003C00); }
+  /// sums[0..1] += the sums of activation rows 2q and 2q + 1 over the
+  /// step's 16 positions (B fragment `bRegs`): an mma whose A fragment is
+  /// all ones (every channel row of D then holds the same column sums; C
+  /// repeats the two sums for the high rows, whose results are not used).
+  void addActivationSums(ArrayRef<Value> bRegs, MutableArrayRef<Value> sums);
   /// One mma step: D = A * B + C (m16n8k16, f32 accumulators).
   SmallVector<Value> buildMma(ArrayRef<Value> a, ArrayRef<Value> bRegs,
                               ArrayRef<Value> c);

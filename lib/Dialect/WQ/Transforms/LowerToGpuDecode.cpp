@@ -77,8 +77,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       return b.notifyMatchFailure(
           op, "static [1 <= M <= 16, K] f32/f16/bf16 activations");
     // Side inputs around the kernel (the outlier term is added in f32).
-    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
-      op = splitSideInputs(b, op);
+    op = splitSideInputs(b, op);
 
     Location loc = op.getLoc();
     const int64_t totalRows = inputType.getDimSize(0);

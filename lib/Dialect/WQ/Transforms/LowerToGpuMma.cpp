@@ -102,8 +102,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     if (std::optional<std::string> why = checkMmaDecode(op))
       return b.notifyMatchFailure(op, *why);
     // Act-order, AWQ input scales and outliers around the kernel.
-    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
-      op = splitSideInputs(b, op);
+    op = splitSideInputs(b, op);
     Kernel kernel(b, op, options);
     kernel.build();
     return success();
@@ -465,19 +464,6 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       return sums;
     }
 
-    /// sums[0..1] += the sums of activation rows 2q and 2q + 1 over the
-    /// step's 16 positions: an mma whose A fragment is all ones (every
-    /// channel row of D then holds the same column sums; C repeats the two
-    /// sums for the high rows, whose results are not used).
-    void addActivationSums(ArrayRef<Value> bRegs,
-                           MutableArrayRef<Value> sums) {
-      SmallVector<Value> a(4, ones());
-      SmallVector<Value> d =
-          buildMma(a, bRegs, {sums[0], sums[1], sums[0], sums[1]});
-      sums[0] = d[0];
-      sums[1] = d[1];
-    }
-
     /// Adds the partial sums of each tile column's warps through shared
     /// memory; the column's first warp stores.
     void reduceOverWarps(ArrayRef<Value> totals) {
@@ -588,6 +574,14 @@ MmaTileKernelBase::MmaTileKernelBase(RewriterBase &b, MatmulOp op)
 Value MmaTileKernelBase::splat(Value bits16) {
   Value word = arith::MulIOp::create(b, loc, bits16, i32(0x10001));
   return LLVM::BitcastOp::create(b, loc, pairType, word);
+}
+
+void MmaTileKernelBase::addActivationSums(ArrayRef<Value> bRegs,
+                                          MutableArrayRef<Value> sums) {
+  SmallVector<Value> d = buildMma(SmallVector<Value>(4, ones()), bRegs,
+                                  {sums[0], sums[1], sums[0], sums[1]});
+  sums[0] = d[0];
+  sums[1] = d[1];
 }
 
 SmallVector<Value> MmaTileKernelBase::stepWordsOf(Value words, int64_t step) {

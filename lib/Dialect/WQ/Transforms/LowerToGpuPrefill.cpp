@@ -87,8 +87,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       return b.notifyMatchFailure(op, "not the mma_tiles layout");
     if (std::optional<std::string> why = checkMmaPrefill(op))
       return b.notifyMatchFailure(op, *why);
-    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
-      op = splitSideInputs(b, op);
+    op = splitSideInputs(b, op);
     Kernel kernel(b, op, options);
     kernel.build();
     return success();
@@ -508,16 +507,9 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           auto accRange = accs.slice(r * kAccumulators, kAccumulators);
           if (perChannel) {
             llvm::copy(buildMma(a, bRegs, accRange), accRange.begin());
-            if (offsets) {
-              // Sums of activation rows 2q, 2q + 1 (A all ones).
-              auto sums =
-                  channelSums.slice(r * kSumsPerRowTile, kSumsPerRowTile);
-              SmallVector<Value> d = buildMma(
-                  SmallVector<Value>(4, ones()), bRegs,
-                  {sums[0], sums[1], sums[0], sums[1]});
-              sums[0] = d[0];
-              sums[1] = d[1];
-            }
+            if (offsets)
+              addActivationSums(bRegs, channelSums.slice(r * kSumsPerRowTile,
+                                                         kSumsPerRowTile));
             continue;
           }
           auto partRange =
@@ -528,13 +520,9 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
             llvm::copy(buildMma(offsetFragmentA(), bRegs, accRange),
                        accRange.begin());
           } else if (groupSums) {
-            auto sums = MutableArrayRef<Value>(partialSums)
-                            .slice(r * kSumsPerRowTile, kSumsPerRowTile);
-            SmallVector<Value> d =
-                buildMma(SmallVector<Value>(4, ones()), bRegs,
-                         {sums[0], sums[1], sums[0], sums[1]});
-            sums[0] = d[0];
-            sums[1] = d[1];
+            addActivationSums(bRegs,
+                              MutableArrayRef<Value>(partialSums)
+                                  .slice(r * kSumsPerRowTile, kSumsPerRowTile));
           }
           if (!groupEnd)
             continue;

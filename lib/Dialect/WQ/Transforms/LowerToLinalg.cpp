@@ -698,6 +698,8 @@ struct WQLowerToLinalgPass
 } // namespace
 
 MatmulOp mlir::wq::splitSideInputs(RewriterBase &b, MatmulOp op) {
+  if (!op.getPerm() && !op.getInputScales() && !op.getOutlierChannels())
+    return op;
   WeightLowering lowering(b, op.getLoc(), op.getWeight());
   MatmulOp plain;
   b.replaceOp(op, lowering.splitSideInputs(op, &plain));

@@ -99,8 +99,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // Act-order permutation, AWQ input scales and outlier channels are
     // applied around the kernel (x / s and the gather once per call, the
     // outlier products added after), as linalg.
-    if (op.getPerm() || op.getInputScales() || op.getOutlierChannels())
-      op = splitSideInputs(b, op);
+    op = splitSideInputs(b, op);
 
     // Integer dot products need whole 32-weight blocks (16 bytes of int4,
     // 32 of int8).

@@ -25,6 +25,10 @@ namespace {
 /// The constant operands of a matmul whose weight can take `mma_tiles`.
 struct WeightOperands {
   ElementsAttr packed, scales, zeros, offsets; // zeros, offsets: optional
+  bool operator==(const WeightOperands &other) const {
+    return packed == other.packed && scales == other.scales &&
+           zeros == other.zeros && offsets == other.offsets;
+  }
 };
 
 /// The weight operands of `op` if a tensor-core kernel can run it and they
@@ -127,39 +131,36 @@ struct WQPackLayoutPass
     // weight with any other reader (a token lookup of a tied classifier,
     // a matmul no tensor-core kernel runs) keeps row_major for all, so that
     // the module holds one copy of its bytes.
-    llvm::MapVector<Attribute, SmallVector<MatmulOp>> matmulsOf;
-    DenseMap<Attribute, WeightOperands> operandsOf;
+    struct Reader {
+      MatmulOp op;
+      WeightOperands operands;
+    };
+    llvm::MapVector<Attribute, SmallVector<Reader>> matmulsOf;
     getOperation()->walk([&](MatmulOp op) {
-      if (std::optional<WeightOperands> w = eligibleWeight(op)) {
-        matmulsOf[w->packed].push_back(op);
-        operandsOf.try_emplace(w->packed, *w);
-      }
+      if (std::optional<WeightOperands> w = eligibleWeight(op))
+        matmulsOf[w->packed].push_back({op, *w});
     });
-    DenseMap<Attribute, int64_t> readersOf;
+    DenseMap<Attribute, int64_t> usesOf;
     getOperation()->walk([&](arith::ConstantOp constant) {
       auto it = matmulsOf.find(constant.getValue());
       if (it != matmulsOf.end())
-        readersOf[it->first] += llvm::range_size(constant->getUses());
+        usesOf[it->first] += llvm::range_size(constant->getUses());
     });
-    for (auto &[packed, ops] : matmulsOf) {
+    for (auto &[packed, readers] : matmulsOf) {
       // Every use of the bytes is one of these matmuls' packed operand, all
-      // with the same scheme (and so the same re-tiled constants).
-      QuantizedWeightAttr weight = ops.front().getWeight();
-      if (readersOf[packed] != int64_t(ops.size()) ||
-          llvm::any_of(ops, [&](MatmulOp op) {
-            return op.getWeight() != weight ||
-                   eligibleWeight(op)->scales !=
-                       operandsOf[packed].scales ||
-                   eligibleWeight(op)->zeros != operandsOf[packed].zeros ||
-                   eligibleWeight(op)->offsets != operandsOf[packed].offsets;
+      // with the same scheme and constants (and so one re-tiled copy).
+      Reader &first = readers.front();
+      if (usesOf[packed] != int64_t(readers.size()) ||
+          llvm::any_of(readers, [&](Reader &reader) {
+            return reader.op.getWeight() != first.op.getWeight() ||
+                   !(reader.operands == first.operands);
           }))
         continue;
-      std::optional<TiledWeight> tiled =
-          retile(ops.front(), operandsOf[packed]);
+      std::optional<TiledWeight> tiled = retile(first.op, first.operands);
       if (!tiled)
         continue;
-      for (MatmulOp op : ops)
-        useTiled(op, *tiled);
+      for (Reader &reader : readers)
+        useTiled(reader.op, *tiled);
     }
   }
 };

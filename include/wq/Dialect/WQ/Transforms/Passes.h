@@ -66,7 +66,8 @@ void populateWQFloatLinearToVectorPatterns(RewritePatternSet &patterns);
 /// inputs (act-order permutation, AWQ input scales, outlier channels) by
 /// linalg around a plain `wq.matmul` on the same storage, and returns that
 /// plain op with the insertion point set before it (where its own lowering
-/// must go, ahead of the outlier term that uses its result).
+/// must go, ahead of the outlier term that uses its result); `op` itself,
+/// untouched, when it has no side inputs.
 MatmulOp splitSideInputs(RewriterBase &b, MatmulOp op);
 
 /// `value` (a ranked float tensor) with its elements converted to
