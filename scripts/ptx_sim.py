@@ -18,6 +18,7 @@ kernels use: anything else is an error naming the instruction.
 """
 import bisect
 import math
+import operator
 import re
 import struct
 
@@ -30,13 +31,17 @@ class SimError(Exception):
 
 # ---------------------------------------------------------------- numbers
 
+_U32 = struct.Struct("<I")
+_F32 = struct.Struct("<f")
+
+
 def f32_from_bits(bits):
-    return struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0]
+    return _F32.unpack(_U32.pack(bits & 0xFFFFFFFF))[0]
 
 
 def f32_bits(value):
     try:
-        return struct.unpack("<I", struct.pack("<f", value))[0]
+        return _U32.unpack(_F32.pack(value))[0]
     except OverflowError:
         return 0x7F800000 if value > 0 else 0xFF800000
 
@@ -95,7 +100,7 @@ def signed(value, width):
 # ---------------------------------------------------------------- parsing
 
 class Instr:
-    __slots__ = ("op", "parts", "operands", "guard", "negate", "text", "index", "fast")
+    __slots__ = ("op", "parts", "operands", "guard", "negate", "text", "index", "fast", "is_mov")
 
     def __init__(self, text, index):
         self.text = text
@@ -112,6 +117,7 @@ class Instr:
         self.op = op.strip()
         self.parts = self.op.split(".")
         self.operands = split_operands(rest.strip().rstrip(";").strip())
+        self.is_mov = self.parts[0] == "mov"  # counted: ptxas folds most of them away
         self.fast = fast_path(self)
 
 
@@ -123,10 +129,12 @@ def fast_path(instr):
     op, ops = instr.op, instr.operands
 
     def operand(text, mask):
-        if text.startswith("%") and "." not in text:
+        if text.startswith("%") and "." not in text and text not in SPECIAL:
             return text, None
         if re.match(r"^-?(0x[0-9A-Fa-f]+|\d+)$", text):
             return None, int(text, 0) & mask
+        if re.match(r"^0[fd][0-9A-Fa-f]+$", text):  # float immediates, as `immediate` reads them
+            return None, int(text[2:], 16)
         raise ValueError
 
     try:
@@ -152,6 +160,16 @@ def fast_path(instr):
             srcs = [operand(o, MASKS[32]) for o in ops[1:]]
             fn = {"add": lambda x: x[0] + x[1], "sub": lambda x: x[0] - x[1],
                   "mul": lambda x: x[0] * x[1], "fma": lambda x: x[0] * x[1] + x[2]}[op[:3]]
+
+            if len(srcs) == 2 and srcs[0][0] and srcs[1][0]:  # two registers: most of them
+                (ra, _), (rb, _) = srcs
+                binary = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}[op[:3]]
+
+                def run(launch, t):
+                    regs = t.regs
+                    regs[d] = f32_bits(binary(f32_from_bits(regs.get(ra, 0)),
+                                              f32_from_bits(regs.get(rb, 0))))
+                return run
 
             def run(launch, t):
                 regs = t.regs
@@ -179,9 +197,169 @@ def fast_path(instr):
                 else:
                     launch.memory.store(addr, 4, regs.get(ro, 0) if ro else io)
             return run
+        parts = instr.parts
+        width = WIDTH_OF_TYPE.get(parts[-1], 0)
+        mask = MASKS.get(width)
+        head = parts[0]
+        if head == "mov" and mask and len(ops) == 2 and "{" not in ops[0] + ops[1]:
+            d, (rs, imm) = ops[0], operand(ops[1], mask)
+
+            def run(launch, t):
+                t.regs[d] = (t.regs.get(rs, 0) & mask) if rs else imm
+            return run
+        if op in ("cvt.u64.u32", "cvt.u32.u64", "cvt.s64.s32", "cvta.to.global.u64"):
+            d, (rs, _) = ops[0], operand(ops[1], MASKS[64])
+            if rs is None:
+                return None
+            if op == "cvt.s64.s32":
+                def run(launch, t):
+                    v = t.regs.get(rs, 0) & 0xFFFFFFFF
+                    t.regs[d] = v | 0xFFFFFFFF00000000 if v & 0x80000000 else v
+            elif op == "cvta.to.global.u64":
+                def run(launch, t):
+                    t.regs[d] = t.regs.get(rs, 0)
+            else:  # the 32-bit source or destination
+                def run(launch, t):
+                    t.regs[d] = t.regs.get(rs, 0) & 0xFFFFFFFF
+            return run
+        if head == "ld" and parts[1] == "param" and len(parts) == 3 and width in (32, 64):
+            m = re.match(r"^\[\s*(\w+)\s*\]$", ops[1])
+            if not m:
+                return None
+            d, name = ops[0], m.group(1)
+
+            def run(launch, t):
+                value = launch.params.get(name)
+                if value is None:  # not a parameter: execute reports it
+                    execute(launch, t, instr)
+                else:
+                    t.regs[d] = value
+            return run
+        if head == "setp" and len(parts) == 3 and parts[2][0] in "bus" and mask:
+            cmp, sign = parts[1], parts[2][0] == "s"
+            test = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
+                    "gt": operator.gt, "ge": operator.ge, "lo": operator.lt, "ls": operator.le,
+                    "hi": operator.gt, "hs": operator.ge}[cmp]
+            d = ops[0]
+            (ra, ia), (rb, ib) = operand(ops[1], mask), operand(ops[2], mask)
+            top = 1 << (width - 1)
+
+            def run(launch, t):
+                regs = t.regs
+                a = regs.get(ra, 0) if ra else ia
+                b = regs.get(rb, 0) if rb else ib
+                if sign:
+                    a, b = ((a & mask) ^ top) - top, ((b & mask) ^ top) - top
+                regs[d] = int(test(a, b))
+            return run
+        if op in ("and.pred", "or.pred", "xor.pred"):
+            d, ra, rb = ops
+            if not (ra.startswith("%p") and rb.startswith("%p")):
+                return None
+            fn = {"and": lambda a, b: a and b, "or": lambda a, b: a or b,
+                  "xor": lambda a, b: bool(a) != bool(b)}[head]
+
+            def run(launch, t):
+                regs = t.regs
+                regs[d] = int(bool(fn(regs.get(ra, 0), regs.get(rb, 0))))
+            return run
+        if head == "selp" and mask and len(parts) == 2:
+            d, p = ops[0], ops[3]
+            (ra, ia), (rb, ib) = operand(ops[1], mask), operand(ops[2], mask)
+            if not p.startswith("%p"):
+                return None
+
+            def run(launch, t):
+                regs = t.regs
+                if regs.get(p, 0):
+                    regs[d] = regs.get(ra, 0) if ra else ia
+                else:
+                    regs[d] = regs.get(rb, 0) if rb else ib
+            return run
+        if op in ("cvt.f32.f16", "cvt.f32.bf16"):
+            d, (rs, _) = ops[0], operand(ops[1], MASKS[16])
+            if rs is None:
+                return None
+            table = half_to_f32_table(parts[2])
+
+            def run(launch, t):
+                t.regs[d] = table[t.regs.get(rs, 0) & 0xFFFF]
+            return run
+        if head in ("and", "or", "xor", "shl", "shr") and len(parts) == 2 and parts[1][0] in "bu" \
+                and width in (32, 64):
+            d = ops[0]
+            (ra, ia), (rb, ib) = operand(ops[1], mask), operand(ops[2], mask)
+            if head in ("shl", "shr"):
+                ib = operand(ops[2], MASKS[32])[1]  # the shift count is a 32-bit operand
+            fn = {"and": operator.and_, "or": operator.or_, "xor": operator.xor,
+                  "shl": lambda a, n: a << min(n, width),
+                  "shr": lambda a, n: a >> min(n, width)}[head]
+            bmask = mask if head in ("and", "or", "xor") else MASKS[64]
+
+            def run(launch, t):
+                regs = t.regs
+                a = (regs.get(ra, 0) if ra else ia) & mask
+                b = (regs.get(rb, 0) & bmask) if rb else ib
+                regs[d] = fn(a, b) & mask
+            return run
+        if op == "lop3.b32":
+            d = ops[0]
+            (ra, ia), (rb, ib), (rc, ic) = (operand(o, MASKS[32]) for o in ops[1:4])
+            lut_reg, lut = operand(ops[4], MASKS[32])
+            if lut_reg:
+                return None
+            fn = lop3_function(lut)
+
+            def run(launch, t):
+                regs = t.regs
+                regs[d] = fn(regs.get(ra, 0) if ra else ia, regs.get(rb, 0) if rb else ib,
+                             regs.get(rc, 0) if rc else ic)
+            return run
+        if op == "prmt.b32" and len(ops) == 4:
+            d = ops[0]
+            (ra, ia), (rb, ib) = operand(ops[1], MASKS[32]), operand(ops[2], MASKS[32])
+            sel_reg, sel = operand(ops[3], MASKS[32])
+            if sel_reg:
+                return None
+            shifts = [(8 * ((sel >> (4 * i)) & 7), 8 * i) for i in range(4)]
+
+            def run(launch, t):
+                regs = t.regs
+                both = ((regs.get(rb, 0) if rb else ib) << 32) | (regs.get(ra, 0) if ra else ia)
+                r = 0
+                for source, target in shifts:
+                    r |= ((both >> source) & 0xFF) << target
+                regs[d] = r
+            return run
     except (ValueError, IndexError, KeyError):
         return None
     return None
+
+
+HALF_TO_F32 = {}
+
+
+def half_to_f32_table(ty):
+    """cvt.f32.{f16,bf16} of every 16-bit pattern, as `cvt` computes it."""
+    table = HALF_TO_F32.get(ty)
+    if table is None:
+        table = HALF_TO_F32[ty] = [f32_bits(HALF[ty][0](h)) for h in range(1 << 16)]
+    return table
+
+
+LOP3 = {}
+
+
+def lop3_function(lut):
+    """lop3.b32 with an immediate truth table as one expression (the OR of
+    the minterms `execute` walks one by one)."""
+    fn = LOP3.get(lut)
+    if fn is None:
+        terms = ["(%s & %s & %s)" % ("a" if i & 4 else "~a", "b" if i & 2 else "~b",
+                                     "c" if i & 1 else "~c")
+                 for i in range(8) if (lut >> i) & 1]
+        fn = LOP3[lut] = eval("lambda a, b, c: (%s) & 0xFFFFFFFF" % (" | ".join(terms) or "0"))
+    return fn
 
 
 def split_operands(text):
@@ -478,42 +656,54 @@ class Launch:
                 raise SimError(f"{self.kernel.name}: deadlock")
 
     def run_thread(self, t):
+        """Runs `t` until it exits or reaches a collective (its pc then
+        points at the collective)."""
         instrs = self.kernel.instrs
+        labels = self.kernel.labels
         n = len(instrs)
-        while t.pc < n:
-            instr = instrs[t.pc]
-            if instr.guard is not None:
-                p = t.regs.get(instr.guard, 0)
-                if bool(p) == instr.negate:
-                    t.pc += 1
+        regs = t.regs
+        pc = t.pc
+        executed = moves = 0
+        instr = None
+        try:
+            while pc < n:
+                instr = instrs[pc]
+                guard = instr.guard
+                if guard is not None and bool(regs.get(guard, 0)) == instr.negate:
+                    pc += 1
                     continue
-            head = instr.parts[0]
-            if head in COLLECTIVE:
-                return
-            self.executed += 1
-            if head == "mov":
-                self.moves += 1
-            if head == "bra":
-                target = instr.operands[0]
-                if target not in self.kernel.labels:
-                    raise SimError(f"unknown label {target}")
-                t.pc = self.kernel.labels[target]
-                continue
-            if head == "ret" or head == "exit":
-                t.done = True
-                return
-            try:
                 fast = instr.fast
                 if fast is not None:
+                    executed += 1
+                    moves += instr.is_mov
                     fast(self, t)
-                else:
-                    execute(self, t, instr)
-            except SimError:
-                raise
-            except (ValueError, KeyError, IndexError, TypeError) as error:  # malformed operand
-                raise SimError(f"{self.kernel.name}: '{instr.text}': {error}") from error
-            t.pc += 1
-        t.done = True
+                    pc += 1
+                    continue
+                head = instr.parts[0]
+                if head in COLLECTIVE:
+                    return
+                executed += 1
+                moves += instr.is_mov
+                if head == "bra":
+                    target = instr.operands[0]
+                    if target not in labels:
+                        raise SimError(f"unknown label {target}")
+                    pc = labels[target]
+                    continue
+                if head == "ret" or head == "exit":
+                    t.done = True
+                    return
+                execute(self, t, instr)
+                pc += 1
+            t.done = True
+        except SimError:
+            raise
+        except (ValueError, KeyError, IndexError, TypeError) as error:  # malformed operand
+            raise SimError(f"{self.kernel.name}: '{instr.text}': {error}") from error
+        finally:
+            t.pc = pc
+            self.executed += executed
+            self.moves += moves
 
     def collective(self, instr, lanes):
         self.executed += len(lanes)
