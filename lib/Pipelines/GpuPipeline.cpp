@@ -85,6 +85,9 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createWQAnnotateGpuKernelsPass());
+  // One copy of the kernels a model's layers share (after the hints are on
+  // the kernels, so that they are compared too).
+  pm.addPass(createWQDeduplicateGpuKernelsPass());
   // The host lowering of gpu.alloc/memcpy/dealloc needs async tokens: chain
   // them (and the launches) on one stream with a final wait.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());

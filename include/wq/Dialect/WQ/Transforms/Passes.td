@@ -271,6 +271,22 @@ def WQAnnotateGpuKernelsPass : Pass<"wq-annotate-gpu-kernels", "::mlir::ModuleOp
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def WQDeduplicateGpuKernelsPass : Pass<"wq-deduplicate-gpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Keep one copy of each identical outlined GPU kernel";
+  let description = [{
+    `gpu-kernel-outlining` gives every `gpu.launch` its own `gpu.module`, so
+    a model whose layers launch the same kernels (the same shapes and
+    schedules, layer after layer) carries one copy per layer: 30 of each for
+    SmolLM2-135M, all compiled to PTX and assembled by ptxas one by one,
+    which is most of a GPU model's compile time. This pass compares the
+    kernel modules (operations, attributes and types; symbol names and
+    locations aside), keeps the first of each set of identical modules,
+    points every `gpu.launch_func` of the others at it, and erases them.
+    Run it after outlining and before the modules are lowered and
+    serialized.
+  }];
+}
+
 def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
   let summary = "Lower decode-shaped int4/int8 wq.matmul to GPU decode kernels";
   let description = [{
