@@ -40,8 +40,21 @@ def main():
                         help="fail if a kernel spills registers to local memory")
     parser.add_argument("--print-ptx", action="store_true",
                         help="print each embedded PTX module instead of assembling it")
+    parser.add_argument("--distinct", action="store_true",
+                        help="fail if two embedded modules hold the same PTX (a kernel the "
+                             "pipeline should have kept once)")
     args = parser.parse_args()
     text = sys.stdin.read() if args.module == "-" else open(args.module).read()
+    if args.distinct:
+        first = {}
+        for match in BINARY.finditer(text):
+            name, chip, assembly = match.groups()
+            other = first.setdefault((chip, assembly), name)
+            if other != name:
+                print(f"error: gpu.binary @{name} ({chip}) holds the same PTX as @{other}",
+                      file=sys.stderr)
+                return 1
+        print(f"{len(first)} distinct kernel modules")
     if args.print_ptx:
         found = False
         for match in BINARY.finditer(text):
