@@ -65,6 +65,10 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createWQLowerToGpuPrefillPass());
   pm.addPass(createWQLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  // Every linalg op left becomes a kernel launch of its own: fuse
+  // element-wise producers into their consumers first (RMSNorm's inverse
+  // root into its scaling: one launch fewer per norm).
+  pm.addPass(createLinalgElementwiseOpFusionPass());
   addBufferizeStages(pm);
   // scf.forall loops of the host code (a model's attention, one iteration
   // per head on CPU threads) run their iterations' kernels one after the

@@ -156,7 +156,6 @@
 // PRE80: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE80: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE80: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
-// PRE80: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE80: kernel dynamic_int4_g128_kernel/dynamic_int4_g128_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE80: kernel dynamic_int4_g128_kernel{{(_[0-9]+)?}}/dynamic_int4_g128_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE80: kernel dynamic_int4_g128_kernel{{(_[0-9]+)?}}/dynamic_int4_g128_kernel sm_80: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
@@ -186,7 +185,6 @@
 // PRE90: kernel offsets_per_channel_m19_bf16_kernel/offsets_per_channel_m19_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE90: kernel offsets_per_channel_m19_bf16_kernel{{(_[0-9]+)?}}/offsets_per_channel_m19_bf16_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE90: kernel act_order_outliers_m18_kernel/act_order_outliers_m18_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
-// PRE90: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE90: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE90: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
 // PRE90: kernel act_order_outliers_m18_kernel{{(_[0-9]+)?}}/act_order_outliers_m18_kernel sm_90: {{[0-9]+}} registers, 0 bytes stack, 0 spill stores, 0 spill loads
