@@ -158,12 +158,11 @@ def fast_path(instr):
         if op in ("add.rn.f32", "sub.rn.f32", "mul.rn.f32", "fma.rn.f32"):
             d = ops[0]
             srcs = [operand(o, MASKS[32]) for o in ops[1:]]
-            fn = {"add": lambda x: x[0] + x[1], "sub": lambda x: x[0] - x[1],
-                  "mul": lambda x: x[0] * x[1], "fma": lambda x: x[0] * x[1] + x[2]}[op[:3]]
+            binary = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}.get(op[:3])
+            fn = (lambda x: binary(x[0], x[1])) if binary else (lambda x: x[0] * x[1] + x[2])
 
             if len(srcs) == 2 and srcs[0][0] and srcs[1][0]:  # two registers: most of them
                 (ra, _), (rb, _) = srcs
-                binary = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}[op[:3]]
 
                 def run(launch, t):
                     regs = t.regs
@@ -237,9 +236,7 @@ def fast_path(instr):
             return run
         if head == "setp" and len(parts) == 3 and parts[2][0] in "bus" and mask:
             cmp, sign = parts[1], parts[2][0] == "s"
-            test = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-                    "gt": operator.gt, "ge": operator.ge, "lo": operator.lt, "ls": operator.le,
-                    "hi": operator.gt, "hs": operator.ge}[cmp]
+            test = COMPARISONS[cmp]
             d = ops[0]
             (ra, ia), (rb, ib) = operand(ops[1], mask), operand(ops[2], mask)
             top = 1 << (width - 1)
@@ -256,12 +253,11 @@ def fast_path(instr):
             d, ra, rb = ops
             if not (ra.startswith("%p") and rb.startswith("%p")):
                 return None
-            fn = {"and": lambda a, b: a and b, "or": lambda a, b: a or b,
-                  "xor": lambda a, b: bool(a) != bool(b)}[head]
+            fn = PREDICATE_OPS[head]
 
             def run(launch, t):
                 regs = t.regs
-                regs[d] = int(bool(fn(regs.get(ra, 0), regs.get(rb, 0))))
+                regs[d] = int(fn(regs.get(ra, 0), regs.get(rb, 0)))
             return run
         if head == "selp" and mask and len(parts) == 2:
             d, p = ops[0], ops[3]
@@ -774,9 +770,16 @@ def from_float(value, ty):
     raise SimError(f"not a float type: {ty}")
 
 
+# setp comparisons (lo/ls/hi/hs: the unsigned spellings) and predicate logic.
+COMPARISONS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
+               "gt": operator.gt, "ge": operator.ge, "lo": operator.lt, "ls": operator.le,
+               "hi": operator.gt, "hs": operator.ge}
+PREDICATE_OPS = {"and": lambda a, b: bool(a and b), "or": lambda a, b: bool(a or b),
+                 "xor": lambda a, b: bool(a) != bool(b)}
+
+
 def compare(op, a, b):
-    return {"eq": a == b, "ne": a != b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b,
-            "lo": a < b, "ls": a <= b, "hi": a > b, "hs": a >= b}[op]
+    return COMPARISONS[op](a, b)
 
 
 def execute(launch, t, instr):
@@ -940,7 +943,7 @@ def execute(launch, t, instr):
             regs[ops[0]] = int(not a)
             return
         b = regs.get(ops[2], 0)
-        regs[ops[0]] = int({"and": a and b, "or": a or b, "xor": bool(a) != bool(b)}[head])
+        regs[ops[0]] = int(PREDICATE_OPS[head](a, b))
         return
     width = WIDTH_OF_TYPE[ty]
     mask = MASKS[width]

@@ -3,7 +3,6 @@
 #include "wq/Dialect/WQ/IR/WeightConstants.h"
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -37,13 +36,8 @@ struct FoldConstantDequantize : public OpRewritePattern<DequantizeOp> {
     if (op.getPerm() || op.getOutlierChannels() || op.getInputScales())
       return rewriter.notifyMatchFailure(
           op, "permuted, outlier or input-scaled weight");
-    ElementsAttr packedAttr, scalesAttr, zerosAttr, offsetsAttr;
-    if (!matchPattern(op.getPacked(), m_Constant(&packedAttr)) ||
-        !matchPattern(op.getScales(), m_Constant(&scalesAttr)) ||
-        (op.getZeroPoints() &&
-         !matchPattern(op.getZeroPoints(), m_Constant(&zerosAttr))) ||
-        (op.getOffsets() &&
-         !matchPattern(op.getOffsets(), m_Constant(&offsetsAttr))))
+    std::optional<ConstantWeightOperands> w = matchConstantWeightOperands(op);
+    if (!w)
       return rewriter.notifyMatchFailure(op, "operands are not constant");
 
     numerics::QuantizedMatrix matrix;
@@ -52,10 +46,10 @@ struct FoldConstantDequantize : public OpRewritePattern<DequantizeOp> {
                                          : weight.getK();
     matrix.rows = resultType.getNumElements() / matrix.cols;
     std::vector<uint8_t> zeroBytes;
-    if (readByteElements(packedAttr, matrix.packed) ||
-        readFloatElements(scalesAttr, matrix.scales) ||
-        (zerosAttr && readByteElements(zerosAttr, zeroBytes)) ||
-        (offsetsAttr && readFloatElements(offsetsAttr, matrix.offsets)))
+    if (readByteElements(w->packed, matrix.packed) ||
+        readFloatElements(w->scales, matrix.scales) ||
+        (w->zeroPoints && readByteElements(w->zeroPoints, zeroBytes)) ||
+        (w->offsets && readFloatElements(w->offsets, matrix.offsets)))
       return rewriter.notifyMatchFailure(op, "unreadable constant");
     matrix.zeros.assign(zeroBytes.begin(), zeroBytes.end());
     matrix.packed = packedInRowMajor(weight, matrix.packed);

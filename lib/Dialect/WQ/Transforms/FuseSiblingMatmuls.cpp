@@ -10,7 +10,6 @@
 #include "wq/Dialect/WQ/IR/WeightConstants.h"
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
-#include "mlir/IR/Matchers.h"
 
 #include "llvm/ADT/MapVector.h"
 
@@ -24,11 +23,9 @@ using namespace mlir::wq;
 
 namespace {
 
-/// The constant weight operands of a matmul that can be stacked (null when
-/// absent).
-struct StackableWeight {
+/// A matmul that can be stacked, with its constant weight operands.
+struct StackableWeight : ConstantWeightOperands {
   MatmulOp op;
-  ElementsAttr packed, scales, zeroPoints, offsets;
 };
 
 /// The operands of `op` as constants, or nothing when the op cannot be
@@ -42,14 +39,13 @@ std::optional<StackableWeight> asStackable(MatmulOp op) {
       !weight.getBatchShape().empty() ||
       weight.getLayout().getKind() != LayoutKind::row_major)
     return std::nullopt;
-  StackableWeight result{op, {}, {}, {}, {}};
-  if (!matchPattern(op.getPacked(), m_Constant(&result.packed)) ||
-      !matchPattern(op.getScales(), m_Constant(&result.scales)) ||
-      (op.getZeroPoints() &&
-       !matchPattern(op.getZeroPoints(), m_Constant(&result.zeroPoints))) ||
-      (op.getOffsets() &&
-       !matchPattern(op.getOffsets(), m_Constant(&result.offsets))))
+  std::optional<ConstantWeightOperands> constants =
+      matchConstantWeightOperands(op);
+  if (!constants)
     return std::nullopt;
+  StackableWeight result;
+  static_cast<ConstantWeightOperands &>(result) = *constants;
+  result.op = op;
   return result;
 }
 

@@ -9,7 +9,6 @@
 #include "wq/Dialect/WQ/IR/WeightConstants.h"
 #include "wq/Dialect/WQ/Transforms/Passes.h"
 
-#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace mlir::wq {
@@ -22,30 +21,13 @@ using namespace mlir::wq;
 
 namespace {
 
-/// The constant operands of a matmul whose weight can take `mma_tiles`.
-struct WeightOperands {
-  ElementsAttr packed, scales, zeros, offsets; // zeros, offsets: optional
-  bool operator==(const WeightOperands &other) const {
-    return packed == other.packed && scales == other.scales &&
-           zeros == other.zeros && offsets == other.offsets;
-  }
-};
-
 /// The weight operands of `op` if a tensor-core kernel can run it and they
 /// are all constants (their bytes are re-tiled at compile time).
-std::optional<WeightOperands> eligibleWeight(MatmulOp op) {
+std::optional<ConstantWeightOperands> eligibleWeight(MatmulOp op) {
   if (op.getWeight().getLayout().getKind() != LayoutKind::row_major ||
       checkMmaTileWeight(op))
     return std::nullopt;
-  WeightOperands w;
-  if (!matchPattern(op.getPacked(), m_Constant(&w.packed)) ||
-      !matchPattern(op.getScales(), m_Constant(&w.scales)) ||
-      (op.getZeroPoints() &&
-       !matchPattern(op.getZeroPoints(), m_Constant(&w.zeros))) ||
-      (op.getOffsets() &&
-       !matchPattern(op.getOffsets(), m_Constant(&w.offsets))))
-    return std::nullopt;
-  return w;
+  return matchConstantWeightOperands(op);
 }
 
 /// The re-tiled constants of one weight, shared by every matmul reading it.
@@ -55,13 +37,14 @@ struct TiledWeight {
 };
 
 /// Re-tiles `w` (the operands of `op`); nullopt if a constant is unreadable.
-std::optional<TiledWeight> retile(MatmulOp op, const WeightOperands &w) {
+std::optional<TiledWeight> retile(MatmulOp op,
+                                  const ConstantWeightOperands &w) {
   QuantizedWeightAttr weight = op.getWeight();
   std::vector<uint8_t> rowMajor, zeros;
   std::vector<float> scales, offsets;
   if (readByteElements(w.packed, rowMajor) ||
       readFloatElements(w.scales, scales) ||
-      (w.zeros && readByteElements(w.zeros, zeros)) ||
+      (w.zeroPoints && readByteElements(w.zeroPoints, zeros)) ||
       (w.offsets && readFloatElements(w.offsets, offsets)))
     return std::nullopt;
   MLIRContext *context = op.getContext();
@@ -82,7 +65,7 @@ std::optional<TiledWeight> retile(MatmulOp op, const WeightOperands &w) {
   tiled.scales =
       buildScalesAttr(tiled.weight.getScalesType(),
                       groupsInLayout(tiled.weight, ArrayRef<float>(scales)));
-  if (w.zeros)
+  if (w.zeroPoints)
     tiled.zeros =
         bytesAttr(tiled.weight.getZeroPointsType(),
                   groupsInLayout(tiled.weight, ArrayRef<uint8_t>(zeros)));
@@ -133,11 +116,11 @@ struct WQPackLayoutPass
     // the module holds one copy of its bytes.
     struct Reader {
       MatmulOp op;
-      WeightOperands operands;
+      ConstantWeightOperands operands;
     };
     llvm::MapVector<Attribute, SmallVector<Reader>> matmulsOf;
     getOperation()->walk([&](MatmulOp op) {
-      if (std::optional<WeightOperands> w = eligibleWeight(op))
+      if (std::optional<ConstantWeightOperands> w = eligibleWeight(op))
         matmulsOf[w->packed].push_back({op, *w});
     });
     DenseMap<Attribute, int64_t> usesOf;

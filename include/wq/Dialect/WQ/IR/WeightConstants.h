@@ -13,6 +13,8 @@
 #include "wq/Numerics/Calibrated.h"
 #include "wq/Numerics/GpuLayout.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include <string>
 #include <vector>
 
@@ -37,6 +39,32 @@ struct QuantizedWeightConstants {
   DenseElementsAttr outlierWeights;
   DenseElementsAttr inputScales;
 };
+
+/// The packed bytes, scales, zero points and offsets a quantized op
+/// (`wq.matmul`, `wq.dequantize`) reads, as constants; zero points and
+/// offsets are null when the op has none.
+struct ConstantWeightOperands {
+  ElementsAttr packed, scales, zeroPoints, offsets;
+  bool operator==(const ConstantWeightOperands &other) const {
+    return packed == other.packed && scales == other.scales &&
+           zeroPoints == other.zeroPoints && offsets == other.offsets;
+  }
+};
+
+/// `op`'s weight operands if they are all constants.
+template <typename QuantizedOp>
+std::optional<ConstantWeightOperands>
+matchConstantWeightOperands(QuantizedOp op) {
+  ConstantWeightOperands w;
+  if (!matchPattern(op.getPacked(), m_Constant(&w.packed)) ||
+      !matchPattern(op.getScales(), m_Constant(&w.scales)) ||
+      (op.getZeroPoints() &&
+       !matchPattern(op.getZeroPoints(), m_Constant(&w.zeroPoints))) ||
+      (op.getOffsets() &&
+       !matchPattern(op.getOffsets(), m_Constant(&w.offsets))))
+    return std::nullopt;
+  return w;
+}
 
 /// Quantizes `values` (row-major, the weight's logical shape) with RTN under
 /// `weight`'s scheme. Returns an error message for non-finite weights or a
