@@ -393,10 +393,17 @@ def main():
     parser.add_argument("--stages", type=int,
                         help="run wq-lower-to-gpu-prefill with this many stages before the "
                              "pipeline")
-    parser.add_argument("--perturb", choices=["mma-b", "async-wait"],
+    parser.add_argument("--mma-sync", action="store_true",
+                        help="sm_90: the prefill GEMM on mma.sync (prefill-wgmma=false) instead "
+                             "of wgmma")
+    parser.add_argument("--perturb",
+                        choices=["mma-b", "async-wait", "wgmma-a", "wgmma-wait", "proxy-fence"],
                         help="break the PTX on purpose, to show the check fails: swap the two "
-                             "B registers of every mma (a fragment layout), or wait for one "
-                             "cp.async group fewer (a pipeline stage read before it lands)")
+                             "B registers of every mma or the middle A registers of every wgmma "
+                             "(a fragment layout), wait for one cp.async group or wgmma group "
+                             "fewer (a pipeline stage read before it lands, or refilled while a "
+                             "wgmma still reads it), or drop the proxy fence between the copies "
+                             "and the wgmmas")
     args = parser.parse_args()
 
     source = open(args.input).read()
@@ -420,10 +427,14 @@ def main():
         prefill_options.append(f"split-k={args.prefill_split_k}")
     if args.stages:
         prefill_options.append(f"stages={args.stages}")
+    wgmma = args.chip == "sm_90" and not args.mma_sync
+    if prefill_options and wgmma:
+        prefill_options.append("wgmma=true")
     if prefill_options:
         passes.append("--wq-lower-to-gpu-prefill=" + " ".join(prefill_options))
     run = subprocess.run([args.wq_opt, args.input] + passes +
-                         [f"--wq-gpu-pipeline=chip={args.chip} format=isa",
+                         [f"--wq-gpu-pipeline=chip={args.chip} format=isa"
+                          f" prefill-wgmma={'true' if wgmma else 'false'}",
                           "--mlir-print-ir-after=gpu-kernel-outlining"],
                          capture_output=True, text=True)
     if run.returncode != 0:
@@ -442,6 +453,15 @@ def main():
         elif args.perturb == "async-wait":
             ptx = re.sub(r"cp\.async\.wait_group (\d+)",
                          lambda w: f"cp.async.wait_group {int(w.group(1)) + 1}", ptx)
+        elif args.perturb == "wgmma-a":
+            ptx = re.sub(r"(wgmma\.mma_async\S* \{[^}]*\}, )\{(%\w+), (%\w+), (%\w+), (%\w+)\}",
+                         r"\1{\2, \4, \3, \5}", ptx)
+        elif args.perturb == "wgmma-wait":
+            # The waits in the loop (not the final wait for all).
+            ptx = re.sub(r"wgmma\.wait_group\.sync\.aligned ([1-9]\d*)",
+                         lambda w: f"wgmma.wait_group.sync.aligned {int(w.group(1)) + 1}", ptx)
+        elif args.perturb == "proxy-fence":
+            ptx = ptx.replace("fence.proxy.async.shared::cta;", "")
         for kernel_name, kernel in ptx_sim.parse_ptx(ptx).items():
             kernels[(match.group(1), kernel_name)] = kernel
     failures = 0

@@ -9,9 +9,14 @@ bf16x2 arithmetic rounded to f16 / bf16, lop3 and prmt, predicated
 instructions and branches, global and shared memory as byte arrays,
 asynchronous copies (cp.async: the destination reads as poison from the
 copy's issue until a cp.async.wait_group completes its group, so a missing
-wait or barrier shows), and the collective instructions at warp or block level: mma.sync.m16n8k16 (the A, B,
-C and D fragment layouts of the ISA), shfl.sync.bfly and bar.sync. A thread
-runs until it reaches a collective; a collective runs once every thread it
+wait or barrier shows), and the collective instructions at warp, warpgroup or block level:
+mma.sync.m16n8k16 (the A, B, C and D fragment layouts of the ISA), shfl.sync, bar.sync, and
+Hopper's asynchronous warpgroup mma (wgmma.fence / mma_async / commit_group / wait_group: A from
+registers, B from shared memory through a matrix descriptor with the 128/64/32-byte swizzles;
+the accumulators read as NaN from issue until a wait retires their group, and B is read at
+retirement, so a missing wait or fence, or a buffer refilled too early, shows). Shared memory
+written by cp.async must pass a fence.proxy.async of the writing thread before a wgmma reads it.
+A thread runs until it reaches a collective; a collective runs once every thread it
 involves has reached that same instruction (divergence at a collective, or a
 deadlock, is an error). Not a timing model, and only the instructions wq's
 kernels use: anything else is an error naming the instruction.
@@ -376,6 +381,12 @@ def split_operands(text):
     return out
 
 
+# Where a block's shared variables start: on no larger boundary than they ask
+# for, so that a kernel needing one (the wgmma swizzle's 1024 bytes) must
+# align its buffers itself.
+SHARED_BASE = 0x210
+
+
 class Kernel:
     def __init__(self, name, params, body):
         self.name = name
@@ -385,7 +396,7 @@ class Kernel:
         self.shared_symbols = {}
         self.local_symbols = {}
         self.local_size = 0
-        shared_offset = 0
+        shared_offset = SHARED_BASE
         for line in body:
             line = line.split("//")[0].strip()
             if not line or line in ("{", "}"):
@@ -422,15 +433,26 @@ def parse_ptx(text):
     """Kernels (.entry) of a PTX module, by name."""
     kernels = {}
     # Module-level dynamic shared memory (.extern .shared ... name[]) starts
-    # at shared address 0 in every kernel.
-    module_shared = re.findall(r"^\s*\.extern\s+\.shared\s+\.align\s+\d+\s+\.b8\s+(\w+)\[\]",
+    # at SHARED_BASE rounded up to its alignment in every kernel.
+    module_shared = re.findall(r"^\s*\.extern\s+\.shared\s+\.align\s+(\d+)\s+\.b8\s+(\w+)\[\]",
                                text, re.M)
-    for m in re.finditer(r"\.entry\s+(\w+)\s*\((.*?)\)(.*?)\n\{(.*?)\n\}", text, re.S):
-        name, params_text, _, body = m.groups()
+    for m in re.finditer(r"\.entry\s+(\w+)\s*\((.*?)\)(.*?)\n\{\n", text, re.S):
+        name, params_text, _ = m.groups()
         params = re.findall(r"(\w+_param_\d+)", params_text)
-        kernel = Kernel(name, params, body.split("\n"))
-        for symbol in module_shared:
-            kernel.shared_symbols.setdefault(symbol, 0)
+        # The body ends at the brace that closes the entry's: inline PTX
+        # brings scopes of its own ({ .reg .pred p; ... }).
+        body, depth = [], 1
+        for line in text[m.end():].split("\n"):
+            brace = line.split("//")[0].strip()
+            depth += brace == "{"
+            depth -= brace == "}"
+            if depth == 0:
+                break
+            body.append(line)
+        kernel = Kernel(name, params, body)
+        for align, symbol in module_shared:
+            align = int(align)
+            kernel.shared_symbols.setdefault(symbol, (SHARED_BASE + align - 1) // align * align)
         kernels[name] = kernel
     return kernels
 
@@ -518,7 +540,10 @@ class GlobalMemory(Memory):
 WIDTH_OF_TYPE = {"b8": 8, "u8": 8, "s8": 8, "b16": 16, "u16": 16, "s16": 16, "f16": 16,
                  "bf16": 16, "b32": 32, "u32": 32, "s32": 32, "f32": 32, "f16x2": 32,
                  "bf16x2": 32, "b64": 64, "u64": 64, "s64": 64, "f64": 64, "pred": 1}
-COLLECTIVE = ("mma", "shfl", "bar")
+COLLECTIVE = ("mma", "shfl", "bar", "wgmma")
+WARPGROUP_WARPS = 4
+# What a wgmma accumulator reads as between issue and retirement (an f32 NaN).
+WGMMA_POISON = 0x7FC0DEAD
 # Parsed address operands and opcode types, by their text (parsed once).
 ADDRESSES = {}
 TYPES = {}
@@ -526,7 +551,7 @@ TYPES = {}
 
 class Thread:
     __slots__ = ("regs", "pc", "tid", "ctaid", "done", "lane", "warp", "local", "carry",
-                 "pending", "groups")
+                 "pending", "groups", "unfenced")
 
     def __init__(self, tid, ctaid, lane, warp):
         self.regs = {}
@@ -540,6 +565,7 @@ class Thread:
         self.carry = 0     # CC.CF of the extended-precision integer ops
         self.pending = []  # cp.async copies since the last commit: (address, bytes)
         self.groups = []   # committed cp.async groups, oldest first
+        self.unfenced = [] # shared ranges its completed cp.async wrote since its last proxy fence
 
 
 class Launch:
@@ -607,6 +633,10 @@ class Launch:
         threads = []
         shared_size = max(self.kernel.shared_symbols.values(), default=0) + 16 + self.dynamic_shared
         self.shared = Memory(shared_size)
+        # Bytes written through the generic proxy (cp.async) and not yet
+        # fenced for the async proxy (wgmma) by their writer.
+        self.unfenced = bytearray(shared_size)
+        self.warpgroups = {}
         linear = 0
         for z in range(bz):
             for y in range(by):
@@ -638,12 +668,28 @@ class Launch:
                     continue
                 pcs = {t.pc for t in waiting}
                 instr = instrs[waiting[0].pc]
-                if instr.parts[0] == "bar":
-                    continue
+                if instr.parts[0] == "bar" or instr.parts[0] not in COLLECTIVE:
+                    continue  # at a barrier, or moved on by its warpgroup's collective
                 if len(pcs) != 1 or len(waiting) != len(lanes):
                     raise SimError(
                         f"{self.kernel.name}: warp {lanes[0].warp} diverges at a collective "
                         f"({', '.join(sorted({instrs[p].text for p in pcs}))})")
+                if instr.parts[0] == "wgmma":
+                    # A warpgroup collective: runs once its four warps are there.
+                    group = lanes[0].warp // WARPGROUP_WARPS
+                    members = [warps.get(group * WARPGROUP_WARPS + w) for w in range(WARPGROUP_WARPS)]
+                    if any(m is None or len(m) != 32 for m in members):
+                        raise SimError(f"{self.kernel.name}: '{instr.text}' needs whole warpgroups "
+                                       f"(blocks of a multiple of 128 threads)")
+                    group_threads = [t for m in members for t in m]
+                    if any(t.done or t.pc != waiting[0].pc for t in group_threads):
+                        continue  # the other warps first
+                    wgmma(self, instr, group_threads)
+                    for t in group_threads:
+                        t.pc += 1
+                    self.executed += len(group_threads)
+                    progressed = True
+                    continue
                 self.collective(instr, lanes)
                 for t in lanes:
                     t.pc += 1
@@ -807,6 +853,11 @@ def execute(launch, t, instr):
         return
     if head == "cp":
         cp_async(launch, t, instr)
+        return
+    if head == "fence" and parts[1:] == ["proxy", "async", "shared::cta"]:
+        for address, size in t.unfenced:
+            launch.unfenced[address:address + size] = bytes(size)
+        t.unfenced = []
         return
     if head == "ld" or head == "st":
         space = parts[1]
@@ -1094,6 +1145,8 @@ def cp_async(launch, t, instr):
         while len(t.groups) > keep:
             for address, data in t.groups.pop(0):
                 launch.shared.store_bytes(address, data)
+                launch.unfenced[address:address + len(data)] = b"\x01" * len(data)
+                t.unfenced.append((address, len(data)))
         return
     if kind not in ("ca", "cg") or parts[3:5] != ["shared", "global"]:
         raise SimError(f"unsupported '{instr.op}'")
@@ -1171,3 +1224,138 @@ def shfl(launch, instr, lanes):
             src = min_lane | (b & ~seg_mask & 31)
             ok = src <= max_lane
         t.regs[dest] = values[src] if ok and src in values else values[t.lane]
+
+
+# ---------------------------------------------------------------- wgmma
+
+class WarpgroupState:
+    """A warpgroup's asynchronous mmas: issued but not committed (`open`),
+    committed groups (oldest first), and the true values of the accumulator
+    registers the retired mmas wrote while later ones are still in flight."""
+
+    def __init__(self):
+        self.fenced = False
+        self.open = []
+        self.groups = []
+        self.shadow = {}  # (thread index, register) -> value
+
+
+WGMMA_SWIZZLE = {1: (128, 7), 2: (64, 3), 3: (32, 1)}  # mode -> (row bytes, address bits 7.. mask)
+
+
+def wgmma_b_address(desc, n, k):
+    """Byte address of element (k, n) of a K-major B operand (16-bit elements)
+    under matrix descriptor `desc`: start address, stride byte offset between
+    8-row groups, and the swizzle, which XORs address bits 4.. with bits 7.."""
+    start = (desc & 0x3FFF) << 4
+    stride = ((desc >> 32) & 0x3FFF) << 4
+    mode = (desc >> 62) & 3
+    if mode not in WGMMA_SWIZZLE:
+        raise SimError("wgmma: only the swizzled K-major B layouts are simulated")
+    if (desc >> 49) & 7:
+        raise SimError("wgmma: a matrix base offset is not simulated")
+    row_bytes, mask = WGMMA_SWIZZLE[mode]
+    address = start + (n // 8) * stride + (n % 8) * row_bytes + 2 * k
+    return address ^ (((address >> 7) & mask) << 4)
+
+
+def wgmma(launch, instr, threads):
+    """wgmma.{fence,commit_group,wait_group}.sync.aligned and
+    wgmma.mma_async.sync.aligned.m64nNk16.f32.{f16,bf16}.{f16,bf16} d, a, b-desc, scale-d,
+    1, 1, 0 with A in registers (the m16n8k16 A layout per warp, warp w of
+    the group holding rows 16w .. 16w + 15) and D in the mma.sync D layout per
+    8 columns. Stricter than the ISA in one point: every mma_async needs a
+    wgmma.fence since the previous one."""
+    state = launch.warpgroups.setdefault(threads[0].warp // WARPGROUP_WARPS, WarpgroupState())
+    kind = instr.parts[1]
+    if kind == "fence":
+        state.fenced = True
+        return
+    if kind == "commit_group":
+        state.groups.append(state.open)
+        state.open = []
+        return
+    if kind == "wait_group":
+        keep = launch.value(threads[0], instr.operands[0], 32)
+        while len(state.groups) > keep:
+            for op in state.groups.pop(0):
+                wgmma_retire(launch, state, threads, op)
+        return
+    if kind != "mma_async":
+        raise SimError(f"unsupported '{instr.op}'")
+    parts = instr.parts
+    m = re.match(r"m64n(\d+)k16$", parts[4])
+    if not m or parts[5] != "f32" or parts[6] != parts[7] or parts[6] not in HALF:
+        raise SimError(f"unsupported wgmma '{instr.op}'")
+    n = int(m.group(1))
+    ops = instr.operands
+    d_regs, a_regs = vector_regs(ops[0]), vector_regs(ops[1])
+    if len(d_regs) != n // 2 or len(a_regs) != 4 or ops[4:] != ["1", "1", "0"]:
+        raise SimError(f"'{instr.text}': expected {n // 2} accumulators, 4 A registers, "
+                       f"scales 1 and K-major B")
+    if not state.fenced:
+        raise SimError(f"'{instr.text}': no wgmma.fence since the previous wgmma")
+    state.fenced = False
+    descs = {launch.value(t, ops[2], 64) for t in threads}
+    if len(descs) != 1:
+        raise SimError(f"'{instr.text}': the B descriptor differs between threads")
+    desc = descs.pop()
+    unfenced = launch.unfenced
+    for kk in range(16):
+        for col in range(n):
+            address = wgmma_b_address(desc, col, kk)
+            if address + 2 > len(unfenced):
+                raise SimError(f"'{instr.text}': B element ({kk}, {col}) at shared address "
+                               f"{address} outside the block's shared memory")
+            if unfenced[address] or unfenced[address + 1]:
+                raise SimError(f"'{instr.text}': B element ({kk}, {col}) was written by "
+                               f"cp.async without a fence.proxy.async before the wgmma")
+    in_flight = {reg for op in state.open for reg in op["d"]}
+    in_flight.update(reg for group in state.groups for op in group for reg in op["d"])
+    chained = [reg in in_flight for reg in d_regs]
+    if any(chained) and not all(chained):
+        raise SimError(f"'{instr.text}': accumulators partly in flight")
+    op = {"d": d_regs, "n": n, "half": parts[6], "desc": desc, "chained": all(chained),
+          "scale_d": [bool(t.regs[ops[3]] if ops[3] in t.regs else launch.value(t, ops[3], 1))
+                      for t in threads],
+          "a": [[launch.value(t, r, 32) for r in a_regs] for t in threads],
+          "c": None if all(chained) else [[launch.value(t, r, 32) for r in d_regs] for t in threads]}
+    state.open.append(op)
+    for t in threads:
+        for reg in d_regs:
+            t.regs[reg] = WGMMA_POISON
+
+
+def wgmma_retire(launch, state, threads, op):
+    unpack = HALF[op["half"]][0]
+    n = op["n"]
+    a = [[0.0] * 16 for _ in range(64)]
+    for index, t in enumerate(threads):
+        w, g, q = index // 32, t.lane // 4, t.lane % 4
+        for i, (row, col) in enumerate(((g, 2 * q), (g + 8, 2 * q), (g, 2 * q + 8), (g + 8, 2 * q + 8))):
+            bits = op["a"][index][i]
+            a[16 * w + row][col] = unpack(bits & 0xFFFF)
+            a[16 * w + row][col + 1] = unpack(bits >> 16)
+    shared = launch.shared
+    columns = [[unpack(shared.load(wgmma_b_address(op["desc"], col, kk), 2)) for kk in range(16)]
+               for col in range(n)]
+    product = [[math.fsum(map(operator.mul, row, column)) for column in columns] for row in a]
+    pending = {reg for o in state.open for reg in o["d"]}
+    pending.update(reg for group in state.groups for o in group for reg in o["d"])
+    for index, t in enumerate(threads):
+        w, g, q = index // 32, t.lane // 4, t.lane % 4
+        for j, reg in enumerate(op["d"]):
+            i = j % 4
+            row = 16 * w + g + (8 if i >= 2 else 0)
+            col = 8 * (j // 4) + 2 * q + i % 2
+            if op["chained"]:
+                c_bits = state.shadow[(index, reg)]
+            else:
+                c_bits = op["c"][index][j]
+            total = product[row][col]
+            if op["scale_d"][index]:
+                total += f32_from_bits(c_bits)
+            bits = f32_bits(total)
+            state.shadow[(index, reg)] = bits
+            if reg not in pending:
+                t.regs[reg] = bits

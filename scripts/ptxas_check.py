@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-BINARY = re.compile(r'gpu\.binary @(\w+).*?chip = "(sm_\d+)".*?assembly = "((?:[^"\\]|\\.)*)"')
+BINARY = re.compile(r'gpu\.binary @(\w+).*?chip = "(sm_\d+a?)".*?assembly = "((?:[^"\\]|\\.)*)"')
 
 
 def unescape_mlir_string(text):

@@ -62,7 +62,13 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   }
   pm.addPass(createWQPackLayoutPass());
   pm.addPass(createWQLowerToGpuDecodePass());
-  pm.addPass(createWQLowerToGpuPrefillPass());
+  // wgmma (Hopper's warpgroup mma) exists only in the architecture-specific
+  // sm_90a target.
+  const bool wgmma = options.chip == "sm_90" && options.prefillWgmma;
+  const std::string kernelChip = wgmma ? "sm_90a" : options.chip.getValue();
+  WQLowerToGpuPrefillPassOptions prefill;
+  prefill.wgmma = wgmma;
+  pm.addPass(createWQLowerToGpuPrefillPass(prefill));
   pm.addPass(createWQLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   // Every linalg op left becomes a kernel launch of its own: fuse
@@ -100,12 +106,12 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   // and every CUDA 12+ ptxas.
   const std::string features = "+ptx80";
   GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip;
+  target.chip = kernelChip;
   target.features = features;
   target.optLevel = unsigned(options.optLevel.getValue());
   pm.addPass(createGpuNVVMAttachTarget(target));
   gpu::GPUToNVVMPipelineOptions nvvm;
-  nvvm.cubinChip = options.chip.getValue();
+  nvvm.cubinChip = kernelChip;
   nvvm.cubinFeatures = features;
   nvvm.cubinFormat = options.format.getValue();
   nvvm.optLevel = options.optLevel.getValue();

@@ -20,7 +20,7 @@
 // CHECK: llvm.call @mgpuStreamSynchronize
 // One binary per outlined kernel, embedded as a cubin (ELF) for sm_90.
 // CHECK: gpu.binary @linear_kernel
-// CHECK-SAME: #nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
+// CHECK-SAME: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
 // CHECK-SAME: bin = "\7FELF
 
 // PTX: .target sm_80

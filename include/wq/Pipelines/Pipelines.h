@@ -55,6 +55,12 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "matmul by wq-narrow-matmul-activations, so that the "
                      "tensor-core kernels take them)"),
       llvm::cl::init("f32")};
+  PassOptions::Option<bool> prefillWgmma{
+      *this, "prefill-wgmma",
+      llvm::cl::desc("sm_90: the prefill GEMM (M > 16) on warpgroup wgmma, "
+                     "which makes the kernels' PTX target sm_90a (runs on "
+                     "H100/H200 only); off: mma.sync and plain sm_90"),
+      llvm::cl::init(true)};
 };
 
 /// Checks a chip and binary format for the GPU pipeline (what

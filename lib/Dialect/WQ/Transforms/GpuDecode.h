@@ -96,6 +96,13 @@ struct MmaTileKernelBase {
   SmallVector<Value> buildFragmentA(ArrayRef<Value> stepWords);
   /// The step's words of a lane's 16 bytes of one tile (as vector<4xi32>).
   SmallVector<Value> stepWordsOf(Value words, int64_t step);
+  /// The group's scales (and offsets) as pairs of the activations' type,
+  /// for scaleFragmentA; after setGroupConstants.
+  void setFragmentScales();
+  /// `a` (buildFragmentA) turned into the dequantized weights themselves,
+  /// s * (field - zero) (+ m), each rounded once to the activations' type:
+  /// for kernels that cannot scale f32 partial sums per group.
+  SmallVector<Value> scaleFragmentA(ArrayRef<Value> a);
   /// The A fragment adding m * (sum of the step's activations) per channel
   /// (offsetsInMma): the offsets' bits in both halves.
   SmallVector<Value> offsetFragmentA() {
@@ -129,6 +136,8 @@ struct MmaTileKernelBase {
   /// Per group: zero-point biases (pairs; f32 for int8 with bf16), f32
   /// scales, offsets (f32, or pairs with offsetsInMma).
   Value lowBias, highBias, scaleLow, scaleHigh, offsetLow, offsetHigh;
+  /// Set by setFragmentScales: scales and offsets (null if none) as pairs.
+  Value scalePairLow, scalePairHigh, offsetPairLow, offsetPairHigh;
 };
 
 /// The tensor-core schedule's knobs (wq-lower-to-gpu-decode's options; 0:

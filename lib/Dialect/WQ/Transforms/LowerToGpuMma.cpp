@@ -659,6 +659,38 @@ void MmaTileKernelBase::setGroupConstants(Value grp) {
   }
 }
 
+void MmaTileKernelBase::setFragmentScales() {
+  auto pairOf = [&](Value v) -> Value {
+    if (isa<VectorType>(v.getType()))
+      return v; // offsetsInMma: already the offset's bits in both halves
+    return vector::BroadcastOp::create(
+        b, loc, pairType, arith::TruncFOp::create(b, loc, halfType, v));
+  };
+  scalePairLow = pairOf(scaleLow);
+  scalePairHigh = pairOf(scaleHigh);
+  offsetPairLow = offsets ? pairOf(offsetLow) : Value();
+  offsetPairHigh = offsets ? pairOf(offsetHigh) : Value();
+}
+
+SmallVector<Value> MmaTileKernelBase::scaleFragmentA(ArrayRef<Value> a) {
+  SmallVector<Value> scaled;
+  for (auto [i, fragment] : llvm::enumerate(a)) {
+    Value reg = fragment;
+    if (reg.getType() != pairType)
+      reg = LLVM::BitcastOp::create(b, loc, pairType, reg);
+    // a0, a2: the low channel g; a1, a3: the high one, g + 8.
+    Value scale = i % 2 == 0 ? scalePairLow : scalePairHigh;
+    if (!offsets) {
+      scaled.push_back(arith::MulFOp::create(b, loc, reg, scale));
+      continue;
+    }
+    // llvm.intr.fma for the reason buildFragmentA gives.
+    scaled.push_back(LLVM::FMAOp::create(
+        b, loc, reg, scale, i % 2 == 0 ? offsetPairLow : offsetPairHigh));
+  }
+  return scaled;
+}
+
 /// The four A registers (field - zero of the lane's 8 weights of one
 /// mma step) from the step's 32-bit word of the tile (int4) or its two
 /// words (int8).

@@ -70,11 +70,17 @@ constexpr int64_t kMaxSplitK = 16;
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
 /// Threads per block of the split-K reduction.
 constexpr int64_t kReduceThreads = 256;
+/// The wgmma schedule's activation stages start on this shared-memory
+/// boundary: the 128-byte swizzle repeats every 8 rows of 128 bytes, and
+/// wgmma applies it to address bits 4-9.
+constexpr int64_t kSwizzleAtomBytes = 1024;
 
 struct PrefillOptions {
   int64_t stages = 0; // 0: 4
   int64_t splitK = 0; // 0: by the grid
   int64_t smCount = 132;
+  /// sm_90a: warpgroup wgmma instead of mma.sync.
+  bool wgmma = false;
 };
 
 struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
@@ -104,11 +110,20 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
                      : std::min(kMaxRowTiles,
                                 (staticRows + kRowsPerMma - 1) / kRowsPerMma);
       rowsPerBlock = kRowsPerMma * rowTiles;
-      columns = std::min(kColumnsPerBlock, channelBlocks);
+      wgmma = options.wgmma;
+      // A wgmma is issued by a whole warpgroup: 4 warps even when fewer
+      // tile columns are left (the extra warps compute on the last one).
+      columns = wgmma ? kColumnsPerBlock
+                      : std::min(kColumnsPerBlock, channelBlocks);
       stages = options.stages > 0 ? options.stages : 4;
+      // wgmma: a stage's buffer is refilled two tiles after it was
+      // computed (the previous tile's wgmmas may still be reading theirs),
+      // so at least 3 buffers for one copy in flight.
+      const int64_t minStages = wgmma ? 3 : 2;
+      stages = std::max(stages, minStages);
       // At most 48 KB of dynamic shared memory, what a launch gets without
       // opting in per kernel (cuFuncSetAttribute): fewer stages if needed.
-      while (stages > 2 && sharedBytes() > kMaxSharedBytes)
+      while (stages > minStages && sharedBytes() > kMaxSharedBytes)
         --stages;
       // A unit of the K loop: whole groups (a group of several tiles is
       // scaled once, at its end), one tile otherwise.
@@ -123,8 +138,11 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     }
     int64_t sharedBytes() const {
       return sharedActivationBytes() +
-             stages * columns * numerics::kMmaTileBytes;
+             stages * columns * numerics::kMmaTileBytes +
+             (wgmma ? kSwizzleAtomBytes : 0);
     }
+    /// Bytes of one activation row of a stage (one tile's depth).
+    int64_t rowBytes() const { return depth * 2; }
     int64_t threads() const { return columns * mlir::wq::kWarpSize; }
 
     /// An scf.if whose body runs when index `a` < `bound`.
@@ -311,26 +329,55 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           b, loc,
           MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                           MemRefLayoutAttrInterface(), workgroup));
+      // wgmma reads the activations through descriptors of their
+      // shared-memory address, whose swizzle needs the stages on a
+      // kSwizzleAtomBytes boundary: skip to the next one.
+      Value xOffset = index(0);
+      if (wgmma) {
+        Value address =
+            memref::ExtractAlignedPointerAsIndexOp::create(b, loc, bytes);
+        xOffset = arith::RemUIOp::create(
+            b, loc,
+            arith::SubIOp::create(
+                b, loc, index(kSwizzleAtomBytes),
+                arith::RemUIOp::create(b, loc, address,
+                                       index(kSwizzleAtomBytes))),
+            index(kSwizzleAtomBytes));
+        sharedXAddress = arith::AddIOp::create(b, loc, address, xOffset);
+      }
       sharedX = memref::ViewOp::create(
           b, loc,
           MemRefType::get({stages, rowsPerBlock, depth}, halfType,
                           MemRefLayoutAttrInterface(), workgroup),
-          bytes, index(0), ValueRange());
+          bytes, xOffset, ValueRange());
       sharedW = memref::ViewOp::create(
           b, loc,
           MemRefType::get({stages, columns, numerics::kMmaTileBytes},
                           b.getI8Type(), MemRefLayoutAttrInterface(),
                           workgroup),
-          bytes, index(sharedActivationBytes()), ValueRange());
+          bytes,
+          arith::AddIOp::create(b, loc, xOffset,
+                                index(sharedActivationBytes())),
+          ValueRange());
 
-      if (perChannel)
+      // wgmma: scales (and offsets) go into the A fragments, except per
+      // channel without offsets, where the f32 totals are scaled once.
+      scaleInFragment = wgmma && !(perChannel && !offsets);
+      if (perChannel) {
         setGroupConstants(index(0));
-      // Prologue: stages 0 .. stages - 2 in flight.
-      for (int64_t s = 0; s + 1 < stages; ++s)
+        if (scaleInFragment)
+          setFragmentScales();
+      }
+      // Prologue: tiles 0 .. ahead - 1 in flight (mma.sync: stages - 1;
+      // wgmma: stages - 2, see above).
+      const int64_t ahead = wgmma ? stages - 2 : stages - 1;
+      for (int64_t s = 0; s < ahead; ++s)
         issueStage(index(s), index(s));
 
       SmallVector<Value> initial(rowTiles * kAccumulators, f32(0.0f));
-      const bool channelSums = perChannel && offsets;
+      // Activation sums for per-channel offsets (wgmma: the offsets are in
+      // the A fragments).
+      const bool channelSums = perChannel && offsets && !wgmma;
       if (channelSums)
         initial.append(rowTiles * kSumsPerRowTile, f32(0.0f));
       auto loop = scf::ForOp::create(
@@ -339,17 +386,24 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
             SmallVector<Value> values(carried);
             for (int64_t u = 0; u < unitTiles; ++u) {
               Value i = arith::AddIOp::create(b, loc, unitStart, index(u));
-              // Stage i has landed (every later group but stages - 2 may
-              // still be in flight), and every warp is done with stage
-              // i - 1, whose buffer the copies of stage i + stages - 1
-              // overwrite.
+              // Tile i has landed (every later group but ahead - 1 may
+              // still be in flight), and every warp is done with the
+              // buffer the copies of tile i + ahead overwrite: tile i - 1's
+              // (mma.sync), tile i - 2's (wgmma: each warp waits for its
+              // wgmmas but the last tile's before the barrier).
               buildSyncPtx(llvm::formatv("cp.async.wait_group {0};",
-                                         stages - 2)
+                                         ahead - 1)
                                .str());
+              if (wgmma) {
+                buildSyncPtx("wgmma.wait_group.sync.aligned 1;");
+                // The copies wrote through the generic proxy; wgmma reads
+                // through the async proxy.
+                buildSyncPtx("fence.proxy.async.shared::cta;");
+              }
               buildSyncPtx("bar.sync 0;");
-              Value ahead = arith::AddIOp::create(b, loc, i, index(stages - 1));
-              issueStage(ahead,
-                         arith::RemUIOp::create(b, loc, ahead, index(stages)));
+              Value next = arith::AddIOp::create(b, loc, i, index(ahead));
+              issueStage(next,
+                         arith::RemUIOp::create(b, loc, next, index(stages)));
               values = computeStage(
                   arith::RemUIOp::create(b, loc, i, index(stages)),
                   arith::AddIOp::create(b, loc, firstTile, i), u, values);
@@ -357,7 +411,11 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
             scf::YieldOp::create(b, loc, values);
           });
       SmallVector<Value> totals(loop.getResults());
-      if (perChannel) {
+      if (wgmma) {
+        buildSyncPtx("wgmma.wait_group.sync.aligned 0;");
+        totals = fenceAccumulators(totals);
+      }
+      if (perChannel && !scaleInFragment) {
         // s * total (+ m * activation sum): linear, so K slices add
         // finished terms.
         for (int64_t r = 0; r < rowTiles; ++r)
@@ -420,14 +478,29 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
             Value sourceColumn = arith::AddIOp::create(
                 b, loc, tileStart,
                 arith::MulIOp::create(b, loc, h, index(8)));
-            Value chunk = arith::XOrIOp::create(
-                b, loc, arith::DivUIOp::create(b, loc, h, index(2)),
-                swizzleOf(r));
-            Value destColumn = arith::AddIOp::create(
-                b, loc, arith::MulIOp::create(b, loc, chunk, index(16)),
-                arith::MulIOp::create(
-                    b, loc, arith::RemUIOp::create(b, loc, h, index(2)),
-                    index(8)));
+            Value destColumn;
+            if (wgmma) {
+              // wgmma's swizzle: 16-byte chunk h of row r at h ^ (address
+              // bits 7.. of the row), i.e. r mod 8 for 128-byte rows (int4),
+              // (r / 2) mod 4 for 64-byte ones (int8).
+              Value rowSwizzle = arith::RemUIOp::create(
+                  b, loc,
+                  arith::DivUIOp::create(b, loc, r,
+                                         index(128 / rowBytes())),
+                  index(rowBytes() / 16));
+              destColumn = arith::MulIOp::create(
+                  b, loc, arith::XOrIOp::create(b, loc, h, rowSwizzle),
+                  index(8));
+            } else {
+              Value chunk = arith::XOrIOp::create(
+                  b, loc, arith::DivUIOp::create(b, loc, h, index(2)),
+                  swizzleOf(r));
+              destColumn = arith::AddIOp::create(
+                  b, loc, arith::MulIOp::create(b, loc, chunk, index(16)),
+                  arith::MulIOp::create(
+                      b, loc, arith::RemUIOp::create(b, loc, h, index(2)),
+                      index(8)));
+            }
             nvgpu::DeviceAsyncCopyOp::create(
                 b, loc, sharedX, ValueRange{slot, r, destColumn}, buffers.x,
                 ValueRange{sourceRow, sourceColumn}, b.getIndexAttr(8),
@@ -456,6 +529,8 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     /// of its unit) over every row tile.
     SmallVector<Value> computeStage(Value slot, Value tile, int64_t u,
                                     ValueRange carried) {
+      if (wgmma)
+        return computeStageWgmma(slot, tile, u, carried);
       SmallVector<Value> values(carried);
       MutableArrayRef<Value> accs =
           MutableArrayRef<Value>(values).take_front(rowTiles * kAccumulators);
@@ -574,11 +649,181 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
         }
     }
 
+    /// The wgmma form of computeStage: per 16-position step the warp's
+    /// A fragment (dequantized weights, in the ISA's order) and one
+    /// wgmma.m64nNk16 of the warpgroup over all N = rowsPerBlock activation
+    /// rows, read from shared memory through a descriptor; the stage's
+    /// wgmmas are committed as one group.
+    SmallVector<Value> computeStageWgmma(Value slot, Value tile, int64_t u,
+                                         ValueRange carried) {
+      SmallVector<Value> accs(carried);
+      Value bytes = vector::LoadOp::create(
+          b, loc, VectorType::get({16}, b.getI8Type()), sharedW,
+          ValueRange{slot, warp, laneByte}, /*nontemporal=*/false,
+          llvm::MaybeAlign(16));
+      Value words = vector::BitCastOp::create(
+          b, loc, VectorType::get({4}, b.getI32Type()), bytes);
+      Value tileStart = arith::MulIOp::create(b, loc, tile, index(depth));
+      for (int64_t s = 0; s < stepsPerTile; ++s) {
+        const int64_t unitStep = u * stepsPerTile + s;
+        if (!perChannel && unitStep % stepsPerGroup == 0) {
+          setGroupConstants(arith::DivUIOp::create(
+              b, loc,
+              arith::AddIOp::create(b, loc, tileStart, index(16 * s)),
+              index(group)));
+          setFragmentScales();
+        }
+        SmallVector<Value> a = buildFragmentA(stepWordsOf(words, s));
+        if (scaleInFragment)
+          a = scaleFragmentA(a);
+        a = toIsaOrder(a);
+        // The A registers were just written: wgmma reads registers
+        // asynchronously, so it is ordered after those writes by a fence.
+        buildSyncPtx("wgmma.fence.sync.aligned;");
+        accs = buildWgmma(a, descriptorB(slot, s), accs);
+      }
+      buildSyncPtx("wgmma.commit_group.sync.aligned;");
+      return accs;
+    }
+
+    /// The mma_tiles layout gives lane q of a quad the step's positions
+    /// 4q .. 4q + 3 (registers a0/a1: 4q, 4q + 1; a2/a3: 4q + 2, 4q + 3);
+    /// mma.sync takes them in any order matching its B fragments, which the
+    /// kernel loads in the same order, but wgmma reads B from shared memory
+    /// in the ISA's order (2q, 2q + 1 and 2q + 8, 2q + 9). Pair p of the
+    /// step (positions 2p, 2p + 1) sits in lane p / 2, register p % 2 and
+    /// must move to lane p % 4, register p / 4: a rotation of the three
+    /// bits (lane bit 1, lane bit 0, register), done as two exchanges of
+    /// the register bit with a lane bit, one shfl.bfly each.
+    SmallVector<Value> toIsaOrder(ArrayRef<Value> a) {
+      SmallVector<Value> regs;
+      for (Value reg : a)
+        regs.push_back(reg.getType().isInteger(32)
+                           ? reg
+                           : Value(LLVM::BitcastOp::create(
+                                 b, loc, b.getI32Type(), reg)));
+      Value quadI32 =
+          arith::IndexCastUIOp::create(b, loc, b.getI32Type(), quad);
+      for (int64_t bit : {1, 2}) {
+        Value upper = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ne,
+            arith::AndIOp::create(b, loc, quadI32, i32(bit)), i32(0));
+        // (a0, a2) hold the low channel's pairs, (a1, a3) the high one's.
+        for (int64_t first : {0, 1}) {
+          Value &x = regs[first], &y = regs[first + 2];
+          Value send = arith::SelectOp::create(b, loc, upper, x, y);
+          Value received =
+              gpu::ShuffleOp::create(b, loc, send, i32(bit),
+                                     i32(mlir::wq::kWarpSize),
+                                     gpu::ShuffleMode::XOR)
+                  .getShuffleResult();
+          Value newX = arith::SelectOp::create(b, loc, upper, received, x);
+          Value newY = arith::SelectOp::create(b, loc, upper, y, received);
+          x = newX;
+          y = newY;
+        }
+      }
+      return regs;
+    }
+
+    /// The wgmma descriptor of step `step` of the activations in stage
+    /// buffer `slot` (K-major, rows of one tile's depth, swizzled 128 bytes
+    /// for int4 / 64 bytes for int8): start address / 16 (bits 0-13),
+    /// leading byte offset 1 (unused when a row holds the whole K of the
+    /// instruction), stride byte offset / 16 between 8-row groups (bits
+    /// 32-45), the swizzle mode (bits 62-63: 1 = 128 bytes, 2 = 64).
+    Value descriptorB(Value slot, int64_t step) {
+      Value start = arith::AddIOp::create(
+          b, loc, sharedXAddress,
+          arith::AddIOp::create(
+              b, loc,
+              arith::MulIOp::create(b, loc, slot,
+                                    index(rowsPerBlock * rowBytes())),
+              index(32 * step)));
+      Type i64 = b.getI64Type();
+      Value address = arith::IndexCastUIOp::create(b, loc, i64, start);
+      Value field = arith::ShRUIOp::create(
+          b, loc,
+          arith::AndIOp::create(
+              b, loc, address,
+              arith::ConstantIntOp::create(b, loc, i64, 0x3FFFF)),
+          arith::ConstantIntOp::create(b, loc, i64, 4));
+      const uint64_t swizzleMode = rowBytes() == 128 ? 1 : 2;
+      const uint64_t constant = (uint64_t(1) << 16) |
+                                (uint64_t(8 * rowBytes() / 16) << 32) |
+                                (swizzleMode << 62);
+      return arith::OrIOp::create(
+          b, loc, field,
+          arith::ConstantIntOp::create(b, loc, i64, int64_t(constant)));
+    }
+
+    /// D += A * B for the warpgroup's 64 channels and the block's
+    /// rowsPerBlock activation rows: wgmma.mma_async.m64nNk16 with A from
+    /// registers. Inline PTX: MLIR 22's nvvm.wgmma.mma_async and
+    /// nvgpu.warpgroup.mma take A only from shared memory (a descriptor),
+    /// and this kernel's A is dequantized in registers. The accumulators
+    /// are tied operands (the registers wgmma updates in place); their
+    /// layout per row tile r is mma.sync's D (accumulator 4r + i).
+    SmallVector<Value> buildWgmma(ArrayRef<Value> a, Value descriptor,
+                                  ArrayRef<Value> accs) {
+      const int64_t count = accs.size();
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << "{\n.reg .pred p;\nsetp.ne.b32 p, $" << count + 5
+         << ", 0;\nwgmma.mma_async.sync.aligned.m64n" << rowsPerBlock
+         << "k16.f32." << (bf16 ? "bf16.bf16" : "f16.f16") << " {";
+      for (int64_t i = 0; i < count; ++i)
+        os << (i ? ", $" : "$") << i;
+      os << "}, {$" << count << ", $" << count + 1 << ", $" << count + 2
+         << ", $" << count + 3 << "}, $" << count + 4
+         << ", p, 1, 1, 0;\n}";
+      std::string constraints;
+      for (int64_t i = 0; i < count; ++i)
+        constraints += "=f,";
+      constraints += "r,r,r,r,l,r";
+      for (int64_t i = 0; i < count; ++i)
+        constraints += "," + std::to_string(i);
+      SmallVector<Value> operands(a);
+      operands.push_back(descriptor);
+      operands.push_back(i32(1)); // scale-d: D = A * B + D
+      llvm::append_range(operands, accs);
+      Type f32Type = b.getF32Type();
+      auto resultType = LLVM::LLVMStructType::getLiteral(
+          b.getContext(), SmallVector<Type>(count, f32Type));
+      Value d = buildInlinePtx(b, loc, resultType, operands, text,
+                               constraints, /*hasSideEffects=*/true);
+      SmallVector<Value> out;
+      for (int64_t i = 0; i < count; ++i)
+        out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
+      return out;
+    }
+
+    /// The accumulators as redefined after a wgmma.wait_group: an empty
+    /// side-effecting asm ties them, so that no use moves above the wait.
+    SmallVector<Value> fenceAccumulators(ArrayRef<Value> accs) {
+      const int64_t count = accs.size();
+      std::string constraints;
+      for (int64_t i = 0; i < count; ++i)
+        constraints += "=f,";
+      for (int64_t i = 0; i < count; ++i)
+        constraints += (i ? "," : "") + std::to_string(i);
+      Type f32Type = b.getF32Type();
+      auto resultType = LLVM::LLVMStructType::getLiteral(
+          b.getContext(), SmallVector<Type>(count, f32Type));
+      Value d = buildInlinePtx(b, loc, resultType, accs, "", constraints,
+                               /*hasSideEffects=*/true);
+      SmallVector<Value> out;
+      for (int64_t i = 0; i < count; ++i)
+        out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
+      return out;
+    }
+
     PrefillOptions options;
     int64_t staticRows, rowTiles, rowsPerBlock, columns, stages, unitTiles,
         units, stepsPerGroup, chunksPerRow;
+    bool wgmma = false, scaleInFragment = false;
     Value lane, warp, quad, outColumn, rowBase, rows, laneByte, laneSwizzle,
-        firstTile, tileCount, sharedX, sharedW;
+        firstTile, tileCount, sharedX, sharedW, sharedXAddress;
     // The group's mma sums so far (per row tile, kAccumulators each) and,
     // for offsets added through activation sums, its sums so far.
     SmallVector<Value> partial, partialSums;
@@ -611,6 +856,7 @@ struct WQLowerToGpuPrefillPass
     options.stages = stages;
     options.splitK = splitK;
     options.smCount = smCount;
+    options.wgmma = wgmma;
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerMatmulToGpuPrefill>(&getContext(), options);
     if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))

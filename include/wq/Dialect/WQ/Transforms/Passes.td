@@ -416,6 +416,21 @@ def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
     Split-K: when fewer blocks than `sm-count` would run, gridDim.z slices of
     K (whole groups; at most 16) write f32 partial outputs that a second
     kernel adds (for dynamic M chosen on the host at run time).
+
+    With `wgmma` (sm_90a, what `wq-gpu-pipeline` uses for sm_90) the block
+    is one warpgroup and each step is one `wgmma.mma_async.m64nNk16` (N =
+    the block's 8 x R rows) instead of R mma.sync: A, the warp's dequantized
+    weights, from registers (reordered to the ISA's positions by two
+    shuffles), B, the activations, from shared memory through a descriptor
+    (rows of one tile's depth, 128-byte swizzle for int4, 64-byte for int8,
+    stages on a 1024-byte boundary). Scales and offsets go into the A
+    fragments (s * (field - zero) + m rounded once to the activations' type,
+    as Marlin and Machete do: a per-group f32 rescale would wait for the
+    asynchronous mmas at every group end); per channel without offsets the
+    f32 totals are scaled at the end, exactly. A stage's buffer is refilled
+    two tiles after it was computed (each warp waits for all but its last
+    tile's wgmmas before the barrier), so `stages` - 2 copies are in flight
+    (at least 3 stages).
   }];
   let options = [
     Option<"stages", "stages", "int64_t", /*default=*/"0",
@@ -428,6 +443,11 @@ def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
     Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
            "Streaming multiprocessors of the target, for the split-K "
            "choice (132: H100/H200 SXM; an A100 has 108)">,
+    Option<"wgmma", "wgmma", "bool", /*default=*/"false",
+           "sm_90a: warpgroup wgmma.mma_async (A, the dequantized weights, "
+           "from registers; B, the activations, from 128/64-byte swizzled "
+           "shared memory) instead of mma.sync; needs a PTX target of "
+           "sm_90a">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
