@@ -393,6 +393,9 @@ def main():
     parser.add_argument("--stages", type=int,
                         help="run wq-lower-to-gpu-prefill with this many stages before the "
                              "pipeline")
+    parser.add_argument("--sm-count", type=int,
+                        help="run wq-lower-to-gpu-prefill with this sm-count (the tile and "
+                             "split-K choice) before the pipeline")
     parser.add_argument("--mma-sync", action="store_true",
                         help="sm_90: the prefill GEMM on mma.sync (prefill-wgmma=false) instead "
                              "of wgmma")
@@ -427,6 +430,8 @@ def main():
         prefill_options.append(f"split-k={args.prefill_split_k}")
     if args.stages:
         prefill_options.append(f"stages={args.stages}")
+    if args.sm_count:
+        prefill_options.append(f"sm-count={args.sm_count}")
     wgmma = args.chip == "sm_90" and not args.mma_sync
     if prefill_options and wgmma:
         prefill_options.append("wgmma=true")

@@ -32,6 +32,11 @@ constexpr CUresult CUDA_SUCCESS = 0;
 constexpr CUresult CUDA_ERROR_DEINITIALIZED = 4;
 /// CU_STREAM_CAPTURE_MODE_RELAXED: other threads' unsafe calls are allowed.
 constexpr int kCaptureModeRelaxed = 2;
+/// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES: a kernel's dynamic
+/// shared memory may exceed kDefaultDynamicSharedBytes only up to this,
+/// which is kDefaultDynamicSharedBytes until raised per kernel.
+constexpr int kFuncAttributeMaxDynamicSharedBytes = 8;
+constexpr unsigned kDefaultDynamicSharedBytes = 48 * 1024;
 
 /// Entry points, resolved by name from the driver library.
 #define WQRT_CUDA_DRIVER_FUNCTIONS(X)                                          \
@@ -45,6 +50,7 @@ constexpr int kCaptureModeRelaxed = 2;
   X(cuModuleLoadData, CUresult, (CUmodule *, const void *))                    \
   X(cuModuleUnload, CUresult, (CUmodule))                                      \
   X(cuModuleGetFunction, CUresult, (CUfunction *, CUmodule, const char *))     \
+  X(cuFuncSetAttribute, CUresult, (CUfunction, int, int))                      \
   X(cuLaunchKernel, CUresult,                                                  \
     (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,   \
      unsigned, CUstream, void **, void **))                                    \

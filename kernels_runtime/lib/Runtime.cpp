@@ -228,7 +228,7 @@ wqrtStatus wqrtModuleGetKernel(wqrtModule module, const char *name,
           [&] { return std::string("looking up kernel '") + name + "'"; }))
     return status;
   module->kernels.push_back(
-      std::make_unique<wqrtKernel_>(wqrtKernel_{function, name}));
+      std::make_unique<wqrtKernel_>(function, name));
   *kernel = module->kernels.back().get();
   return WQRT_SUCCESS;
 }
@@ -323,6 +323,24 @@ wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
                     ", " + std::to_string(block[2]) +
                     "): every dimension must be positive and a block at most "
                     "1024 threads");
+  // Kernels that stage more than 48 KB in shared memory (the prefill GEMM's
+  // wgmma schedule) opt in per function; once is enough.
+  if (sharedBytes > kernel->dynamicSharedLimit.load()) {
+    if (wqrtStatus status = callDriver(
+            [&](const CudaDriver &d) {
+              return d.cuFuncSetAttribute(kernel->function,
+                                          kFuncAttributeMaxDynamicSharedBytes,
+                                          int(sharedBytes));
+            },
+            [&] {
+              return "kernel '" + kernel->name + "' needs " +
+                     std::to_string(sharedBytes) +
+                     " bytes of dynamic shared memory (more than the device "
+                     "allows?)";
+            }))
+      return status;
+    kernel->dynamicSharedLimit.store(sharedBytes);
+  }
   return callDriver(
       [&](const CudaDriver &d) {
         return d.cuLaunchKernel(kernel->function, grid[0], grid[1], grid[2],

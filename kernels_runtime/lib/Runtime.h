@@ -7,13 +7,19 @@
 #include "CudaDriver.h"
 #include "wq_runtime.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 struct wqrtKernel_ {
+  wqrtKernel_(wqrt::CUfunction function, std::string name)
+      : function(function), name(std::move(name)) {}
   wqrt::CUfunction function;
   std::string name;
+  /// The dynamic shared memory the kernel may use (raised on the first
+  /// launch that needs more than the default).
+  std::atomic<unsigned> dynamicSharedLimit{wqrt::kDefaultDynamicSharedBytes};
 };
 
 struct wqrtGraph_ {

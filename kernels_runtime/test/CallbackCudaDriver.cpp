@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -149,11 +150,31 @@ CUresult cuModuleUnload(void *) { return SUCCESS; }
 CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
   return callbacks.getFunction(function, module, name);
 }
+/// Dynamic shared memory per kernel beyond the default 48 KB, as raised by
+/// cuFuncSetAttribute (a real driver rejects launches over the limit).
+static std::map<void *, unsigned> dynamicSharedLimits;
+constexpr unsigned kDefaultDynamicShared = 48 * 1024;
+constexpr unsigned kMaxDynamicShared = 227 * 1024;
+
+CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
+  const int kMaxDynamicSharedSizeBytes = 8;
+  if (attribute != kMaxDynamicSharedSizeBytes || value < 0 ||
+      unsigned(value) > kMaxDynamicShared)
+    return INVALID_VALUE;
+  dynamicSharedLimits[function] = unsigned(value);
+  return SUCCESS;
+}
+
 CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned shared,
                         void *stream, void **parameters, void **extra) {
   if (extra)
     return NOT_SUPPORTED;
+  if (shared > kDefaultDynamicShared) {
+    auto limit = dynamicSharedLimits.find(function);
+    if (limit == dynamicSharedLimits.end() || shared > limit->second)
+      return INVALID_VALUE;
+  }
   Node node{Node::Launch};
   node.function = function;
   const unsigned grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};

@@ -122,10 +122,26 @@ CUresult cuModuleGetFunction(void **function, void *, const char *name) {
   return SUCCESS;
 }
 
+/// The dynamic shared memory a launch may ask for, as on a Hopper GPU: 48 KB
+/// until cuFuncSetAttribute raises it, at most 227 KB.
+static int dynamicSharedLimit = 48 * 1024;
+constexpr int kMaxDynamicShared = 227 * 1024;
+
+CUresult cuFuncSetAttribute(void *, int attribute, int value) {
+  const int kMaxDynamicSharedSizeBytes = 8;
+  if (attribute != kMaxDynamicSharedSizeBytes || value < 0 ||
+      value > kMaxDynamicShared)
+    return INVALID_VALUE;
+  dynamicSharedLimit = value;
+  return SUCCESS;
+}
+
 #ifndef WQRT_FAKE_OMIT_LAUNCH
 CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
-                        unsigned, unsigned, unsigned, void *, void **params,
-                        void **) {
+                        unsigned, unsigned, unsigned shared, void *,
+                        void **params, void **) {
+  if (int(shared) > dynamicSharedLimit)
+    return INVALID_VALUE;
   return params ? SUCCESS : INVALID_VALUE;
 }
 #endif

@@ -147,6 +147,36 @@ TEST(RuntimeTest, BadLaunchArgumentsAreRejectedWithTheKernelName) {
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
 }
 
+TEST(RuntimeTest, LaunchesOptInToMoreThan48KBOfSharedMemory) {
+  auto body = [] {
+    useFakeDriver();
+    wqrtModule module;
+    wqrtKernel kernel;
+    bool ok =
+        wqrtInit(0) == WQRT_SUCCESS &&
+        wqrtModuleLoad(kImage, sizeof(kImage), &module) == WQRT_SUCCESS &&
+        wqrtModuleGetKernel(module, "known_kernel", &kernel) == WQRT_SUCCESS;
+    const uint32_t grid[3] = {1, 1, 1}, block[3] = {128, 1, 1};
+    int value = 7;
+    void *args[] = {&value};
+    // The fake driver, like a real one, rejects a launch over 48 KB unless
+    // the kernel's limit was raised first.
+    ok = ok &&
+         wqrtLaunchKernel(kernel, grid, block, 84 * 1024, nullptr, args) ==
+             WQRT_SUCCESS &&
+         wqrtLaunchKernel(kernel, grid, block, 1024, nullptr, args) ==
+             WQRT_SUCCESS;
+    // More than the device has: the error names the kernel and the size.
+    ok = ok &&
+         wqrtLaunchKernel(kernel, grid, block, 300 * 1024, nullptr, args) ==
+             WQRT_ERROR_CUDA &&
+         messageContains("kernel 'known_kernel' needs 307200 bytes of "
+                         "dynamic shared memory");
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
 TEST(RuntimeTest, CopiesAndTimesThroughTheDriver) {
   auto body = [] {
     useFakeDriver();

@@ -64,6 +64,15 @@ constexpr int64_t kColumnsPerBlock = 4;
 /// Row tiles per warp at most: 64 rows, 32 accumulators (and 32 group
 /// partial sums) per lane.
 constexpr int64_t kMaxRowTiles = 8;
+/// wgmma: at most 128 rows per block (m64n128k16, 64 accumulators per
+/// thread: no group partial sums there), and two warpgroups (128 channels)
+/// sharing each stage's activations.
+constexpr int64_t kMaxWgmmaRowTiles = 16;
+constexpr int64_t kMaxWarpgroups = 2;
+/// wgmma: dynamic shared memory per block (the launch opts in beyond 48 KB),
+/// small enough for two blocks per SM (228 KB, 1 KB of it reserved per
+/// block).
+constexpr int64_t kMaxWgmmaSharedBytes = 113 * 1024;
 /// K slices at most.
 constexpr int64_t kMaxSplitK = 16;
 /// Dynamic shared memory per block without a per-kernel opt-in.
@@ -105,25 +114,41 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     Kernel(PatternRewriter &b, MatmulOp op, const PrefillOptions &options)
         : MmaTileKernelBase(b, op), options(options) {
       staticRows = op.getInput().getType().getDimSize(0);
-      rowTiles = ShapedType::isDynamic(staticRows)
+      wgmma = options.wgmma;
+      const bool dynamicRows = ShapedType::isDynamic(staticRows);
+      // The block's rows: all of M up to the largest tile (a dynamic M:
+      // mma.sync's largest, 64).
+      const int64_t maxRowTiles =
+          wgmma && !dynamicRows ? kMaxWgmmaRowTiles : kMaxRowTiles;
+      rowTiles = dynamicRows
                      ? kMaxRowTiles
-                     : std::min(kMaxRowTiles,
+                     : std::min(maxRowTiles,
                                 (staticRows + kRowsPerMma - 1) / kRowsPerMma);
       rowsPerBlock = kRowsPerMma * rowTiles;
-      wgmma = options.wgmma;
       // A wgmma is issued by a whole warpgroup: 4 warps even when fewer
       // tile columns are left (the extra warps compute on the last one).
+      // Two warpgroups (128 channels) halve the activations' reloads from
+      // L2 where the grid still gives every SM a block (static M).
       columns = wgmma ? kColumnsPerBlock
                       : std::min(kColumnsPerBlock, channelBlocks);
+      if (wgmma && !dynamicRows) {
+        const int64_t wide = kColumnsPerBlock * kMaxWarpgroups;
+        const int64_t rowBlocks =
+            (staticRows + rowsPerBlock - 1) / rowsPerBlock;
+        if ((channelBlocks + wide - 1) / wide * rowBlocks >= options.smCount)
+          columns = wide;
+      }
       stages = options.stages > 0 ? options.stages : 4;
       // wgmma: a stage's buffer is refilled two tiles after it was
       // computed (the previous tile's wgmmas may still be reading theirs),
       // so at least 3 buffers for one copy in flight.
       const int64_t minStages = wgmma ? 3 : 2;
       stages = std::max(stages, minStages);
-      // At most 48 KB of dynamic shared memory, what a launch gets without
-      // opting in per kernel (cuFuncSetAttribute): fewer stages if needed.
-      while (stages > minStages && sharedBytes() > kMaxSharedBytes)
+      // mma.sync: at most 48 KB of dynamic shared memory, what a launch
+      // gets without opting in per kernel (cuFuncSetAttribute); wgmma:
+      // two blocks per SM. Fewer stages if needed.
+      const int64_t maxShared = wgmma ? kMaxWgmmaSharedBytes : kMaxSharedBytes;
+      while (stages > minStages && sharedBytes() > maxShared)
         --stages;
       // A unit of the K loop: whole groups (a group of several tiles is
       // scaled once, at its end), one tile otherwise.
