@@ -77,6 +77,36 @@ def rounded(value, element):
     return decode(encode([value], element), element)[0]
 
 
+class RmsNorm:
+    """A function `@name(%x, %w) -> result` with one wq.rms_norm (reported as
+    rows x features "x" features x features, i.e. n = k = features)."""
+    bits = 32
+    layout = "rms_norm"
+
+    def __init__(self, name, signature, body):
+        self.name = name
+        self.args = re.findall(r"(%\w+): (tensor<[^>]*>)", signature)
+        m = re.search(r"wq\.rms_norm (%\w+), (%\w+) epsilon = ([-+.\deE]+)", body)
+        if not m:
+            raise ValueError("no wq.rms_norm of the function's arguments")
+        names = [a for a, _ in self.args]
+        self.x_arg, self.w_arg = names.index(m.group(1)), names.index(m.group(2))
+        self.epsilon = float(m.group(3))
+        (self.m, self.n), self.act = memref_shape(self.args[self.x_arg][1])
+        self.k = self.n
+
+    def make_inputs(self, rng):
+        x = [[rounded(rng.gauss(0, 2), self.act) for _ in range(self.n)] for _ in range(self.m)]
+        w = [rounded(rng.uniform(0.5, 1.5), self.act) for _ in range(self.n)]
+        reference = []
+        for row in x:
+            inverse = 1 / math.sqrt(math.fsum(v * v for v in row) / self.n + self.epsilon)
+            reference.append([w[j] * row[j] * inverse for j in range(self.n)])
+        inputs = {self.x_arg: encode([v for row in x for v in row], self.act),
+                  self.w_arg: encode(w, self.act)}
+        return inputs, reference
+
+
 class Matmul:
     """A function `@name(args) -> result` with one wq.matmul of its arguments."""
     WEIGHT = re.compile(r"#wq\.qweight<(\d+)x(\d+), ([iu])(\d+), group_size = (\d+), "
@@ -400,13 +430,14 @@ def main():
                         help="sm_90: the prefill GEMM on mma.sync (prefill-wgmma=false) instead "
                              "of wgmma")
     parser.add_argument("--perturb",
-                        choices=["mma-b", "async-wait", "wgmma-a", "wgmma-wait", "proxy-fence"],
+                        choices=["mma-b", "async-wait", "wgmma-a", "wgmma-wait", "proxy-fence",
+                                 "barrier"],
                         help="break the PTX on purpose, to show the check fails: swap the two "
                              "B registers of every mma or the middle A registers of every wgmma "
                              "(a fragment layout), wait for one cp.async group or wgmma group "
                              "fewer (a pipeline stage read before it lands, or refilled while a "
                              "wgmma still reads it), or drop the proxy fence between the copies "
-                             "and the wgmmas")
+                             "and the wgmmas, or every bar.sync")
     args = parser.parse_args()
 
     source = open(args.input).read()
@@ -415,8 +446,9 @@ def main():
         if args.only and m.group(1) not in args.only:
             continue
         # A dynamic M is --rows here; the compiled function still takes any.
-        matmuls[m.group(1)] = Matmul(m.group(1), m.group(2).replace("<?x", f"<{args.rows}x"),
-                                     m.group(3))
+        signature = m.group(2).replace("<?x", f"<{args.rows}x")
+        kind = RmsNorm if "wq.rms_norm" in m.group(3) else Matmul
+        matmuls[m.group(1)] = kind(m.group(1), signature, m.group(3))
     decode_options = []
     if args.split_k:
         decode_options.append(f"split-k={args.split_k}")
@@ -467,6 +499,8 @@ def main():
                          lambda w: f"wgmma.wait_group.sync.aligned {int(w.group(1)) + 1}", ptx)
         elif args.perturb == "proxy-fence":
             ptx = ptx.replace("fence.proxy.async.shared::cta;", "")
+        elif args.perturb == "barrier":
+            ptx = ptx.replace("bar.sync 0;", "")
         for kernel_name, kernel in ptx_sim.parse_ptx(ptx).items():
             kernels[(match.group(1), kernel_name)] = kernel
     failures = 0

@@ -171,43 +171,17 @@ private:
   // Helpers.
   //===--------------------------------------------------------------------===//
 
-  /// y = x / sqrt(mean(x^2) + eps) * w, per row.
+  /// y = x / sqrt(mean(x^2) + eps) * w, per row: one wq.rms_norm, which
+  /// each target lowers in its own form.
   void buildRmsnorm() {
     const int64_t d = c.dim;
     func::FuncOp fn =
         function("rmsnorm", {rows(d), vec(d, f32)}, {rows(d)});
     OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
-    Value x = fn.getArgument(0), w = fn.getArgument(1);
-    Value c0 = indexConstant(fb, 0);
-    Value m = tensor::DimOp::create(fb, loc, x, c0);
-    Value zero = f32Constant(fb, 0.0f);
-    Value n = f32Constant(fb, float(d));
-    Value eps = f32Constant(fb, c.normEps);
-    Value one = f32Constant(fb, 1.0f);
-    Value e0 = empty(fb, RankedTensorType::get({kDynamic}, f32), m);
-    Value acc0 = fill(fb, zero, e0);
-    auto rc = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
-    Value ss = generic(fb, x, acc0, {map(2, {0, 1}), map(2, {0})},
-                       {kParallel, kReduction},
-                       [&](OpBuilder &bb, ValueRange a) -> Value {
-                         Value sq = arith::MulFOp::create(bb, loc, a[0], a[0], rc);
-                         return arith::AddFOp::create(bb, loc, a[1], sq, rc);
-                       });
-    Value inv = generic(fb, ss, e0, {map(1, {0}), map(1, {0})}, {kParallel},
-                        [&](OpBuilder &bb, ValueRange a) -> Value {
-                          Value mean = arith::DivFOp::create(bb, loc, a[0], n);
-                          Value me = arith::AddFOp::create(bb, loc, mean, eps);
-                          Value root = math::SqrtOp::create(bb, loc, me);
-                          return arith::DivFOp::create(bb, loc, one, root);
-                        });
-    Value e1 = empty(fb, rows(d), m);
-    Value y = generic(
-        fb, {x, inv, w}, e1,
-        {map(2, {0, 1}), map(2, {0}), map(2, {1}), map(2, {0, 1})},
-        {kParallel, kParallel}, [&](OpBuilder &bb, ValueRange a) -> Value {
-          Value t = arith::MulFOp::create(bb, loc, a[1], a[0]);
-          return arith::MulFOp::create(bb, loc, a[2], t);
-        });
+    Value x = fn.getArgument(0);
+    Value y = mlir::wq::RmsNormOp::create(fb, loc, x.getType(), x,
+                                          fn.getArgument(1),
+                                          fb.getF32FloatAttr(c.normEps));
     func::ReturnOp::create(fb, loc, y);
   }
 

@@ -69,6 +69,7 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   WQLowerToGpuPrefillPassOptions prefill;
   prefill.wgmma = wgmma;
   pm.addPass(createWQLowerToGpuPrefillPass(prefill));
+  pm.addPass(createWQLowerRmsNormToGpuPass());
   pm.addPass(createWQLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   // Every linalg op left becomes a kernel launch of its own: fuse

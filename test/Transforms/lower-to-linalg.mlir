@@ -175,3 +175,26 @@ func.func @permuted_offsets(%x: tensor<2x8xf32>, %p: tensor<3x2x2xi8>, %s: tenso
   %y = wq.matmul %x, %p, %s offsets(%o) perm(%perm) {weight = #wq.qweight<3x8, u4, group_size = 4, scale_type = f16, offsets, permuted>} : (tensor<2x8xf32>, tensor<3x2x2xi8>, tensor<3x2xf16>, tensor<3x2xf16>, tensor<8xi32>) -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+// wq.rms_norm: the sum of squares per row (reassociable, so that it
+// vectorizes), the inverse root per row, and the scaling.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG: %[[EPS:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-DAG: %[[COUNT:.*]] = arith.constant 8.000000e+00 : f32
+// CHECK: %[[SUMS0:.*]] = linalg.fill
+// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%arg0 : tensor<?x8xf32>) outs(%[[SUMS0]] : tensor<?xf32>)
+// CHECK: arith.mulf %{{.*}}, %{{.*}} fastmath<reassoc,contract>
+// CHECK: arith.addf %{{.*}}, %{{.*}} fastmath<reassoc,contract>
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}}iterator_types = ["parallel"]{{.*}} ins(%[[SUMS]] : tensor<?xf32>)
+// CHECK: %[[MEAN:.*]] = arith.divf %{{.*}}, %[[COUNT]] : f32
+// CHECK: %[[SHIFTED:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK: %[[ROOT:.*]] = math.sqrt %[[SHIFTED]]
+// CHECK: arith.divf %[[ONE]], %[[ROOT]]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%arg0, %[[INV]], %arg1 : tensor<?x8xf32>, tensor<?xf32>, tensor<8xf32>)
+func.func @rms_norm(%x: tensor<?x8xf32>, %w: tensor<8xf32>) -> tensor<?x8xf32> {
+  %y = wq.rms_norm %x, %w epsilon = 0.5 : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

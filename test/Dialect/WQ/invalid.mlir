@@ -417,3 +417,59 @@ func.func @f64_activations(%x: tensor<2x8xf64>, %p: tensor<4x2x2xi8>, %s: tensor
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x8, i4, group_size = 4, scale_type = f16>} : (tensor<2x8xf64>, tensor<4x2x2xi8>, tensor<4x2xf16>) -> tensor<2x4xf64>
   return %y : tensor<2x4xf64>
 }
+
+// -----
+
+func.func @rms_norm_rank(%x: tensor<2x3x8xf32>, %w: tensor<8xf32>) -> tensor<2x3x8xf32> {
+  // expected-error @+1 {{'wq.rms_norm' op expects a rank-2 input (rows by features), got 'tensor<2x3x8xf32>'}}
+  %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x3x8xf32>, tensor<8xf32>) -> tensor<2x3x8xf32>
+  return %y : tensor<2x3x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_weight_rank(%x: tensor<2x8xf32>, %w: tensor<1x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'wq.rms_norm' op expects a rank-1 weight, got 'tensor<1x8xf32>'}}
+  %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_weight_size(%x: tensor<2x8xf32>, %w: tensor<7xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'wq.rms_norm' op expects 8 weights (one per feature), got 7}}
+  %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<7xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_weight_type(%x: tensor<2x8xf32>, %w: tensor<8xf16>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'wq.rms_norm' op expects the weight's element type ('f16') to be the input's ('f32')}}
+  %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf16>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_result(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'wq.rms_norm' op expects the result type to be the input's ('tensor<2x8xf32>'), got 'tensor<?x8xf32>'}}
+  %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_epsilon(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'wq.rms_norm' op expects a finite, non-negative epsilon, got -1}}
+  %y = wq.rms_norm %x, %w epsilon = -1.0 : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_integer(%x: tensor<2x8xi32>, %w: tensor<8xi32>) -> tensor<2x8xi32> {
+  // expected-error @+1 {{'wq.rms_norm' op operand #0 must be ranked tensor of floating-point values}}
+  %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x8xi32>, tensor<8xi32>) -> tensor<2x8xi32>
+  return %y : tensor<2x8xi32>
+}

@@ -89,3 +89,12 @@ func.func @offsets(%x: tensor<1x64xf32>, %p: tensor<5x2x16xi8>, %s: tensor<5x2xf
   %yt = wq.matmul %xh, %pt, %st zero_points(%zt) offsets(%ot) {weight = #wq.qweight<20x128, u4, group_size = 64, scale_type = f16, zero_points, offsets, layout = #wq.layout<mma_tiles>>} : (tensor<1x128xf16>, tensor<2x2x512xi8>, tensor<2x2x16xf16>, tensor<2x2x16xi8>, tensor<2x2x16xf16>) -> tensor<1x20xf16>
   return %y, %y2, %w, %yb, %yt : tensor<1x5xf32>, tensor<1x5xf32>, tensor<5x64xf32>, tensor<2x3x5xf32>, tensor<1x20xf16>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: wq.rms_norm %{{.*}}, %{{.*}} epsilon = 9.99999974E-6 : (tensor<?x576xf32>, tensor<576xf32>) -> tensor<?x576xf32>
+func.func @rms_norm(%x: tensor<?x576xf32>, %w: tensor<576xf32>) -> tensor<?x576xf32> {
+  %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<?x576xf32>, tensor<576xf32>) -> tensor<?x576xf32>
+  return %y : tensor<?x576xf32>
+}

@@ -233,3 +233,36 @@ LogicalResult MatmulOp::verify() {
                                  getOutlierChannels(), getOutlierWeights(),
                                  getInputScales());
 }
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RmsNormOp::verify() {
+  auto inputType = getInput().getType();
+  auto weightType = getWeight().getType();
+  if (inputType.getRank() != 2)
+    return emitOpError() << "expects a rank-2 input (rows by features), got "
+                         << inputType;
+  if (weightType.getRank() != 1)
+    return emitOpError() << "expects a rank-1 weight, got " << weightType;
+  if (weightType.getElementType() != inputType.getElementType())
+    return emitOpError() << "expects the weight's element type ("
+                         << weightType.getElementType()
+                         << ") to be the input's (" << inputType.getElementType()
+                         << ")";
+  const int64_t features = inputType.getDimSize(1);
+  if (!ShapedType::isDynamic(features) &&
+      !ShapedType::isDynamic(weightType.getDimSize(0)) &&
+      weightType.getDimSize(0) != features)
+    return emitOpError() << "expects " << features << " weights (one per "
+                         << "feature), got " << weightType.getDimSize(0);
+  if (getResult().getType() != inputType)
+    return emitOpError() << "expects the result type to be the input's ("
+                         << inputType << "), got " << getResult().getType();
+  const float epsilon = getEpsilon().convertToFloat();
+  if (!std::isfinite(epsilon) || epsilon < 0.0f)
+    return emitOpError() << "expects a finite, non-negative epsilon, got "
+                         << epsilon;
+  return success();
+}

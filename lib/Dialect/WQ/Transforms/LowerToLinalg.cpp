@@ -677,6 +677,94 @@ struct LowerQuantizedOpPattern : public OpRewritePattern<OpTy> {
   }
 };
 
+/// wq.rms_norm as a row reduction (sum of squares, reassociable so that it
+/// vectorizes) into a fresh accumulator and one element-wise op that takes
+/// the inverse root and scales.
+struct LowerRmsNormPattern : public OpRewritePattern<RmsNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RmsNormOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput(), w = op.getWeight();
+    auto type = op.getInput().getType();
+    Type element = type.getElementType();
+    auto floatType = cast<FloatType>(element);
+    MLIRContext *ctx = b.getContext();
+    SmallVector<OpFoldResult> rowSizes = {tensor::getMixedSize(b, loc, x, 0)};
+    Value sums = linalg::FillOp::create(
+                     b, loc,
+                     ValueRange{arith::ConstantOp::create(
+                         b, loc, b.getFloatAttr(element, 0.0))},
+                     ValueRange{tensor::EmptyOp::create(b, loc, rowSizes,
+                                                        element)})
+                     .getResult(0);
+    auto rows = AffineMap::getMultiDimIdentityMap(2, ctx);
+    auto rowOnly = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+    auto featureOnly = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+    sums = linalg::GenericOp::create(
+               b, loc, sums.getType(), ValueRange{x}, ValueRange{sums},
+               ArrayRef<AffineMap>{rows, rowOnly},
+               ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction},
+               [&](OpBuilder &bb, Location l, ValueRange a) {
+                 Value square = arith::MulFOp::create(bb, l, a[0], a[0], flags);
+                 linalg::YieldOp::create(
+                     bb, l,
+                     ValueRange{arith::AddFOp::create(bb, l, a[1], square,
+                                                      flags)});
+               })
+               .getResult(0);
+    Value count;
+    if (type.isDynamicDim(1)) {
+      Value features = arith::IndexCastUIOp::create(
+          b, loc, b.getI64Type(), tensor::DimOp::create(b, loc, x, 1));
+      count = arith::UIToFPOp::create(b, loc, floatType, features);
+    } else {
+      count = arith::ConstantOp::create(
+          b, loc, b.getFloatAttr(element, double(type.getDimSize(1))));
+    }
+    Value epsilon = arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(element, op.getEpsilon().convertToDouble()));
+    Value one =
+        arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 1.0));
+    // The inverse root once per row (the GPU pipeline's element-wise fusion
+    // moves it into the scaling).
+    auto vector = AffineMap::getMultiDimIdentityMap(1, ctx);
+    Value inverses =
+        linalg::GenericOp::create(
+            b, loc, sums.getType(), ValueRange{sums},
+            ValueRange{tensor::EmptyOp::create(b, loc, rowSizes, element)},
+            ArrayRef<AffineMap>{vector, vector},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+            [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value mean = arith::DivFOp::create(bb, l, a[0], count);
+              Value root = math::SqrtOp::create(
+                  bb, l, arith::AddFOp::create(bb, l, mean, epsilon));
+              linalg::YieldOp::create(
+                  bb, l, ValueRange{arith::DivFOp::create(bb, l, one, root)});
+            })
+            .getResult(0);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+    Value y = linalg::GenericOp::create(
+                  b, loc, type, ValueRange{x, inverses, w},
+                  ValueRange{tensor::EmptyOp::create(b, loc, sizes, element)},
+                  ArrayRef<AffineMap>{rows, rowOnly, featureOnly, rows},
+                  ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                                utils::IteratorType::parallel},
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value scaled = arith::MulFOp::create(bb, l, a[1], a[0]);
+                    linalg::YieldOp::create(
+                        bb, l,
+                        ValueRange{arith::MulFOp::create(bb, l, a[2], scaled)});
+                  })
+                  .getResult(0);
+    b.replaceOp(op, y);
+    return success();
+  }
+};
+
 struct WQLowerToLinalgPass
     : public mlir::wq::impl::WQLowerToLinalgPassBase<WQLowerToLinalgPass> {
   using Base::Base;
@@ -735,6 +823,6 @@ LogicalResult mlir::wq::checkLowerableToLinalg(Operation *op) {
 
 void mlir::wq::populateWQToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerQuantizedOpPattern<MatmulOp>,
-               LowerQuantizedOpPattern<DequantizeOp>>(
+               LowerQuantizedOpPattern<DequantizeOp>, LowerRmsNormPattern>(
       patterns.getContext());
 }

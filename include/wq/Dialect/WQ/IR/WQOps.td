@@ -166,4 +166,31 @@ def WQ_ByteDotOp : WQ_Op<"byte_dot", [Pure]> {
   }];
 }
 
+def WQ_RmsNormOp : WQ_Op<"rms_norm", [Pure]> {
+  let summary = "Root-mean-square normalization of each row, times a weight";
+  let description = [{
+    `%y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<?x576xf32>, tensor<576xf32>) -> tensor<?x576xf32>`
+    computes, for each row r of `x` (rank 2, rows by D),
+    `y[r, j] = w[j] * (x[r, j] * inv[r])` with
+    `inv[r] = 1 / sqrt(sum_j x[r, j]^2 / D + epsilon)`, in the element type
+    of `x` (the sum of squares in any order). The normalization of Llama-style
+    models, before attention, before the MLP and before the classifier.
+
+    One op rather than its linalg parts so that each target picks its form:
+    `wq-lower-to-linalg` expands it to a reduction and an element-wise
+    scaling (the CPU, and any GPU form not otherwise handled), and
+    `wq-lower-rms-norm-to-gpu` to one GPU kernel with a block per row whose
+    threads reduce the row together (the linalg form would be three
+    kernels, the reduction one thread per row).
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input,
+                       RankedTensorOf<[AnyFloat]>:$weight,
+                       F32Attr:$epsilon);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `epsilon` `=` $epsilon attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // WQ_OPS

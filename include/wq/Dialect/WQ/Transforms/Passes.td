@@ -97,7 +97,8 @@ def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
     permutation so that later tiling and vectorization apply. Act-order
     permutations gather the activation channels first; outlier channels add a
     small full-precision matmul. `wq.dequantize` lowers to the same decoding
-    generic without the reduction.
+    generic without the reduction. `wq.rms_norm` becomes a row reduction
+    (sum of squares) and one element-wise scaling.
 
     Storage widths that divide 8 (2, 4, 8 bits) are supported; `wq.quantize`
     must have folded (constant input) before this pass.
@@ -105,6 +106,7 @@ def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect"];
 }
 
@@ -388,6 +390,31 @@ def WQNarrowMatmulActivationsPass : Pass<"wq-narrow-matmul-activations"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def WQLowerRmsNormToGpuPass : Pass<"wq-lower-rms-norm-to-gpu"> {
+  let summary = "Lower f32 wq.rms_norm to one GPU kernel with a block per row";
+  let description = [{
+    Each row of an f32 `wq.rms_norm` with a static row length gets a block
+    of whole warps (at most `max-threads`; fewer for short rows): its threads
+    stride over the row summing squares, reduce the sums with warp shuffles
+    and one shared-memory exchange between warps (every thread then holds
+    the row's sum), and scale the row by the weight and the inverse root.
+    One launch per norm, where the linalg form takes three (fill, a
+    reduction with one thread per row, the scaling). Built before
+    bufferization, as the matmul kernels are; other norms are left to
+    `wq-lower-to-linalg`. Part of `wq-gpu-pipeline`.
+  }];
+  let options = [
+    Option<"maxThreads", "max-threads", "int64_t", /*default=*/"256",
+           "Threads per block at most: a multiple of 32 in [32, 1024]">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {

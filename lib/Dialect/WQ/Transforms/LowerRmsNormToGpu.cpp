@@ -1,0 +1,177 @@
+//===- LowerRmsNormToGpu.cpp - wq-lower-rms-norm-to-gpu -------------------===//
+//
+// f32 wq.rms_norm as one GPU kernel: a block per row, whose threads stride
+// over the row summing squares, reduce the sums with warp shuffles and one
+// shared-memory exchange between warps, and then scale the row by the
+// weight and the inverse root. The linalg form of the op is three kernels
+// on the GPU (the accumulator's fill, the sum of squares with one thread
+// per row walking all of it, the scaling), which at decode (one row of a
+// few thousand features per norm, two norms per layer) is mostly launch
+// overhead and one thread's serial loop.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuDecode.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::wq {
+#define GEN_PASS_DEF_WQLOWERRMSNORMTOGPUPASS
+#include "wq/Dialect/WQ/Transforms/Passes.h.inc"
+} // namespace mlir::wq
+
+using namespace mlir;
+using namespace mlir::wq;
+
+namespace {
+
+struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
+  LowerRmsNormToGpuKernel(MLIRContext *context, int64_t maxThreads)
+      : OpRewritePattern(context), maxThreads(maxThreads) {}
+
+  LogicalResult matchAndRewrite(RmsNormOp op,
+                                PatternRewriter &b) const override {
+    auto type = op.getInput().getType();
+    if (!type.getElementType().isF32())
+      return b.notifyMatchFailure(op, "the kernel normalizes f32 rows");
+    const int64_t features = type.getDimSize(1);
+    if (ShapedType::isDynamic(features))
+      return b.notifyMatchFailure(op, "a dynamic row length");
+    Location loc = op.getLoc();
+    auto index = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    auto i32 = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+    };
+    auto f32 = [&](double v) -> Value {
+      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
+    };
+    // Whole warps (the shuffles), no more than the row needs.
+    const int64_t threads = std::min(
+        maxThreads, (features + kWarpSize - 1) / kWarpSize * kWarpSize);
+    const int64_t warps = threads / kWarpSize;
+
+    auto bufferOf = [&](Value tensor) -> Value {
+      auto tensorType = cast<RankedTensorType>(tensor.getType());
+      return bufferization::ToBufferOp::create(
+          b, loc,
+          MemRefType::get(tensorType.getShape(), tensorType.getElementType()),
+          tensor, /*read_only=*/true);
+    };
+    Value x = bufferOf(op.getInput()), w = bufferOf(op.getWeight());
+    Value rows = memref::DimOp::create(b, loc, x, 0);
+    auto outType = MemRefType::get(type.getShape(), type.getElementType());
+    SmallVector<Value> dynamicSizes;
+    if (outType.isDynamicDim(0))
+      dynamicSizes.push_back(rows);
+    Value out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
+
+    Value one = index(1);
+    auto launch = gpu::LaunchOp::create(
+        b, loc, rows, one, one, index(threads), one, one,
+        i32(warps * int64_t(sizeof(float))));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&launch.getBody().front());
+      Value row = launch.getBlockIds().x;
+      Value tid = launch.getThreadIds().x;
+      auto squares = scf::ForOp::create(
+          b, loc, tid, index(features), index(threads), ValueRange{f32(0.0)},
+          [&](OpBuilder &, Location, Value j, ValueRange carried) {
+            Value v = memref::LoadOp::create(b, loc, x, ValueRange{row, j});
+            Value sum = arith::AddFOp::create(
+                b, loc, carried[0], arith::MulFOp::create(b, loc, v, v));
+            scf::YieldOp::create(b, loc, sum);
+          });
+      Value sum = squares.getResult(0);
+      for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2)
+        sum = arith::AddFOp::create(
+            b, loc, sum,
+            gpu::ShuffleOp::create(b, loc, sum, i32(offset), i32(kWarpSize),
+                                   gpu::ShuffleMode::XOR)
+                .getShuffleResult());
+      // The warps' sums meet in shared memory; every thread adds them up.
+      Attribute workgroup = gpu::AddressSpaceAttr::get(
+          b.getContext(), gpu::AddressSpace::Workgroup);
+      Value bytes = gpu::DynamicSharedMemoryOp::create(
+          b, loc,
+          MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                          MemRefLayoutAttrInterface(), workgroup));
+      Value partials = memref::ViewOp::create(
+          b, loc,
+          MemRefType::get({warps}, b.getF32Type(),
+                          MemRefLayoutAttrInterface(), workgroup),
+          bytes, index(0), ValueRange());
+      Value lane = arith::RemUIOp::create(b, loc, tid, index(kWarpSize));
+      Value warp = arith::DivUIOp::create(b, loc, tid, index(kWarpSize));
+      auto ifFirstLane = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                index(0)));
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(&ifFirstLane.getThenRegion().front());
+        memref::StoreOp::create(b, loc, sum, partials, ValueRange{warp});
+      }
+      // bar.sync as inline PTX with a memory clobber: gpu.barrier declares
+      // no memory effects, which the buffer deallocation pass rejects.
+      buildInlinePtx(b, loc, Type(), ValueRange(), "bar.sync 0;", "~{memory}",
+                     /*hasSideEffects=*/true);
+      Value total = memref::LoadOp::create(b, loc, partials, index(0));
+      for (int64_t i = 1; i < warps; ++i)
+        total = arith::AddFOp::create(
+            b, loc, total,
+            memref::LoadOp::create(b, loc, partials, index(i)));
+      Value mean = arith::DivFOp::create(b, loc, total, f32(double(features)));
+      Value root = math::SqrtOp::create(
+          b, loc,
+          arith::AddFOp::create(b, loc, mean,
+                                f32(op.getEpsilon().convertToDouble())));
+      Value inverse = arith::DivFOp::create(b, loc, f32(1.0), root);
+      scf::ForOp::create(
+          b, loc, tid, index(features), index(threads), ValueRange(),
+          [&](OpBuilder &, Location, Value j, ValueRange) {
+            Value v = memref::LoadOp::create(b, loc, x, ValueRange{row, j});
+            Value weight = memref::LoadOp::create(b, loc, w, ValueRange{j});
+            Value scaled = arith::MulFOp::create(b, loc, inverse, v);
+            memref::StoreOp::create(
+                b, loc, arith::MulFOp::create(b, loc, weight, scaled), out,
+                ValueRange{row, j});
+            scf::YieldOp::create(b, loc);
+          });
+      gpu::TerminatorOp::create(b, loc);
+    }
+    b.replaceOp(op, bufferization::ToTensorOp::create(
+                        b, loc, type, out, /*restrict=*/true,
+                        /*writable=*/true));
+    return success();
+  }
+
+  int64_t maxThreads;
+};
+
+struct WQLowerRmsNormToGpuPass
+    : public mlir::wq::impl::WQLowerRmsNormToGpuPassBase<
+          WQLowerRmsNormToGpuPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (maxThreads < kWarpSize || maxThreads > 1024 ||
+        maxThreads % kWarpSize != 0) {
+      getOperation()->emitError("wq-lower-rms-norm-to-gpu: max-threads must "
+                                "be a multiple of 32 in [32, 1024]");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerRmsNormToGpuKernel>(&getContext(), maxThreads);
+    if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
