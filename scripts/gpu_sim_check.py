@@ -78,32 +78,46 @@ def rounded(value, element):
 
 
 class RmsNorm:
-    """A function `@name(%x, %w) -> result` with one wq.rms_norm (reported as
-    rows x features "x" features x features, i.e. n = k = features)."""
+    """A function `@name(%x, %w[, %r]) -> results` with one wq.rms_norm
+    (reported as rows x features "x" features x features, i.e. n = k =
+    features). With a residual its two results (the normalized rows, then
+    the sums) are checked as 2 x rows rows."""
     bits = 32
     layout = "rms_norm"
 
     def __init__(self, name, signature, body):
         self.name = name
         self.args = re.findall(r"(%\w+): (tensor<[^>]*>)", signature)
-        m = re.search(r"wq\.rms_norm (%\w+), (%\w+) epsilon = ([-+.\deE]+)", body)
+        m = re.search(r"wq\.rms_norm (%\w+), (%\w+)(?: residual\((%\w+)\))? "
+                      r"epsilon = ([-+.\deE]+)", body)
         if not m:
             raise ValueError("no wq.rms_norm of the function's arguments")
         names = [a for a, _ in self.args]
         self.x_arg, self.w_arg = names.index(m.group(1)), names.index(m.group(2))
-        self.epsilon = float(m.group(3))
-        (self.m, self.n), self.act = memref_shape(self.args[self.x_arg][1])
+        self.r_arg = names.index(m.group(3)) if m.group(3) else None
+        self.epsilon = float(m.group(4))
+        (self.rows, self.n), self.act = memref_shape(self.args[self.x_arg][1])
+        self.m = self.rows * (2 if self.r_arg is not None else 1)
         self.k = self.n
 
     def make_inputs(self, rng):
-        x = [[rounded(rng.gauss(0, 2), self.act) for _ in range(self.n)] for _ in range(self.m)]
+        x = [[rounded(rng.gauss(0, 2), self.act) for _ in range(self.n)]
+             for _ in range(self.rows)]
         w = [rounded(rng.uniform(0.5, 1.5), self.act) for _ in range(self.n)]
+        inputs = {self.x_arg: encode([v for row in x for v in row], self.act),
+                  self.w_arg: encode(w, self.act)}
+        if self.r_arg is not None:
+            r = [[rounded(rng.gauss(0, 1), self.act) for _ in range(self.n)]
+                 for _ in range(self.rows)]
+            inputs[self.r_arg] = encode([v for row in r for v in row], self.act)
+            # The sum as the kernel has it (one f32 add), then normalized.
+            x = [[rounded(a + b, self.act) for a, b in zip(xr, rr)] for xr, rr in zip(x, r)]
         reference = []
         for row in x:
             inverse = 1 / math.sqrt(math.fsum(v * v for v in row) / self.n + self.epsilon)
             reference.append([w[j] * row[j] * inverse for j in range(self.n)])
-        inputs = {self.x_arg: encode([v for row in x for v in row], self.act),
-                  self.w_arg: encode(w, self.act)}
+        if self.r_arg is not None:
+            reference += x
         return inputs, reference
 
 
@@ -387,11 +401,15 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory, maps, co
             launch.run()
             executed += launch.executed - (0 if count_moves else launch.moves)
             continue
-        m = re.match(r"return (%\w+) : memref<[^>]*>$", line)
+        m = re.match(r"return (%\w+(?:, %\w+)*) : memref<.*>$", line)
         if m:
-            address, dims, element = values[m.group(1)]
-            size = math.prod(dims) * ELEMENT_BYTES[element]
-            return bytes(memory.data[address:address + size]), element, executed
+            # Several results: their bytes one after the other.
+            output = b""
+            for result in m.group(1).split(", "):
+                address, dims, element = values[result]
+                size = math.prod(dims) * ELEMENT_BYTES[element]
+                output += bytes(memory.data[address:address + size])
+            return output, element, executed
         raise ptx_sim.SimError(f"{name}: unsupported host operation: {line}")
     raise ptx_sim.SimError(f"{name}: no return")
 

@@ -11,9 +11,10 @@
 // Every weight is an `arith.constant dense_resource<unbound_NAME>` located at
 // NameLoc(NAME) (buildModelModule binds the data, or replaces the constant by
 // its quantized form); linear layers are linalg.matmul with W [rows, cols] in
-// nn.Linear layout. Helpers (@rmsnorm, @add, @rope_N, @attention, @swiglu)
-// take the M rows as a dynamic leading dimension: decode is M = 1, a prompt
-// one call with M = its length.
+// nn.Linear layout. Helpers (@rope_N, @attention, @swiglu) take the M rows
+// as a dynamic leading dimension: decode is M = 1, a prompt one call with
+// M = its length. Norms are wq.rms_norm ops, each but the first adding the
+// residual connection that precedes it.
 //
 // The GPU form (buildLlamaForward's forGpu) differs in two ways: @forward's
 // attention is @rows_attention (every head in one kernel per phase, where
@@ -65,8 +66,6 @@ public:
                                         : Type(b.getF32Type())) {}
 
   void build(bool forGpu) {
-    buildRmsnorm();
-    buildAdd();
     for (int step = 0; step <= int(forGpu); ++step) {
       buildRope(c.queryDim(), step);
       if (c.kvDim() != c.queryDim())
@@ -170,35 +169,6 @@ private:
   //===--------------------------------------------------------------------===//
   // Helpers.
   //===--------------------------------------------------------------------===//
-
-  /// y = x / sqrt(mean(x^2) + eps) * w, per row: one wq.rms_norm, which
-  /// each target lowers in its own form.
-  void buildRmsnorm() {
-    const int64_t d = c.dim;
-    func::FuncOp fn =
-        function("rmsnorm", {rows(d), vec(d, f32)}, {rows(d)});
-    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
-    Value x = fn.getArgument(0);
-    Value y = mlir::wq::RmsNormOp::create(fb, loc, x.getType(), x,
-                                          fn.getArgument(1),
-                                          fb.getF32FloatAttr(c.normEps));
-    func::ReturnOp::create(fb, loc, y);
-  }
-
-  /// Element-wise a + b (the residual connections).
-  void buildAdd() {
-    const int64_t d = c.dim;
-    func::FuncOp fn = function("add", {rows(d), rows(d)}, {rows(d)});
-    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
-    Value a = fn.getArgument(0), bv = fn.getArgument(1);
-    Value m = tensor::DimOp::create(fb, loc, a, indexConstant(fb, 0));
-    Value y = generic(fb, {a, bv}, empty(fb, rows(d), m), rowMaps(3),
-                      {kParallel, kParallel},
-                      [&](OpBuilder &bb, ValueRange v) -> Value {
-                        return arith::AddFOp::create(bb, loc, v[0], v[1]);
-                      });
-    func::ReturnOp::create(fb, loc, y);
-  }
 
   /// RoPE on adjacent pairs of n values; row r of the call is at position
   /// pos + r, pair i rotates by (pos + r) * freq[i]. `rope_N` takes pos as
@@ -505,11 +475,18 @@ private:
     return func::CallOp::create(ob, loc, callee, TypeRange{result}, args)
         .getResult(0);
   }
-  Value norm(OpBuilder &ob, Value x, StringRef name) {
+  /// The RMSNorm `name` of x + residual (of x without one): the normalized
+  /// rows and the sum, which the residual stream carries on (x itself
+  /// without a residual). One wq.rms_norm, lowered per target.
+  std::pair<Value, Value> norm(OpBuilder &ob, Value x, Value residual,
+                               StringRef name) {
     Value w = weight(ob, name, vec(c.dim, f32));
-    return call(ob, "rmsnorm", rows(c.dim), {x, w});
+    auto op = mlir::wq::RmsNormOp::create(
+        ob, loc, x.getType(), residual ? x.getType() : Type(), x, w, residual,
+        ob.getF32FloatAttr(c.normEps));
+    return {op.getResult(), residual ? op.getSum() : x};
   }
-  /// A call of a helper over M rows (rmsnorm, add, swiglu) with one row
+  /// A call of a helper over M rows (swiglu) with one row
   /// (tensor<1 x n>): the helpers take and return tensor<? x n>.
   Value callOnRow(OpBuilder &ob, StringRef callee, int64_t n, ValueRange args) {
     SmallVector<Value> dynamicArgs;
@@ -521,10 +498,6 @@ private:
     }
     Value result = call(ob, callee, rows(n), dynamicArgs);
     return tensor::CastOp::create(ob, loc, row(n), result);
-  }
-  Value normRow(OpBuilder &ob, Value x, StringRef name) {
-    Value w = weight(ob, name, vec(c.dim, f32));
-    return callOnRow(ob, "rmsnorm", c.dim, {x, w});
   }
 
   /// @forward, its attention by the helper `attention`.
@@ -584,11 +557,14 @@ private:
     Value x = lookups.getResult(0);
 
     auto layerCache = layerCacheType();
+    // The previous layer's MLP output, added to x by the next norm.
+    Value residual;
     for (int64_t l = 0; l < c.numLayers; ++l) {
       auto name = [&](const char *w) {
         return formatv("layers.{0}.{1}.weight", l, w).str();
       };
-      Value xn = norm(fb, x, name("attention_norm"));
+      Value xn;
+      std::tie(xn, x) = norm(fb, x, residual, name("attention_norm"));
       Value q = linear(fb, xn, name("attention.wq"), qd, d, m);
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, m);
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, m);
@@ -622,15 +598,15 @@ private:
       store(val, vdst);
       Value att = call(fb, attention, rows(qd), {qr, kcm, vcm, layer, pos});
       Value o = linear(fb, att, name("attention.wo"), d, qd, m);
-      Value x2 = call(fb, "add", rows(d), {x, o});
-      Value xn2 = norm(fb, x2, name("ffn_norm"));
+      auto [xn2, x2] = norm(fb, x, o, name("ffn_norm"));
       Value h1 = linear(fb, xn2, name("feed_forward.w1"), h, d, m);
       Value h3 = linear(fb, xn2, name("feed_forward.w3"), h, d, m);
       Value gate = call(fb, "swiglu", rows(h), {h1, h3});
       Value f = linear(fb, gate, name("feed_forward.w2"), d, h, m);
-      x = call(fb, "add", rows(d), {x2, f});
+      x = x2;
+      residual = f;
     }
-    Value fin = norm(fb, x, "norm.weight");
+    Value fin = norm(fb, x, residual, "norm.weight").first;
     // Logits of rows first .. M-1 only (decode and a prompt's last token
     // need one row, perplexity all).
     Value nl = arith::SubIOp::create(fb, loc, m, first);
@@ -904,11 +880,13 @@ private:
         ArrayRef<OpFoldResult>{fb.getIndexAttr(0)}, ArrayRef<OpFoldResult>{one},
         ArrayRef<OpFoldResult>{one});
     Value x = mlir::wq::buildRowGather(fb, loc, table, token, f32);
+    Value residual;
     for (int64_t l = 0; l < c.numLayers; ++l) {
       auto name = [&](const char *w) {
         return formatv("layers.{0}.{1}.weight", l, w).str();
       };
-      Value xn = normRow(fb, x, name("attention_norm"));
+      Value xn;
+      std::tie(xn, x) = norm(fb, x, residual, name("attention_norm"));
       Value q = linear(fb, xn, name("attention.wq"), qd, d, Value());
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, Value());
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, Value());
@@ -921,15 +899,15 @@ private:
       Value att = call(fb, "step_attention", row(qd),
                        {qr, kcm, vcm, layer, step});
       Value o = linear(fb, att, name("attention.wo"), d, qd, Value());
-      Value x2 = callOnRow(fb, "add", d, {x, o});
-      Value xn2 = normRow(fb, x2, name("ffn_norm"));
+      auto [xn2, x2] = norm(fb, x, o, name("ffn_norm"));
       Value h1 = linear(fb, xn2, name("feed_forward.w1"), h, d, Value());
       Value h3 = linear(fb, xn2, name("feed_forward.w3"), h, d, Value());
       Value gate = callOnRow(fb, "swiglu", h, {h1, h3});
       Value f = linear(fb, gate, name("feed_forward.w2"), d, h, Value());
-      x = callOnRow(fb, "add", d, {x2, f});
+      x = x2;
+      residual = f;
     }
-    Value fin = normRow(fb, x, "norm.weight");
+    Value fin = norm(fb, x, residual, "norm.weight").first;
     writeLogits(fb, fin, table, Value(), outm);
     func::ReturnOp::create(fb, loc);
   }

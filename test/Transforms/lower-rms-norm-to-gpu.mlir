@@ -51,3 +51,28 @@ func.func @left_alone(%h: tensor<2x64xf16>, %hw: tensor<64xf16>, %d: tensor<2x?x
   %b = wq.rms_norm %d, %dw epsilon = 1.0e-05 : (tensor<2x?xf32>, tensor<?xf32>) -> tensor<2x?xf32>
   return %a, %b : tensor<2x64xf16>, tensor<2x?xf32>
 }
+
+// -----
+
+// With a residual: each element is x + r, stored into the sum's buffer in
+// the first pass and recomputed in the second; two results.
+// CHECK-LABEL: func.func @residual
+// CHECK: %[[R:.*]] = bufferization.to_buffer %arg2 read_only
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<1x64xf32>
+// CHECK: %[[SUM:.*]] = memref.alloc() : memref<1x64xf32>
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: %[[RV:.*]] = memref.load %[[R]]
+// CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[RV]]
+// CHECK: memref.store %[[S]], %[[SUM]]
+// CHECK: gpu.shuffle
+// CHECK: scf.for
+// CHECK: memref.load %[[R]]
+// CHECK: memref.store %{{.*}}, %[[OUT]]
+// CHECK: %[[Y:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: %[[T:.*]] = bufferization.to_tensor %[[SUM]] restrict writable
+// CHECK: return %[[Y]], %[[T]]
+func.func @residual(%x: tensor<1x64xf32>, %w: tensor<64xf32>, %r: tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>) {
+  %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<1x64xf32>, tensor<64xf32>, tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>)
+  return %y, %s : tensor<1x64xf32>, tensor<1x64xf32>
+}

@@ -198,3 +198,17 @@ func.func @rms_norm(%x: tensor<?x8xf32>, %w: tensor<8xf32>) -> tensor<?x8xf32> {
   %y = wq.rms_norm %x, %w epsilon = 0.5 : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// With a residual: the element-wise sum first, normalized, and returned too.
+// CHECK-LABEL: func.func @rms_norm_residual
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%arg0, %arg2 : tensor<1x8xf32>, tensor<1x8xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[SUM]] : tensor<1x8xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[SUM]], %{{.*}}, %arg1 : tensor<1x8xf32>, tensor<1xf32>, tensor<8xf32>)
+// CHECK: return %[[Y]], %[[SUM]]
+func.func @rms_norm_residual(%x: tensor<1x8xf32>, %w: tensor<8xf32>, %r: tensor<1x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>) {
+  %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 0.5 : (tensor<1x8xf32>, tensor<8xf32>, tensor<1x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>)
+  return %y, %s : tensor<1x8xf32>, tensor<1x8xf32>
+}

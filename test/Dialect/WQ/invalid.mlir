@@ -473,3 +473,35 @@ func.func @rms_norm_integer(%x: tensor<2x8xi32>, %w: tensor<8xi32>) -> tensor<2x
   %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x8xi32>, tensor<8xi32>) -> tensor<2x8xi32>
   return %y : tensor<2x8xi32>
 }
+
+// -----
+
+func.func @rms_norm_residual_type(%x: tensor<2x8xf32>, %w: tensor<8xf32>, %r: tensor<1x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  // expected-error @+1 {{'wq.rms_norm' op expects the residual's type to be the input's ('tensor<2x8xf32>'), got 'tensor<1x8xf32>'}}
+  %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>, tensor<1x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>)
+  return %y, %s : tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_sum_without_residual(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  // expected-error @+1 {{'wq.rms_norm' op expects a second result (the sum) exactly when a residual is added}}
+  %y, %s = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>)
+  return %y, %s : tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_residual_without_sum(%x: tensor<2x8xf32>, %w: tensor<8xf32>, %r: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'wq.rms_norm' op expects a second result (the sum) exactly when a residual is added}}
+  %y = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @rms_norm_sum_type(%x: tensor<2x8xf32>, %w: tensor<8xf32>, %r: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<?x8xf32>) {
+  // expected-error @+1 {{'wq.rms_norm' op expects the sum's type to be the input's ('tensor<2x8xf32>'), got 'tensor<?x8xf32>'}}
+  %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>, tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<?x8xf32>)
+  return %y, %s : tensor<2x8xf32>, tensor<?x8xf32>
+}

@@ -98,3 +98,12 @@ func.func @rms_norm(%x: tensor<?x576xf32>, %w: tensor<576xf32>) -> tensor<?x576x
   %y = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<?x576xf32>, tensor<576xf32>) -> tensor<?x576xf32>
   return %y : tensor<?x576xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @rms_norm_residual
+// CHECK: %{{.*}}, %{{.*}} = wq.rms_norm %arg0, %arg1 residual(%arg2) epsilon = 9.99999997E-7 : (tensor<1x64xf32>, tensor<64xf32>, tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>)
+func.func @rms_norm_residual(%x: tensor<1x64xf32>, %w: tensor<64xf32>, %r: tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>) {
+  %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-06 : (tensor<1x64xf32>, tensor<64xf32>, tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>)
+  return %y, %s : tensor<1x64xf32>, tensor<1x64xf32>
+}

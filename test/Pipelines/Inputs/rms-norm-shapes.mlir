@@ -21,3 +21,10 @@ func.func @norm_40_m2(%x: tensor<2x40xf32>, %w: tensor<40xf32>) -> tensor<2x40xf
   %y = wq.rms_norm %x, %w epsilon = 0.5 : (tensor<2x40xf32>, tensor<40xf32>) -> tensor<2x40xf32>
   return %y : tensor<2x40xf32>
 }
+
+// The fused residual: x + r normalized, and the sum (the model's residual
+// stream) as a second result; 3 rows of 576.
+func.func @norm_576_residual_m3(%x: tensor<3x576xf32>, %w: tensor<576xf32>, %r: tensor<3x576xf32>) -> (tensor<3x576xf32>, tensor<3x576xf32>) {
+  %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<3x576xf32>, tensor<576xf32>, tensor<3x576xf32>) -> (tensor<3x576xf32>, tensor<3x576xf32>)
+  return %y, %s : tensor<3x576xf32>, tensor<3x576xf32>
+}

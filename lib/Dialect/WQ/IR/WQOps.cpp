@@ -260,6 +260,16 @@ LogicalResult RmsNormOp::verify() {
   if (getResult().getType() != inputType)
     return emitOpError() << "expects the result type to be the input's ("
                          << inputType << "), got " << getResult().getType();
+  if (getResidual() && getResidual().getType() != inputType)
+    return emitOpError() << "expects the residual's type to be the input's ("
+                         << inputType << "), got "
+                         << getResidual().getType();
+  if (bool(getResidual()) != bool(getSum()))
+    return emitOpError() << "expects a second result (the sum) exactly when "
+                            "a residual is added";
+  if (getSum() && getSum().getType() != inputType)
+    return emitOpError() << "expects the sum's type to be the input's ("
+                         << inputType << "), got " << getSum().getType();
   const float epsilon = getEpsilon().convertToFloat();
   if (!std::isfinite(epsilon) || epsilon < 0.0f)
     return emitOpError() << "expects a finite, non-negative epsilon, got "

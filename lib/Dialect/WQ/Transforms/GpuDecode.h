@@ -38,6 +38,10 @@ struct GpuKernelBuffers {
   bufferization::MaterializeInDestinationOp materialize;
 };
 
+/// `tensor` as a read-only buffer for a kernel built before bufferization
+/// (null for null).
+Value buildReadOnlyBuffer(OpBuilder &b, Location loc, Value tensor);
+
 /// Buffers for the kernel that replaces `op`, created before it.
 GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op);
 
@@ -51,6 +55,16 @@ void replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
 Value buildInlinePtx(OpBuilder &b, Location loc, Type resultType,
                      ValueRange operands, StringRef text,
                      StringRef constraints, bool hasSideEffects = false);
+
+/// The block's dynamic shared memory as bytes (memref<?xi8> in the
+/// workgroup address space), for memref.view.
+Value buildDynamicSharedBytes(OpBuilder &b, Location loc);
+/// A memref type of `shape` x `element` in the workgroup address space.
+MemRefType workgroupMemRefType(MLIRContext *context, ArrayRef<int64_t> shape,
+                               Type element);
+/// The members of an LLVM struct value (an inline asm's several results).
+SmallVector<Value> unpackStruct(OpBuilder &b, Location loc, Value value,
+                                int64_t count);
 
 /// `lop3.b32` (inline PTX, b and c immediates): the bitwise function of a,
 /// b, c whose truth table is `lut` (0xEA: (a & b) | c), one instruction.

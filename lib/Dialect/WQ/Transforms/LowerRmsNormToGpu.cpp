@@ -3,7 +3,8 @@
 // f32 wq.rms_norm as one GPU kernel: a block per row, whose threads stride
 // over the row summing squares, reduce the sums with warp shuffles and one
 // shared-memory exchange between warps, and then scale the row by the
-// weight and the inverse root. The linalg form of the op is three kernels
+// weight and the inverse root. With a residual the row is x + r, which the
+// first pass also stores (the second result). The linalg form of the op is three kernels
 // on the GPU (the accumulator's fill, the sum of squares with one thread
 // per row walking all of it, the scaling), which at decode (one row of a
 // few thousand features per norm, two norms per layer) is mostly launch
@@ -57,20 +58,18 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
         maxThreads, (features + kWarpSize - 1) / kWarpSize * kWarpSize);
     const int64_t warps = threads / kWarpSize;
 
-    auto bufferOf = [&](Value tensor) -> Value {
-      auto tensorType = cast<RankedTensorType>(tensor.getType());
-      return bufferization::ToBufferOp::create(
-          b, loc,
-          MemRefType::get(tensorType.getShape(), tensorType.getElementType()),
-          tensor, /*read_only=*/true);
-    };
-    Value x = bufferOf(op.getInput()), w = bufferOf(op.getWeight());
+    Value x = buildReadOnlyBuffer(b, loc, op.getInput());
+    Value w = buildReadOnlyBuffer(b, loc, op.getWeight());
+    Value residual = buildReadOnlyBuffer(b, loc, op.getResidual());
     Value rows = memref::DimOp::create(b, loc, x, 0);
     auto outType = MemRefType::get(type.getShape(), type.getElementType());
     SmallVector<Value> dynamicSizes;
     if (outType.isDynamicDim(0))
       dynamicSizes.push_back(rows);
     Value out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
+    Value sumOut = residual ? Value(memref::AllocOp::create(b, loc, outType,
+                                                            dynamicSizes))
+                            : Value();
 
     Value one = index(1);
     auto launch = gpu::LaunchOp::create(
@@ -81,10 +80,21 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
       b.setInsertionPointToStart(&launch.getBody().front());
       Value row = launch.getBlockIds().x;
       Value tid = launch.getThreadIds().x;
+      // Element j of the row normalized: x (+ r).
+      auto element = [&](Value j) -> Value {
+        Value v = memref::LoadOp::create(b, loc, x, ValueRange{row, j});
+        if (!residual)
+          return v;
+        return arith::AddFOp::create(
+            b, loc, v,
+            memref::LoadOp::create(b, loc, residual, ValueRange{row, j}));
+      };
       auto squares = scf::ForOp::create(
           b, loc, tid, index(features), index(threads), ValueRange{f32(0.0)},
           [&](OpBuilder &, Location, Value j, ValueRange carried) {
-            Value v = memref::LoadOp::create(b, loc, x, ValueRange{row, j});
+            Value v = element(j);
+            if (sumOut)
+              memref::StoreOp::create(b, loc, v, sumOut, ValueRange{row, j});
             Value sum = arith::AddFOp::create(
                 b, loc, carried[0], arith::MulFOp::create(b, loc, v, v));
             scf::YieldOp::create(b, loc, sum);
@@ -97,17 +107,10 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
                                    gpu::ShuffleMode::XOR)
                 .getShuffleResult());
       // The warps' sums meet in shared memory; every thread adds them up.
-      Attribute workgroup = gpu::AddressSpaceAttr::get(
-          b.getContext(), gpu::AddressSpace::Workgroup);
-      Value bytes = gpu::DynamicSharedMemoryOp::create(
-          b, loc,
-          MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                          MemRefLayoutAttrInterface(), workgroup));
       Value partials = memref::ViewOp::create(
           b, loc,
-          MemRefType::get({warps}, b.getF32Type(),
-                          MemRefLayoutAttrInterface(), workgroup),
-          bytes, index(0), ValueRange());
+          workgroupMemRefType(b.getContext(), {warps}, b.getF32Type()),
+          buildDynamicSharedBytes(b, loc), index(0), ValueRange());
       Value lane = arith::RemUIOp::create(b, loc, tid, index(kWarpSize));
       Value warp = arith::DivUIOp::create(b, loc, tid, index(kWarpSize));
       auto ifFirstLane = scf::IfOp::create(
@@ -137,7 +140,7 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
       scf::ForOp::create(
           b, loc, tid, index(features), index(threads), ValueRange(),
           [&](OpBuilder &, Location, Value j, ValueRange) {
-            Value v = memref::LoadOp::create(b, loc, x, ValueRange{row, j});
+            Value v = element(j);
             Value weight = memref::LoadOp::create(b, loc, w, ValueRange{j});
             Value scaled = arith::MulFOp::create(b, loc, inverse, v);
             memref::StoreOp::create(
@@ -147,9 +150,12 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
           });
       gpu::TerminatorOp::create(b, loc);
     }
-    b.replaceOp(op, bufferization::ToTensorOp::create(
-                        b, loc, type, out, /*restrict=*/true,
-                        /*writable=*/true));
+    SmallVector<Value> results = {bufferization::ToTensorOp::create(
+        b, loc, type, out, /*restrict=*/true, /*writable=*/true)};
+    if (sumOut)
+      results.push_back(bufferization::ToTensorOp::create(
+          b, loc, type, sumOut, /*restrict=*/true, /*writable=*/true));
+    b.replaceOp(op, results);
     return success();
   }
 

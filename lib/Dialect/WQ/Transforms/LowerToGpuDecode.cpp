@@ -408,13 +408,8 @@ struct WQLowerToGpuDecodePass
 GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
                                                   MatmulOp op) {
   Location loc = op.getLoc();
-  auto bufferOf = [&](Value tensor) -> Value {
-    if (!tensor)
-      return Value();
-    auto type = cast<RankedTensorType>(tensor.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(type.getShape(), type.getElementType()),
-        tensor, /*read_only=*/true);
+  auto bufferOf = [&](Value tensor) {
+    return buildReadOnlyBuffer(b, loc, tensor);
   };
   GpuKernelBuffers buffers;
   buffers.x = bufferOf(op.getInput());
@@ -455,6 +450,39 @@ void mlir::wq::replaceWithGpuKernelOutput(RewriterBase &b, MatmulOp op,
   b.replaceOp(op, bufferization::ToTensorOp::create(
                       b, op.getLoc(), op.getResult().getType(), buffers.out,
                       /*restrict=*/true, /*writable=*/true));
+}
+
+Value mlir::wq::buildReadOnlyBuffer(OpBuilder &b, Location loc,
+                                    Value tensor) {
+  if (!tensor)
+    return Value();
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
+      /*read_only=*/true);
+}
+
+MemRefType mlir::wq::workgroupMemRefType(MLIRContext *context,
+                                         ArrayRef<int64_t> shape,
+                                         Type element) {
+  return MemRefType::get(
+      shape, element, MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup));
+}
+
+Value mlir::wq::buildDynamicSharedBytes(OpBuilder &b, Location loc) {
+  return gpu::DynamicSharedMemoryOp::create(
+      b, loc,
+      workgroupMemRefType(b.getContext(), {ShapedType::kDynamic},
+                          b.getI8Type()));
+}
+
+SmallVector<Value> mlir::wq::unpackStruct(OpBuilder &b, Location loc,
+                                          Value value, int64_t count) {
+  SmallVector<Value> members;
+  for (int64_t i = 0; i < count; ++i)
+    members.push_back(LLVM::ExtractValueOp::create(b, loc, value, i));
+  return members;
 }
 
 Value mlir::wq::buildInlinePtx(OpBuilder &b, Location loc, Type resultType,

@@ -467,17 +467,13 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
     /// Adds the partial sums of each tile column's warps through shared
     /// memory; the column's first warp stores.
     void reduceOverWarps(ArrayRef<Value> totals) {
-      Attribute workgroup = gpu::AddressSpaceAttr::get(
-          b.getContext(), gpu::AddressSpace::Workgroup);
-      Value bytes = gpu::DynamicSharedMemoryOp::create(
-          b, loc,
-          MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                          MemRefLayoutAttrInterface(), workgroup));
+      Value bytes = buildDynamicSharedBytes(b, loc);
       Value shared = memref::ViewOp::create(
           b, loc,
-          MemRefType::get({warpsPerBlock(), kWarpSize, int64_t(totals.size())},
-                          b.getF32Type(), MemRefLayoutAttrInterface(),
-                          workgroup),
+          workgroupMemRefType(
+              b.getContext(),
+              {warpsPerBlock(), kWarpSize, int64_t(totals.size())},
+              b.getF32Type()),
           bytes, index(0), ValueRange());
       for (auto [i, total] : llvm::enumerate(totals))
         memref::StoreOp::create(b, loc, total, shared,
@@ -802,10 +798,7 @@ SmallVector<Value> MmaTileKernelBase::buildMma(ArrayRef<Value> a,
       bf16 ? "bf16" : "f16");
   Value d = buildInlinePtx(b, loc, resultType, operands, asmString,
                            "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3");
-  SmallVector<Value> out;
-  for (int64_t i = 0; i < kAccumulators; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
-  return out;
+  return unpackStruct(b, loc, d, kAccumulators);
 }
 
 std::optional<std::string> mlir::wq::checkMmaTileWeight(MatmulOp op) {

@@ -348,12 +348,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           b, loc, arith::SubIOp::create(b, loc, unitEnd, unitBegin),
           index(unitTiles));
 
-      Attribute workgroup = gpu::AddressSpaceAttr::get(
-          b.getContext(), gpu::AddressSpace::Workgroup);
-      Value bytes = gpu::DynamicSharedMemoryOp::create(
-          b, loc,
-          MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                          MemRefLayoutAttrInterface(), workgroup));
+      Value bytes = buildDynamicSharedBytes(b, loc);
       // wgmma reads the activations through descriptors of their
       // shared-memory address, whose swizzle needs the stages on a
       // kSwizzleAtomBytes boundary: skip to the next one.
@@ -372,14 +367,14 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       }
       sharedX = memref::ViewOp::create(
           b, loc,
-          MemRefType::get({stages, rowsPerBlock, depth}, halfType,
-                          MemRefLayoutAttrInterface(), workgroup),
+          workgroupMemRefType(b.getContext(), {stages, rowsPerBlock, depth},
+                              halfType),
           bytes, xOffset, ValueRange());
       sharedW = memref::ViewOp::create(
           b, loc,
-          MemRefType::get({stages, columns, numerics::kMmaTileBytes},
-                          b.getI8Type(), MemRefLayoutAttrInterface(),
-                          workgroup),
+          workgroupMemRefType(b.getContext(),
+                              {stages, columns, numerics::kMmaTileBytes},
+                              b.getI8Type()),
           bytes,
           arith::AddIOp::create(b, loc, xOffset,
                                 index(sharedActivationBytes())),
@@ -561,12 +556,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           MutableArrayRef<Value>(values).take_front(rowTiles * kAccumulators);
       MutableArrayRef<Value> channelSums =
           MutableArrayRef<Value>(values).drop_front(rowTiles * kAccumulators);
-      Value bytes = vector::LoadOp::create(
-          b, loc, VectorType::get({16}, b.getI8Type()), sharedW,
-          ValueRange{slot, warp, laneByte}, /*nontemporal=*/false,
-          llvm::MaybeAlign(16));
-      Value words = vector::BitCastOp::create(
-          b, loc, VectorType::get({4}, b.getI32Type()), bytes);
+      Value words = laneWordsOf(slot);
       Value tileStart = arith::MulIOp::create(b, loc, tile, index(depth));
       const bool groupSums = offsets && !perChannel && !offsetsInMma;
       for (int64_t s = 0; s < stepsPerTile; ++s) {
@@ -674,6 +664,17 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
         }
     }
 
+    /// The lane's 16 bytes of its warp's weight tile in stage buffer
+    /// `slot`, as vector<4xi32> (one 128-bit shared-memory load).
+    Value laneWordsOf(Value slot) {
+      Value bytes = vector::LoadOp::create(
+          b, loc, VectorType::get({16}, b.getI8Type()), sharedW,
+          ValueRange{slot, warp, laneByte}, /*nontemporal=*/false,
+          llvm::MaybeAlign(16));
+      return vector::BitCastOp::create(
+          b, loc, VectorType::get({4}, b.getI32Type()), bytes);
+    }
+
     /// The wgmma form of computeStage: per 16-position step the warp's
     /// A fragment (dequantized weights, in the ISA's order) and one
     /// wgmma.m64nNk16 of the warpgroup over all N = rowsPerBlock activation
@@ -682,12 +683,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     SmallVector<Value> computeStageWgmma(Value slot, Value tile, int64_t u,
                                          ValueRange carried) {
       SmallVector<Value> accs(carried);
-      Value bytes = vector::LoadOp::create(
-          b, loc, VectorType::get({16}, b.getI8Type()), sharedW,
-          ValueRange{slot, warp, laneByte}, /*nontemporal=*/false,
-          llvm::MaybeAlign(16));
-      Value words = vector::BitCastOp::create(
-          b, loc, VectorType::get({4}, b.getI32Type()), bytes);
+      Value words = laneWordsOf(slot);
       Value tileStart = arith::MulIOp::create(b, loc, tile, index(depth));
       for (int64_t s = 0; s < stepsPerTile; ++s) {
         const int64_t unitStep = u * stepsPerTile + s;
@@ -817,10 +813,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           b.getContext(), SmallVector<Type>(count, f32Type));
       Value d = buildInlinePtx(b, loc, resultType, operands, text,
                                constraints, /*hasSideEffects=*/true);
-      SmallVector<Value> out;
-      for (int64_t i = 0; i < count; ++i)
-        out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
-      return out;
+      return unpackStruct(b, loc, d, count);
     }
 
     /// The accumulators as redefined after a wgmma.wait_group: an empty
@@ -837,10 +830,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           b.getContext(), SmallVector<Type>(count, f32Type));
       Value d = buildInlinePtx(b, loc, resultType, accs, "", constraints,
                                /*hasSideEffects=*/true);
-      SmallVector<Value> out;
-      for (int64_t i = 0; i < count; ++i)
-        out.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
-      return out;
+      return unpackStruct(b, loc, d, count);
     }
 
     PrefillOptions options;

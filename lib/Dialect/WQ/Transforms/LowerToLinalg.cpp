@@ -678,8 +678,8 @@ struct LowerQuantizedOpPattern : public OpRewritePattern<OpTy> {
 };
 
 /// wq.rms_norm as a row reduction (sum of squares, reassociable so that it
-/// vectorizes) into a fresh accumulator and one element-wise op that takes
-/// the inverse root and scales.
+/// vectorizes) into a fresh accumulator, the inverse roots, and one
+/// element-wise scaling; with a residual, an element-wise add first.
 struct LowerRmsNormPattern : public OpRewritePattern<RmsNormOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RmsNormOp op,
@@ -690,6 +690,21 @@ struct LowerRmsNormPattern : public OpRewritePattern<RmsNormOp> {
     Type element = type.getElementType();
     auto floatType = cast<FloatType>(element);
     MLIRContext *ctx = b.getContext();
+    auto rows = AffineMap::getMultiDimIdentityMap(2, ctx);
+    if (Value residual = op.getResidual()) {
+      x = linalg::GenericOp::create(
+              b, loc, type, ValueRange{x, residual},
+              ValueRange{tensor::EmptyOp::create(
+                  b, loc, tensor::getMixedSizes(b, loc, x), element)},
+              ArrayRef<AffineMap>{rows, rows, rows},
+              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                            utils::IteratorType::parallel},
+              [&](OpBuilder &bb, Location l, ValueRange a) {
+                linalg::YieldOp::create(
+                    bb, l, ValueRange{arith::AddFOp::create(bb, l, a[0], a[1])});
+              })
+              .getResult(0);
+    }
     SmallVector<OpFoldResult> rowSizes = {tensor::getMixedSize(b, loc, x, 0)};
     Value sums = linalg::FillOp::create(
                      b, loc,
@@ -698,7 +713,6 @@ struct LowerRmsNormPattern : public OpRewritePattern<RmsNormOp> {
                      ValueRange{tensor::EmptyOp::create(b, loc, rowSizes,
                                                         element)})
                      .getResult(0);
-    auto rows = AffineMap::getMultiDimIdentityMap(2, ctx);
     auto rowOnly = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
     auto featureOnly = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
     auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
@@ -760,7 +774,10 @@ struct LowerRmsNormPattern : public OpRewritePattern<RmsNormOp> {
                         ValueRange{arith::MulFOp::create(bb, l, a[2], scaled)});
                   })
                   .getResult(0);
-    b.replaceOp(op, y);
+    if (op.getResidual())
+      b.replaceOp(op, ValueRange{y, x});
+    else
+      b.replaceOp(op, y);
     return success();
   }
 };

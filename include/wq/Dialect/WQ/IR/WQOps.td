@@ -176,6 +176,12 @@ def WQ_RmsNormOp : WQ_Op<"rms_norm", [Pure]> {
     of `x` (the sum of squares in any order). The normalization of Llama-style
     models, before attention, before the MLP and before the classifier.
 
+    With `residual(%r)` the row normalized is `s = x + r` (element-wise, a
+    residual connection), and `s` is the second result:
+    `%y, %s = wq.rms_norm %x, %w residual(%r) epsilon = ... : (...) -> (tensor<...>, tensor<...>)`.
+    Every norm of such a model but the first follows a residual add, so the
+    add costs no pass of its own over the rows.
+
     One op rather than its linalg parts so that each target picks its form:
     `wq-lower-to-linalg` expands it to a reduction and an element-wise
     scaling (the CPU, and any GPU form not otherwise handled), and
@@ -185,10 +191,12 @@ def WQ_RmsNormOp : WQ_Op<"rms_norm", [Pure]> {
   }];
   let arguments = (ins RankedTensorOf<[AnyFloat]>:$input,
                        RankedTensorOf<[AnyFloat]>:$weight,
+                       Optional<RankedTensorOf<[AnyFloat]>>:$residual,
                        F32Attr:$epsilon);
-  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result,
+                      Optional<RankedTensorOf<[AnyFloat]>>:$sum);
   let assemblyFormat = [{
-    $input `,` $weight `epsilon` `=` $epsilon attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`residual` `(` $residual^ `)`)? `epsilon` `=` $epsilon attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
