@@ -129,6 +129,9 @@ struct MmaTileKernelBase {
   /// all ones (every channel row of D then holds the same column sums; C
   /// repeats the two sums for the high rows, whose results are not used).
   void addActivationSums(ArrayRef<Value> bRegs, MutableArrayRef<Value> sums);
+  /// Fragment registers as the 32-bit integers the mma instructions take
+  /// (f16x2 / bf16x2 pairs bitcast).
+  SmallVector<Value> asRegisters(ArrayRef<Value> fragment);
   /// One mma step: D = A * B + C (m16n8k16, f32 accumulators).
   SmallVector<Value> buildMma(ArrayRef<Value> a, ArrayRef<Value> bRegs,
                               ArrayRef<Value> c);

@@ -773,17 +773,21 @@ MmaTileKernelBase::buildFragmentA(ArrayRef<Value> stepWords) {
   return a;
 }
 
+SmallVector<Value> MmaTileKernelBase::asRegisters(ArrayRef<Value> fragment) {
+  SmallVector<Value> regs;
+  for (Value reg : fragment)
+    regs.push_back(reg.getType().isInteger(32)
+                       ? reg
+                       : Value(LLVM::BitcastOp::create(b, loc, b.getI32Type(),
+                                                       reg)));
+  return regs;
+}
+
 /// One mma step: D = A * B + C.
 SmallVector<Value> MmaTileKernelBase::buildMma(ArrayRef<Value> a,
                                                 ArrayRef<Value> bRegs,
                                                 ArrayRef<Value> c) {
-  // mma.sync's operands are 32-bit registers (f16x2 / bf16x2).
-  SmallVector<Value> operands;
-  for (Value reg : a)
-    operands.push_back(reg.getType().isInteger(32)
-                           ? reg
-                           : Value(LLVM::BitcastOp::create(
-                                 b, loc, b.getI32Type(), reg)));
+  SmallVector<Value> operands = asRegisters(a);
   llvm::append_range(operands, bRegs);
   llvm::append_range(operands, c);
   // Inline PTX rather than nvvm.mma.sync: the kernel is built before

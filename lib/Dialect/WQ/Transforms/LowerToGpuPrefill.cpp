@@ -717,12 +717,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     /// bits (lane bit 1, lane bit 0, register), done as two exchanges of
     /// the register bit with a lane bit, one shfl.bfly each.
     SmallVector<Value> toIsaOrder(ArrayRef<Value> a) {
-      SmallVector<Value> regs;
-      for (Value reg : a)
-        regs.push_back(reg.getType().isInteger(32)
-                           ? reg
-                           : Value(LLVM::BitcastOp::create(
-                                 b, loc, b.getI32Type(), reg)));
+      SmallVector<Value> regs = asRegisters(a);
       Value quadI32 =
           arith::IndexCastUIOp::create(b, loc, b.getI32Type(), quad);
       for (int64_t bit : {1, 2}) {
