@@ -11,10 +11,12 @@
 // Every weight is an `arith.constant dense_resource<unbound_NAME>` located at
 // NameLoc(NAME) (buildModelModule binds the data, or replaces the constant by
 // its quantized form); linear layers are linalg.matmul with W [rows, cols] in
-// nn.Linear layout. Helpers (@rope_N, @attention, @swiglu) take the M rows
-// as a dynamic leading dimension: decode is M = 1, a prompt one call with
-// M = its length. Norms are wq.rms_norm ops, each but the first adding the
-// residual connection that precedes it.
+// nn.Linear layout. Helpers (@rmsnorm, @add_rmsnorm, @rope_N, @attention,
+// @swiglu) take the M rows as a dynamic leading dimension: decode is M = 1, a
+// prompt one call with M = its length. Norms are wq.rms_norm ops, each but
+// the first adding the residual connection that precedes it
+// (@add_rmsnorm); in helpers, so that a CPU build generates their code once
+// rather than per layer.
 //
 // The GPU form (buildLlamaForward's forGpu) differs in two ways: @forward's
 // attention is @rows_attention (every head in one kernel per phase, where
@@ -66,6 +68,8 @@ public:
                                         : Type(b.getF32Type())) {}
 
   void build(bool forGpu) {
+    buildRmsnorm(/*withResidual=*/false);
+    buildRmsnorm(/*withResidual=*/true);
     for (int step = 0; step <= int(forGpu); ++step) {
       buildRope(c.queryDim(), step);
       if (c.kvDim() != c.queryDim())
@@ -169,6 +173,27 @@ private:
   //===--------------------------------------------------------------------===//
   // Helpers.
   //===--------------------------------------------------------------------===//
+
+  /// @rmsnorm(x, w) -> y and @add_rmsnorm(x, r, w) -> (y, x + r): one
+  /// wq.rms_norm each, which every target lowers in its own form.
+  void buildRmsnorm(bool withResidual) {
+    const int64_t d = c.dim;
+    SmallVector<Type> inputs = {rows(d), vec(d, f32)};
+    SmallVector<Type> results = {rows(d)};
+    if (withResidual) {
+      inputs.push_back(rows(d));
+      results.push_back(rows(d));
+    }
+    func::FuncOp fn = function(withResidual ? "add_rmsnorm" : "rmsnorm",
+                               inputs, results);
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value x = fn.getArgument(0);
+    Value residual = withResidual ? fn.getArgument(2) : Value();
+    auto op = mlir::wq::RmsNormOp::create(
+        fb, loc, x.getType(), residual ? x.getType() : Type(), x,
+        fn.getArgument(1), residual, fb.getF32FloatAttr(c.normEps));
+    func::ReturnOp::create(fb, loc, op->getResults());
+  }
 
   /// RoPE on adjacent pairs of n values; row r of the call is at position
   /// pos + r, pair i rotates by (pos + r) * freq[i]. `rope_N` takes pos as
@@ -481,23 +506,44 @@ private:
   std::pair<Value, Value> norm(OpBuilder &ob, Value x, Value residual,
                                StringRef name) {
     Value w = weight(ob, name, vec(c.dim, f32));
-    auto op = mlir::wq::RmsNormOp::create(
-        ob, loc, x.getType(), residual ? x.getType() : Type(), x, w, residual,
-        ob.getF32FloatAttr(c.normEps));
-    return {op.getResult(), residual ? op.getSum() : x};
+    if (!residual)
+      return {callOnRows(ob, "rmsnorm", {c.dim}, {x, w})[0], x};
+    SmallVector<Value> results =
+        callOnRows(ob, "add_rmsnorm", {c.dim, c.dim}, {x, w, residual});
+    return {results[0], results[1]};
   }
-  /// A call of a helper over M rows (swiglu) with one row
-  /// (tensor<1 x n>): the helpers take and return tensor<? x n>.
-  Value callOnRow(OpBuilder &ob, StringRef callee, int64_t n, ValueRange args) {
+  /// A call of a helper over M rows whose results have `widths` columns,
+  /// from rows of any static or dynamic count (a decode step's
+  /// tensor<1 x n>): the helpers take and return tensor<? x n>.
+  SmallVector<Value> callOnRows(OpBuilder &ob, StringRef callee,
+                                ArrayRef<int64_t> widths, ValueRange args) {
     SmallVector<Value> dynamicArgs;
     for (Value arg : args) {
       auto type = cast<RankedTensorType>(arg.getType());
-      if (type.getRank() == 2)
+      if (type.getRank() == 2 && !type.isDynamicDim(0))
         arg = tensor::CastOp::create(ob, loc, rows(type.getDimSize(1)), arg);
       dynamicArgs.push_back(arg);
     }
-    Value result = call(ob, callee, rows(n), dynamicArgs);
-    return tensor::CastOp::create(ob, loc, row(n), result);
+    SmallVector<Type> resultTypes;
+    for (int64_t width : widths)
+      resultTypes.push_back(rows(width));
+    auto callOp = func::CallOp::create(ob, loc, callee, resultTypes,
+                                       dynamicArgs);
+    auto firstType = cast<RankedTensorType>(args.front().getType());
+    SmallVector<Value> results;
+    for (auto [result, width] : llvm::zip(callOp.getResults(), widths)) {
+      Value value = result;
+      if (!firstType.isDynamicDim(0))
+        value = tensor::CastOp::create(
+            ob, loc,
+            RankedTensorType::get({firstType.getDimSize(0), width}, f32),
+            value);
+      results.push_back(value);
+    }
+    return results;
+  }
+  Value callOnRow(OpBuilder &ob, StringRef callee, int64_t n, ValueRange args) {
+    return callOnRows(ob, callee, {n}, args)[0];
   }
 
   /// @forward, its attention by the helper `attention`.
