@@ -13,10 +13,10 @@
 // its quantized form); linear layers are linalg.matmul with W [rows, cols] in
 // nn.Linear layout. Helpers (@rmsnorm, @add_rmsnorm, @rope_N, @attention,
 // @swiglu) take the M rows as a dynamic leading dimension: decode is M = 1, a
-// prompt one call with M = its length. Norms are wq.rms_norm ops, each but
-// the first adding the residual connection that precedes it
-// (@add_rmsnorm); in helpers, so that a CPU build generates their code once
-// rather than per layer.
+// prompt one call with M = its length. Norms are wq.rms_norm ops in helpers
+// (so that a CPU build generates their code once rather than per layer); in
+// a GPU build each but the first adds the residual connection before it
+// (@add_rmsnorm, one kernel), a CPU build calls @add first.
 //
 // The GPU form (buildLlamaForward's forGpu) differs in two ways: @forward's
 // attention is @rows_attention (every head in one kernel per phase, where
@@ -68,8 +68,12 @@ public:
                                         : Type(b.getF32Type())) {}
 
   void build(bool forGpu) {
+    fuseResidualAdds = forGpu;
     buildRmsnorm(/*withResidual=*/false);
-    buildRmsnorm(/*withResidual=*/true);
+    if (fuseResidualAdds)
+      buildRmsnorm(/*withResidual=*/true);
+    else
+      buildAdd();
     for (int step = 0; step <= int(forGpu); ++step) {
       buildRope(c.queryDim(), step);
       if (c.kvDim() != c.queryDim())
@@ -193,6 +197,21 @@ private:
         fb, loc, x.getType(), residual ? x.getType() : Type(), x,
         fn.getArgument(1), residual, fb.getF32FloatAttr(c.normEps));
     func::ReturnOp::create(fb, loc, op->getResults());
+  }
+
+  /// Element-wise a + b (the residual connections of a CPU build).
+  void buildAdd() {
+    const int64_t d = c.dim;
+    func::FuncOp fn = function("add", {rows(d), rows(d)}, {rows(d)});
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
+    Value a = fn.getArgument(0), bv = fn.getArgument(1);
+    Value m = tensor::DimOp::create(fb, loc, a, indexConstant(fb, 0));
+    Value y = generic(fb, {a, bv}, empty(fb, rows(d), m), rowMaps(3),
+                      {kParallel, kParallel},
+                      [&](OpBuilder &bb, ValueRange v) -> Value {
+                        return arith::AddFOp::create(bb, loc, v[0], v[1]);
+                      });
+    func::ReturnOp::create(fb, loc, y);
   }
 
   /// RoPE on adjacent pairs of n values; row r of the call is at position
@@ -506,6 +525,12 @@ private:
   std::pair<Value, Value> norm(OpBuilder &ob, Value x, Value residual,
                                StringRef name) {
     Value w = weight(ob, name, vec(c.dim, f32));
+    if (residual && !fuseResidualAdds) {
+      // The CPU: the add, then the norm (measured a little faster there
+      // than @add_rmsnorm, whose sum is a second function result).
+      x = callOnRows(ob, "add", {c.dim}, {x, residual})[0];
+      residual = Value();
+    }
     if (!residual)
       return {callOnRows(ob, "rmsnorm", {c.dim}, {x, w})[0], x};
     SmallVector<Value> results =
@@ -962,6 +987,9 @@ private:
   OpBuilder b;
   Location loc;
   const LlamaConfig &c;
+  /// GPU builds add each residual inside the next norm's kernel
+  /// (@add_rmsnorm); CPU builds call @add, then @rmsnorm.
+  bool fuseResidualAdds = false;
   Type f32, weightType;
   Value zeroF32;
   llvm::StringMap<DenseResourceElementsHandle> handles;
