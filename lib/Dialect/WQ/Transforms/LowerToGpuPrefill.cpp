@@ -395,9 +395,9 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
         issueStage(index(s), index(s));
 
       SmallVector<Value> initial(rowTiles * kAccumulators, f32(0.0f));
-      // Activation sums for per-channel offsets (wgmma: the offsets are in
-      // the A fragments).
-      const bool channelSums = perChannel && offsets && !wgmma;
+      // Activation sums for per-channel offsets, unless the offsets are in
+      // the A fragments.
+      const bool channelSums = perChannel && offsets && !scaleInFragment;
       if (channelSums)
         initial.append(rowTiles * kSumsPerRowTile, f32(0.0f));
       auto loop = scf::ForOp::create(
