@@ -69,6 +69,7 @@ public:
 
   void build(bool forGpu) {
     fuseResidualAdds = forGpu;
+    layerRegions = !forGpu;
     buildRmsnorm(/*withResidual=*/false);
     if (fuseResidualAdds)
       buildRmsnorm(/*withResidual=*/true);
@@ -634,6 +635,21 @@ private:
       auto name = [&](const char *w) {
         return formatv("layers.{0}.{1}.weight", l, w).str();
       };
+      // On the CPU each layer is a region of its own (kept by no_inline):
+      // ownership-based deallocation frees a block's buffers at the end of
+      // the block, so in one straight-line @forward all ~1000 intermediate
+      // buffers of a token lived until its end (malloc never reused a
+      // chunk, and the final deallocation checked every pair for aliases);
+      // per layer they are freed as the layer ends. The GPU build keeps one
+      // block (its buffers are device memory inside a captured graph).
+      scf::ExecuteRegionOp layerRegion;
+      if (layerRegions) {
+        layerRegion = scf::ExecuteRegionOp::create(
+            fb, loc, TypeRange{rows(d), rows(d)});
+        layerRegion.setNoInline(true);
+        fb.setInsertionPointToStart(
+            &layerRegion.getRegion().emplaceBlock());
+      }
       Value xn;
       std::tie(xn, x) = norm(fb, x, residual, name("attention_norm"));
       Value q = linear(fb, xn, name("attention.wq"), qd, d, m);
@@ -676,6 +692,12 @@ private:
       Value f = linear(fb, gate, name("feed_forward.w2"), d, h, m);
       x = x2;
       residual = f;
+      if (layerRegions) {
+        scf::YieldOp::create(fb, loc, ValueRange{x, residual});
+        x = layerRegion.getResult(0);
+        residual = layerRegion.getResult(1);
+        fb.setInsertionPointAfter(layerRegion);
+      }
     }
     Value fin = norm(fb, x, residual, "norm.weight").first;
     // Logits of rows first .. M-1 only (decode and a prompt's last token
@@ -990,6 +1012,8 @@ private:
   /// GPU builds add each residual inside the next norm's kernel
   /// (@add_rmsnorm); CPU builds call @add, then @rmsnorm.
   bool fuseResidualAdds = false;
+  /// Each layer of @forward in an scf.execute_region (see buildForward).
+  bool layerRegions = false;
   Type f32, weightType;
   Value zeroF32;
   llvm::StringMap<DenseResourceElementsHandle> handles;

@@ -6,15 +6,16 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -35,6 +36,38 @@ namespace wq_model {
 
 static Error runtimeError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
+}
+
+/// LLVM's -O3 pipeline for `machine` (what mlir::makeOptimizingTransformer
+/// runs), with glibc's vector math functions known to the vectorizer when
+/// `vectorMath`: a loop calling expf (SwiGLU's sigmoid, softmax) or
+/// sinf/cosf (RoPE) then calls their 8-wide forms instead of scalarizing.
+static void optimizeModule(Module &module, TargetMachine *machine,
+                           bool vectorMath) {
+  LoopAnalysisManager loops;
+  FunctionAnalysisManager functions;
+  CGSCCAnalysisManager sccs;
+  ModuleAnalysisManager modules;
+  PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = true;
+  tuning.LoopInterleaving = true;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  PassBuilder builder(machine, tuning);
+  TargetLibraryInfoImpl library(machine->getTargetTriple());
+  if (vectorMath)
+    library.addVectorizableFunctionsFromVecLib(VectorLibrary::LIBMVEC,
+                                               machine->getTargetTriple());
+  // Registered first, so the default registration below keeps this one.
+  functions.registerPass([&] { return TargetLibraryAnalysis(library); });
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(sccs);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, sccs, modules);
+  ModulePassManager passes =
+      builder.buildPerModuleDefaultPipeline(OptimizationLevel::O3);
+  passes.run(module, modules);
 }
 
 Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
@@ -68,9 +101,11 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
     return machine.takeError();
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  auto optimize = mlir::makeOptimizingTransformer(3, 0, machine->get());
-  if (Error e = optimize(llvmModule.get()))
-    return e;
+  const Triple &triple = (*machine)->getTargetTriple();
+  const bool vectorMath = options.vectorMath && options.linkArgs.empty() &&
+                          triple.getArch() == Triple::x86_64 &&
+                          triple.isOSLinux() && triple.isGNUEnvironment();
+  optimizeModule(*llvmModule, machine->get(), vectorMath);
 
   std::string objectPath = (path + ".o").str();
   {
@@ -96,11 +131,13 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
                                    out, objectPath};
   // LLVM's OpenMP runtime for parallel loops; MLIR's C runner utilities for
   // the copies of dynamically shaped memrefs (memrefCopy).
-  if (options.linkArgs.empty())
+  if (options.linkArgs.empty()) {
     args.insert(args.end(),
                 {"-L" WQ_LLVM_LIBRARY_DIR, "-Wl,-rpath," WQ_LLVM_LIBRARY_DIR,
                  "-lomp", "-lmlir_c_runner_utils", "-lm"});
-  else
+    if (vectorMath)
+      args.push_back("-lmvec");
+  } else
     args.insert(args.end(), options.linkArgs.begin(), options.linkArgs.end());
   std::vector<StringRef> argRefs(args.begin(), args.end());
   int rc = sys::ExecuteAndWait(*cc, argRefs, std::nullopt, {}, 0, 0, &message);

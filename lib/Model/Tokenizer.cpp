@@ -163,11 +163,33 @@ void appendSafePiece(std::string &out, const std::string &piece) {
 }
 
 int argmax(const float *values, int64_t n) {
-  int best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (values[i] > values[best])
-      best = int(i);
-  return best;
+  // Greedy decoding calls this once per token over the whole vocabulary
+  // (49152 logits for SmolLM2): the obvious loop, one compare-and-branch on
+  // a reloaded best value per element, cost 0.2 ms a token. Instead: the
+  // largest value first, 16 independent running maxima that the compiler
+  // keeps in vector registers, then its first index (a second, usually
+  // short, scan). NaN compares false, as in the obvious loop, so it is never
+  // the maximum (except at index 0 when nothing is larger, the loop's
+  // answer too).
+  constexpr int64_t kLanes = 16;
+  float lanes[kLanes];
+  for (float &lane : lanes)
+    lane = -INFINITY;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t j = 0; j < kLanes; ++j)
+      lanes[j] = values[i + j] > lanes[j] ? values[i + j] : lanes[j];
+  float largest = -INFINITY;
+  for (float lane : lanes)
+    largest = lane > largest ? lane : largest;
+  for (; i < n; ++i)
+    largest = values[i] > largest ? values[i] : largest;
+  if (n > 0 && !(largest > values[0]))
+    return 0;
+  for (i = 1; i < n; ++i)
+    if (values[i] == largest)
+      return int(i);
+  return 0;
 }
 
 void softmax(float *values, int64_t n) {

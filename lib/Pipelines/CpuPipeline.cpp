@@ -41,8 +41,10 @@ LogicalResult mlir::wq::buildCpuPipeline(OpPassManager &pm,
   // Copies of slices as loops rather than element-wise memrefCopy calls.
   pm.addPass(createWQLowerStridedCopiesPass());
   // Parallel loops (scf.forall from the vector fast path) run on OpenMP
-  // threads (LLVM's libomp).
+  // threads (LLVM's libomp), each thread computing its own share; loops
+  // with reductions (none of wq's) through upstream's worksharing loops.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createWQLowerParallelToOpenMPPass());
   pm.addPass(createConvertSCFToOpenMPPass());
   // Inlines the memref.alloca_scope ops scf-to-openmp wraps bodies in (they
   // hold no allocas here), which scf-to-cf could not split.

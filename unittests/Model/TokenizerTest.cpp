@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <random>
+#include <vector>
 #include <string>
 
 using namespace wq_model;
@@ -58,6 +62,42 @@ TEST(TokenizerTest, EncodesWithByteFallback) {
   for (int id : ids)
     EXPECT_LT(id, 300);
   llvm::sys::fs::remove(path);
+}
+
+/// The obvious argmax: the first index of the largest value; NaN never wins.
+int referenceArgmax(const std::vector<float> &values) {
+  int best = 0;
+  for (size_t i = 1; i < values.size(); ++i)
+    if (values[i] > values[size_t(best)])
+      best = int(i);
+  return best;
+}
+
+TEST(ArgmaxTest, MatchesTheFirstLargestOnRandomLogitsTiesAndNaN) {
+  std::mt19937 random(7);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  // Lengths around the 16-lane blocks, and a vocabulary's.
+  for (int64_t n : {1, 2, 15, 16, 17, 33, 49152, 32001}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<float> values(static_cast<size_t>(n));
+      for (float &v : values)
+        v = normal(random);
+      if (trial % 4 == 1) // Ties: the maximum repeated, the first wins.
+        for (int copy = 0; copy < 3; ++copy)
+          values[random() % size_t(n)] =
+              *std::max_element(values.begin(), values.end());
+      if (trial % 4 == 2) // NaN somewhere, also at index 0.
+        values[trial % 8 == 2 ? 0 : random() % size_t(n)] = NAN;
+      if (trial % 4 == 3) // Infinities.
+        values[random() % size_t(n)] = trial % 8 == 3 ? INFINITY : -INFINITY;
+      EXPECT_EQ(argmax(values.data(), n), referenceArgmax(values))
+          << "n = " << n << ", trial " << trial;
+    }
+  }
+  std::vector<float> negative(40, -INFINITY);
+  EXPECT_EQ(argmax(negative.data(), 40), 0);
+  negative[37] = -1e30f;
+  EXPECT_EQ(argmax(negative.data(), 40), 37);
 }
 
 } // namespace

@@ -263,9 +263,16 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
                         Value v = vector::TransferReadOp::create(
                             lb, l, blockType, x, ValueRange{row, start},
                             floatPad, ArrayRef<bool>{true});
+                        // Without nnan and reassoc LLVM expands both
+                        // reductions below into chains of 32 scalar ops
+                        // (maxnum needs NaN checks, fadd its order). NaN
+                        // activations make the int8 values poison anyway
+                        // (fptosi), and the block sum adds integers
+                        // (|q| <= 127, 32 of them): exact in any order.
                         Value amax = vector::ReductionOp::create(
                             lb, l, vector::CombiningKind::MAXNUMF,
-                            math::AbsFOp::create(lb, l, v));
+                            math::AbsFOp::create(lb, l, v),
+                            arith::FastMathFlags::nnan);
                         Value scale = arith::DivFOp::create(lb, l, amax, maxQ);
                         Value positive = arith::CmpFOp::create(
                             lb, l, arith::CmpFPredicate::OGT, amax, floatPad);
@@ -292,7 +299,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
                         Value scalesNext = tensor::InsertOp::create(
                             lb, l, scale, bArgs[1], ValueRange{row, block});
                         Value blockSum = vector::ReductionOp::create(
-                            lb, l, vector::CombiningKind::ADD, rounded);
+                            lb, l, vector::CombiningKind::ADD, rounded,
+                            arith::FastMathFlags::reassoc);
                         Value sum = arith::AddFOp::create(
                             lb, l, bArgs[2],
                             arith::MulFOp::create(lb, l, blockSum, scale));

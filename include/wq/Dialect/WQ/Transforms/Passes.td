@@ -509,6 +509,32 @@ def WQLowerByteDotPass : Pass<"wq-lower-byte-dot"> {
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def WQLowerParallelToOpenMPPass
+    : Pass<"wq-lower-parallel-to-openmp", "::mlir::ModuleOp"> {
+  let summary = "Run scf.parallel loops on OpenMP threads, each thread its "
+                "share of the iterations";
+  let description = [{
+    Rewrites each outermost `scf.parallel` without reductions into an
+    `omp.parallel` region in which every thread computes its own contiguous
+    share of the (linearized) iteration space from `omp_get_thread_num()` and
+    `omp_get_num_threads()` and walks it with an `scf.for`: the static
+    schedule of `omp.wsloop`, without the worksharing loop's runtime calls.
+    Those matter at decode, where a model runs about 150 parallel regions of
+    a few microseconds each per token: `__kmpc_for_static_init` of Debian's
+    libomp formats debug strings (two `snprintf`, a `malloc` and a `free`) on
+    every call, and the worksharing loop ends with a barrier that the
+    region's own join repeats. Shares differ by at most one iteration.
+    `scf.parallel` loops nested in a converted one run sequentially inside
+    their thread (as nested OpenMP regions do by default, without the
+    nested region's fork). Loops with reductions are left to
+    `convert-scf-to-openmp`; run this pass before it.
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def WQQuantizeWeightsPass : Pass<"wq-quantize-weights", "::mlir::ModuleOp"> {
   let summary = "Quantize the constant weights of linear ops";
   let description = [{
