@@ -22,9 +22,10 @@
 // attention is @rows_attention (every head in one kernel per phase, where
 // the CPU form's @attention runs heads on threads), and there is also
 // @decode: one token with M = 1 at compile time, its id and position in a
-// device buffer that only loop bodies read (@rope_step_N, @step_attention,
+// device buffer that only loop bodies read (the RoPE table, @step_attention,
 // the KV-cache stores, a row gather for the lookup), so that a CUDA graph of
-// one call replays every step.
+// one call replays every step. Both forms compute RoPE's cosines and sines
+// once per call (ropeTable), which every layer's @rope_N then reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -215,22 +216,20 @@ private:
     func::ReturnOp::create(fb, loc, y);
   }
 
-  /// RoPE on adjacent pairs of n values; row r of the call is at position
-  /// pos + r, pair i rotates by (pos + r) * freq[i]. `rope_N` takes pos as
-  /// an index; `rope_step_N` (decode) one row and the step tensor, whose
-  /// position it reads inside its loops.
+  /// RoPE on adjacent pairs of n values: pair i of row r rotates by the
+  /// angle whose cosine and sine are table[r, i % (head size / 2)] (see
+  /// ropeTable: computed once per call of @forward / @decode, not per layer
+  /// and per pair). `rope_N` takes M rows, `rope_step_N` (decode) one.
   void buildRope(int64_t n, bool step) {
-    const int64_t half = n / 2;
+    const int64_t half = n / 2, headHalf = c.headSize() / 2;
     const int64_t m = step ? 1 : kDynamic;
     auto pairsType = RankedTensorType::get({m, half, 2}, f32);
     auto rowsType = RankedTensorType::get({m, n}, f32);
-    Type posType = step ? Type(stepType()) : Type(b.getIndexType());
     func::FuncOp fn = function(
         formatv(step ? "rope_step_{0}" : "rope_{0}", n).str(),
-        {rowsType, posType, vec(half, f32)}, {rowsType});
+        {rowsType, ropeTableType(m)}, {rowsType});
     OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
-    Value v = fn.getArgument(0), pos = fn.getArgument(1),
-          freq = fn.getArgument(2);
+    Value v = fn.getArgument(0), table = fn.getArgument(1);
     SmallVector<OpFoldResult> pairSizes = {fb.getIndexAttr(1),
                                            fb.getIndexAttr(half),
                                            fb.getIndexAttr(2)};
@@ -244,24 +243,23 @@ private:
         pairSizes);
     Value e = empty(fb, pairsType, dynamic);
     Value rotated = generic(
-        fb, freq, e, {map(3, {1}), map(3, {0, 1, 2})},
+        fb, ValueRange{}, e, {map(3, {0, 1, 2})},
         {kParallel, kParallel, kParallel},
-        [&](OpBuilder &bb, ValueRange a) -> Value {
+        [&](OpBuilder &bb, ValueRange) -> Value {
           Value row = linalg::IndexOp::create(bb, loc, 0);
           Value i = linalg::IndexOp::create(bb, loc, 1);
           Value j = linalg::IndexOp::create(bb, loc, 2);
           Value k0 = indexConstant(bb, 0), k1 = indexConstant(bb, 1);
-          Value start = step ? stepPosition(bb, pos) : pos;
-          Value p = arith::AddIOp::create(bb, loc, start, row);
-          Value pi = arith::IndexCastOp::create(bb, loc, bb.getI64Type(), p);
-          Value pf = arith::SIToFPOp::create(bb, loc, f32, pi);
+          Value f = arith::RemUIOp::create(bb, loc, i,
+                                           indexConstant(bb, headHalf));
           Value v0 = tensor::ExtractOp::create(bb, loc, pairs,
                                                ValueRange{row, i, k0});
           Value v1 = tensor::ExtractOp::create(bb, loc, pairs,
                                                ValueRange{row, i, k1});
-          Value angle = arith::MulFOp::create(bb, loc, pf, a[0]);
-          Value fcr = math::CosOp::create(bb, loc, angle);
-          Value fci = math::SinOp::create(bb, loc, angle);
+          Value fcr = tensor::ExtractOp::create(bb, loc, table,
+                                                ValueRange{row, f, k0});
+          Value fci = tensor::ExtractOp::create(bb, loc, table,
+                                                ValueRange{row, f, k1});
           Value a0 = arith::MulFOp::create(bb, loc, v0, fcr);
           Value b0 = arith::MulFOp::create(bb, loc, v1, fci);
           Value re = arith::SubFOp::create(bb, loc, a0, b0);
@@ -276,6 +274,42 @@ private:
         fb, loc, rowsType, rotated,
         SmallVector<ReassociationIndices>{{0}, {1, 2}});
     func::ReturnOp::create(fb, loc, y);
+  }
+
+  /// [M, head size / 2, 2]: cos and sin of each row's angles.
+  RankedTensorType ropeTableType(int64_t m) const {
+    return RankedTensorType::get({m, c.headSize() / 2, 2}, f32);
+  }
+
+  /// The cosines and sines RoPE rotates by, for M rows at positions
+  /// start + r (`start` an index, or a decode step's tensor whose position
+  /// is read inside the loop): angle (start + r) * freq[f] for the head
+  /// size / 2 frequencies every head shares, as llama2.c computes it in
+  /// float (the same products and libm calls per pair as before the table,
+  /// once per call instead of once per pair and layer).
+  Value ropeTable(OpBuilder &ob, Value start, bool step, Value m) {
+    Value freq = frequencies(ob, c.headSize());
+    SmallVector<Value> dynamic;
+    if (!step)
+      dynamic.push_back(m);
+    Value e = empty(ob, ropeTableType(step ? 1 : kDynamic), dynamic);
+    return generic(
+        ob, freq, e, {map(3, {1}), map(3, {0, 1, 2})},
+        {kParallel, kParallel, kParallel},
+        [&](OpBuilder &bb, ValueRange a) -> Value {
+          Value row = linalg::IndexOp::create(bb, loc, 0);
+          Value j = linalg::IndexOp::create(bb, loc, 2);
+          Value first = step ? stepPosition(bb, start) : start;
+          Value p = arith::AddIOp::create(bb, loc, first, row);
+          Value pi = arith::IndexCastOp::create(bb, loc, bb.getI64Type(), p);
+          Value pf = arith::SIToFPOp::create(bb, loc, f32, pi);
+          Value angle = arith::MulFOp::create(bb, loc, pf, a[0]);
+          Value isCos = arith::CmpIOp::create(
+              bb, loc, arith::CmpIPredicate::eq, j, indexConstant(bb, 0));
+          return arith::SelectOp::create(bb, loc, isCos,
+                                         math::CosOp::create(bb, loc, angle),
+                                         math::SinOp::create(bb, loc, angle));
+        });
   }
 
   /// The position of a decode step (element 1 of its step tensor), as an
@@ -594,7 +628,7 @@ private:
     zeroF32 = f32Constant(fb, 0.0f);
     Value c0 = indexConstant(fb, 0), c1 = indexConstant(fb, 1);
     Value m = tensor::DimOp::create(fb, loc, tokens, c0);
-    Value freqQ = frequencies(fb, qd), freqKV = frequencies(fb, kvd);
+    Value ropeAngles = ropeTable(fb, pos, /*step=*/false, m);
     auto tableType = RankedTensorType::get({v, d}, weightType);
     Value table = weight(fb, "tok_embeddings.weight", tableType);
 
@@ -656,9 +690,9 @@ private:
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, m);
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, m);
       Value qr = call(fb, formatv("rope_{0}", qd).str(), rows(qd),
-                      {q, pos, freqQ});
+                      {q, ropeAngles});
       Value kr = call(fb, formatv("rope_{0}", kvd).str(), rows(kvd),
-                      {k, pos, freqKV});
+                      {k, ropeAngles});
       // The layer's new keys and values are written into the caches in
       // place (memref level: a tensor-level cache threaded through the
       // layers would make bufferization copy each layer's cache before the
@@ -964,7 +998,7 @@ private:
                                                    /*restrict=*/true,
                                                    /*writable=*/false);
     zeroF32 = f32Constant(fb, 0.0f);
-    Value freqQ = frequencies(fb, qd), freqKV = frequencies(fb, kvd);
+    Value ropeAngles = ropeTable(fb, step, /*step=*/true, Value());
     auto tableType = RankedTensorType::get({v, d}, weightType);
     Value table = weight(fb, "tok_embeddings.weight", tableType);
     auto one = fb.getIndexAttr(1);
@@ -984,9 +1018,9 @@ private:
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, Value());
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, Value());
       Value qr = call(fb, formatv("rope_step_{0}", qd).str(), row(qd),
-                      {q, step, freqQ});
+                      {q, ropeAngles});
       Value kr = call(fb, formatv("rope_step_{0}", kvd).str(), row(kvd),
-                      {k, step, freqKV});
+                      {k, ropeAngles});
       Value layer = indexConstant(fb, l);
       storeStepRows(fb, kr, val, kcm, vcm, layer, stepm);
       Value att = call(fb, "step_attention", row(qd),

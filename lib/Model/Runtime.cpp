@@ -55,9 +55,21 @@ static void optimizeModule(Module &module, TargetMachine *machine,
   tuning.SLPVectorization = true;
   PassBuilder builder(machine, tuning);
   TargetLibraryInfoImpl library(machine->getTargetTriple());
-  if (vectorMath)
-    library.addVectorizableFunctionsFromVecLib(VectorLibrary::LIBMVEC,
-                                               machine->getTargetTriple());
+  if (vectorMath) {
+    // expf only (SwiGLU's sigmoid, softmax): libmvec's sinf/cosf (4 ulp)
+    // would change RoPE, whose angles reach thousands of radians, where
+    // libm's are correctly rounded.
+    const VecDesc exp[] = {
+        {"expf", "_ZGVbN4v_expf", ElementCount::getFixed(4), false,
+         "_ZGV_LLVM_N4v", std::nullopt},
+        {"expf", "_ZGVdN8v_expf", ElementCount::getFixed(8), false,
+         "_ZGV_LLVM_N8v", std::nullopt},
+        {"llvm.exp.f32", "_ZGVbN4v_expf", ElementCount::getFixed(4), false,
+         "_ZGV_LLVM_N4v", std::nullopt},
+        {"llvm.exp.f32", "_ZGVdN8v_expf", ElementCount::getFixed(8), false,
+         "_ZGV_LLVM_N8v", std::nullopt}};
+    library.addVectorizableFunctions(exp);
+  }
   // Registered first, so the default registration below keeps this one.
   functions.registerPass([&] { return TargetLibraryAnalysis(library); });
   builder.registerModuleAnalyses(modules);
