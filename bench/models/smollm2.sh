@@ -132,6 +132,7 @@ fi
   echo "sockets=$(lscpu | sed -n 's/^Socket(s): *//p' | head -n 1)"
   echo "threads_per_core=$(lscpu | sed -n 's/^Thread(s) per core: *//p' | head -n 1)"
   echo "mem=$(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "l3=$(lscpu | sed -n 's/^L3 cache: *//p' | head -n 1)"
   echo "kernel=$(uname -r)"
   echo "wq_commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (working tree with uncommitted changes)')"
   echo "load_start=$(cat /proc/loadavg)"
@@ -404,7 +405,7 @@ md.append(f"- date: {machine.get('date')}")
 md.append(f"- machine: {machine.get('cpu')}, {machine.get('cpus')} CPUs "
           f"({machine.get('sockets')} socket(s) x {machine.get('cores_per_socket')} core(s) x "
           f"{machine.get('threads_per_core')} thread(s)), {machine.get('mem')} memory, "
-          f"Linux {machine.get('kernel')}")
+          f"L3 {machine.get('l3') or 'n/a'}, Linux {machine.get('kernel')}")
 md.append(f"- load average at the start (shared machine): {machine.get('load_start')}")
 md.append(f"- wq: {machine.get('wq_commit')}; wq-compile and wq-run (with build/lib) "
           f"{machine.get('wq_tools', 'run from build/')}")
@@ -586,7 +587,12 @@ md.append("llama-bench pp128 / tg128 (mean of its 5 repetitions) against `wq-run
           "--bench-tokens 128` (decode: 128 tokens one at a time from an empty cache; prefill: "
           "128 tokens in one batch; best of its repetitions). The machine is shared: each run "
           "waited for the other processes to leave the CPUs (at most 15% busy over 2 s, for at "
-          "most 15 minutes); \"busy\" is the share of the CPUs other work used just before it.\n")
+          "most 15 minutes); \"busy\" is the share of the CPUs other work used just before it. "
+          "Cache-resident: the model's weights (96.6 MB, both programs) and the buffer streamed "
+          "for the step / stream ratio (the same size, on the same threads) fit in this machine's "
+          f"L3 ({machine.get('l3') or 'n/a'}), which other tenants of the machine share: the "
+          "streaming time and both programs' speeds move together from run to run (compare "
+          "them within one run only).\n")
 lb = {}
 for n in (1, 2):
   try:

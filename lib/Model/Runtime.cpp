@@ -39,9 +39,9 @@ static Error runtimeError(const Twine &message) {
 }
 
 /// LLVM's -O3 pipeline for `machine` (what mlir::makeOptimizingTransformer
-/// runs), with glibc's vector math functions known to the vectorizer when
-/// `vectorMath`: a loop calling expf (SwiGLU's sigmoid, softmax) or
-/// sinf/cosf (RoPE) then calls their 8-wide forms instead of scalarizing.
+/// runs), with glibc's vector expf known to the vectorizer when
+/// `vectorMath`: a loop calling expf (SwiGLU's sigmoid, softmax) then calls
+/// its 8-wide form instead of scalarizing it.
 static void optimizeModule(Module &module, TargetMachine *machine,
                            bool vectorMath) {
   LoopAnalysisManager loops;

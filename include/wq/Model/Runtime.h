@@ -20,11 +20,10 @@ struct SharedLibraryOptions {
   /// What the link step adds after the object (empty: LLVM's libomp, libm
   /// and libmvec where used, with an rpath to LLVM's library directory).
   std::vector<std::string> linkArgs;
-  /// Let the loop vectorizer call glibc's vector math library (libmvec:
-  /// exp, sin, cos, ... on 8 floats at once) where a loop calls the scalar
-  /// function; only on x86-64 Linux, and only with the default link step,
-  /// which then links libmvec. Its functions are accurate to 4 ulp
-  /// (glibc's documented bound) instead of libm's 1.
+  /// Let the loop vectorizer call glibc's vector math library (libmvec's
+  /// expf on 8 floats at once) where a loop calls expf; only on x86-64
+  /// Linux, and only with the default link step, which then links libmvec.
+  /// Accurate to 4 ulp (glibc's documented bound) instead of libm's 1.
   bool vectorMath = true;
 };
 
