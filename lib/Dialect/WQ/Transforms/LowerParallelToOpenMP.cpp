@@ -62,29 +62,30 @@ void emitLinearWalk(OpBuilder &b, Location loc, scf::ParallelOp loop,
     body.clone(op, mapping);
 }
 
-/// Iterations of each dimension of `loop`: ceil((ub - lb) / step), zero
-/// for empty ranges.
-SmallVector<Value> tripCounts(OpBuilder &b, Location loc,
-                              scf::ParallelOp loop) {
-  SmallVector<Value> trips;
+/// Iterations of each dimension of `loop` into `trips` (ceil((ub - lb) /
+/// step), zero for empty ranges); returns their product, the iterations of
+/// the whole loop.
+Value countIterations(OpBuilder &b, Location loc, scf::ParallelOp loop,
+                      SmallVectorImpl<Value> &trips) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value total;
   for (auto [lb, ub, step] : llvm::zip_equal(
            loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     Value span = arith::SubIOp::create(b, loc, ub, lb);
     Value count = arith::CeilDivSIOp::create(b, loc, span, step);
     trips.push_back(arith::MaxSIOp::create(b, loc, count, zero));
+    total = total ? Value(arith::MulIOp::create(b, loc, total, trips.back()))
+                  : trips.back();
   }
-  return trips;
+  return total;
 }
 
 /// `loop` as a sequential walk in place (a loop nested in a converted one).
 void lowerToSequential(scf::ParallelOp loop) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  SmallVector<Value> trips = tripCounts(b, loc, loop);
-  Value total = trips.front();
-  for (Value t : ArrayRef(trips).drop_front())
-    total = arith::MulIOp::create(b, loc, total, t);
+  SmallVector<Value> trips;
+  Value total = countIterations(b, loc, loop, trips);
   emitLinearWalk(b, loc, loop, trips,
                  arith::ConstantIndexOp::create(b, loc, 0), total);
   loop.erase();
@@ -105,10 +106,8 @@ void lowerToThreads(scf::ParallelOp loop, func::FuncOp threadNum,
 
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  SmallVector<Value> trips = tripCounts(b, loc, loop);
-  Value total = trips.front();
-  for (Value t : ArrayRef(trips).drop_front())
-    total = arith::MulIOp::create(b, loc, total, t);
+  SmallVector<Value> trips;
+  Value total = countIterations(b, loc, loop, trips);
   auto region = omp::ParallelOp::create(b, loc);
   Block *entry = b.createBlock(&region.getRegion());
   OpBuilder rb = OpBuilder::atBlockBegin(entry);
