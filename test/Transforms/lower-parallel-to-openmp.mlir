@@ -104,3 +104,4 @@ func.func @reduction(%in: memref<8xf32>) -> f32 {
   }
   return %sum : f32
 }
+

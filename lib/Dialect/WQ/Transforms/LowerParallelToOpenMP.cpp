@@ -22,20 +22,28 @@ using namespace mlir;
 namespace {
 
 /// The declaration of the OpenMP runtime query `name` (() -> i32), added to
-/// `module` if absent.
+/// `module` if absent; null (after an error) if the module has another
+/// symbol of that name.
 func::FuncOp runtimeQuery(ModuleOp module, StringRef name) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-    return existing;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   auto type = b.getFunctionType({}, {b.getI32Type()});
+  if (Operation *existing = module.lookupSymbol(name)) {
+    auto fn = dyn_cast<func::FuncOp>(existing);
+    if (fn && fn.getFunctionType() == type)
+      return fn;
+    existing->emitError() << "'" << name
+                          << "' is OpenMP's () -> i32 runtime query; this "
+                             "symbol would shadow it";
+    return nullptr;
+  }
   auto fn = func::FuncOp::create(b, module.getLoc(), name, type);
   fn.setPrivate();
   return fn;
 }
 
-/// Replaces `loop` (no reductions) by a sequential walk of its iteration
-/// space from linear iteration `begin` to `end` (exclusive), built at `b`'s
-/// insertion point: one scf.for over the linear index, the loop's induction
+/// Emits, at `b`'s insertion point, a sequential walk of `loop`'s (no
+/// reductions) iteration space from linear iteration `begin` to `end`
+/// (exclusive): one scf.for over the linear index, the loop's induction
 /// variables recovered by division (innermost dimension fastest, the order
 /// of the loop nest it stands for), the body cloned once.
 void emitLinearWalk(OpBuilder &b, Location loc, scf::ParallelOp loop,
@@ -149,6 +157,8 @@ struct WQLowerParallelToOpenMPPass
       return;
     func::FuncOp threadNum = runtimeQuery(module, "omp_get_thread_num");
     func::FuncOp numThreads = runtimeQuery(module, "omp_get_num_threads");
+    if (!threadNum || !numThreads)
+      return signalPassFailure();
     for (scf::ParallelOp loop : outermost)
       lowerToThreads(loop, threadNum, numThreads);
   }
