@@ -25,7 +25,7 @@
 // device buffer that only loop bodies read (the RoPE table, @step_attention,
 // the KV-cache stores, a row gather for the lookup), so that a CUDA graph of
 // one call replays every step. Both forms compute RoPE's cosines and sines
-// once per call (ropeTable), which every layer's @rope_N then reads.
+// once per call (ropeTables), which every layer's @rope_N then reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -217,8 +217,8 @@ private:
   }
 
   /// RoPE on adjacent pairs of n values: pair i of row r rotates by the
-  /// angle whose cosine and sine are table[r, i % (head size / 2)] (see
-  /// ropeTable: computed once per call of @forward / @decode, not per layer
+  /// angle whose cosine and sine are cos/sin[r, i % (head size / 2)] (see
+  /// ropeTables: computed once per call of @forward / @decode, not per layer
   /// and per pair). `rope_N` takes M rows, `rope_step_N` (decode) one.
   void buildRope(int64_t n, bool step) {
     const int64_t half = n / 2, headHalf = c.headSize() / 2;
@@ -227,9 +227,10 @@ private:
     auto rowsType = RankedTensorType::get({m, n}, f32);
     func::FuncOp fn = function(
         formatv(step ? "rope_step_{0}" : "rope_{0}", n).str(),
-        {rowsType, ropeTableType(m)}, {rowsType});
+        {rowsType, ropeTableType(m), ropeTableType(m)}, {rowsType});
     OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
-    Value v = fn.getArgument(0), table = fn.getArgument(1);
+    Value v = fn.getArgument(0), cosines = fn.getArgument(1),
+          sines = fn.getArgument(2);
     SmallVector<OpFoldResult> pairSizes = {fb.getIndexAttr(1),
                                            fb.getIndexAttr(half),
                                            fb.getIndexAttr(2)};
@@ -256,10 +257,10 @@ private:
                                                ValueRange{row, i, k0});
           Value v1 = tensor::ExtractOp::create(bb, loc, pairs,
                                                ValueRange{row, i, k1});
-          Value fcr = tensor::ExtractOp::create(bb, loc, table,
-                                                ValueRange{row, f, k0});
-          Value fci = tensor::ExtractOp::create(bb, loc, table,
-                                                ValueRange{row, f, k1});
+          Value fcr = tensor::ExtractOp::create(bb, loc, cosines,
+                                                ValueRange{row, f});
+          Value fci = tensor::ExtractOp::create(bb, loc, sines,
+                                                ValueRange{row, f});
           Value a0 = arith::MulFOp::create(bb, loc, v0, fcr);
           Value b0 = arith::MulFOp::create(bb, loc, v1, fci);
           Value re = arith::SubFOp::create(bb, loc, a0, b0);
@@ -276,40 +277,44 @@ private:
     func::ReturnOp::create(fb, loc, y);
   }
 
-  /// [M, head size / 2, 2]: cos and sin of each row's angles.
+  /// [M, head size / 2]: one of each row's tables (cosines or sines).
   RankedTensorType ropeTableType(int64_t m) const {
-    return RankedTensorType::get({m, c.headSize() / 2, 2}, f32);
+    return RankedTensorType::get({m, c.headSize() / 2}, f32);
   }
 
   /// The cosines and sines RoPE rotates by, for M rows at positions
   /// start + r (`start` an index, or a decode step's tensor whose position
   /// is read inside the loop): angle (start + r) * freq[f] for the head
   /// size / 2 frequencies every head shares, as llama2.c computes it in
-  /// float (the same products and libm calls per pair as before the table,
-  /// once per call instead of once per pair and layer).
-  Value ropeTable(OpBuilder &ob, Value start, bool step, Value m) {
-    Value freq = frequencies(ob, c.headSize());
+  /// float; one generic with both tables as results, so each angle's cos
+  /// and sin are one sincosf. Once per call instead of once per pair and
+  /// layer.
+  std::pair<Value, Value> ropeTables(OpBuilder &ob, Value start, bool step,
+                                     Value m) {
+    Value freq = frequencies(ob);
     SmallVector<Value> dynamic;
     if (!step)
       dynamic.push_back(m);
-    Value e = empty(ob, ropeTableType(step ? 1 : kDynamic), dynamic);
-    return generic(
-        ob, freq, e, {map(3, {1}), map(3, {0, 1, 2})},
-        {kParallel, kParallel, kParallel},
-        [&](OpBuilder &bb, ValueRange a) -> Value {
+    auto type = ropeTableType(step ? 1 : kDynamic);
+    Value cosInit = empty(ob, type, dynamic), sinInit = empty(ob, type, dynamic);
+    auto tables = linalg::GenericOp::create(
+        ob, loc, TypeRange{type, type}, ValueRange{freq},
+        ValueRange{cosInit, sinInit},
+        ArrayRef<AffineMap>{map(2, {1}), map(2, {0, 1}), map(2, {0, 1})},
+        ArrayRef<IteratorType>{kParallel, kParallel},
+        [&](OpBuilder &bb, Location, ValueRange a) {
           Value row = linalg::IndexOp::create(bb, loc, 0);
-          Value j = linalg::IndexOp::create(bb, loc, 2);
           Value first = step ? stepPosition(bb, start) : start;
           Value p = arith::AddIOp::create(bb, loc, first, row);
           Value pi = arith::IndexCastOp::create(bb, loc, bb.getI64Type(), p);
           Value pf = arith::SIToFPOp::create(bb, loc, f32, pi);
           Value angle = arith::MulFOp::create(bb, loc, pf, a[0]);
-          Value isCos = arith::CmpIOp::create(
-              bb, loc, arith::CmpIPredicate::eq, j, indexConstant(bb, 0));
-          return arith::SelectOp::create(bb, loc, isCos,
-                                         math::CosOp::create(bb, loc, angle),
-                                         math::SinOp::create(bb, loc, angle));
+          linalg::YieldOp::create(
+              bb, loc,
+              ValueRange{math::CosOp::create(bb, loc, angle),
+                         math::SinOp::create(bb, loc, angle)});
         });
+    return {tables.getResult(0), tables.getResult(1)};
   }
 
   /// The position of a decode step (element 1 of its step tensor), as an
@@ -515,17 +520,14 @@ private:
         DenseResourceElementsAttr::get(type, handle));
   }
 
-  /// RoPE frequencies of n values (one per pair), as llama2.c computes them
-  /// in float.
-  Value frequencies(OpBuilder &ob, int64_t n) {
+  /// RoPE's head size / 2 frequencies (one per pair of a head; every head
+  /// shares them), as llama2.c computes them in float.
+  Value frequencies(OpBuilder &ob) {
     std::vector<float> freqs;
     const int64_t hs = c.headSize();
-    for (int64_t i = 0; i < n; i += 2) {
-      int64_t headDim = i % hs;
-      freqs.push_back(1.0f /
-                      powf(c.ropeTheta, float(headDim) / float(hs)));
-    }
-    auto type = vec(n / 2, f32);
+    for (int64_t i = 0; i < hs; i += 2)
+      freqs.push_back(1.0f / powf(c.ropeTheta, float(i) / float(hs)));
+    auto type = vec(hs / 2, f32);
     return arith::ConstantOp::create(
         ob, loc, DenseElementsAttr::get(type, ArrayRef<float>(freqs)));
   }
@@ -628,7 +630,7 @@ private:
     zeroF32 = f32Constant(fb, 0.0f);
     Value c0 = indexConstant(fb, 0), c1 = indexConstant(fb, 1);
     Value m = tensor::DimOp::create(fb, loc, tokens, c0);
-    Value ropeAngles = ropeTable(fb, pos, /*step=*/false, m);
+    auto [cosines, sines] = ropeTables(fb, pos, /*step=*/false, m);
     auto tableType = RankedTensorType::get({v, d}, weightType);
     Value table = weight(fb, "tok_embeddings.weight", tableType);
 
@@ -690,9 +692,9 @@ private:
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, m);
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, m);
       Value qr = call(fb, formatv("rope_{0}", qd).str(), rows(qd),
-                      {q, ropeAngles});
+                      {q, cosines, sines});
       Value kr = call(fb, formatv("rope_{0}", kvd).str(), rows(kvd),
-                      {k, ropeAngles});
+                      {k, cosines, sines});
       // The layer's new keys and values are written into the caches in
       // place (memref level: a tensor-level cache threaded through the
       // layers would make bufferization copy each layer's cache before the
@@ -998,7 +1000,7 @@ private:
                                                    /*restrict=*/true,
                                                    /*writable=*/false);
     zeroF32 = f32Constant(fb, 0.0f);
-    Value ropeAngles = ropeTable(fb, step, /*step=*/true, Value());
+    auto [cosines, sines] = ropeTables(fb, step, /*step=*/true, Value());
     auto tableType = RankedTensorType::get({v, d}, weightType);
     Value table = weight(fb, "tok_embeddings.weight", tableType);
     auto one = fb.getIndexAttr(1);
@@ -1018,9 +1020,9 @@ private:
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, Value());
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, Value());
       Value qr = call(fb, formatv("rope_step_{0}", qd).str(), row(qd),
-                      {q, ropeAngles});
+                      {q, cosines, sines});
       Value kr = call(fb, formatv("rope_step_{0}", kvd).str(), row(kvd),
-                      {k, ropeAngles});
+                      {k, cosines, sines});
       Value layer = indexConstant(fb, l);
       storeStepRows(fb, kr, val, kcm, vcm, layer, stepm);
       Value att = call(fb, "step_attention", row(qd),

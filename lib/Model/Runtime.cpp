@@ -114,7 +114,7 @@ Error emitSharedLibrary(mlir::ModuleOp module, StringRef path,
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
   const Triple &triple = (*machine)->getTargetTriple();
-  const bool vectorMath = options.vectorMath && options.linkArgs.empty() &&
+  const bool vectorMath = options.linkArgs.empty() &&
                           triple.getArch() == Triple::x86_64 &&
                           triple.isOSLinux() && triple.isGNUEnvironment();
   optimizeModule(*llvmModule, machine->get(), vectorMath);

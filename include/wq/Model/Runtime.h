@@ -18,13 +18,11 @@ struct SharedLibraryOptions {
   /// triple (for libraries that run on another machine).
   bool hostCpu = true;
   /// What the link step adds after the object (empty: LLVM's libomp, libm
-  /// and libmvec where used, with an rpath to LLVM's library directory).
+  /// and, on x86-64 GNU/Linux, glibc's libmvec, whose expf the loop
+  /// vectorizer then calls 8 floats at a time (4 ulp, glibc's documented
+  /// bound, instead of libm's 1); with an rpath to LLVM's library
+  /// directory).
   std::vector<std::string> linkArgs;
-  /// Let the loop vectorizer call glibc's vector math library (libmvec's
-  /// expf on 8 floats at once) where a loop calls expf; only on x86-64
-  /// Linux, and only with the default link step, which then links libmvec.
-  /// Accurate to 4 ulp (glibc's documented bound) instead of libm's 1.
-  bool vectorMath = true;
 };
 
 /// Compiles a module in the LLVM dialect (with `gpu.binary` kernels, if any)
