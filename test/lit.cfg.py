@@ -29,6 +29,18 @@ models_dir = os.path.join(os.path.dirname(config.wq_src_root), "shared", "models
 config.substitutions.append(("%models", models_dir))
 if os.path.exists(os.path.join(models_dir, "stories260K.bin")):
     config.available_features.add("models")
+# The host's integer dot-product instructions, for tests that force a
+# lowering of wq.byte_dot the host must be able to run.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu_flags = set(next((line.split(":", 1)[1].split() for line in cpuinfo
+                              if line.startswith("flags")), []))
+except OSError:
+    cpu_flags = set()
+if "avx_vnni" in cpu_flags or {"avx512_vnni", "avx512vl"} <= cpu_flags:
+    config.available_features.add("x86-vnni")
+if {"avx512_vnni", "avx512vl", "avx512bw"} <= cpu_flags:
+    config.available_features.add("x86-vnni-512")
 config.substitutions.append(
     ("%wq_observer", os.path.join(config.wq_obj_root, "lib", "libwq_observer.so")))
 config.substitutions.append(

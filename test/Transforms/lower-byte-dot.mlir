@@ -19,7 +19,7 @@
 // GENERIC: arith.addi
 // GENERIC-NOT: wq.byte_dot
 
-// BAD: wq-lower-byte-dot: target must be x86-vnni, x86, generic or host, got 'arm'
+// BAD: wq-lower-byte-dot: target must be x86-vnni-512, x86-vnni, x86, generic or host, got 'arm'
 func.func @byte_dot(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
   %d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>
   return %d : vector<8xi32>
@@ -59,3 +59,4 @@ func.func @byte_dot_full_range(%u: vector<32xi8>, %s: vector<32xi8>) -> vector<8
   %d = wq.byte_dot %u, %s full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
   return %d : vector<8xi32>
 }
+

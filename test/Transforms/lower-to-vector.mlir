@@ -32,21 +32,36 @@
 // CHECK: tensor.insert
 // CHECK-NOT: wq.matmul
 // INT8-LABEL: func.func @int4_asym
-// INT8: output_shape [2, 2, 16, 2]
-// INT8: linalg.transpose
+// With int8 activations the quantizer lays the activations out for the
+// superblock walk (64 weight bytes = 4 blocks of int4): per 128, the even
+// values of each block meeting the low nibbles, then the odd ones; each
+// block's scale over its 4 lanes; zero past the last block (2 blocks here).
+// INT8: linalg.fill {{.*}} -> tensor<2x128xi8>
+// INT8: linalg.fill {{.*}} -> tensor<2x16xf32>
+// INT8-NOT: linalg.transpose
 // INT8: math.absf {{.*}} : vector<32xf32>
 // INT8: vector.reduction <maxnumf>
 // INT8: math.roundeven
 // INT8: arith.fptosi
 // INT8: arith.trunci {{.*}} : vector<32xi32> to vector<32xi8>
-// INT8: vector.transfer_write
-// INT8: vector.transfer_read %arg1{{.*}} : tensor<8x2x16xi8>, vector<16xi8>
-// INT8: arith.andi
-// INT8: arith.shrui
-// INT8: vector.shuffle {{.*}} : vector<16xi8>, vector<16xi8>
-// INT8: wq.byte_dot {{.*}} : vector<32xi8>, vector<32xi8> -> vector<8xi32>
-// INT8: arith.sitofp
-// INT8: vector.fma
+// INT8: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30] : vector<32xi8>, vector<32xi8>
+// INT8: vector.transfer_write {{.*}} : vector<16xi8>, tensor<2x128xi8>
+// INT8: vector.shuffle {{.*}} [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31] : vector<32xi8>, vector<32xi8>
+// INT8: vector.transfer_write {{.*}} : vector<16xi8>, tensor<2x128xi8>
+// INT8: vector.transfer_write {{.*}} : vector<4xf32>, tensor<2x16xf32>
+// The two blocks only partly fill a superblock: a masked read (no in_bounds).
+// INT8: tensor.collapse_shape %arg1 {{\[}}[0], [1, 2]] : tensor<8x2x16xi8> into tensor<8x32xi8>
+// INT8: vector.transfer_read %collapsed[%{{.*}}, %{{.*}}], %{{.*}} : tensor<8x32xi8>, vector<64xi8>
+// INT8: %[[LOW:.*]] = arith.andi {{.*}} : vector<64xi8>
+// INT8: %[[HIGH:.*]] = arith.shrui {{.*}} : vector<64xi8>
+// INT8: vector.transfer_read %arg2{{.*}} : tensor<8x2xf16>, vector<4xf16>
+// INT8: vector.shuffle {{.*}} [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3] : vector<4xf32>, vector<4xf32>
+// INT8: %[[DOT:.*]] = wq.byte_dot %[[LOW]], {{.*}} : vector<64xi8>, vector<64xi8> -> vector<16xi32>
+// INT8: %[[DOT2:.*]] = wq.byte_dot %[[HIGH]], %{{.*}}, %[[DOT]] : vector<64xi8>, vector<64xi8> -> vector<16xi32>
+// INT8: vector.transfer_read {{.*}} : tensor<2x16xf32>, vector<16xf32>
+// INT8: arith.mulf
+// INT8: arith.sitofp %[[DOT2]] : vector<16xi32> to vector<16xf32>
+// INT8: vector.fma {{.*}} : vector<16xf32>
 // INT8-NOT: wq.matmul
 func.func @int4_asym(%x: tensor<2x64xf32>, %p: tensor<8x2x16xi8>, %s: tensor<8x2xf16>, %z: tensor<8x2xi8>) -> tensor<2x8xf32> {
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<8x64, u4, group_size = 32, scale_type = f16, zero_points>} : (tensor<2x64xf32>, tensor<8x2x16xi8>, tensor<8x2xf16>, tensor<8x2xi8>) -> tensor<2x8xf32>
@@ -67,9 +82,11 @@ func.func @int4_asym(%x: tensor<2x64xf32>, %p: tensor<8x2x16xi8>, %s: tensor<8x2
 // CHECK: arith.sitofp
 // CHECK: tensor.collapse_shape
 // INT8-LABEL: func.func @int4_signed_ragged_matvec
-// INT8: arith.xori
-// INT8: wq.byte_dot
 // INT8: arith.constant dense<8.000000e+00> : vector<8xf32>
+// INT8: vector.transfer_read %collapsed{{.*}}, %c-120_i8 : tensor<4x32xi8>, vector<64xi8>
+// INT8: arith.xori {{.*}} : vector<64xi8>
+// INT8: wq.byte_dot
+// INT8: vector.reduction <add>, {{.*}} : vector<16xf32> into f32
 func.func @int4_signed_ragged_matvec(%x: tensor<50xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf32>) -> tensor<4xf32> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x50, i4, group_size = 32, scale_type = f32>} : (tensor<50xf32>, tensor<4x2x16xi8>, tensor<4x2xf32>) -> tensor<4xf32>
   return %y : tensor<4xf32>
@@ -111,9 +128,12 @@ func.func @parallel_channels(%x: tensor<1x512xf32>, %p: tensor<512x16x16xi8>, %s
 // CHECK-COUNT-4: vector.fma
 // INT8-LABEL: func.func @int8_per_channel
 // INT8: arith.constant dense<1.280000e+02> : vector<8xf32>
-// INT8: vector.transfer_read %arg1{{.*}} : tensor<4x1x64xi8>, vector<32xi8>
-// INT8: arith.xori {{.*}} : vector<32xi8>
-// INT8: wq.byte_dot {{.*}} full_range : vector<32xi8>, vector<32xi8> -> vector<8xi32>
+// One superblock holds 2 blocks of int8: the per-channel scale broadcast.
+// INT8: scf.for
+// INT8: vector.transfer_read %collapsed{{.*}} {in_bounds = [true]} : tensor<4x64xi8>, vector<64xi8>
+// INT8: arith.xori {{.*}} : vector<64xi8>
+// INT8: vector.broadcast {{.*}} : f32 to vector<16xf32>
+// INT8: wq.byte_dot {{.*}} full_range : vector<64xi8>, vector<64xi8> -> vector<16xi32>
 // INT8-NOT: wq.matmul
 func.func @int8_per_channel(%x: tensor<1x64xf32>, %p: tensor<4x1x64xi8>, %s: tensor<4x1xf32>) -> tensor<1x4xf32> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x64, i8, group_size = 0, scale_type = f32>} : (tensor<1x64xf32>, tensor<4x1x64xi8>, tensor<4x1xf32>) -> tensor<1x4xf32>

@@ -18,8 +18,9 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   PassOptions::Option<std::string> byteDotTarget{
       *this, "byte-dot-target",
       llvm::cl::desc("How wq-lower-byte-dot lowers the integer dot products "
-                     "of the int8-activation kernels: host (default: VNNI, "
-                     "else AVX2, else portable), x86-vnni, x86 or generic"),
+                     "of the int8-activation kernels: host (default: "
+                     "AVX512-VNNI, else VNNI, else AVX2, else portable), "
+                     "x86-vnni-512, x86-vnni, x86 or generic"),
       llvm::cl::init("host")};
 };
 

@@ -284,7 +284,7 @@ func.func @dequantize_result(%p: tensor<4x2x2xi8>, %s: tensor<4x2xf16>) -> tenso
 // -----
 
 func.func @byte_dot_wrong_width(%u: vector<16xi8>, %s: vector<32xi8>) -> vector<8xi32> {
-  // expected-error @+1 {{operand #0 must be vector of 8-bit signless integer values of length 32}}
+  // expected-error @+1 {{operand #0 must be vector of 8-bit signless integer values of length 32/64}}
   %d = wq.byte_dot %u, %s : vector<16xi8>, vector<32xi8> -> vector<8xi32>
   return %d : vector<8xi32>
 }
@@ -504,4 +504,28 @@ func.func @rms_norm_sum_type(%x: tensor<2x8xf32>, %w: tensor<8xf32>, %r: tensor<
   // expected-error @+1 {{'wq.rms_norm' op expects the sum's type to be the input's ('tensor<2x8xf32>'), got 'tensor<?x8xf32>'}}
   %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<2x8xf32>, tensor<8xf32>, tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<?x8xf32>)
   return %y, %s : tensor<2x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+func.func @byte_dot_lane_count(%u: vector<64xi8>, %s: vector<64xi8>) -> vector<8xi32> {
+  // expected-error @+1 {{needs one result lane per 4 operand bytes: 64 bytes give 16 lanes, not 8}}
+  %d = wq.byte_dot %u, %s : vector<64xi8>, vector<64xi8> -> vector<8xi32>
+  return %d : vector<8xi32>
+}
+
+// -----
+
+func.func @byte_dot_mixed_widths(%u: vector<64xi8>, %s: vector<32xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{all of {lhs, rhs} have same type}}
+  %d = "wq.byte_dot"(%u, %s) : (vector<64xi8>, vector<32xi8>) -> vector<16xi32>
+  return %d : vector<16xi32>
+}
+
+// -----
+
+func.func @byte_dot_accumulator(%u: vector<32xi8>, %s: vector<32xi8>, %acc: vector<16xi32>) -> vector<8xi32> {
+  // expected-error @+1 {{the accumulator has the result's type}}
+  %d = "wq.byte_dot"(%u, %s, %acc) : (vector<32xi8>, vector<32xi8>, vector<16xi32>) -> vector<8xi32>
+  return %d : vector<8xi32>
 }

@@ -27,6 +27,24 @@
 // RUN: wq-opt %t.1.mlir --wq-quantize-weights="bits=4 group-size=32" --wq-lower-to-vector=activation-bits=8 --wq-lower-byte-dot=target=generic --wq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.4.out
 // RUN: %python %wq_scripts/check_output.py %t.4.out %t.1.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
 //
+// The superblock walk's other cases: groups of 96 (3 blocks, straddling the
+// 4-block superblocks: scales block by block), M = 9 (a tile of 8 rows and
+// one more), K = 200 ragged; int4 per channel (one scale broadcast);
+// the AVX2 pair and the 256-bit VNNI form on 64-byte operands (split in
+// halves).
+// RUN: %python %wq_scripts/gen_matmul_test.py --op matmul_nk --m 9 --k 200 --n 19 --bits 4 --group-size 96 --int8-activations --seed 49 --mlir %t.10.mlir --expected %t.10.npy
+// RUN: wq-opt %t.10.mlir --wq-quantize-weights="bits=4 group-size=96" --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.10.out
+// RUN: %python %wq_scripts/check_output.py %t.10.out %t.10.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: wq-opt %t.10.mlir --wq-quantize-weights="bits=4 group-size=96" --wq-cpu-pipeline="activation-bits=8 byte-dot-target=x86" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.10x.out
+// RUN: %python %wq_scripts/check_output.py %t.10x.out %t.10.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: %if x86-vnni %{ wq-opt %t.10.mlir --wq-quantize-weights="bits=4 group-size=96" --wq-cpu-pipeline="activation-bits=8 byte-dot-target=x86-vnni" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.10v.out %}
+// RUN: %if x86-vnni %{ %python %wq_scripts/check_output.py %t.10v.out %t.10.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s %}
+// RUN: %python %wq_scripts/gen_matmul_test.py --op matmul_nk --m 9 --k 96 --n 7 --bits 4 --group-size 96 --symmetric --int8-activations --seed 50 --mlir %t.11.mlir --expected %t.11.npy
+// RUN: wq-opt %t.11.mlir --wq-quantize-weights="bits=4 group-size=0 symmetric=true" --wq-cpu-pipeline=activation-bits=8 | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.11.out
+// RUN: %python %wq_scripts/check_output.py %t.11.out %t.11.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+// RUN: wq-opt %t.1.mlir --wq-quantize-weights="bits=4 group-size=32" --wq-cpu-pipeline="activation-bits=8 byte-dot-target=x86" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs > %t.1x.out
+// RUN: %python %wq_scripts/check_output.py %t.1x.out %t.1.npy --rtol-norm 1e-4 --rtol-max 1e-4 | FileCheck %s
+//
 // Signed int8 weights: int8 activations too, within 1e-4 of the reference
 // that quantizes the activations, within 2% of exact f32 activations; M > 1
 // and M = 1, ragged K (77: the last group padded), odd N, groups of 32 and

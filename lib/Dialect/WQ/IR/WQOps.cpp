@@ -190,6 +190,20 @@ LogicalResult DequantizeOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// ByteDotOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ByteDotOp::verify() {
+  const int64_t bytes = getLhs().getType().getNumElements();
+  const int64_t lanes = getResult().getType().getNumElements();
+  if (lanes * 4 != bytes)
+    return emitOpError() << "needs one result lane per 4 operand bytes: "
+                         << bytes << " bytes give " << bytes / 4
+                         << " lanes, not " << lanes;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 

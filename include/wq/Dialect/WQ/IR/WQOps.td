@@ -135,12 +135,18 @@ def WQ_MatmulOp : WQ_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def WQ_ByteDotOp : WQ_Op<"byte_dot", [Pure]> {
+def WQ_ByteDotOp : WQ_Op<"byte_dot", [Pure, AllTypesMatch<["lhs", "rhs"]>,
+    OptionalTypesMatchWith<"the accumulator has the result's type", "result",
+                           "acc", "$_self">]> {
   let summary = "Dot products of 4 small unsigned bytes with 4 signed bytes per lane";
   let description = [{
     `%d = wq.byte_dot %u, %s : vector<32xi8>, vector<32xi8> -> vector<8xi32>`
     computes, for each lane j of the result,
-    `sum_{i<4} zext(u[4j+i]) * sext(s[4j+i])`.
+    `sum_{i<4} zext(u[4j+i]) * sext(s[4j+i])`, plus lane j of the
+    accumulator `acc` when one is given
+    (`wq.byte_dot %u, %s, %acc : vector<64xi8>, vector<64xi8> -> vector<16xi32>`).
+    Operands are 32 bytes (8 lanes) or 64 bytes (16 lanes: one AVX-512
+    register, two AVX2 ones).
 
     Without `full_range`, every sum of two adjacent products
     `u[2i] s[2i] + u[2i+1] s[2i+1]` must fit in 16 signed bits, which holds
@@ -157,13 +163,15 @@ def WQ_ByteDotOp : WQ_Op<"byte_dot", [Pure]> {
     activations (`wq-lower-to-vector{activation-bits=8}`) and is lowered
     after bufferization by `wq-lower-byte-dot`.
   }];
-  let arguments = (ins VectorOfLengthAndType<[32], [I8]>:$lhs,
-                       VectorOfLengthAndType<[32], [I8]>:$rhs,
+  let arguments = (ins VectorOfLengthAndType<[32, 64], [I8]>:$lhs,
+                       VectorOfLengthAndType<[32, 64], [I8]>:$rhs,
+                       Optional<VectorOfLengthAndType<[8, 16], [I32]>>:$acc,
                        UnitAttr:$full_range);
-  let results = (outs VectorOfLengthAndType<[8], [I32]>:$result);
+  let results = (outs VectorOfLengthAndType<[8, 16], [I32]>:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs (`full_range` $full_range^)? attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+    $lhs `,` $rhs (`,` $acc^)? (`full_range` $full_range^)? attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
+  let hasVerifier = 1;
 }
 
 def WQ_RmsNormOp : WQ_Op<"rms_norm", [Pure]> {

@@ -491,17 +491,21 @@ def WQLowerByteDotPass : Pass<"wq-lower-byte-dot"> {
   let summary = "Lower wq.byte_dot to x86 integer dot products or vector arithmetic";
   let description = [{
     Rewrites each `wq.byte_dot` (4 unsigned x 4 signed bytes per 32-bit
-    lane) to one VNNI `vpdpbusd` (`llvm.x86.avx512.vpdpbusd.256`, which
-    AVX-VNNI and AVX512-VNNI with VL both provide), to AVX2's `vpmaddubsw` +
+    lane) to VNNI's `vpdpbusd` (`llvm.x86.avx512.vpdpbusd.256`, which
+    AVX-VNNI and AVX512-VNNI with VL both provide, and for 64-byte operands
+    AVX512-VNNI's `llvm.x86.avx512.vpdpbusd.512`), to AVX2's `vpmaddubsw` +
     `vpmaddwd` (`llvm.x86.avx2.pmadd.ub.sw` and `llvm.x86.avx2.pmadd.wd`
     through `llvm.call_intrinsic`), or to portable vector arithmetic (widen,
-    multiply, add groups of 4), which every LLVM target compiles. Run it after bufferization (the intrinsic
-    calls have unknown side effects for the bufferization analysis) and
-    before the conversion to LLVM.
+    multiply, add groups of 4), which every LLVM target compiles. Targets
+    with 256-bit instructions only take a 64-byte op as two 32-byte ones.
+    Run it after bufferization (the intrinsic calls have unknown side
+    effects for the bufferization analysis) and before the conversion to
+    LLVM.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"host\"",
-           "x86-vnni (vpdpbusd), x86 (AVX2 intrinsics), generic (vector "
+           "x86-vnni-512 (AVX512-VNNI, 64-byte vpdpbusd), x86-vnni "
+           "(32-byte vpdpbusd), x86 (AVX2 intrinsics), generic (vector "
            "arithmetic) or host (the best the host CPU has)">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect",
