@@ -683,8 +683,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       }
       return next;
     };
-    // The int8 path's outputs of `col` for `rowIds`: the whole superblocks
-    // in a loop, a partial last one after, each row's 16 lanes summed.
+    // The int8 path's running totals (16 lanes each) of `col` for `rowIds`:
+    // the whole superblocks in a loop, a partial last one after.
     auto buildInt8Outputs = [&](OpBuilder &mb, Location ml, Value col,
                                 ArrayRef<Value> rowIds) -> SmallVector<Value> {
       const int64_t whole = numBlocks / blocksPerSuperblock;
@@ -774,31 +774,26 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // group after, then one horizontal reduction.
     auto buildOutput = [&](OpBuilder &mb, Location ml, Value col,
                            Value row) -> Value {
+      Value total;
       if (useInt8) {
-        Value dot = vector::ReductionOp::create(
-            mb, ml, vector::CombiningKind::ADD,
-            buildInt8Outputs(mb, ml, col, {row}).front(), Value(),
-            arith::FastMathFlags::reassoc);
-        if (!hasGroupSumTerm)
-          return dot;
-        return arith::SubFOp::create(mb, ml, dot,
-                                     buildGroupSumTerm(mb, ml, col, row),
-                                     fastmath);
+        total = buildInt8Outputs(mb, ml, col, {row}).front();
+      } else {
+        auto pairLoop = scf::ForOp::create(
+            mb, ml, c0, index(mb, ml, groups / 2 * 2), index(mb, ml, 2),
+            ValueRange{zeroLanes, zeroLanes},
+            [&](OpBuilder &gb, Location gl, Value g, ValueRange totals) {
+              Value next = arith::AddIOp::create(gb, gl, g, c1);
+              scf::YieldOp::create(
+                  gb, gl,
+                  ValueRange{buildGroup(gb, gl, col, row, g, totals[0]),
+                             buildGroup(gb, gl, col, row, next, totals[1])});
+            });
+        total = arith::AddFOp::create(mb, ml, pairLoop.getResult(0),
+                                      pairLoop.getResult(1), fastmath);
+        if (groups % 2)
+          total =
+              buildGroup(mb, ml, col, row, index(mb, ml, groups - 1), total);
       }
-      auto pairLoop = scf::ForOp::create(
-          mb, ml, c0, index(mb, ml, groups / 2 * 2), index(mb, ml, 2),
-          ValueRange{zeroLanes, zeroLanes},
-          [&](OpBuilder &gb, Location gl, Value g, ValueRange totals) {
-            Value next = arith::AddIOp::create(gb, gl, g, c1);
-            scf::YieldOp::create(
-                gb, gl,
-                ValueRange{buildGroup(gb, gl, col, row, g, totals[0]),
-                           buildGroup(gb, gl, col, row, next, totals[1])});
-          });
-      Value total = arith::AddFOp::create(mb, ml, pairLoop.getResult(0),
-                                          pairLoop.getResult(1), fastmath);
-      if (groups % 2)
-        total = buildGroup(mb, ml, col, row, index(mb, ml, groups - 1), total);
       Value dot = vector::ReductionOp::create(
           mb, ml, vector::CombiningKind::ADD, total, Value(),
           arith::FastMathFlags::reassoc);
