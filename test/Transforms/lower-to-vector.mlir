@@ -5,25 +5,26 @@
 // BADBITS: activation-bits must be 32 or 8, got 4
 
 // int4 g32 with zero points: activation group sums, activations reordered
-// per 16 (evens, odds), 8-byte loads widened to i32, nibbles masked and
-// shifted, f32 FMA chains, the scale once per group (groups two at a time),
-// one reduction per row, then the zero-point term 8 groups at a time.
+// per 32 (evens, odds), 16-byte loads widened to i32, nibbles masked and
+// shifted, f32 FMA chains of 16 lanes, the scale once per group (groups two
+// at a time), one reduction per row, then the zero-point term 8 groups at a
+// time.
 // CHECK-LABEL: func.func @int4_asym
 // CHECK: linalg.generic
-// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2, 3]] output_shape [2, 4, 8, 2]
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2, 3]] output_shape [2, 2, 16, 2]
 // CHECK: linalg.transpose {{.*}} permutation = [0, 1, 3, 2]
 // CHECK: scf.for
 // CHECK: scf.for
-// CHECK: scf.for {{.*}} step %c2 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>)
-// CHECK: vector.transfer_read %arg1{{.*}} : tensor<8x2x16xi8>, vector<8xi8>
-// CHECK: arith.extui {{.*}} : vector<8xi8> to vector<8xi32>
+// CHECK: scf.for {{.*}} step %c2 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// CHECK: vector.transfer_read %arg1{{.*}} : tensor<8x2x16xi8>, vector<16xi8>
+// CHECK: arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
 // CHECK: arith.andi
 // CHECK: arith.shrui
-// CHECK: arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
-// CHECK: vector.transfer_read {{.*}} : tensor<2x64xf32>, vector<8xf32>
+// CHECK: arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<2x64xf32>, vector<16xf32>
 // CHECK: arith.mulf
 // CHECK: vector.fma
-// CHECK: vector.broadcast {{.*}} : f16 to vector<8xf16>
+// CHECK: vector.broadcast {{.*}} : f16 to vector<16xf16>
 // CHECK: arith.extf
 // CHECK: vector.fma
 // CHECK: vector.reduction <add>
@@ -119,13 +120,14 @@ func.func @parallel_channels(%x: tensor<1x512xf32>, %p: tensor<512x16x16xi8>, %s
 
 // -----
 
-// int8 weights per channel: 32-byte chunks in four independent FMA chains.
+// int8 weights per channel: 32-byte chunks in two independent 16-lane FMA
+// chains.
 // With int8 activations, signed int8 weights take integer dot products per
 // block of 32 (llama.cpp's Q8_0 x Q8_0): w ^ 0x80 (w + 128 unsigned) against
 // the activations with the whole byte range, 128 taken out as a zero point.
 // CHECK-LABEL: func.func @int8_per_channel
-// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK-COUNT-4: vector.fma
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-2: vector.fma
 // INT8-LABEL: func.func @int8_per_channel
 // INT8: arith.constant dense<1.280000e+02> : vector<8xf32>
 // One superblock holds 2 blocks of int8: the per-channel scale broadcast.
@@ -149,7 +151,7 @@ func.func @int8_per_channel(%x: tensor<1x64xf32>, %p: tensor<4x1x64xi8>, %s: ten
 // CHECK: arith.divf
 // CHECK: linalg.generic
 // CHECK: tensor.extract {{.*}} : tensor<2x64xf32>
-// CHECK: vector.transfer_read %arg1{{.*}} : tensor<4x2x16xi8>, vector<8xi8>
+// CHECK: vector.transfer_read %arg1{{.*}} : tensor<4x2x16xi8>, vector<16xi8>
 // CHECK: linalg.generic
 // CHECK: arith.mulf
 // CHECK: arith.addf
@@ -169,12 +171,13 @@ func.func @side_inputs(%x: tensor<2x64xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4
 // products themselves are those of the symmetric kernel. With int8
 // activations the sums are those of the quantized activations.
 // Rows come 8 at a time (each decoded weight meets 8 rows in registers:
-// 8 running totals, reduced together by even/odd shuffles), the rest
-// (here both rows) one by one.
+// 8 running totals of 16 lanes, each folded to 8, then reduced together by
+// even/odd shuffles), the rest (here both rows) one by one.
 // CHECK-LABEL: func.func @int4_offsets
 // CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x2x32xf32>) outs(%{{.*}} : tensor<2x2xf32>)
 // CHECK: scf.for {{.*}} step %c8 iter_args({{.*}}) -> (tensor<2x1xf32>)
-// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.extract_strided_slice {{.*}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
 // CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
 // CHECK-COUNT-8: vector.extract
 // CHECK: scf.for {{.*}} step %c1 iter_args({{.*}}) -> (tensor<2x1xf32>)

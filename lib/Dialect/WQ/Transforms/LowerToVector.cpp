@@ -26,7 +26,8 @@ using namespace mlir::wq;
 
 namespace {
 
-/// Every decoded piece of a chunk is one `vector<8xf32>`.
+/// Lanes of the zero-point term's vectors (8 groups at a time) and of the
+/// vectors the tiles' reductions fold (see reduceAll).
 constexpr int64_t kLanes = kCpuLanes;
 constexpr int64_t kParallelMinElements = kCpuParallelMinElements;
 /// Output tiles: kTileCols output channels x kTileRows activation rows per
@@ -40,16 +41,23 @@ constexpr int64_t kParallelMinElements = kCpuParallelMinElements;
 constexpr int64_t kTileCols = 1;
 constexpr int64_t kTileRows = 8;
 
-/// How one group's packed bytes are walked: `chunkBytes` per step, decoded
-/// into `piecesPerChunk` vectors of 8 weights that each meet 8 activations.
+/// How one group's packed bytes are walked by the f32-activation kernel:
+/// `chunkBytes` per step, decoded into `piecesPerChunk` vectors of `lanes`
+/// weights that each meet `lanes` activations.
 struct ChunkPlan {
   int64_t chunkBytes = 0;
   int64_t piecesPerChunk = 0;
   int64_t elementsPerChunk = 0;
+  int64_t lanes = 0;
 };
 
 /// The widest chunk (32, 16 or 8 bytes; 32 only for 8-bit, whose 32 bytes
-/// fill four registers as 16 bytes of int4 do) that divides a group.
+/// fill four 8-lane pieces as 16 bytes of int4 do) that divides a group.
+/// Pieces of 16 lanes (one AVX-512 register, two AVX2 ones) where a chunk
+/// has 16 bytes or more: half the instructions per weight of 8 lanes
+/// (SmolLM2 f32-activation decode 78-96 -> 125 tokens/s, prefill 200-215
+/// -> 282-295, 2 threads, AVX-512),
+/// else 8.
 std::optional<ChunkPlan> planChunks(unsigned bits, int64_t groupBytes) {
   for (int64_t chunkBytes : {32, 16, 8}) {
     if (bits == 4 && chunkBytes == 32)
@@ -58,8 +66,9 @@ std::optional<ChunkPlan> planChunks(unsigned bits, int64_t groupBytes) {
       continue;
     ChunkPlan plan;
     plan.chunkBytes = chunkBytes;
+    plan.lanes = chunkBytes >= 16 ? 16 : 8;
     plan.elementsPerChunk = chunkBytes * (8 / bits);
-    plan.piecesPerChunk = plan.elementsPerChunk / kLanes;
+    plan.piecesPerChunk = plan.elementsPerChunk / plan.lanes;
     return plan;
   }
   return std::nullopt;
@@ -187,19 +196,24 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // the low and the high nibbles, so it meets the even and the odd weights
     // of 16 in separate registers; the activations are reordered once per
     // call to match (within each 16: the 8 even ones, then the 8 odd ones)
-    // instead of shuffling weights for every output channel. (The int8
-    // path's quantizer writes its own order.)
+    // instead of shuffling weights for every output channel. (With pieces
+    // of 16 lanes: within each 32, the 16 even ones, then the 16 odd ones.
+    // The int8 path's quantizer writes its own order.)
+    const int64_t pieceLanes = plan->lanes;
     if (bits == 4 && !useInt8) {
-      const int64_t blocks = paddedK / (2 * kLanes);
+      const int64_t blocks = paddedK / (2 * pieceLanes);
       Value x4 = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({staticRows, blocks, kLanes, 2}, f32),
-          x, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}},
+          b, loc,
+          RankedTensorType::get({staticRows, blocks, pieceLanes, 2}, f32), x,
+          SmallVector<ReassociationIndices>{{0}, {1, 2, 3}},
           SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(blocks),
-                                    b.getIndexAttr(kLanes), b.getIndexAttr(2)});
+                                    b.getIndexAttr(pieceLanes),
+                                    b.getIndexAttr(2)});
       Value init = tensor::EmptyOp::create(
           b, loc,
           SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(blocks),
-                                    b.getIndexAttr(2), b.getIndexAttr(kLanes)},
+                                    b.getIndexAttr(2),
+                                    b.getIndexAttr(pieceLanes)},
           f32);
       Value transposed =
           linalg::TransposeOp::create(b, loc, x4, init,
@@ -213,6 +227,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
         arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
     auto laneType = VectorType::get({kLanes}, f32);
     auto wideIntType = VectorType::get({kLanes}, i32);
+    auto pieceType = VectorType::get({pieceLanes}, f32);
+    auto pieceIntType = VectorType::get({pieceLanes}, i32);
     Value out = tensor::EmptyOp::create(
         b, loc, SmallVector<OpFoldResult>{rowSize, b.getIndexAttr(n)}, f32);
     Value numGroups = arith::ConstantIndexOp::create(b, loc, groups);
@@ -222,12 +238,14 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     Value floatPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
     Value zeroLanes = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(0.0f)));
+    Value zeroPiece = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pieceType, b.getF32FloatAttr(0.0f)));
     auto index = [&](OpBuilder &ob, Location l, int64_t value) -> Value {
       return arith::ConstantIndexOp::create(ob, l, value);
     };
     auto splat32 = [&](OpBuilder &ob, Location l, int64_t value) -> Value {
       return arith::ConstantOp::create(
-          ob, l, DenseElementsAttr::get(wideIntType,
+          ob, l, DenseElementsAttr::get(pieceIntType,
                                         ob.getIntegerAttr(i32, value)));
     };
     Value packed = op.getPacked(), scales = op.getScales();
@@ -406,12 +424,13 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     }
 
     // Decodes the chunk at `byteOffset` of group `g` of channel `col` into
-    // f32 pieces of 8 weights, in the order the activations are laid out.
+    // f32 pieces of `pieceLanes` weights, in the order the activations are
+    // laid out.
     auto decodeChunk = [&](OpBuilder &cb, Location cl, Value col, Value g,
                            Value byteOffset) -> SmallVector<Value> {
       SmallVector<Value> pieces;
-      auto bytesType = VectorType::get({kLanes}, i8);
-      for (int64_t start = 0; start < plan->chunkBytes; start += kLanes) {
+      auto bytesType = VectorType::get({pieceLanes}, i8);
+      for (int64_t start = 0; start < plan->chunkBytes; start += pieceLanes) {
         Value offset =
             arith::AddIOp::create(cb, cl, byteOffset, index(cb, cl, start));
         Value bytesV = vector::TransferReadOp::create(
@@ -420,8 +439,8 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
         // Widening first lets one vpmovzxbd/vpmovsxbd load serve 8 bytes.
         Value wide =
             isSigned
-                ? Value(arith::ExtSIOp::create(cb, cl, wideIntType, bytesV))
-                : Value(arith::ExtUIOp::create(cb, cl, wideIntType, bytesV));
+                ? Value(arith::ExtSIOp::create(cb, cl, pieceIntType, bytesV))
+                : Value(arith::ExtUIOp::create(cb, cl, pieceIntType, bytesV));
         SmallVector<Value> ints;
         if (bits == 8) {
           ints.push_back(wide);
@@ -442,7 +461,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
         // Every value fits in 9 bits, so the signed conversion (one
         // instruction on x86) is exact for unsigned storage too.
         for (Value v : ints)
-          pieces.push_back(arith::SIToFPOp::create(cb, cl, laneType, v));
+          pieces.push_back(arith::SIToFPOp::create(cb, cl, pieceType, v));
       }
       return pieces;
     };
@@ -555,9 +574,9 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
                                Value groupDot, Value total) -> Value {
       Value s = tensor::ExtractOp::create(gb, gl, scales, ValueRange{col, g});
       Value sv = vector::BroadcastOp::create(
-          gb, gl, VectorType::get({kLanes}, scaleType), s);
+          gb, gl, VectorType::get({pieceLanes}, scaleType), s);
       if (!scaleType.isF32())
-        sv = arith::ExtFOp::create(gb, gl, laneType, sv);
+        sv = arith::ExtFOp::create(gb, gl, pieceType, sv);
       return vector::FMAOp::create(gb, gl, sv, groupDot, total);
     };
 
@@ -725,9 +744,9 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
         SmallVector<Value> results;
         for (auto [i, piece] : llvm::enumerate(pieces)) {
           Value xOffset = arith::AddIOp::create(
-              cb, cl, chunkBase, index(cb, cl, int64_t(i) * kLanes));
+              cb, cl, chunkBase, index(cb, cl, int64_t(i) * pieceLanes));
           Value xv = vector::TransferReadOp::create(
-              cb, cl, laneType, x, ValueRange{row, xOffset}, floatPad,
+              cb, cl, pieceType, x, ValueRange{row, xOffset}, floatPad,
               ArrayRef<bool>{true});
           if (accs.empty()) {
             // Single chunk: chain the pieces into one register.
@@ -747,7 +766,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       if (groupBytes == plan->chunkBytes) {
         groupDot = chunkProducts(gb, gl, c0, ValueRange{}).front();
       } else {
-        SmallVector<Value> zeros(plan->piecesPerChunk, zeroLanes);
+        SmallVector<Value> zeros(plan->piecesPerChunk, zeroPiece);
         auto chunkLoop = scf::ForOp::create(
             gb, gl, c0, numChunks, c1, zeros,
             [&](OpBuilder &cb, Location cl, Value chunk, ValueRange cArgs) {
@@ -780,7 +799,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       } else {
         auto pairLoop = scf::ForOp::create(
             mb, ml, c0, index(mb, ml, groups / 2 * 2), index(mb, ml, 2),
-            ValueRange{zeroLanes, zeroLanes},
+            ValueRange{zeroPiece, zeroPiece},
             [&](OpBuilder &gb, Location gl, Value g, ValueRange totals) {
               Value next = arith::AddIOp::create(gb, gl, g, c1);
               scf::YieldOp::create(
@@ -866,20 +885,11 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
         return {buildOutput(mb, ml, cols[0], rowIds[0])};
       SmallVector<Value> totals;
       if (useInt8) {
-        // Each 16-lane total folded to 8 lanes (its two halves added).
         for (Value col : cols)
-          for (Value total : buildInt8Outputs(mb, ml, col, rowIds)) {
-            auto half = [&](int64_t offset) -> Value {
-              return vector::ExtractStridedSliceOp::create(
-                  mb, ml, total, ArrayRef<int64_t>{offset},
-                  ArrayRef<int64_t>{kLanes}, ArrayRef<int64_t>{1});
-            };
-            totals.push_back(arith::AddFOp::create(mb, ml, half(0),
-                                                   half(kLanes), fastmath));
-          }
+          llvm::append_range(totals, buildInt8Outputs(mb, ml, col, rowIds));
       } else {
         const int64_t tile = cols.size() * rowIds.size();
-        SmallVector<Value> zeros(tile, zeroLanes);
+        SmallVector<Value> zeros(tile, zeroPiece);
         auto groupLoop = scf::ForOp::create(
             mb, ml, c0, numGroups, c1, zeros,
             [&](OpBuilder &gb, Location gl, Value g, ValueRange groupTotals) {
@@ -893,6 +903,19 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
             });
         totals.assign(groupLoop.getResults().begin(),
                       groupLoop.getResults().end());
+      }
+      // Totals wider than 8 lanes folded to 8 (their halves added).
+      for (Value &total : totals) {
+        for (int64_t width = cast<VectorType>(total.getType()).getNumElements();
+             width > kLanes; width /= 2) {
+          auto half = [&](int64_t offset) -> Value {
+            return vector::ExtractStridedSliceOp::create(
+                mb, ml, total, ArrayRef<int64_t>{offset},
+                ArrayRef<int64_t>{width / 2}, ArrayRef<int64_t>{1});
+          };
+          total = arith::AddFOp::create(mb, ml, half(0), half(width / 2),
+                                        fastmath);
+        }
       }
       SmallVector<Value> dots = reduceAll(mb, ml, totals);
       if (hasGroupSumTerm)
