@@ -52,12 +52,11 @@ struct ChunkPlan {
 };
 
 /// The widest chunk (32, 16 or 8 bytes; 32 only for 8-bit, whose 32 bytes
-/// fill four 8-lane pieces as 16 bytes of int4 do) that divides a group.
+/// fill two 16-lane pieces as 16 bytes of int4 do) that divides a group.
 /// Pieces of 16 lanes (one AVX-512 register, two AVX2 ones) where a chunk
-/// has 16 bytes or more: half the instructions per weight of 8 lanes
-/// (SmolLM2 f32-activation decode 78-96 -> 125 tokens/s, prefill 200-215
-/// -> 282-295, 2 threads, AVX-512),
-/// else 8.
+/// has 16 bytes or more, else 8: half the instructions per weight of 8
+/// lanes (SmolLM2 f32-activation decode 78-96 -> 125 tokens/s, prefill
+/// 200-215 -> 282-295, 2 threads, AVX-512).
 std::optional<ChunkPlan> planChunks(unsigned bits, int64_t groupBytes) {
   for (int64_t chunkBytes : {32, 16, 8}) {
     if (bits == 4 && chunkBytes == 32)
