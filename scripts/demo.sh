@@ -47,7 +47,7 @@ trap 'rm -rf "$work"' EXIT
 echo "== SmolLM2-135M-Instruct ($gguf)"
 # --activation-bits 8: activations rounded to int8 per 32 inside the matmuls,
 # the arithmetic llama.cpp uses for these weights (Q4_1 x Q8_1); perplexity
-# +0.08% of the exact default (bench/results/smollm2.md), about twice its
+# +0.08% of the exact default (bench/results/smollm2.md), 1.3x-2x its
 # decode speed.
 echo "== wq-compile $GGUF_NAME --target cpu --activation-bits 8 -o smollm2   (the file's Q4_1/Q8_0 integers, no re-quantization)"
 "$WQ_BUILD/bin/wq-compile" "$gguf" --target cpu --activation-bits 8 -o "$work/smollm2" 2>&1 | grep -v "from the checkpoint"
