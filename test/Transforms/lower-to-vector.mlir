@@ -50,13 +50,15 @@
 // INT8: vector.shuffle {{.*}} [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31] : vector<32xi8>, vector<32xi8>
 // INT8: vector.transfer_write {{.*}} : vector<16xi8>, tensor<2x128xi8>
 // INT8: vector.transfer_write {{.*}} : vector<4xf32>, tensor<2x16xf32>
-// The two blocks only partly fill a superblock: a masked read (no in_bounds).
+// The two blocks only partly fill a superblock: their 32 bytes, padded to
+// 64 (no masked load), and their two groups' scales, the other lanes zero.
 // INT8: tensor.collapse_shape %arg1 {{\[}}[0], [1, 2]] : tensor<8x2x16xi8> into tensor<8x32xi8>
-// INT8: vector.transfer_read %collapsed[%{{.*}}, %{{.*}}], %{{.*}} : tensor<8x32xi8>, vector<64xi8>
+// INT8: vector.transfer_read %collapsed[%{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<8x32xi8>, vector<32xi8>
+// INT8: vector.insert_strided_slice {{.*}} {offsets = [0], strides = [1]} : vector<32xi8> into vector<64xi8>
 // INT8: %[[LOW:.*]] = arith.andi {{.*}} : vector<64xi8>
 // INT8: %[[HIGH:.*]] = arith.shrui {{.*}} : vector<64xi8>
-// INT8: vector.transfer_read %arg2{{.*}} : tensor<8x2xf16>, vector<4xf16>
-// INT8: vector.shuffle {{.*}} [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3] : vector<4xf32>, vector<4xf32>
+// INT8: vector.transfer_read %arg2{{.*}} {in_bounds = [true]} : tensor<8x2xf16>, vector<2xf16>
+// INT8: vector.shuffle {{.*}} [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2] : vector<2xf32>, vector<2xf32>
 // INT8: %[[DOT:.*]] = wq.byte_dot %[[LOW]], {{.*}} : vector<64xi8>, vector<64xi8> -> vector<16xi32>
 // INT8: %[[DOT2:.*]] = wq.byte_dot %[[HIGH]], %{{.*}}, %[[DOT]] : vector<64xi8>, vector<64xi8> -> vector<16xi32>
 // INT8: vector.transfer_read {{.*}} : tensor<2x16xf32>, vector<16xf32>
@@ -84,7 +86,8 @@ func.func @int4_asym(%x: tensor<2x64xf32>, %p: tensor<8x2x16xi8>, %s: tensor<8x2
 // CHECK: tensor.collapse_shape
 // INT8-LABEL: func.func @int4_signed_ragged_matvec
 // INT8: arith.constant dense<8.000000e+00> : vector<8xf32>
-// INT8: vector.transfer_read %collapsed{{.*}}, %c-120_i8 : tensor<4x32xi8>, vector<64xi8>
+// INT8: vector.transfer_read %collapsed{{.*}} {in_bounds = [true]} : tensor<4x32xi8>, vector<32xi8>
+// INT8: vector.insert_strided_slice {{.*}} : vector<32xi8> into vector<64xi8>
 // INT8: arith.xori {{.*}} : vector<64xi8>
 // INT8: wq.byte_dot
 // INT8: vector.reduction <add>, {{.*}} : vector<16xf32> into f32

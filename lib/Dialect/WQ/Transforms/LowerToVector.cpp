@@ -609,8 +609,10 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // one broadcast where the superblock lies in one group, one load of its
     // groups spread over the lanes where whole groups fill it, else block
     // by block (group sizes such as 96 that straddle superblocks).
-    auto weightScaleLanes = [&](OpBuilder &ob, Location l, Value col,
-                                Value p) -> Value {
+    // Blocks of the partial last superblock (0: none).
+    const int64_t tailBlocks = numBlocks % blocksPerSuperblock;
+    auto weightScaleLanes = [&](OpBuilder &ob, Location l, Value col, Value p,
+                                bool partial) -> Value {
       Value firstBlock =
           arith::MulIOp::create(ob, l, p, index(ob, l, blocksPerSuperblock));
       auto groupOf = [&](Value block) -> Value {
@@ -625,18 +627,26 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
                                            scaleToF32(ob, l, s));
       }
       if (blocksPerSuperblock % blocksPerGroup == 0) {
-        const int64_t count = blocksPerSuperblock / blocksPerGroup;
-        // Past the last group (a partial superblock) the lanes read 0.
+        // A partial superblock reads only its own groups (whole ones: the
+        // superblocks start on group boundaries); the lanes past them take
+        // the zeros of the shuffle's second operand.
+        const int64_t present =
+            (partial ? tailBlocks : blocksPerSuperblock) / blocksPerGroup;
         Value s = vector::TransferReadOp::create(
-            ob, l, VectorType::get({count}, scaleType), scales,
+            ob, l, VectorType::get({present}, scaleType), scales,
             ValueRange{col, groupOf(firstBlock)},
             arith::ConstantOp::create(ob, l, ob.getZeroAttr(scaleType)),
-            ArrayRef<bool>{false});
+            ArrayRef<bool>{true});
         s = scaleToF32(ob, l, s);
+        Value zeros = arith::ConstantOp::create(
+            ob, l,
+            DenseElementsAttr::get(VectorType::get({present}, f32),
+                                   ob.getF32FloatAttr(0.0f)));
         SmallVector<int64_t> lanes;
         for (int64_t lane = 0; lane < kSuperblockLanes; ++lane)
-          lanes.push_back(lane / lanesPerBlock / blocksPerGroup);
-        return vector::ShuffleOp::create(ob, l, s, s, lanes);
+          lanes.push_back(
+              std::min(lane / lanesPerBlock / blocksPerGroup, present));
+        return vector::ShuffleOp::create(ob, l, s, zeros, lanes);
       }
       SmallVector<Value> lanes;
       for (int64_t j = 0; j < blocksPerSuperblock; ++j) {
@@ -652,27 +662,34 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       return vector::FromElementsOp::create(ob, l, superType, lanes);
     };
     // Adds superblock `p` of `col` to the totals of `rowIds`; `partial`:
-    // the last superblock, not filled by the blocks (a masked read; the
-    // activations and scales past the last block are zero).
+    // the last superblock, not filled by the blocks (the activations and
+    // scales past the last block are zero).
     auto superblockProducts = [&](OpBuilder &ob, Location l, Value col,
                                   ArrayRef<Value> rowIds, Value p,
                                   ValueRange totals,
                                   bool partial) -> SmallVector<Value> {
       const int64_t signBits = isSigned ? numerics::fieldSignBits8(bits) : 0;
-      // The padding byte of a masked read decodes to zero after the xor.
+      // A partial superblock reads its blocks' bytes only (no masked load:
+      // AVX2 has none for bytes and LLVM would expand one element by
+      // element) and pads them with bytes that decode to zero after the xor.
+      const int64_t readBytes =
+          partial ? tailBlocks * blockBytes : kSuperblockBytes;
       Value w = vector::TransferReadOp::create(
-          ob, l, superBytesType, packedRows,
+          ob, l, VectorType::get({readBytes}, i8), packedRows,
           ValueRange{col, arith::MulIOp::create(ob, l, p,
                                                 index(ob, l, kSuperblockBytes))},
-          arith::ConstantIntOp::create(ob, l, i8, signBits),
-          ArrayRef<bool>{!partial});
+          bytePad, ArrayRef<bool>{true});
+      if (partial)
+        w = vector::InsertStridedSliceOp::create(
+            ob, l, w, splatBytes(ob, l, signBits), ArrayRef<int64_t>{0},
+            ArrayRef<int64_t>{1});
       if (isSigned)
         w = arith::XOrIOp::create(ob, l, w, splatBytes(ob, l, signBits));
       SmallVector<Value> weightParts = {w};
       if (bits == 4)
         weightParts = {arith::AndIOp::create(ob, l, w, splatBytes(ob, l, 15)),
                        arith::ShRUIOp::create(ob, l, w, splatBytes(ob, l, 4))};
-      Value weightScales = weightScaleLanes(ob, l, col, p);
+      Value weightScales = weightScaleLanes(ob, l, col, p, partial);
       Value activationBase = arith::MulIOp::create(
           ob, l, p, index(ob, l, superblockActivations));
       Value scaleBase =
