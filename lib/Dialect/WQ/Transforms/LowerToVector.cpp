@@ -262,14 +262,17 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // - xLaneScales, per superblock 16 floats: each block's scale repeated
     //   over the block's lanes of the byte_dot result.
     // Past the last block (when the blocks do not fill the last superblock)
-    // both are zero.
+    // both are zero: the lanes there add nothing, and no uninitialized byte
+    // is read.
     const int64_t blocksPerGroup = groupSize / kActivationBlock;
     const int64_t blockBytes = kActivationBlock * bits / 8;
     const int64_t blocksPerSuperblock = kSuperblockBytes / blockBytes;
     const int64_t lanesPerBlock = kSuperblockLanes / blocksPerSuperblock;
     const int64_t numBlocks = paddedK / kActivationBlock;
-    const int64_t numSuperblocks =
-        llvm::divideCeil(numBlocks, blocksPerSuperblock);
+    const int64_t wholeSuperblocks = numBlocks / blocksPerSuperblock;
+    // Blocks of the partial last superblock (0: none).
+    const int64_t tailBlocks = numBlocks % blocksPerSuperblock;
+    const int64_t numSuperblocks = wholeSuperblocks + (tailBlocks ? 1 : 0);
     const int64_t superblockActivations =
         blocksPerSuperblock * kActivationBlock;
     Value xq, xLaneScales;
@@ -286,7 +289,7 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
           SmallVector<OpFoldResult>{
               rowSize, b.getIndexAttr(numSuperblocks * kSuperblockLanes)},
           f32);
-      if (numSuperblocks * blocksPerSuperblock != numBlocks) {
+      if (tailBlocks) {
         xqInit = linalg::FillOp::create(
                      b, loc, ValueRange{bytePad}, ValueRange{xqInit})
                      .getResult(0);
@@ -609,8 +612,6 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // one broadcast where the superblock lies in one group, one load of its
     // groups spread over the lanes where whole groups fill it, else block
     // by block (group sizes such as 96 that straddle superblocks).
-    // Blocks of the partial last superblock (0: none).
-    const int64_t tailBlocks = numBlocks % blocksPerSuperblock;
     auto weightScaleLanes = [&](OpBuilder &ob, Location l, Value col, Value p,
                                 bool partial) -> Value {
       Value firstBlock =
@@ -722,15 +723,13 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     // the whole superblocks in a loop, a partial last one after.
     auto buildInt8Outputs = [&](OpBuilder &mb, Location ml, Value col,
                                 ArrayRef<Value> rowIds) -> SmallVector<Value> {
-      const int64_t whole = numBlocks / blocksPerSuperblock;
-      SmallVector<Value> zeros(
+      SmallVector<Value> totals(
           rowIds.size(),
           arith::ConstantOp::create(
               mb, ml, DenseElementsAttr::get(superType, mb.getF32FloatAttr(0))));
-      SmallVector<Value> totals = zeros;
-      if (whole > 0) {
+      if (wholeSuperblocks > 0) {
         auto loop = scf::ForOp::create(
-            mb, ml, c0, index(mb, ml, whole), c1, zeros,
+            mb, ml, c0, index(mb, ml, wholeSuperblocks), c1, totals,
             [&](OpBuilder &lb, Location l, Value p, ValueRange running) {
               scf::YieldOp::create(
                   lb, l, superblockProducts(lb, l, col, rowIds, p, running,
@@ -738,8 +737,9 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
             });
         totals.assign(loop.getResults().begin(), loop.getResults().end());
       }
-      if (whole != numSuperblocks)
-        totals = superblockProducts(mb, ml, col, rowIds, index(mb, ml, whole),
+      if (tailBlocks)
+        totals = superblockProducts(mb, ml, col, rowIds,
+                                    index(mb, ml, wholeSuperblocks),
                                     totals, /*partial=*/true);
       return totals;
     };
