@@ -121,6 +121,70 @@ class RmsNorm:
         return inputs, reference
 
 
+class Attention:
+    """A function `@name(%q, %k, %v, %layer, %start) -> result` with one
+    wq.attention of its arguments (start an index or a tensor<1xi32>). A
+    dynamic cache length is 37 positions here; the layer is the caches' last
+    and the start puts the last row at the cache's last position but 2."""
+    bits = 32
+    layout = "attention"
+    POSITIONS = 37
+
+    def __init__(self, name, signature, body):
+        self.name = name
+        args = re.findall(r"(%\w+): (tensor<[^>]*>|memref<[^>]*>|index)", signature)
+        m = re.search(r"wq\.attention (%\w+), (%\w+), (%\w+) layer (%\w+) start (%\w+)"
+                      r" \{heads = (\d+) : i64, kv_heads = (\d+) : i64\}", body)
+        if not m:
+            raise ValueError("no wq.attention of the function's arguments")
+        names = [a for a, _ in args]
+        self.order = [names.index(m.group(i)) for i in range(1, 6)]
+        self.heads, self.kv_heads = int(m.group(6)), int(m.group(7))
+        self.args = [(a, t.replace("x?x", f"x{self.POSITIONS}x")) for a, t in args]
+        (self.rows, self.n), _ = memref_shape(self.args[self.order[0]][1])
+        (self.layers, self.positions, self.kv_columns), _ = memref_shape(
+            self.args[self.order[1]][1])
+        self.m, self.k = self.rows, self.n
+        self.start_in_tensor = self.args[self.order[4]][1] != "index"
+
+    def make_inputs(self, rng):
+        hs = self.n // self.heads
+        group = self.heads // self.kv_heads
+        q = [[rng.gauss(0, 1) for _ in range(self.n)] for _ in range(self.rows)]
+        caches = [[[[rng.gauss(0, 1) for _ in range(self.kv_columns)]
+                    for _ in range(self.positions)] for _ in range(self.layers)]
+                  for _ in range(2)]
+        # Poison the positions no row sees: the kernel must not read them.
+        layer = self.layers - 1
+        start = self.positions - 2 - self.rows
+        for cache in caches:
+            for t in range(start + self.rows, self.positions):
+                cache[layer][t] = [float("nan")] * self.kv_columns
+        keys, values = caches
+        reference = []
+        for r in range(self.rows):
+            out = []
+            for h in range(self.heads):
+                a = h // group
+                scores = [math.fsum(q[r][h * hs + d] * keys[layer][t][a * hs + d]
+                                    for d in range(hs)) / math.sqrt(hs)
+                          for t in range(start + r + 1)]
+                top = max(scores)
+                weights = [math.exp(s - top) for s in scores]
+                total = math.fsum(weights)
+                out += [math.fsum(w * values[layer][t][a * hs + d]
+                                  for t, w in enumerate(weights)) / total
+                        for d in range(hs)]
+            reference.append(out)
+        flat = lambda cache: [v for layer_rows in cache for row in layer_rows for v in row]
+        inputs = {self.order[0]: encode([v for row in q for v in row], "f32"),
+                  self.order[1]: encode(flat(keys), "f32"),
+                  self.order[2]: encode(flat(values), "f32"),
+                  self.order[3]: layer,
+                  self.order[4]: encode([start], "i32") if self.start_in_tensor else start}
+        return inputs, reference
+
+
 class Matmul:
     """A function `@name(args) -> result` with one wq.matmul of its arguments."""
     WEIGHT = re.compile(r"#wq\.qweight<(\d+)x(\d+), ([iu])(\d+), group_size = (\d+), "
@@ -310,6 +374,9 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory, maps, co
     values = {}  # SSA name -> int constant or (address, dims, element)
     active = []  # per enclosing scf.if: whether its current branch runs
     for i, arg in enumerate(arg_names):
+        if arg_types[i] == "index":
+            values[arg] = inputs[i]
+            continue
         dims, element = memref_shape(arg_types[i])
         data = inputs[i]
         values[arg] = (memory.alloc(len(data), data), dims, element)
@@ -444,6 +511,9 @@ def main():
     parser.add_argument("--sm-count", type=int,
                         help="run wq-lower-to-gpu-prefill with this sm-count (the tile and "
                              "split-K choice) before the pipeline")
+    parser.add_argument("--attention-options",
+                        help="run wq-lower-attention-to-gpu with these options (e.g. "
+                             "'warps=1 unroll=3') before the pipeline")
     parser.add_argument("--mma-sync", action="store_true",
                         help="sm_90: the prefill GEMM on mma.sync (prefill-wgmma=false) instead "
                              "of wgmma")
@@ -465,7 +535,8 @@ def main():
             continue
         # A dynamic M is --rows here; the compiled function still takes any.
         signature = m.group(2).replace("<?x", f"<{args.rows}x")
-        kind = RmsNorm if "wq.rms_norm" in m.group(3) else Matmul
+        kind = (RmsNorm if "wq.rms_norm" in m.group(3) else
+                Attention if "wq.attention" in m.group(3) else Matmul)
         matmuls[m.group(1)] = kind(m.group(1), signature, m.group(3))
     decode_options = []
     if args.split_k:
@@ -487,6 +558,8 @@ def main():
         prefill_options.append("wgmma=true")
     if prefill_options:
         passes.append("--wq-lower-to-gpu-prefill=" + " ".join(prefill_options))
+    if args.attention_options:
+        passes.append("--wq-lower-attention-to-gpu=" + args.attention_options)
     run = subprocess.run([args.wq_opt, args.input] + passes +
                          [f"--wq-gpu-pipeline=chip={args.chip} format=isa"
                           f" prefill-wgmma={'true' if wgmma else 'false'}",

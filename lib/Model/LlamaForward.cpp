@@ -19,8 +19,9 @@
 // (@add_rmsnorm, one kernel), a CPU build calls @add first.
 //
 // The GPU form (buildLlamaForward's forGpu) differs in two ways: @forward's
-// attention is @rows_attention (every head in one kernel per phase, where
-// the CPU form's @attention runs heads on threads), and there is also
+// attention is @rows_attention (one wq.attention: every head and row in one
+// kernel, where the CPU form's @attention runs heads on threads), and there
+// is also
 // @decode: one token with M = 1 at compile time, its id and position in a
 // device buffer that only loop bodies read (the RoPE table, @step_attention,
 // the KV-cache stores, a row gather for the lookup), so that a CUDA graph of
@@ -76,11 +77,9 @@ public:
       buildRmsnorm(/*withResidual=*/true);
     else
       buildAdd();
-    for (int step = 0; step <= int(forGpu); ++step) {
-      buildRope(c.queryDim(), step);
-      if (c.kvDim() != c.queryDim())
-        buildRope(c.kvDim(), step);
-    }
+    buildRope(c.queryDim());
+    if (c.kvDim() != c.queryDim())
+      buildRope(c.kvDim());
     if (forGpu) {
       buildRowsAttention(/*step=*/false);
       buildRowsAttention(/*step=*/true);
@@ -219,26 +218,23 @@ private:
   /// RoPE on adjacent pairs of n values: pair i of row r rotates by the
   /// angle whose cosine and sine are cos/sin[r, i % (head size / 2)] (see
   /// ropeTables: computed once per call of @forward / @decode, not per layer
-  /// and per pair). `rope_N` takes M rows, `rope_step_N` (decode) one.
-  void buildRope(int64_t n, bool step) {
+  /// and per pair). `rope_N` takes M rows (a decode step's RoPE is part of
+  /// ropeAndStoreStep).
+  void buildRope(int64_t n) {
     const int64_t half = n / 2, headHalf = c.headSize() / 2;
-    const int64_t m = step ? 1 : kDynamic;
-    auto pairsType = RankedTensorType::get({m, half, 2}, f32);
-    auto rowsType = RankedTensorType::get({m, n}, f32);
+    auto pairsType = RankedTensorType::get({kDynamic, half, 2}, f32);
+    auto rowsType = RankedTensorType::get({kDynamic, n}, f32);
     func::FuncOp fn = function(
-        formatv(step ? "rope_step_{0}" : "rope_{0}", n).str(),
-        {rowsType, ropeTableType(m), ropeTableType(m)}, {rowsType});
+        formatv("rope_{0}", n).str(),
+        {rowsType, ropeTableType(kDynamic), ropeTableType(kDynamic)},
+        {rowsType});
     OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
     Value v = fn.getArgument(0), cosines = fn.getArgument(1),
           sines = fn.getArgument(2);
-    SmallVector<OpFoldResult> pairSizes = {fb.getIndexAttr(1),
-                                           fb.getIndexAttr(half),
+    SmallVector<Value> dynamic = {
+        tensor::DimOp::create(fb, loc, v, indexConstant(fb, 0))};
+    SmallVector<OpFoldResult> pairSizes = {dynamic[0], fb.getIndexAttr(half),
                                            fb.getIndexAttr(2)};
-    SmallVector<Value> dynamic;
-    if (!step) {
-      dynamic.push_back(tensor::DimOp::create(fb, loc, v, indexConstant(fb, 0)));
-      pairSizes[0] = dynamic[0];
-    }
     Value pairs = tensor::ExpandShapeOp::create(
         fb, loc, pairsType, v, SmallVector<ReassociationIndices>{{0}, {1, 2}},
         pairSizes);
@@ -771,212 +767,114 @@ private:
 
   /// Causal grouped-query attention of all heads at once, the GPU form: M
   /// query rows at positions pos .. pos+M-1 over the layer's cache, row r
-  /// seeing positions t <= pos + r; head h reads KV head h / g. Three
-  /// generics, each one kernel for every head and row:
-  ///   scores [H, T, M]: the scaled dot product over the head dimension
-  ///     where visible, -inf elsewhere;
-  ///   max and sum of exp [H, M]: loops over the visible positions;
-  ///   out [M, H, hs]: a loop over the visible positions per output.
-  /// The loop dimensions are ordered so that the one the GPU schedule
-  /// spreads over a block's 64 threads (the second) is long: positions,
-  /// rows of a head, the head dimension. The arithmetic follows @attention's
-  /// order (scaled dot, max, exp(s - max) / sum, the weighted sum over
-  /// positions in order).
+  /// seeing positions t <= pos + r; head h reads KV head h / g. One
+  /// wq.attention, which wq-gpu-pipeline makes one kernel for every head and
+  /// row (wq-lower-attention-to-gpu):
   ///   @rows_attention(q [?, qd], k_cache, v_cache, layer, pos: index): a
-  ///     prompt on the GPU, over the T = pos + M cached positions (no host
-  ///     loop over heads, unlike @attention's threads);
+  ///     prompt on the GPU (no host loop over heads, unlike @attention's
+  ///     threads);
   ///   @step_attention(q [1, qd], k_cache, v_cache, layer, step): a decode
-  ///     step, pos read from the step inside the loops and T the whole cache,
-  ///     so that its launches do not depend on pos.
+  ///     step, pos read from the step (element 1) by the kernel, so that its
+  ///     launch does not depend on pos.
   void buildRowsAttention(bool step) {
-    const int64_t qd = c.queryDim(), nh = c.numHeads, hs = c.headSize(),
-                  g = c.numHeads / c.numKvHeads;
-    const int64_t rowCount = step ? 1 : kDynamic;
-    auto queryType = RankedTensorType::get({rowCount, qd}, f32);
+    const int64_t qd = c.queryDim();
+    auto queryType = RankedTensorType::get({step ? 1 : kDynamic, qd}, f32);
     func::FuncOp fn = function(
         step ? "step_attention" : "rows_attention",
         {queryType, cacheType(), cacheType(), b.getIndexType(),
          step ? Type(stepType()) : Type(b.getIndexType())},
         {queryType});
     OpBuilder fb = OpBuilder::atBlockBegin(&fn.front());
-    Value q = fn.getArgument(0), kcm = fn.getArgument(1),
-          vcm = fn.getArgument(2), layer = fn.getArgument(3),
-          start = fn.getArgument(4);
-    auto cacheTensor = RankedTensorType::get(
-        {c.numLayers, kDynamic, c.kvDim()}, f32);
-    auto asTensor = [&](Value cache) -> Value {
-      return bufferization::ToTensorOp::create(fb, loc, cacheTensor, cache,
-                                               /*restrict=*/true,
-                                               /*writable=*/false);
-    };
-    Value k = asTensor(kcm), v = asTensor(vcm);
-    Value c0 = indexConstant(fb, 0), c1 = indexConstant(fb, 1);
-    SmallVector<Value> rowSizes;
-    Value positions;
+    Value start = fn.getArgument(4);
     if (step) {
-      positions = tensor::DimOp::create(fb, loc, k, c1);
-    } else {
-      Value m = tensor::DimOp::create(fb, loc, q, c0);
-      rowSizes.push_back(m);
-      positions = arith::AddIOp::create(fb, loc, start, m);
+      auto one = fb.getIndexAttr(1);
+      start = tensor::ExtractSliceOp::create(
+          fb, loc, RankedTensorType::get({1}, b.getI32Type()), start,
+          ArrayRef<OpFoldResult>{one}, ArrayRef<OpFoldResult>{one},
+          ArrayRef<OpFoldResult>{one});
     }
-    Value zero = f32Constant(fb, 0.0f);
-    Value ninf = f32Constant(fb, -INFINITY);
-    Value root = f32Constant(fb, sqrtf(float(hs)));
-    auto rc = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
-    // The last position row r sees: pos + r.
-    auto lastVisible = [&](OpBuilder &ob, Value r) -> Value {
-      Value pos = step ? stepPosition(ob, start) : start;
-      return arith::AddIOp::create(ob, loc, pos, r);
-    };
-    // Column of element d of head `head` (query or KV).
-    auto column = [&](OpBuilder &ob, Value head, Value d) -> Value {
-      return arith::AddIOp::create(
-          ob, loc,
-          arith::MulIOp::create(ob, loc, head, indexConstant(ob, hs)), d);
-    };
-    auto kvColumn = [&](OpBuilder &ob, Value h, Value d) -> Value {
-      Value kvHead = arith::DivUIOp::create(ob, loc, h, indexConstant(ob, g));
-      return column(ob, kvHead, d);
-    };
-    // for i in [0, limit): acc = body(i, acc).
-    auto loop = [&](OpBuilder &ob, Value limit, Value init,
-                    function_ref<Value(OpBuilder &, Value, Value)> body)
-        -> Value {
-      return scf::ForOp::create(
-                 ob, loc, indexConstant(ob, 0), limit, indexConstant(ob, 1),
-                 init,
-                 [&](OpBuilder &lb, Location, Value i, ValueRange acc) {
-                   scf::YieldOp::create(lb, loc, body(lb, i, acc[0]));
-                 })
-          .getResult(0);
-    };
-    auto visibleCount = [&](OpBuilder &ob, Value r) -> Value {
-      return arith::AddIOp::create(ob, loc, lastVisible(ob, r),
-                                   indexConstant(ob, 1));
-    };
-
-    auto scoresType = RankedTensorType::get({nh, kDynamic, rowCount}, f32);
-    SmallVector<Value> scoresSizes = {positions};
-    scoresSizes.append(rowSizes);
-    Value scores = generic(
-        fb, ValueRange{}, empty(fb, scoresType, scoresSizes),
-        {map(3, {0, 1, 2})}, {kParallel, kParallel, kParallel},
-        [&](OpBuilder &bb, ValueRange) -> Value {
-          Value h = linalg::IndexOp::create(bb, loc, 0);
-          Value position = linalg::IndexOp::create(bb, loc, 1);
-          Value r = linalg::IndexOp::create(bb, loc, 2);
-          Value visible = arith::CmpIOp::create(
-              bb, loc, arith::CmpIPredicate::ule, position, lastVisible(bb, r));
-          auto branch = scf::IfOp::create(bb, loc, TypeRange{f32}, visible,
-                                          /*withElse=*/true);
-          OpBuilder tb = branch.getThenBodyBuilder();
-          Value dot = loop(
-              tb, indexConstant(tb, hs), zero,
-              [&](OpBuilder &lb, Value d, Value acc) -> Value {
-                Value qv = tensor::ExtractOp::create(
-                    lb, loc, q, ValueRange{r, column(lb, h, d)});
-                Value kv = tensor::ExtractOp::create(
-                    lb, loc, k, ValueRange{layer, position, kvColumn(lb, h, d)});
-                Value p = arith::MulFOp::create(lb, loc, qv, kv, rc);
-                return arith::AddFOp::create(lb, loc, acc, p, rc);
-              });
-          scf::YieldOp::create(
-              tb, loc, ValueRange{arith::DivFOp::create(tb, loc, dot, root)});
-          OpBuilder eb = branch.getElseBodyBuilder();
-          scf::YieldOp::create(eb, loc, ValueRange{ninf});
-          return branch.getResult(0);
-        });
-
-    auto statsType = RankedTensorType::get({nh, rowCount}, f32);
-    auto stats = linalg::GenericOp::create(
-        fb, loc, TypeRange{statsType, statsType}, ValueRange{},
-        ValueRange{empty(fb, statsType, rowSizes),
-                   empty(fb, statsType, rowSizes)},
-        SmallVector<AffineMap>{map(2, {0, 1}), map(2, {0, 1})},
-        SmallVector<IteratorType>{kParallel, kParallel},
-        [&](OpBuilder &bb, Location, ValueRange) {
-          Value h = linalg::IndexOp::create(bb, loc, 0);
-          Value r = linalg::IndexOp::create(bb, loc, 1);
-          Value count = visibleCount(bb, r);
-          auto score = [&](OpBuilder &lb, Value position) -> Value {
-            return tensor::ExtractOp::create(lb, loc, scores,
-                                             ValueRange{h, position, r});
-          };
-          Value max = loop(bb, count, ninf,
-                           [&](OpBuilder &lb, Value position, Value acc) -> Value {
-                             Value s = score(lb, position);
-                             Value gt = arith::CmpFOp::create(
-                                 lb, loc, arith::CmpFPredicate::OGT, s, acc);
-                             return arith::SelectOp::create(lb, loc, gt, s, acc);
-                           });
-          Value sum = loop(bb, count, zero,
-                           [&](OpBuilder &lb, Value position, Value acc) -> Value {
-                             Value d = arith::SubFOp::create(
-                                 lb, loc, score(lb, position), max);
-                             Value e = math::ExpOp::create(lb, loc, d);
-                             return arith::AddFOp::create(
-                                 lb, loc, acc, e, arith::FastMathFlags::reassoc);
-                           });
-          linalg::YieldOp::create(bb, loc, ValueRange{max, sum});
-        });
-
-    // Loops (h, d, r); the result is stored [M, H, hs].
-    auto outType = RankedTensorType::get({rowCount, nh, hs}, f32);
-    Value out = generic(
-        fb, {stats.getResult(0), stats.getResult(1)},
-        empty(fb, outType, rowSizes),
-        {map(3, {0, 2}), map(3, {0, 2}), map(3, {2, 0, 1})},
-        {kParallel, kParallel, kParallel},
-        [&](OpBuilder &bb, ValueRange x) -> Value {
-          Value h = linalg::IndexOp::create(bb, loc, 0);
-          Value d = linalg::IndexOp::create(bb, loc, 1);
-          Value r = linalg::IndexOp::create(bb, loc, 2);
-          Value max = x[0], sum = x[1];
-          return loop(bb, visibleCount(bb, r), zero,
-                      [&](OpBuilder &lb, Value position, Value acc) -> Value {
-                        Value s = tensor::ExtractOp::create(
-                            lb, loc, scores, ValueRange{h, position, r});
-                        Value e = math::ExpOp::create(
-                            lb, loc, arith::SubFOp::create(lb, loc, s, max));
-                        Value att = arith::DivFOp::create(lb, loc, e, sum);
-                        Value vv = tensor::ExtractOp::create(
-                            lb, loc, v,
-                            ValueRange{layer, position, kvColumn(lb, h, d)});
-                        Value p = arith::MulFOp::create(lb, loc, att, vv);
-                        return arith::AddFOp::create(lb, loc, acc, p);
-                      });
-        });
-    Value result = tensor::CollapseShapeOp::create(
-        fb, loc, queryType, out, SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    func::ReturnOp::create(fb, loc, result);
+    Value out = mlir::wq::AttentionOp::create(
+        fb, loc, queryType, fn.getArgument(0), fn.getArgument(1),
+        fn.getArgument(2), fn.getArgument(3), start, c.numHeads,
+        c.numKvHeads);
+    func::ReturnOp::create(fb, loc, out);
   }
 
-  /// Writes a decode step's key and value rows (tensor<1 x kvDim> each) into
-  /// the caches at [layer, pos], pos read inside the loop: one kernel for
-  /// both (memref level, in place, as the forward pass writes its rows).
-  void storeStepRows(OpBuilder &ob, Value key, Value value, Value keyCache,
-                     Value valueCache, Value layer, Value stepBuffer) {
-    const int64_t kvd = c.kvDim();
-    auto rowBuffer = [&](Value row) -> Value {
-      return bufferization::ToBufferOp::create(
-          ob, loc, MemRefType::get({1, kvd}, f32), row, /*readOnly=*/true);
-    };
-    Value keys = rowBuffer(key), values = rowBuffer(value);
+  /// A decode step's RoPE and cache writes in one loop (one kernel) over
+  /// (role, pair i): role 0 rotates pair i of the query row into a fresh
+  /// row; role 1, for i < kvDim / 2, rotates pair i of the key row and copies
+  /// pair i of the value row into the caches at [layer, pos], pos read inside
+  /// the loop. (Two roles rather than one loop over the pairs: the GPU
+  /// schedule spreads the second dimension over a block's threads, and a
+  /// unit first dimension would fold away.) The rotation is @rope_N's. The
+  /// rows are read element by element (tensor.extract), so that they may be
+  /// views (slices of a fused Q/K/V projection) without a copy. Returns the
+  /// rotated query row.
+  Value ropeAndStoreStep(OpBuilder &ob, Value query, Value key, Value value,
+                         Value cosines, Value sines, Value keyCache,
+                         Value valueCache, Value layer, Value stepBuffer) {
+    const int64_t qd = c.queryDim(), kvd = c.kvDim(),
+                  headHalf = c.headSize() / 2;
+    auto rowType = MemRefType::get({1, qd}, f32);
+    Value rotated = memref::AllocOp::create(ob, loc, rowType);
     Value c0 = indexConstant(ob, 0), c1 = indexConstant(ob, 1);
     scf::ParallelOp::create(
-        ob, loc, ValueRange{c0, c0}, ValueRange{c1, indexConstant(ob, kvd)},
+        ob, loc, ValueRange{c0, c0},
+        ValueRange{indexConstant(ob, 2), indexConstant(ob, qd / 2)},
         ValueRange{c1, c1}, [&](OpBuilder &pb, Location, ValueRange iv) {
-          Value p32 = memref::LoadOp::create(pb, loc, stepBuffer, c1);
+          Value role = iv[0], pair = iv[1];
+          Value even = arith::MulIOp::create(pb, loc, pair,
+                                             indexConstant(pb, 2));
+          Value odd = arith::AddIOp::create(pb, loc, even, c1);
+          Value f = arith::RemUIOp::create(pb, loc, pair,
+                                           indexConstant(pb, headHalf));
+          Value fcr = tensor::ExtractOp::create(pb, loc, cosines,
+                                                ValueRange{c0, f});
+          Value fci = tensor::ExtractOp::create(pb, loc, sines,
+                                                ValueRange{c0, f});
+          // (v0, v1) rotated, in @rope_N's order of operations.
+          auto rotate = [&](OpBuilder &rb, Value row, Value destination,
+                            ValueRange evenAt, ValueRange oddAt) {
+            Value v0 = tensor::ExtractOp::create(rb, loc, row,
+                                                 ValueRange{c0, even});
+            Value v1 = tensor::ExtractOp::create(rb, loc, row,
+                                                 ValueRange{c0, odd});
+            Value re = arith::SubFOp::create(
+                rb, loc, arith::MulFOp::create(rb, loc, v0, fcr),
+                arith::MulFOp::create(rb, loc, v1, fci));
+            Value im = arith::AddFOp::create(
+                rb, loc, arith::MulFOp::create(rb, loc, v0, fci),
+                arith::MulFOp::create(rb, loc, v1, fcr));
+            memref::StoreOp::create(rb, loc, re, destination, evenAt);
+            memref::StoreOp::create(rb, loc, im, destination, oddAt);
+          };
+          Value isQuery = arith::CmpIOp::create(
+              pb, loc, arith::CmpIPredicate::eq, role, c0);
+          auto byRole = scf::IfOp::create(pb, loc, isQuery,
+                                          /*withElseRegion=*/true);
+          OpBuilder qb = byRole.getThenBodyBuilder();
+          rotate(qb, query, rotated, ValueRange{c0, even},
+                 ValueRange{c0, odd});
+          OpBuilder eb = byRole.getElseBodyBuilder();
+          Value isKvPair =
+              arith::CmpIOp::create(eb, loc, arith::CmpIPredicate::ult, pair,
+                                    indexConstant(eb, kvd / 2));
+          auto kvPair = scf::IfOp::create(eb, loc, isKvPair);
+          OpBuilder kb = kvPair.getThenBodyBuilder();
+          Value p32 = memref::LoadOp::create(kb, loc, stepBuffer, c1);
           Value pos =
-              arith::IndexCastOp::create(pb, loc, pb.getIndexType(), p32);
-          memref::StoreOp::create(
-              pb, loc, memref::LoadOp::create(pb, loc, keys, iv), keyCache,
-              ValueRange{layer, pos, iv[1]});
-          memref::StoreOp::create(
-              pb, loc, memref::LoadOp::create(pb, loc, values, iv), valueCache,
-              ValueRange{layer, pos, iv[1]});
+              arith::IndexCastOp::create(kb, loc, kb.getIndexType(), p32);
+          rotate(kb, key, keyCache, ValueRange{layer, pos, even},
+                 ValueRange{layer, pos, odd});
+          for (Value at : {even, odd})
+            memref::StoreOp::create(
+                kb, loc,
+                tensor::ExtractOp::create(kb, loc, value, ValueRange{c0, at}),
+                valueCache, ValueRange{layer, pos, at});
         });
+    return bufferization::ToTensorOp::create(ob, loc, row(qd), rotated,
+                                             /*restrict=*/true,
+                                             /*writable=*/true);
   }
 
   /// @decode: @forward's layers for one token (M = 1 at compile time, so
@@ -1019,12 +917,9 @@ private:
       Value q = linear(fb, xn, name("attention.wq"), qd, d, Value());
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, Value());
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, Value());
-      Value qr = call(fb, formatv("rope_step_{0}", qd).str(), row(qd),
-                      {q, cosines, sines});
-      Value kr = call(fb, formatv("rope_step_{0}", kvd).str(), row(kvd),
-                      {k, cosines, sines});
       Value layer = indexConstant(fb, l);
-      storeStepRows(fb, kr, val, kcm, vcm, layer, stepm);
+      Value qr = ropeAndStoreStep(fb, q, k, val, cosines, sines, kcm, vcm,
+                                  layer, stepm);
       Value att = call(fb, "step_attention", row(qd),
                        {qr, kcm, vcm, layer, step});
       Value o = linear(fb, att, name("attention.wo"), d, qd, Value());

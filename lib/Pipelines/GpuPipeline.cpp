@@ -70,6 +70,7 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   prefill.wgmma = wgmma;
   pm.addPass(createWQLowerToGpuPrefillPass(prefill));
   pm.addPass(createWQLowerRmsNormToGpuPass());
+  pm.addPass(createWQLowerAttentionToGpuPass());
   pm.addPass(createWQLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   // Every linalg op left becomes a kernel launch of its own: fuse

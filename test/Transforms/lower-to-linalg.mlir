@@ -212,3 +212,36 @@ func.func @rms_norm_residual(%x: tensor<1x8xf32>, %w: tensor<8xf32>, %r: tensor<
   %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 0.5 : (tensor<1x8xf32>, tensor<8xf32>, tensor<1x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>)
   return %y, %s : tensor<1x8xf32>, tensor<1x8xf32>
 }
+
+// -----
+
+// wq.attention: three generics over every head and row (scores [H, T, M];
+// max and sum of exponentials [H, M]; the weighted sums [M, H, hs]) reading
+// the caches as read-only tensors. A start read from a tensor (a decode
+// step) scores the whole cache, masked in the body.
+// CHECK-LABEL: func.func @attention_step
+// CHECK: %[[K:.*]] = bufferization.to_tensor %arg1 restrict : memref<30x?x192xf32> to tensor<30x?x192xf32>
+// CHECK: %[[T:.*]] = tensor.dim %[[K]], %c1
+// CHECK: tensor.empty(%[[T]]) : tensor<9x?x1xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<9x?x1xf32>)
+// CHECK: tensor.extract %arg4[%c0{{.*}}] : tensor<1xi32>
+// CHECK: arith.cmpi ule
+// CHECK: %{{.*}}:2 = linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<9x1xf32>, tensor<9x1xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x9x64xf32>)
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<1x9x64xf32> into tensor<1x576xf32>
+func.func @attention_step(%q: tensor<1x576xf32>, %k: memref<30x?x192xf32>, %v: memref<30x?x192xf32>, %layer: index, %start: tensor<1xi32>) -> tensor<1x576xf32> {
+  %o = wq.attention %q, %k, %v layer %layer start %start {heads = 9 : i64, kv_heads = 3 : i64} : tensor<1x576xf32>, memref<30x?x192xf32>, tensor<1xi32>
+  return %o : tensor<1x576xf32>
+}
+
+// -----
+
+// An index start: the prompt's rows see start + M positions at most.
+// CHECK-LABEL: func.func @attention_rows
+// CHECK: %[[M:.*]] = tensor.dim %arg0, %c0
+// CHECK: %[[T:.*]] = arith.addi %arg4, %[[M]]
+// CHECK: tensor.empty(%[[T]], %[[M]]) : tensor<8x?x?xf32>
+func.func @attention_rows(%q: tensor<?x64xf32>, %k: memref<5x?x32xf32>, %v: memref<5x?x32xf32>, %layer: index, %start: index) -> tensor<?x64xf32> {
+  %o = wq.attention %q, %k, %v layer %layer start %start {heads = 8 : i64, kv_heads = 4 : i64} : tensor<?x64xf32>, memref<5x?x32xf32>, index
+  return %o : tensor<?x64xf32>
+}

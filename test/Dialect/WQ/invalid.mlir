@@ -529,3 +529,67 @@ func.func @byte_dot_accumulator(%u: vector<32xi8>, %s: vector<32xi8>, %acc: vect
   %d = "wq.byte_dot"(%u, %s, %acc) : (vector<32xi8>, vector<32xi8>, vector<16xi32>) -> vector<8xi32>
   return %d : vector<8xi32>
 }
+
+// -----
+
+func.func @attention_heads_not_multiple(%q: tensor<1x64xf32>, %k: memref<2x8x24xf32>, %i: index) -> tensor<1x64xf32> {
+  // expected-error @+1 {{'wq.attention' op expects heads (8) to be a multiple of kv_heads (3)}}
+  %o = wq.attention %q, %k, %k layer %i start %i {heads = 8 : i64, kv_heads = 3 : i64} : tensor<1x64xf32>, memref<2x8x24xf32>, index
+  return %o : tensor<1x64xf32>
+}
+
+// -----
+
+func.func @attention_zero_heads(%q: tensor<1x64xf32>, %k: memref<2x8x32xf32>, %i: index) -> tensor<1x64xf32> {
+  // expected-error @+1 {{'wq.attention' op expects positive head counts, got heads = 0, kv_heads = 4}}
+  %o = wq.attention %q, %k, %k layer %i start %i {heads = 0 : i64, kv_heads = 4 : i64} : tensor<1x64xf32>, memref<2x8x32xf32>, index
+  return %o : tensor<1x64xf32>
+}
+
+// -----
+
+func.func @attention_columns_not_heads(%q: tensor<1x60xf32>, %k: memref<2x8x32xf32>, %i: index) -> tensor<1x60xf32> {
+  // expected-error @+1 {{'wq.attention' op expects the query's 60 columns to split into 8 heads}}
+  %o = wq.attention %q, %k, %k layer %i start %i {heads = 8 : i64, kv_heads = 4 : i64} : tensor<1x60xf32>, memref<2x8x32xf32>, index
+  return %o : tensor<1x60xf32>
+}
+
+// -----
+
+func.func @attention_cache_columns(%q: tensor<1x64xf32>, %k: memref<2x8x64xf32>, %i: index) -> tensor<1x64xf32> {
+  // expected-error @+1 {{'wq.attention' op expects caches of kv_heads * head size = 32 columns, got 'memref<2x8x64xf32>'}}
+  %o = wq.attention %q, %k, %k layer %i start %i {heads = 8 : i64, kv_heads = 4 : i64} : tensor<1x64xf32>, memref<2x8x64xf32>, index
+  return %o : tensor<1x64xf32>
+}
+
+// -----
+
+func.func @attention_dynamic_columns(%q: tensor<1x?xf32>, %k: memref<2x8x32xf32>, %i: index) -> tensor<1x?xf32> {
+  // expected-error @+1 {{'wq.attention' op expects rank-2 query rows with a static number of columns, got 'tensor<1x?xf32>'}}
+  %o = wq.attention %q, %k, %k layer %i start %i {heads = 8 : i64, kv_heads = 4 : i64} : tensor<1x?xf32>, memref<2x8x32xf32>, index
+  return %o : tensor<1x?xf32>
+}
+
+// -----
+
+func.func @attention_start_tensor(%q: tensor<1x64xf32>, %k: memref<2x8x32xf32>, %i: index, %s: tensor<2xi32>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{'wq.attention' op expects the start position as an index or a tensor<1xi32>, got 'tensor<2xi32>'}}
+  %o = wq.attention %q, %k, %k layer %i start %s {heads = 8 : i64, kv_heads = 4 : i64} : tensor<1x64xf32>, memref<2x8x32xf32>, tensor<2xi32>
+  return %o : tensor<1x64xf32>
+}
+
+// -----
+
+func.func @attention_start_type(%q: tensor<1x64xf32>, %k: memref<2x8x32xf32>, %i: index, %s: tensor<1xf32>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{'wq.attention' op operand #4 must be index or 1D tensor of 32-bit signless integer values, but got 'tensor<1xf32>'}}
+  %o = wq.attention %q, %k, %k layer %i start %s {heads = 8 : i64, kv_heads = 4 : i64} : tensor<1x64xf32>, memref<2x8x32xf32>, tensor<1xf32>
+  return %o : tensor<1x64xf32>
+}
+
+// -----
+
+func.func @attention_f16_cache(%q: tensor<1x64xf32>, %k: memref<2x8x32xf16>, %i: index) -> tensor<1x64xf32> {
+  // expected-error @+1 {{'wq.attention' op operand #1 must be 3D memref of 32-bit float values, but got 'memref<2x8x32xf16>'}}
+  %o = wq.attention %q, %k, %k layer %i start %i {heads = 8 : i64, kv_heads = 4 : i64} : tensor<1x64xf32>, memref<2x8x32xf16>, index
+  return %o : tensor<1x64xf32>
+}

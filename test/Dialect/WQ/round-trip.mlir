@@ -107,3 +107,14 @@ func.func @rms_norm_residual(%x: tensor<1x64xf32>, %w: tensor<64xf32>, %r: tenso
   %y, %s = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-06 : (tensor<1x64xf32>, tensor<64xf32>, tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>)
   return %y, %s : tensor<1x64xf32>, tensor<1x64xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @attention
+// CHECK: wq.attention %arg0, %arg1, %arg2 layer %arg3 start %arg4 {heads = 9 : i64, kv_heads = 3 : i64} : tensor<?x576xf32>, memref<30x?x192xf32>, index
+// CHECK: wq.attention %arg0, %arg1, %arg2 layer %arg3 start %arg5 {heads = 9 : i64, kv_heads = 3 : i64} : tensor<?x576xf32>, memref<30x?x192xf32>, tensor<1xi32>
+func.func @attention(%q: tensor<?x576xf32>, %k: memref<30x?x192xf32>, %v: memref<30x?x192xf32>, %layer: index, %start: index, %pos: tensor<1xi32>) -> (tensor<?x576xf32>, tensor<?x576xf32>) {
+  %o = wq.attention %q, %k, %v layer %layer start %start {heads = 9 : i64, kv_heads = 3 : i64} : tensor<?x576xf32>, memref<30x?x192xf32>, index
+  %p = wq.attention %q, %k, %v layer %layer start %pos {heads = 9 : i64, kv_heads = 3 : i64} : tensor<?x576xf32>, memref<30x?x192xf32>, tensor<1xi32>
+  return %o, %p : tensor<?x576xf32>, tensor<?x576xf32>
+}

@@ -290,3 +290,42 @@ LogicalResult RmsNormOp::verify() {
                          << epsilon;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+int64_t AttentionOp::getHeadSize() {
+  return getQuery().getType().getDimSize(1) / getHeads();
+}
+
+LogicalResult AttentionOp::verify() {
+  auto queryType = getQuery().getType();
+  auto cacheType = getKeys().getType();
+  if (queryType.getRank() != 2 || queryType.isDynamicDim(1))
+    return emitOpError() << "expects rank-2 query rows with a static number "
+                            "of columns, got "
+                         << queryType;
+  const int64_t heads = getHeads(), kvHeads = getKvHeads();
+  if (heads <= 0 || kvHeads <= 0)
+    return emitOpError() << "expects positive head counts, got heads = "
+                         << heads << ", kv_heads = " << kvHeads;
+  if (heads % kvHeads != 0)
+    return emitOpError() << "expects heads (" << heads
+                         << ") to be a multiple of kv_heads (" << kvHeads
+                         << ")";
+  const int64_t columns = queryType.getDimSize(1);
+  if (columns % heads != 0)
+    return emitOpError() << "expects the query's " << columns
+                         << " columns to split into " << heads << " heads";
+  const int64_t headSize = columns / heads;
+  if (cacheType.isDynamicDim(2) || cacheType.getDimSize(2) != kvHeads * headSize)
+    return emitOpError() << "expects caches of kv_heads * head size = "
+                         << kvHeads * headSize << " columns, got " << cacheType;
+  if (auto startType = dyn_cast<RankedTensorType>(getStart().getType());
+      startType && startType.getDimSize(0) != 1)
+    return emitOpError() << "expects the start position as an index or a "
+                            "tensor<1xi32>, got "
+                         << startType;
+  return success();
+}

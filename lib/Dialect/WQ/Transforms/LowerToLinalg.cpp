@@ -842,4 +842,5 @@ void mlir::wq::populateWQToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerQuantizedOpPattern<MatmulOp>,
                LowerQuantizedOpPattern<DequantizeOp>, LowerRmsNormPattern>(
       patterns.getContext());
+  populateAttentionToLinalgPatterns(patterns);
 }

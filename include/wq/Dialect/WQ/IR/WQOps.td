@@ -209,4 +209,54 @@ def WQ_RmsNormOp : WQ_Op<"rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
+def WQ_AttentionOp : WQ_Op<"attention", [AllTypesMatch<["query", "result"]>,
+                                        AllTypesMatch<["keys", "values"]>]> {
+  let summary = "Causal grouped-query attention of query rows over one layer of a KV cache";
+  let description = [{
+    ```mlir
+    %o = wq.attention %q, %k_cache, %v_cache layer %l start %pos
+        {heads = 9, kv_heads = 3}
+        : tensor<?x576xf32>, memref<30x?x192xf32>, index
+    ```
+    The attention of a Llama-style decoder layer. `query` holds M rows of
+    `heads` heads of `head_size = columns / heads` values; the caches are
+    `[layers, positions, kv_heads * head_size]` and `layer` picks one layer.
+    Query row r sits at position `start + r` and sees the cached positions
+    `t <= start + r`; query head h reads KV head `h / (heads / kv_heads)`:
+
+        s[t] = dot(q[r, h*hs : (h+1)*hs], keys[layer, t, a*hs : (a+1)*hs]) / sqrt(hs)
+        p = softmax over t <= start + r of s
+        result[r, h*hs + d] = sum over t of p[t] * values[layer, t, a*hs + d]
+
+    The caller has stored the keys and values of positions up to
+    `start + M - 1` before the op (it reads the caches, which it declares)
+    and sizes the caches so that they hold them.
+
+    `start` is an `index`, or a `tensor<1xi32>` holding it that the
+    generated code reads where it runs: a decode step whose position lives
+    in device memory, so that one captured CUDA graph serves every step.
+
+    One op rather than its loops so that each target picks its form:
+    `wq-lower-attention-to-gpu` makes one kernel of every head and row (the
+    scores, the softmax and the weighted sum in registers, online), and
+    `wq-lower-to-linalg` three generics (scores; max and sum; the weighted
+    sum), which is what other targets run.
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$query,
+                       Arg<MemRefRankOf<[F32], [3]>, "the keys", [MemRead]>:$keys,
+                       Arg<MemRefRankOf<[F32], [3]>, "the values", [MemRead]>:$values,
+                       Index:$layer,
+                       AnyTypeOf<[Index, 1DTensorOf<[I32]>]>:$start,
+                       I64Attr:$heads, I64Attr:$kv_heads);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $query `,` $keys `,` $values `layer` $layer `start` $start attr-dict `:` type($query) `,` type($keys) `,` type($start)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Values per head: the query's columns / heads.
+    int64_t getHeadSize();
+  }];
+}
+
 #endif // WQ_OPS

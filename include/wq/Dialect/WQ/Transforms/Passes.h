@@ -55,8 +55,13 @@ std::string getWeightName(Operation *op, Value weight);
 LogicalResult applyPatternsToExistingOps(Operation *root,
                                          RewritePatternSet &&patterns);
 
-/// Patterns lowering wq.matmul and wq.dequantize to linalg on tensors.
+/// Patterns lowering wq.matmul, wq.dequantize, wq.rms_norm and wq.attention
+/// to linalg on tensors.
 void populateWQToLinalgPatterns(RewritePatternSet &patterns);
+
+/// The linalg form of wq.attention (three generics over every head and row;
+/// lib/Dialect/WQ/Transforms/AttentionToLinalg.cpp).
+void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
 
 /// Patterns lowering float linear layers (linalg.matmul with an [N, K]
 /// weight, linalg.matvec; f32/f16/bf16 weights, f32 activations) to vector

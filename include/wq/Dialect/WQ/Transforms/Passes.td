@@ -98,7 +98,10 @@ def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
     permutations gather the activation channels first; outlier channels add a
     small full-precision matmul. `wq.dequantize` lowers to the same decoding
     generic without the reduction. `wq.rms_norm` becomes a row reduction
-    (sum of squares) and one element-wise scaling.
+    (sum of squares) and one element-wise scaling. `wq.attention` becomes
+    three generics over every head and row (the scores; their max and sum
+    of exponentials; the weighted sum of the values), reading the caches
+    through read-only tensors.
 
     Storage widths that divide 8 (2, 4, 8 bits) are supported; `wq.quantize`
     must have folded (constant input) before this pass.
@@ -107,7 +110,8 @@ def WQLowerToLinalgPass : Pass<"wq-lower-to-linalg"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
 }
 
 def WQLowerToVectorPass : Pass<"wq-lower-to-vector"> {
@@ -408,6 +412,38 @@ def WQLowerRmsNormToGpuPass : Pass<"wq-lower-rms-norm-to-gpu"> {
   let options = [
     Option<"maxThreads", "max-threads", "int64_t", /*default=*/"256",
            "Threads per block at most: a multiple of 32 in [32, 1024]">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+def WQLowerAttentionToGpuPass : Pass<"wq-lower-attention-to-gpu"> {
+  let summary = "Lower wq.attention to one GPU kernel over every head and row";
+  let description = [{
+    A block per (query head, row) whose warps walk the visible cached
+    positions in turn: each position's keys are read by a group of lanes
+    (the head dimension spread over them, a shuffle reduction for the dot
+    product; several positions per warp when heads are narrower than 32),
+    and every group keeps an online softmax (running max, running sum and
+    the weighted sum of the values in registers, rescaled when the max
+    grows). The groups' states meet in shared memory once at the end. One
+    launch per attention where `wq-lower-to-linalg`'s form takes three
+    (its softmax statistics one thread per head and row, looping over every
+    position). A start position held in a tensor is read by the kernel, so
+    a captured decode step replays at any position. Part of
+    `wq-gpu-pipeline`, before bufferization.
+  }];
+  let options = [
+    Option<"warps", "warps", "int64_t", /*default=*/"8",
+           "Warps per block (1 to 32): the groups of lanes walking the "
+           "positions in parallel">,
+    Option<"unroll", "unroll", "int64_t", /*default=*/"2",
+           "Positions each lane group reads per iteration (1 to 8): loads "
+           "in flight together">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
