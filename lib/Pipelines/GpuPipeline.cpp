@@ -55,6 +55,14 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   if (failed(checkGpuPipelineOptions(options.chip, options.format,
                                      errorStream, options.matmulActivations)))
     return failure();
+  // Helper functions (a model's norms, RoPE, SwiGLU, attention) are
+  // inlined: a kernel per op either way (wq-deduplicate-gpu-kernels keeps
+  // one copy of repeated ones), and inlined they read slices of a fused
+  // projection in place, where a call would copy each slice into a buffer of
+  // identity layout (one more launch per slice).
+  pm.addPass(createInlinerPass());
+  // Sibling matmuls (Q/K/V, gate/up) become one kernel launch.
+  pm.addPass(createWQFuseSiblingMatmulsPass());
   if (options.matmulActivations != "f32") {
     WQNarrowMatmulActivationsPassOptions narrow;
     narrow.type = options.matmulActivations;
