@@ -9,8 +9,9 @@
 // FAKE_CUDA_MEMORY_LIMIT=N fails allocations larger than N bytes. With
 // FAKE_CUDA_ANY_IMAGE every kernel name resolves too, so a compiled model
 // runs end to end (its launches do nothing; memory starts zeroed), and
-// FAKE_CUDA_TRACE prints each graph capture, instantiation, launch and
-// destruction to stderr. Built with WQRT_FAKE_OMIT_LAUNCH it lacks
+// FAKE_CUDA_TRACE prints each graph capture (with the number of kernel
+// launches it recorded), instantiation, launch and destruction to stderr.
+// Built with WQRT_FAKE_OMIT_LAUNCH it lacks
 // cuLaunchKernel (an "old driver").
 //
 //===----------------------------------------------------------------------===//
@@ -136,13 +137,21 @@ CUresult cuFuncSetAttribute(void *, int attribute, int value) {
   return SUCCESS;
 }
 
+// Whether the stream is being captured (cuStreamBeginCapture .. End), and
+// the kernel launches recorded meanwhile.
+static bool capturing = false;
+static int capturedLaunches = 0;
+
 #ifndef WQRT_FAKE_OMIT_LAUNCH
 CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
                         unsigned, unsigned, unsigned shared, void *,
                         void **params, void **) {
   if (int(shared) > dynamicSharedLimit)
     return INVALID_VALUE;
-  return params ? SUCCESS : INVALID_VALUE;
+  if (!params)
+    return INVALID_VALUE;
+  capturedLaunches += capturing;
+  return SUCCESS;
 }
 #endif
 
@@ -218,7 +227,6 @@ CUresult cuStreamCreate(void **stream, unsigned) {
 }
 CUresult cuStreamDestroy_v2(void *) { return SUCCESS; }
 // As the real driver: a capturing stream cannot be synchronized.
-static bool capturing;
 CUresult cuStreamSynchronize(void *) {
   return capturing ? STREAM_CAPTURE_UNSUPPORTED : SUCCESS;
 }
@@ -246,10 +254,13 @@ CUresult cuStreamBeginCapture_v2(void *, int) {
   if (capturing)
     return INVALID_VALUE;
   capturing = true;
+  capturedLaunches = 0;
   return SUCCESS;
 }
 CUresult cuStreamEndCapture(void *, void **graph) {
-  trace("cuStreamEndCapture");
+  if (std::getenv("FAKE_CUDA_TRACE"))
+    std::fprintf(stderr, "fake-cuda: cuStreamEndCapture (%d kernel launches)\n",
+                 capturedLaunches);
   if (!capturing)
     return INVALID_VALUE;
   capturing = false;
