@@ -4,17 +4,17 @@
 // RUN: not wq-opt %s --wq-lower-attention-to-gpu=unroll=0 2>&1 | FileCheck %s --check-prefix=BAD-UNROLL
 
 // A decode step of SmolLM2's attention (9 heads of 64, 3 KV heads): one
-// launch with a block per head (and row), 8 warps; the position is read by
-// the kernel; each warp reads one position's 64 keys as 2 per lane, two
-// positions per iteration (8 warps apart), reduces the dot products with
-// 5 xor shuffles, and keeps the online softmax (max, sum, 2 weighted sums
-// per lane) in the loop's state; the 8 states meet in 8 x 66 floats of
-// shared memory after a barrier.
+// launch with a block per head (and row), 16 warps; the position is read by
+// the kernel; each warp reads one position's 64 keys as 2 per lane, four
+// positions per iteration (16 warps apart: 64 a step), reduces the dot
+// products with 5 xor shuffles, and keeps the online softmax (max, sum, 2
+// weighted sums per lane) in the loop's state; the 16 states meet in 16 x 66
+// floats of shared memory after a barrier.
 // CHECK-LABEL: func.func @step
 // CHECK: %[[OUT:.*]] = memref.alloc() : memref<1x576xf32>
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c9, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c256, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c2112_i32
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c9, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c512, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %c4224_i32
 // CHECK: %[[POS:.*]] = tensor.extract %arg4[%c0] : tensor<1xi32>
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c16 iter_args(%{{.*}} = %cst{{.*}}, %{{.*}} = %cst{{.*}}, %{{.*}} = %cst{{.*}}, %{{.*}} = %cst{{.*}}) -> (f32, f32, f32, f32)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c64 iter_args(%{{.*}} = %cst{{.*}}, %{{.*}} = %cst{{.*}}, %{{.*}} = %cst{{.*}}, %{{.*}} = %cst{{.*}}) -> (f32, f32, f32, f32)
 // CHECK-COUNT-2: memref.load %arg1
 // CHECK: gpu.shuffle  xor %{{.*}}, %c16_i32, %c32_i32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32
@@ -23,7 +23,7 @@
 // CHECK: math.exp
 // CHECK: memref.load %arg2
 // CHECK: scf.yield
-// CHECK: memref.view {{.*}} to memref<8x66xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<16x66xf32, #gpu.address_space<workgroup>>
 // CHECK: llvm.inline_asm has_side_effects "bar.sync 0;", "~{memory}"
 // CHECK: memref.store %{{.*}}, %[[OUT]]
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
@@ -41,7 +41,7 @@ func.func @step(%q: tensor<1x576xf32>, %k: memref<30x?x192xf32>, %v: memref<30x?
 
 // Prompt rows of stories260K (8 heads of 8): blocks over heads and the
 // dynamic rows; 8 lanes per position, 4 positions per warp (xor shuffles
-// 4, 2, 1 only), 32 groups in all.
+// 4, 2, 1 only), 32 groups in all (8 warps: the cap on groups).
 // CHECK-LABEL: func.func @rows
 // CHECK: %[[ROWS:.*]] = tensor.dim %arg0
 // CHECK: memref.alloc(%[[ROWS]]) : memref<?x64xf32>

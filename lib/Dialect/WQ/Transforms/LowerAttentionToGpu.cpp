@@ -36,6 +36,8 @@ using namespace mlir::wq;
 
 namespace {
 
+constexpr int64_t kMaxGroups = 32;
+
 struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
   LowerAttentionToGpuKernel(MLIRContext *context, int64_t warps,
                             int64_t unroll)
@@ -61,6 +63,10 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
         std::min<int64_t>(kWarpSize, int64_t(llvm::PowerOf2Ceil(hs)));
     const int64_t groupsPerWarp = kWarpSize / lanes;
     const int64_t perLane = (hs + lanes - 1) / lanes;
+    // At most kMaxGroups lane groups: the final combination walks them all
+    // (unrolled by LLVM), and more spill registers at 512 threads a block.
+    const int64_t warps = std::max<int64_t>(
+        1, std::min(this->warps, kMaxGroups / groupsPerWarp));
     const int64_t groups = warps * groupsPerWarp;
     // Per group in shared memory: max, sum, then the hs weighted sums.
     const int64_t stateSize = hs + 2;

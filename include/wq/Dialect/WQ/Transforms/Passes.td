@@ -436,12 +436,19 @@ def WQLowerAttentionToGpuPass : Pass<"wq-lower-attention-to-gpu"> {
     position). A start position held in a tensor is read by the kernel, so
     a captured decode step replays at any position. Part of
     `wq-gpu-pipeline`, before bufferization.
+
+    The defaults (16 warps, 4 positions per iteration: 64 positions in
+    flight per block for heads of 32 or more) are for decode, where a block
+    per head is all the parallelism there is (SmolLM2: 9 blocks): each
+    iteration costs about one global-load latency, so the walk over p
+    positions takes about p / 64 of them.
   }];
   let options = [
-    Option<"warps", "warps", "int64_t", /*default=*/"8",
+    Option<"warps", "warps", "int64_t", /*default=*/"16",
            "Warps per block (1 to 32): the groups of lanes walking the "
-           "positions in parallel">,
-    Option<"unroll", "unroll", "int64_t", /*default=*/"2",
+           "positions in parallel (fewer for heads narrower than 32, whose "
+           "warps hold several groups: 32 groups at most)">,
+    Option<"unroll", "unroll", "int64_t", /*default=*/"4",
            "Positions each lane group reads per iteration (1 to 8): loads "
            "in flight together">,
   ];
