@@ -26,7 +26,9 @@
 // device buffer that only loop bodies read (the RoPE table, @step_attention,
 // the KV-cache stores, a row gather for the lookup), so that a CUDA graph of
 // one call replays every step. Both forms compute RoPE's cosines and sines
-// once per call (ropeTables), which every layer's @rope_N then reads.
+// once per call (ropeTables), which every layer's @rope_N (the CPU) or
+// ropeAndStore kernel (the GPU: RoPE of a layer's query and key rows and its
+// KV-cache writes in one kernel) then reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,15 +73,18 @@ public:
 
   void build(bool forGpu) {
     fuseResidualAdds = forGpu;
+    fuseRopeAndStore = forGpu;
     layerRegions = !forGpu;
     buildRmsnorm(/*withResidual=*/false);
     if (fuseResidualAdds)
       buildRmsnorm(/*withResidual=*/true);
     else
       buildAdd();
-    buildRope(c.queryDim());
-    if (c.kvDim() != c.queryDim())
-      buildRope(c.kvDim());
+    if (!fuseRopeAndStore) {
+      buildRope(c.queryDim());
+      if (c.kvDim() != c.queryDim())
+        buildRope(c.kvDim());
+    }
     if (forGpu) {
       buildRowsAttention(/*step=*/false);
       buildRowsAttention(/*step=*/true);
@@ -218,8 +223,8 @@ private:
   /// RoPE on adjacent pairs of n values: pair i of row r rotates by the
   /// angle whose cosine and sine are cos/sin[r, i % (head size / 2)] (see
   /// ropeTables: computed once per call of @forward / @decode, not per layer
-  /// and per pair). `rope_N` takes M rows (a decode step's RoPE is part of
-  /// ropeAndStoreStep).
+  /// and per pair). `rope_N` takes M rows (the CPU form; the GPU form's RoPE
+  /// is part of ropeAndStore).
   void buildRope(int64_t n) {
     const int64_t half = n / 2, headHalf = c.headSize() / 2;
     auto pairsType = RankedTensorType::get({kDynamic, half, 2}, f32);
@@ -687,34 +692,40 @@ private:
       Value q = linear(fb, xn, name("attention.wq"), qd, d, m);
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, m);
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, m);
-      Value qr = call(fb, formatv("rope_{0}", qd).str(), rows(qd),
-                      {q, cosines, sines});
-      Value kr = call(fb, formatv("rope_{0}", kvd).str(), rows(kvd),
-                      {k, cosines, sines});
-      // The layer's new keys and values are written into the caches in
-      // place (memref level: a tensor-level cache threaded through the
-      // layers would make bufferization copy each layer's cache before the
-      // next layer's write); attention reads the layer's first pos + M
-      // positions from the caches itself (a tensor argument would be copied
-      // at the call).
       Value layer = indexConstant(fb, l);
-      auto one = fb.getIndexAttr(1);
-      auto rowsOf = [&](Value cache) -> Value {
-        return memref::SubViewOp::create(
-            fb, loc, layerCache, cache,
-            ArrayRef<OpFoldResult>{layer, pos, fb.getIndexAttr(0)},
-            ArrayRef<OpFoldResult>{one, m, fb.getIndexAttr(kvd)},
-            ArrayRef<OpFoldResult>{one, one, one});
-      };
-      Value kdst = rowsOf(kcm), vdst = rowsOf(vcm);
-      auto store = [&](Value tensor, Value dest) {
-        auto op = bufferization::MaterializeInDestinationOp::create(
-            fb, loc, tensor, dest);
-        op.setRestrict(true);
-        op.setWritable(true);
-      };
-      store(kr, kdst);
-      store(val, vdst);
+      Value qr;
+      if (fuseRopeAndStore) {
+        // The GPU: one kernel (ropeAndStore).
+        qr = ropeAndStore(fb, q, k, val, cosines, sines, kcm, vcm, layer, pos,
+                          /*stepBuffer=*/Value());
+      } else {
+        qr = call(fb, formatv("rope_{0}", qd).str(), rows(qd),
+                  {q, cosines, sines});
+        Value kr = call(fb, formatv("rope_{0}", kvd).str(), rows(kvd),
+                        {k, cosines, sines});
+        // The layer's new keys and values are written into the caches in
+        // place (memref level: a tensor-level cache threaded through the
+        // layers would make bufferization copy each layer's cache before the
+        // next layer's write); attention reads the layer's first pos + M
+        // positions from the caches itself (a tensor argument would be
+        // copied at the call).
+        auto one = fb.getIndexAttr(1);
+        auto rowsOf = [&](Value cache) -> Value {
+          return memref::SubViewOp::create(
+              fb, loc, layerCache, cache,
+              ArrayRef<OpFoldResult>{layer, pos, fb.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{one, m, fb.getIndexAttr(kvd)},
+              ArrayRef<OpFoldResult>{one, one, one});
+        };
+        auto store = [&](Value tensor, Value dest) {
+          auto op = bufferization::MaterializeInDestinationOp::create(
+              fb, loc, tensor, dest);
+          op.setRestrict(true);
+          op.setWritable(true);
+        };
+        store(kr, rowsOf(kcm));
+        store(val, rowsOf(vcm));
+      }
       Value att = call(fb, attention, rows(qd), {qr, kcm, vcm, layer, pos});
       Value o = linear(fb, att, name("attention.wo"), d, qd, m);
       auto [xn2, x2] = norm(fb, x, o, name("ffn_norm"));
@@ -800,45 +811,55 @@ private:
     func::ReturnOp::create(fb, loc, out);
   }
 
-  /// A decode step's RoPE and cache writes in one loop (one kernel) over
-  /// (role, pair i): role 0 rotates pair i of the query row into a fresh
-  /// row; role 1, for i < kvDim / 2, rotates pair i of the key row and copies
-  /// pair i of the value row into the caches at [layer, pos], pos read inside
-  /// the loop. (Two roles rather than one loop over the pairs: the GPU
-  /// schedule spreads the second dimension over a block's threads, and a
-  /// unit first dimension would fold away.) The rotation is @rope_N's. The
-  /// rows are read element by element (tensor.extract), so that they may be
-  /// views (slices of a fused Q/K/V projection) without a copy. Returns the
-  /// rotated query row.
-  Value ropeAndStoreStep(OpBuilder &ob, Value query, Value key, Value value,
-                         Value cosines, Value sines, Value keyCache,
-                         Value valueCache, Value layer, Value stepBuffer) {
+  /// The GPU form's RoPE and cache writes of M rows in one loop (one kernel)
+  /// over (2 r + role, pair i): role 0 rotates pair i of query row r into a
+  /// fresh row; role 1, for i < kvDim / 2, rotates pair i of key row r and
+  /// copies pair i of value row r into the caches at [layer, pos + r]. pos
+  /// is `start` (an index), or with a decode step's `stepBuffer` read inside
+  /// the loop. (Roles in the first dimension rather than a loop over the
+  /// pairs alone: the GPU schedule spreads the second dimension over a
+  /// block's threads, and a unit first dimension would fold away.) The
+  /// rotation is @rope_N's. The rows are read element by element
+  /// (tensor.extract), so that they may be views (slices of a fused Q/K/V
+  /// projection) without a copy. Returns the rotated query rows.
+  Value ropeAndStore(OpBuilder &ob, Value query, Value key, Value value,
+                     Value cosines, Value sines, Value keyCache,
+                     Value valueCache, Value layer, Value start,
+                     Value stepBuffer) {
     const int64_t qd = c.queryDim(), kvd = c.kvDim(),
                   headHalf = c.headSize() / 2;
-    auto rowType = MemRefType::get({1, qd}, f32);
-    Value rotated = memref::AllocOp::create(ob, loc, rowType);
-    Value c0 = indexConstant(ob, 0), c1 = indexConstant(ob, 1);
+    auto queryType = cast<RankedTensorType>(query.getType());
+    auto rowType = MemRefType::get(queryType.getShape(), f32);
+    Value c0 = indexConstant(ob, 0), c1 = indexConstant(ob, 1),
+          c2 = indexConstant(ob, 2);
+    Value m = tensor::DimOp::create(ob, loc, query, c0);
+    SmallVector<Value> dynamicSizes;
+    if (rowType.isDynamicDim(0))
+      dynamicSizes.push_back(m);
+    Value rotated = memref::AllocOp::create(ob, loc, rowType, dynamicSizes);
     scf::ParallelOp::create(
         ob, loc, ValueRange{c0, c0},
-        ValueRange{indexConstant(ob, 2), indexConstant(ob, qd / 2)},
+        ValueRange{arith::MulIOp::create(ob, loc, m, c2),
+                   indexConstant(ob, qd / 2)},
         ValueRange{c1, c1}, [&](OpBuilder &pb, Location, ValueRange iv) {
-          Value role = iv[0], pair = iv[1];
-          Value even = arith::MulIOp::create(pb, loc, pair,
-                                             indexConstant(pb, 2));
+          Value r = arith::DivUIOp::create(pb, loc, iv[0], c2);
+          Value role = arith::RemUIOp::create(pb, loc, iv[0], c2);
+          Value pair = iv[1];
+          Value even = arith::MulIOp::create(pb, loc, pair, c2);
           Value odd = arith::AddIOp::create(pb, loc, even, c1);
           Value f = arith::RemUIOp::create(pb, loc, pair,
                                            indexConstant(pb, headHalf));
           Value fcr = tensor::ExtractOp::create(pb, loc, cosines,
-                                                ValueRange{c0, f});
+                                                ValueRange{r, f});
           Value fci = tensor::ExtractOp::create(pb, loc, sines,
-                                                ValueRange{c0, f});
+                                                ValueRange{r, f});
           // (v0, v1) rotated, in @rope_N's order of operations.
-          auto rotate = [&](OpBuilder &rb, Value row, Value destination,
+          auto rotate = [&](OpBuilder &rb, Value rows, Value destination,
                             ValueRange evenAt, ValueRange oddAt) {
-            Value v0 = tensor::ExtractOp::create(rb, loc, row,
-                                                 ValueRange{c0, even});
-            Value v1 = tensor::ExtractOp::create(rb, loc, row,
-                                                 ValueRange{c0, odd});
+            Value v0 = tensor::ExtractOp::create(rb, loc, rows,
+                                                 ValueRange{r, even});
+            Value v1 = tensor::ExtractOp::create(rb, loc, rows,
+                                                 ValueRange{r, odd});
             Value re = arith::SubFOp::create(
                 rb, loc, arith::MulFOp::create(rb, loc, v0, fcr),
                 arith::MulFOp::create(rb, loc, v1, fci));
@@ -853,26 +874,28 @@ private:
           auto byRole = scf::IfOp::create(pb, loc, isQuery,
                                           /*withElseRegion=*/true);
           OpBuilder qb = byRole.getThenBodyBuilder();
-          rotate(qb, query, rotated, ValueRange{c0, even},
-                 ValueRange{c0, odd});
+          rotate(qb, query, rotated, ValueRange{r, even}, ValueRange{r, odd});
           OpBuilder eb = byRole.getElseBodyBuilder();
           Value isKvPair =
               arith::CmpIOp::create(eb, loc, arith::CmpIPredicate::ult, pair,
                                     indexConstant(eb, kvd / 2));
           auto kvPair = scf::IfOp::create(eb, loc, isKvPair);
           OpBuilder kb = kvPair.getThenBodyBuilder();
-          Value p32 = memref::LoadOp::create(kb, loc, stepBuffer, c1);
-          Value pos =
-              arith::IndexCastOp::create(kb, loc, kb.getIndexType(), p32);
+          Value first = start;
+          if (stepBuffer) {
+            Value p32 = memref::LoadOp::create(kb, loc, stepBuffer, c1);
+            first = arith::IndexCastOp::create(kb, loc, kb.getIndexType(), p32);
+          }
+          Value pos = arith::AddIOp::create(kb, loc, first, r);
           rotate(kb, key, keyCache, ValueRange{layer, pos, even},
                  ValueRange{layer, pos, odd});
           for (Value at : {even, odd})
             memref::StoreOp::create(
                 kb, loc,
-                tensor::ExtractOp::create(kb, loc, value, ValueRange{c0, at}),
+                tensor::ExtractOp::create(kb, loc, value, ValueRange{r, at}),
                 valueCache, ValueRange{layer, pos, at});
         });
-    return bufferization::ToTensorOp::create(ob, loc, row(qd), rotated,
+    return bufferization::ToTensorOp::create(ob, loc, queryType, rotated,
                                              /*restrict=*/true,
                                              /*writable=*/true);
   }
@@ -918,8 +941,8 @@ private:
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, Value());
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, Value());
       Value layer = indexConstant(fb, l);
-      Value qr = ropeAndStoreStep(fb, q, k, val, cosines, sines, kcm, vcm,
-                                  layer, stepm);
+      Value qr = ropeAndStore(fb, q, k, val, cosines, sines, kcm, vcm, layer,
+                              /*start=*/Value(), stepm);
       Value att = call(fb, "step_attention", row(qd),
                        {qr, kcm, vcm, layer, step});
       Value o = linear(fb, att, name("attention.wo"), d, qd, Value());
@@ -943,6 +966,9 @@ private:
   /// GPU builds add each residual inside the next norm's kernel
   /// (@add_rmsnorm); CPU builds call @add, then @rmsnorm.
   bool fuseResidualAdds = false;
+  /// GPU builds rotate and store a layer's rows in one kernel
+  /// (ropeAndStore); CPU builds call @rope_N and copy into the caches.
+  bool fuseRopeAndStore = false;
   /// Each layer of @forward in an scf.execute_region (see buildForward).
   bool layerRegions = false;
   Type f32, weightType;
