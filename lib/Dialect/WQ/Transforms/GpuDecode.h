@@ -56,6 +56,16 @@ Value buildInlinePtx(OpBuilder &b, Location loc, Type resultType,
                      ValueRange operands, StringRef text,
                      StringRef constraints, bool hasSideEffects = false);
 
+/// `bar.sync 0` (every thread of the block): inline PTX with a memory
+/// clobber, because gpu.barrier declares no memory effects, which the buffer
+/// deallocation pass that runs after the GPU schedules rejects.
+void buildBlockBarrier(OpBuilder &b, Location loc);
+
+/// The f32 sum of `value` over each aligned group of `lanes` lanes of a warp
+/// (a power of two up to 32), in every lane of the group: xor shuffles.
+Value buildLaneGroupSum(OpBuilder &b, Location loc, Value value,
+                        int64_t lanes);
+
 /// The block's dynamic shared memory as bytes (memref<?xi8> in the
 /// workgroup address space), for memref.view.
 Value buildDynamicSharedBytes(OpBuilder &b, Location loc);

@@ -166,13 +166,7 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
                     b, loc, keys, ValueRange{layer, positions[j], column});
                 partial = math::FmaOp::create(b, loc, query[e], key, partial);
               }
-              for (int64_t offset = lanes / 2; offset > 0; offset /= 2)
-                partial = arith::AddFOp::create(
-                    b, loc, partial,
-                    gpu::ShuffleOp::create(b, loc, partial, i32(offset),
-                                           i32(kWarpSize),
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult());
+              partial = buildLaneGroupSum(b, loc, partial, lanes);
               Value score = arith::DivFOp::create(b, loc, partial, root);
               scores.push_back(arith::SelectOp::create(
                   b, loc,
@@ -239,10 +233,7 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
                                     .getResult();
         store(walk.getResult(2 + e), at, when);
       }
-      // bar.sync as inline PTX with a memory clobber (gpu.barrier declares
-      // no memory effects, which the buffer deallocation pass rejects).
-      buildInlinePtx(b, loc, Type(), ValueRange(), "bar.sync 0;", "~{memory}",
-                     /*hasSideEffects=*/true);
+      buildBlockBarrier(b, loc);
       // Output element d: the groups' sums rescaled to the largest max.
       scf::ForOp::create(
           b, loc, tid, index(hs), index(warps * kWarpSize), ValueRange(),

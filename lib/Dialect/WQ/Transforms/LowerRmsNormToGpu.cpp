@@ -100,12 +100,7 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
             scf::YieldOp::create(b, loc, sum);
           });
       Value sum = squares.getResult(0);
-      for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2)
-        sum = arith::AddFOp::create(
-            b, loc, sum,
-            gpu::ShuffleOp::create(b, loc, sum, i32(offset), i32(kWarpSize),
-                                   gpu::ShuffleMode::XOR)
-                .getShuffleResult());
+      sum = buildLaneGroupSum(b, loc, sum, kWarpSize);
       // The warps' sums meet in shared memory; every thread adds them up.
       Value partials = memref::ViewOp::create(
           b, loc,
@@ -122,10 +117,7 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
         b.setInsertionPointToStart(&ifFirstLane.getThenRegion().front());
         memref::StoreOp::create(b, loc, sum, partials, ValueRange{warp});
       }
-      // bar.sync as inline PTX with a memory clobber: gpu.barrier declares
-      // no memory effects, which the buffer deallocation pass rejects.
-      buildInlinePtx(b, loc, Type(), ValueRange(), "bar.sync 0;", "~{memory}",
-                     /*hasSideEffects=*/true);
+      buildBlockBarrier(b, loc);
       Value total = memref::LoadOp::create(b, loc, partials, index(0));
       for (int64_t i = 1; i < warps; ++i)
         total = arith::AddFOp::create(

@@ -172,13 +172,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       // Warp reduction, then lane 0 writes the outputs of its channels.
       SmallVector<Value> totals(stepLoop.getResults());
       for (Value &total : totals)
-        for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
-          Value other = gpu::ShuffleOp::create(b, loc, total, offset,
-                                               int32_t(kWarpSize),
-                                               gpu::ShuffleMode::XOR)
-                            .getShuffleResult();
-          total = arith::AddFOp::create(b, loc, total, other);
-        }
+        total = buildLaneGroupSum(b, loc, total, kWarpSize);
       Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                             lane, index(b, loc, 0));
       auto ifFirst = scf::IfOp::create(b, loc, isFirst);
@@ -494,6 +488,22 @@ Value mlir::wq::buildInlinePtx(OpBuilder &b, Location loc, Type resultType,
              /*is_align_stack=*/false, LLVM::TailCallKind::None,
              LLVM::AsmDialectAttr(), ArrayAttr())
       .getRes();
+}
+
+void mlir::wq::buildBlockBarrier(OpBuilder &b, Location loc) {
+  buildInlinePtx(b, loc, Type(), ValueRange(), "bar.sync 0;", "~{memory}",
+                 /*hasSideEffects=*/true);
+}
+
+Value mlir::wq::buildLaneGroupSum(OpBuilder &b, Location loc, Value value,
+                                  int64_t lanes) {
+  for (int32_t offset = int32_t(lanes) / 2; offset > 0; offset /= 2)
+    value = arith::AddFOp::create(
+        b, loc, value,
+        gpu::ShuffleOp::create(b, loc, value, offset, int32_t(kWarpSize),
+                               gpu::ShuffleMode::XOR)
+            .getShuffleResult());
+  return value;
 }
 
 Value mlir::wq::buildLop3(OpBuilder &b, Location loc, Value a, uint32_t bBits,

@@ -478,11 +478,7 @@ struct LowerMatmulToGpuMma : public OpRewritePattern<MatmulOp> {
       for (auto [i, total] : llvm::enumerate(totals))
         memref::StoreOp::create(b, loc, total, shared,
                                 ValueRange{warp, lane, index(i)});
-      // bar.sync as inline PTX with a memory clobber: gpu.barrier declares no
-      // memory effects, which the buffer deallocation pass that runs after
-      // this schedule rejects.
-      buildInlinePtx(b, loc, Type(), ValueRange(), "bar.sync 0;", "~{memory}",
-                     /*hasSideEffects=*/true);
+      buildBlockBarrier(b, loc);
       auto ifFirst = scf::IfOp::create(
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, kWarp,
