@@ -53,3 +53,16 @@ func.func @rows(%q: tensor<?x64xf32>, %k: memref<5x?x32xf32>, %v: memref<5x?x32x
   %o = wq.attention %q, %k, %v layer %layer start %start {heads = 8 : i64, kv_heads = 4 : i64} : tensor<?x64xf32>, memref<5x?x32xf32>, index
   return %o : tensor<?x64xf32>
 }
+
+// -----
+
+// Heads of 1024: 16 groups' states would take 65 KiB of shared memory (over
+// the 48 KiB a kernel gets without an opt-in): the op is left to
+// wq-lower-to-linalg.
+// CHECK-LABEL: func.func @too_wide
+// CHECK-NOT: gpu.launch
+// CHECK: wq.attention
+func.func @too_wide(%q: tensor<1x1024xf32>, %k: memref<1x?x1024xf32>, %v: memref<1x?x1024xf32>, %layer: index, %start: index) -> tensor<1x1024xf32> {
+  %o = wq.attention %q, %k, %v layer %layer start %start {heads = 1 : i64, kv_heads = 1 : i64} : tensor<1x1024xf32>, memref<1x?x1024xf32>, index
+  return %o : tensor<1x1024xf32>
+}

@@ -37,6 +37,7 @@ using namespace mlir::wq;
 namespace {
 
 constexpr int64_t kMaxGroups = 32;
+constexpr int64_t kMaxDynamicSharedBytes = 48 * 1024;
 
 struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
   LowerAttentionToGpuKernel(MLIRContext *context, int64_t warps,
@@ -70,6 +71,12 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
     const int64_t groups = warps * groupsPerWarp;
     // Per group in shared memory: max, sum, then the hs weighted sums.
     const int64_t stateSize = hs + 2;
+    const int64_t sharedBytes = groups * stateSize * int64_t(sizeof(float));
+    // More dynamic shared memory than 48 KiB needs an opt-in per kernel
+    // (cuFuncSetAttribute), which the runtime does not make.
+    if (sharedBytes > kMaxDynamicSharedBytes)
+      return b.notifyMatchFailure(op, "heads too wide for the groups' states "
+                                      "in 48 KiB of shared memory");
     auto queryType = op.getQuery().getType();
 
     Value q = buildReadOnlyBuffer(b, loc, op.getQuery());
@@ -87,7 +94,7 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
     Value one = index(1);
     auto launch = gpu::LaunchOp::create(
         b, loc, index(op.getHeads()), rows, one, index(warps * kWarpSize),
-        one, one, i32(groups * stateSize * int64_t(sizeof(float))));
+        one, one, i32(sharedBytes));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&launch.getBody().front());
