@@ -15,9 +15,7 @@ import argparse
 
 import numpy as np
 
-
-def dense(a, dtype="<f4"):
-    return 'dense<"0x%s">' % np.ascontiguousarray(a, dtype=dtype).tobytes().hex().upper()
+from gen_matmul_test import dense, ttype
 
 
 def main():
@@ -48,7 +46,7 @@ def main():
             out[r, h * hs:(h + 1) * hs] = weights @ values[:visible, kv] / weights.sum()
     np.save(a.expected, out)
 
-    qt = "tensor<%dx%dxf32>" % q.shape
+    qt = ttype(q.shape)
     ct = "%dx%dx%dxf32" % caches.shape[1:]
     start_type = "tensor<1xi32>" if a.start_in_tensor else "index"
     lines = [

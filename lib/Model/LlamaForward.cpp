@@ -696,8 +696,7 @@ private:
       Value qr;
       if (fuseRopeAndStore) {
         // The GPU: one kernel (ropeAndStore).
-        qr = ropeAndStore(fb, q, k, val, cosines, sines, kcm, vcm, layer, pos,
-                          /*stepBuffer=*/Value());
+        qr = ropeAndStore(fb, q, k, val, cosines, sines, kcm, vcm, layer, pos);
       } else {
         qr = call(fb, formatv("rope_{0}", qd).str(), rows(qd),
                   {q, cosines, sines});
@@ -815,8 +814,8 @@ private:
   /// over (2 r + role, pair i): role 0 rotates pair i of query row r into a
   /// fresh row; role 1, for i < kvDim / 2, rotates pair i of key row r and
   /// copies pair i of value row r into the caches at [layer, pos + r]. pos
-  /// is `start` (an index), or with a decode step's `stepBuffer` read inside
-  /// the loop. (Roles in the first dimension rather than a loop over the
+  /// is `start`: an index, or a decode step's tensor, read inside the loop
+  /// (stepPosition). (Roles in the first dimension rather than a loop over the
   /// pairs alone: the GPU schedule spreads the second dimension over a
   /// block's threads, and a unit first dimension would fold away.) The
   /// rotation is @rope_N's. The rows are read element by element
@@ -824,8 +823,7 @@ private:
   /// projection) without a copy. Returns the rotated query rows.
   Value ropeAndStore(OpBuilder &ob, Value query, Value key, Value value,
                      Value cosines, Value sines, Value keyCache,
-                     Value valueCache, Value layer, Value start,
-                     Value stepBuffer) {
+                     Value valueCache, Value layer, Value start) {
     const int64_t qd = c.queryDim(), kvd = c.kvDim(),
                   headHalf = c.headSize() / 2;
     auto queryType = cast<RankedTensorType>(query.getType());
@@ -881,11 +879,9 @@ private:
                                     indexConstant(eb, kvd / 2));
           auto kvPair = scf::IfOp::create(eb, loc, isKvPair);
           OpBuilder kb = kvPair.getThenBodyBuilder();
-          Value first = start;
-          if (stepBuffer) {
-            Value p32 = memref::LoadOp::create(kb, loc, stepBuffer, c1);
-            first = arith::IndexCastOp::create(kb, loc, kb.getIndexType(), p32);
-          }
+          Value first = isa<RankedTensorType>(start.getType())
+                            ? stepPosition(kb, start)
+                            : start;
           Value pos = arith::AddIOp::create(kb, loc, first, r);
           rotate(kb, key, keyCache, ValueRange{layer, pos, even},
                  ValueRange{layer, pos, odd});
@@ -941,8 +937,8 @@ private:
       Value k = linear(fb, xn, name("attention.wk"), kvd, d, Value());
       Value val = linear(fb, xn, name("attention.wv"), kvd, d, Value());
       Value layer = indexConstant(fb, l);
-      Value qr = ropeAndStore(fb, q, k, val, cosines, sines, kcm, vcm, layer,
-                              /*start=*/Value(), stepm);
+      Value qr =
+          ropeAndStore(fb, q, k, val, cosines, sines, kcm, vcm, layer, step);
       Value att = call(fb, "step_attention", row(qd),
                        {qr, kcm, vcm, layer, step});
       Value o = linear(fb, att, name("attention.wo"), d, qd, Value());

@@ -42,6 +42,26 @@ struct GpuKernelBuffers {
 /// (null for null).
 Value buildReadOnlyBuffer(OpBuilder &b, Location loc, Value tensor);
 
+/// A fresh buffer of the shape and element type of rank-2 `type` (rows by
+/// columns), `rows` giving a dynamic row count: a kernel's output.
+Value buildRowsAllocation(OpBuilder &b, Location loc, RankedTensorType type,
+                          Value rows);
+
+/// index, i32 and f32 constants at one location, for kernel builders.
+struct KernelConstants {
+  OpBuilder &b;
+  Location loc;
+  Value index(int64_t v) const {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  Value i32(int64_t v) const {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value f32(double v) const {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
+  }
+};
+
 /// Buffers for the kernel that replaces `op`, created before it.
 GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op);
 

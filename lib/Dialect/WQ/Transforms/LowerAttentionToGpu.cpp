@@ -47,15 +47,7 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
-    auto index = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    auto i32 = [&](int64_t v) -> Value {
-      return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
-    };
-    auto f32 = [&](double v) -> Value {
-      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
-    };
+    const KernelConstants k{b, loc};
     const int64_t hs = op.getHeadSize(),
                   group = op.getHeads() / op.getKvHeads();
     // Lanes per position (a power of two, so that xor shuffles stay in the
@@ -85,92 +77,90 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
     if (isa<RankedTensorType>(start.getType()))
       start = buildReadOnlyBuffer(b, loc, start);
     Value rows = memref::DimOp::create(b, loc, q, 0);
-    auto outType = MemRefType::get(queryType.getShape(), b.getF32Type());
-    SmallVector<Value> dynamicSizes;
-    if (outType.isDynamicDim(0))
-      dynamicSizes.push_back(rows);
-    Value out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
+    Value out = buildRowsAllocation(b, loc, queryType, rows);
 
-    Value one = index(1);
+    Value one = k.index(1);
     auto launch = gpu::LaunchOp::create(
-        b, loc, index(op.getHeads()), rows, one, index(warps * kWarpSize),
-        one, one, i32(sharedBytes));
+        b, loc, k.index(op.getHeads()), rows, one, k.index(warps * kWarpSize),
+        one, one, k.i32(sharedBytes));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&launch.getBody().front());
       Value head = launch.getBlockIds().x, row = launch.getBlockIds().y;
       Value tid = launch.getThreadIds().x;
-      Value lane = arith::RemUIOp::create(b, loc, tid, index(kWarpSize));
-      Value warp = arith::DivUIOp::create(b, loc, tid, index(kWarpSize));
-      Value sub = arith::RemUIOp::create(b, loc, lane, index(lanes));
+      Value lane = arith::RemUIOp::create(b, loc, tid, k.index(kWarpSize));
+      Value warp = arith::DivUIOp::create(b, loc, tid, k.index(kWarpSize));
+      Value sub = arith::RemUIOp::create(b, loc, lane, k.index(lanes));
       // This lane's group: its warp's first plus its place in the warp.
       Value warpFirst =
-          arith::MulIOp::create(b, loc, warp, index(groupsPerWarp));
-      Value groupInWarp = arith::DivUIOp::create(b, loc, lane, index(lanes));
+          arith::MulIOp::create(b, loc, warp, k.index(groupsPerWarp));
+      Value groupInWarp = arith::DivUIOp::create(b, loc, lane, k.index(lanes));
       Value slot = arith::AddIOp::create(b, loc, warpFirst, groupInWarp);
       Value first = start;
       if (isa<MemRefType>(start.getType()))
         first = arith::IndexCastOp::create(
             b, loc, b.getIndexType(),
-            memref::LoadOp::create(b, loc, start, ValueRange{index(0)}));
+            memref::LoadOp::create(b, loc, start, ValueRange{k.index(0)}));
       // Row r sees positions 0 .. start + r.
       Value count = arith::AddIOp::create(
           b, loc, arith::AddIOp::create(b, loc, first, row), one);
       Value kvBase = arith::MulIOp::create(
-          b, loc, arith::DivUIOp::create(b, loc, head, index(group)),
-          index(hs));
-      Value queryBase = arith::MulIOp::create(b, loc, head, index(hs));
+          b, loc, arith::DivUIOp::create(b, loc, head, k.index(group)),
+          k.index(hs));
+      Value queryBase = arith::MulIOp::create(b, loc, head, k.index(hs));
       // This lane's head elements d = sub + lanes * e; those past the head
       // (a head size that is not a power of two) read element hs - 1 and
       // weigh nothing (their query value is 0, their sums are not stored).
       SmallVector<Value> elements, valid;
       for (int64_t e = 0; e < perLane; ++e) {
-        Value d = arith::AddIOp::create(b, loc, sub, index(lanes * e));
+        Value d = arith::AddIOp::create(b, loc, sub, k.index(lanes * e));
         if (lanes * (e + 1) > hs) {
           Value inHead = arith::CmpIOp::create(
-              b, loc, arith::CmpIPredicate::ult, d, index(hs));
+              b, loc, arith::CmpIPredicate::ult, d, k.index(hs));
           valid.push_back(inHead);
-          d = arith::MinUIOp::create(b, loc, d, index(hs - 1));
+          d = arith::MinUIOp::create(b, loc, d, k.index(hs - 1));
         } else {
           valid.push_back(Value());
         }
         elements.push_back(d);
       }
-      SmallVector<Value> query;
+      // The lane's columns of the KV head in the caches, and its query
+      // values.
+      SmallVector<Value> kvColumns, query;
       for (int64_t e = 0; e < perLane; ++e) {
+        kvColumns.push_back(arith::AddIOp::create(b, loc, kvBase, elements[e]));
         Value column = arith::AddIOp::create(b, loc, queryBase, elements[e]);
         Value value =
             memref::LoadOp::create(b, loc, q, ValueRange{row, column});
         if (valid[e])
-          value = arith::SelectOp::create(b, loc, valid[e], value, f32(0.0));
+          value = arith::SelectOp::create(b, loc, valid[e], value, k.f32(0.0));
         query.push_back(value);
       }
-      Value root = f32(std::sqrt(double(hs)));
-      Value ninf = f32(-INFINITY);
+      Value root = k.f32(std::sqrt(double(hs)));
+      Value ninf = k.f32(-INFINITY);
       Value lastPosition = arith::SubIOp::create(b, loc, count, one);
 
       // State: max, sum, the perLane weighted sums. The walk is uniform
       // over a warp (its groups take positions warpFirst + group-in-warp +
       // j * groups), so that every lane reaches the shuffles; positions past
       // the last visible one read the last and score -inf.
-      SmallVector<Value> init = {ninf, f32(0.0)};
-      init.append(perLane, f32(0.0));
+      SmallVector<Value> init = {ninf, k.f32(0.0)};
+      init.append(perLane, k.f32(0.0));
       auto walk = scf::ForOp::create(
-          b, loc, warpFirst, count, index(groups * unroll), init,
+          b, loc, warpFirst, count, k.index(groups * unroll), init,
           [&](OpBuilder &, Location, Value base, ValueRange state) {
             SmallVector<Value> positions, scores;
             for (int64_t j = 0; j < unroll; ++j) {
               Value p = arith::AddIOp::create(
                   b, loc, arith::AddIOp::create(b, loc, base, groupInWarp),
-                  index(j * groups));
+                  k.index(j * groups));
               positions.push_back(
                   arith::MinUIOp::create(b, loc, p, lastPosition));
-              Value partial = f32(0.0);
+              Value partial = k.f32(0.0);
               for (int64_t e = 0; e < perLane; ++e) {
-                Value column =
-                    arith::AddIOp::create(b, loc, kvBase, elements[e]);
                 Value key = memref::LoadOp::create(
-                    b, loc, keys, ValueRange{layer, positions[j], column});
+                    b, loc, keys,
+                    ValueRange{layer, positions[j], kvColumns[e]});
                 partial = math::FmaOp::create(b, loc, query[e], key, partial);
               }
               partial = buildLaneGroupSum(b, loc, partial, lanes);
@@ -191,7 +181,7 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
             Value noneVisible = arith::CmpFOp::create(
                 b, loc, arith::CmpFPredicate::OEQ, max, ninf);
             Value shift =
-                arith::SelectOp::create(b, loc, noneVisible, f32(0.0), max);
+                arith::SelectOp::create(b, loc, noneVisible, k.f32(0.0), max);
             Value rescale = math::ExpOp::create(
                 b, loc, arith::SubFOp::create(b, loc, state[0], shift));
             Value sum = arith::MulFOp::create(b, loc, state[1], rescale);
@@ -205,10 +195,10 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
             SmallVector<Value> next = {max, sum};
             for (int64_t e = 0; e < perLane; ++e) {
               Value acc = arith::MulFOp::create(b, loc, state[2 + e], rescale);
-              Value column = arith::AddIOp::create(b, loc, kvBase, elements[e]);
               for (int64_t j = 0; j < unroll; ++j) {
                 Value value = memref::LoadOp::create(
-                    b, loc, values, ValueRange{layer, positions[j], column});
+                    b, loc, values,
+                    ValueRange{layer, positions[j], kvColumns[e]});
                 acc = math::FmaOp::create(b, loc, weights[j], value, acc);
               }
               next.push_back(acc);
@@ -221,35 +211,34 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
           b, loc,
           workgroupMemRefType(b.getContext(), {groups, stateSize},
                               b.getF32Type()),
-          buildDynamicSharedBytes(b, loc), index(0), ValueRange());
+          buildDynamicSharedBytes(b, loc), k.index(0), ValueRange());
+      // Stores `value` at [slot, at], only where `when` holds (if given).
       auto store = [&](Value value, Value at, Value when) {
-        auto branch = scf::IfOp::create(b, loc, when);
         OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPointToStart(&branch.getThenRegion().front());
+        if (when) {
+          auto branch = scf::IfOp::create(b, loc, when);
+          b.setInsertionPointToStart(&branch.getThenRegion().front());
+        }
         memref::StoreOp::create(b, loc, value, states, ValueRange{slot, at});
       };
       Value leader = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                           sub, index(0));
-      store(walk.getResult(0), index(0), leader);
-      store(walk.getResult(1), index(1), leader);
+                                           sub, k.index(0));
+      store(walk.getResult(0), k.index(0), leader);
+      store(walk.getResult(1), k.index(1), leader);
       for (int64_t e = 0; e < perLane; ++e) {
-        Value at = arith::AddIOp::create(b, loc, elements[e], index(2));
-        Value when = valid[e] ? valid[e]
-                              : arith::ConstantIntOp::create(
-                                    b, loc, b.getI1Type(), 1)
-                                    .getResult();
-        store(walk.getResult(2 + e), at, when);
+        Value at = arith::AddIOp::create(b, loc, elements[e], k.index(2));
+        store(walk.getResult(2 + e), at, valid[e]);
       }
       buildBlockBarrier(b, loc);
       // Output element d: the groups' sums rescaled to the largest max.
       scf::ForOp::create(
-          b, loc, tid, index(hs), index(warps * kWarpSize), ValueRange(),
+          b, loc, tid, k.index(hs), k.index(warps * kWarpSize), ValueRange(),
           [&](OpBuilder &, Location, Value d, ValueRange) {
             auto overGroups =
                 [&](ValueRange init,
                     function_ref<SmallVector<Value>(Value, ValueRange)> body) {
                   return scf::ForOp::create(
-                             b, loc, index(0), index(groups), one, init,
+                             b, loc, k.index(0), k.index(groups), one, init,
                              [&](OpBuilder &, Location, Value g,
                                  ValueRange carried) {
                                scf::YieldOp::create(b, loc, body(g, carried));
@@ -261,16 +250,16 @@ struct LowerAttentionToGpuKernel : public OpRewritePattern<AttentionOp> {
             };
             Value max = overGroups({ninf}, [&](Value g, ValueRange carried) {
               return SmallVector<Value>{arith::MaximumFOp::create(
-                  b, loc, carried[0], load(g, index(0)))};
+                  b, loc, carried[0], load(g, k.index(0)))};
             })[0];
-            Value at = arith::AddIOp::create(b, loc, d, index(2));
+            Value at = arith::AddIOp::create(b, loc, d, k.index(2));
             ValueRange totals = overGroups(
-                {f32(0.0), f32(0.0)}, [&](Value g, ValueRange carried) {
+                {k.f32(0.0), k.f32(0.0)}, [&](Value g, ValueRange carried) {
                   Value w = math::ExpOp::create(
                       b, loc,
-                      arith::SubFOp::create(b, loc, load(g, index(0)), max));
+                      arith::SubFOp::create(b, loc, load(g, k.index(0)), max));
                   return SmallVector<Value>{
-                      math::FmaOp::create(b, loc, load(g, index(1)), w,
+                      math::FmaOp::create(b, loc, load(g, k.index(1)), w,
                                           carried[0]),
                       math::FmaOp::create(b, loc, load(g, at), w, carried[1])};
                 });

@@ -44,15 +44,7 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
     if (ShapedType::isDynamic(features))
       return b.notifyMatchFailure(op, "a dynamic row length");
     Location loc = op.getLoc();
-    auto index = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    auto i32 = [&](int64_t v) -> Value {
-      return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
-    };
-    auto f32 = [&](double v) -> Value {
-      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
-    };
+    const KernelConstants k{b, loc};
     // Whole warps (the shuffles), no more than the row needs.
     const int64_t threads = std::min(
         maxThreads, (features + kWarpSize - 1) / kWarpSize * kWarpSize);
@@ -62,19 +54,14 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
     Value w = buildReadOnlyBuffer(b, loc, op.getWeight());
     Value residual = buildReadOnlyBuffer(b, loc, op.getResidual());
     Value rows = memref::DimOp::create(b, loc, x, 0);
-    auto outType = MemRefType::get(type.getShape(), type.getElementType());
-    SmallVector<Value> dynamicSizes;
-    if (outType.isDynamicDim(0))
-      dynamicSizes.push_back(rows);
-    Value out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
-    Value sumOut = residual ? Value(memref::AllocOp::create(b, loc, outType,
-                                                            dynamicSizes))
-                            : Value();
+    Value out = buildRowsAllocation(b, loc, type, rows);
+    Value sumOut =
+        residual ? buildRowsAllocation(b, loc, type, rows) : Value();
 
-    Value one = index(1);
+    Value one = k.index(1);
     auto launch = gpu::LaunchOp::create(
-        b, loc, rows, one, one, index(threads), one, one,
-        i32(warps * int64_t(sizeof(float))));
+        b, loc, rows, one, one, k.index(threads), one, one,
+        k.i32(warps * int64_t(sizeof(float))));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&launch.getBody().front());
@@ -90,7 +77,7 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
             memref::LoadOp::create(b, loc, residual, ValueRange{row, j}));
       };
       auto squares = scf::ForOp::create(
-          b, loc, tid, index(features), index(threads), ValueRange{f32(0.0)},
+          b, loc, tid, k.index(features), k.index(threads), ValueRange{k.f32(0.0)},
           [&](OpBuilder &, Location, Value j, ValueRange carried) {
             Value v = element(j);
             if (sumOut)
@@ -105,32 +92,32 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
       Value partials = memref::ViewOp::create(
           b, loc,
           workgroupMemRefType(b.getContext(), {warps}, b.getF32Type()),
-          buildDynamicSharedBytes(b, loc), index(0), ValueRange());
-      Value lane = arith::RemUIOp::create(b, loc, tid, index(kWarpSize));
-      Value warp = arith::DivUIOp::create(b, loc, tid, index(kWarpSize));
+          buildDynamicSharedBytes(b, loc), k.index(0), ValueRange());
+      Value lane = arith::RemUIOp::create(b, loc, tid, k.index(kWarpSize));
+      Value warp = arith::DivUIOp::create(b, loc, tid, k.index(kWarpSize));
       auto ifFirstLane = scf::IfOp::create(
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
-                                index(0)));
+                                k.index(0)));
       {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(&ifFirstLane.getThenRegion().front());
         memref::StoreOp::create(b, loc, sum, partials, ValueRange{warp});
       }
       buildBlockBarrier(b, loc);
-      Value total = memref::LoadOp::create(b, loc, partials, index(0));
+      Value total = memref::LoadOp::create(b, loc, partials, k.index(0));
       for (int64_t i = 1; i < warps; ++i)
         total = arith::AddFOp::create(
             b, loc, total,
-            memref::LoadOp::create(b, loc, partials, index(i)));
-      Value mean = arith::DivFOp::create(b, loc, total, f32(double(features)));
+            memref::LoadOp::create(b, loc, partials, k.index(i)));
+      Value mean = arith::DivFOp::create(b, loc, total, k.f32(double(features)));
       Value root = math::SqrtOp::create(
           b, loc,
           arith::AddFOp::create(b, loc, mean,
-                                f32(op.getEpsilon().convertToDouble())));
-      Value inverse = arith::DivFOp::create(b, loc, f32(1.0), root);
+                                k.f32(op.getEpsilon().convertToDouble())));
+      Value inverse = arith::DivFOp::create(b, loc, k.f32(1.0), root);
       scf::ForOp::create(
-          b, loc, tid, index(features), index(threads), ValueRange(),
+          b, loc, tid, k.index(features), k.index(threads), ValueRange(),
           [&](OpBuilder &, Location, Value j, ValueRange) {
             Value v = element(j);
             Value weight = memref::LoadOp::create(b, loc, w, ValueRange{j});

@@ -490,6 +490,15 @@ Value mlir::wq::buildInlinePtx(OpBuilder &b, Location loc, Type resultType,
       .getRes();
 }
 
+Value mlir::wq::buildRowsAllocation(OpBuilder &b, Location loc,
+                                   RankedTensorType type, Value rows) {
+  auto bufferType = MemRefType::get(type.getShape(), type.getElementType());
+  SmallVector<Value> dynamicSizes;
+  if (bufferType.isDynamicDim(0))
+    dynamicSizes.push_back(rows);
+  return memref::AllocOp::create(b, loc, bufferType, dynamicSizes);
+}
+
 void mlir::wq::buildBlockBarrier(OpBuilder &b, Location loc) {
   buildInlinePtx(b, loc, Type(), ValueRange(), "bar.sync 0;", "~{memory}",
                  /*hasSideEffects=*/true);

@@ -468,6 +468,16 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       return pieces;
     };
 
+    // A scale or offset (of scaleType), scalar or vector, as f32.
+    auto scaleToF32 = [&](OpBuilder &ob, Location l, Value v) -> Value {
+      if (scaleType.isF32())
+        return v;
+      if (auto vectorType = dyn_cast<VectorType>(v.getType()))
+        return arith::ExtFOp::create(
+            ob, l, VectorType::get(vectorType.getShape(), f32), v);
+      return arith::ExtFOp::create(ob, l, f32, v);
+    };
+
     // The per-group terms of one output that multiply the sum of the group's
     // activations S_g, 8 groups at a time: sum_g (s_g z_g - m_g) S_g, which
     // the output subtracts, since
@@ -489,13 +499,13 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       // 8 consecutive groups' scales (or offsets: the same type) as f32.
       auto loadGroupValues = [&](OpBuilder &lb, Location l, Value source,
                                  Value g) -> Value {
-        Value s = vector::TransferReadOp::create(
-            lb, l, VectorType::get({kLanes}, scaleType), source,
-            ValueRange{col, g},
-            arith::ConstantOp::create(lb, l, lb.getZeroAttr(scaleType)),
-            ArrayRef<bool>{true});
-        return scaleType.isF32() ? s
-                                 : Value(arith::ExtFOp::create(lb, l, laneType, s));
+        return scaleToF32(
+            lb, l,
+            vector::TransferReadOp::create(
+                lb, l, VectorType::get({kLanes}, scaleType), source,
+                ValueRange{col, g},
+                arith::ConstantOp::create(lb, l, lb.getZeroAttr(scaleType)),
+                ArrayRef<bool>{true}));
       };
       auto vectorLoop = scf::ForOp::create(
           rb, rl, c0, index(rb, rl, vectorGroups), index(rb, rl, kLanes),
@@ -535,10 +545,9 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
           rb, rl, index(rb, rl, vectorGroups), numGroups, c1, ValueRange{term},
           [&](OpBuilder &lb, Location l, Value g, ValueRange args) {
             auto groupValue = [&](Value source) -> Value {
-              Value v = tensor::ExtractOp::create(lb, l, source, ValueRange{col, g});
-              if (!scaleType.isF32())
-                v = arith::ExtFOp::create(lb, l, f32, v);
-              return v;
+              return scaleToF32(
+                  lb, l,
+                  tensor::ExtractOp::create(lb, l, source, ValueRange{col, g}));
             };
             Value c;
             if (hasZeroTerm) {
@@ -575,10 +584,10 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
     auto applyGroupScale = [&](OpBuilder &gb, Location gl, Value col, Value g,
                                Value groupDot, Value total) -> Value {
       Value s = tensor::ExtractOp::create(gb, gl, scales, ValueRange{col, g});
-      Value sv = vector::BroadcastOp::create(
-          gb, gl, VectorType::get({pieceLanes}, scaleType), s);
-      if (!scaleType.isF32())
-        sv = arith::ExtFOp::create(gb, gl, pieceType, sv);
+      Value sv = scaleToF32(
+          gb, gl,
+          vector::BroadcastOp::create(
+              gb, gl, VectorType::get({pieceLanes}, scaleType), s));
       return vector::FMAOp::create(gb, gl, sv, groupDot, total);
     };
 
@@ -599,14 +608,6 @@ struct LowerMatmulToVector : public OpRewritePattern<MatmulOp> {
       return arith::ConstantOp::create(
           ob, l,
           DenseElementsAttr::get(superBytesType, ob.getIntegerAttr(i8, value)));
-    };
-    auto scaleToF32 = [&](OpBuilder &ob, Location l, Value v) -> Value {
-      if (scaleType.isF32())
-        return v;
-      if (auto vectorType = dyn_cast<VectorType>(v.getType()))
-        return arith::ExtFOp::create(
-            ob, l, VectorType::get(vectorType.getShape(), f32), v);
-      return arith::ExtFOp::create(ob, l, f32, v);
     };
     // The weight scale of each of the 16 lanes of superblock `p` of `col`:
     // one broadcast where the superblock lies in one group, one load of its
