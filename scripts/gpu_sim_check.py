@@ -231,7 +231,7 @@ class Matmul:
         scales = [[rounded(rng.uniform(0.005, 0.02), self.scale_type) for _ in range(groups)]
                   for _ in range(n)]
         zeros = [[rng.randint(0, top) for _ in range(groups)] for _ in range(n)]
-        x = [[rounded(rng.gauss(0, 1), self.act) for _ in range(k)] for _ in range(self.m)]
+        x, inputs, producer_reference = self.make_activations(rng)
         # Drawn after the other inputs, so that a variant without offsets
         # sees the same data as before they existed.
         offsets = ([[rounded(rng.uniform(-0.15, 0.05), self.scale_type) for _ in range(groups)]
@@ -295,15 +295,131 @@ class Matmul:
             scale_values = [s for row in scales for s in row]
             zero_values = [z for row in zeros for z in row]
             offset_values = [o for row in offsets for o in row] if offsets else None
-        inputs = {self.x_arg: encode([v for row in x for v in row], self.act),
-                  self.p_arg: packed,
-                  self.s_arg: encode(scale_values, self.scale_type)}
+        inputs.update({self.p_arg: packed,
+                       self.s_arg: encode(scale_values, self.scale_type)})
         if self.z_arg is not None:
             inputs[self.z_arg] = encode(zero_values, "i8")
         if self.o_arg is not None:
             inputs[self.o_arg] = encode(offset_values, self.scale_type)
         inputs.update(extra)
-        return inputs, reference
+        return inputs, reference + producer_reference
+
+    def make_activations(self, rng):
+        """The activation rows (as the kernel reads them), the inputs they
+        come from, and reference rows of further results (none here)."""
+        x = [[rounded(rng.gauss(0, 1), self.act) for _ in range(self.k)] for _ in range(self.m)]
+        return x, {self.x_arg: encode([v for row in x for v in row], self.act)}, []
+
+
+class FusedMatmul(Matmul):
+    """A function whose wq.matmul reads the result of a producer the decode
+    kernel takes in: a wq.rms_norm (its residual sum, when the function
+    returns it, checked too) or an element-wise linalg.generic, whose body
+    is evaluated here in float64 (arith/math ops on scalars). Operands may be
+    tensor.cast or unit-stride tensor.extract_slice of the arguments."""
+    BODY_OPS = {"negf": lambda a: -a, "exp": math.exp, "addf": lambda a, b: a + b,
+                "subf": lambda a, b: a - b, "mulf": lambda a, b: a * b,
+                "divf": lambda a, b: a / b, "maximumf": max, "minimumf": min}
+
+    def __init__(self, name, signature, body):
+        m = re.search(r"wq\.matmul (%\w+),", body)
+        names = re.findall(r"(%\w+): tensor<", signature)
+        # The matmul's input is no argument: name it after the first one
+        # for Matmul's parsing, then forget it.
+        super().__init__(name, signature, body.replace(f"wq.matmul {m.group(1)},",
+                                                       f"wq.matmul {names[0]},"))
+        self.x_arg = None
+        self.body = body
+        self.m = memref_shape(self.producer_type())[0][0]
+        self.returns_sum = re.search(r"return %\w+, ", body) is not None
+
+    def producer_type(self):
+        m = re.search(r"wq\.matmul \S+ .*: \((tensor<[^>]*>)", self.body)
+        return m.group(1)
+
+    def resolve(self, value):
+        """(argument index, row offset, column offset) of an operand."""
+        names = [a for a, _ in self.args]
+        rows = cols = 0
+        while value not in names:
+            cast = re.search(rf"{value} = tensor\.cast (%\w+)", self.body)
+            slice_ = re.search(rf"{value} = tensor\.extract_slice (%\w+)\[(\d+), (\d+)\]",
+                               self.body)
+            if cast:
+                value = cast.group(1)
+            elif slice_:
+                value, rows, cols = slice_.group(1), rows + int(slice_.group(2)), \
+                    cols + int(slice_.group(3))
+            else:
+                raise ValueError(f"{self.name}: cannot trace {value} to an argument")
+        return names.index(value), rows, cols
+
+    def random_argument(self, rng, index, spread):
+        dims, element = memref_shape(self.args[index][1])
+        values = [rounded(rng.gauss(0, spread), element) for _ in range(math.prod(dims))]
+        return values, dims, element
+
+    def make_activations(self, rng):
+        norm = re.search(r"wq\.rms_norm (%\w+), (%\w+)(?: residual\((%\w+)\))? "
+                         r"epsilon = ([-+.\deE]+)", self.body)
+        inputs = {}
+        if norm:
+            x_arg, w_arg = self.resolve(norm.group(1))[0], self.resolve(norm.group(2))[0]
+            x, _, _ = self.random_argument(rng, x_arg, 2)
+            w = [rounded(rng.uniform(0.5, 1.5), "f32") for _ in range(self.k)]
+            inputs[x_arg], inputs[w_arg] = encode(x, "f32"), encode(w, "f32")
+            if norm.group(3):
+                r_arg = self.resolve(norm.group(3))[0]
+                r, _, _ = self.random_argument(rng, r_arg, 1)
+                inputs[r_arg] = encode(r, "f32")
+                x = [rounded(a + b, "f32") for a, b in zip(x, r)]
+            sums = [x[i * self.k:(i + 1) * self.k] for i in range(self.m)]
+            epsilon = float(norm.group(4))
+            rows = []
+            for row in sums:
+                inverse = 1 / math.sqrt(math.fsum(v * v for v in row) / self.k + epsilon)
+                rows.append([w[j] * row[j] * inverse for j in range(self.k)])
+            return rows, inputs, sums if self.returns_sum else []
+        generic = re.search(r"linalg\.generic \{indexing_maps = \[(.*?)\].*?ins\((.*?) :.*?"
+                            r"\^bb0\((.*?)\):\n(.*?)linalg\.yield (%\w+)", self.body, re.S)
+        if not generic:
+            raise ValueError(f"{self.name}: no producer")
+        maps = re.findall(r"-> \(([^)]*)\)", generic.group(1))
+        operands = [o.strip() for o in generic.group(2).split(",")]
+        block_args = re.findall(r"(%\w+):", generic.group(3))
+        data = {}
+        readers = []
+        for operand, indexing in zip(operands, maps):
+            index, row_offset, col_offset = self.resolve(operand)
+            if index not in data:
+                data[index] = self.random_argument(rng, index, 1)
+                inputs[index] = encode(data[index][0], data[index][2])
+            values, dims, _ = data[index]
+            if indexing == "d0, d1":
+                readers.append(lambda i, j, v=values, d=dims, r=row_offset, c=col_offset:
+                               v[(i + r) * d[1] + j + c])
+            else:
+                readers.append(lambda i, j, v=values, c=col_offset: v[j + c])
+        lines = [line.strip() for line in generic.group(4).split("\n") if line.strip()]
+        rows = []
+        for i in range(self.m):
+            row = []
+            for j in range(self.k):
+                env = {a: read(i, j) for a, read in zip(block_args, readers)}
+                for line in lines:
+                    m = re.match(r"(%\w+) = (?:arith|math)\.(\w+) (.*?) : ([\w ]+)$", line)
+                    if not m:
+                        raise ValueError(f"{self.name}: unsupported body line {line}")
+                    op, args = m.group(2), [a.strip() for a in m.group(3).split(",")]
+                    if op == "constant":
+                        env[m.group(1)] = float(args[0])
+                    elif op == "truncf":
+                        env[m.group(1)] = rounded(env[args[0]], m.group(4).split()[-1])
+                    else:
+                        env[m.group(1)] = self.BODY_OPS[op](*(env[a] for a in args))
+                row.append(env[generic.group(5)])
+            rows.append(row)
+        return rows, inputs, []
 
 
 def tile_fields(fields, n, k, bits):
@@ -535,8 +651,11 @@ def main():
             continue
         # A dynamic M is --rows here; the compiled function still takes any.
         signature = m.group(2).replace("<?x", f"<{args.rows}x")
-        kind = (RmsNorm if "wq.rms_norm" in m.group(3) else
-                Attention if "wq.attention" in m.group(3) else Matmul)
+        body = m.group(3)
+        kind = (FusedMatmul if "wq.matmul" in body and ("wq.rms_norm" in body or
+                                                        "linalg.generic" in body) else
+                RmsNorm if "wq.rms_norm" in body else
+                Attention if "wq.attention" in body else Matmul)
         matmuls[m.group(1)] = kind(m.group(1), signature, m.group(3))
     decode_options = []
     if args.split_k:
@@ -610,14 +729,15 @@ def main():
             failures += 1
             continue
         got = decode(output, element)
+        # Several results (a norm's sums, a fused norm's residual sums):
+        # their rows one after the other.
+        expected_values = [v for row in reference for v in row]
         error_sq = norm_sq = 0.0
-        finite = True
-        for i in range(matmul.m):
-            for r in range(matmul.n):
-                value, expected = got[i * matmul.n + r], reference[i][r]
-                finite = finite and math.isfinite(value)
-                error_sq += (value - expected) ** 2
-                norm_sq += expected ** 2
+        finite = len(got) == len(expected_values)
+        for value, expected in zip(got, expected_values):
+            finite = finite and math.isfinite(value)
+            error_sq += (value - expected) ** 2
+            norm_sq += expected ** 2
         relative = math.sqrt(error_sq / norm_sq) if finite else float("inf")
         ok = finite and relative < BOUND[element]
         failures += not ok

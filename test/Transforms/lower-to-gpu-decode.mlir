@@ -189,3 +189,116 @@ func.func @no_rows(%x: tensor<0x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<0x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<0x64xf32>
   return %y : tensor<0x64xf32>
 }
+
+// -----
+
+// A residual add and RMSNorm taken into the kernel: no wq.rms_norm is left;
+// each warp reads x and r, the warp of channel 0 writes their sum, the sum
+// of squares is carried (the fifth loop value) and reduced like the totals,
+// and the inverse root scales the totals before they are stored. The sum's
+// cast before the matmul moves after the kernel.
+// CHECK-LABEL: func.func @norm_residual
+// CHECK-NOT: wq.rms_norm
+// CHECK: %[[X:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x256xf32> to memref<?x256xf32>
+// CHECK: %[[W:.*]] = bufferization.to_buffer %arg1 read_only : tensor<256xf32> to memref<256xf32>
+// CHECK: %[[R:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x256xf32> to memref<?x256xf32>
+// CHECK: %[[SUM:.*]] = memref.alloc(%{{.*}}) : memref<?x256xf32>
+// CHECK: gpu.launch
+// CHECK: %[[WRITER:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32)
+// CHECK: %[[XV:.*]] = vector.load %[[X]]
+// CHECK: %[[RV:.*]] = vector.load %[[R]]
+// CHECK: %[[S:.*]] = arith.addf %[[XV]], %[[RV]] : vector<32xf32>
+// CHECK: scf.if %[[WRITER]] {
+// CHECK-NEXT: vector.store %[[S]], %[[SUM]]
+// CHECK: %[[SQ:.*]] = arith.mulf %[[S]], %[[S]] : vector<32xf32>
+// CHECK: vector.reduction <add>, %[[SQ]], %{{.*}} : vector<32xf32> into f32
+// CHECK: %[[WV:.*]] = vector.load %[[W]]
+// CHECK: arith.mulf %[[S]], %[[WV]] : vector<32xf32>
+// CHECK: math.sqrt
+// CHECK: %[[INV:.*]] = arith.divf %cst{{.*}}, %{{.*}} : f32
+// CHECK-COUNT-4: arith.mulf %{{.*}}, %[[INV]] : f32
+// CHECK: gpu.terminator
+// CHECK: %[[SUMT:.*]] = bufferization.to_tensor %[[SUM]] restrict writable
+// CHECK: tensor.cast %[[SUMT]] : tensor<?x256xf32> to tensor<1x256xf32>
+func.func @norm_residual(%x: tensor<1x256xf32>, %w: tensor<256xf32>, %r: tensor<1x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> (tensor<1x64xf32>, tensor<1x256xf32>) {
+  %xc = tensor.cast %x : tensor<1x256xf32> to tensor<?x256xf32>
+  %rc = tensor.cast %r : tensor<1x256xf32> to tensor<?x256xf32>
+  %n, %sum = wq.rms_norm %xc, %w residual(%rc) epsilon = 1.0e-05 : (tensor<?x256xf32>, tensor<256xf32>, tensor<?x256xf32>) -> (tensor<?x256xf32>, tensor<?x256xf32>)
+  %nc = tensor.cast %n : tensor<?x256xf32> to tensor<1x256xf32>
+  %sc = tensor.cast %sum : tensor<?x256xf32> to tensor<1x256xf32>
+  %y = wq.matmul %nc, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
+  return %y, %sc : tensor<1x64xf32>, tensor<1x256xf32>
+}
+
+// -----
+
+// SwiGLU of the two halves of one tensor: both read in place from the
+// tensor's buffer (the second at column 256), the body once per element,
+// no linalg.generic left.
+// CHECK-LABEL: func.func @swiglu
+// CHECK-NOT: linalg.generic
+// CHECK: %[[H:.*]] = bufferization.to_buffer %arg0 read_only : tensor<1x512xf32> to memref<1x512xf32>
+// CHECK: gpu.launch
+// CHECK: vector.load %[[H]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<1x512xf32>, vector<32xf32>
+// CHECK: %[[UP:.*]] = arith.addi %c256, %{{.*}} : index
+// CHECK: vector.load %{{.*}}[%{{.*}}, %[[UP]]] {alignment = 16 : i64} : memref<1x512xf32>, vector<32xf32>
+// CHECK-COUNT-32: math.exp
+// CHECK: vector.from_elements {{.*}} : vector<32xf32>
+// CHECK-NOT: linalg.generic
+func.func @swiglu(%h: tensor<1x512xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<1x64xf32> {
+  %g = tensor.extract_slice %h[0, 0] [1, 256] [1, 1] : tensor<1x512xf32> to tensor<1x256xf32>
+  %u = tensor.extract_slice %h[0, 256] [1, 256] [1, 1] : tensor<1x512xf32> to tensor<1x256xf32>
+  %e = tensor.empty() : tensor<1x256xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g, %u : tensor<1x256xf32>, tensor<1x256xf32>) outs(%e : tensor<1x256xf32>) {
+  ^bb0(%gi: f32, %ui: f32, %o: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %neg = arith.negf %gi : f32
+    %ex = math.exp %neg : f32
+    %den = arith.addf %ex, %one : f32
+    %sig = arith.divf %gi, %den : f32
+    %m = arith.mulf %sig, %ui : f32
+    linalg.yield %m : f32
+  } -> tensor<1x256xf32>
+  %y = wq.matmul %a, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// Producers the kernel does not take in: a norm whose result has another
+// user (the function returns it), a residual sum read before the matmul by
+// an op other than a cast, and a generic reading its iteration index.
+// CHECK-LABEL: func.func @norm_two_users
+// CHECK: wq.rms_norm
+// CHECK: gpu.launch
+func.func @norm_two_users(%x: tensor<1x256xf32>, %w: tensor<256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> (tensor<1x64xf32>, tensor<1x256xf32>) {
+  %n = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<1x256xf32>, tensor<256xf32>) -> tensor<1x256xf32>
+  %y = wq.matmul %n, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
+  return %y, %n : tensor<1x64xf32>, tensor<1x256xf32>
+}
+// CHECK-LABEL: func.func @sum_read_before
+// CHECK: wq.rms_norm
+// CHECK: gpu.launch
+func.func @sum_read_before(%x: tensor<1x256xf32>, %w: tensor<256xf32>, %r: tensor<1x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> (tensor<1x64xf32>, tensor<1x64xf32>) {
+  %n, %sum = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<1x256xf32>, tensor<256xf32>, tensor<1x256xf32>) -> (tensor<1x256xf32>, tensor<1x256xf32>)
+  %early = wq.matmul %sum, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
+  %y = wq.matmul %n, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
+  return %y, %early : tensor<1x64xf32>, tensor<1x64xf32>
+}
+// CHECK-LABEL: func.func @index_body
+// CHECK: linalg.generic
+// CHECK: gpu.launch
+func.func @index_body(%x: tensor<1x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<1x64xf32> {
+  %e = tensor.empty() : tensor<1x256xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<1x256xf32>) outs(%e : tensor<1x256xf32>) {
+  ^bb0(%xi: f32, %o: f32):
+    %j = linalg.index 1 : index
+    %ji = arith.index_cast %j : index to i32
+    %jf = arith.sitofp %ji : i32 to f32
+    %m = arith.mulf %xi, %jf : f32
+    linalg.yield %m : f32
+  } -> tensor<1x256xf32>
+  %y = wq.matmul %a, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}

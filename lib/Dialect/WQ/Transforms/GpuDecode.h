@@ -62,8 +62,11 @@ struct KernelConstants {
   }
 };
 
-/// Buffers for the kernel that replaces `op`, created before it.
-GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op);
+/// Buffers for the kernel that replaces `op`, created before it; without
+/// `readInput`, no buffer of the activations (`x` null: the kernel reads
+/// them otherwise).
+GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op,
+                                        bool readInput = true);
 
 /// Replaces `op` by the kernel's output once the kernel writing
 /// `buffers.out` has been built.

@@ -20,8 +20,13 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::wq {
 #define GEN_PASS_DEF_WQLOWERTOGPUDECODEPASS
@@ -39,6 +44,304 @@ constexpr int64_t kChunkBytes = 16;
 /// kMaxDecodeRows) are split over blocks along grid y, each re-reading the
 /// weights (mostly from L2, as the blocks of one channel run close together).
 constexpr int64_t kMaxRowsPerWarp = 8;
+
+/// A tensor the kernel reads in place, a chunk of consecutive columns at a
+/// time: rank 2, `source[rowOffset + r, columnOffset + c]`, or rank 1,
+/// `source[columnOffset + c]` for every row (an operand broadcast over the
+/// rows). A unit-stride tensor.extract_slice is looked through, so that a
+/// slice of a fused projection (SwiGLU's halves of gate/up) is read where it
+/// lies rather than copied out first.
+struct InPlaceRead {
+  static InPlaceRead of(Value tensor) {
+    InPlaceRead read;
+    read.source = tensor;
+    auto type = cast<RankedTensorType>(tensor.getType());
+    auto slice = tensor.getDefiningOp<tensor::ExtractSliceOp>();
+    if (slice && slice.getSourceType().getRank() == type.getRank() &&
+        llvm::all_of(slice.getMixedStrides(), isOneInteger)) {
+      read.source = slice.getSource();
+      read.offsets = slice.getMixedOffsets();
+    } else {
+      read.offsets.assign(type.getRank(),
+                          Builder(tensor.getContext()).getIndexAttr(0));
+    }
+    return read;
+  }
+
+  /// The buffer and offsets, before the launch.
+  void materialize(OpBuilder &b, Location loc) {
+    buffer = buildReadOnlyBuffer(b, loc, source);
+    auto type = cast<RankedTensorType>(source.getType());
+    const int64_t elementBytes =
+        std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    // A chunk's first element is 16-byte aligned when its column offset
+    // and (rank 2) the row length are, as every chunk spans 16 bytes or
+    // more; otherwise only the element is.
+    std::optional<int64_t> column = getConstantIntValue(offsets.back());
+    const bool aligned =
+        column && *column * elementBytes % 16 == 0 &&
+        (type.getRank() == 1 ||
+         (!type.isDynamicDim(1) && type.getDimSize(1) * elementBytes % 16 == 0));
+    alignment = aligned ? 16 : uint64_t(elementBytes);
+    for (OpFoldResult offset : offsets)
+      offsetValues.push_back(getValueOrCreateConstantIndexOp(b, loc, offset));
+  }
+
+  /// `width` elements from column `column` of row `row` (rank 2).
+  Value loadChunk(OpBuilder &b, Location loc, Value row, Value column,
+                  int64_t width) const {
+    auto type = cast<MemRefType>(buffer.getType());
+    SmallVector<Value> indices;
+    if (type.getRank() == 2)
+      indices.push_back(arith::AddIOp::create(b, loc, offsetValues[0], row));
+    indices.push_back(
+        arith::AddIOp::create(b, loc, offsetValues.back(), column));
+    return vector::LoadOp::create(
+        b, loc, VectorType::get({width}, type.getElementType()), buffer,
+        indices, /*nontemporal=*/false, llvm::MaybeAlign(alignment));
+  }
+
+  Value source;
+  SmallVector<OpFoldResult> offsets;
+  Value buffer;
+  SmallVector<Value> offsetValues;
+  uint64_t alignment = 0;
+};
+
+/// Where the kernel's activations come from: the matmul's input as it is,
+/// or recomputed from the operands of the op that produces it, which then
+/// needs no kernel (and its result no round trip through memory) of its
+/// own. A decode step is a chain of small dependent kernels whose launch
+/// latency is most of its time, so each producer fused is a launch fewer:
+/// - an element-wise linalg.generic (SwiGLU's silu(g) * u): its body, per
+///   element, on chunks of its operands (rank 2 operands, or rank 1
+///   operands broadcast over the rows);
+/// - a f32 wq.rms_norm (with or without a residual): the activations are
+///   s = x (+ r) times the norm's weight g, and each row's inverse root is
+///   applied to the warp's totals once, since
+///   sum_k w_k g_k s_k inv = inv * sum_k w_k g_k s_k; the warp sums s^2
+///   as it walks the row, which every warp reads whole. When the norm's
+///   residual sum is used later, the warp of channel 0 writes it.
+/// Casts between the producer and the matmul are looked through; the
+/// producer must have no other user.
+struct ActivationSource {
+  enum class Kind { Input, Elementwise, RmsNorm };
+
+  static ActivationSource match(MatmulOp op) {
+    ActivationSource source;
+    Value input = op.getInput();
+    SmallVector<tensor::CastOp> casts;
+    while (auto cast = input.getDefiningOp<tensor::CastOp>()) {
+      if (!input.hasOneUse())
+        break;
+      casts.push_back(cast);
+      input = cast.getSource();
+    }
+    if (input.hasOneUse()) {
+      if (auto generic = input.getDefiningOp<linalg::GenericOp>();
+          generic && isFusableElementwise(generic)) {
+        source.kind = Kind::Elementwise;
+        source.producer = generic;
+        for (Value operand : generic.getDpsInputs())
+          source.operands.push_back(InPlaceRead::of(operand));
+      } else if (auto norm = input.getDefiningOp<RmsNormOp>();
+                 norm && norm.getResult() == input &&
+                 isFusableNorm(norm, op, source.sumCasts)) {
+        source.kind = Kind::RmsNorm;
+        source.producer = norm;
+        source.operands.push_back(InPlaceRead::of(norm.getInput()));
+        source.operands.push_back(InPlaceRead::of(norm.getWeight()));
+        if (norm.getResidual())
+          source.operands.push_back(InPlaceRead::of(norm.getResidual()));
+      }
+    }
+    if (source.kind == Kind::Input)
+      source.operands.push_back(InPlaceRead::of(op.getInput()));
+    else
+      source.casts = std::move(casts);
+    return source;
+  }
+
+  /// A 2-d all-parallel generic with one result in the identity map, whose
+  /// operands are rank 2 (identity map) or rank 1 (columns, broadcast over
+  /// rows), whose body reads no iteration index, holds no region and has
+  /// no memory effect.
+  static bool isFusableElementwise(linalg::GenericOp generic) {
+    if (generic.getNumLoops() != 2 || generic.getNumDpsInits() != 1 ||
+        generic->getNumResults() != 1 ||
+        generic.getNumParallelLoops() != 2 ||
+        !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+             .isIdentity() ||
+        generic.payloadUsesValueFromOperand(generic.getDpsInitOperand(0)))
+      return false;
+    MLIRContext *context = generic.getContext();
+    AffineMap columns = AffineMap::get(
+        2, 0, {getAffineDimExpr(1, context)}, context);
+    for (OpOperand *operand : generic.getDpsInputOperands()) {
+      AffineMap map = generic.getMatchingIndexingMap(operand);
+      auto type = dyn_cast<RankedTensorType>(operand->get().getType());
+      if (!type || !type.getElementType().isIntOrFloat() ||
+          !(map.isIdentity() || map == columns))
+        return false;
+    }
+    for (Operation &bodyOp :
+         generic.getRegion().front().without_terminator())
+      if (bodyOp.getNumRegions() != 0 || isa<linalg::IndexOp>(bodyOp) ||
+          !isMemoryEffectFree(&bodyOp))
+        return false;
+    return true;
+  }
+
+  /// f32 (the sum of squares accumulates in the warp's f32 registers), and
+  /// the residual sum, if used, read only after the matmul (the kernel
+  /// writes it), or by casts before it whose users come after (they are
+  /// moved after the kernel: `casts` of the sum).
+  static bool isFusableNorm(RmsNormOp norm, MatmulOp op,
+                            SmallVectorImpl<tensor::CastOp> &sumCasts) {
+    if (!norm.getInput().getType().getElementType().isF32() ||
+        norm.getInput().getType().getRank() != 2)
+      return false;
+    auto isAfterMatmul = [&](Operation *user) {
+      Operation *ancestor = op->getBlock()->findAncestorOpInBlock(*user);
+      return ancestor && op->isBeforeInBlock(ancestor);
+    };
+    if (Value sum = norm.getSum())
+      for (Operation *user : sum.getUsers()) {
+        if (isAfterMatmul(user))
+          continue;
+        auto cast = dyn_cast<tensor::CastOp>(user);
+        if (!cast || cast->getBlock() != op->getBlock() ||
+            !llvm::all_of(cast->getUsers(), isAfterMatmul))
+          return false;
+        sumCasts.push_back(cast);
+      }
+    return true;
+  }
+
+  bool writesSum() const {
+    return kind == Kind::RmsNorm && cast<RmsNormOp>(producer).getSum() &&
+           !cast<RmsNormOp>(producer).getSum().use_empty();
+  }
+
+  /// Buffers (and the residual sum's output) before the launch.
+  void materialize(OpBuilder &b, Location loc, int64_t rows) {
+    for (InPlaceRead &operand : operands)
+      operand.materialize(b, loc);
+    if (writesSum())
+      sumOut = buildRowsAllocation(
+          b, loc, cast<RankedTensorType>(producer->getResult(1).getType()),
+          arith::ConstantIndexOp::create(b, loc, rows));
+  }
+
+  /// Carried f32 values per activation row: the norm's sum of squares.
+  int64_t carriedPerRow() const { return kind == Kind::RmsNorm ? 1 : 0; }
+
+  /// The f32 activations of `width` columns from `column` of row `row`
+  /// (clamped to the rows there are); `carried` (carriedPerRow values) is
+  /// updated; `storeSum` (for writesSum) says whether this thread writes
+  /// the residual sum of `rawRow`.
+  Value buildChunk(OpBuilder &b, Location loc, Value row, Value column,
+                   int64_t width, MutableArrayRef<Value> carried,
+                   Value storeSum) const {
+    Type f32 = b.getF32Type();
+    auto toF32 = [&](Value chunk) -> Value {
+      auto type = cast<VectorType>(chunk.getType());
+      if (type.getElementType().isF32())
+        return chunk;
+      return arith::ExtFOp::create(b, loc, VectorType::get({width}, f32),
+                                   chunk);
+    };
+    auto load = [&](const InPlaceRead &operand) {
+      return operand.loadChunk(b, loc, row, column, width);
+    };
+    switch (kind) {
+    case Kind::Input:
+      return toF32(load(operands[0]));
+    case Kind::Elementwise: {
+      auto generic = cast<linalg::GenericOp>(producer);
+      SmallVector<Value> chunks;
+      for (const InPlaceRead &operand : operands)
+        chunks.push_back(load(operand));
+      Block &body = generic.getRegion().front();
+      Value yielded = body.getTerminator()->getOperand(0);
+      SmallVector<Value> elements;
+      for (int64_t e = 0; e < width; ++e) {
+        IRMapping mapping;
+        for (auto [argument, chunk] : llvm::zip(
+                 body.getArguments().take_front(chunks.size()), chunks))
+          mapping.map(argument, vector::ExtractOp::create(b, loc, chunk, e));
+        for (Operation &bodyOp : body.without_terminator())
+          b.clone(bodyOp, mapping);
+        elements.push_back(mapping.lookupOrDefault(yielded));
+      }
+      Value chunk = vector::FromElementsOp::create(
+          b, loc, VectorType::get({width}, yielded.getType()), elements);
+      return toF32(chunk);
+    }
+    case Kind::RmsNorm: {
+      Value sum = load(operands[0]);
+      if (operands.size() > 2)
+        sum = arith::AddFOp::create(b, loc, sum, load(operands[2]));
+      if (storeSum) {
+        auto ifStore = scf::IfOp::create(b, loc, storeSum);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+        vector::StoreOp::create(b, loc, sum, sumOut, ValueRange{row, column});
+      }
+      carried[0] = vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD,
+          arith::MulFOp::create(b, loc, sum, sum), carried[0]);
+      return arith::MulFOp::create(b, loc, sum, load(operands[1]));
+    }
+    }
+    llvm_unreachable("activation source kind");
+  }
+
+  /// The factor of a row's totals, from its reduced carried values: the
+  /// norm's inverse root (null for none).
+  Value buildRowFactor(OpBuilder &b, Location loc, ArrayRef<Value> carried,
+                       int64_t columns) const {
+    if (kind != Kind::RmsNorm)
+      return Value();
+    KernelConstants k{b, loc};
+    Value mean = arith::DivFOp::create(b, loc, carried[0],
+                                       k.f32(double(columns)));
+    Value root = math::SqrtOp::create(
+        b, loc,
+        arith::AddFOp::create(
+            b, loc, mean,
+            k.f32(cast<RmsNormOp>(producer).getEpsilon().convertToDouble())));
+    return arith::DivFOp::create(b, loc, k.f32(1.0), root);
+  }
+
+  /// Once the kernel is built: the producer's uses are the kernel's.
+  void replaceProducer(RewriterBase &b, Location loc) {
+    if (kind == Kind::Input)
+      return;
+    for (tensor::CastOp cast : casts)
+      b.eraseOp(cast);
+    if (writesSum()) {
+      Value sum = producer->getResult(1);
+      auto written = bufferization::ToTensorOp::create(
+          b, loc, sum.getType(), sumOut, /*restrict=*/true, /*writable=*/true);
+      b.replaceAllUsesWith(sum, written);
+      for (tensor::CastOp cast : llvm::reverse(sumCasts))
+        b.moveOpAfter(cast, written);
+    }
+    b.eraseOp(producer);
+  }
+
+  Kind kind = Kind::Input;
+  Operation *producer = nullptr;
+  /// From the matmul's input towards the producer.
+  SmallVector<tensor::CastOp> casts;
+  /// Casts of the norm's residual sum before the matmul.
+  SmallVector<tensor::CastOp> sumCasts;
+  /// Input: the matmul's input; Elementwise: the generic's inputs;
+  /// RmsNorm: x, the weight, the residual (if any).
+  SmallVector<InPlaceRead> operands;
+  Value sumOut;
+};
 
 struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
   LowerMatmulToGpuDecode(MLIRContext *context, int64_t warpsPerBlock,
@@ -78,6 +381,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           op, "static [1 <= M <= 16, K] f32/f16/bf16 activations");
     // Side inputs around the kernel (the outlier term is added in f32).
     op = splitSideInputs(b, op);
+    ActivationSource source = ActivationSource::match(op);
 
     Location loc = op.getLoc();
     const int64_t totalRows = inputType.getDimSize(0);
@@ -88,8 +392,10 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     const int64_t steps = (chunksPerRow + kWarpSize - 1) / kWarpSize;
     const bool isSigned = weight.getIsSigned();
 
-    GpuKernelBuffers buffers = createGpuKernelBuffers(b, op);
-    Value x = buffers.x, packed = buffers.packed, scales = buffers.scales,
+    source.materialize(b, loc, totalRows);
+    GpuKernelBuffers buffers =
+        createGpuKernelBuffers(b, op, /*readInput=*/false);
+    Value packed = buffers.packed, scales = buffers.scales,
           zeros = buffers.zeros, offsets = buffers.offsets, out = buffers.out;
 
     auto index = [&](OpBuilder &ob, Location l, int64_t v) -> Value {
@@ -139,7 +445,16 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                                index(b, loc, n - 1))));
       }
       Value zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-      SmallVector<Value> initial(perWarp * rows, zeroF);
+      // The channels' sums (channel-major), then the activation source's
+      // carried values (row-major).
+      const int64_t carriedPerRow = source.carriedPerRow();
+      SmallVector<Value> initial(perWarp * rows + carriedPerRow * rows,
+                                 zeroF);
+      // The warp of channel 0 writes the residual sum of its rows.
+      Value sumWriter;
+      if (source.writesSum())
+        sumWriter = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          firstChannel, index(b, loc, 0));
 
       // Lane `lane` takes chunks lane, lane + 32, ...: the warp's 16-byte
       // loads are consecutive (coalesced 512 bytes per step).
@@ -159,10 +474,10 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
               OpBuilder::InsertionGuard guard(sb);
               sb.setInsertionPointToStart(ifValid.thenBlock());
               scf::YieldOp::create(
-                  sb, sl, buildChunk(sb, sl, x, packed, scales, zeros, offsets,
-                                     readChannels, chunk, accs, firstRow, rows,
-                                     totalRows, chunksPerGroup, bits,
-                                     isSigned));
+                  sb, sl, buildChunk(sb, sl, source, packed, scales, zeros,
+                                     offsets, readChannels, chunk, accs,
+                                     firstRow, rows, totalRows, chunksPerGroup,
+                                     bits, isSigned, sumWriter));
               sb.setInsertionPointToStart(ifValid.elseBlock());
               scf::YieldOp::create(sb, sl, accs);
             }
@@ -173,6 +488,13 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       SmallVector<Value> totals(stepLoop.getResults());
       for (Value &total : totals)
         total = buildLaneGroupSum(b, loc, total, kWarpSize);
+      SmallVector<Value> rowFactors;
+      for (int64_t m = 0; m < rows; ++m)
+        rowFactors.push_back(source.buildRowFactor(
+            b, loc,
+            ArrayRef(totals).slice(perWarp * rows + m * carriedPerRow,
+                                   carriedPerRow),
+            k));
       Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                             lane, index(b, loc, 0));
       auto ifFirst = scf::IfOp::create(b, loc, isFirst);
@@ -188,6 +510,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
         }
         for (int64_t m = 0; m < rows; ++m) {
           Value value = totals[c * rows + m];
+          if (rowFactors[m])
+            value = arith::MulFOp::create(b, loc, value, rowFactors[m]);
           if (!elementType.isF32())
             value = arith::TruncFOp::create(b, loc, elementType, value);
           Value row = arith::AddIOp::create(b, loc, firstRow, index(b, loc, m));
@@ -211,6 +535,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       gpu::TerminatorOp::create(b, loc);
     }
     replaceWithGpuKernelOutput(b, op, buffers);
+    source.replaceProducer(b, loc);
     return success();
   }
 
@@ -218,13 +543,14 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
   /// each) and every activation row: the activations are loaded once and
   /// used for all channels. `accs` and the result are channel-major
   /// (channel c, row m at c * rows + m).
-  SmallVector<Value> buildChunk(OpBuilder &b, Location loc, Value x,
-                                Value packed, Value scales, Value zeros,
-                                Value offsets, ArrayRef<Value> channels,
-                                Value chunk,
+  SmallVector<Value> buildChunk(OpBuilder &b, Location loc,
+                                const ActivationSource &source, Value packed,
+                                Value scales, Value zeros, Value offsets,
+                                ArrayRef<Value> channels, Value chunk,
                                 ValueRange accs, Value firstRow, int64_t rows,
                                 int64_t totalRows, int64_t chunksPerGroup,
-                                unsigned bits, bool isSigned) const {
+                                unsigned bits, bool isSigned,
+                                Value sumWriter) const {
     const int64_t chunkWeights = kChunkBytes * (8 / bits);
     const int64_t fieldsPerWord = 32 / bits;
     // Signed fields are read as unsigned (top bit flipped) with the zero
@@ -246,21 +572,24 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     // Activations of the chunk's positions, per row (128-bit loads).
     Value firstElement =
         arith::MulIOp::create(b, loc, chunk, index(chunkWeights));
+    const int64_t carriedPerRow = source.carriedPerRow();
+    const int64_t sums = int64_t(channels.size()) * rows;
+    SmallVector<Value> carried(accs.begin() + sums, accs.end());
     SmallVector<Value> activations;
     for (int64_t m = 0; m < rows; ++m) {
-      auto xType = cast<MemRefType>(x.getType());
+      Value rawRow = arith::AddIOp::create(b, loc, firstRow, index(m));
       // Rows past M (last row block) read row M - 1; they are not stored.
-      Value row = arith::MinUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, firstRow, index(m)),
-          index(totalRows - 1));
-      Value xs = vector::LoadOp::create(
-          b, loc, VectorType::get({chunkWeights}, xType.getElementType()), x,
-          ValueRange{row, firstElement}, /*nontemporal=*/false,
-          llvm::MaybeAlign(16));
-      if (!xType.getElementType().isF32())
-        xs = arith::ExtFOp::create(
-            b, loc, VectorType::get({chunkWeights}, f32), xs);
-      activations.push_back(xs);
+      Value row = arith::MinUIOp::create(b, loc, rawRow, index(totalRows - 1));
+      Value storeSum = sumWriter;
+      if (storeSum && m > 0 && totalRows % rows != 0)
+        storeSum = arith::AndIOp::create(
+            b, loc, storeSum,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, rawRow,
+                                  index(totalRows)));
+      activations.push_back(source.buildChunk(
+          b, loc, row, firstElement, chunkWeights,
+          MutableArrayRef(carried).slice(m * carriedPerRow, carriedPerRow),
+          storeSum));
     }
     // With group offsets: sum_i x_i over the chunk per row, shared by the
     // warp's channels (each adds offset * sum). One chain of adds in the
@@ -345,6 +674,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
         updated.push_back(acc);
       }
     }
+    llvm::append_range(updated, carried);
     return updated;
   }
 
@@ -400,13 +730,15 @@ struct WQLowerToGpuDecodePass
 } // namespace
 
 GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
-                                                  MatmulOp op) {
+                                                  MatmulOp op,
+                                                  bool readInput) {
   Location loc = op.getLoc();
   auto bufferOf = [&](Value tensor) {
     return buildReadOnlyBuffer(b, loc, tensor);
   };
   GpuKernelBuffers buffers;
-  buffers.x = bufferOf(op.getInput());
+  if (readInput)
+    buffers.x = bufferOf(op.getInput());
   buffers.packed = bufferOf(op.getPacked());
   buffers.scales = bufferOf(op.getScales());
   buffers.zeros = bufferOf(op.getZeroPoints());
@@ -428,7 +760,9 @@ GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
     // A dynamic M (prefill) is the activations'.
     SmallVector<Value> dynamicSizes;
     if (outType.isDynamicDim(0))
-      dynamicSizes.push_back(memref::DimOp::create(b, loc, buffers.x, 0));
+      dynamicSizes.push_back(
+          buffers.x ? Value(memref::DimOp::create(b, loc, buffers.x, 0))
+                    : Value(tensor::DimOp::create(b, loc, op.getInput(), 0)));
     buffers.out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
   }
   return buffers;

@@ -335,7 +335,25 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     and one subtraction that also removes the zero point,
     accumulates in f32 per activation row, applies the group scale once per
     chunk, and reduces across the warp with five xor shuffles; lane 0 writes
-    the outputs. Other matmuls are left to the generic path. Run it first in
+    the outputs.
+
+    The SIMT kernel also takes in the op that produces its activations, when
+    the activations have no other user (through `tensor.cast`s): the
+    producer then needs no kernel of its own, which in a decode step (a
+    chain of small dependent kernels, mostly launch latency) is a launch
+    fewer per producer. An element-wise `linalg.generic` (all parallel, its
+    operands rank 2 in the identity map or rank 1 along the columns, a body
+    of region-free, side-effect-free ops not reading `linalg.index`; a
+    model's SwiGLU) is evaluated per element on chunks of its operands. A
+    f32 `wq.rms_norm` becomes activations `(x + r) * w` and one factor per
+    row, `1 / sqrt(sum (x + r)^2 / K + epsilon)`, applied to the warp's
+    totals (the sum of squares is accumulated as the warp walks the row,
+    which each warp reads whole); when the norm's residual sum has users
+    (all after the matmul), the warp of channel 0 writes it. Operands that
+    are unit-stride `tensor.extract_slice`s are read in place in their
+    source (a fused projection's halves).
+
+    Other matmuls are left to the generic path. Run it first in
     `wq-gpu-pipeline`.
   }];
   let options = [
@@ -370,6 +388,7 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::NVVM::NVVMDialect",
+                           "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
 }
 
