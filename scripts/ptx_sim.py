@@ -854,6 +854,10 @@ def execute(launch, t, instr):
     if head == "cp":
         cp_async(launch, t, instr)
         return
+    if head == "griddepcontrol":
+        # Programmatic dependent launch: launches run one after another here,
+        # so the predecessors are done (wait) and the successor waits (launch).
+        return
     if head == "fence" and parts[1:] == ["proxy", "async", "shared::cta"]:
         for address, size in t.unfenced:
             launch.unfenced[address:address + size] = bytes(size)

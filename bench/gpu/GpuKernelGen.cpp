@@ -273,6 +273,10 @@ int main(int argc, char **argv) {
   }
   mlir::wq::GpuPipelineOptions gpuOptions;
   gpuOptions.chip = chip;
+  // The kernels are timed alone, launch after launch, against cuBLAS and
+  // PyTorch launched plainly: no overlap of one launch with the previous
+  // kernel (programmatic launch is a whole-model effect, timed there).
+  gpuOptions.programmaticLaunch = false;
   wq_model::SharedLibraryOptions libraryOptions;
   libraryOptions.hostCpu = false;
   libraryOptions.linkArgs = {"-L" + outDir, "-lwq_runtime",

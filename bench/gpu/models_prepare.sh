@@ -96,6 +96,17 @@ status=0
       --gpu "$HERE/stack8b-$activations-sm_90" --time-only 200 --time-prompt 512 2>&1 || status=1
     echo '```'
   done
+  # The same decode steps with plain launches, for the side-by-side figure
+  # of programmatic dependent launch (each kernel launched while the
+  # previous one runs; wq-enable-programmatic-launch).
+  for target in int4-sm_90 stack8b-f32-sm_90; do
+    echo
+    echo "## $target, WQRT_PROGRAMMATIC_LAUNCH=0 (plain launches)"
+    echo '```'
+    WQRT_PROGRAMMATIC_LAUNCH=0 PYTHONUNBUFFERED=1 timeout 120 python3 "$HERE/gpu_model_sim.py" \
+      --gpu "$HERE/$target" --time-only 200 2>&1 || status=1
+    echo '```'
+  done
 } | tee "$DEST/gpu-models.md"
 exit $status
 EOF

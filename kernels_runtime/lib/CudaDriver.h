@@ -38,6 +38,32 @@ constexpr int kCaptureModeRelaxed = 2;
 constexpr int kFuncAttributeMaxDynamicSharedBytes = 8;
 constexpr unsigned kDefaultDynamicSharedBytes = 48 * 1024;
 
+/// cuLaunchKernelEx's configuration (cuda.h's CUlaunchConfig and
+/// CUlaunchAttribute, same layout): one attribute is all wq uses.
+struct CUlaunchAttribute {
+  int id;
+  char pad[8 - sizeof(int)];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+struct CUlaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  CUlaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+static_assert(sizeof(CUlaunchAttribute) == 72 &&
+                  sizeof(CUlaunchConfig) == 56,
+              "cuda.h's launch configuration layout");
+/// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the kernel may
+/// start before the previous kernel in the stream (or graph) has finished;
+/// its griddepcontrol.wait then waits for it.
+constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+
 /// Entry points, resolved by name from the driver library.
 #define WQRT_CUDA_DRIVER_FUNCTIONS(X)                                          \
   X(cuInit, CUresult, (unsigned))                                              \
@@ -50,10 +76,14 @@ constexpr unsigned kDefaultDynamicSharedBytes = 48 * 1024;
   X(cuModuleLoadData, CUresult, (CUmodule *, const void *))                    \
   X(cuModuleUnload, CUresult, (CUmodule))                                      \
   X(cuModuleGetFunction, CUresult, (CUfunction *, CUmodule, const char *))     \
+  X(cuModuleGetGlobal_v2, CUresult,                                            \
+    (CUdeviceptr *, size_t *, CUmodule, const char *))                         \
   X(cuFuncSetAttribute, CUresult, (CUfunction, int, int))                      \
   X(cuLaunchKernel, CUresult,                                                  \
     (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,   \
      unsigned, CUstream, void **, void **))                                    \
+  X(cuLaunchKernelEx, CUresult,                                                \
+    (const CUlaunchConfig *, CUfunction, void **, void **))                    \
   X(cuMemAlloc_v2, CUresult, (CUdeviceptr *, size_t))                          \
   X(cuMemAllocManaged, CUresult, (CUdeviceptr *, size_t, unsigned))            \
   X(cuMemFree_v2, CUresult, (CUdeviceptr))                                     \

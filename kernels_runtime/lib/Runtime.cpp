@@ -3,6 +3,7 @@
 #include "Runtime.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 
 using namespace wqrt;
@@ -186,7 +187,24 @@ wqrtStatus wqrtModuleLoad(const void *image, size_t size, wqrtModule *module) {
                    " bytes (cuModuleLoadData)";
           }))
     return status;
-  *module = new wqrtModule_{handle, {}};
+  *module = new wqrtModule_{handle, false, {}};
+  // Kernels compiled to wait for their predecessors themselves may start
+  // while the previous kernel runs (their launch latency hidden behind it):
+  // the compiler marks such modules with a global of this name.
+  const char *setting = std::getenv("WQRT_PROGRAMMATIC_LAUNCH");
+  if (!setting || std::string(setting) != "0") {
+    const CudaDriver *driver;
+    {
+      std::lock_guard<std::mutex> lock(state().mutex);
+      driver = state().driver;
+    }
+    CUdeviceptr marker = 0;
+    size_t markerBytes = 0;
+    (*module)->programmaticLaunch =
+        driver && driver->cuModuleGetGlobal_v2(&marker, &markerBytes, handle,
+                                               "wq_programmatic_launch") ==
+                      CUDA_SUCCESS;
+  }
   return WQRT_SUCCESS;
 }
 
@@ -227,8 +245,8 @@ wqrtStatus wqrtModuleGetKernel(wqrtModule module, const char *name,
           },
           [&] { return std::string("looking up kernel '") + name + "'"; }))
     return status;
-  module->kernels.push_back(
-      std::make_unique<wqrtKernel_>(function, name));
+  module->kernels.push_back(std::make_unique<wqrtKernel_>(
+      function, name, module->programmaticLaunch));
   *kernel = module->kernels.back().get();
   return WQRT_SUCCESS;
 }
@@ -343,6 +361,17 @@ wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
   }
   return callDriver(
       [&](const CudaDriver &d) {
+        if (kernel->programmaticLaunch) {
+          CUlaunchAttribute attribute = {};
+          attribute.id = kLaunchAttributeProgrammaticStreamSerialization;
+          attribute.value.programmaticStreamSerializationAllowed = 1;
+          CUlaunchConfig config = {grid[0],  grid[1],  grid[2],
+                                   block[0], block[1], block[2],
+                                   sharedBytes,
+                                   reinterpret_cast<CUstream>(stream),
+                                   &attribute, 1};
+          return d.cuLaunchKernelEx(&config, kernel->function, args, nullptr);
+        }
         return d.cuLaunchKernel(kernel->function, grid[0], grid[1], grid[2],
                                 block[0], block[1], block[2], sharedBytes,
                                 reinterpret_cast<CUstream>(stream), args,

@@ -13,10 +13,14 @@
 #include <vector>
 
 struct wqrtKernel_ {
-  wqrtKernel_(wqrt::CUfunction function, std::string name)
-      : function(function), name(std::move(name)) {}
+  wqrtKernel_(wqrt::CUfunction function, std::string name,
+              bool programmaticLaunch)
+      : function(function), name(std::move(name)),
+        programmaticLaunch(programmaticLaunch) {}
   wqrt::CUfunction function;
   std::string name;
+  /// Launched with programmatic stream serialization (its module's).
+  bool programmaticLaunch;
   /// The dynamic shared memory the kernel may use (raised on the first
   /// launch that needs more than the default).
   std::atomic<unsigned> dynamicSharedLimit{wqrt::kDefaultDynamicSharedBytes};
@@ -32,6 +36,10 @@ struct wqrtGraph_ {
 
 struct wqrtModule_ {
   wqrt::CUmodule module;
+  /// The module defines wq_programmatic_launch (wq-enable-programmatic-launch:
+  /// every kernel starts with griddepcontrol.wait), and
+  /// WQRT_PROGRAMMATIC_LAUNCH is not 0.
+  bool programmaticLaunch = false;
   std::vector<std::unique_ptr<wqrtKernel_>> kernels;
 };
 

@@ -14,10 +14,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FakeImage.h"
+
 #include <cstddef>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 extern "C" {
@@ -29,6 +32,7 @@ enum : CUresult {
   SUCCESS = 0,
   INVALID_VALUE = 1,
   NOT_INITIALIZED = 3,
+  NOT_FOUND = 500,
   NOT_SUPPORTED = 801,
 };
 
@@ -143,8 +147,27 @@ CUresult cuDevicePrimaryCtxRetain(void **ctx, int) {
 }
 CUresult cuCtxSetCurrent(void *) { return SUCCESS; }
 
+/// Modules whose image mentions wq_programmatic_launch (cuModuleGetGlobal
+/// finds that name only; the simulator runs launches one after another, so a
+/// programmatic launch is an ordinary one here).
+static std::set<void *> programmaticModules;
+
 CUresult cuModuleLoadData(void **module, const void *image) {
-  return callbacks.loadModule(module, image);
+  if (CUresult result = callbacks.loadModule(module, image))
+    return result;
+  if (fakeImageMentions(image, "wq_programmatic_launch"))
+    programmaticModules.insert(*module);
+  return SUCCESS;
+}
+CUresult cuModuleGetGlobal_v2(CUdeviceptr *address, size_t *bytes,
+                              void *module, const char *name) {
+  static int marker;
+  if (std::strcmp(name, "wq_programmatic_launch") != 0 ||
+      !programmaticModules.count(module))
+    return NOT_FOUND;
+  *address = reinterpret_cast<CUdeviceptr>(&marker);
+  *bytes = sizeof(marker);
+  return SUCCESS;
 }
 CUresult cuModuleUnload(void *) { return SUCCESS; }
 CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
@@ -196,6 +219,34 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     return SUCCESS;
   }
   return callbacks.launch(function, grid, block, shared, parameters);
+}
+
+/// cuda.h's CUlaunchConfig: the programmatic stream serialization attribute
+/// (id 6) is accepted and changes nothing here (launches run in order).
+struct LaunchAttribute {
+  int id;
+  char pad[4];
+  char value[64];
+};
+struct LaunchConfig {
+  unsigned grid[3], block[3], sharedMemBytes;
+  void *stream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+
+CUresult cuLaunchKernelEx(const LaunchConfig *config, void *function,
+                          void **parameters, void **extra) {
+  const int kProgrammaticStreamSerialization = 6;
+  if (!config || (config->numAttrs && !config->attrs))
+    return INVALID_VALUE;
+  for (unsigned i = 0; i < config->numAttrs; ++i)
+    if (config->attrs[i].id != kProgrammaticStreamSerialization)
+      return NOT_SUPPORTED;
+  return cuLaunchKernel(function, config->grid[0], config->grid[1],
+                        config->grid[2], config->block[0], config->block[1],
+                        config->block[2], config->sharedMemBytes,
+                        config->stream, parameters, extra);
 }
 
 CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {

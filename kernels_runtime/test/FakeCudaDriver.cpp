@@ -10,11 +10,16 @@
 // FAKE_CUDA_ANY_IMAGE every kernel name resolves too, so a compiled model
 // runs end to end (its launches do nothing; memory starts zeroed), and
 // FAKE_CUDA_TRACE prints each graph capture (with the number of kernel
-// launches it recorded), instantiation, launch and destruction to stderr.
+// launches it recorded, and how many of them were programmatic: launched
+// with cuLaunchKernelEx to overlap their predecessor), instantiation, launch
+// and destruction to stderr. cuModuleGetGlobal finds the names the last
+// image loaded mentions.
 // Built with WQRT_FAKE_OMIT_LAUNCH it lacks
 // cuLaunchKernel (an "old driver").
 //
 //===----------------------------------------------------------------------===//
+
+#include "FakeImage.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -103,11 +108,26 @@ CUresult cuCtxSetCurrent(void *) {
   return shutDown() ? DEINITIALIZED : SUCCESS;
 }
 
+/// The image of the last cuModuleLoadData (the caller's; a compiled model
+/// keeps its images for the process's life).
+static const void *lastImage = nullptr;
+
 CUresult cuModuleLoadData(void **module, const void *image) {
   if (!std::getenv("FAKE_CUDA_ANY_IMAGE") &&
       std::strncmp(static_cast<const char *>(image), "FAKECUBIN", 9) != 0)
     return INVALID_IMAGE;
   *module = &fakeModule;
+  lastImage = image;
+  return SUCCESS;
+}
+
+CUresult cuModuleGetGlobal_v2(unsigned long long *address, size_t *bytes,
+                              void *, const char *name) {
+  static int fakeGlobal;
+  if (!lastImage || !fakeImageMentions(lastImage, name))
+    return NOT_FOUND;
+  *address = reinterpret_cast<unsigned long long>(&fakeGlobal);
+  *bytes = sizeof(fakeGlobal);
   return SUCCESS;
 }
 
@@ -140,7 +160,7 @@ CUresult cuFuncSetAttribute(void *, int attribute, int value) {
 // Whether the stream is being captured (cuStreamBeginCapture .. End), and
 // the kernel launches recorded meanwhile.
 static bool capturing = false;
-static int capturedLaunches = 0;
+static int capturedLaunches = 0, capturedProgrammaticLaunches = 0;
 
 #ifndef WQRT_FAKE_OMIT_LAUNCH
 CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
@@ -152,6 +172,42 @@ CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
     return INVALID_VALUE;
   capturedLaunches += capturing;
   return SUCCESS;
+}
+
+struct LaunchAttribute {
+  int id;
+  char pad[4];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+struct LaunchConfig {
+  unsigned grid[3], block[3], sharedMemBytes;
+  void *stream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+
+CUresult cuLaunchKernelEx(const LaunchConfig *config, void *function,
+                          void **params, void **extra) {
+  const int kProgrammaticStreamSerialization = 6;
+  if (!config || (config->numAttrs && !config->attrs))
+    return INVALID_VALUE;
+  bool programmatic = false;
+  for (unsigned i = 0; i < config->numAttrs; ++i) {
+    if (config->attrs[i].id != kProgrammaticStreamSerialization)
+      return INVALID_VALUE;
+    programmatic =
+        config->attrs[i].value.programmaticStreamSerializationAllowed != 0;
+  }
+  CUresult result = cuLaunchKernel(
+      function, config->grid[0], config->grid[1], config->grid[2],
+      config->block[0], config->block[1], config->block[2],
+      config->sharedMemBytes, config->stream, params, extra);
+  if (result == SUCCESS)
+    capturedProgrammaticLaunches += capturing && programmatic;
+  return result;
 }
 #endif
 
@@ -254,13 +310,15 @@ CUresult cuStreamBeginCapture_v2(void *, int) {
   if (capturing)
     return INVALID_VALUE;
   capturing = true;
-  capturedLaunches = 0;
+  capturedLaunches = capturedProgrammaticLaunches = 0;
   return SUCCESS;
 }
 CUresult cuStreamEndCapture(void *, void **graph) {
   if (std::getenv("FAKE_CUDA_TRACE"))
-    std::fprintf(stderr, "fake-cuda: cuStreamEndCapture (%d kernel launches)\n",
-                 capturedLaunches);
+    std::fprintf(stderr,
+                 "fake-cuda: cuStreamEndCapture (%d kernel launches, %d "
+                 "programmatic)\n",
+                 capturedLaunches, capturedProgrammaticLaunches);
   if (!capturing)
     return INVALID_VALUE;
   capturing = false;

@@ -105,6 +105,9 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createWQAnnotateGpuKernelsPass());
+  // griddepcontrol (programmatic dependent launch) exists from sm_90 on.
+  if (options.chip == "sm_90" && options.programmaticLaunch)
+    pm.addPass(createWQEnableProgrammaticLaunchPass());
   // One copy of the kernels a model's layers share (after the hints are on
   // the kernels, so that they are compared too).
   pm.addPass(createWQDeduplicateGpuKernelsPass());

@@ -268,7 +268,8 @@ func.func @swiglu(%h: tensor<1x512xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2
 
 // Producers the kernel does not take in: a norm whose result has another
 // user (the function returns it), a residual sum read before the matmul by
-// an op other than a cast, and a generic reading its iteration index.
+// an op other than a cast, a norm of rows of dynamic length (the kernel's
+// residual sum buffer is static), and a generic reading its iteration index.
 // CHECK-LABEL: func.func @norm_two_users
 // CHECK: wq.rms_norm
 // CHECK: gpu.launch
@@ -285,6 +286,15 @@ func.func @sum_read_before(%x: tensor<1x256xf32>, %w: tensor<256xf32>, %r: tenso
   %early = wq.matmul %sum, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
   %y = wq.matmul %n, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
   return %y, %early : tensor<1x64xf32>, tensor<1x64xf32>
+}
+// CHECK-LABEL: func.func @dynamic_features
+// CHECK: wq.rms_norm
+// CHECK: gpu.launch
+func.func @dynamic_features(%x: tensor<1x?xf32>, %w: tensor<?xf32>, %r: tensor<1x?xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> (tensor<1x64xf32>, tensor<1x?xf32>) {
+  %n, %sum = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<1x?xf32>, tensor<?xf32>, tensor<1x?xf32>) -> (tensor<1x?xf32>, tensor<1x?xf32>)
+  %nc = tensor.cast %n : tensor<1x?xf32> to tensor<1x256xf32>
+  %y = wq.matmul %nc, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
+  return %y, %sum : tensor<1x64xf32>, tensor<1x?xf32>
 }
 // CHECK-LABEL: func.func @index_body
 // CHECK: linalg.generic

@@ -62,6 +62,12 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "which makes the kernels' PTX target sm_90a (runs on "
                      "H100/H200 only); off: mma.sync and plain sm_90"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> programmaticLaunch{
+      *this, "programmatic-launch",
+      llvm::cl::desc("sm_90: each kernel may launch while the previous one "
+                     "still runs (wq-enable-programmatic-launch; kernels_runtime "
+                     "launches them so unless WQRT_PROGRAMMATIC_LAUNCH=0)"),
+      llvm::cl::init(true)};
 };
 
 /// Checks a chip and binary format for the GPU pipeline (what

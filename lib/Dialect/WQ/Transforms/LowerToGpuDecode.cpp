@@ -26,7 +26,6 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/Support/MathExtras.h"
 
 namespace mlir::wq {
 #define GEN_PASS_DEF_WQLOWERTOGPUDECODEPASS
@@ -87,7 +86,8 @@ struct InPlaceRead {
       offsetValues.push_back(getValueOrCreateConstantIndexOp(b, loc, offset));
   }
 
-  /// `width` elements from column `column` of row `row` (rank 2).
+  /// `width` elements from column `column` of row `row` (rank 1: of the
+  /// one row every row reads).
   Value loadChunk(OpBuilder &b, Location loc, Value row, Value column,
                   int64_t width) const {
     auto type = cast<MemRefType>(buffer.getType());
@@ -192,14 +192,14 @@ struct ActivationSource {
     return true;
   }
 
-  /// f32 (the sum of squares accumulates in the warp's f32 registers), and
-  /// the residual sum, if used, read only after the matmul (the kernel
-  /// writes it), or by casts before it whose users come after (they are
-  /// moved after the kernel: `casts` of the sum).
+  /// f32 (the sum of squares accumulates in the warp's f32 registers) with
+  /// a static row length (the residual sum's buffer), and the residual sum,
+  /// if used, read only after the matmul (the kernel writes it), or by casts
+  /// before it whose users come after (they are moved after the kernel).
   static bool isFusableNorm(RmsNormOp norm, MatmulOp op,
                             SmallVectorImpl<tensor::CastOp> &sumCasts) {
     if (!norm.getInput().getType().getElementType().isF32() ||
-        norm.getInput().getType().getRank() != 2)
+        norm.getInput().getType().isDynamicDim(1))
       return false;
     auto isAfterMatmul = [&](Operation *user) {
       Operation *ancestor = op->getBlock()->findAncestorOpInBlock(*user);

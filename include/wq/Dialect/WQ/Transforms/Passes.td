@@ -277,6 +277,36 @@ def WQAnnotateGpuKernelsPass : Pass<"wq-annotate-gpu-kernels", "::mlir::ModuleOp
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def WQEnableProgrammaticLaunchPass : Pass<"wq-enable-programmatic-launch", "::mlir::ModuleOp"> {
+  let summary = "Let each GPU kernel launch while the kernel before it still runs (sm_90)";
+  let description = [{
+    Hopper's programmatic dependent launch: a kernel launched with
+    programmatic stream serialization may start before the previous kernel
+    in its stream (or CUDA graph) has finished, and its
+    `griddepcontrol.wait` then waits until the predecessors have completed
+    and their writes are visible. A decode step is a chain of small
+    dependent kernels whose launch latency is a large part of their time;
+    with this each launch overlaps the previous kernel's execution.
+
+    Runs after outlining. Every kernel `gpu.func` starts with
+    `nvvm.griddepcontrol wait` (before any memory access, so that it is
+    correct whatever the kernel does) and then
+    `nvvm.griddepcontrol launch_dependents` (its successor may launch once
+    every block of this one has started; the successor waits likewise).
+    Each `gpu.module` with a kernel defines the constant global
+    `wq_programmatic_launch`; kernels_runtime looks that name up in every
+    module it loads (`cuModuleGetGlobal`) and launches the kernels of
+    modules that define it with `cuLaunchKernelEx` and the
+    programmatic-stream-serialization attribute, unless
+    `WQRT_PROGRAMMATIC_LAUNCH=0`. `griddepcontrol` needs sm_90:
+    `wq-gpu-pipeline` runs this pass for `chip=sm_90` only (option
+    `programmatic-launch`).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect"];
+}
+
 def WQDeduplicateGpuKernelsPass : Pass<"wq-deduplicate-gpu-kernels", "::mlir::ModuleOp"> {
   let summary = "Keep one copy of each identical outlined GPU kernel";
   let description = [{

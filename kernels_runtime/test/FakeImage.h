@@ -1,0 +1,33 @@
+//===- FakeImage.h - What the stand-in drivers read of a module image -----===//
+//
+// The stand-in drivers (FakeCudaDriver.cpp, CallbackCudaDriver.cpp) answer
+// cuModuleGetGlobal for the names a module image holds: a PTX image is text
+// up to its NUL, an ELF image (a cubin) ends with its section header table;
+// anything else holds no names.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WQ_KERNELS_RUNTIME_TEST_FAKEIMAGE_H
+#define WQ_KERNELS_RUNTIME_TEST_FAKEIMAGE_H
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+inline bool fakeImageMentions(const void *image, std::string_view name) {
+  const char *bytes = static_cast<const char *>(image);
+  size_t size;
+  if (std::memcmp(bytes, "\x7f" "ELF\x02", 5) == 0) {
+    uint64_t sectionHeaders;
+    uint16_t entrySize, entries;
+    std::memcpy(&sectionHeaders, bytes + 0x28, sizeof(sectionHeaders));
+    std::memcpy(&entrySize, bytes + 0x3A, sizeof(entrySize));
+    std::memcpy(&entries, bytes + 0x3C, sizeof(entries));
+    size = sectionHeaders + uint64_t(entrySize) * entries;
+  } else {
+    size = std::strlen(bytes);
+  }
+  return std::string_view(bytes, size).find(name) != std::string_view::npos;
+}
+
+#endif // WQ_KERNELS_RUNTIME_TEST_FAKEIMAGE_H
