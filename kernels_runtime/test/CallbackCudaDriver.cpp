@@ -221,32 +221,19 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   return callbacks.launch(function, grid, block, shared, parameters);
 }
 
-/// cuda.h's CUlaunchConfig: the programmatic stream serialization attribute
-/// (id 6) is accepted and changes nothing here (launches run in order).
-struct LaunchAttribute {
-  int id;
-  char pad[4];
-  char value[64];
-};
-struct LaunchConfig {
-  unsigned grid[3], block[3], sharedMemBytes;
-  void *stream;
-  LaunchAttribute *attrs;
-  unsigned numAttrs;
-};
-
-CUresult cuLaunchKernelEx(const LaunchConfig *config, void *function,
+/// Programmatic stream serialization is accepted and changes nothing here
+/// (launches run in order).
+CUresult cuLaunchKernelEx(const wqrt::CUlaunchConfig *config, void *function,
                           void **parameters, void **extra) {
-  const int kProgrammaticStreamSerialization = 6;
-  if (!config || (config->numAttrs && !config->attrs))
-    return INVALID_VALUE;
-  for (unsigned i = 0; i < config->numAttrs; ++i)
-    if (config->attrs[i].id != kProgrammaticStreamSerialization)
-      return NOT_SUPPORTED;
-  return cuLaunchKernel(function, config->grid[0], config->grid[1],
-                        config->grid[2], config->block[0], config->block[1],
-                        config->block[2], config->sharedMemBytes,
-                        config->stream, parameters, extra);
+  bool known = config != nullptr;
+  if (known)
+    fakeLaunchIsProgrammatic(*config, known);
+  if (!known)
+    return NOT_SUPPORTED;
+  return cuLaunchKernel(function, config->gridDimX, config->gridDimY,
+                        config->gridDimZ, config->blockDimX, config->blockDimY,
+                        config->blockDimZ, config->sharedMemBytes,
+                        config->hStream, parameters, extra);
 }
 
 CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {

@@ -174,37 +174,16 @@ CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
   return SUCCESS;
 }
 
-struct LaunchAttribute {
-  int id;
-  char pad[4];
-  union {
-    char bytes[64];
-    int programmaticStreamSerializationAllowed;
-  } value;
-};
-struct LaunchConfig {
-  unsigned grid[3], block[3], sharedMemBytes;
-  void *stream;
-  LaunchAttribute *attrs;
-  unsigned numAttrs;
-};
-
-CUresult cuLaunchKernelEx(const LaunchConfig *config, void *function,
+CUresult cuLaunchKernelEx(const wqrt::CUlaunchConfig *config, void *function,
                           void **params, void **extra) {
-  const int kProgrammaticStreamSerialization = 6;
-  if (!config || (config->numAttrs && !config->attrs))
+  bool known = config != nullptr;
+  const bool programmatic = known && fakeLaunchIsProgrammatic(*config, known);
+  if (!known)
     return INVALID_VALUE;
-  bool programmatic = false;
-  for (unsigned i = 0; i < config->numAttrs; ++i) {
-    if (config->attrs[i].id != kProgrammaticStreamSerialization)
-      return INVALID_VALUE;
-    programmatic =
-        config->attrs[i].value.programmaticStreamSerializationAllowed != 0;
-  }
   CUresult result = cuLaunchKernel(
-      function, config->grid[0], config->grid[1], config->grid[2],
-      config->block[0], config->block[1], config->block[2],
-      config->sharedMemBytes, config->stream, params, extra);
+      function, config->gridDimX, config->gridDimY, config->gridDimZ,
+      config->blockDimX, config->blockDimY, config->blockDimZ,
+      config->sharedMemBytes, config->hStream, params, extra);
   if (result == SUCCESS)
     capturedProgrammaticLaunches += capturing && programmatic;
   return result;

@@ -3,16 +3,34 @@
 // The stand-in drivers (FakeCudaDriver.cpp, CallbackCudaDriver.cpp) answer
 // cuModuleGetGlobal for the names a module image holds: a PTX image is text
 // up to its NUL, an ELF image (a cubin) ends with its section header table;
-// anything else holds no names.
+// anything else holds no names. They read cuLaunchKernelEx's configuration
+// as the runtime writes it (CudaDriver.h).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef WQ_KERNELS_RUNTIME_TEST_FAKEIMAGE_H
 #define WQ_KERNELS_RUNTIME_TEST_FAKEIMAGE_H
 
+#include "../lib/CudaDriver.h"
+
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+
+/// Whether a launch configuration asks for programmatic stream serialization;
+/// false for an attribute the stand-ins do not know (`known` false).
+inline bool fakeLaunchIsProgrammatic(const wqrt::CUlaunchConfig &config,
+                                     bool &known) {
+  known = config.numAttrs == 0 || config.attrs;
+  bool programmatic = false;
+  for (unsigned i = 0; known && i < config.numAttrs; ++i) {
+    known = config.attrs[i].id ==
+            wqrt::kLaunchAttributeProgrammaticStreamSerialization;
+    programmatic =
+        known && config.attrs[i].value.programmaticStreamSerializationAllowed;
+  }
+  return programmatic;
+}
 
 inline bool fakeImageMentions(const void *image, std::string_view name) {
   const char *bytes = static_cast<const char *>(image);
