@@ -31,9 +31,17 @@ extern "C" {
 #endif
 
 #define WQRT_API_VERSION_MAJOR 1
-#define WQRT_API_VERSION_MINOR 3 /* 1: graph capture; 2: device constants;
-                                    3: graphs own their capture's buffers */
+#define WQRT_API_VERSION_MINOR 4 /* 1: graph capture; 2: device constants;
+                                    3: graphs own their capture's buffers;
+                                    4: programmatic launch of marked modules */
 #define WQRT_API_VERSION ((WQRT_API_VERSION_MAJOR << 16) | WQRT_API_VERSION_MINOR)
+
+/* A kernel module that defines a global of this name (wq's sm_90 kernels,
+   wq-enable-programmatic-launch: each kernel starts with griddepcontrol.wait)
+   has its kernels launched with programmatic stream serialization: each may
+   start while the previous kernel in the stream or graph runs. The
+   environment variable WQRT_PROGRAMMATIC_LAUNCH=0 launches them plainly. */
+#define WQRT_PROGRAMMATIC_LAUNCH_SYMBOL "wq_programmatic_launch"
 
 typedef enum wqrtStatus {
   WQRT_SUCCESS = 0,

@@ -201,9 +201,9 @@ wqrtStatus wqrtModuleLoad(const void *image, size_t size, wqrtModule *module) {
     CUdeviceptr marker = 0;
     size_t markerBytes = 0;
     (*module)->programmaticLaunch =
-        driver && driver->cuModuleGetGlobal_v2(&marker, &markerBytes, handle,
-                                               "wq_programmatic_launch") ==
-                      CUDA_SUCCESS;
+        driver && driver->cuModuleGetGlobal_v2(
+                      &marker, &markerBytes, handle,
+                      WQRT_PROGRAMMATIC_LAUNCH_SYMBOL) == CUDA_SUCCESS;
   }
   return WQRT_SUCCESS;
 }

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FakeImage.h"
+#include "wq_runtime.h"
 
 #include <cstddef>
 #include <cstring>
@@ -155,14 +156,14 @@ static std::set<void *> programmaticModules;
 CUresult cuModuleLoadData(void **module, const void *image) {
   if (CUresult result = callbacks.loadModule(module, image))
     return result;
-  if (fakeImageMentions(image, "wq_programmatic_launch"))
+  if (fakeImageMentions(image, WQRT_PROGRAMMATIC_LAUNCH_SYMBOL))
     programmaticModules.insert(*module);
   return SUCCESS;
 }
 CUresult cuModuleGetGlobal_v2(CUdeviceptr *address, size_t *bytes,
                               void *module, const char *name) {
   static int marker;
-  if (std::strcmp(name, "wq_programmatic_launch") != 0 ||
+  if (std::strcmp(name, WQRT_PROGRAMMATIC_LAUNCH_SYMBOL) != 0 ||
       !programmaticModules.count(module))
     return NOT_FOUND;
   *address = reinterpret_cast<CUdeviceptr>(&marker);

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "wq/Dialect/WQ/Transforms/Passes.h"
+#include "wq_runtime.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -25,8 +26,8 @@ using namespace mlir;
 namespace {
 
 /// kernels_runtime looks this global up in each module it loads
-/// (cuModuleGetGlobal): the one definition of the name on the compiler side.
-constexpr llvm::StringLiteral kMarker = "wq_programmatic_launch";
+/// (cuModuleGetGlobal; the name is the runtime's API).
+constexpr llvm::StringLiteral kMarker = WQRT_PROGRAMMATIC_LAUNCH_SYMBOL;
 /// PTX's global state space.
 constexpr unsigned kGlobalAddressSpace = 1;
 
