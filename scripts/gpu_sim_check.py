@@ -330,7 +330,9 @@ class FusedMatmul(Matmul):
                                                        f"wq.matmul {names[0]},"))
         self.x_arg = None
         self.body = body
-        self.m = memref_shape(self.producer_type())[0][0]
+        # A dynamic M: the rows of the (substituted) rank-2 arguments.
+        self.m = memref_shape(self.producer_type())[0][0] or next(
+            dims[0] for dims, _ in (memref_shape(t) for _, t in self.args) if len(dims) == 2)
         self.returns_sum = re.search(r"return %\w+, ", body) is not None
 
     def producer_type(self):

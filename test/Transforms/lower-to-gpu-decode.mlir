@@ -1,6 +1,7 @@
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode | FileCheck %s
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode=warps-per-block=8 | FileCheck %s --check-prefix=W8
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode=channels-per-warp=1 | FileCheck %s --check-prefix=C1
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-decode=producer-budget=0 | FileCheck %s --check-prefix=NOFUSE
 // RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=warps-per-block=0 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not wq-opt %s --split-input-file --wq-lower-to-gpu-decode=channels-per-warp=9 2>&1 | FileCheck %s --check-prefix=BADC
 // BAD: warps-per-block must be in [1, 32]
@@ -8,7 +9,8 @@
 
 // Two rows: 4 output channels per warp, 4 warps per block -> 64 channels in
 // 4 blocks of 128 threads; lanes walk chunks lane, lane + 32, ... with one
-// 16-byte load per channel, the activations loaded once for the 4 channels;
+// 16-byte load per channel, the activations loaded once for the 4 channels
+// (the whole chunk's: 2 rows of 32 fit in registers);
 // the nibble conversion is one lop3 (inline PTX) per weight and a
 // subtraction of 2^23 + zero; scale once per chunk; 5 xor shuffles per
 // channel and row; lane 0 stores.
@@ -20,15 +22,15 @@
 // CHECK: %[[OUT:.*]] = memref.alloc() : memref<2x64xf32>
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C4]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
-// CHECK: vector.load {{.*}} : memref<2x256xf32>, vector<32xf32>
-// CHECK: vector.load {{.*}} : memref<2x256xf32>, vector<32xf32>
 // CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<64x2x64xi8>, vector<16xi8>
 // CHECK: vector.bitcast {{.*}} : vector<16xi8> to vector<4xi32>
 // CHECK: memref.load {{.*}} : memref<64x2xi8>
 // CHECK: arith.uitofp
+// CHECK-COUNT-3: vector.load {{.*}} : memref<64x2x64xi8>, vector<16xi8>
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<2x256xf32>, vector<32xf32>
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<2x256xf32>, vector<32xf32>
 // CHECK-COUNT-8: llvm.inline_asm "lop3.b32 $0, $1, 0x0000000F, 0x4B000000, 0xEA;"
 // CHECK: math.fma
-// CHECK-COUNT-3: vector.load {{.*}} : memref<64x2x64xi8>, vector<16xi8>
 // CHECK-COUNT-40: gpu.shuffle  xor
 // CHECK: arith.cmpi eq
 // CHECK: memref.store {{.*}}, %[[OUT]]
@@ -66,7 +68,8 @@ func.func @signed_f16(%x: tensor<1x64xf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x
 // -----
 
 // 11 rows: two row blocks of 6 along grid y; the second block's sixth row
-// reads row 10 again (minui) and is not stored (guarded); bf16 activations.
+// reads row 10 again (minui) and is not stored (guarded); bf16 activations,
+// word by word (6 rows of a whole chunk would take 192 registers).
 // CHECK-LABEL: func.func @rows11_bf16
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
@@ -74,8 +77,8 @@ func.func @signed_f16(%x: tensor<1x64xf16>, %p: tensor<8x2x16xi8>, %s: tensor<8x
 // CHECK: %[[FIRST:.*]] = arith.muli %[[BY]], %[[C6]]
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32)
 // CHECK: arith.minui
-// CHECK: vector.load {{.*}} : memref<11x64xbf16>, vector<32xbf16>
-// CHECK: arith.extf {{.*}} : vector<32xbf16> to vector<32xf32>
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<11x64xbf16>, vector<8xbf16>
+// CHECK: arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK-COUNT-30: gpu.shuffle  xor
 // CHECK: arith.truncf {{.*}} : f32 to bf16
 // CHECK: scf.if
@@ -119,19 +122,30 @@ func.func @int8_g32(%x: tensor<1x64xf32>, %p: tensor<4x2x32xi8>, %s: tensor<4x2x
 
 // -----
 
-// Left for the generic path: K not a multiple of 32, more than 16 rows,
-// dynamic rows, 2-bit storage.
+// Left for the generic path: K not a multiple of 32, 2-bit storage.
 // CHECK-LABEL: func.func @not_decode
-// CHECK-COUNT-4: wq.matmul
+// CHECK-COUNT-2: wq.matmul
 // CHECK-NOT: gpu.launch
 func.func @not_decode(%x: tensor<1x50xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf16>,
-                      %x16: tensor<17x64xf32>, %xd: tensor<?x64xf32>, %p4: tensor<4x2x16xi8>,
-                      %p2: tensor<4x2x8xi8>, %x2: tensor<1x64xf32>) -> (tensor<1x4xf32>, tensor<17x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>) {
+                      %p2: tensor<4x2x8xi8>, %x2: tensor<1x64xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>) {
   %a = wq.matmul %x, %p, %s {weight = #wq.qweight<4x50, i4, group_size = 32, scale_type = f16>} : (tensor<1x50xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
-  %b = wq.matmul %x16, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<17x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<17x4xf32>
-  %c = wq.matmul %xd, %p4, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<?x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<?x4xf32>
   %d = wq.matmul %x2, %p2, %s {weight = #wq.qweight<4x64, i2, group_size = 32, scale_type = f16>} : (tensor<1x64xf32>, tensor<4x2x8xi8>, tensor<4x2xf16>) -> tensor<1x4xf32>
-  return %a, %b, %c, %d : tensor<1x4xf32>, tensor<17x4xf32>, tensor<?x4xf32>, tensor<1x4xf32>
+  return %a, %d : tensor<1x4xf32>, tensor<1x4xf32>
+}
+
+// -----
+
+// 17 rows (static): three row blocks of 6 along grid y, the last with 5.
+// CHECK-LABEL: func.func @rows17
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: gpu.launch blocks(%{{.*}}, %[[BY:.*]], %{{.*}}) in (%{{.*}} = %{{.*}}, %{{.*}} = %[[C3]],
+// CHECK: arith.muli %[[BY]], %[[C6]]
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32)
+// CHECK-NOT: wq.matmul
+func.func @rows17(%x: tensor<17x64xf32>, %p: tensor<4x2x16xi8>, %s: tensor<4x2xf16>) -> tensor<17x4xf32> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<4x64, i4, group_size = 32, scale_type = f16>} : (tensor<17x64xf32>, tensor<4x2x16xi8>, tensor<4x2xf16>) -> tensor<17x4xf32>
+  return %y : tensor<17x4xf32>
 }
 
 // -----
@@ -199,6 +213,9 @@ func.func @no_rows(%x: tensor<0x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x
 // cast before the matmul moves after the kernel.
 // CHECK-LABEL: func.func @norm_residual
 // CHECK-NOT: wq.rms_norm
+// NOFUSE-LABEL: func.func @norm_residual
+// NOFUSE: wq.rms_norm
+// NOFUSE: gpu.launch
 // CHECK: %[[X:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x256xf32> to memref<?x256xf32>
 // CHECK: %[[W:.*]] = bufferization.to_buffer %arg1 read_only : tensor<256xf32> to memref<256xf32>
 // CHECK: %[[R:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x256xf32> to memref<?x256xf32>
@@ -311,4 +328,62 @@ func.func @index_body(%x: tensor<1x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<
   } -> tensor<1x256xf32>
   %y = wq.matmul %a, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<1x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// A dynamic M (a prompt): 8 rows per warp, one channel per warp, the row
+// blocks along grid y counted on the host ((M + 7) / 8), no launch for
+// M = 0; rows read at min(row, M - 1), stored only below M.
+// CHECK-LABEL: func.func @prompt
+// CHECK-DAG: %[[C7:.*]] = arith.constant 7 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: %[[M:.*]] = tensor.dim %arg0, %c0 : tensor<?x256xf32>
+// CHECK: %[[LAST:.*]] = arith.subi %[[M]], %c1 : index
+// CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) : memref<?x64xf32>
+// CHECK: %[[UP:.*]] = arith.addi %[[M]], %[[C7]] : index
+// CHECK: %[[BLOCKS:.*]] = arith.divui %[[UP]], %[[C8]] : index
+// CHECK: %[[ANY:.*]] = arith.cmpi ugt, %[[M]], %c0 : index
+// CHECK: scf.if %[[ANY]] {
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c16, {{.*}} = %[[BLOCKS]], {{.*}})
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: arith.minui %{{.*}}, %[[LAST]] : index
+// CHECK: arith.cmpi ult, %{{.*}}, %[[M]] : index
+// CHECK: memref.store {{.*}}, %[[OUT]]
+// CHECK: bufferization.to_tensor %[[OUT]]
+func.func @prompt(%x: tensor<?x256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<?x64xf32> {
+  %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<?x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// -----
+
+// Producers over the budget stay kernels of their own: a Llama-3-8B-sized
+// w2's SwiGLU (1024 warps x 14336 x 19 lane instructions, more than 64
+// million) and any producer of a dynamic M (a prompt).
+// CHECK-LABEL: func.func @swiglu_over_budget
+// CHECK: linalg.generic
+// CHECK: gpu.launch
+// CHECK-LABEL: func.func @prompt_norm
+// CHECK: wq.rms_norm
+// CHECK: gpu.launch
+func.func @swiglu_over_budget(%g: tensor<1x14336xf32>, %u: tensor<1x14336xf32>, %p: tensor<4096x448x16xi8>, %s: tensor<4096x448xf16>, %z: tensor<4096x448xi8>) -> tensor<1x4096xf32> {
+  %e = tensor.empty() : tensor<1x14336xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g, %u : tensor<1x14336xf32>, tensor<1x14336xf32>) outs(%e : tensor<1x14336xf32>) {
+  ^bb0(%gi: f32, %ui: f32, %o: f32):
+    %one = arith.constant 1.000000e+00 : f32
+    %neg = arith.negf %gi : f32
+    %ex = math.exp %neg : f32
+    %den = arith.addf %ex, %one : f32
+    %sig = arith.divf %gi, %den : f32
+    %m = arith.mulf %sig, %ui : f32
+    linalg.yield %m : f32
+  } -> tensor<1x14336xf32>
+  %y = wq.matmul %a, %p, %s zero_points(%z) {weight = #wq.qweight<4096x14336, u4, group_size = 32, scale_type = f16, zero_points>} : (tensor<1x14336xf32>, tensor<4096x448x16xi8>, tensor<4096x448xf16>, tensor<4096x448xi8>) -> tensor<1x4096xf32>
+  return %y : tensor<1x4096xf32>
+}
+func.func @prompt_norm(%x: tensor<?x256xf32>, %w: tensor<256xf32>, %p: tensor<64x2x64xi8>, %s: tensor<64x2xf16>, %z: tensor<64x2xi8>) -> tensor<?x64xf32> {
+  %n = wq.rms_norm %x, %w epsilon = 1.0e-05 : (tensor<?x256xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+  %y = wq.matmul %n, %p, %s zero_points(%z) {weight = #wq.qweight<64x256, u4, group_size = 128, scale_type = f16, zero_points>} : (tensor<?x256xf32>, tensor<64x2x64xi8>, tensor<64x2xf16>, tensor<64x2xi8>) -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
 }

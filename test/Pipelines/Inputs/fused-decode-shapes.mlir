@@ -66,3 +66,18 @@ func.func @scaled_f16_m2(%h: tensor<2x131xf32>, %c: tensor<128xf32>, %p: tensor<
   %y = wq.matmul %a, %p, %s {weight = #wq.qweight<16x128, i4, group_size = 32, scale_type = f16>} : (tensor<2x128xf16>, tensor<16x4x16xi8>, tensor<16x4xf16>) -> tensor<2x16xf16>
   return %y : tensor<2x16xf16>
 }
+
+// A prompt: a dynamic M (--rows: 21 rows, blocks of 8, the third with 5);
+// its norm stays a kernel (not worth repeating in every warp).
+func.func @norm_residual_64_dynamic(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %r: tensor<?x64xf32>, %p: tensor<20x2x16xi8>, %s: tensor<20x2xf16>, %o: tensor<20x2xf16>) -> (tensor<?x20xf32>, tensor<?x64xf32>) {
+  %n, %sum = wq.rms_norm %x, %w residual(%r) epsilon = 1.0e-05 : (tensor<?x64xf32>, tensor<64xf32>, tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
+  %y = wq.matmul %n, %p, %s offsets(%o) {weight = #wq.qweight<20x64, u4, group_size = 32, scale_type = f16, offsets>} : (tensor<?x64xf32>, tensor<20x2x16xi8>, tensor<20x2xf16>, tensor<20x2xf16>) -> tensor<?x20xf32>
+  return %y, %sum : tensor<?x20xf32>, tensor<?x64xf32>
+}
+
+// A prompt's plain matmul (no producer), int8 per channel, f16 activations
+// of 19 channels (row_major: an argument weight stays in its layout).
+func.func @plain_i8_f16_dynamic(%x: tensor<?x48xf16>, %p: tensor<19x1x48xi8>, %s: tensor<19x1xf16>) -> tensor<?x19xf16> {
+  %y = wq.matmul %x, %p, %s {weight = #wq.qweight<19x48, i8, group_size = 0, scale_type = f16>} : (tensor<?x48xf16>, tensor<19x1x48xi8>, tensor<19x1xf16>) -> tensor<?x19xf16>
+  return %y : tensor<?x19xf16>
+}

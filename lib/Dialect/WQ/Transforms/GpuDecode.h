@@ -62,11 +62,11 @@ struct KernelConstants {
   }
 };
 
-/// Buffers for the kernel that replaces `op`, created before it; without
-/// `readInput`, no buffer of the activations (`x` null: the kernel reads
-/// them otherwise).
+/// Buffers for the kernel that replaces `op`, created before it. Given
+/// `rows` (the number of activation rows), no buffer of the activations
+/// (`x` null: the kernel reads them otherwise, and their producer may go).
 GpuKernelBuffers createGpuKernelBuffers(RewriterBase &b, MatmulOp op,
-                                        bool readInput = true);
+                                        Value rows = Value());
 
 /// Replaces `op` by the kernel's output once the kernel writing
 /// `buffers.out` has been built.

@@ -39,9 +39,10 @@ namespace {
 
 /// Packed bytes per lane and step: one 128-bit load.
 constexpr int64_t kChunkBytes = 16;
-/// Activation rows kept in registers per warp; more rows (up to
-/// kMaxDecodeRows) are split over blocks along grid y, each re-reading the
-/// weights (mostly from L2, as the blocks of one channel run close together).
+/// Activation rows kept in registers per warp; more rows are split over
+/// blocks along grid y, each re-reading the weights (mostly from L2: one
+/// matmul's weights are small next to it, or the blocks of one channel run
+/// close together).
 constexpr int64_t kMaxRowsPerWarp = 8;
 
 /// A tensor the kernel reads in place, a chunk of consecutive columns at a
@@ -73,9 +74,10 @@ struct InPlaceRead {
     auto type = cast<RankedTensorType>(source.getType());
     const int64_t elementBytes =
         std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
-    // A chunk's first element is 16-byte aligned when its column offset
-    // and (rank 2) the row length are, as every chunk spans 16 bytes or
-    // more; otherwise only the element is.
+    // A load's first element is 16-byte aligned (or as aligned as its
+    // width, a power of two, loads starting at multiples of it) when the
+    // column offset and (rank 2) the row length are; otherwise only the
+    // element is.
     std::optional<int64_t> column = getConstantIntValue(offsets.back());
     const bool aligned =
         column && *column * elementBytes % 16 == 0 &&
@@ -96,9 +98,13 @@ struct InPlaceRead {
       indices.push_back(arith::AddIOp::create(b, loc, offsetValues[0], row));
     indices.push_back(
         arith::AddIOp::create(b, loc, offsetValues.back(), column));
+    // Loads start at multiples of `width` elements of an aligned row.
+    const uint64_t widthBytes = uint64_t(width) * std::max<int64_t>(
+        1, type.getElementTypeBitWidth() / 8);
     return vector::LoadOp::create(
         b, loc, VectorType::get({width}, type.getElementType()), buffer,
-        indices, /*nontemporal=*/false, llvm::MaybeAlign(alignment));
+        indices, /*nontemporal=*/false,
+        llvm::MaybeAlign(std::min(alignment, widthBytes)));
   }
 
   Value source;
@@ -123,9 +129,18 @@ struct InPlaceRead {
 ///   as it walks the row, which every warp reads whole. When the norm's
 ///   residual sum is used later, the warp of channel 0 writes it.
 /// Casts between the producer and the matmul are looked through; the
-/// producer must have no other user.
+/// producer must have no other user. Every warp recomputes the activations
+/// of its rows, so the producer's work is repeated once per warp along N:
+/// worthFusing weighs that against the launch it saves.
 struct ActivationSource {
   enum class Kind { Input, Elementwise, RmsNorm };
+
+  /// The matmul's input, read as it is.
+  static ActivationSource input(MatmulOp op) {
+    ActivationSource source;
+    source.operands.push_back(InPlaceRead::of(op.getInput()));
+    return source;
+  }
 
   static ActivationSource match(MatmulOp op) {
     ActivationSource source;
@@ -156,10 +171,43 @@ struct ActivationSource {
       }
     }
     if (source.kind == Kind::Input)
-      source.operands.push_back(InPlaceRead::of(op.getInput()));
-    else
-      source.casts = std::move(casts);
+      return ActivationSource::input(op);
+    source.casts = std::move(casts);
     return source;
+  }
+
+  /// Lane instructions the producer spends per activation element, roughly:
+  /// transcendental functions, divisions and roots ~8 (range reduction, the
+  /// IEEE division's checks), anything else 1; a norm adds (x + r), squares
+  /// and sums, and scales by its weight.
+  int64_t elementCost() const {
+    if (kind == Kind::RmsNorm)
+      return cast<RmsNormOp>(producer).getResidual() ? 3 : 2;
+    if (kind == Kind::Input)
+      return 0;
+    int64_t cost = 0;
+    for (Operation &bodyOp : cast<linalg::GenericOp>(producer)
+                                 .getRegion()
+                                 .front()
+                                 .without_terminator()) {
+      if (isa<arith::ConstantOp>(bodyOp))
+        continue;
+      const bool expensive =
+          bodyOp.getDialect()->getNamespace() == "math" ||
+          isa<arith::DivFOp, arith::RemFOp>(bodyOp);
+      cost += expensive ? 8 : 1;
+    }
+    return cost;
+  }
+
+  /// Whether taking the producer in costs at most `budget` lane
+  /// instructions: it is repeated by each of `warps` warps along N for
+  /// every one of the M x K activations (a dynamic M, a prompt's, is never
+  /// worth it: the launch saved is nothing next to a prompt's work).
+  bool worthFusing(int64_t warps, std::optional<int64_t> rows, int64_t k,
+                   int64_t budget) const {
+    return kind == Kind::Input ||
+           (rows && warps * *rows * k * elementCost() <= budget);
   }
 
   /// A 2-d all-parallel generic with one result in the identity map, whose
@@ -218,19 +266,34 @@ struct ActivationSource {
     return true;
   }
 
+  /// A tensor with the activations' rows that outlives the producer (for
+  /// their dynamic count).
+  Value rowsOf(MatmulOp op) const {
+    switch (kind) {
+    case Kind::Input:
+      return op.getInput();
+    case Kind::Elementwise:
+      return cast<linalg::GenericOp>(producer).getDpsInits()[0];
+    case Kind::RmsNorm:
+      return cast<RmsNormOp>(producer).getInput();
+    }
+    llvm_unreachable("activation source kind");
+  }
+
   bool writesSum() const {
     return kind == Kind::RmsNorm && cast<RmsNormOp>(producer).getSum() &&
            !cast<RmsNormOp>(producer).getSum().use_empty();
   }
 
-  /// Buffers (and the residual sum's output) before the launch.
-  void materialize(OpBuilder &b, Location loc, int64_t rows) {
+  /// Buffers (and the residual sum's output, of `rows` rows) before the
+  /// launch.
+  void materialize(OpBuilder &b, Location loc, Value rows) {
     for (InPlaceRead &operand : operands)
       operand.materialize(b, loc);
     if (writesSum())
       sumOut = buildRowsAllocation(
           b, loc, cast<RankedTensorType>(producer->getResult(1).getType()),
-          arith::ConstantIndexOp::create(b, loc, rows));
+          rows);
   }
 
   /// Carried f32 values per activation row: the norm's sum of squares.
@@ -286,7 +349,10 @@ struct ActivationSource {
         auto ifStore = scf::IfOp::create(b, loc, storeSum);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(&ifStore.getThenRegion().front());
-        vector::StoreOp::create(b, loc, sum, sumOut, ValueRange{row, column});
+        vector::StoreOp::create(b, loc, sum, sumOut, ValueRange{row, column},
+                                /*nontemporal=*/false,
+                                llvm::MaybeAlign(std::min<uint64_t>(
+                                    16, uint64_t(width) * 4)));
       }
       carried[0] = vector::ReductionOp::create(
           b, loc, vector::CombiningKind::ADD,
@@ -345,9 +411,9 @@ struct ActivationSource {
 
 struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
   LowerMatmulToGpuDecode(MLIRContext *context, int64_t warpsPerBlock,
-                         int64_t channelsPerWarp)
+                         int64_t channelsPerWarp, int64_t fusionBudget)
       : OpRewritePattern(context), warpsPerBlock(warpsPerBlock),
-        channelsPerWarp(channelsPerWarp) {}
+        channelsPerWarp(channelsPerWarp), fusionBudget(fusionBudget) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &b) const override {
@@ -371,46 +437,81 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
     auto inputType = op.getInput().getType();
     auto resultType = op.getResult().getType();
     Type elementType = inputType.getElementType();
-    if (inputType.getRank() != 2 || !inputType.hasStaticShape() ||
-        inputType.getDimSize(0) < 1 ||
-        inputType.getDimSize(0) > kMaxDecodeRows ||
+    const bool dynamicRows = inputType.isDynamicDim(0);
+    if (inputType.getRank() != 2 || inputType.isDynamicDim(1) ||
+        (!dynamicRows && inputType.getDimSize(0) < 1) ||
         !(elementType.isF32() || elementType.isF16() ||
           elementType.isBF16()) ||
         resultType.getElementType() != elementType)
       return b.notifyMatchFailure(
-          op, "static [1 <= M <= 16, K] f32/f16/bf16 activations");
+          op, "[M >= 1, K] f32/f16/bf16 activations with a static K");
     // Side inputs around the kernel (the outlier term is added in f32).
     op = splitSideInputs(b, op);
     ActivationSource source = ActivationSource::match(op);
 
     Location loc = op.getLoc();
-    const int64_t totalRows = inputType.getDimSize(0);
-    const int64_t rowBlocks = (totalRows + kMaxRowsPerWarp - 1) / kMaxRowsPerWarp;
-    const int64_t rows = (totalRows + rowBlocks - 1) / rowBlocks; // per warp
-    const int64_t chunksPerRow = k / chunkWeights;
-    const int64_t chunksPerGroup = groupSize / chunkWeights;
-    const int64_t steps = (chunksPerRow + kWarpSize - 1) / kWarpSize;
-    const bool isSigned = weight.getIsSigned();
-
-    source.materialize(b, loc, totalRows);
-    GpuKernelBuffers buffers =
-        createGpuKernelBuffers(b, op, /*readInput=*/false);
-    Value packed = buffers.packed, scales = buffers.scales,
-          zeros = buffers.zeros, offsets = buffers.offsets, out = buffers.out;
-
     auto index = [&](OpBuilder &ob, Location l, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(ob, l, v);
     };
+    // Up to 8 rows per warp, the row blocks along grid y balanced for a
+    // static M; a dynamic M (a prompt) takes blocks of 8 rows. Rows past M
+    // in the last block compute row M - 1 and store nothing.
+    const int64_t staticRows = dynamicRows ? 0 : inputType.getDimSize(0);
+    const int64_t staticRowBlocks =
+        (staticRows + kMaxRowsPerWarp - 1) / kMaxRowsPerWarp;
+    const int64_t rows = dynamicRows ? kMaxRowsPerWarp
+                                     : (staticRows + staticRowBlocks - 1) /
+                                           staticRowBlocks; // per warp
+    const bool rowsOverrun =
+        dynamicRows || rows * staticRowBlocks != staticRows;
     // Several channels per warp reuse each activation load (L1 traffic per
     // FMA / channels); fewer when many rows already fill the registers.
     const int64_t perWarp =
         channelsPerWarp > 0 ? channelsPerWarp
                             : (rows <= 2 ? 4 : rows <= 4 ? 2 : 1);
     const int64_t warpTasks = (n + perWarp - 1) / perWarp;
+    if (!source.worthFusing(warpTasks,
+                            dynamicRows ? std::nullopt
+                                        : std::optional<int64_t>(staticRows),
+                            k, fusionBudget))
+      source = ActivationSource::input(op);
+    Value rowCount =
+        dynamicRows
+            ? Value(tensor::DimOp::create(b, loc, source.rowsOf(op), 0))
+            : index(b, loc, staticRows);
+    Value lastRow = arith::SubIOp::create(b, loc, rowCount, index(b, loc, 1));
+    const int64_t chunksPerRow = k / chunkWeights;
+    const int64_t chunksPerGroup = groupSize / chunkWeights;
+    const int64_t steps = (chunksPerRow + kWarpSize - 1) / kWarpSize;
+    const bool isSigned = weight.getIsSigned();
+
+    source.materialize(b, loc, rowCount);
+    GpuKernelBuffers buffers = createGpuKernelBuffers(b, op, rowCount);
+    Value packed = buffers.packed, scales = buffers.scales,
+          zeros = buffers.zeros, offsets = buffers.offsets, out = buffers.out;
+
     Value gridX = index(b, loc, (warpTasks + warpsPerBlock - 1) / warpsPerBlock);
     Value blockX = index(b, loc, warpsPerBlock * kWarpSize);
     Value one = index(b, loc, 1);
-    Value gridY = index(b, loc, rowBlocks);
+    Value gridY =
+        dynamicRows
+            ? Value(arith::DivUIOp::create(
+                  b, loc,
+                  arith::AddIOp::create(b, loc, rowCount,
+                                        index(b, loc, kMaxRowsPerWarp - 1)),
+                  index(b, loc, kMaxRowsPerWarp)))
+            : index(b, loc, staticRowBlocks);
+    // A prompt of no rows launches nothing (an empty grid is an error).
+    std::optional<OpBuilder::InsertionGuard> launchGuard;
+    if (dynamicRows) {
+      auto ifRows = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rowCount,
+                                index(b, loc, 0)),
+          /*withElseRegion=*/false);
+      launchGuard.emplace(b);
+      b.setInsertionPointToStart(&ifRows.getThenRegion().front());
+    }
     auto launch =
         gpu::LaunchOp::create(b, loc, gridX, gridY, one, blockX, one, one);
     {
@@ -476,7 +577,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
               scf::YieldOp::create(
                   sb, sl, buildChunk(sb, sl, source, packed, scales, zeros,
                                      offsets, readChannels, chunk, accs,
-                                     firstRow, rows, totalRows, chunksPerGroup,
+                                     firstRow, rows, lastRow, rowCount,
+                                     rowsOverrun, chunksPerGroup,
                                      bits, isSigned, sumWriter));
               sb.setInsertionPointToStart(ifValid.elseBlock());
               scf::YieldOp::create(sb, sl, accs);
@@ -515,7 +617,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           if (!elementType.isF32())
             value = arith::TruncFOp::create(b, loc, elementType, value);
           Value row = arith::AddIOp::create(b, loc, firstRow, index(b, loc, m));
-          if (rows * rowBlocks == totalRows) {
+          if (!rowsOverrun) {
             memref::StoreOp::create(b, loc, value, out,
                                     ValueRange{row, channels[c]});
             continue;
@@ -524,7 +626,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           auto ifRow = scf::IfOp::create(
               b, loc,
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
-                                    index(b, loc, totalRows)));
+                                    rowCount));
           OpBuilder::InsertionGuard rowGuard(b);
           b.setInsertionPointToStart(&ifRow.getThenRegion().front());
           memref::StoreOp::create(b, loc, value, out,
@@ -534,6 +636,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
       b.setInsertionPointToEnd(&launch.getBody().front());
       gpu::TerminatorOp::create(b, loc);
     }
+    launchGuard.reset();
     replaceWithGpuKernelOutput(b, op, buffers);
     source.replaceProducer(b, loc);
     return success();
@@ -548,7 +651,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                 Value scales, Value zeros, Value offsets,
                                 ArrayRef<Value> channels, Value chunk,
                                 ValueRange accs, Value firstRow, int64_t rows,
-                                int64_t totalRows, int64_t chunksPerGroup,
+                                Value lastRow, Value rowCount,
+                                bool rowsOverrun, int64_t chunksPerGroup,
                                 unsigned bits, bool isSigned,
                                 Value sumWriter) const {
     const int64_t chunkWeights = kChunkBytes * (8 / bits);
@@ -569,48 +673,42 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
         b, loc, arith::RemUIOp::create(b, loc, chunk, index(chunksPerGroup)),
         index(kChunkBytes));
 
-    // Activations of the chunk's positions, per row (128-bit loads).
     Value firstElement =
         arith::MulIOp::create(b, loc, chunk, index(chunkWeights));
     const int64_t carriedPerRow = source.carriedPerRow();
     const int64_t sums = int64_t(channels.size()) * rows;
     SmallVector<Value> carried(accs.begin() + sums, accs.end());
-    SmallVector<Value> activations;
+    // Per row: where its activations are read (rows past M, in the last row
+    // block, read row M - 1 and are not stored) and whether this lane
+    // writes the row's residual sum.
+    SmallVector<Value> readRows, storeSums;
     for (int64_t m = 0; m < rows; ++m) {
       Value rawRow = arith::AddIOp::create(b, loc, firstRow, index(m));
-      // Rows past M (last row block) read row M - 1; they are not stored.
-      Value row = arith::MinUIOp::create(b, loc, rawRow, index(totalRows - 1));
+      readRows.push_back(arith::MinUIOp::create(b, loc, rawRow, lastRow));
       Value storeSum = sumWriter;
-      if (storeSum && m > 0 && totalRows % rows != 0)
+      if (storeSum && m > 0 && rowsOverrun)
         storeSum = arith::AndIOp::create(
             b, loc, storeSum,
             arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, rawRow,
-                                  index(totalRows)));
-      activations.push_back(source.buildChunk(
-          b, loc, row, firstElement, chunkWeights,
-          MutableArrayRef(carried).slice(m * carriedPerRow, carriedPerRow),
-          storeSum));
+                                  rowCount));
+      storeSums.push_back(storeSum);
     }
-    // With group offsets: sum_i x_i over the chunk per row, shared by the
-    // warp's channels (each adds offset * sum). One chain of adds in the
-    // order the first channel's FMAs read the activations, so that they are
-    // consumed as they are used (a tree would keep all of them live).
-    SmallVector<Value> activationSums(offsets ? rows : 0);
 
-    const uint32_t mask = numerics::fieldMask(bits);
-    SmallVector<Value> updated;
-    for (auto [channelIndex, channel] : llvm::enumerate(channels)) {
-      // One 128-bit load: the packed rows are 16-byte aligned (whole chunks).
+    // Each channel's 16 bytes (one 128-bit load: the packed rows are 16-byte
+    // aligned, whole chunks) and group constants.
+    SmallVector<Value> words, groupScales, biases;
+    for (Value channel : channels) {
       Value bytes = vector::LoadOp::create(
           b, loc, VectorType::get({kChunkBytes}, b.getI8Type()), packed,
           ValueRange{channel, group, byteOffset}, /*nontemporal=*/false,
           llvm::MaybeAlign(kChunkBytes));
-      Value words = vector::BitCastOp::create(
-          b, loc, VectorType::get({4}, i32), bytes);
+      words.push_back(vector::BitCastOp::create(
+          b, loc, VectorType::get({4}, i32), bytes));
       Value scale = memref::LoadOp::create(b, loc, scales,
                                            ValueRange{channel, group});
       if (!scale.getType().isF32())
         scale = arith::ExtFOp::create(b, loc, f32, scale);
+      groupScales.push_back(scale);
       // (2^23 + q) - (2^23 + z) = q - z exactly.
       Value zero;
       if (zeros) {
@@ -621,15 +719,41 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
         zero = arith::ConstantOp::create(
             b, loc, b.getF32FloatAttr(isSigned ? signedZero : 0.0f));
       }
-      Value bias = arith::AddFOp::create(
+      biases.push_back(arith::AddFOp::create(
           b, loc,
           arith::ConstantOp::create(
               b, loc, b.getF32FloatAttr(numerics::kF32MagicValue)),
-          zero);
+          zero));
+    }
 
-      SmallVector<Value> partial(rows);
-      for (int64_t w = 0; w < 4; ++w) {
-        Value word = vector::ExtractOp::create(b, loc, words, w);
+    // The activations of a run of words for every row, then each channel's
+    // fields of those words: the whole chunk when its activations fit in 64
+    // registers (up to 2 rows), else word by word, so that 8 rows of
+    // activations that a fused producer computes are not all live at once.
+    // With group offsets: sum_i x_i over the chunk per row, shared by the
+    // warp's channels (each adds offset * sum), one chain of adds in the
+    // order the first channel's FMAs read them.
+    const int64_t wordsPerRun = rows * chunkWeights <= 64 ? 4 : 1;
+    SmallVector<Value> activationSums(offsets ? rows : 0);
+    SmallVector<SmallVector<Value>> partial(channels.size(),
+                                            SmallVector<Value>(rows));
+    const uint32_t mask = numerics::fieldMask(bits);
+    SmallVector<Value> activations;
+    for (int64_t w = 0; w < 4; ++w) {
+      if (w % wordsPerRun == 0) {
+        Value firstOfRun = arith::AddIOp::create(b, loc, firstElement,
+                                                 index(w * fieldsPerWord));
+        activations.clear();
+        for (int64_t m = 0; m < rows; ++m)
+          activations.push_back(source.buildChunk(
+              b, loc, readRows[m], firstOfRun, wordsPerRun * fieldsPerWord,
+              MutableArrayRef(carried).slice(m * carriedPerRow,
+                                             carriedPerRow),
+              storeSums[m]));
+      }
+      const int64_t firstInRun = (w % wordsPerRun) * fieldsPerWord;
+      for (int64_t c = 0; c < int64_t(channels.size()); ++c) {
+        Value word = vector::ExtractOp::create(b, loc, words[c], w);
         if (isSigned)
           word = arith::XOrIOp::create(b, loc, word, i32Const(signFlip));
         // Field i of word w is weight fieldsPerWord * w + i (little endian;
@@ -642,23 +766,27 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           Value magicBits =
               buildLop3(b, loc, field, mask, numerics::kF32Magic, 0xEA);
           Value q = arith::SubFOp::create(
-              b, loc, arith::BitcastOp::create(b, loc, f32, magicBits), bias);
+              b, loc, arith::BitcastOp::create(b, loc, f32, magicBits),
+              biases[c]);
           for (int64_t m = 0; m < rows; ++m) {
             Value xv = vector::ExtractOp::create(b, loc, activations[m],
-                                                 fieldsPerWord * w + i);
-            if (offsets && channelIndex == 0)
+                                                 firstInRun + i);
+            if (offsets && c == 0)
               activationSums[m] =
                   activationSums[m]
                       ? Value(arith::AddFOp::create(b, loc, activationSums[m],
                                                     xv))
                       : xv;
-            partial[m] = partial[m]
-                             ? Value(math::FmaOp::create(b, loc, q, xv,
-                                                         partial[m]))
-                             : Value(arith::MulFOp::create(b, loc, q, xv));
+            Value &p = partial[c][m];
+            p = p ? Value(math::FmaOp::create(b, loc, q, xv, p))
+                  : Value(arith::MulFOp::create(b, loc, q, xv));
           }
         }
       }
+    }
+
+    SmallVector<Value> updated;
+    for (auto [c, channel] : llvm::enumerate(channels)) {
       Value offset;
       if (offsets) {
         offset = memref::LoadOp::create(b, loc, offsets,
@@ -667,7 +795,7 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
           offset = arith::ExtFOp::create(b, loc, f32, offset);
       }
       for (int64_t m = 0; m < rows; ++m) {
-        Value acc = math::FmaOp::create(b, loc, scale, partial[m],
+        Value acc = math::FmaOp::create(b, loc, groupScales[c], partial[c][m],
                                         accs[updated.size()]);
         if (offset)
           acc = math::FmaOp::create(b, loc, offset, activationSums[m], acc);
@@ -680,6 +808,8 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
 
   int64_t warpsPerBlock;
   int64_t channelsPerWarp; // 0: by the number of rows
+  /// Lane instructions a producer taken in may add (ActivationSource).
+  int64_t fusionBudget;
 };
 
 struct WQLowerToGpuDecodePass
@@ -715,8 +845,14 @@ struct WQLowerToGpuDecodePass
     }
     if (failed(checkMmaTileOps(getOperation())))
       return signalPassFailure();
+    if (producerBudget < 0) {
+      getOperation()->emitError("wq-lower-to-gpu-decode: producer-budget "
+                                "must be >= 0 (0: take no producer in)");
+      return signalPassFailure();
+    }
     patterns.add<LowerMatmulToGpuDecode>(&getContext(), warpsPerBlock,
-                                         channelsPerWarp);
+                                         channelsPerWarp,
+                                         producerBudget * 1000000);
     MmaDecodeOptions mmaOptions;
     mmaOptions.splitK = splitK;
     mmaOptions.columnsPerBlock = columnsPerBlock;
@@ -730,14 +866,13 @@ struct WQLowerToGpuDecodePass
 } // namespace
 
 GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
-                                                  MatmulOp op,
-                                                  bool readInput) {
+                                                  MatmulOp op, Value rows) {
   Location loc = op.getLoc();
   auto bufferOf = [&](Value tensor) {
     return buildReadOnlyBuffer(b, loc, tensor);
   };
   GpuKernelBuffers buffers;
-  if (readInput)
+  if (!rows)
     buffers.x = bufferOf(op.getInput());
   buffers.packed = bufferOf(op.getPacked());
   buffers.scales = bufferOf(op.getScales());
@@ -761,8 +896,7 @@ GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
     SmallVector<Value> dynamicSizes;
     if (outType.isDynamicDim(0))
       dynamicSizes.push_back(
-          buffers.x ? Value(memref::DimOp::create(b, loc, buffers.x, 0))
-                    : Value(tensor::DimOp::create(b, loc, op.getInput(), 0)));
+          rows ? rows : Value(memref::DimOp::create(b, loc, buffers.x, 0)));
     buffers.out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
   }
   return buffers;

@@ -350,10 +350,12 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     SIMT schedule (`row_major` weights):
     `wq.matmul` with int4 or int8 storage, K and
     the group size filling whole 16-byte chunks (multiples of 32 weights for
-    int4, 16 for int8), and static [M, K] f32, f16 or bf16 activations with
-    M <= 16 (up to 8 rows per warp, more rows split over blocks along grid
-    y; act-order, AWQ scales and outliers are applied around it, as in the
-    tensor-core schedule). It emits a `gpu.launch` on the operands' buffers
+    int4, 16 for int8), and [M, K] f32, f16 or bf16 activations with a
+    static K (up to 8 rows per warp, more rows split over blocks along grid
+    y: a static M in balanced blocks, a dynamic M, a prompt, in blocks of 8
+    whose count the host computes, with no launch for M = 0; act-order, AWQ
+    scales and outliers are applied around it, as in the tensor-core
+    schedule). It emits a `gpu.launch` on the operands' buffers
     (`bufferization.to_buffer`; the result in a fresh `memref.alloc`, or
     directly in the memref it is only materialized into): each warp
     takes `channels-per-warp` output channels (every activation load then
@@ -381,7 +383,14 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
     which each warp reads whole); when the norm's residual sum has users
     (all after the matmul), the warp of channel 0 writes it. Operands that
     are unit-stride `tensor.extract_slice`s are read in place in their
-    source (a fused projection's halves).
+    source (a fused projection's halves). Each warp recomputes its rows'
+    activations, so a producer is taken in only while that repeated work
+    (warps along N x M x K x an estimate of its instructions per element:
+    8 for a transcendental, division or root, 1 for other ops; a norm 2 or
+    3) stays within `producer-budget`, and never for a dynamic M (a prompt,
+    whose work dwarfs the launch saved): SmolLM2's decode norms and SwiGLU
+    are taken in, a Llama-3-8B-sized w2's SwiGLU (1024 warps x 14336 x 19)
+    is not.
 
     Other matmuls are left to the generic path. Run it first in
     `wq-gpu-pipeline`.
@@ -393,6 +402,12 @@ def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
            /*default=*/"0",
            "Output channels per warp, sharing each activation load (0: 4 "
            "for up to 2 rows per warp, 2 for up to 4, else 1)">,
+    Option<"producerBudget", "producer-budget", "int64_t", /*default=*/"64",
+           "SIMT schedule: millions of lane instructions a producer taken "
+           "into the kernel may add (its work is repeated by every warp "
+           "along N: warps x M x K x its cost per element); 64, about 2 us "
+           "of an H100/H200's issue, the launch it saves; 0: take none in"
+           >,
     Option<"splitK", "split-k", "int64_t", /*default=*/"0",
            "Tensor-core schedule: warps per block that split each tile "
            "column's K range, taking its runs of tiles in turn (0: by N, "
