@@ -324,7 +324,7 @@ def WQDeduplicateGpuKernelsPass : Pass<"wq-deduplicate-gpu-kernels", "::mlir::Mo
 }
 
 def WQLowerToGpuDecodePass : Pass<"wq-lower-to-gpu-decode"> {
-  let summary = "Lower decode-shaped int4/int8 wq.matmul to GPU decode kernels";
+  let summary = "Lower int4/int8 wq.matmul to GPU kernels: tensor-core decode (M <= 16), SIMT at any M";
   let description = [{
     Two schedules; the weight's layout picks one (`wq-pack-layout` chooses
     the layout by shape).
