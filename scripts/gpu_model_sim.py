@@ -372,6 +372,16 @@ def relative_error(got, expected):
     return math.sqrt(error_sq / norm_sq)
 
 
+def prompt_perplexity(logits, tokens):
+    """exp of the mean negative log-likelihood of tokens[1:] under the
+    prompt's logits rows[:-1] (each row predicts the next token)."""
+    total = 0.0
+    for row, target in zip(logits[:-1], tokens[1:]):
+        top = max(row)
+        total += top + math.log(math.fsum(math.exp(v - top) for v in row)) - row[target]
+    return math.exp(total / (len(tokens) - 1))
+
+
 def reference_calls(args):
     """The calls (prompt, then greedy decode steps) and the CPU build's
     logits of each."""
@@ -526,6 +536,16 @@ def main():
                 f"decode at {at} ({gpu.last_step})")
         print(f"{label} {kind}: {'ok' if ok else 'FAIL'} (relative error {relative:.1e}, bound "
               f"{args.bound:.0e}; {len(got)} logits rows; {time.time() - start:.1f} s)")
+        if len(batch) > 2 and len(got) == len(batch):
+            # The prompt's perplexity (issue 15 compares it with the CPU build's).
+            ours = prompt_perplexity(got, batch)
+            theirs = prompt_perplexity(call["logits"], batch)
+            difference = abs(ours - theirs) / theirs
+            ok = difference <= args.bound
+            failures += not ok
+            print(f"{label} perplexity of the prompt's {len(batch) - 1} next tokens: "
+                  f"{'ok' if ok else 'FAIL'} ({ours:.6f} vs the reference's {theirs:.6f}, "
+                  f"relative difference {difference:.1e}, bound {args.bound:.0e})")
     sequence = calls[0]["tokens"] + [c["tokens"][0] for c in calls[1:]]
     if gpu_sim:
         print(f"sim: {gpu_sim.launches} kernel launches, {gpu_sim.instructions} thread "

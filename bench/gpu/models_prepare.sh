@@ -14,10 +14,18 @@
 # of the same size on the GPU machine, since the values do not change the
 # timing, and times a decode step and a 512-token prompt of both. The
 # int4f16 stories260K build (--gpu-matmul-activations f16) is checked
-# against the CPU build at 1e-2 (f16 products). Then, on the
-# GPU machine, from the repo root:
+# against the CPU build at 1e-2 (f16 products). SmolLM2-135M (Q4_1 GGUF as
+# stored, f32 activations) for sm_90: its 96 MB of weights are more than one
+# device call carries, so they are split in two halves,
+# build/gpu-models-smollm2-a and build/gpu-models-smollm2-b, each carried by
+# a call of its own (e.g. `true`) before the main one: ignored build
+# outputs stay on the machine between calls while it is held. With both
+# halves there, run.sh checks a 16-token prompt and 8 decode steps against
+# the CPU build's logits (and the prompt's perplexity) at 1e-3; without
+# them it says so and times zero-filled weights. Then, on the GPU machine,
+# from the repo root:
 #   build/gpu-models/run.sh          (prints the table; writes $OUT/gpu-models.md)
-# carrying build/gpu-models (a few MB).
+# carrying build/gpu-models (a few tens of MB).
 #   bench/gpu/models_prepare.sh [OUTDIR] [WORKDIR]
 #       (defaults build/gpu-models, /tmp/wq-gpu-models: the stack's checkpoint,
 #       1.8 GB, generated once and kept)
@@ -62,6 +70,21 @@ for activations in f32 f16; do
   rm -f "$out/stack8b-$activations-sm_90/model.weights" \
     "$out/stack8b-$activations-sm_90/weights.safetensors"
 done
+smollm2="$models/SmolLM2-135M-Instruct.Q4_1.gguf"
+rm -rf build/gpu-models-smollm2-a build/gpu-models-smollm2-b
+if [ -f "$smollm2" ]; then
+  build/bin/wq-compile "$smollm2" --target sm_90 -o "$out/smollm2-sm_90" 2>/dev/null
+  build/bin/wq-compile "$smollm2" -o "$work/smollm2-cpu" --force 2>/dev/null
+  /usr/bin/python3 scripts/gpu_model_sim.py --wq-run build/bin/wq-run --cpu "$work/smollm2-cpu" \
+    --save-expected "$out/smollm2-expected.json"
+  weights="$out/smollm2-sm_90/model.weights"
+  stat -c %s "$weights" >"$out/smollm2-sm_90/weights.bytes"
+  mkdir -p build/gpu-models-smollm2-a build/gpu-models-smollm2-b
+  split -n 2 -d "$weights" "$work/smollm2-weights."
+  mv "$work/smollm2-weights.00" build/gpu-models-smollm2-a/part
+  mv "$work/smollm2-weights.01" build/gpu-models-smollm2-b/part
+  rm -f "$weights" "$out/smollm2-sm_90/weights.safetensors"
+fi
 cat >"$out/run.sh" <<'EOF'
 #!/usr/bin/env bash
 # On the GPU machine: every call of the prompt and decode steps (the decode
@@ -96,10 +119,30 @@ status=0
       --gpu "$HERE/stack8b-$activations-sm_90" --time-only 200 --time-prompt 512 2>&1 || status=1
     echo '```'
   done
+  smollm2="$HERE/smollm2-sm_90"
+  if [ -d "$smollm2" ]; then
+    echo
+    a="$HERE/../gpu-models-smollm2-a/part" b="$HERE/../gpu-models-smollm2-b/part"
+    if [ -f "$a" ] && [ -f "$b" ] && cat "$a" "$b" >"$smollm2/model.weights" &&
+      [ "$(stat -c %s "$smollm2/model.weights")" = "$(cat "$smollm2/weights.bytes")" ]; then
+      echo "## SmolLM2-135M Q4_1 (as stored), f32 activations: against the CPU build, then timed"
+      echo '```'
+      PYTHONUNBUFFERED=1 timeout 150 python3 "$HERE/gpu_model_sim.py" --gpu "$smollm2" \
+        --expected "$HERE/smollm2-expected.json" --bound 1e-3 --time 256 2>&1 || status=1
+    else
+      echo "## SmolLM2-135M Q4_1: weights not carried (build/gpu-models-smollm2-a, -b): timing only, zero-filled weights"
+      echo '```'
+      truncate -s "$(cat "$smollm2/weights.bytes")" "$smollm2/model.weights"
+    fi
+    PYTHONUNBUFFERED=1 timeout 120 python3 "$HERE/gpu_model_sim.py" \
+      --gpu "$smollm2" --time-only 200 --time-prompt 512 2>&1 || status=1
+    echo '```'
+  fi
   # The same decode steps with plain launches, for the side-by-side figure
   # of programmatic dependent launch (each kernel launched while the
   # previous one runs; wq-enable-programmatic-launch).
-  for target in int4-sm_90 stack8b-f32-sm_90; do
+  for target in int4-sm_90 stack8b-f32-sm_90 smollm2-sm_90; do
+    [ -d "$HERE/$target" ] || continue
     echo
     echo "## $target, WQRT_PROGRAMMATIC_LAUNCH=0 (plain launches)"
     echo '```'
