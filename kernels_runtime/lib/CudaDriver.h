@@ -30,6 +30,9 @@ constexpr CUresult CUDA_SUCCESS = 0;
 /// The driver is shutting down (at process exit): every context, module and
 /// allocation is already released.
 constexpr CUresult CUDA_ERROR_DEINITIALIZED = 4;
+/// What a driver answers a launch attribute it does not support with.
+constexpr CUresult kCudaErrorInvalidValue = 1;
+constexpr CUresult kCudaErrorNotSupported = 801;
 /// CU_STREAM_CAPTURE_MODE_RELAXED: other threads' unsafe calls are allowed.
 constexpr int kCaptureModeRelaxed = 2;
 /// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES: a kernel's dynamic

@@ -361,7 +361,7 @@ wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
   }
   return callDriver(
       [&](const CudaDriver &d) {
-        if (kernel->programmaticLaunch) {
+        if (kernel->programmaticLaunch.load()) {
           CUlaunchAttribute attribute = {};
           attribute.id = kLaunchAttributeProgrammaticStreamSerialization;
           attribute.value.programmaticStreamSerializationAllowed = 1;
@@ -370,7 +370,15 @@ wqrtStatus wqrtLaunchKernel(wqrtKernel kernel, const uint32_t grid[3],
                                    sharedBytes,
                                    reinterpret_cast<CUstream>(stream),
                                    &attribute, 1};
-          return d.cuLaunchKernelEx(&config, kernel->function, args, nullptr);
+          CUresult result =
+              d.cuLaunchKernelEx(&config, kernel->function, args, nullptr);
+          // A driver that does not take the attribute (too old, or not in
+          // this context) gets plain launches of this kernel from now on:
+          // its griddepcontrol.wait then has nothing to wait for.
+          if (result != kCudaErrorNotSupported &&
+              result != kCudaErrorInvalidValue)
+            return result;
+          kernel->programmaticLaunch.store(false);
         }
         return d.cuLaunchKernel(kernel->function, grid[0], grid[1], grid[2],
                                 block[0], block[1], block[2], sharedBytes,

@@ -19,8 +19,9 @@ struct wqrtKernel_ {
         programmaticLaunch(programmaticLaunch) {}
   wqrt::CUfunction function;
   std::string name;
-  /// Launched with programmatic stream serialization (its module's).
-  bool programmaticLaunch;
+  /// Launched with programmatic stream serialization (its module's), until
+  /// the driver refuses such a launch.
+  std::atomic<bool> programmaticLaunch;
   /// The dynamic shared memory the kernel may use (raised on the first
   /// launch that needs more than the default).
   std::atomic<unsigned> dynamicSharedLimit{wqrt::kDefaultDynamicSharedBytes};

@@ -13,7 +13,8 @@
 // launches it recorded, and how many of them were programmatic: launched
 // with cuLaunchKernelEx to overlap their predecessor), instantiation, launch
 // and destruction to stderr. cuModuleGetGlobal finds the names the last
-// image loaded mentions.
+// image loaded mentions; FAKE_CUDA_NO_PROGRAMMATIC makes cuLaunchKernelEx
+// answer CUDA_ERROR_NOT_SUPPORTED.
 // Built with WQRT_FAKE_OMIT_LAUNCH it lacks
 // cuLaunchKernel (an "old driver").
 //
@@ -176,6 +177,9 @@ CUresult cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned,
 
 CUresult cuLaunchKernelEx(const wqrt::CUlaunchConfig *config, void *function,
                           void **params, void **extra) {
+  // A driver without programmatic launches (FAKE_CUDA_NO_PROGRAMMATIC).
+  if (std::getenv("FAKE_CUDA_NO_PROGRAMMATIC"))
+    return 801;
   bool known = config != nullptr;
   const bool programmatic = known && fakeLaunchIsProgrammatic(*config, known);
   if (!known)
