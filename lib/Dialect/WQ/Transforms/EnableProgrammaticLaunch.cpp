@@ -36,10 +36,27 @@ struct WQEnableProgrammaticLaunchPass
           WQEnableProgrammaticLaunchPass> {
   using Base::Base;
   void runOnOperation() override {
-    getOperation().walk([](gpu::GPUModuleOp module) {
+    WalkResult result = getOperation().walk([](gpu::GPUModuleOp module) {
       // Already done (the marker says so).
       if (module.lookupSymbol(kMarker))
-        return;
+        return WalkResult::advance();
+      // griddepcontrol needs sm_90: a module already targeting an older
+      // chip cannot take it.
+      if (ArrayAttr targets = module.getTargetsAttr())
+        for (Attribute target : targets)
+          if (auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(target)) {
+            StringRef chip = nvvm.getChip();
+            unsigned version = 0;
+            if (!chip.consume_front("sm_") ||
+                chip.take_while(llvm::isDigit).getAsInteger(10, version) ||
+                version < 90) {
+              module.emitError("wq-enable-programmatic-launch: the module "
+                               "targets ")
+                  << nvvm.getChip()
+                  << "; griddepcontrol needs sm_90 or later";
+              return WalkResult::interrupt();
+            }
+          }
       bool hasKernel = false;
       module.walk([&](gpu::GPUFuncOp function) {
         if (!function.isKernel())
@@ -55,14 +72,17 @@ struct WQEnableProgrammaticLaunchPass
             b, loc, NVVM::GridDepActionKind::launch_dependents);
       });
       if (!hasKernel)
-        return;
+        return WalkResult::advance();
       OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
       Type i32 = b.getI32Type();
       LLVM::GlobalOp::create(b, module.getLoc(), i32, /*isConstant=*/true,
                              LLVM::Linkage::External, kMarker,
                              b.getI32IntegerAttr(1), /*alignment=*/4,
                              kGlobalAddressSpace);
+      return WalkResult::advance();
     });
+    if (result.wasInterrupted())
+      signalPassFailure();
   }
 };
 
