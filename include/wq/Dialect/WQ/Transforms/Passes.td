@@ -298,9 +298,10 @@ def WQEnableProgrammaticLaunchPass : Pass<"wq-enable-programmatic-launch", "::ml
     module it loads (`cuModuleGetGlobal`) and launches the kernels of
     modules that define it with `cuLaunchKernelEx` and the
     programmatic-stream-serialization attribute, unless
-    `WQRT_PROGRAMMATIC_LAUNCH=0`. `griddepcontrol` needs sm_90:
-    `wq-gpu-pipeline` runs this pass for `chip=sm_90` only (option
-    `programmatic-launch`).
+    `WQRT_PROGRAMMATIC_LAUNCH=0` (or the driver refuses the attribute: then
+    plain launches). `griddepcontrol` needs sm_90: `wq-gpu-pipeline` runs
+    this pass for `chip=sm_90` only (option `programmatic-launch`), and a
+    module already targeting an older chip is an error.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::LLVM::LLVMDialect",
