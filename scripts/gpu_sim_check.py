@@ -18,6 +18,12 @@ on the relative Frobenius error: 2e-3 for f16 outputs, 1e-2 for bf16, 1e-4
 for f32. Act-order permutations (random), AWQ input scales (in [0.5, 2])
 and outlier channels (random channels, normal weights) are checked too: the
 reference applies them to the logical weight as docs/dialect.md defines it.
+A function whose matmul reads a wq.rms_norm or an element-wise linalg.generic
+(the producers the SIMT decode kernel takes in) is checked as a whole: the
+producer's inputs are random, its result computed here in float64 (the
+generic's body interpreted), and every result compared, a norm's residual
+sums included. A wq.rms_norm or wq.attention alone is checked against its
+own float64 reference.
 Prints one line per function; exits 1 if any fails.
 """
 import argparse
