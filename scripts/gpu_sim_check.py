@@ -83,6 +83,19 @@ def rounded(value, element):
     return decode(encode([value], element), element)[0]
 
 
+NORM = re.compile(r"wq\.rms_norm (%\w+), (%\w+)(?: residual\((%\w+)\))? "
+                  r"epsilon = ([-+.\deE]+)")
+
+
+def rms_norm_reference(rows, weight, epsilon):
+    """wq.rms_norm of `rows` (float64): w[j] * x[j] / sqrt(mean(x^2) + eps)."""
+    out = []
+    for row in rows:
+        inverse = 1 / math.sqrt(math.fsum(v * v for v in row) / len(row) + epsilon)
+        out.append([weight[j] * row[j] * inverse for j in range(len(row))])
+    return out
+
+
 class RmsNorm:
     """A function `@name(%x, %w[, %r]) -> results` with one wq.rms_norm
     (reported as rows x features "x" features x features, i.e. n = k =
@@ -94,8 +107,7 @@ class RmsNorm:
     def __init__(self, name, signature, body):
         self.name = name
         self.args = re.findall(r"(%\w+): (tensor<[^>]*>)", signature)
-        m = re.search(r"wq\.rms_norm (%\w+), (%\w+)(?: residual\((%\w+)\))? "
-                      r"epsilon = ([-+.\deE]+)", body)
+        m = NORM.search(body)
         if not m:
             raise ValueError("no wq.rms_norm of the function's arguments")
         names = [a for a, _ in self.args]
@@ -118,10 +130,7 @@ class RmsNorm:
             inputs[self.r_arg] = encode([v for row in r for v in row], self.act)
             # The sum as the kernel has it (one f32 add), then normalized.
             x = [[rounded(a + b, self.act) for a, b in zip(xr, rr)] for xr, rr in zip(x, r)]
-        reference = []
-        for row in x:
-            inverse = 1 / math.sqrt(math.fsum(v * v for v in row) / self.n + self.epsilon)
-            reference.append([w[j] * row[j] * inverse for j in range(self.n)])
+        reference = rms_norm_reference(x, w, self.epsilon)
         if self.r_arg is not None:
             reference += x
         return inputs, reference
@@ -368,8 +377,7 @@ class FusedMatmul(Matmul):
         return values, dims, element
 
     def make_activations(self, rng):
-        norm = re.search(r"wq\.rms_norm (%\w+), (%\w+)(?: residual\((%\w+)\))? "
-                         r"epsilon = ([-+.\deE]+)", self.body)
+        norm = NORM.search(self.body)
         inputs = {}
         if norm:
             x_arg, w_arg = self.resolve(norm.group(1))[0], self.resolve(norm.group(2))[0]
@@ -382,11 +390,7 @@ class FusedMatmul(Matmul):
                 inputs[r_arg] = encode(r, "f32")
                 x = [rounded(a + b, "f32") for a, b in zip(x, r)]
             sums = [x[i * self.k:(i + 1) * self.k] for i in range(self.m)]
-            epsilon = float(norm.group(4))
-            rows = []
-            for row in sums:
-                inverse = 1 / math.sqrt(math.fsum(v * v for v in row) / self.k + epsilon)
-                rows.append([w[j] * row[j] * inverse for j in range(self.k)])
+            rows = rms_norm_reference(sums, w, float(norm.group(4)))
             return rows, inputs, sums if self.returns_sum else []
         generic = re.search(r"linalg\.generic \{indexing_maps = \[(.*?)\].*?ins\((.*?) :.*?"
                             r"\^bb0\((.*?)\):\n(.*?)linalg\.yield (%\w+)", self.body, re.S)

@@ -177,34 +177,30 @@ wqrtStatus wqrtInit(int device) {
 wqrtStatus wqrtModuleLoad(const void *image, size_t size, wqrtModule *module) {
   if (!image || !module)
     return fail(WQRT_ERROR_INVALID_ARGUMENT, "wqrtModuleLoad: null argument");
+  // Kernels compiled to wait for their predecessors themselves may start
+  // while the previous kernel runs (their launch latency hidden behind it):
+  // the compiler marks such modules with a global of this name.
+  const char *setting = std::getenv("WQRT_PROGRAMMATIC_LAUNCH");
+  const bool programmaticAllowed = !setting || std::string(setting) != "0";
   CUmodule handle;
+  bool programmatic = false;
   if (wqrtStatus status = callDriver(
           [&](const CudaDriver &d) {
-            return d.cuModuleLoadData(&handle, image);
+            CUresult result = d.cuModuleLoadData(&handle, image);
+            CUdeviceptr marker = 0;
+            size_t markerBytes = 0;
+            programmatic = result == CUDA_SUCCESS && programmaticAllowed &&
+                           d.cuModuleGetGlobal_v2(
+                               &marker, &markerBytes, handle,
+                               WQRT_PROGRAMMATIC_LAUNCH_SYMBOL) == CUDA_SUCCESS;
+            return result;
           },
           [&] {
             return "loading a module of " + std::to_string(size) +
                    " bytes (cuModuleLoadData)";
           }))
     return status;
-  *module = new wqrtModule_{handle, false, {}};
-  // Kernels compiled to wait for their predecessors themselves may start
-  // while the previous kernel runs (their launch latency hidden behind it):
-  // the compiler marks such modules with a global of this name.
-  const char *setting = std::getenv("WQRT_PROGRAMMATIC_LAUNCH");
-  if (!setting || std::string(setting) != "0") {
-    const CudaDriver *driver;
-    {
-      std::lock_guard<std::mutex> lock(state().mutex);
-      driver = state().driver;
-    }
-    CUdeviceptr marker = 0;
-    size_t markerBytes = 0;
-    (*module)->programmaticLaunch =
-        driver && driver->cuModuleGetGlobal_v2(
-                      &marker, &markerBytes, handle,
-                      WQRT_PROGRAMMATIC_LAUNCH_SYMBOL) == CUDA_SUCCESS;
-  }
+  *module = new wqrtModule_{handle, programmatic, {}};
   return WQRT_SUCCESS;
 }
 

@@ -226,10 +226,7 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
 /// (launches run in order).
 CUresult cuLaunchKernelEx(const wqrt::CUlaunchConfig *config, void *function,
                           void **parameters, void **extra) {
-  bool known = config != nullptr;
-  if (known)
-    fakeLaunchIsProgrammatic(*config, known);
-  if (!known)
+  if (!fakeLaunchIsProgrammatic(config))
     return NOT_SUPPORTED;
   return cuLaunchKernel(function, config->gridDimX, config->gridDimY,
                         config->gridDimZ, config->blockDimX, config->blockDimY,

@@ -179,17 +179,16 @@ CUresult cuLaunchKernelEx(const wqrt::CUlaunchConfig *config, void *function,
                           void **params, void **extra) {
   // A driver without programmatic launches (FAKE_CUDA_NO_PROGRAMMATIC).
   if (std::getenv("FAKE_CUDA_NO_PROGRAMMATIC"))
-    return 801;
-  bool known = config != nullptr;
-  const bool programmatic = known && fakeLaunchIsProgrammatic(*config, known);
-  if (!known)
+    return wqrt::kCudaErrorNotSupported;
+  std::optional<bool> programmatic = fakeLaunchIsProgrammatic(config);
+  if (!programmatic)
     return INVALID_VALUE;
   CUresult result = cuLaunchKernel(
       function, config->gridDimX, config->gridDimY, config->gridDimZ,
       config->blockDimX, config->blockDimY, config->blockDimZ,
       config->sharedMemBytes, config->hStream, params, extra);
   if (result == SUCCESS)
-    capturedProgrammaticLaunches += capturing && programmatic;
+    capturedProgrammaticLaunches += capturing && *programmatic;
   return result;
 }
 #endif

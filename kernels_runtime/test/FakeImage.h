@@ -15,19 +15,23 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
-/// Whether a launch configuration asks for programmatic stream serialization;
-/// false for an attribute the stand-ins do not know (`known` false).
-inline bool fakeLaunchIsProgrammatic(const wqrt::CUlaunchConfig &config,
-                                     bool &known) {
-  known = config.numAttrs == 0 || config.attrs;
+/// Whether a launch configuration asks for programmatic stream
+/// serialization; none for a configuration the stand-ins do not take (null,
+/// or an attribute other than that one).
+inline std::optional<bool>
+fakeLaunchIsProgrammatic(const wqrt::CUlaunchConfig *config) {
+  if (!config || (config->numAttrs && !config->attrs))
+    return std::nullopt;
   bool programmatic = false;
-  for (unsigned i = 0; known && i < config.numAttrs; ++i) {
-    known = config.attrs[i].id ==
-            wqrt::kLaunchAttributeProgrammaticStreamSerialization;
+  for (unsigned i = 0; i < config->numAttrs; ++i) {
+    if (config->attrs[i].id !=
+        wqrt::kLaunchAttributeProgrammaticStreamSerialization)
+      return std::nullopt;
     programmatic =
-        known && config.attrs[i].value.programmaticStreamSerializationAllowed;
+        config->attrs[i].value.programmaticStreamSerializationAllowed != 0;
   }
   return programmatic;
 }

@@ -47,6 +47,13 @@ Value buildReadOnlyBuffer(OpBuilder &b, Location loc, Value tensor);
 Value buildRowsAllocation(OpBuilder &b, Location loc, RankedTensorType type,
                           Value rows);
 
+/// wq.rms_norm's row factor from a row's f32 sum of squares over `features`
+/// values: 1 / sqrt(sum / features + epsilon) (the norm kernel's and the
+/// decode kernel's that takes a norm in).
+Value buildInverseRootMeanSquare(OpBuilder &b, Location loc,
+                                 Value sumOfSquares, int64_t features,
+                                 double epsilon);
+
 /// index, i32 and f32 constants at one location, for kernel builders.
 struct KernelConstants {
   OpBuilder &b;

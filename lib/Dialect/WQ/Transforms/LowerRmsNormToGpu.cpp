@@ -110,12 +110,8 @@ struct LowerRmsNormToGpuKernel : public OpRewritePattern<RmsNormOp> {
         total = arith::AddFOp::create(
             b, loc, total,
             memref::LoadOp::create(b, loc, partials, k.index(i)));
-      Value mean = arith::DivFOp::create(b, loc, total, k.f32(double(features)));
-      Value root = math::SqrtOp::create(
-          b, loc,
-          arith::AddFOp::create(b, loc, mean,
-                                k.f32(op.getEpsilon().convertToDouble())));
-      Value inverse = arith::DivFOp::create(b, loc, k.f32(1.0), root);
+      Value inverse = buildInverseRootMeanSquare(
+          b, loc, total, features, op.getEpsilon().convertToDouble());
       scf::ForOp::create(
           b, loc, tid, k.index(features), k.index(threads), ValueRange(),
           [&](OpBuilder &, Location, Value j, ValueRange) {

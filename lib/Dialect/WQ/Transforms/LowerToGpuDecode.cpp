@@ -72,8 +72,7 @@ struct InPlaceRead {
   void materialize(OpBuilder &b, Location loc) {
     buffer = buildReadOnlyBuffer(b, loc, source);
     auto type = cast<RankedTensorType>(source.getType());
-    const int64_t elementBytes =
-        std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    elementBytes = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
     // A load's first element is 16-byte aligned (or as aligned as its
     // width, a power of two, loads starting at multiples of it) when the
     // column offset and (rank 2) the row length are; otherwise only the
@@ -99,18 +98,18 @@ struct InPlaceRead {
     indices.push_back(
         arith::AddIOp::create(b, loc, offsetValues.back(), column));
     // Loads start at multiples of `width` elements of an aligned row.
-    const uint64_t widthBytes = uint64_t(width) * std::max<int64_t>(
-        1, type.getElementTypeBitWidth() / 8);
     return vector::LoadOp::create(
         b, loc, VectorType::get({width}, type.getElementType()), buffer,
         indices, /*nontemporal=*/false,
-        llvm::MaybeAlign(std::min(alignment, widthBytes)));
+        llvm::MaybeAlign(
+            std::min<uint64_t>(alignment, uint64_t(width * elementBytes))));
   }
 
   Value source;
   SmallVector<OpFoldResult> offsets;
   Value buffer;
   SmallVector<Value> offsetValues;
+  int64_t elementBytes = 0;
   uint64_t alignment = 0;
 };
 
@@ -266,20 +265,6 @@ struct ActivationSource {
     return true;
   }
 
-  /// A tensor with the activations' rows that outlives the producer (for
-  /// their dynamic count).
-  Value rowsOf(MatmulOp op) const {
-    switch (kind) {
-    case Kind::Input:
-      return op.getInput();
-    case Kind::Elementwise:
-      return cast<linalg::GenericOp>(producer).getDpsInits()[0];
-    case Kind::RmsNorm:
-      return cast<RmsNormOp>(producer).getInput();
-    }
-    llvm_unreachable("activation source kind");
-  }
-
   bool writesSum() const {
     return kind == Kind::RmsNorm && cast<RmsNormOp>(producer).getSum() &&
            !cast<RmsNormOp>(producer).getSum().use_empty();
@@ -369,15 +354,9 @@ struct ActivationSource {
                        int64_t columns) const {
     if (kind != Kind::RmsNorm)
       return Value();
-    KernelConstants k{b, loc};
-    Value mean = arith::DivFOp::create(b, loc, carried[0],
-                                       k.f32(double(columns)));
-    Value root = math::SqrtOp::create(
-        b, loc,
-        arith::AddFOp::create(
-            b, loc, mean,
-            k.f32(cast<RmsNormOp>(producer).getEpsilon().convertToDouble())));
-    return arith::DivFOp::create(b, loc, k.f32(1.0), root);
+    return buildInverseRootMeanSquare(
+        b, loc, carried[0], columns,
+        cast<RmsNormOp>(producer).getEpsilon().convertToDouble());
   }
 
   /// Once the kernel is built: the producer's uses are the kernel's.
@@ -475,10 +454,11 @@ struct LowerMatmulToGpuDecode : public OpRewritePattern<MatmulOp> {
                                         : std::optional<int64_t>(staticRows),
                             k, fusionBudget))
       source = ActivationSource::input(op);
+    // A dynamic M reads the matmul's input as it is (worthFusing), which
+    // therefore outlives the kernel's construction.
     Value rowCount =
-        dynamicRows
-            ? Value(tensor::DimOp::create(b, loc, source.rowsOf(op), 0))
-            : index(b, loc, staticRows);
+        dynamicRows ? Value(tensor::DimOp::create(b, loc, op.getInput(), 0))
+                    : index(b, loc, staticRows);
     Value lastRow = arith::SubIOp::create(b, loc, rowCount, index(b, loc, 1));
     const int64_t chunksPerRow = k / chunkWeights;
     const int64_t chunksPerGroup = groupSize / chunkWeights;
@@ -893,11 +873,9 @@ GpuKernelBuffers mlir::wq::createGpuKernelBuffers(RewriterBase &b,
   } else {
     buffers.materialize = nullptr;
     // A dynamic M (prefill) is the activations'.
-    SmallVector<Value> dynamicSizes;
-    if (outType.isDynamicDim(0))
-      dynamicSizes.push_back(
-          rows ? rows : Value(memref::DimOp::create(b, loc, buffers.x, 0)));
-    buffers.out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
+    if (!rows && outType.isDynamicDim(0))
+      rows = memref::DimOp::create(b, loc, buffers.x, 0);
+    buffers.out = buildRowsAllocation(b, loc, resultType, rows);
   }
   return buffers;
 }
@@ -956,6 +934,17 @@ Value mlir::wq::buildInlinePtx(OpBuilder &b, Location loc, Type resultType,
              /*is_align_stack=*/false, LLVM::TailCallKind::None,
              LLVM::AsmDialectAttr(), ArrayAttr())
       .getRes();
+}
+
+Value mlir::wq::buildInverseRootMeanSquare(OpBuilder &b, Location loc,
+                                           Value sumOfSquares,
+                                           int64_t features, double epsilon) {
+  KernelConstants k{b, loc};
+  Value mean =
+      arith::DivFOp::create(b, loc, sumOfSquares, k.f32(double(features)));
+  Value root = math::SqrtOp::create(
+      b, loc, arith::AddFOp::create(b, loc, mean, k.f32(epsilon)));
+  return arith::DivFOp::create(b, loc, k.f32(1.0), root);
 }
 
 Value mlir::wq::buildRowsAllocation(OpBuilder &b, Location loc,
