@@ -561,6 +561,22 @@ def run_host(name, arg_names, body, inputs, arg_types, kernels, memory, maps, co
             env.update(zip(symbols, (values[v.strip()] for v in m.group(4).split(",") if v.strip())))
             values[m.group(1)] = int(eval(expr, {"__builtins__": {}}, env))
             continue
+        m = re.match(r"(%\w+) = memref\.extract_aligned_pointer_as_index (%\w+) : ", line)
+        if m:
+            values[m.group(1)] = values[m.group(2)][0]
+            continue
+        m = re.match(r"(%\w+) = (?:func\.)?call @wqrtTensorMapEncodeTiled2D\((.*?)\) : ", line)
+        if m:
+            # kernels_runtime's tensor map of a row-major [rows, columns]
+            # 16-bit matrix in swizzled boxes, as the stand-in drivers
+            # encode it.
+            base, rows, columns, box_rows, box_columns, swizzle = (
+                values[v.strip()] for v in m.group(2).split(","))
+            raw = ptx_sim.encode_tensor_map(base, [columns, rows], [2 * columns],
+                                            [box_columns, box_rows], 2,
+                                            {32: 1, 64: 2, 128: 3}[swizzle])
+            values[m.group(1)] = memory.alloc(len(raw), raw)
+            continue
         if line.startswith("gpu.dealloc"):
             continue
         m = re.match(r"(%\w+) = gpu\.alloc\s+\((.*?)\) : (memref<[^>]*>)$", line)
@@ -642,18 +658,22 @@ def main():
     parser.add_argument("--attention-options",
                         help="run wq-lower-attention-to-gpu with these options (e.g. "
                              "'warps=1 unroll=3') before the pipeline")
+    parser.add_argument("--no-tma", action="store_true",
+                        help="run wq-lower-to-gpu-prefill with tma=false: the wgmma kernel's "
+                             "stages by cp.async at every M")
     parser.add_argument("--mma-sync", action="store_true",
                         help="sm_90: the prefill GEMM on mma.sync (prefill-wgmma=false) instead "
                              "of wgmma")
     parser.add_argument("--perturb",
                         choices=["mma-b", "async-wait", "wgmma-a", "wgmma-wait", "proxy-fence",
-                                 "barrier"],
+                                 "barrier", "tma-parity"],
                         help="break the PTX on purpose, to show the check fails: swap the two "
                              "B registers of every mma or the middle A registers of every wgmma "
                              "(a fragment layout), wait for one cp.async group or wgmma group "
                              "fewer (a pipeline stage read before it lands, or refilled while a "
                              "wgmma still reads it), or drop the proxy fence between the copies "
-                             "and the wgmmas, or every bar.sync")
+                             "and the wgmmas, or every bar.sync, or wait for phase 0 of "
+                             "every TMA stage's mbarrier (a stage's later fills not waited for)")
     args = parser.parse_args()
 
     source = open(args.input).read()
@@ -684,6 +704,8 @@ def main():
         prefill_options.append(f"stages={args.stages}")
     if args.sm_count:
         prefill_options.append(f"sm-count={args.sm_count}")
+    if args.no_tma:
+        prefill_options.append("tma=false")
     wgmma = args.chip == "sm_90" and not args.mma_sync
     if prefill_options and wgmma:
         prefill_options.append("wgmma=true")
@@ -723,6 +745,8 @@ def main():
             ptx = ptx.replace("fence.proxy.async.shared::cta;", "")
         elif args.perturb == "barrier":
             ptx = ptx.replace("bar.sync 0;", "")
+        elif args.perturb == "tma-parity":
+            ptx = re.sub(r"(mbarrier\.try_wait\.parity\S* \S+, \[%\w+\]), %\w+;", r"\1, 0;", ptx)
         for kernel_name, kernel in ptx_sim.parse_ptx(ptx).items():
             kernels[(match.group(1), kernel_name)] = kernel
     failures = 0

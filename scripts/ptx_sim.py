@@ -16,6 +16,13 @@ registers, B from shared memory through a matrix descriptor with the 128/64/32-b
 the accumulators read as NaN from issue until a wait retires their group, and B is read at
 retirement, so a missing wait or fence, or a buffer refilled too early, shows). Shared memory
 written by cp.async must pass a fence.proxy.async of the writing thread before a wgmma reads it.
+Hopper's bulk copies complete on an mbarrier (mbarrier.init / arrive.expect_tx /
+try_wait.parity; cp.async.bulk of bytes and cp.async.bulk.tensor.2d through a tensor map in the
+format of wq's stand-in drivers, TENSOR_MAP below, with the 128/64/32-byte swizzles and zero
+fill past the tensor's bounds): a copy's destination holds poison until a try_wait on its
+barrier completes the phase the copy belongs to, so a missing wait, a wait on the wrong phase
+or a buffer refilled while a wgmma still reads it shows; a thread whose try_wait fails waits
+for the other threads (a wait no thread can end is a deadlock).
 A thread runs until it reaches a collective; a collective runs once every thread it
 involves has reached that same instruction (divergence at a collective, or a
 deadlock, is an error). Not a timing model, and only the instructions wq's
@@ -637,6 +644,7 @@ class Launch:
         # fenced for the async proxy (wgmma) by their writer.
         self.unfenced = bytearray(shared_size)
         self.warpgroups = {}
+        self.mbarriers = {}  # shared address -> MbarrierState
         linear = 0
         for z in range(bz):
             for y in range(by):
@@ -648,6 +656,7 @@ class Launch:
             warps.setdefault(t.warp, []).append(t)
         instrs = self.kernel.instrs
         while True:
+            before = self.executed
             for t in threads:
                 if not t.done:
                     self.run_thread(t)
@@ -656,7 +665,9 @@ class Launch:
             live = [t for t in threads if not t.done]
             if not live:
                 return
-            progressed = False
+            # Threads blocked at an mbarrier wait count as progress while any
+            # other thread moved.
+            progressed = self.executed != before
             # bar.sync: every live thread of the block at a bar.sync.
             if all(instrs[t.pc].parts[0] == "bar" for t in live):
                 for t in live:
@@ -724,6 +735,12 @@ class Launch:
                 head = instr.parts[0]
                 if head in COLLECTIVE:
                     return
+                if head == "mbarrier":
+                    if not mbarrier(self, t, instr):
+                        return  # blocked at a wait: the other threads first
+                    executed += 1
+                    pc += 1
+                    continue
                 executed += 1
                 moves += instr.is_mov
                 if head == "bra":
@@ -858,6 +875,8 @@ def execute(launch, t, instr):
         # Programmatic dependent launch: launches run one after another here,
         # so the predecessors are done (wait) and the successor waits (launch).
         return
+    if head == "fence" and parts[1:] == ["mbarrier_init", "release", "cluster"]:
+        return  # mbarriers are initialized at once here
     if head == "fence" and parts[1:] == ["proxy", "async", "shared::cta"]:
         for address, size in t.unfenced:
             launch.unfenced[address:address + size] = bytes(size)
@@ -1140,6 +1159,9 @@ def cp_async(launch, t, instr):
     the destination holds poison until the copy's group completes."""
     parts, ops = instr.parts, instr.operands
     kind = parts[2]
+    if kind == "bulk":
+        bulk_copy(launch, t, instr)
+        return
     if kind == "commit_group":
         t.groups.append(t.pending)
         t.pending = []
@@ -1167,6 +1189,180 @@ def cp_async(launch, t, instr):
     data = launch.memory.load_bytes(src, source_size) + bytes(size - source_size)
     launch.shared.store_bytes(dst, bytes([CP_ASYNC_POISON]) * size)
     t.pending.append((dst, data))
+
+
+# ---------------------------------------------------------------- mbarriers and bulk copies
+
+# The tensor maps (CUtensorMap, 128 bytes) of wq's stand-in CUDA drivers
+# (kernels_runtime/test/FakeImage.h, FakeTensorMap, the same layout) and of
+# gpu_sim_check.py: cuTensorMapEncodeTiled's parameters as given (a real
+# driver encodes them in a format of its own). Magic, rank, global address,
+# dims[5], byte strides of dims 1..4, box[5], element bytes, swizzle
+# (CU_TENSOR_MAP_SWIZZLE_*: 0 none, 1 32B, 2 64B, 3 128B), out-of-bounds fill.
+TENSOR_MAP = struct.Struct("<IIQ5Q4Q5IIII")
+TENSOR_MAP_MAGIC = 0x70616D54
+TENSOR_MAP_BYTES = 128
+
+
+def encode_tensor_map(address, dims, strides, box, element_bytes, swizzle):
+    """The 128 bytes of a tensor map (what the stand-in drivers'
+    cuTensorMapEncodeTiled writes); dims and box innermost first, strides in
+    bytes for dims 1 ..."""
+    rank = len(dims)
+    raw = TENSOR_MAP.pack(TENSOR_MAP_MAGIC, rank, address, *(list(dims) + [0] * (5 - rank)),
+                          *(list(strides) + [0] * (4 - len(strides))),
+                          *(list(box) + [0] * (5 - rank)), element_bytes, swizzle, 0)
+    return raw + bytes(TENSOR_MAP_BYTES - len(raw))
+
+
+def decode_tensor_map(raw):
+    fields = TENSOR_MAP.unpack(raw[:TENSOR_MAP.size])
+    if fields[0] != TENSOR_MAP_MAGIC:
+        raise SimError("the tensor map operand holds no tensor map of the stand-in drivers")
+    rank = fields[1]
+    return {"rank": rank, "address": fields[2], "dims": list(fields[3:3 + rank]),
+            "strides": list(fields[8:8 + rank - 1]), "box": list(fields[12:12 + rank]),
+            "element_bytes": fields[17], "swizzle": fields[18]}
+
+
+class MbarrierState:
+    """An mbarrier: its phase, arrivals still expected in it, the pending
+    transaction bytes and the bulk copies completing on it (destination,
+    data), which land when a try_wait observes the phase."""
+
+    def __init__(self, count):
+        self.count = count
+        self.phase = 0
+        self.pending = count
+        self.tx = 0
+        self.copies = []
+
+    def complete_if_done(self):
+        if self.pending == 0 and self.tx == 0:
+            self.phase += 1
+            self.pending = self.count
+
+
+def mbarrier_at(launch, t, operand, instr):
+    _, address, _ = launch.address(t, operand)
+    state = launch.mbarriers.get(address)
+    if state is None:
+        raise SimError(f"'{instr.text}': no mbarrier initialized at shared address {address:#x}")
+    return state
+
+
+def mbarrier(launch, t, instr):
+    """mbarrier.init.shared::cta.b64 [bar], count;
+    mbarrier.arrive.expect_tx.shared::cta.b64 _, [bar], bytes;
+    mbarrier.try_wait.parity.shared::cta.b64 p, [bar], parity. Returns
+    False when the thread must wait (try_wait on a phase not complete)."""
+    parts, ops = instr.parts, instr.operands
+    if parts[-2:] != ["shared::cta", "b64"]:
+        raise SimError(f"unsupported '{instr.op}'")
+    kind = ".".join(parts[1:-2])
+    if kind == "init":
+        _, address, _ = launch.address(t, ops[0])
+        if address % 8:
+            raise SimError(f"'{instr.text}': misaligned mbarrier")
+        launch.mbarriers[address] = MbarrierState(launch.value(t, ops[1], 32))
+        return True
+    if kind == "arrive.expect_tx":
+        if ops[0] != "_":
+            raise SimError(f"unsupported '{instr.text}'")
+        state = mbarrier_at(launch, t, ops[1], instr)
+        state.tx += launch.value(t, ops[2], 32)
+        state.pending -= 1
+        if state.pending < 0:
+            raise SimError(f"'{instr.text}': more arrivals than the mbarrier's count")
+        state.complete_if_done()
+        return True
+    if kind == "try_wait.parity":
+        state = mbarrier_at(launch, t, ops[1], instr)
+        parity = launch.value(t, ops[2], 32) & 1
+        if state.phase & 1 == parity:
+            # The phase waited for is the current one: its copies land now.
+            for address, data in state.copies:
+                launch.shared.store_bytes(address, data)
+                state.tx -= len(data)
+            state.copies = []
+            state.complete_if_done()
+            if state.phase & 1 == parity:
+                return False
+        t.regs[ops[0]] = 1
+        return True
+    raise SimError(f"unsupported '{instr.op}'")
+
+
+TENSOR_SWIZZLE_BYTES = {1: 32, 2: 64, 3: 128}
+
+
+def bulk_copy(launch, t, instr):
+    """cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes
+    [dst], [src], size, [bar] and
+    cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+    [dst], [map, {x, y}], [bar]. The source is read at issue, the
+    destination holds poison until the copy completes (see mbarrier)."""
+    parts, ops = instr.parts, instr.operands
+    tensor = parts[3] == "tensor"
+    rest = parts[5:] if tensor else parts[3:]
+    if (tensor and parts[4] != "2d") or rest[:2] != ["shared::cluster", "global"] or \
+            rest[-1] != "mbarrier::complete_tx::bytes" or (tensor and rest[2:-1] != ["tile"]):
+        raise SimError(f"unsupported '{instr.op}'")
+    _, dst, _ = launch.address(t, ops[0])
+    if not tensor:
+        _, src, _ = launch.address(t, ops[1])
+        size = launch.value(t, ops[2], 32)
+        if size % 16 or dst % 16 or src % 16:
+            raise SimError(f"'{instr.text}': bulk copies move multiples of 16 bytes between "
+                           f"16-byte aligned addresses")
+        data = launch.memory.load_bytes(src, size)
+        bar = ops[3]
+    else:
+        m = re.match(r"\[\s*(%\w+)\s*,\s*\{\s*(%\w+|\d+)\s*,\s*(%\w+|\d+)\s*\}\s*\]$", ops[1])
+        if not m:
+            raise SimError(f"unsupported tensor operand in '{instr.text}'")
+        tmap = decode_tensor_map(launch.memory.load_bytes(launch.value(t, m.group(1), 64),
+                                                          TENSOR_MAP_BYTES))
+        x0 = launch.value(t, m.group(2), 32)
+        y0 = launch.value(t, m.group(3), 32)
+        if tmap["rank"] != 2:
+            raise SimError(f"'{instr.text}': a rank-{tmap['rank']} tensor map for a 2-D copy")
+        if dst % 128:
+            raise SimError(f"'{instr.text}': the destination must be 128-byte aligned")
+        width, height = tmap["dims"]
+        box_x, box_y = tmap["box"]
+        size_of = tmap["element_bytes"]
+        row_bytes = box_x * size_of
+        swizzle = TENSOR_SWIZZLE_BYTES.get(tmap["swizzle"])
+        if swizzle and row_bytes > swizzle:
+            raise SimError(f"'{instr.text}': box rows of {row_bytes} bytes over the "
+                           f"{swizzle}-byte swizzle span")
+        box = bytearray(box_x * box_y * size_of)
+        for r in range(box_y):
+            y = y0 + r
+            if y >= height:
+                continue  # zero fill
+            row = tmap["address"] + y * tmap["strides"][0]
+            count = max(0, min(box_x, width - x0))
+            if count:
+                box[r * row_bytes:r * row_bytes + count * size_of] = \
+                    launch.memory.load_bytes(row + x0 * size_of, count * size_of)
+        size = len(box)
+        if swizzle:
+            # The swizzle XORs address bits 4.. (16-byte chunk) with bits 7..
+            mask = swizzle // 16 - 1
+            data = bytearray(size)
+            for chunk in range(0, size, 16):
+                address = dst + chunk
+                moved = address ^ (((address >> 7) & mask) << 4)
+                data[moved - dst:moved - dst + 16] = box[chunk:chunk + 16]
+            data = bytes(data)
+        else:
+            data = bytes(box)
+        bar = ops[2]
+    state = mbarrier_at(launch, t, bar, instr)
+    launch.shared.store_bytes(dst, bytes([CP_ASYNC_POISON]) * size)
+    state.copies.append((dst, data))
 
 
 # ---------------------------------------------------------------- collectives

@@ -31,9 +31,10 @@ extern "C" {
 #endif
 
 #define WQRT_API_VERSION_MAJOR 1
-#define WQRT_API_VERSION_MINOR 4 /* 1: graph capture; 2: device constants;
+#define WQRT_API_VERSION_MINOR 5 /* 1: graph capture; 2: device constants;
                                     3: graphs own their capture's buffers;
-                                    4: programmatic launch of marked modules */
+                                    4: programmatic launch of marked modules;
+                                    5: tensor maps */
 #define WQRT_API_VERSION ((WQRT_API_VERSION_MAJOR << 16) | WQRT_API_VERSION_MINOR)
 
 /* A kernel module that defines a global of this name (wq's sm_90 kernels,
@@ -130,6 +131,23 @@ wqrtStatus wqrtGraphDestroy(wqrtGraph graph);
  *  before capturing). This frees every such copy; later calls upload again. */
 wqrtStatus wqrtReleaseDeviceConstants(void);
 void *wqrtDeviceConstant(const void *host, uint64_t bytes, void *stream);
+
+/** Tensor maps for Hopper's TMA copies (cp.async.bulk.tensor): the host code
+ *  of wq's sm_90 prefill kernels calls
+ *  `void *wqrtTensorMapEncodeTiled2D(base, rows, columns, boxRows,
+ *  boxColumns, swizzleBytes)` (mgpu-style: it exits with the runtime's
+ *  message on failure) for the row-major [rows, columns] matrix of 16-bit
+ *  elements at device address `base`, read in boxes of boxRows x boxColumns
+ *  swizzled by 0, 32, 64 or 128 bytes, zero past its bounds. It returns the
+ *  device address of the map (cuTensorMapEncodeTiled's bytes), uploaded on
+ *  the first request for those bytes and reused after; NULL for 0 rows. The
+ *  first request for a map must not be inside a graph capture. More than
+ *  4096 maps empty the cache after a context synchronization. This frees
+ *  every map. */
+void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
+                                 int64_t columns, int64_t boxRows,
+                                 int64_t boxColumns, int64_t swizzleBytes);
+wqrtStatus wqrtReleaseTensorMaps(void);
 
 #ifdef __cplusplus
 }

@@ -67,6 +67,15 @@ static_assert(sizeof(CUlaunchAttribute) == 72 &&
 /// its griddepcontrol.wait then waits for it.
 constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
 
+/// cuTensorMapEncodeTiled's opaque result (cuda.h's CUtensorMap) and the
+/// enum values wq passes: 16-bit elements, no interleave, no L2 promotion,
+/// zero fill; swizzles CU_TENSOR_MAP_SWIZZLE_{NONE,32B,64B,128B} = 0..3.
+constexpr size_t kTensorMapBytes = 128;
+constexpr int kTensorMapDataTypeUint16 = 1;
+constexpr int kTensorMapInterleaveNone = 0;
+constexpr int kTensorMapL2PromotionNone = 0;
+constexpr int kTensorMapFloatOobFillNone = 0;
+
 /// Entry points, resolved by name from the driver library.
 #define WQRT_CUDA_DRIVER_FUNCTIONS(X)                                          \
   X(cuInit, CUresult, (unsigned))                                              \
@@ -76,6 +85,7 @@ constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
   X(cuDeviceGet, CUresult, (CUdevice *, int))                                  \
   X(cuDevicePrimaryCtxRetain, CUresult, (CUcontext *, CUdevice))               \
   X(cuCtxSetCurrent, CUresult, (CUcontext))                                    \
+  X(cuCtxSynchronize, CUresult, ())                                            \
   X(cuModuleLoadData, CUresult, (CUmodule *, const void *))                    \
   X(cuModuleUnload, CUresult, (CUmodule))                                      \
   X(cuModuleGetFunction, CUresult, (CUfunction *, CUmodule, const char *))     \
@@ -87,6 +97,9 @@ constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
      unsigned, CUstream, void **, void **))                                    \
   X(cuLaunchKernelEx, CUresult,                                                \
     (const CUlaunchConfig *, CUfunction, void **, void **))                    \
+  X(cuTensorMapEncodeTiled, CUresult,                                          \
+    (void *, int, unsigned, void *, const uint64_t *, const uint64_t *,        \
+     const unsigned *, const unsigned *, int, int, int, int))                  \
   X(cuMemAlloc_v2, CUresult, (CUdeviceptr *, size_t))                          \
   X(cuMemAllocManaged, CUresult, (CUdeviceptr *, size_t, unsigned))            \
   X(cuMemFree_v2, CUresult, (CUdeviceptr))                                     \

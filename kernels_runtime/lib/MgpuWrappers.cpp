@@ -13,10 +13,13 @@
 
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <string>
 
 using namespace wqrt;
 
@@ -61,6 +64,31 @@ std::map<std::pair<const void *, uint64_t>, void *> &deviceConstants() {
 std::mutex &deviceConstantsMutex() {
   static auto *mutex = new std::mutex();
   return *mutex;
+}
+
+/// Device copies of tensor maps by their bytes (which hold the global
+/// address, shape, box and swizzle: equal bytes, the same map).
+using TensorMapBytes = std::array<unsigned char, kTensorMapBytes>;
+std::map<TensorMapBytes, void *> &deviceTensorMaps() {
+  static auto *maps = new std::map<TensorMapBytes, void *>();
+  return *maps;
+}
+std::mutex &deviceTensorMapsMutex() {
+  static auto *mutex = new std::mutex();
+  return *mutex;
+}
+/// Beyond this many maps (a long-running process seeing ever new buffers or
+/// prompt lengths) the cache is emptied, after the device has finished
+/// every launch that may read one.
+constexpr size_t kMaxDeviceTensorMaps = 4096;
+
+wqrtStatus releaseDeviceTensorMaps() {
+  wqrtStatus result = WQRT_SUCCESS;
+  for (auto &[bytes, device] : deviceTensorMaps())
+    if (wqrtStatus status = wqrtFree(device); status != WQRT_SUCCESS)
+      result = status;
+  deviceTensorMaps().clear();
+  return result;
 }
 
 /// The descriptor MLIR passes for mgpuMemHostRegisterMemRef, of any rank:
@@ -273,6 +301,76 @@ void *wqrtDeviceConstant(const void *host, uint64_t bytes, void *stream) {
   }
   constants.emplace(std::make_pair(host, bytes), device);
   return device;
+}
+
+void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
+                                 int64_t columns, int64_t boxRows,
+                                 int64_t boxColumns, int64_t swizzleBytes) {
+  const char *entry = "wqrtTensorMapEncodeTiled2D";
+  const CudaDriver &driver = driverFor(entry);
+  if (rows == 0)
+    return nullptr; // no block reads an empty tensor
+  int swizzle;
+  switch (swizzleBytes) {
+  case 0: swizzle = 0; break;
+  case 32: swizzle = 1; break;
+  case 64: swizzle = 2; break;
+  case 128: swizzle = 3; break;
+  default: swizzle = -1;
+  }
+  if (rows < 0 || columns <= 0 || swizzle < 0 || boxRows <= 0 ||
+      boxColumns <= 0) {
+    fail(WQRT_ERROR_INVALID_ARGUMENT,
+         "tensor map of " + std::to_string(rows) + "x" +
+             std::to_string(columns) + " in boxes of " +
+             std::to_string(boxRows) + "x" + std::to_string(boxColumns) +
+             " with a " + std::to_string(swizzleBytes) +
+             "-byte swizzle: not a valid shape");
+    die(entry);
+  }
+  // cuda.h's order: the innermost (contiguous) dimension first; strides of
+  // the outer dimensions in bytes.
+  const uint64_t dims[2] = {uint64_t(columns), uint64_t(rows)};
+  const uint64_t strides[1] = {uint64_t(columns) * 2};
+  const unsigned box[2] = {unsigned(boxColumns), unsigned(boxRows)};
+  const unsigned elementStrides[2] = {1, 1};
+  alignas(64) TensorMapBytes map{};
+  checkDriver(driver,
+              driver.cuTensorMapEncodeTiled(
+                  map.data(), kTensorMapDataTypeUint16, 2,
+                  const_cast<void *>(base), dims, strides, box, elementStrides,
+                  kTensorMapInterleaveNone, swizzle,
+                  kTensorMapL2PromotionNone, kTensorMapFloatOobFillNone),
+              entry);
+  std::lock_guard<std::mutex> lock(deviceTensorMapsMutex());
+  auto &maps = deviceTensorMaps();
+  if (auto found = maps.find(map); found != maps.end())
+    return found->second;
+  if (captureStream()) {
+    fail(WQRT_ERROR_INVALID_ARGUMENT,
+         "a tensor map is made for the first time inside a graph capture; "
+         "call the compiled function once before wqrtCaptureBegin");
+    die(entry);
+  }
+  if (maps.size() >= kMaxDeviceTensorMaps) {
+    checkDriver(driver, driver.cuCtxSynchronize(), entry);
+    require(releaseDeviceTensorMaps(), entry);
+  }
+  void *device = nullptr;
+  require(wqrtMalloc(kTensorMapBytes, &device), entry);
+  if (wqrtStatus status =
+          wqrtMemcpyHostToDevice(device, map.data(), kTensorMapBytes);
+      status != WQRT_SUCCESS) {
+    wqrtFree(device);
+    die(entry);
+  }
+  maps.emplace(map, device);
+  return device;
+}
+
+wqrtStatus wqrtReleaseTensorMaps(void) {
+  std::lock_guard<std::mutex> lock(deviceTensorMapsMutex());
+  return releaseDeviceTensorMaps();
 }
 
 wqrtStatus wqrtReleaseDeviceConstants(void) {

@@ -147,6 +147,16 @@ CUresult cuDevicePrimaryCtxRetain(void **ctx, int) {
   return SUCCESS;
 }
 CUresult cuCtxSetCurrent(void *) { return SUCCESS; }
+CUresult cuCtxSynchronize() { return SUCCESS; }
+CUresult cuTensorMapEncodeTiled(void *tensorMap, int dataType, unsigned rank,
+                                void *address, const uint64_t *dims,
+                                const uint64_t *strides, const unsigned *box,
+                                const unsigned *elementStrides, int interleave,
+                                int swizzle, int l2Promotion, int oobFill) {
+  return fakeTensorMapEncodeTiled(tensorMap, dataType, rank, address, dims,
+                                  strides, box, elementStrides, interleave,
+                                  swizzle, l2Promotion, oobFill);
+}
 
 /// Modules whose image mentions wq_programmatic_launch (cuModuleGetGlobal
 /// finds that name only; the simulator runs launches one after another, so a

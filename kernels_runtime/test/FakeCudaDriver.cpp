@@ -109,6 +109,23 @@ CUresult cuCtxSetCurrent(void *) {
   return shutDown() ? DEINITIALIZED : SUCCESS;
 }
 
+/// FAKE_CUDA_TRACE prints each context synchronization.
+CUresult cuCtxSynchronize() {
+  if (std::getenv("FAKE_CUDA_TRACE"))
+    std::fprintf(stderr, "fake-cuda: cuCtxSynchronize\n");
+  return SUCCESS;
+}
+
+CUresult cuTensorMapEncodeTiled(void *tensorMap, int dataType, unsigned rank,
+                                void *address, const uint64_t *dims,
+                                const uint64_t *strides, const unsigned *box,
+                                const unsigned *elementStrides, int interleave,
+                                int swizzle, int l2Promotion, int oobFill) {
+  return fakeTensorMapEncodeTiled(tensorMap, dataType, rank, address, dims,
+                                  strides, box, elementStrides, interleave,
+                                  swizzle, l2Promotion, oobFill);
+}
+
 /// The image of the last cuModuleLoadData (the caller's; a compiled model
 /// keeps its images for the process's life).
 static const void *lastImage = nullptr;

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FakeImage.h"
 #include "wq_runtime.h"
 
 #include <gtest/gtest.h>
@@ -357,6 +358,122 @@ TEST(MgpuAbiTest, FirstUseOfAConstantInsideACaptureExitsWithAMessage) {
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(1),
               "wqrtDeviceConstant: .*inside a graph capture; call the "
               "compiled function once before wqrtCaptureBegin");
+}
+
+/// The stand-in driver's count of live device allocations.
+int liveAllocations() {
+  void *driver = dlopen(WQRT_FAKE_DRIVER, RTLD_NOW | RTLD_NOLOAD);
+  auto live = reinterpret_cast<int (*)()>(
+      driver ? dlsym(driver, "fakeCudaLiveAllocations") : nullptr);
+  return live ? live() : -1;
+}
+
+TEST(MgpuAbiTest, TensorMapsAreEncodedUploadedOnceAndReleased) {
+  auto body = [] {
+    useFakeDriver();
+    void *matrix = nullptr;
+    bool ok = wqrtInit(0) == WQRT_SUCCESS &&
+              wqrtMalloc(130 * 192 * 2, &matrix) == WQRT_SUCCESS;
+    // A 130x192 f16 matrix in 128-row boxes of one int4 tile's 64
+    // positions (128 bytes), swizzled by 128 bytes.
+    void *map = wqrtTensorMapEncodeTiled2D(matrix, 130, 192, 128, 64, 128);
+    FakeTensorMap encoded{};
+    ok = ok && map &&
+         wqrtMemcpyDeviceToHost(&encoded, map, sizeof(encoded)) ==
+             WQRT_SUCCESS &&
+         encoded.magic == FakeTensorMap::kMagic && encoded.rank == 2 &&
+         encoded.address == reinterpret_cast<uintptr_t>(matrix) &&
+         encoded.dims[0] == 192 && encoded.dims[1] == 130 &&
+         encoded.strides[0] == 384 && encoded.box[0] == 64 &&
+         encoded.box[1] == 128 && encoded.elementBytes == 2 &&
+         encoded.swizzle == 3 && encoded.oobFill == 0;
+    // The same request (a later call of the compiled function) gets the
+    // same copy; another shape its own; no rows, none.
+    void *again = wqrtTensorMapEncodeTiled2D(matrix, 130, 192, 128, 64, 128);
+    void *other = wqrtTensorMapEncodeTiled2D(matrix, 129, 192, 128, 64, 128);
+    ok = ok && again == map && other && other != map &&
+         wqrtTensorMapEncodeTiled2D(matrix, 0, 192, 128, 64, 128) == nullptr &&
+         liveAllocations() == 3;
+    ok = ok && wqrtReleaseTensorMaps() == WQRT_SUCCESS &&
+         liveAllocations() == 1;
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(MgpuAbiTest, TensorMapCacheIsEmptiedAfterASynchronization) {
+  auto body = [] {
+    useFakeDriver();
+    setenv("FAKE_CUDA_TRACE", "1", 1);
+    void *matrix = nullptr;
+    bool ok = wqrtInit(0) == WQRT_SUCCESS &&
+              wqrtMalloc(4200 * 64 * 2, &matrix) == WQRT_SUCCESS;
+    // 4096 maps are kept; the next one synchronizes and starts over.
+    for (int rows = 1; rows <= 4096; ++rows)
+      ok = ok && wqrtTensorMapEncodeTiled2D(matrix, rows, 64, 64, 64, 128);
+    ok = ok && liveAllocations() == 4097;
+    ok = ok && wqrtTensorMapEncodeTiled2D(matrix, 4097, 64, 64, 64, 128) &&
+         liveAllocations() == 2;
+    finish(ok);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(0),
+              "fake-cuda: cuCtxSynchronize");
+}
+
+TEST(MgpuAbiTest, AnInvalidTensorMapExitsWithTheCudaError) {
+  // A base address off the 16-byte alignment TMA needs.
+  auto misaligned = [] {
+    useFakeDriver();
+    void *matrix = nullptr;
+    if (wqrtInit(0) != WQRT_SUCCESS ||
+        wqrtMalloc(256 * 64 * 2, &matrix) != WQRT_SUCCESS)
+      std::exit(2);
+    wqrtTensorMapEncodeTiled2D(static_cast<char *>(matrix) + 2, 256, 64, 64,
+                               64, 128);
+    std::exit(0);
+  };
+  EXPECT_EXIT(misaligned(), ::testing::ExitedWithCode(1),
+              "wqrtTensorMapEncodeTiled2D: .*CUDA_ERROR_INVALID_VALUE");
+  // Rows of 128 bytes under a 64-byte swizzle.
+  auto overSpan = [] {
+    useFakeDriver();
+    void *matrix = nullptr;
+    if (wqrtInit(0) != WQRT_SUCCESS ||
+        wqrtMalloc(256 * 64 * 2, &matrix) != WQRT_SUCCESS)
+      std::exit(2);
+    wqrtTensorMapEncodeTiled2D(matrix, 256, 64, 64, 64, 64);
+    std::exit(0);
+  };
+  EXPECT_EXIT(overSpan(), ::testing::ExitedWithCode(1),
+              "wqrtTensorMapEncodeTiled2D: .*CUDA_ERROR_INVALID_VALUE");
+  auto badSwizzle = [] {
+    useFakeDriver();
+    wqrtTensorMapEncodeTiled2D(nullptr, 256, 64, 64, 64, 48);
+    std::exit(0);
+  };
+  EXPECT_EXIT(badSwizzle(), ::testing::ExitedWithCode(1),
+              "wqrtTensorMapEncodeTiled2D: .*48-byte swizzle: not a valid "
+              "shape");
+}
+
+TEST(MgpuAbiTest, FirstTensorMapInsideACaptureExitsWithAMessage) {
+  auto body = [] {
+    useFakeDriver();
+    void *matrix = nullptr;
+    if (wqrtInit(0) != WQRT_SUCCESS ||
+        wqrtMalloc(256 * 64 * 2, &matrix) != WQRT_SUCCESS)
+      std::exit(2);
+    // Made before the capture: reused inside it.
+    if (!wqrtTensorMapEncodeTiled2D(matrix, 256, 64, 64, 64, 128) ||
+        wqrtCaptureBegin() != WQRT_SUCCESS ||
+        !wqrtTensorMapEncodeTiled2D(matrix, 256, 64, 64, 64, 128))
+      std::exit(2);
+    wqrtTensorMapEncodeTiled2D(matrix, 255, 64, 64, 64, 128);
+    std::exit(0);
+  };
+  EXPECT_EXIT(body(), ::testing::ExitedWithCode(1),
+              "wqrtTensorMapEncodeTiled2D: .*first time inside a graph "
+              "capture");
 }
 
 TEST(RuntimeTest, GraphCallsOutOfOrderAreRejected) {

@@ -43,6 +43,8 @@
 #include "GpuDecode.h"
 #include "wq/Numerics/GpuLayout.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/PatternMatch.h"
@@ -83,6 +85,14 @@ constexpr int64_t kReduceThreads = 256;
 /// boundary: the 128-byte swizzle repeats every 8 rows of 128 bytes, and
 /// wgmma applies it to address bits 4-9.
 constexpr int64_t kSwizzleAtomBytes = 1024;
+/// wgmma with TMA: from this many static rows on (a block of 128 rows,
+/// wgmma's widest), and for dynamic M (prompts).
+constexpr int64_t kMinTmaRows = 128;
+/// An mbarrier: 8 bytes of shared memory.
+constexpr int64_t kMbarrierBytes = 8;
+/// What the host code calls for the activations' tensor map
+/// (kernels_runtime/include/wq_runtime.h).
+constexpr llvm::StringLiteral kTensorMapFunction = "wqrtTensorMapEncodeTiled2D";
 
 struct PrefillOptions {
   int64_t stages = 0; // 0: 4
@@ -90,6 +100,8 @@ struct PrefillOptions {
   int64_t smCount = 132;
   /// sm_90a: warpgroup wgmma instead of mma.sync.
   bool wgmma = false;
+  /// wgmma: stages by TMA bulk copies from kMinTmaRows rows on.
+  bool tma = true;
 };
 
 struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
@@ -116,6 +128,14 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       staticRows = op.getInput().getType().getDimSize(0);
       wgmma = options.wgmma;
       const bool dynamicRows = ShapedType::isDynamic(staticRows);
+      // The tensor map and the bulk copies address the activations and
+      // weights from their base pointers.
+      auto contiguous = [](Value buffer) {
+        return cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
+      };
+      tma = wgmma && options.tma &&
+            (dynamicRows || staticRows >= kMinTmaRows) &&
+            contiguous(buffers.x) && contiguous(buffers.packed);
       // The block's rows: all of M up to the largest tile (a dynamic M:
       // mma.sync's largest, 64).
       const int64_t maxRowTiles =
@@ -162,9 +182,12 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       return stages * rowsPerBlock * depth * 2;
     }
     int64_t sharedBytes() const {
-      return sharedActivationBytes() +
-             stages * columns * numerics::kMmaTileBytes +
+      return sharedActivationBytes() + sharedWeightBytes() +
+             (tma ? stages * kMbarrierBytes : 0) +
              (wgmma ? kSwizzleAtomBytes : 0);
+    }
+    int64_t sharedWeightBytes() const {
+      return stages * columns * numerics::kMmaTileBytes;
     }
     /// Bytes of one activation row of a stage (one tile's depth).
     int64_t rowBytes() const { return depth * 2; }
@@ -188,6 +211,8 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
           ShapedType::isDynamic(staticRows)
               ? Value(memref::DimOp::create(b, loc, buffers.x, 0))
               : index(staticRows);
+      if (tma)
+        tensorMap = buildActivationTensorMap(rowsValue);
       const int64_t gridX = (channelBlocks + columns - 1) / columns;
       if (options.splitK > 0 || !ShapedType::isDynamic(staticRows)) {
         int64_t splitK = options.splitK;
@@ -297,6 +322,32 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       gpu::TerminatorOp::create(b, loc);
     }
 
+    /// The device-resident tensor map of the activations [rows, K] (16-bit
+    /// elements, row-major) in boxes of one stage, rowsPerBlock rows by one
+    /// tile's depth, swizzled as wgmma reads them (128 bytes for int4's
+    /// 128-byte rows, 64 for int8's 64-byte ones): made on the host by
+    /// kernels_runtime (cuTensorMapEncodeTiled), once per buffer and shape.
+    Value buildActivationTensorMap(Value rowsValue) {
+      auto module = op->getParentOfType<ModuleOp>();
+      auto pointer = LLVM::LLVMPointerType::get(b.getContext());
+      if (!module.lookupSymbol<func::FuncOp>(kTensorMapFunction)) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(module.getBody());
+        Type indexType = b.getIndexType();
+        auto declaration = func::FuncOp::create(
+            b, module.getLoc(), kTensorMapFunction,
+            b.getFunctionType(SmallVector<Type>(6, indexType), {pointer}));
+        declaration.setPrivate();
+      }
+      Value base =
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffers.x);
+      return func::CallOp::create(
+                 b, loc, kTensorMapFunction, TypeRange{pointer},
+                 ValueRange{base, rowsValue, index(k), index(rowsPerBlock),
+                            index(depth), index(rowBytes())})
+          .getResult(0);
+    }
+
     /// Inline PTX with side effects and a memory clobber. Used for
     /// cp.async.commit_group / wait_group and bar.sync:
     /// nvgpu.device_async_create_group / device_async_wait and gpu.barrier
@@ -309,15 +360,15 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
 
     void buildBody(gpu::LaunchOp launch, Value rowsValue, Value workspace) {
       Value tid = launch.getThreadIds().x;
+      isIssuer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
+                                       index(0));
       lane = arith::RemUIOp::create(b, loc, tid, index(mlir::wq::kWarpSize));
       warp = arith::DivUIOp::create(b, loc, tid, index(mlir::wq::kWarpSize));
       Value g = arith::DivUIOp::create(b, loc, lane, index(4));
       quad = arith::RemUIOp::create(b, loc, lane, index(4));
-      outColumn = arith::AddIOp::create(
-          b, loc,
-          arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                                index(columns)),
-          warp);
+      firstBlockColumn = arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                                               index(columns));
+      outColumn = arith::AddIOp::create(b, loc, firstBlockColumn, warp);
       // Warps past the last tile column (a ragged last block) compute on
       // the last column's tiles and constants; their stores are out of
       // range.
@@ -388,6 +439,8 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
         if (scaleInFragment)
           setFragmentScales();
       }
+      if (tma)
+        initBarriers();
       // Prologue: tiles 0 .. ahead - 1 in flight (mma.sync: stages - 1;
       // wgmma: stages - 2, see above).
       const int64_t ahead = wgmma ? stages - 2 : stages - 1;
@@ -410,23 +463,29 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
               // still be in flight), and every warp is done with the
               // buffer the copies of tile i + ahead overwrite: tile i - 1's
               // (mma.sync), tile i - 2's (wgmma: each warp waits for its
-              // wgmmas but the last tile's before the barrier).
-              buildSyncPtx(llvm::formatv("cp.async.wait_group {0};",
-                                         ahead - 1)
-                               .str());
-              if (wgmma) {
+              // wgmmas but the last tile's before the barrier). With TMA,
+              // tile i is waited for on its stage's mbarrier after the
+              // barrier.
+              if (!tma)
+                buildSyncPtx(llvm::formatv("cp.async.wait_group {0};",
+                                           ahead - 1)
+                                 .str());
+              if (wgmma)
                 buildSyncPtx("wgmma.wait_group.sync.aligned 1;");
-                // The copies wrote through the generic proxy; wgmma reads
-                // through the async proxy.
+              // cp.async writes through the generic proxy, wgmma reads
+              // through the async proxy (TMA writes through it too).
+              if (wgmma && !tma)
                 buildSyncPtx("fence.proxy.async.shared::cta;");
-              }
               buildSyncPtx("bar.sync 0;");
               Value next = arith::AddIOp::create(b, loc, i, index(ahead));
               issueStage(next,
                          arith::RemUIOp::create(b, loc, next, index(stages)));
+              Value slot = arith::RemUIOp::create(b, loc, i, index(stages));
+              if (tma)
+                waitForStage(slot, i);
               values = computeStage(
-                  arith::RemUIOp::create(b, loc, i, index(stages)),
-                  arith::AddIOp::create(b, loc, firstTile, i), u, values);
+                  slot, arith::AddIOp::create(b, loc, firstTile, i), u,
+                  values);
             }
             scf::YieldOp::create(b, loc, values);
           });
@@ -468,6 +527,8 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     /// buffer `slot` (none past the slice) and commits them as one group
     /// (empty past the slice, so that every iteration commits one).
     void issueStage(Value i, Value slot) {
+      if (tma)
+        return issueStageTma(i, slot);
       auto ifInSlice = buildIfBelow(i, tileCount);
       {
         OpBuilder::InsertionGuard guard(b);
@@ -543,6 +604,144 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
             b.getIndexAttr(16), Value(), /*bypassL1=*/b.getUnitAttr());
       }
       buildSyncPtx("cp.async.commit_group;");
+    }
+
+    /// The i32 shared-memory address `offset` bytes into the stage buffers
+    /// (activations, then weights, then the mbarriers).
+    Value sharedAddress(Value offset) {
+      return arith::IndexCastUIOp::create(
+          b, loc, b.getI32Type(),
+          arith::AddIOp::create(b, loc, sharedXAddress, offset));
+    }
+    Value barrierOf(Value slot) {
+      return sharedAddress(arith::AddIOp::create(
+          b, loc, index(sharedActivationBytes() + sharedWeightBytes()),
+          arith::MulIOp::create(b, loc, slot, index(kMbarrierBytes))));
+    }
+
+    /// TMA: thread 0 initializes one mbarrier per stage (one arrival: its
+    /// own arrive.expect_tx; the copies' bytes complete the phase), made
+    /// visible to the async proxy and then to the block. Inline PTX here and
+    /// below: nvgpu's and nvvm's mbarrier and TMA ops declare no memory
+    /// effects, which the buffer deallocation pass after this schedule
+    /// rejects.
+    void initBarriers() {
+      auto ifIssuer = scf::IfOp::create(b, loc, isIssuer);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(&ifIssuer.getThenRegion().front());
+        for (int64_t s = 0; s < stages; ++s)
+          buildInlinePtx(b, loc, Type(), ValueRange{barrierOf(index(s))},
+                         "mbarrier.init.shared::cta.b64 [$0], 1;",
+                         "r,~{memory}", /*hasSideEffects=*/true);
+        buildSyncPtx("fence.mbarrier_init.release.cluster;");
+      }
+      buildSyncPtx("bar.sync 0;");
+      // The kernel reads the activations only through the tensor map, which
+      // buffer liveness cannot see: an empty asm taking their address keeps
+      // their buffer's deallocation after the launch.
+      Value xAddress = arith::IndexCastUIOp::create(
+          b, loc, b.getI64Type(),
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffers.x));
+      buildInlinePtx(b, loc, Type(), ValueRange{xAddress}, "", "l",
+                     /*hasSideEffects=*/true);
+    }
+
+    /// TMA: thread 0 starts the copies of the block's tile `i` of its slice
+    /// into stage buffer `slot` (none past the slice): the activations
+    /// [rowBase, rowBase + rowsPerBlock) x the tile's positions by one
+    /// cp.async.bulk.tensor through the tensor map (rows past M and the
+    /// swizzle done by the copy), each warp's 512-byte weight tile by one
+    /// cp.async.bulk; all complete on the stage's mbarrier, whose expected
+    /// bytes thread 0 sets first.
+    void issueStageTma(Value i, Value slot) {
+      Value issue = arith::AndIOp::create(
+          b, loc, isIssuer,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
+                                tileCount));
+      auto ifIssue = scf::IfOp::create(b, loc, issue);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifIssue.getThenRegion().front());
+      Value tile = arith::AddIOp::create(b, loc, firstTile, i);
+      Value barrier = barrierOf(slot);
+      const int64_t stageBytes = rowsPerBlock * rowBytes() +
+                                 columns * numerics::kMmaTileBytes;
+      buildInlinePtx(b, loc, Type(), ValueRange{barrier, i32(stageBytes)},
+                     "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
+                     "r,r,~{memory}", /*hasSideEffects=*/true);
+      auto toI32 = [&](Value v) {
+        return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), v);
+      };
+      Value xDestination = sharedAddress(arith::MulIOp::create(
+          b, loc, slot, index(rowsPerBlock * rowBytes())));
+      buildInlinePtx(
+          b, loc, Type(),
+          ValueRange{xDestination, tensorMap,
+                     toI32(arith::MulIOp::create(b, loc, tile, index(depth))),
+                     toI32(rowBase), barrier},
+          "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::"
+          "complete_tx::bytes [$0], [$1, {$2, $3}], [$4];",
+          "r,l,r,r,r,~{memory}", /*hasSideEffects=*/true);
+      Value packed = arith::IndexCastUIOp::create(
+          b, loc, b.getI64Type(),
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc,
+                                                         buffers.packed));
+      for (int64_t w = 0; w < columns; ++w) {
+        // Warps past the last tile column read the last column's tile.
+        Value warpColumn = arith::MinUIOp::create(
+            b, loc,
+            arith::AddIOp::create(b, loc, firstBlockColumn, index(w)),
+            index(channelBlocks - 1));
+        Value tileIndex = arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, warpColumn, index(tiles)),
+            tile);
+        Value source = arith::AddIOp::create(
+            b, loc, packed,
+            arith::IndexCastUIOp::create(
+                b, loc, b.getI64Type(),
+                arith::MulIOp::create(b, loc, tileIndex,
+                                      index(numerics::kMmaTileBytes))));
+        Value destination = sharedAddress(arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(b, loc, slot,
+                                  index(columns * numerics::kMmaTileBytes)),
+            index(sharedActivationBytes() + w * numerics::kMmaTileBytes)));
+        buildInlinePtx(b, loc, Type(),
+                       ValueRange{destination, source,
+                                  i32(numerics::kMmaTileBytes), barrier},
+                       "cp.async.bulk.shared::cluster.global.mbarrier::"
+                       "complete_tx::bytes [$0], [$1], $2, [$3];",
+                       "r,l,r,r,~{memory}", /*hasSideEffects=*/true);
+      }
+    }
+
+    /// TMA: waits until tile `i` has landed in stage buffer `slot`: the
+    /// phase (i / stages) of the stage's mbarrier (its parity) is complete.
+    void waitForStage(Value slot, Value i) {
+      Value barrier = barrierOf(slot);
+      Value parity = arith::IndexCastUIOp::create(
+          b, loc, b.getI32Type(),
+          arith::RemUIOp::create(
+              b, loc, arith::DivUIOp::create(b, loc, i, index(stages)),
+              index(2)));
+      auto loop = scf::WhileOp::create(b, loc, TypeRange(), ValueRange());
+      {
+        OpBuilder::InsertionGuard guard(b);
+        Block *before = b.createBlock(&loop.getBefore());
+        Value ready = buildInlinePtx(
+            b, loc, b.getI32Type(), ValueRange{barrier, parity},
+            "{\n.reg .pred %wq_ready;\nmbarrier.try_wait.parity.shared::cta."
+            "b64 %wq_ready, [$1], $2;\nselp.u32 $0, 1, 0, %wq_ready;\n}",
+            "=r,r,r,~{memory}", /*hasSideEffects=*/true);
+        scf::ConditionOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, ready,
+                                  i32(0)),
+            ValueRange());
+        (void)before;
+        b.createBlock(&loop.getAfter());
+        scf::YieldOp::create(b, loc);
+      }
     }
 
     /// The mmas of the stage in buffer `slot` (tile `tile` of K, the `u`-th
@@ -831,9 +1030,10 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
     PrefillOptions options;
     int64_t staticRows, rowTiles, rowsPerBlock, columns, stages, unitTiles,
         units, stepsPerGroup, chunksPerRow;
-    bool wgmma = false, scaleInFragment = false;
+    bool wgmma = false, scaleInFragment = false, tma = false;
     Value lane, warp, quad, outColumn, rowBase, rows, laneByte, laneSwizzle,
-        firstTile, tileCount, sharedX, sharedW, sharedXAddress;
+        firstTile, tileCount, sharedX, sharedW, sharedXAddress, isIssuer,
+        firstBlockColumn, tensorMap;
     // The group's mma sums so far (per row tile, kAccumulators each) and,
     // for offsets added through activation sums, its sums so far.
     SmallVector<Value> partial, partialSums;
@@ -867,6 +1067,7 @@ struct WQLowerToGpuPrefillPass
     options.splitK = splitK;
     options.smCount = smCount;
     options.wgmma = wgmma;
+    options.tma = tma;
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerMatmulToGpuPrefill>(&getContext(), options);
     if (failed(applyPatternsToExistingOps(getOperation(), std::move(patterns))))

@@ -566,6 +566,20 @@ def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
     two tiles after it was computed (each warp waits for all but its last
     tile's wgmmas before the barrier), so `stages` - 2 copies are in flight
     (at least 3 stages).
+
+    With `tma` (the default) the wgmma kernel of a large M (static M >= 128,
+    where a block takes 128 rows, and dynamic M) fills a stage with Hopper's
+    bulk copies instead: thread 0 sets the stage's mbarrier to expect the
+    stage's bytes, copies the activations with one `cp.async.bulk.tensor.2d`
+    (the tensor map, made on the host by `wqrtTensorMapEncodeTiled2D` of
+    kernels_runtime, applies wgmma's swizzle and zero-fills rows past M)
+    and each warp's 512-byte weight tile with one `cp.async.bulk`; every
+    thread waits on the mbarrier's phase (`mbarrier.try_wait.parity`).
+    That replaces 4 to 5 cp.async per thread and stage (and their address
+    arithmetic and zero-fill selects) by 9 copies of one thread, issue slots
+    the dequantization needs once the GEMM is compute-bound; below 128 rows
+    the kernel is bound by the weights' bandwidth and keeps cp.async (no
+    host call per launch).
   }];
   let options = [
     Option<"stages", "stages", "int64_t", /*default=*/"0",
@@ -583,6 +597,12 @@ def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
            "from registers; B, the activations, from 128/64-byte swizzled "
            "shared memory) instead of mma.sync; needs a PTX target of "
            "sm_90a">,
+    Option<"tma", "tma", "bool", /*default=*/"true",
+           "With wgmma, for static M >= 128 and dynamic M: each stage's "
+           "activations arrive by one TMA copy (cp.async.bulk.tensor through "
+           "a tensor map the host code gets from kernels_runtime) and its "
+           "weight tiles by bulk copies, issued by one thread and completed "
+           "on an mbarrier, instead of cp.async by every thread">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::vector::VectorDialect",
