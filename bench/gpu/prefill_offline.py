@@ -6,9 +6,11 @@ Compiles test/Pipelines/Inputs/prefill-bench-shapes.mlir with wq-opt's
 wq-gpu-pipeline for sm_90 (wgmma, target sm_90a) and sm_80 (mma.sync),
 assembles every kernel with `ptxas -v`, and, where `nvdisasm` is found
 (--nvdisasm, or PATH; PyPI's nvidia-cuda-nvdisasm has one), counts the
-tensor-core instructions of the SASS. Prints a markdown table: the block's
-threads (.maxntid), the mma instruction and its shape in the PTX, registers,
-spills, and the SASS tensor-core opcodes. No GPU needed; nothing here is a
+tensor-core and copy instructions of the SASS. Prints a markdown table: the
+block's threads (.maxntid), how stages reach shared memory (TMA: bulk copies
+on an mbarrier; cp.async), the mma instruction and its shape in the PTX,
+registers, spills, and the SASS tensor-core and copy opcodes (UTMALDG: a
+TMA tensor copy, UBLKCP: a bulk copy, LDGSTS: a cp.async). No GPU needed; nothing here is a
 timing.
 
     python3 bench/gpu/prefill_offline.py --wq-opt build/bin/wq-opt [--nvdisasm PATH]
@@ -44,8 +46,9 @@ def main():
     parser.add_argument("--nvdisasm", default=shutil.which("nvdisasm"))
     args = parser.parse_args()
     ptxas = find_ptxas()
-    print("| chip | kernel | threads | PTX mma | registers | spills | SASS tensor-core ops |")
-    print("|---|---|---|---|---|---|---|")
+    print("| chip | kernel | threads | stages by | PTX mma | registers | spills | "
+          "SASS tensor-core ops | SASS copies |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for chip in ("sm_90", "sm_80"):
             for name, target, ptx in kernels(args.wq_opt, chip):
@@ -60,15 +63,18 @@ def main():
                                      capture_output=True, text=True, check=True)
                 registers = re.search(r"Used (\d+) registers", run.stderr).group(1)
                 spills = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", run.stderr)
-                sass = "no nvdisasm"
+                sass = copies = "no nvdisasm"
                 if args.nvdisasm:
                     listing = subprocess.run([args.nvdisasm, path + ".cubin"], capture_output=True,
                                              text=True, check=True).stdout
                     ops = collections.Counter(re.findall(r"\b(HGMMA\.[\w.]+|HMMA\.[\w.]+)", listing))
                     sass = ", ".join(f"{count} x {op}" for op, count in sorted(ops.items()))
-                print(f"| {target} | {name} | {threads.group(1) if threads else '?'} | "
+                    moves = collections.Counter(re.findall(r"\b(UTMALDG|UBLKCP|LDGSTS)\b", listing))
+                    copies = ", ".join(f"{count} x {op}" for op, count in sorted(moves.items()))
+                stages_by = "TMA" if "cp.async.bulk.tensor" in ptx else "cp.async"
+                print(f"| {target} | {name} | {threads.group(1) if threads else '?'} | {stages_by} | "
                       f"`{mma.group(1)}` | {registers} | {int(spills.group(1)) + int(spills.group(2))} "
-                      f"| {sass} |")
+                      f"| {sass} | {copies} |")
     return 0
 
 

@@ -47,6 +47,30 @@
 // CHECK-LABEL: .visible .entry int4_g32_sym_m64_bf16_kernel(
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // WGMMA: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{[{]}}%r{{[0-9]+(, %r[0-9]+){31}[}]}}, 
+// From 128 rows on (M = 130) sm_90 fills the stages by TMA: thread 0
+// initializes one mbarrier per stage and, per stage, sets the bytes it
+// expects, copies the activations with one cp.async.bulk.tensor through the
+// tensor map (a kernel parameter) and each warp's weight tile with one
+// cp.async.bulk; before the barrier only the wgmma wait (no cp.async wait,
+// no proxy fence: TMA writes through the async proxy), after it a wait for
+// the stage's mbarrier phase; wgmma over all 128 rows of the block.
+// CHECK-LABEL: .visible .entry int4_g64_asym_m130_kernel(
+// MMA: cp.async.cg.shared.global
+// WGMMA-NOT: cp.async.cg
+// WGMMA: mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}], 1;
+// WGMMA: fence.mbarrier_init.release.cluster;
+// WGMMA: bar.sync 0;
+// WGMMA: mbarrier.arrive.expect_tx.shared::cta.b64 _, [[[BAR:%r[0-9]+]]], %r{{[0-9]+}};
+// WGMMA: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%r{{[0-9]+}}], [%rd{{[0-9]+}}, {%r{{[0-9]+}}, %r{{[0-9]+}}}], [[[BAR]]];
+// WGMMA-COUNT-4: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%r{{[0-9]+}}], [%rd{{[0-9]+}}], %r{{[0-9]+}}, [[[BAR]]];
+// WGMMA-NOT: cp.async.wait_group
+// WGMMA-NOT: fence.proxy.async
+// WGMMA: wgmma.wait_group.sync.aligned 1;
+// WGMMA-NEXT: // end inline asm
+// WGMMA-NEXT: // begin inline asm
+// WGMMA-NEXT: bar.sync 0;
+// WGMMA: mbarrier.try_wait.parity.shared::cta.b64 %wq_ready, [%r{{[0-9]+}}], %r{{[0-9]+}};
+// WGMMA: wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
 // CHECK-LABEL: .visible .entry int8_per_channel_sym_m17_kernel(
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // WGMMA: wgmma.mma_async.sync.aligned.m64n24k16.f32.f16.f16

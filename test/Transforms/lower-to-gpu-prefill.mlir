@@ -1,6 +1,8 @@
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill --canonicalize | FileCheck %s
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill="split-k=1 stages=2" --canonicalize | FileCheck %s --check-prefix=K1
 // RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill="stages=8" --canonicalize | FileCheck %s --check-prefix=S8
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill="wgmma=true" --canonicalize | FileCheck %s --check-prefix=TMA
+// RUN: wq-opt %s --split-input-file --wq-lower-to-gpu-prefill="wgmma=true tma=false" --canonicalize | FileCheck %s --check-prefix=NOTMA
 // RUN: not wq-opt %s --wq-lower-to-gpu-prefill=stages=1 2>&1 | FileCheck %s --check-prefix=BADSTAGES
 // BADSTAGES: stages must be 0 (4) or in [2, 8]
 // RUN: not wq-opt %s --wq-lower-to-gpu-prefill=split-k=17 2>&1 | FileCheck %s --check-prefix=BADK
@@ -61,6 +63,12 @@
 // K1: memref.store {{.*}} : memref<64x128xf16>
 // K1-NOT: gpu.launch
 // K1: return
+// wgmma at 64 rows: cp.async, no tensor map.
+// TMA-LABEL: func.func @asym_g128_m64
+// TMA-NOT: wqrtTensorMapEncodeTiled2D
+// TMA: nvgpu.device_async_copy
+// TMA-NOT: mbarrier
+// TMA: return
 func.func @asym_g128_m64(%x: tensor<64x256xf16>, %p: tensor<8x4x512xi8>, %s: tensor<8x2x16xf16>, %z: tensor<8x2x16xi8>) -> tensor<64x128xf16> {
   %y = wq.matmul %x, %p, %s zero_points(%z) {weight = #wq.qweight<128x256, u4, group_size = 128, scale_type = f16, zero_points, layout = #wq.layout<mma_tiles>>} : (tensor<64x256xf16>, tensor<8x4x512xi8>, tensor<8x2x16xf16>, tensor<8x2x16xi8>) -> tensor<64x128xf16>
   return %y : tensor<64x128xf16>
@@ -89,6 +97,32 @@ func.func @asym_g128_m64(%x: tensor<64x256xf16>, %p: tensor<8x4x512xi8>, %s: ten
 // CHECK: memref.store {{.*}} : memref<?x?x24xf32>
 // CHECK: gpu.launch
 // CHECK: memref.store {{.*}} : memref<?x24xbf16>
+// wgmma with dynamic M: TMA. The host code gets the tensor map of the
+// activations [M, 128] in boxes of 64 rows by one int8 tile (32 positions,
+// 64 bytes, 64-byte swizzle) from kernels_runtime; thread 0 initializes one
+// mbarrier per stage (4 stages of 4 KB activations and 2 KB weights, 32
+// bytes of mbarriers and the 1 KB swizzle alignment: 25632 bytes), sets each
+// stage's expected bytes (64 x 64 + 4 x 512 = 6144), copies it with one
+// tensor copy and a bulk copy per warp; every thread waits on the phase.
+// TMA: func.func private @wqrtTensorMapEncodeTiled2D(index, index, index, index, index, index) -> !llvm.ptr
+// TMA-LABEL: func.func @dynamic_int8_bf16
+// TMA: %[[BASE:.*]] = memref.extract_aligned_pointer_as_index
+// TMA: %[[MAP:.*]] = call @wqrtTensorMapEncodeTiled2D(%[[BASE]], %{{.*}}, %c128, %c64, %c32, %c64) : (index, index, index, index, index, index) -> !llvm.ptr
+// TMA: gpu.launch {{.*}} dynamic_shared_memory_size %c25632_i32
+// TMA-COUNT-4: "mbarrier.init.shared::cta.b64 [$0], 1;"
+// TMA: "fence.mbarrier_init.release.cluster;"
+// TMA: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}" %{{.*}}, %c6144_i32
+// TMA: "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [$0], [$1, {$2, $3}], [$4];", "r,l,r,r,r,~{memory}" %{{.*}}, %[[MAP]],
+// TMA-COUNT-4: "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [$0], [$1], $2, [$3];"
+// TMA: scf.while
+// TMA: mbarrier.try_wait.parity.shared::cta.b64
+// TMA-NOT: nvgpu.device_async_copy
+// TMA: return
+// NOTMA-LABEL: func.func @dynamic_int8_bf16
+// NOTMA-NOT: wqrtTensorMapEncodeTiled2D
+// NOTMA: nvgpu.device_async_copy
+// NOTMA-NOT: mbarrier
+// NOTMA: return
 func.func @dynamic_int8_bf16(%x: tensor<?x128xbf16>, %p: tensor<2x4x512xi8>, %s: tensor<2x1x16xbf16>) -> tensor<?x24xbf16> {
   %y = wq.matmul %x, %p, %s {weight = #wq.qweight<24x128, i8, group_size = 0, scale_type = bf16, layout = #wq.layout<mma_tiles>>} : (tensor<?x128xbf16>, tensor<2x4x512xi8>, tensor<2x1x16xbf16>) -> tensor<?x24xbf16>
   return %y : tensor<?x24xbf16>

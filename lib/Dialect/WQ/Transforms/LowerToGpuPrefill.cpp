@@ -33,6 +33,15 @@
 // activations' type are added by an mma whose A fragment holds them, other
 // offsets through activation sums from an mma with an all-ones A.
 //
+// sm_90a (wgmma): one warpgroup mma per step over all the block's rows, B
+// read by the tensor cores from the stage through a descriptor. From 128
+// rows on and for dynamic M the stages are filled by TMA instead of
+// cp.async: thread 0 copies a stage's activations with one
+// cp.async.bulk.tensor through a tensor map the host code gets from
+// kernels_runtime (the copy applies wgmma's swizzle and zero-fills rows past
+// M) and each warp's weight tile with one cp.async.bulk, all completing on
+// the stage's mbarrier, whose phase every thread waits for.
+//
 // Split-K: when the grid would leave SMs idle, gridDim.z slices of K (whole
 // groups) write f32 partial outputs to a workspace that a second kernel
 // adds up; with dynamic M the host picks the slice count at run time (one
