@@ -22,7 +22,10 @@
 // With --prefill it writes OUTDIR/prefill-manifest.txt: the tensor-core
 // int4 g128 and int8 per-channel kernels (f16 and bf16) on the three target
 // shapes at M = 16 (the decode kernel, for reference), 32, 64, 128, 512 and
-// 4096 (wq-lower-to-gpu-prefill), files prefill-<variant>_<N>x<K>_m<M>.so.
+// 4096 (wq-lower-to-gpu-prefill), files prefill-<variant>_<N>x<K>_m<M>.so,
+// and for sm_90 the int4 g128 f16 kernel at M = 128, 512 and 4096 with its
+// stages filled by cp.async instead of TMA (prefill-tma=false), files
+// prefill-cpasync-<variant>_..., to time the two side by side.
 //
 // Usage: gpu-kernel-gen OUTDIR [--chip sm_90] [--quick | --split-k-sweep |
 //                                              --prefill]
@@ -124,12 +127,13 @@ struct Kernel {
   int64_t splitK;          // 0: the schedule's default
   int64_t columnsPerBlock; // likewise
   int64_t residentWarps;   // likewise
+  bool prefillTma = true;  // wq-gpu-pipeline's prefill-tma
 };
 
 /// Compiles one kernel into OUTDIR/kernel.file; false (after a message) on
 /// failure.
 bool generate(const Kernel &kernel, const std::string &outDir,
-              const mlir::wq::GpuPipelineOptions &gpuOptions,
+              mlir::wq::GpuPipelineOptions &gpuOptions,
               const wq_model::SharedLibraryOptions &libraryOptions) {
   mlir::MLIRContext context;
   mlir::DialectRegistry registry;
@@ -146,6 +150,7 @@ bool generate(const Kernel &kernel, const std::string &outDir,
     return false;
   }
   mlir::PassManager pm(&context);
+  gpuOptions.prefillTma = kernel.prefillTma;
   if (kernel.splitK > 0 || kernel.columnsPerBlock > 0 ||
       kernel.residentWarps > 0) {
     // The weights are already in their layout: the decode pass runs first
@@ -261,6 +266,16 @@ int main(int argc, char **argv) {
                                      variant.name, n, k, m)
                                  .str(),
                              n, k, m, variant, 0, 0, 0});
+    // TMA against cp.async where the wgmma kernel takes TMA.
+    if (chip == "sm_90")
+      for (auto [n, k] : std::vector<std::pair<int64_t, int64_t>>{
+               {28672, 8192}, {8192, 28672}, {4096, 4096}})
+        for (int64_t m : {128, 512, 4096})
+          kernels.push_back({formatv("prefill-cpasync-{0}_{1}x{2}_m{3}.so",
+                                     variants[0].name, n, k, m)
+                                 .str(),
+                             n, k, m, variants[0], 0, 0, 0,
+                             /*prefillTma=*/false});
   } else {
     std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4}
                                     : std::vector<int64_t>{1, 2, 4, 8, 16};

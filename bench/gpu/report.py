@@ -24,6 +24,9 @@ PREFILL_TARGET = "prefill-int4_g128_asym"
 PREFILL_TORCH_VARIANT = "prefill-int4_g128_asym_bf16"
 # (M values, least speedup over cuBLAS fp16) of the prefill kernel.
 PREFILL_TARGETS = (((32,), 3.0), ((64,), 2.5), ((128,), 1.3), ((512,), 0.9), ((4096,), 0.85))
+# The same kernel with its stages filled by cp.async instead of TMA
+# (prefill-tma=false), at the M where the default takes TMA.
+PREFILL_CPASYNC = "prefill-cpasync-int4_g128_asym"
 
 KERNEL_ROW = re.compile(
     r"^\|\s*(?P<file>\S+?)_(?P<shape>\d+x\d+)_m(?P<m>\d+)\.so\s*\|\s*\d+x\d+\s*\|\s*\d+\s*\|"
@@ -152,6 +155,16 @@ def main():
               f"| {fmt(ratio(baselines.get(('cuBLAS bf16', shape, m)), kernel['us']), 2, 'x') if bf16 else '-'} "
               f"| {fmt(ratio(baselines.get(('torch int4 g128 (bf16)', shape, m)), kernel['us']), 2, 'x') if bf16 and 'int4' in variant else '-'} |")
         failed += not kernel["ok"]
+    pairs = sorted((sh, m) for (v, sh, m) in kernels if v == PREFILL_CPASYNC
+                   and (PREFILL_TARGET, sh, m) in kernels)
+    if pairs:
+        print("\n## Prefill stages by TMA against cp.async (int4 g128, f16)\n")
+        print("| N x K | M | TMA us | cp.async us | cp.async / TMA |")
+        print("|---|---|---|---|---|")
+        for shape, m in pairs:
+            tma = kernels[(PREFILL_TARGET, shape, m)]["us"]
+            cpasync = kernels[(PREFILL_CPASYNC, shape, m)]["us"]
+            print(f"| {shape} | {m} | {tma:.2f} | {cpasync:.2f} | {fmt(ratio(cpasync, tma), 2, 'x')} |")
     print("\n## Targets\n")
     print("| target | measured | verdict |")
     print("|---|---|---|")

@@ -76,6 +76,7 @@ LogicalResult mlir::wq::buildGpuPipeline(OpPassManager &pm,
   const std::string kernelChip = wgmma ? "sm_90a" : options.chip.getValue();
   WQLowerToGpuPrefillPassOptions prefill;
   prefill.wgmma = wgmma;
+  prefill.tma = options.prefillTma;
   pm.addPass(createWQLowerToGpuPrefillPass(prefill));
   pm.addPass(createWQLowerRmsNormToGpuPass());
   pm.addPass(createWQLowerAttentionToGpuPass());

@@ -15,6 +15,16 @@
 // RUN: wq-opt %S/Inputs/prefill-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s --check-prefixes=CHECK,WGMMA
 // RUN: wq-opt %S/Inputs/prefill-variants.mlir "--wq-gpu-pipeline=chip=sm_80 format=isa" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s --check-prefixes=CHECK,MMA
 // RUN: wq-opt %S/Inputs/prefill-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa prefill-wgmma=false" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s --check-prefixes=CHECK,MMA,SM90MMA
+// prefill-tma=false: cp.async at every M.
+// RUN: wq-opt %S/Inputs/prefill-variants.mlir "--wq-gpu-pipeline=chip=sm_90 format=isa prefill-tma=false" | %python %wq_scripts/ptxas_check.py - --print-ptx | FileCheck %s --check-prefix=NOTMA
+// NOTMA-NOT: cp.async.bulk
+// NOTMA-NOT: mbarrier
+// NOTMA: .entry int4_g64_asym_m130_kernel(
+// NOTMA-NOT: cp.async.bulk
+// NOTMA-NOT: mbarrier
+// NOTMA: cp.async.cg.shared.global
+// NOTMA-NOT: cp.async.bulk
+// NOTMA-NOT: mbarrier
 // WGMMA: .target sm_90a
 // SM90MMA: .target sm_90{{$}}
 // CHECK-LABEL: .visible .entry int4_g128_asym_m17_kernel(

@@ -62,6 +62,13 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "which makes the kernels' PTX target sm_90a (runs on "
                      "H100/H200 only); off: mma.sync and plain sm_90"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> prefillTma{
+      *this, "prefill-tma",
+      llvm::cl::desc("sm_90 with prefill-wgmma: the prefill GEMM's stages "
+                     "filled by TMA bulk copies from M >= 128 and for dynamic "
+                     "M (wq-lower-to-gpu-prefill tma); off: cp.async at "
+                     "every M"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> programmaticLaunch{
       *this, "programmatic-launch",
       llvm::cl::desc("sm_90: each kernel may launch while the previous one "

@@ -736,7 +736,7 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
       auto loop = scf::WhileOp::create(b, loc, TypeRange(), ValueRange());
       {
         OpBuilder::InsertionGuard guard(b);
-        Block *before = b.createBlock(&loop.getBefore());
+        b.createBlock(&loop.getBefore());
         Value ready = buildInlinePtx(
             b, loc, b.getI32Type(), ValueRange{barrier, parity},
             "{\n.reg .pred %wq_ready;\nmbarrier.try_wait.parity.shared::cta."
@@ -747,7 +747,6 @@ struct LowerMatmulToGpuPrefill : public OpRewritePattern<MatmulOp> {
             arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, ready,
                                   i32(0)),
             ValueRange());
-        (void)before;
         b.createBlock(&loop.getAfter());
         scf::YieldOp::create(b, loc);
       }
