@@ -55,41 +55,68 @@ void checkDriver(const CudaDriver &driver, CUresult result, const char *entry) {
   }
 }
 
-/// Device copies of module constants by (host address, bytes).
-std::map<std::pair<const void *, uint64_t>, void *> &deviceConstants() {
+/// Device copies of host bytes, uploaded on first use and kept until
+/// released: the module constants and the tensor maps.
+template <typename Key> struct DeviceCopies {
+  std::mutex mutex;
+  std::map<Key, void *> copies;
+
+  /// Frees every copy; the caller holds `mutex`.
+  wqrtStatus releaseAll() {
+    wqrtStatus result = WQRT_SUCCESS;
+    for (auto &[key, device] : copies)
+      if (wqrtStatus status = wqrtFree(device); status != WQRT_SUCCESS)
+        result = status;
+    copies.clear();
+    return result;
+  }
+
+  /// The copy of `bytes` bytes at `host` under `key`, uploaded (synchronously,
+  /// so later work may read it at once) if there is none; the caller holds
+  /// `mutex`. A first upload inside a graph capture exits naming `entry`
+  /// (`what` says what was first used there): its buffer would be freed with
+  /// the graph.
+  void *get(const Key &key, const void *host, uint64_t bytes,
+            const char *entry, const char *what) {
+    if (auto found = copies.find(key); found != copies.end())
+      return found->second;
+    if (captureStream()) {
+      fail(WQRT_ERROR_INVALID_ARGUMENT,
+           std::string(what) +
+               " for the first time inside a graph capture; call the "
+               "compiled function once before wqrtCaptureBegin");
+      die(entry);
+    }
+    void *device = nullptr;
+    require(wqrtMalloc(bytes, &device), entry);
+    if (wqrtStatus status = wqrtMemcpyHostToDevice(device, host, bytes);
+        status != WQRT_SUCCESS) {
+      wqrtFree(device);
+      die(entry);
+    }
+    copies.emplace(key, device);
+    return device;
+  }
+};
+
+/// Module constants by (host address, bytes).
+DeviceCopies<std::pair<const void *, uint64_t>> &deviceConstants() {
   static auto *constants =
-      new std::map<std::pair<const void *, uint64_t>, void *>();
+      new DeviceCopies<std::pair<const void *, uint64_t>>();
   return *constants;
 }
-std::mutex &deviceConstantsMutex() {
-  static auto *mutex = new std::mutex();
-  return *mutex;
-}
 
-/// Device copies of tensor maps by their bytes (which hold the global
-/// address, shape, box and swizzle: equal bytes, the same map).
+/// Tensor maps by their bytes (which hold the global address, shape, box and
+/// swizzle: equal bytes, the same map).
 using TensorMapBytes = std::array<unsigned char, kTensorMapBytes>;
-std::map<TensorMapBytes, void *> &deviceTensorMaps() {
-  static auto *maps = new std::map<TensorMapBytes, void *>();
+DeviceCopies<TensorMapBytes> &deviceTensorMaps() {
+  static auto *maps = new DeviceCopies<TensorMapBytes>();
   return *maps;
-}
-std::mutex &deviceTensorMapsMutex() {
-  static auto *mutex = new std::mutex();
-  return *mutex;
 }
 /// Beyond this many maps (a long-running process seeing ever new buffers or
 /// prompt lengths) the cache is emptied, after the device has finished
 /// every launch that may read one.
 constexpr size_t kMaxDeviceTensorMaps = 4096;
-
-wqrtStatus releaseDeviceTensorMaps() {
-  wqrtStatus result = WQRT_SUCCESS;
-  for (auto &[bytes, device] : deviceTensorMaps())
-    if (wqrtStatus status = wqrtFree(device); status != WQRT_SUCCESS)
-      result = status;
-  deviceTensorMaps().clear();
-  return result;
-}
 
 /// The descriptor MLIR passes for mgpuMemHostRegisterMemRef, of any rank:
 /// upstream's rank-erased view (as in its CudaRuntimeWrappers), sizes read
@@ -281,26 +308,10 @@ void mgpuSetDefaultDevice(int32_t device) { setDefaultDevice(device); }
 void *wqrtDeviceConstant(const void *host, uint64_t bytes, void *stream) {
   (void)stream; // the upload is synchronous: later work may read it at once
   driverFor("wqrtDeviceConstant"); // initializes, as every mgpu entry does
-  std::lock_guard<std::mutex> lock(deviceConstantsMutex());
   auto &constants = deviceConstants();
-  auto found = constants.find({host, bytes});
-  if (found != constants.end())
-    return found->second;
-  if (captureStream()) {
-    fail(WQRT_ERROR_INVALID_ARGUMENT,
-         "a module constant is used for the first time inside a graph "
-         "capture; call the compiled function once before wqrtCaptureBegin");
-    die("wqrtDeviceConstant");
-  }
-  void *device = nullptr;
-  require(wqrtMalloc(bytes, &device), "wqrtDeviceConstant");
-  if (wqrtStatus status = wqrtMemcpyHostToDevice(device, host, bytes);
-      status != WQRT_SUCCESS) {
-    wqrtFree(device);
-    die("wqrtDeviceConstant");
-  }
-  constants.emplace(std::make_pair(host, bytes), device);
-  return device;
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  return constants.get({host, bytes}, host, bytes, "wqrtDeviceConstant",
+                       "a module constant is used");
 }
 
 void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
@@ -342,45 +353,27 @@ void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
                   kTensorMapInterleaveNone, swizzle,
                   kTensorMapL2PromotionNone, kTensorMapFloatOobFillNone),
               entry);
-  std::lock_guard<std::mutex> lock(deviceTensorMapsMutex());
   auto &maps = deviceTensorMaps();
-  if (auto found = maps.find(map); found != maps.end())
-    return found->second;
-  if (captureStream()) {
-    fail(WQRT_ERROR_INVALID_ARGUMENT,
-         "a tensor map is made for the first time inside a graph capture; "
-         "call the compiled function once before wqrtCaptureBegin");
-    die(entry);
-  }
-  if (maps.size() >= kMaxDeviceTensorMaps) {
+  std::lock_guard<std::mutex> lock(maps.mutex);
+  if (maps.copies.size() >= kMaxDeviceTensorMaps && !captureStream() &&
+      !maps.copies.count(map)) {
     checkDriver(driver, driver.cuCtxSynchronize(), entry);
-    require(releaseDeviceTensorMaps(), entry);
+    require(maps.releaseAll(), entry);
   }
-  void *device = nullptr;
-  require(wqrtMalloc(kTensorMapBytes, &device), entry);
-  if (wqrtStatus status =
-          wqrtMemcpyHostToDevice(device, map.data(), kTensorMapBytes);
-      status != WQRT_SUCCESS) {
-    wqrtFree(device);
-    die(entry);
-  }
-  maps.emplace(map, device);
-  return device;
+  return maps.get(map, map.data(), kTensorMapBytes, entry,
+                  "a tensor map is made");
 }
 
 wqrtStatus wqrtReleaseTensorMaps(void) {
-  std::lock_guard<std::mutex> lock(deviceTensorMapsMutex());
-  return releaseDeviceTensorMaps();
+  auto &maps = deviceTensorMaps();
+  std::lock_guard<std::mutex> lock(maps.mutex);
+  return maps.releaseAll();
 }
 
 wqrtStatus wqrtReleaseDeviceConstants(void) {
-  std::lock_guard<std::mutex> lock(deviceConstantsMutex());
-  wqrtStatus result = WQRT_SUCCESS;
-  for (auto &[key, device] : deviceConstants())
-    if (wqrtStatus status = wqrtFree(device); status != WQRT_SUCCESS)
-      result = status;
-  deviceConstants().clear();
-  return result;
+  auto &constants = deviceConstants();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  return constants.releaseAll();
 }
 
 } // extern "C"
