@@ -1222,7 +1222,7 @@ def decode_tensor_map(raw):
     rank = fields[1]
     return {"rank": rank, "address": fields[2], "dims": list(fields[3:3 + rank]),
             "strides": list(fields[8:8 + rank - 1]), "box": list(fields[12:12 + rank]),
-            "element_bytes": fields[17], "swizzle": fields[18]}
+            "element_bytes": fields[17], "swizzle": fields[18], "oob_fill": fields[19]}
 
 
 class MbarrierState:
@@ -1327,6 +1327,8 @@ def bulk_copy(launch, t, instr):
         y0 = launch.value(t, m.group(3), 32)
         if tmap["rank"] != 2:
             raise SimError(f"'{instr.text}': a rank-{tmap['rank']} tensor map for a 2-D copy")
+        if tmap["oob_fill"]:
+            raise SimError(f"'{instr.text}': only the zero fill past the bounds is simulated")
         if dst % 128:
             raise SimError(f"'{instr.text}': the destination must be 128-byte aligned")
         width, height = tmap["dims"]

@@ -329,14 +329,18 @@ void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
   case 128: swizzle = 3; break;
   default: swizzle = -1;
   }
+  auto describe = [&] {
+    char address[32];
+    std::snprintf(address, sizeof(address), "%p", base);
+    return "tensor map of the " + std::to_string(rows) + "x" +
+           std::to_string(columns) + " matrix at " + address +
+           " in boxes of " + std::to_string(boxRows) + "x" +
+           std::to_string(boxColumns) + " with a " +
+           std::to_string(swizzleBytes) + "-byte swizzle";
+  };
   if (rows < 0 || columns <= 0 || swizzle < 0 || boxRows <= 0 ||
       boxColumns <= 0) {
-    fail(WQRT_ERROR_INVALID_ARGUMENT,
-         "tensor map of " + std::to_string(rows) + "x" +
-             std::to_string(columns) + " in boxes of " +
-             std::to_string(boxRows) + "x" + std::to_string(boxColumns) +
-             " with a " + std::to_string(swizzleBytes) +
-             "-byte swizzle: not a valid shape");
+    fail(WQRT_ERROR_INVALID_ARGUMENT, describe() + ": not a valid shape");
     die(entry);
   }
   // cuda.h's order: the innermost (contiguous) dimension first; strides of
@@ -346,13 +350,16 @@ void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
   const unsigned box[2] = {unsigned(boxColumns), unsigned(boxRows)};
   const unsigned elementStrides[2] = {1, 1};
   alignas(64) TensorMapBytes map{};
-  checkDriver(driver,
-              driver.cuTensorMapEncodeTiled(
-                  map.data(), kTensorMapDataTypeUint16, 2,
-                  const_cast<void *>(base), dims, strides, box, elementStrides,
-                  kTensorMapInterleaveNone, swizzle,
-                  kTensorMapL2PromotionNone, kTensorMapFloatOobFillNone),
-              entry);
+  if (CUresult result = driver.cuTensorMapEncodeTiled(
+          map.data(), kTensorMapDataTypeUint16, 2, const_cast<void *>(base),
+          dims, strides, box, elementStrides, kTensorMapInterleaveNone,
+          swizzle, kTensorMapL2PromotionNone, kTensorMapFloatOobFillNone);
+      result != CUDA_SUCCESS) {
+    fail(WQRT_ERROR_CUDA, "encoding the " + describe() +
+                              " (cuTensorMapEncodeTiled): " +
+                              describeCudaError(driver, result));
+    die(entry);
+  }
   auto &maps = deviceTensorMaps();
   std::lock_guard<std::mutex> lock(maps.mutex);
   if (maps.copies.size() >= kMaxDeviceTensorMaps && !captureStream() &&

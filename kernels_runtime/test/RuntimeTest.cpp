@@ -433,7 +433,10 @@ TEST(MgpuAbiTest, AnInvalidTensorMapExitsWithTheCudaError) {
     std::exit(0);
   };
   EXPECT_EXIT(misaligned(), ::testing::ExitedWithCode(1),
-              "wqrtTensorMapEncodeTiled2D: .*CUDA_ERROR_INVALID_VALUE");
+              "wqrtTensorMapEncodeTiled2D: .*encoding the tensor map of the "
+              "256x64 matrix at 0x[0-9a-f]+ in boxes of 64x64 with a "
+              "128-byte swizzle \\(cuTensorMapEncodeTiled\\): "
+              "CUDA_ERROR_INVALID_VALUE");
   // Rows of 128 bytes under a 64-byte swizzle.
   auto overSpan = [] {
     useFakeDriver();
