@@ -576,7 +576,7 @@ def WQLowerToGpuPrefillPass : Pass<"wq-lower-to-gpu-prefill"> {
     and each warp's 512-byte weight tile with one `cp.async.bulk`; every
     thread waits on the mbarrier's phase (`mbarrier.try_wait.parity`).
     That replaces 4 to 9 cp.async per thread and stage (and their address
-    arithmetic and zero-fill selects) by 9 copies of one thread, issue slots
+    arithmetic and zero-fill selects) by 5 to 9 copies of one thread, issue slots
     the dequantization needs once the GEMM is compute-bound; below 128 rows
     the kernel is bound by the weights' bandwidth and keeps cp.async (no
     host call per launch).
