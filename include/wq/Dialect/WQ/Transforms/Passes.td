@@ -319,6 +319,16 @@ def WQDeduplicateGpuKernelsPass : Pass<"wq-deduplicate-gpu-kernels", "::mlir::Mo
     kernel modules (operations, attributes and types; symbol names and
     locations aside), keeps the first of each set of identical modules,
     points every `gpu.launch_func` of the others at it, and erases them.
+
+    Modules of one kernel that differ only in the values of integer
+    constants used as memory indices (operands of loads and stores and of
+    the integer adds, multiplies, comparisons and casts that compute them;
+    not loop bounds or divisors, whose values let the compiler unroll or
+    strength-reduce) become the first of them: each set of operands whose
+    values differ becomes a new kernel argument, and every launch passes
+    its own module's values. A model's layers differ so in their row of the
+    KV cache: SmolLM2-135M's sm_90 build goes from 140 modules to 24, its
+    compile from 24 s to 18 s.
     Run it after outlining and before the modules are lowered and
     serialized.
   }];
