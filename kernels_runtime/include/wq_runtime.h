@@ -140,7 +140,7 @@ void *wqrtDeviceConstant(const void *host, uint64_t bytes, void *stream);
  *  elements at device address `base`, read in boxes of boxRows x boxColumns
  *  swizzled by 0, 32, 64 or 128 bytes, zero past its bounds. It returns the
  *  device address of the map (cuTensorMapEncodeTiled's bytes), uploaded on
- *  the first request for those bytes and reused after; NULL for 0 rows. The
+ *  the first such request and reused after; NULL for 0 rows. The
  *  first request for a map must not be inside a graph capture. More than
  *  4096 maps empty the cache after a context synchronization. This frees
  *  every map. */

@@ -106,11 +106,15 @@ DeviceCopies<std::pair<const void *, uint64_t>> &deviceConstants() {
   return *constants;
 }
 
-/// Tensor maps by their bytes (which hold the global address, shape, box and
-/// swizzle: equal bytes, the same map).
+/// An encoded tensor map (cuda.h's CUtensorMap).
 using TensorMapBytes = std::array<unsigned char, kTensorMapBytes>;
-DeviceCopies<TensorMapBytes> &deviceTensorMaps() {
-  static auto *maps = new DeviceCopies<TensorMapBytes>();
+/// Tensor maps by wqrtTensorMapEncodeTiled2D's arguments (base address,
+/// rows, columns, box rows, box columns, swizzle bytes), which determine the
+/// map: a repeated request (every launch of a prompt's kernels) skips the
+/// encoding.
+using TensorMapRequest = std::array<int64_t, 6>;
+DeviceCopies<TensorMapRequest> &deviceTensorMaps() {
+  static auto *maps = new DeviceCopies<TensorMapRequest>();
   return *maps;
 }
 /// Beyond this many maps (a long-running process seeing ever new buffers or
@@ -343,6 +347,13 @@ void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
     fail(WQRT_ERROR_INVALID_ARGUMENT, describe() + ": not a valid shape");
     die(entry);
   }
+  const TensorMapRequest request = {
+      int64_t(reinterpret_cast<intptr_t>(base)), rows, columns, boxRows,
+      boxColumns, swizzleBytes};
+  auto &maps = deviceTensorMaps();
+  std::lock_guard<std::mutex> lock(maps.mutex);
+  if (auto found = maps.copies.find(request); found != maps.copies.end())
+    return found->second;
   // cuda.h's order: the innermost (contiguous) dimension first; strides of
   // the outer dimensions in bytes.
   const uint64_t dims[2] = {uint64_t(columns), uint64_t(rows)};
@@ -360,14 +371,11 @@ void *wqrtTensorMapEncodeTiled2D(const void *base, int64_t rows,
                               describeCudaError(driver, result));
     die(entry);
   }
-  auto &maps = deviceTensorMaps();
-  std::lock_guard<std::mutex> lock(maps.mutex);
-  if (maps.copies.size() >= kMaxDeviceTensorMaps && !captureStream() &&
-      !maps.copies.count(map)) {
+  if (maps.copies.size() >= kMaxDeviceTensorMaps && !captureStream()) {
     checkDriver(driver, driver.cuCtxSynchronize(), entry);
     require(maps.releaseAll(), entry);
   }
-  return maps.get(map, map.data(), kTensorMapBytes, entry,
+  return maps.get(request, map.data(), kTensorMapBytes, entry,
                   "a tensor map is made");
 }
 

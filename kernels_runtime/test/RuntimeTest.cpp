@@ -50,6 +50,14 @@ void useFakeDriver() { setenv("WQRT_CUDA_DRIVER", WQRT_FAKE_DRIVER, 1); }
 
 const char kImage[] = "FAKECUBIN payload";
 
+/// The stand-in driver's count of live device allocations.
+int liveAllocations() {
+  void *driver = dlopen(WQRT_FAKE_DRIVER, RTLD_NOW | RTLD_NOLOAD);
+  auto live = reinterpret_cast<int (*)()>(
+      driver ? dlsym(driver, "fakeCudaLiveAllocations") : nullptr);
+  return live ? live() : -1;
+}
+
 TEST(RuntimeTest, ReportsItsApiVersion) {
   EXPECT_EQ(wqrtGetApiVersion(), uint32_t(WQRT_API_VERSION));
   EXPECT_EQ(wqrtGetApiVersion() >> 16, uint32_t(WQRT_API_VERSION_MAJOR));
@@ -268,11 +276,8 @@ TEST(MgpuAbiTest, AllocCopyFree) {
 TEST(MgpuAbiTest, BuffersFreedDuringACaptureLiveAsLongAsTheGraph) {
   auto body = [] {
     useFakeDriver();
-    bool ok = wqrtInit(0) == WQRT_SUCCESS;
-    void *driver = dlopen(WQRT_FAKE_DRIVER, RTLD_NOW | RTLD_NOLOAD);
-    auto live = reinterpret_cast<int (*)()>(
-        driver ? dlsym(driver, "fakeCudaLiveAllocations") : nullptr);
-    ok = ok && live && wqrtCaptureBegin() == WQRT_SUCCESS;
+    bool ok = wqrtInit(0) == WQRT_SUCCESS && liveAllocations() == 0 &&
+              wqrtCaptureBegin() == WQRT_SUCCESS;
     // A temporary of the captured code: every replay writes and reads it,
     // so its free must wait for the graph.
     void *stream = mgpuStreamCreate();
@@ -280,14 +285,15 @@ TEST(MgpuAbiTest, BuffersFreedDuringACaptureLiveAsLongAsTheGraph) {
     mgpuMemFree(temporary, stream);
     mgpuStreamDestroy(stream);
     wqrtGraph graph = nullptr;
-    ok = ok && live() == 1 && wqrtCaptureEnd(&graph) == WQRT_SUCCESS &&
-         live() == 1 && wqrtGraphLaunch(graph, nullptr) == WQRT_SUCCESS &&
-         wqrtGraphDestroy(graph) == WQRT_SUCCESS && live() == 0;
+    ok = ok && liveAllocations() == 1 &&
+         wqrtCaptureEnd(&graph) == WQRT_SUCCESS && liveAllocations() == 1 &&
+         wqrtGraphLaunch(graph, nullptr) == WQRT_SUCCESS &&
+         wqrtGraphDestroy(graph) == WQRT_SUCCESS && liveAllocations() == 0;
     // Outside a capture frees are immediate.
     void *buffer = mgpuMemAlloc(64, nullptr, false);
-    ok = ok && live() == 1;
+    ok = ok && liveAllocations() == 1;
     mgpuMemFree(buffer, nullptr);
-    finish(ok && live() == 0);
+    finish(ok && liveAllocations() == 0);
   };
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(0), "");
 }
@@ -358,14 +364,6 @@ TEST(MgpuAbiTest, FirstUseOfAConstantInsideACaptureExitsWithAMessage) {
   EXPECT_EXIT(body(), ::testing::ExitedWithCode(1),
               "wqrtDeviceConstant: .*inside a graph capture; call the "
               "compiled function once before wqrtCaptureBegin");
-}
-
-/// The stand-in driver's count of live device allocations.
-int liveAllocations() {
-  void *driver = dlopen(WQRT_FAKE_DRIVER, RTLD_NOW | RTLD_NOLOAD);
-  auto live = reinterpret_cast<int (*)()>(
-      driver ? dlsym(driver, "fakeCudaLiveAllocations") : nullptr);
-  return live ? live() : -1;
 }
 
 TEST(MgpuAbiTest, TensorMapsAreEncodedUploadedOnceAndReleased) {

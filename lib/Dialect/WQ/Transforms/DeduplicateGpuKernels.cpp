@@ -6,7 +6,8 @@
 // lowered to PTX and assembled on its own, which dominated a GPU model's
 // compile time. Kernels that differ only in integer constants used as memory
 // indices (a layer's offset into the KV cache) become one kernel that takes
-// those constants as arguments.
+// those constants as arguments: one comparison serves both, identical
+// modules being those where no constant differs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,47 +27,11 @@ using namespace mlir;
 
 namespace {
 
-constexpr OperationEquivalence::Flags kCompareFlags =
-    OperationEquivalence::IgnoreLocations;
-
 /// A module's attributes but its name (the same targets, for instance).
 DictionaryAttr attributesButName(gpu::GPUModuleOp module) {
   NamedAttrList attributes(module->getAttrDictionary());
   attributes.erase(SymbolTable::getSymbolAttrName());
   return attributes.getDictionary(module.getContext());
-}
-
-/// A hash that identical modules share: their attributes but the name, and
-/// each top-level op's own hash and size (operands, results and nested ops
-/// are left to the full comparison).
-llvm::hash_code moduleHash(gpu::GPUModuleOp module) {
-  llvm::hash_code hash = hash_value(attributesButName(module));
-  for (Operation &op : module.getBody()->getOperations()) {
-    size_t nested = 0;
-    op.walk([&](Operation *) { ++nested; });
-    hash = llvm::hash_combine(
-        hash, nested,
-        OperationEquivalence::computeHash(
-            &op, OperationEquivalence::ignoreHashValue,
-            OperationEquivalence::ignoreHashValue, kCompareFlags));
-  }
-  return hash;
-}
-
-/// Whether `a` and `b` hold the same ops with the same attributes, types and
-/// regions (their kernel functions' names included: a launch names its
-/// kernel inside the module).
-bool interchangeable(gpu::GPUModuleOp a, gpu::GPUModuleOp b) {
-  if (attributesButName(a) != attributesButName(b))
-    return false;
-  Block::OpListType &opsA = a.getBody()->getOperations();
-  Block::OpListType &opsB = b.getBody()->getOperations();
-  if (opsA.size() != opsB.size())
-    return false;
-  for (auto [opA, opB] : llvm::zip(opsA, opsB))
-    if (!OperationEquivalence::isEquivalentTo(&opA, &opB, kCompareFlags))
-      return false;
-  return true;
 }
 
 bool isIntegerConstant(Operation *op) {
@@ -218,53 +183,12 @@ struct WQDeduplicateGpuKernelsPass
         pinned.insert(use.getSymbolRef().getRootReference());
     }
 
-    // Buckets of modules by hash; the first module of each set of
-    // interchangeable ones stays.
-    llvm::DenseMap<llvm::hash_code, SmallVector<gpu::GPUModuleOp, 1>> kept;
-    llvm::DenseMap<StringAttr, StringAttr> replacement;
-    SmallVector<gpu::GPUModuleOp> duplicates;
-    for (auto module : top.getBody()->getOps<gpu::GPUModuleOp>()) {
-      if (pinned.contains(module.getSymNameAttr()))
-        continue;
-      SmallVector<gpu::GPUModuleOp, 1> &bucket = kept[moduleHash(module)];
-      auto original = llvm::find_if(bucket, [&](gpu::GPUModuleOp candidate) {
-        return interchangeable(candidate, module);
-      });
-      if (original == bucket.end()) {
-        bucket.push_back(module);
-        continue;
-      }
-      replacement[module.getSymNameAttr()] = original->getSymNameAttr();
-      duplicates.push_back(module);
-    }
-    redirect(launches, replacement, duplicates);
-    parameterizeConstants(top, pinned, launches);
-  }
-
-  /// Points the launches of each module in `replacement` at its
-  /// replacement and erases `duplicates`.
-  static void
-  redirect(ArrayRef<gpu::LaunchFuncOp> launches,
-           const llvm::DenseMap<StringAttr, StringAttr> &replacement,
-           ArrayRef<gpu::GPUModuleOp> duplicates) {
-    for (gpu::LaunchFuncOp launch : launches) {
-      auto it = replacement.find(launch.getKernelModuleName());
-      if (it == replacement.end())
-        continue;
-      launch.setKernelAttr(SymbolRefAttr::get(
-          it->second, {FlatSymbolRefAttr::get(launch.getKernelName())}));
-    }
-    for (gpu::GPUModuleOp module : duplicates)
-      module.erase();
-  }
-
-  /// Modules of one kernel that are equal but for integer constants used
-  /// as indices (mayBecomeArgument) become the first of them, which takes
-  /// each set of such operands whose values differ as a new argument; every
-  /// launch passes its own module's values.
-  static void parameterizeConstants(ModuleOp top,
-                                    const llvm::DenseSet<StringAttr> &pinned,
-                                    ArrayRef<gpu::LaunchFuncOp> launches) {
+    // Modules equal but for integer constants at index operands
+    // (equalButConstants) form a group whose first module stays: it takes
+    // each set of such operands whose values differ in the group as a new
+    // argument (only a module of one kernel may), and every launch passes
+    // its own module's values. Identical modules are the groups where
+    // nothing differs.
     struct Group {
       gpu::GPUModuleOp canonical;
       // Members after the canonical module, with their differing operands.
@@ -274,13 +198,14 @@ struct WQDeduplicateGpuKernelsPass
     };
     llvm::DenseMap<llvm::hash_code, SmallVector<Group, 1>> buckets;
     for (auto module : top.getBody()->getOps<gpu::GPUModuleOp>()) {
-      if (pinned.contains(module.getSymNameAttr()) || !onlyKernel(module))
+      if (pinned.contains(module.getSymNameAttr()))
         continue;
       SmallVector<Group, 1> &bucket = buckets[shapeHash(module)];
       bool placed = false;
       for (Group &group : bucket) {
         SmallVector<std::pair<ConstantUse, Attribute>> differing;
-        if (!equalButConstants(group.canonical, module, differing))
+        if (!equalButConstants(group.canonical, module, differing) ||
+            (!differing.empty() && !onlyKernel(group.canonical)))
           continue;
         group.members.push_back({module, std::move(differing)});
         placed = true;
@@ -329,47 +254,55 @@ struct WQDeduplicateGpuKernelsPass
             readers[found - arguments.begin()].push_back(use);
           }
         }
-        gpu::GPUFuncOp kernel = onlyKernel(group.canonical);
-        for (auto [values, users] : llvm::zip(arguments, readers)) {
-          unsigned index = kernel.getNumArguments();
-          Value first = users.front().first->getOperand(users.front().second);
-          (void)kernel.insertArgument(index, first.getType(), DictionaryAttr(),
-                                      first.getLoc());
-          for (auto [user, operand] : users) {
-            Operation *constant = user->getOperand(operand).getDefiningOp();
-            user->setOperand(operand, kernel.getArgument(index));
-            if (constant->use_empty())
-              constant->erase();
+        if (!arguments.empty()) {
+          gpu::GPUFuncOp kernel = onlyKernel(group.canonical);
+          for (const SmallVector<ConstantUse> &users : readers) {
+            unsigned index = kernel.getNumArguments();
+            Value first =
+                users.front().first->getOperand(users.front().second);
+            (void)kernel.insertArgument(index, first.getType(),
+                                        DictionaryAttr(), first.getLoc());
+            for (auto [user, operand] : users) {
+              Operation *constant = user->getOperand(operand).getDefiningOp();
+              user->setOperand(operand, kernel.getArgument(index));
+              if (constant->use_empty())
+                constant->erase();
+            }
           }
         }
         for (unsigned m = 0; m < modules; ++m) {
           gpu::GPUModuleOp module =
               m == 0 ? group.canonical : group.members[m - 1].first;
-          SmallVector<Attribute> &values =
-              argumentValues[module.getSymNameAttr()];
-          for (SmallVector<Attribute> &argument : arguments)
-            values.push_back(argument[m]);
+          if (!arguments.empty()) {
+            SmallVector<Attribute> &values =
+                argumentValues[module.getSymNameAttr()];
+            for (SmallVector<Attribute> &argument : arguments)
+              values.push_back(argument[m]);
+          }
           if (m == 0)
             continue;
-          replacement[module.getSymNameAttr()] = group.canonical.getSymNameAttr();
+          replacement[module.getSymNameAttr()] =
+              group.canonical.getSymNameAttr();
           duplicates.push_back(module);
         }
       }
     }
-    if (duplicates.empty())
-      return;
     for (gpu::LaunchFuncOp launch : launches) {
-      auto it = argumentValues.find(launch.getKernelModuleName());
-      if (it == argumentValues.end())
-        continue;
-      OpBuilder builder(launch);
-      for (Attribute value : it->second)
-        launch.getKernelOperandsMutable().append(
-            arith::ConstantOp::create(builder, launch.getLoc(),
-                                      cast<TypedAttr>(value))
-                .getResult());
+      StringAttr module = launch.getKernelModuleName();
+      if (auto it = argumentValues.find(module); it != argumentValues.end()) {
+        OpBuilder builder(launch);
+        for (Attribute value : it->second)
+          launch.getKernelOperandsMutable().append(
+              arith::ConstantOp::create(builder, launch.getLoc(),
+                                        cast<TypedAttr>(value))
+                  .getResult());
+      }
+      if (auto it = replacement.find(module); it != replacement.end())
+        launch.setKernelAttr(SymbolRefAttr::get(
+            it->second, {FlatSymbolRefAttr::get(launch.getKernelName())}));
     }
-    redirect(launches, replacement, duplicates);
+    for (gpu::GPUModuleOp module : duplicates)
+      module.erase();
   }
 };
 
